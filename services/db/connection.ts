@@ -1,0 +1,65 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import knex, { type Knex } from 'knex';
+
+export type Engine = 'sqlite' | 'postgres';
+
+export interface Database {
+  knex: Knex;
+  engine: Engine;
+  close(): Promise<void>;
+}
+
+export class DatabaseUrlError extends Error {
+  override readonly name = 'DatabaseUrlError';
+}
+
+/**
+ * Opens `sqlite:<file>` (WAL, foreign keys on) or `postgres://…`.
+ * `schema` confines a PostgreSQL connection to one schema, so parallel test
+ * runs never see each other's tables.
+ */
+export function openDatabase(url: string, options: { schema?: string } = {}): Database {
+  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length));
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return openPostgres(url, options.schema);
+  throw new DatabaseUrlError(`unsupported database URL (expected sqlite:<file> or postgres://…): ${redactUrl(url)}`);
+}
+
+function openSqlite(file: string): Database {
+  if (file === '') throw new DatabaseUrlError('sqlite: URL needs a file name, e.g. sqlite:./var/anvil.db');
+  if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const db = knex({
+    client: 'better-sqlite3',
+    connection: { filename: file },
+    useNullAsDefault: true,
+    pool: {
+      // One writer is all SQLite allows; a single connection avoids SQLITE_BUSY
+      // between our own connections while WAL keeps readers of other processes free.
+      min: 1,
+      max: 1,
+      afterCreate(conn: { pragma(s: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+        conn.pragma('journal_mode = WAL');
+        conn.pragma('foreign_keys = ON');
+        conn.pragma('busy_timeout = 5000');
+        conn.pragma('synchronous = NORMAL');
+        done(null, conn);
+      },
+    },
+  });
+  return { knex: db, engine: 'sqlite', close: () => db.destroy() };
+}
+
+function openPostgres(url: string, schema: string | undefined): Database {
+  const db = knex({
+    client: 'pg',
+    connection: url,
+    pool: { min: 0, max: 10 },
+    ...(schema ? { searchPath: [schema] } : {}),
+  });
+  return { knex: db, engine: 'postgres', close: () => db.destroy() };
+}
+
+/** A URL fit for a log line or an error message: the password is never shown. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:******@');
+}

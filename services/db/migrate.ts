@@ -1,0 +1,22 @@
+import type { Knex } from 'knex';
+import * as m001 from './migrations/001_nodes_and_ports.js';
+
+interface Migration {
+  name: string;
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+// Migrations are listed here rather than found on disk, so the same code runs
+// from TypeScript sources (tests) and from the compiled dist/ tree.
+const MIGRATIONS: Migration[] = [m001];
+
+const source: Knex.MigrationSource<Migration> = {
+  getMigrations: async () => MIGRATIONS,
+  getMigrationName: (m) => m.name,
+  getMigration: async (m) => m,
+};
+
+export async function migrateToLatest(knex: Knex): Promise<void> {
+  await knex.migrate.latest({ migrationSource: source });
+}

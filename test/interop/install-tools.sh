@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the real third-party programs the interop suite drives (Debian packages).
+# Idempotent: packages already present are left alone. Needs root (apt-get).
+set -euo pipefail
+
+packages=(
+  python3-ironicclient   # the `baremetal` CLI
+  python3-openstacksdk
+  ipmitool               # IPMI v2.0 peer for the BMC sim
+  freeipmi-tools
+  openipmi               # ipmi_sim: a real BMC for Anvil's IPMI client
+  python3-sushy          # Ironic's Redfish library, against the Redfish sim
+  python3-pyghmi
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "interop tools: all present"
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "interop tools: missing ${missing[*]} and not root; run this script as root" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "interop tools: installed ${missing[*]}"
