@@ -4,6 +4,7 @@
  */
 export type ErrorKind =
   | 'invalid' // 400: bad input of any sort
+  | 'forbidden' // 403
   | 'not-found' // 404
   | 'not-acceptable' // 406: microversion too old for a verb or field
   | 'conflict' // 409: state, lock, uniqueness
@@ -30,6 +31,13 @@ export class PatchError extends AnvilError {
 }
 export class NoValidHost extends AnvilError {
   readonly kind = 'invalid';
+}
+
+export class NodeProtected extends AnvilError {
+  readonly kind = 'forbidden';
+  constructor(node: string) {
+    super(`Node ${node} is protected and cannot be undeployed, rebuilt or deleted`);
+  }
 }
 
 export class NotFound extends AnvilError {

@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { ApiContext } from './context.js';
+import { errorHandler, sendError } from './errors.js';
+import { microversionMiddleware } from './microversion.js';
+import { driverRoutes } from './routes/drivers.js';
+import { nodeActionRoutes } from './routes/node-actions.js';
+import { nodeRoutes } from './routes/nodes.js';
+import { nodePortRoutes, portRoutes } from './routes/ports.js';
+import { rootDocument, v1Routes } from './routes/root.js';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export function createApp(ctx: ApiContext): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+
+  app.use(
+    pinoHttp({
+      logger: ctx.log,
+      genReqId: (req, res) => {
+        const id = `req-${randomUUID()}`;
+        res.setHeader('X-OpenStack-Request-Id', id);
+        return id;
+      },
+      // Bodies are never logged: they carry BMC credentials.
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+    }),
+  );
+  app.use(measure(ctx));
+  app.use(express.json({ limit: MAX_BODY_BYTES, type: ['application/json', 'application/*+json'] }));
+
+  app.get('/', (req, res) => {
+    res.json(rootDocument(req));
+  });
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
+  });
+
+  const v1 = express.Router();
+  v1.use(microversionMiddleware);
+  v1.use('/', v1Routes());
+  v1.use('/nodes', nodeRoutes(ctx));
+  v1.use('/nodes', nodeActionRoutes(ctx));
+  v1.use('/nodes/:ident/ports', nodePortRoutes(ctx));
+  v1.use('/ports', portRoutes(ctx));
+  v1.use('/drivers', driverRoutes(ctx));
+  app.use('/v1', v1);
+
+  app.use((req: Request, res: Response) => {
+    sendError(res, 404, `The resource could not be found: ${req.method} ${req.path}`);
+  });
+  app.use(errorHandler(ctx.log));
+  return app;
+}
+
+/** Records each request's duration under its route pattern, so paths with ids do not explode the label set. */
+function measure(ctx: ApiContext) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const stop = ctx.metrics.httpDuration.startTimer({ method: req.method });
+    res.on('finish', () => {
+      const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      stop({ route, status: String(res.statusCode) });
+    });
+    next();
+  };
+}

@@ -1,0 +1,18 @@
+import type { Conductor } from '../services/conductor/index.js';
+import type { AnvilConfig } from '../services/config.js';
+import type { Logger } from '../services/logger.js';
+import type { Metrics } from '../services/metrics.js';
+import type { NodeService } from '../services/nodes/service.js';
+import type { PortService } from '../services/ports/service.js';
+
+/** What the HTTP layer is given: services only, never a database handle. */
+export interface ApiContext {
+  config: AnvilConfig;
+  log: Logger;
+  metrics: Metrics;
+  nodes: NodeService;
+  ports: PortService;
+  conductor: Conductor;
+  /** This process's conductor name, shown as a node's `conductor`. */
+  conductorHost: string;
+}

@@ -1,0 +1,53 @@
+import type { NextFunction, Request, Response } from 'express';
+import { AnvilError, type ErrorKind } from '../services/errors.js';
+import type { Logger } from '../services/logger.js';
+
+const STATUS: Record<ErrorKind, number> = {
+  invalid: 400,
+  forbidden: 403,
+  'not-found': 404,
+  'not-acceptable': 406,
+  conflict: 409,
+  temporary: 503,
+};
+
+/**
+ * Ironic's error body: `error_message` is itself a JSON *string* holding
+ * faultcode, faultstring and debuginfo (ironicclient decodes it twice).
+ */
+export function sendError(res: Response, status: number, message: string): void {
+  const fault = { faultcode: status >= 500 ? 'Server' : 'Client', faultstring: message, debuginfo: null };
+  res.status(status).type('application/json').send(JSON.stringify({ error_message: JSON.stringify(fault) }));
+}
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  message?: string;
+  limit?: number;
+}
+
+/** The one place where errors become HTTP responses. */
+export function errorHandler(log: Logger) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    if (err instanceof AnvilError) {
+      sendError(res, STATUS[err.kind], err.message);
+      return;
+    }
+    const parser = err as BodyParserError;
+    if (parser?.type === 'entity.parse.failed') {
+      sendError(res, 400, `The request body is not valid JSON: ${parser.message ?? ''}`.trim());
+      return;
+    }
+    if (parser?.type === 'entity.too.large') {
+      sendError(res, 413, `The request body is larger than the limit of ${parser.limit ?? 0} bytes.`);
+      return;
+    }
+    if (parser?.type === 'encoding.unsupported' || parser?.type === 'charset.unsupported') {
+      sendError(res, 415, parser.message ?? 'Unsupported request encoding.');
+      return;
+    }
+    log.error({ err, req_id: req.id }, 'unhandled error');
+    sendError(res, 500, 'An internal error occurred; see the service log for details.');
+  };
+}

@@ -1,0 +1,36 @@
+import { Router } from 'express';
+import { DriverNotFound, InvalidParameterValue } from '../../services/errors.js';
+import { findHardwareType, HARDWARE_TYPES } from '../../services/drivers/index.js';
+import type { ApiContext } from '../context.js';
+import { serializeDriver } from '../serializers/driver.js';
+import { parseBoolean, queryString } from '../validation.js';
+
+export function driverRoutes(ctx: ApiContext): Router {
+  const router = Router();
+  const hosts = (name: string) => (ctx.conductor.supports(name) ? [ctx.conductorHost] : []);
+
+  router.get('/', (req, res) => {
+    const type = queryString(req.query.type);
+    if (type !== undefined && type !== 'classic' && type !== 'dynamic') {
+      throw new InvalidParameterValue(`Invalid driver type "${type}": expected classic or dynamic.`);
+    }
+    // Only hardware types ("dynamic" drivers) exist here, as in Ironic since Rocky.
+    const detail = (parseBoolean(req.query.detail, 'detail') ?? false) && req.apiMinor >= 30;
+    const types = type === 'classic' ? [] : HARDWARE_TYPES;
+    res.json({ drivers: types.map((t) => serializeDriver(t, hosts(t.name), req, req.apiMinor, detail)) });
+  });
+
+  router.get('/:name', (req, res) => {
+    const type = findHardwareType(req.params.name);
+    if (!type) throw new DriverNotFound(req.params.name);
+    res.json(serializeDriver(type, hosts(type.name), req, req.apiMinor, req.apiMinor >= 30));
+  });
+
+  router.get('/:name/properties', (req, res) => {
+    const type = findHardwareType(req.params.name);
+    if (!type) throw new DriverNotFound(req.params.name);
+    res.json(type.properties);
+  });
+
+  return router;
+}

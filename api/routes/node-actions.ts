@@ -1,0 +1,176 @@
+import { Router, type Request, type Response } from 'express';
+import type { ProvisionRequest } from '../../services/conductor/index.js';
+import { validateNodeInterfaces } from '../../services/drivers/index.js';
+import { InvalidParameterValue, NotAcceptable } from '../../services/errors.js';
+import type { TargetPowerState } from '../../services/nodes/model.js';
+import type { Verb } from '../../services/nodes/states.js';
+import type { ApiContext } from '../context.js';
+import { requireEndpointMinor, requireMinor } from '../microversion.js';
+import { baseUrl } from '../serializers/links.js';
+import { serializeNodeStates } from '../serializers/node.js';
+import { parseInput } from '../validation.js';
+import { maintenanceSchema, powerSchema, provisionSchema, traitsSchema } from './node-schemas.js';
+
+/** API target → state machine verb, with the version that introduced the target (MIN_VERB_VERSIONS). */
+const PROVISION_TARGETS: Record<string, { verb: Verb; since: number }> = {
+  active: { verb: 'deploy', since: 1 },
+  deleted: { verb: 'delete', since: 1 },
+  rebuild: { verb: 'rebuild', since: 1 },
+  manage: { verb: 'manage', since: 4 },
+  provide: { verb: 'provide', since: 4 },
+  inspect: { verb: 'inspect', since: 6 },
+  abort: { verb: 'abort', since: 13 },
+  clean: { verb: 'clean', since: 15 },
+  adopt: { verb: 'adopt', since: 17 },
+  rescue: { verb: 'rescue', since: 38 },
+  unrescue: { verb: 'unrescue', since: 38 },
+  deploy: { verb: 'deploy', since: 73 },
+  undeploy: { verb: 'delete', since: 73 },
+  unhold: { verb: 'unhold', since: 85 },
+  service: { verb: 'service', since: 87 },
+};
+
+/** Aborting these waits arrived later than abort itself. */
+const ABORT_SINCE: Record<string, number> = { 'inspect wait': 41, 'wait call-back': 110 };
+
+const POWER_TARGETS: Record<string, number> = {
+  'power on': 1,
+  'power off': 1,
+  rebooting: 1,
+  'soft power off': 27,
+  'soft rebooting': 27,
+};
+
+export function nodeActionRoutes(ctx: ApiContext): Router {
+  const router = Router();
+
+  const accepted = (req: Request, res: Response, uuid: string) =>
+    res.status(202).location(`${baseUrl(req)}/v1/nodes/${uuid}/states`).end();
+
+  router.get('/:ident/states', async (req, res) => {
+    res.json(serializeNodeStates(await ctx.nodes.get(req.params.ident)));
+  });
+
+  router.put('/:ident/states/provision', async (req, res) => {
+    const body = parseInput(provisionSchema, req.body, 'provision state request');
+    const target = PROVISION_TARGETS[body.target];
+    if (!target) {
+      throw new InvalidParameterValue(
+        `Invalid input for field/attribute target. Value: "${body.target}". Value should be one of: ${Object.keys(PROVISION_TARGETS).join(', ')}`,
+      );
+    }
+    if (req.apiMinor < target.since) {
+      throw new NotAcceptable(`The "${body.target}" target requires API version 1.${target.since} or later.`);
+    }
+    const node = await ctx.nodes.get(req.params.ident);
+    const abortSince = ABORT_SINCE[node.provision_state];
+    if (target.verb === 'abort' && abortSince !== undefined && req.apiMinor < abortSince) {
+      throw new NotAcceptable(
+        `Aborting a node in "${node.provision_state}" requires API version 1.${abortSince} or later.`,
+      );
+    }
+    const request: ProvisionRequest = { verb: target.verb, target: body.target };
+    const deploying = target.verb === 'deploy' || target.verb === 'rebuild';
+    if (body.configdrive !== undefined) {
+      if (!deploying) {
+        throw new InvalidParameterValue('Adding a config drive is only supported when setting provision state to active or rebuild');
+      }
+      if (typeof body.configdrive !== 'string') requireMinor(req, 56, 'A config drive as a JSON object');
+      request.configdrive = body.configdrive;
+    }
+    if (body.clean_steps !== undefined && target.verb !== 'clean') {
+      throw new InvalidParameterValue('"clean_steps" is only valid when setting target provision state to clean');
+    }
+    if (target.verb === 'clean') {
+      if (body.clean_steps === undefined) {
+        throw new InvalidParameterValue('"clean_steps" is required when setting target provision state to clean');
+      }
+      request.cleanSteps = body.clean_steps;
+    }
+    if (body.deploy_steps !== undefined) {
+      requireMinor(req, 69, 'deploy_steps');
+      if (!deploying) throw new InvalidParameterValue('"deploy_steps" is only valid when deploying or rebuilding');
+      request.deploySteps = body.deploy_steps;
+    }
+    if (target.verb === 'service' && body.service_steps === undefined) {
+      throw new InvalidParameterValue('"service_steps" is required when setting target provision state to service');
+    }
+    if (target.verb === 'rescue') {
+      if (!body.rescue_password) {
+        throw new InvalidParameterValue("A non-empty 'rescue_password' is required when setting target provision state to rescue");
+      }
+      request.rescuePassword = body.rescue_password;
+    } else if (body.rescue_password !== undefined) {
+      throw new InvalidParameterValue('"rescue_password" is only valid when setting target provision state to rescue');
+    }
+    await ctx.conductor.provision(node, request);
+    ctx.metrics.provisionRequests.inc({ verb: target.verb });
+    accepted(req, res, node.uuid);
+  });
+
+  router.put('/:ident/states/power', async (req, res) => {
+    const body = parseInput(powerSchema, req.body, 'power state request');
+    const since = POWER_TARGETS[body.target];
+    if (since === undefined) {
+      throw new InvalidParameterValue(
+        `Invalid input for field/attribute target. Value: "${body.target}". Value should be one of: ${Object.keys(POWER_TARGETS).join(', ')}`,
+      );
+    }
+    if (req.apiMinor < since) throw new NotAcceptable(`The "${body.target}" target requires API version 1.${since} or later.`);
+    if (body.timeout !== undefined) {
+      requireMinor(req, 27, 'A power state change timeout');
+      if (body.timeout < 1) throw new InvalidParameterValue(`Invalid timeout value ${body.timeout}: it must be at least 1 second.`);
+    }
+    const node = await ctx.nodes.get(req.params.ident);
+    await ctx.conductor.setPower(node, body.target as TargetPowerState, body.timeout ?? null);
+    accepted(req, res, node.uuid);
+  });
+
+  router.get('/:ident/validate', async (req, res) => {
+    res.json(validateNodeInterfaces(await ctx.nodes.get(req.params.ident)));
+  });
+
+  router.put('/:ident/maintenance', async (req, res) => {
+    const body = parseInput(maintenanceSchema, req.body ?? {}, 'maintenance request');
+    await ctx.nodes.setMaintenance(req.params.ident, true, body.reason ?? null);
+    res.status(202).end();
+  });
+
+  router.delete('/:ident/maintenance', async (req, res) => {
+    await ctx.nodes.setMaintenance(req.params.ident, false, null);
+    res.status(202).end();
+  });
+
+  const traits = Router({ mergeParams: true });
+  traits.use((req, _res, next) => {
+    requireEndpointMinor(req, 37);
+    next();
+  });
+  traits.get('/', async (req, res) => {
+    res.json({ traits: (await ctx.nodes.get(identOf(req))).traits });
+  });
+  traits.put('/', async (req, res) => {
+    const body = parseInput(traitsSchema, req.body, 'traits');
+    await ctx.nodes.setTraits(identOf(req), body.traits);
+    res.status(204).end();
+  });
+  traits.delete('/', async (req, res) => {
+    await ctx.nodes.setTraits(identOf(req), []);
+    res.status(204).end();
+  });
+  traits.put('/:trait', async (req, res) => {
+    await ctx.nodes.addTrait(identOf(req), String(req.params.trait));
+    res.status(204).end();
+  });
+  traits.delete('/:trait', async (req, res) => {
+    await ctx.nodes.removeTrait(identOf(req), String(req.params.trait));
+    res.status(204).end();
+  });
+  router.use('/:ident/traits', traits);
+
+  return router;
+}
+
+function identOf(req: Request): string {
+  return String((req.params as Record<string, string>).ident);
+}

@@ -1,0 +1,139 @@
+import { Router, type Request } from 'express';
+import { InvalidParameterValue } from '../../services/errors.js';
+import type { Node } from '../../services/nodes/model.js';
+import { NODE_SORT_KEYS, type NodeFilter } from '../../services/nodes/repository.js';
+import { PATCHABLE_FIELDS, type NodeUpdate } from '../../services/nodes/service.js';
+import { isProvisionState } from '../../services/nodes/states.js';
+import type { ApiContext } from '../context.js';
+import { applyPatch } from '../json-patch.js';
+import { requireMinor } from '../microversion.js';
+import { nextLink, parsePage } from '../pagination.js';
+import { parseFields, requireFieldVersion } from '../serializers/fields.js';
+import { NODE_FIELD_VERSIONS, NODE_LIST_FIELDS, serializeNode } from '../serializers/node.js';
+import { parseBoolean, parseInput, queryString } from '../validation.js';
+import { jsonPatchSchema, nodeCreateSchema, nodeUpdateSchema } from './node-schemas.js';
+
+/** Filters and the version each appeared in. */
+const STRING_FILTERS: Record<string, number> = {
+  driver: 1,
+  instance_uuid: 1,
+  chassis_uuid: 1,
+  resource_class: 21,
+  fault: 42,
+  conductor_group: 46,
+  owner: 50,
+  description_contains: 51,
+  lessee: 65,
+};
+
+const JSON_FIELDS = new Set(['driver_info', 'instance_info', 'properties', 'extra', 'network_data']);
+const BOOLEAN_FIELDS = new Set(['disable_power_off', 'protected', 'retired', 'maintenance']);
+
+export function nodeRoutes(ctx: ApiContext): Router {
+  const router = Router();
+  const view = (req: Request) => ({ req, minor: req.apiMinor, conductorHost: ctx.conductorHost });
+
+  async function list(req: Request, detail: boolean) {
+    const detailParam = parseBoolean(req.query.detail, 'detail');
+    if (detailParam !== undefined) requireMinor(req, 43, 'The detail parameter');
+    const wantsDetail = detail || detailParam === true;
+    const fields = parseFields(req.query.fields, NODE_FIELD_VERSIONS, req.apiMinor);
+    if (fields && wantsDetail) throw new InvalidParameterValue("Can not specify ?detail=True and fields in the same request.");
+    const page = parsePage(req, NODE_SORT_KEYS, ctx.config.api.maxLimit);
+    const nodes = await ctx.nodes.list({ filter: parseNodeFilter(req), ...page });
+    const only = wantsDetail ? null : (fields ?? NODE_LIST_FIELDS);
+    const body: Record<string, unknown> = { nodes: nodes.map((n) => serializeNode(n, view(req), only)) };
+    const next = nextLink(req, detail ? 'nodes/detail' : 'nodes', page, nodes);
+    if (next) body.next = next;
+    return body;
+  }
+
+  router.get('/', async (req, res) => {
+    res.json(await list(req, false));
+  });
+
+  router.get('/detail', async (req, res) => {
+    if (req.query.fields !== undefined) throw new InvalidParameterValue('The fields parameter is not allowed on /nodes/detail.');
+    res.json(await list(req, true));
+  });
+
+  router.post('/', async (req, res) => {
+    const body = parseInput(nodeCreateSchema, req.body, 'node');
+    for (const key of Object.keys(body)) requireFieldVersion(key, NODE_FIELD_VERSIONS, req.apiMinor);
+    // Since 1.11 a new node starts in enroll; before, it was available at once.
+    const node = await ctx.nodes.create(body, req.apiMinor >= 11 ? 'enroll' : 'available');
+    res.status(201).location(`/v1/nodes/${node.uuid}`).json(serializeNode(node, view(req)));
+  });
+
+  router.get('/:ident', async (req, res) => {
+    const fields = parseFields(req.query.fields, NODE_FIELD_VERSIONS, req.apiMinor);
+    res.json(serializeNode(await ctx.nodes.get(req.params.ident), view(req), fields));
+  });
+
+  router.patch('/:ident', async (req, res) => {
+    const ops = parseInput(jsonPatchSchema, req.body, 'patch');
+    const node = await ctx.nodes.update(req.params.ident, (current) => {
+      const doc = patchableView(current);
+      const patched = applyPatch(
+        doc,
+        ops,
+        { patchable: PATCHABLE_FIELDS, versions: NODE_FIELD_VERSIONS, mandatory: ['driver'], removedValue },
+        req.apiMinor,
+      );
+      return parseInput(nodeUpdateSchema, patched, 'node') as NodeUpdate;
+    });
+    res.json(serializeNode(node, view(req)));
+  });
+
+  router.delete('/:ident', async (req, res) => {
+    await ctx.nodes.delete(req.params.ident);
+    res.status(204).end();
+  });
+
+  return router;
+}
+
+/** The writable attributes as a document to patch, secrets in clear (they are the client's own). */
+function patchableView(node: Node): Record<string, unknown> {
+  const doc: Record<string, unknown> = {};
+  for (const f of PATCHABLE_FIELDS) doc[f] = node[f];
+  return doc;
+}
+
+function removedValue(field: string): unknown {
+  if (JSON_FIELDS.has(field)) return {};
+  if (BOOLEAN_FIELDS.has(field)) return false;
+  if (field === 'conductor_group') return '';
+  return null;
+}
+
+function parseNodeFilter(req: Request): NodeFilter {
+  const q = req.query;
+  const filter: NodeFilter = {};
+  for (const [name, since] of Object.entries(STRING_FILTERS)) {
+    const value = queryString(q[name]);
+    if (value === undefined) continue;
+    requireMinor(req, since, `Filtering by ${name}`);
+    (filter as Record<string, unknown>)[name] = name === 'conductor_group' ? value.toLowerCase() : value;
+  }
+  const state = queryString(q.provision_state);
+  if (state !== undefined) {
+    if (!isProvisionState(state)) throw new InvalidParameterValue(`Invalid provision state: ${state}.`);
+    filter.provision_state = state;
+  }
+  const maintenance = parseBoolean(queryString(q.maintenance), 'maintenance');
+  if (maintenance !== undefined) filter.maintenance = maintenance;
+  const associated = parseBoolean(queryString(q.associated), 'associated');
+  if (associated !== undefined) filter.associated = associated;
+  const retired = parseBoolean(queryString(q.retired), 'retired');
+  if (retired !== undefined) {
+    requireMinor(req, 61, 'Filtering by retired');
+    filter.retired = retired;
+  }
+  const shard = queryString(q.shard);
+  if (shard !== undefined) {
+    requireMinor(req, 82, 'Filtering by shard');
+    filter.shard = shard.split(',').map((s) => s.trim());
+  }
+  return filter;
+}

@@ -1,0 +1,146 @@
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import { InvalidParameterValue, NotFound } from '../../services/errors.js';
+import { normalizeMac, isUuidLike } from '../../services/nodes/identifiers.js';
+import type { Node } from '../../services/nodes/model.js';
+import { PORT_SORT_KEYS, type PortFilter } from '../../services/ports/repository.js';
+import { PORT_PATCHABLE_FIELDS, type PortUpdate } from '../../services/ports/service.js';
+import type { Port } from '../../services/ports/model.js';
+import type { ApiContext } from '../context.js';
+import { applyPatch } from '../json-patch.js';
+import { nextLink, parsePage } from '../pagination.js';
+import { parseFields, requireFieldVersion } from '../serializers/fields.js';
+import { PORT_FIELD_VERSIONS, PORT_LIST_FIELDS, serializePort } from '../serializers/port.js';
+import { jsonObject, parseBoolean, parseInput, queryString } from '../validation.js';
+import { jsonPatchSchema } from './node-schemas.js';
+
+const uuid = z.string().refine(isUuidLike, 'Expected a UUID.');
+const mac = z.string().refine((v) => normalizeMac(v) !== null, 'Expected a MAC address such as 52:54:00:12:34:56.');
+
+const writable = {
+  address: mac,
+  name: z.string().max(255).regex(/^[A-Za-z0-9\-._~]*$/, 'A port name may hold only letters, digits and -._~').nullable().optional(),
+  extra: jsonObject.optional(),
+  local_link_connection: jsonObject.optional(),
+  pxe_enabled: z.boolean().optional(),
+  physical_network: z.string().max(64).nullable().optional(),
+  is_smartnic: z.boolean().optional(),
+};
+
+const portCreateSchema = z
+  .object({ uuid: uuid.optional(), node_uuid: uuid, portgroup_uuid: uuid.nullable().optional(), ...writable })
+  .strict();
+const portUpdateSchema = z.object({ node_uuid: uuid, ...writable }).strict();
+
+export function portRoutes(ctx: ApiContext): Router {
+  const router = Router();
+
+  router.get('/', async (req, res) => {
+    res.json(await listPorts(ctx, req, 'ports', await portFilter(ctx, req), false));
+  });
+
+  router.get('/detail', async (req, res) => {
+    res.json(await listPorts(ctx, req, 'ports/detail', await portFilter(ctx, req), true));
+  });
+
+  router.post('/', async (req, res) => {
+    const body = parseInput(portCreateSchema, req.body, 'port');
+    for (const key of Object.keys(body)) requireFieldVersion(key, PORT_FIELD_VERSIONS, req.apiMinor);
+    if (body.portgroup_uuid) throw new InvalidParameterValue('Port groups are not supported by this service.');
+    const { portgroup_uuid: _ignored, ...input } = body;
+    const port = await ctx.ports.create(input);
+    res.status(201).location(`/v1/ports/${port.uuid}`).json(serializePort(port, req, req.apiMinor));
+  });
+
+  router.get('/:ident', async (req, res) => {
+    const fields = parseFields(req.query.fields, PORT_FIELD_VERSIONS, req.apiMinor);
+    res.json(serializePort(await ctx.ports.get(req.params.ident), req, req.apiMinor, fields));
+  });
+
+  router.patch('/:ident', async (req, res) => {
+    const ops = parseInput(jsonPatchSchema, req.body, 'patch');
+    const port = await ctx.ports.update(req.params.ident, (current) => {
+      const patched = applyPatch(
+        patchableView(current),
+        ops,
+        {
+          patchable: PORT_PATCHABLE_FIELDS,
+          versions: PORT_FIELD_VERSIONS,
+          mandatory: ['address', 'node_uuid'],
+          removedValue: (f) => (['extra', 'local_link_connection'].includes(f) ? {} : f === 'pxe_enabled' ? true : f === 'is_smartnic' ? false : null),
+        },
+        req.apiMinor,
+      );
+      return parseInput(portUpdateSchema, patched, 'port') as PortUpdate;
+    });
+    res.json(serializePort(port, req, req.apiMinor));
+  });
+
+  router.delete('/:ident', async (req, res) => {
+    await ctx.ports.delete(req.params.ident);
+    res.status(204).end();
+  });
+
+  return router;
+}
+
+/** `GET /v1/nodes/{node}/ports[/detail]`: the same listing, scoped to one node. */
+export function nodePortRoutes(ctx: ApiContext): Router {
+  const router = Router({ mergeParams: true });
+  const scoped = async (req: Request) => {
+    const node = await ctx.nodes.get(String((req.params as Record<string, string>).ident));
+    return { ...(await portFilter(ctx, req)), node_id: node.id };
+  };
+  router.get('/', async (req, res) => {
+    const ident = String((req.params as Record<string, string>).ident);
+    res.json(await listPorts(ctx, req, `nodes/${ident}/ports`, await scoped(req), false));
+  });
+  router.get('/detail', async (req, res) => {
+    const ident = String((req.params as Record<string, string>).ident);
+    res.json(await listPorts(ctx, req, `nodes/${ident}/ports/detail`, await scoped(req), true));
+  });
+  return router;
+}
+
+async function listPorts(ctx: ApiContext, req: Request, path: string, filter: PortFilter | null, detail: boolean) {
+  const fields = parseFields(req.query.fields, PORT_FIELD_VERSIONS, req.apiMinor);
+  const wantsDetail = detail || parseBoolean(req.query.detail, 'detail') === true;
+  if (fields && wantsDetail) throw new InvalidParameterValue("Can not specify ?detail=True and fields in the same request.");
+  const page = parsePage(req, PORT_SORT_KEYS, ctx.config.api.maxLimit);
+  // A filter that can match nothing (an empty value, an unknown MAC) gives an empty page, never every port.
+  const ports = filter === null ? [] : await ctx.ports.list({ filter, ...page });
+  const only = wantsDetail ? null : (fields ?? PORT_LIST_FIELDS);
+  const body: Record<string, unknown> = { ports: ports.map((p) => serializePort(p, req, req.apiMinor, only)) };
+  const next = nextLink(req, path, page, ports);
+  if (next) body.next = next;
+  return body;
+}
+
+/** Filters `address`, `node_uuid` and `node`; null when the filter cannot match any port. */
+async function portFilter(ctx: ApiContext, req: Request): Promise<PortFilter | null> {
+  const filter: PortFilter = {};
+  const address = queryString(req.query.address);
+  if (address !== undefined) {
+    const normalized = normalizeMac(address);
+    if (normalized === null) return null;
+    filter.address = normalized;
+  }
+  const nodeIdent = queryString(req.query.node_uuid) ?? queryString(req.query.node);
+  if (nodeIdent !== undefined) {
+    let node: Node;
+    try {
+      node = await ctx.nodes.get(nodeIdent);
+    } catch (err) {
+      if (err instanceof NotFound || err instanceof InvalidParameterValue) return null;
+      throw err;
+    }
+    filter.node_id = node.id;
+  }
+  return filter;
+}
+
+function patchableView(port: Port): Record<string, unknown> {
+  const doc: Record<string, unknown> = {};
+  for (const f of PORT_PATCHABLE_FIELDS) doc[f] = port[f];
+  return doc;
+}

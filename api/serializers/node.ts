@@ -1,0 +1,124 @@
+import type { Request } from 'express';
+import type { Node } from '../../services/nodes/model.js';
+import { MASK, maskSecrets } from '../../services/secrets/index.js';
+import type { Minor } from '../microversion.js';
+import { project, type FieldVersions } from './fields.js';
+import { resourceLinks } from './links.js';
+
+/** Node fields and the version that introduced each (Ironic's api-ref). */
+export const NODE_FIELD_VERSIONS: FieldVersions = {
+  uuid: 1,
+  instance_uuid: 1,
+  power_state: 1,
+  target_power_state: 1,
+  provision_state: 1,
+  target_provision_state: 1,
+  maintenance: 1,
+  maintenance_reason: 1,
+  last_error: 1,
+  console_enabled: 1,
+  driver: 1,
+  driver_info: 1,
+  driver_internal_info: 1,
+  extra: 1,
+  instance_info: 1,
+  properties: 1,
+  reservation: 1,
+  chassis_uuid: 1,
+  created_at: 1,
+  updated_at: 1,
+  provision_updated_at: 1,
+  inspection_started_at: 1,
+  inspection_finished_at: 1,
+  links: 1,
+  ports: 1,
+  name: 5,
+  clean_step: 7,
+  raid_config: 12,
+  target_raid_config: 12,
+  states: 14,
+  network_interface: 20,
+  resource_class: 21,
+  portgroups: 24,
+  boot_interface: 31,
+  console_interface: 31,
+  deploy_interface: 31,
+  inspect_interface: 31,
+  management_interface: 31,
+  power_interface: 31,
+  raid_interface: 31,
+  vendor_interface: 31,
+  volume: 32,
+  storage_interface: 33,
+  traits: 37,
+  rescue_interface: 38,
+  bios_interface: 40,
+  fault: 42,
+  deploy_step: 44,
+  conductor_group: 46,
+  automated_clean: 47,
+  protected: 48,
+  protected_reason: 48,
+  conductor: 49,
+  owner: 50,
+  description: 51,
+  allocation_uuid: 52,
+  retired: 61,
+  retired_reason: 61,
+  lessee: 65,
+  network_data: 66,
+  boot_mode: 75,
+  secure_boot: 75,
+  shard: 82,
+  parent_node: 83,
+  firmware_interface: 86,
+  service_step: 89,
+  disable_power_off: 95,
+};
+
+/** What `GET /v1/nodes` shows without `fields` or detail (ironicclient's default columns). */
+export const NODE_LIST_FIELDS = ['uuid', 'name', 'instance_uuid', 'power_state', 'provision_state', 'maintenance'];
+
+/** Where a node's lock sits, told as the conductor holding it. */
+export interface NodeViewContext {
+  req: Request;
+  minor: Minor;
+  conductorHost: string;
+}
+
+/** The node as Ironic shows it, secrets masked, fields limited by version and `fields`. */
+export function serializeNode(node: Node, ctx: NodeViewContext, only: readonly string[] | null = null) {
+  const { req } = ctx;
+  const instanceInfo = maskSecrets(node.instance_info);
+  // Swift temp URLs carry credentials in the query string.
+  if (typeof instanceInfo.image_url === 'string') instanceInfo.image_url = MASK;
+  const full: Record<string, unknown> = {
+    ...node,
+    // Before 1.2 Ironic called `available` "no state".
+    provision_state: ctx.minor < 2 && node.provision_state === 'available' ? null : node.provision_state,
+    driver_info: maskSecrets(node.driver_info),
+    driver_internal_info: maskSecrets(node.driver_internal_info),
+    instance_info: instanceInfo,
+    conductor: ctx.conductorHost,
+    links: resourceLinks(req, 'nodes', node.uuid),
+    ports: resourceLinks(req, 'nodes', node.uuid, '/ports'),
+    portgroups: resourceLinks(req, 'nodes', node.uuid, '/portgroups'),
+    states: resourceLinks(req, 'nodes', node.uuid, '/states'),
+    volume: resourceLinks(req, 'nodes', node.uuid, '/volume'),
+  };
+  return project(full, NODE_FIELD_VERSIONS, ctx.minor, only);
+}
+
+export function serializeNodeStates(node: Node) {
+  return {
+    console_enabled: node.console_enabled,
+    last_error: node.last_error,
+    power_state: node.power_state,
+    provision_state: node.provision_state,
+    provision_updated_at: node.provision_updated_at,
+    raid_config: node.raid_config,
+    target_power_state: node.target_power_state,
+    target_provision_state: node.target_provision_state,
+    target_raid_config: node.target_raid_config,
+  };
+}

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { InvalidParameterValue } from '../services/errors.js';
+
+/** A JSON object (not an array, not null). */
+export const jsonObject = z.record(z.string(), z.unknown());
+
+/** Parses `input` with `schema`; the error names the attribute and what was wrong with it. */
+export function parseInput<T extends z.ZodType>(schema: T, input: unknown, what: string): z.output<T> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  if (issue.code === 'unrecognized_keys') {
+    throw new InvalidParameterValue(`Unknown attribute(s) for ${what}: ${issue.keys.join(', ')}`);
+  }
+  if (issue.path.length === 0) {
+    throw new InvalidParameterValue(`Invalid ${what}: ${issue.message}`);
+  }
+  const field = issue.path.join('/');
+  const value = valueAt(input, issue.path);
+  const shown = value === undefined ? '' : ` Value: ${JSON.stringify(value)}.`;
+  throw new InvalidParameterValue(`Invalid input for field/attribute ${field}.${shown} ${issue.message}`);
+}
+
+function valueAt(input: unknown, path: PropertyKey[]): unknown {
+  let node = input;
+  for (const key of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  return node;
+}
+
+/** Query-string booleans as Ironic reads them. */
+export function parseBoolean(value: unknown, name: string): boolean | undefined {
+  if (value === undefined) return undefined;
+  const text = String(value).toLowerCase();
+  if (['true', '1', 'yes', 'on', 't', 'y'].includes(text)) return true;
+  if (['false', '0', 'no', 'off', 'f', 'n'].includes(text)) return false;
+  throw new InvalidParameterValue(`Invalid value for ${name}: "${String(value)}". Expected a boolean.`);
+}
+
+/** A single query parameter as a string (the last one when repeated). */
+export function queryString(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (Array.isArray(value)) return value.length > 0 ? String(value[value.length - 1]) : undefined;
+  return String(value);
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
+
+/**
+ * `anvil`: the operator CLI. Apart from `serve`, which starts the service in
+ * this process, its commands speak only to the REST API over HTTP.
+ */
+const program = new Command('anvil').description('Anvil bare-metal provisioning').showHelpAfterError();
+
+program
+  .command('serve')
+  .description('run the Anvil service (API and conductor) with the ANVIL_* configuration')
+  .addOption(new Option('--role <role>', 'what this process runs').choices(['all']).default('all'))
+  .option('--config <file>', 'YAML configuration file (also ANVIL_CONFIG)')
+  .addHelpText('after', '\nExample:\n  ANVIL_API_PORT=6385 anvil serve\n')
+  .action(async (opts: { config?: string }) => {
+    // The composition root lives with the API; only `serve` loads it.
+    const { loadConfig, ConfigError } = await import('../services/config.js');
+    const { startService } = await import('../api/main.js');
+    let service;
+    try {
+      service = await startService(loadConfig(process.env, opts.config ?? process.env.ANVIL_CONFIG));
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        process.stderr.write(`anvil: ${err.message}\n`);
+        process.exit(2);
+      }
+      throw err;
+    }
+    const stop = () => {
+      void service.close().then(() => process.exit(0));
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,19 @@
+import type { Node, NodeChanges, PowerState, TargetPowerState } from '../nodes/model.js';
+import type { ProvisionEvent } from '../nodes/states.js';
+
+/** A node under its lock, with the one way to move it through the state machine. */
+export interface NodeTask {
+  readonly node: Node;
+  /** Applies `event` to the node's provision state (with `changes`) and persists it. */
+  fire(event: ProvisionEvent, changes?: NodeChanges): Promise<void>;
+  /** Persists changes that are not a state transition. */
+  update(changes: NodeChanges): Promise<void>;
+}
+
+/** What the conductor needs from a hardware type to do the work the API asked for. */
+export interface HardwareRuntime {
+  /** Carries a node in a transitional state on, until it is stable or waiting for something outside. */
+  advance(task: NodeTask): Promise<void>;
+  /** Brings the machine to `target` and returns the power state it reached. */
+  setPower(task: NodeTask, target: TargetPowerState, timeoutSeconds: number | null): Promise<PowerState>;
+}

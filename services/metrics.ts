@@ -1,0 +1,37 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { NodeRepository } from './nodes/repository.js';
+
+/** The process's Prometheus registry and the instruments every layer shares. */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly httpDuration = new Histogram({
+    name: 'anvil_http_request_duration_seconds',
+    help: 'HTTP request duration by route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly provisionRequests = new Counter({
+    name: 'anvil_provision_requests_total',
+    help: 'Provision state change requests accepted, by verb',
+    labelNames: ['verb'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(nodes: NodeRepository) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'anvil_' });
+    // Counted when scraped, so the figure is the database's, shared by every process.
+    new Gauge({
+      name: 'anvil_nodes',
+      help: 'Nodes by provision state',
+      labelNames: ['provision_state'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const [state, n] of await nodes.countByProvisionState()) this.set({ provision_state: state }, n);
+      },
+    });
+  }
+}
