@@ -1,7 +1,7 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { InvalidParameterValue, NotFound } from '../../services/errors.js';
-import { normalizeMac, isUuidLike } from '../../services/nodes/identifiers.js';
+import { isUuidLike, isValidLogicalName, normalizeMac } from '../../services/nodes/identifiers.js';
 import type { Node } from '../../services/nodes/model.js';
 import { PORT_SORT_KEYS, type PortFilter } from '../../services/ports/repository.js';
 import { PORT_PATCHABLE_FIELDS, type PortUpdate } from '../../services/ports/service.js';
@@ -15,6 +15,8 @@ import { jsonObject, parseBoolean, parseInput, queryString } from '../validation
 import { jsonPatchSchema } from './node-schemas.js';
 
 const uuid = z.string().refine(isUuidLike, 'Expected a UUID.');
+// ironicclient's `port create --node` passes whatever the user typed: a uuid or a node name.
+const nodeIdent = z.string().refine((v) => isUuidLike(v) || isValidLogicalName(v), 'Expected a node UUID or name.');
 const mac = z.string().refine((v) => normalizeMac(v) !== null, 'Expected a MAC address such as 52:54:00:12:34:56.');
 
 const writable = {
@@ -28,9 +30,9 @@ const writable = {
 };
 
 const portCreateSchema = z
-  .object({ uuid: uuid.optional(), node_uuid: uuid, portgroup_uuid: uuid.nullable().optional(), ...writable })
+  .object({ uuid: uuid.optional(), node_uuid: nodeIdent, portgroup_uuid: uuid.nullable().optional(), ...writable })
   .strict();
-const portUpdateSchema = z.object({ node_uuid: uuid, ...writable }).strict();
+const portUpdateSchema = z.object({ node_uuid: nodeIdent, ...writable }).strict();
 
 export function portRoutes(ctx: ApiContext): Router {
   const router = Router();

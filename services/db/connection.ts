@@ -14,14 +14,10 @@ export class DatabaseUrlError extends Error {
   override readonly name = 'DatabaseUrlError';
 }
 
-/**
- * Opens `sqlite:<file>` (WAL, foreign keys on) or `postgres://…`.
- * `schema` confines a PostgreSQL connection to one schema, so parallel test
- * runs never see each other's tables.
- */
-export function openDatabase(url: string, options: { schema?: string } = {}): Database {
+/** Opens `sqlite:<file>` (WAL, foreign keys on) or `postgres://…`. */
+export function openDatabase(url: string): Database {
   if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length));
-  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return openPostgres(url, options.schema);
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return openPostgres(url);
   throw new DatabaseUrlError(`unsupported database URL (expected sqlite:<file> or postgres://…): ${redactUrl(url)}`);
 }
 
@@ -49,13 +45,8 @@ function openSqlite(file: string): Database {
   return { knex: db, engine: 'sqlite', close: () => db.destroy() };
 }
 
-function openPostgres(url: string, schema: string | undefined): Database {
-  const db = knex({
-    client: 'pg',
-    connection: url,
-    pool: { min: 0, max: 10 },
-    ...(schema ? { searchPath: [schema] } : {}),
-  });
+function openPostgres(url: string): Database {
+  const db = knex({ client: 'pg', connection: url, pool: { min: 0, max: 10 } });
   return { knex: db, engine: 'postgres', close: () => db.destroy() };
 }
 
