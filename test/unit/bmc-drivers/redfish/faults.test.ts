@@ -3,6 +3,7 @@ import {
   connectRedfish,
   getPowerState,
   RedfishAuthError,
+  RedfishClient,
   RedfishHttpError,
   RedfishTimeoutError,
   type RedfishSystem,
@@ -80,9 +81,11 @@ describe('Redfish client under injected faults', () => {
   it('lets power drift by itself when told to', async () => {
     await putFaults('hosts/sim-1/faults', { powerDriftRate: 1 });
     const before = fleet.get('sim-1')?.power;
-    const other = await connectRedfish(`redfish+${sim.url}/redfish/v1/Systems/sim-1`, credentials);
-    await getPowerState(other);
-    await other.client.close();
+    // Exactly one request to the host: one flip.
+    const client = new RedfishClient({ baseUrl: sim.url, credentials });
+    const seen = await client.get('/redfish/v1/Systems/sim-1');
+    await client.close();
+    expect(seen.body).toMatchObject({ PowerState: before === 'On' ? 'Off' : 'On' });
     await putFaults('hosts/sim-1/faults', {});
     expect(fleet.get('sim-1')?.power).not.toBe(before);
   });
