@@ -1,0 +1,24 @@
+import { spawnSync } from 'node:child_process';
+
+/**
+ * Whether the interop test that needs `name` (a program on PATH, or an
+ * absolute path) can run. A missing tool skips the test with one loud line,
+ * except under CI=true, where it is a failure: CI must run every interop test.
+ */
+export function requireTool(name: string): boolean {
+  const found = spawnSync('sh', ['-c', `command -v "$0"`, name], { encoding: 'utf8' }).status === 0;
+  return found || missing(`program ${name}`);
+}
+
+/** The same for a Python module seen by Debian's /usr/bin/python3 (where python3-* packages install). */
+export function requirePythonModule(module: string): boolean {
+  const found = spawnSync('/usr/bin/python3', ['-c', `import ${module}`], { encoding: 'utf8' }).status === 0;
+  return found || missing(`Python module ${module} (for /usr/bin/python3)`);
+}
+
+function missing(what: string): false {
+  const line = `!!! interop: ${what} is missing; run test/interop/install-tools.sh as root. The test is SKIPPED`;
+  if (process.env.CI === 'true') throw new Error(`${line} — refused under CI=true`);
+  console.warn(line);
+  return false;
+}
