@@ -2,8 +2,12 @@ import { defineConfig } from 'vitest/config';
 
 // Three projects: `npm test` runs unit + integration; the interop suite
 // (real third-party programs) runs separately from .ci/run.
+// .ci/run asks for a JSON report too, to print one summary line at the end.
+const report = process.env.ANVIL_TEST_REPORT;
+
 export default defineConfig({
   test: {
+    reporters: report ? ['default', ['json', { outputFile: report }]] : ['default'],
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       {
