@@ -1,0 +1,36 @@
+// The Redfish BMC driver's public surface. Other folders import only this file.
+export { RedfishClient } from './client.js';
+export type {
+  RedfishAuthMode,
+  RedfishClientOptions,
+  RedfishCredentials,
+  RedfishResponse,
+  RequestOptions,
+  PatchOptions,
+  TaskOutcome,
+  TaskWaitOptions,
+} from './client.js';
+export {
+  RedfishError,
+  RedfishHttpError,
+  RedfishTimeoutError,
+  RedfishAuthError,
+  RedfishProtocolError,
+  RedfishConnectionError,
+  RedfishTaskError,
+  RedfishUnsupportedError,
+} from './errors.js';
+export { parseRedfishAddress, detectVendor, resolveSystem, connectRedfish } from './system-path.js';
+export type { RedfishAddress, RedfishSystem, Vendor, ConnectOptions } from './system-path.js';
+export { getPowerState, setPowerState, POWER_STATE_MAP, RESET_TYPE_MAP } from './power.js';
+export type { PowerState, PowerTarget, SetPowerOptions } from './power.js';
+export { getBootDevice, setBootDevice, setBootMode, BOOT_DEVICE_MAP, BOOT_DEVICE_TO_TARGET, BOOT_MODE_MAP } from './management.js';
+export type { BootDevice, BootMode, BootDeviceInfo, SetBootDeviceOptions } from './management.js';
+export { inspectHardware } from './inspect.js';
+export type { HardwareInventory, InspectedCpu, InspectedNic, InspectedDisk } from './inspect.js';
+export { findVirtualMedia, insertVirtualMedia, ejectVirtualMedia } from './virtual-media.js';
+export type { VirtualMediaDevice } from './virtual-media.js';
+export { getBiosAttributes, getPendingBiosAttributes, setBiosAttributes } from './bios.js';
+export type { BiosAttributes } from './bios.js';
+export { getFirmwareVersions, listFirmwareInventory, updateFirmware } from './firmware.js';
+export type { FirmwareVersions, FirmwareComponent, UpdateFirmwareOptions } from './firmware.js';

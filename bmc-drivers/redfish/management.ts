@@ -1,0 +1,82 @@
+import { RedfishUnsupportedError } from './errors.js';
+import { systemSchema } from './schemas.js';
+import type { RedfishSystem } from './system-path.js';
+
+export type BootDevice = 'pxe' | 'disk' | 'cdrom' | 'bios';
+export type BootMode = 'uefi' | 'bios';
+
+/** Redfish BootSourceOverrideTarget to Anvil's boot devices. */
+export const BOOT_DEVICE_MAP: Readonly<Record<string, BootDevice>> = {
+  Pxe: 'pxe',
+  Hdd: 'disk',
+  Cd: 'cdrom',
+  // Supermicro X11/X12 present virtual media as a USB CD.
+  UsbCd: 'cdrom',
+  BiosSetup: 'bios',
+};
+
+export const BOOT_DEVICE_TO_TARGET: Readonly<Record<BootDevice, string>> = {
+  pxe: 'Pxe',
+  disk: 'Hdd',
+  cdrom: 'Cd',
+  bios: 'BiosSetup',
+};
+
+export const BOOT_MODE_MAP: Readonly<Record<string, BootMode>> = { UEFI: 'uefi', Legacy: 'bios' };
+const BOOT_MODE_TO_REDFISH: Readonly<Record<BootMode, string>> = { uefi: 'UEFI', bios: 'Legacy' };
+
+export interface BootDeviceInfo {
+  /** null when no override is active or the target is unmapped. */
+  device: BootDevice | null;
+  /** true for Continuous, false for Once, null when no override is active. */
+  persistent: boolean | null;
+  mode: BootMode | null;
+}
+
+export interface SetBootDeviceOptions {
+  /** Keep the device for every boot (Continuous) rather than the next one (Once). */
+  persistent?: boolean;
+  /** Also set the boot mode in the same change. */
+  mode?: BootMode;
+}
+
+export async function getBootDevice(system: RedfishSystem): Promise<BootDeviceInfo> {
+  const boot = (await system.client.getAs(system.path, systemSchema)).body.Boot;
+  const enabled = boot?.BootSourceOverrideEnabled;
+  const active = enabled === 'Once' || enabled === 'Continuous';
+  return {
+    device: active ? (BOOT_DEVICE_MAP[boot?.BootSourceOverrideTarget ?? ''] ?? null) : null,
+    persistent: active ? enabled === 'Continuous' : null,
+    mode: BOOT_MODE_MAP[boot?.BootSourceOverrideMode ?? ''] ?? null,
+  };
+}
+
+export async function setBootDevice(system: RedfishSystem, device: BootDevice, options: SetBootDeviceOptions = {}): Promise<void> {
+  const { body, etag } = await system.client.getAs(system.path, systemSchema);
+  const allowed = body.Boot?.['BootSourceOverrideTarget@Redfish.AllowableValues'];
+  let target = BOOT_DEVICE_TO_TARGET[device];
+  // Supermicro X11/X12 attach virtual media as a USB CD; booting "Cd" would
+  // miss it, so use UsbCd where the BMC offers it (as sushy does).
+  if (system.vendor === 'supermicro' && target === 'Cd' && allowed?.includes('UsbCd')) target = 'UsbCd';
+  if (allowed !== undefined && !allowed.includes(target)) {
+    throw new RedfishUnsupportedError(`the BMC does not offer boot target ${target} (allowed: ${allowed.join(', ')})`);
+  }
+  const enabled = options.persistent === true ? 'Continuous' : 'Once';
+  const boot: Record<string, string> = { BootSourceOverrideTarget: target };
+  // Some BMCs refuse BootSourceOverrideEnabled when it already has the value
+  // sent (Ironic story 2007355), so send it only when it changes. Supermicro
+  // BMCs are the opposite and need it with every target (story 2008547).
+  if (system.vendor === 'supermicro' || body.Boot?.BootSourceOverrideEnabled !== enabled) boot.BootSourceOverrideEnabled = enabled;
+  if (options.mode !== undefined) boot.BootSourceOverrideMode = BOOT_MODE_TO_REDFISH[options.mode];
+  await system.client.patch(system.path, { Boot: boot }, etag === null ? {} : { etag });
+  // Some BMCs reset the boot mode to Legacy when the boot device changes
+  // (Ironic re-syncs it after every set_boot_device): check, and set it again.
+  if (options.mode !== undefined) await setBootMode(system, options.mode);
+}
+
+export async function setBootMode(system: RedfishSystem, mode: BootMode): Promise<void> {
+  const { body, etag } = await system.client.getAs(system.path, systemSchema);
+  if (BOOT_MODE_MAP[body.Boot?.BootSourceOverrideMode ?? ''] === mode) return;
+  await system.client.patch(system.path, { Boot: { BootSourceOverrideMode: BOOT_MODE_TO_REDFISH[mode] } }, etag === null ? {} : { etag });
+}
+

@@ -1,0 +1,80 @@
+import { RedfishTimeoutError, RedfishUnsupportedError } from './errors.js';
+import { systemSchema } from './schemas.js';
+import type { RedfishSystem } from './system-path.js';
+
+/** Anvil's (Ironic's) power words. */
+export type PowerState = 'power on' | 'power off';
+export type PowerTarget = 'power on' | 'power off' | 'rebooting' | 'soft power off' | 'soft rebooting';
+
+/** Redfish PowerState to Anvil's; transitional states count as where they head. */
+export const POWER_STATE_MAP: Readonly<Record<string, PowerState>> = {
+  On: 'power on',
+  PoweringOn: 'power on',
+  Off: 'power off',
+  PoweringOff: 'power off',
+};
+
+/** ResetTypes for each target, best first; the first the BMC allows is used. */
+export const RESET_TYPE_MAP: Readonly<Record<PowerTarget, readonly string[]>> = {
+  'power on': ['On', 'ForceOn'],
+  'power off': ['ForceOff'],
+  // Not every BMC lists ForceRestart; a power cycle reboots just as hard.
+  rebooting: ['ForceRestart', 'PowerCycle'],
+  'soft power off': ['GracefulShutdown'],
+  'soft rebooting': ['GracefulRestart'],
+};
+
+const EXPECTED: Record<PowerTarget, PowerState> = {
+  'power on': 'power on',
+  'power off': 'power off',
+  rebooting: 'power on',
+  'soft power off': 'power off',
+  'soft rebooting': 'power on',
+};
+
+export interface SetPowerOptions {
+  /** Wait until the BMC reports the expected state; 0 (default) returns after the action. */
+  waitMs?: number;
+  pollIntervalMs?: number;
+}
+
+/** The power state, or null when the BMC reports something unmapped. */
+export async function getPowerState(system: RedfishSystem): Promise<PowerState | null> {
+  const { body } = await system.client.getAs(system.path, systemSchema);
+  return POWER_STATE_MAP[body.PowerState ?? ''] ?? null;
+}
+
+/**
+ * Drives the system toward a power target. Returns the ResetType sent, or
+ * null when the system was already there.
+ */
+export async function setPowerState(system: RedfishSystem, target: PowerTarget, options: SetPowerOptions = {}): Promise<string | null> {
+  const { body } = await system.client.getAs(system.path, systemSchema);
+  const current = POWER_STATE_MAP[body.PowerState ?? ''] ?? null;
+  // Asking for the state the system is in is a no-op here: Dell iDRAC
+  // answers 409 to On when the server is already on.
+  if ((target === 'power on' || target === 'power off') && current === target) return null;
+  // A reboot of a machine that is off is a power-on, as in Ironic.
+  const effective: PowerTarget = (target === 'rebooting' || target === 'soft rebooting') && current === 'power off' ? 'power on' : target;
+  const action = body.Actions?.['#ComputerSystem.Reset'];
+  const allowed = action?.['ResetType@Redfish.AllowableValues'];
+  const preferences = RESET_TYPE_MAP[effective];
+  const resetType = allowed === undefined ? preferences[0] : preferences.find((p) => allowed.includes(p));
+  if (resetType === undefined) {
+    throw new RedfishUnsupportedError(`the BMC allows none of ${preferences.join(', ')} for ${effective}`);
+  }
+  await system.client.post(action?.target ?? `${system.path}/Actions/ComputerSystem.Reset`, { ResetType: resetType });
+  if ((options.waitMs ?? 0) > 0) await waitForPower(system, EXPECTED[effective], options.waitMs ?? 0, options.pollIntervalMs ?? 1000);
+  return resetType;
+}
+
+async function waitForPower(system: RedfishSystem, expected: PowerState, waitMs: number, pollIntervalMs: number): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  const interval = Math.max(10, pollIntervalMs);
+  const maxPolls = Math.ceil(waitMs / interval) + 1;
+  for (let poll = 0; poll < maxPolls && Date.now() < deadline; poll++) {
+    if ((await getPowerState(system)) === expected) return;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(interval, Math.max(0, deadline - Date.now()))));
+  }
+  throw new RedfishTimeoutError(`${system.path} did not reach ${expected} within ${waitMs} ms`, waitMs);
+}

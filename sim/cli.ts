@@ -1,0 +1,141 @@
+// anvil-sim: N simulated hosts behind one Redfish endpoint; prints the
+// manifest `anvil enroll` reads (DESIGN.md §5).
+import { readFile, writeFile } from 'node:fs/promises';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { buildManifest, createFleet, type SimManifest } from './host/index.js';
+import { startRedfishSim, type RedfishSim } from './redfish/index.js';
+
+export const simConfigSchema = z.strictObject({
+  hosts: z.number().int().min(0).max(1_000_000).default(1),
+  redfishPort: z.number().int().min(0).max(65535).default(8000),
+  ipmiBasePort: z.number().int().min(1).max(65535).default(6230),
+  manifest: z.string().optional(),
+  bind: z.string().default('127.0.0.1'),
+  username: z.string().min(1).default('admin'),
+  password: z.string().min(1).default('password'),
+  prefix: z.string().min(1).default('sim-'),
+  seed: z.number().int().default(0),
+  tlsCert: z.string().optional(),
+  tlsKey: z.string().optional(),
+  firmwareUpdateMs: z.number().int().min(0).default(2000),
+});
+
+export type SimConfig = z.infer<typeof simConfigSchema>;
+
+export const USAGE = `usage: anvil-sim [--hosts N] [--redfish-port P] [--ipmi-base-port Q] [--manifest FILE]
+                 [--config FILE.yaml] [--bind ADDR] [--username U] [--password P]
+                 [--prefix sim-] [--seed S] [--tls-cert PEM --tls-key PEM] [--firmware-update-ms MS]`;
+
+const FLAGS = {
+  hosts: { type: 'string' },
+  'redfish-port': { type: 'string' },
+  'ipmi-base-port': { type: 'string' },
+  manifest: { type: 'string' },
+  config: { type: 'string' },
+  bind: { type: 'string' },
+  username: { type: 'string' },
+  password: { type: 'string' },
+  prefix: { type: 'string' },
+  seed: { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'firmware-update-ms': { type: 'string' },
+  help: { type: 'boolean' },
+} as const;
+
+const NUMERIC = new Set(['hosts', 'redfishPort', 'ipmiBasePort', 'seed', 'firmwareUpdateMs']);
+
+function camel(flag: string): string {
+  return flag.replace(/[-_]([a-z])/g, (_m, c: string) => c.toUpperCase());
+}
+
+/** Flags over the YAML file over defaults. Throws with a readable message. */
+export async function loadSimConfig(argv: string[]): Promise<SimConfig | 'help'> {
+  const { values } = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false });
+  if (values.help) return 'help';
+  let fromFile: Record<string, unknown> = {};
+  if (values.config !== undefined) {
+    const parsed: unknown = parseYaml(await readFile(values.config, 'utf8'));
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`${values.config}: expected a YAML mapping`);
+    fromFile = Object.fromEntries(Object.entries(parsed).map(([k, v]) => [camel(k), v]));
+  }
+  const fromFlags: Record<string, unknown> = {};
+  for (const [flag, value] of Object.entries(values)) {
+    if (flag === 'config' || flag === 'help' || typeof value !== 'string') continue;
+    const key = camel(flag);
+    fromFlags[key] = NUMERIC.has(key) ? Number(value) : value;
+  }
+  const result = simConfigSchema.safeParse({ ...fromFile, ...fromFlags });
+  if (!result.success) {
+    throw new Error(result.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`).join('; '));
+  }
+  if ((result.data.tlsCert === undefined) !== (result.data.tlsKey === undefined)) throw new Error('--tls-cert and --tls-key go together');
+  return result.data;
+}
+
+export interface RunningSim {
+  redfish: RedfishSim;
+  manifest: SimManifest;
+}
+
+export async function startSim(config: SimConfig): Promise<RunningSim> {
+  const fleet = createFleet({ count: config.hosts, prefix: config.prefix, seed: config.seed });
+  const tls =
+    config.tlsCert !== undefined && config.tlsKey !== undefined
+      ? { cert: await readFile(config.tlsCert), key: await readFile(config.tlsKey) }
+      : undefined;
+  const redfish = await startRedfishSim({
+    fleet,
+    host: config.bind,
+    port: config.redfishPort,
+    credentials: { username: config.username, password: config.password },
+    firmwareUpdateMs: config.firmwareUpdateMs,
+    ...(tls ? { tls } : {}),
+  });
+  const manifest = buildManifest(fleet, {
+    redfishUrl: redfish.url,
+    redfishUsername: config.username,
+    redfishPassword: config.password,
+    ipmiHost: config.bind,
+    ipmiBasePort: config.ipmiBasePort,
+  });
+  return { redfish, manifest };
+}
+
+async function main(): Promise<void> {
+  let config: SimConfig | 'help';
+  try {
+    config = await loadSimConfig(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`anvil-sim: ${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (config === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const { redfish, manifest } = await startSim(config);
+  const text = `${JSON.stringify(manifest, null, 2)}\n`;
+  if (config.manifest !== undefined) await writeFile(config.manifest, text, { mode: 0o600 });
+  else process.stdout.write(text);
+  process.stderr.write(`anvil-sim: ${manifest.hosts.length} hosts, Redfish at ${redfish.url}/redfish/v1/, control at ${redfish.url}/sim/v1/\n`);
+  const stop = (): void => {
+    redfish.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`anvil-sim: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+
+/**
+ * What can go wrong with a BMC. Every field is optional in a request; a host's
+ * own settings win over the fleet-wide ones field by field.
+ */
+export const faultSpecSchema = z.strictObject({
+  /** Added before every answer. */
+  latencyMs: z.number().int().min(0).max(600_000).optional(),
+  /** A uniform extra delay of up to this many ms on top of latencyMs. */
+  latencyJitterMs: z.number().int().min(0).max(600_000).optional(),
+  /** Fraction (0..1) of requests answered with errorStatus instead. */
+  errorRate: z.number().min(0).max(1).optional(),
+  errorStatus: z.union([z.literal(500), z.literal(503)]).optional(),
+  /** Accept the connection and never answer, as a wedged BMC does. */
+  hang: z.boolean().optional(),
+  /** Answer 401 to any credentials, as a BMC with a locked account does. */
+  refuseAuth: z.boolean().optional(),
+  /** Chance (0..1), per request to the host, that its power flips by itself first. */
+  powerDriftRate: z.number().min(0).max(1).optional(),
+  /** Chance (0..1) that a power-on or reset fails to boot anything. */
+  bootFailureRate: z.number().min(0).max(1).optional(),
+});
+
+export type FaultSpec = z.infer<typeof faultSpecSchema>;
+
+/** A FaultSpec with every field decided. */
+export type Faults = Required<FaultSpec>;
+
+export const NO_FAULTS: Faults = Object.freeze({
+  latencyMs: 0,
+  latencyJitterMs: 0,
+  errorRate: 0,
+  errorStatus: 503,
+  hang: false,
+  refuseAuth: false,
+  powerDriftRate: 0,
+  bootFailureRate: 0,
+});
+
+export function resolveFaults(fleetWide: FaultSpec, host: FaultSpec | undefined): Faults {
+  return { ...NO_FAULTS, ...definedOnly(fleetWide), ...definedOnly(host ?? {}) };
+}
+
+function definedOnly(spec: FaultSpec): FaultSpec {
+  return Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined)) as FaultSpec;
+}

@@ -1,0 +1,396 @@
+import { FirmwareJob } from './firmware-job.js';
+import type {
+  BiosAttributes,
+  BiosValue,
+  BmcCredentials,
+  BootOverride,
+  BootRecord,
+  BootTarget,
+  Clock,
+  CommandRecord,
+  CpuSummary,
+  FirmwareComponent,
+  PowerAction,
+  PowerState,
+  SimDisk,
+  SimNic,
+  VirtualMediaSlot,
+} from './types.js';
+
+/** Everything that describes one machine when it is built. */
+export interface SimHostSpec {
+  name: string;
+  uuid: string;
+  vendor: string;
+  model: string;
+  serial: string;
+  cpu: CpuSummary;
+  memoryMiB: number;
+  nics: SimNic[];
+  disks: SimDisk[];
+  bios: BiosAttributes;
+  firmware: FirmwareComponent[];
+  credentials: BmcCredentials;
+  power?: PowerState;
+  boot?: BootOverride;
+}
+
+export interface SimHostOptions {
+  clock?: Clock;
+  /** How many command records are kept; older ones are dropped. */
+  historyLimit?: number;
+}
+
+export type SimHostErrorCode = 'UnknownAttribute' | 'InvalidAttributeValue' | 'MediaInUse' | 'UnknownComponent';
+
+/** A request the machine refuses; faces turn it into their protocol's error. */
+export class SimHostError extends Error {
+  readonly code: SimHostErrorCode;
+  readonly property: string | null;
+
+  constructor(code: SimHostErrorCode, message: string, property: string | null = null) {
+    super(message);
+    this.name = 'SimHostError';
+    this.code = code;
+    this.property = property;
+  }
+}
+
+export interface PowerActionOptions {
+  /** Decided by the fault model: the firmware starts but finds nothing to boot. */
+  bootFails?: boolean;
+}
+
+/** A plain JSON view of the machine, as the control API shows it. */
+export interface SimHostSnapshot {
+  name: string;
+  uuid: string;
+  vendor: string;
+  model: string;
+  serial: string;
+  power: PowerState;
+  boot: BootOverride;
+  media: VirtualMediaSlot;
+  bios: BiosAttributes;
+  pendingBios: BiosAttributes;
+  firmware: FirmwareComponent[];
+  nics: SimNic[];
+  disks: SimDisk[];
+  cpu: CpuSummary;
+  memoryMiB: number;
+  lastBoot: BootRecord | null;
+  bootCount: number;
+  nmiCount: number;
+  inFlight: number;
+  maxInFlight: number;
+  history: CommandRecord[];
+}
+
+const DEFAULT_HISTORY_LIMIT = 200;
+
+/**
+ * One simulated machine: pure state and small methods, no network code.
+ * Every protocol face acts on the same instance, so a power-off over IPMI is
+ * seen over Redfish.
+ */
+export class SimHost {
+  readonly name: string;
+  readonly uuid: string;
+  readonly vendor: string;
+  readonly model: string;
+  readonly serial: string;
+  readonly cpu: CpuSummary;
+  readonly memoryMiB: number;
+  readonly credentials: BmcCredentials;
+
+  private readonly clock: Clock;
+  private readonly historyLimit: number;
+  private readonly nicList: SimNic[];
+  private readonly diskList: SimDisk[];
+  private readonly biosDefaults: BiosAttributes;
+  private biosCurrent: BiosAttributes;
+  private biosPending: BiosAttributes = {};
+  private biosAppliedAtMs: number | null = null;
+  private readonly firmwareList: FirmwareComponent[];
+  private readonly jobs: FirmwareJob[] = [];
+  private powerState: PowerState;
+  private bootOverride: BootOverride;
+  private mediaSlot: VirtualMediaSlot = { image: null, inserted: false, writeProtected: true };
+  private lastBootRecord: BootRecord | null = null;
+  private boots = 0;
+  private nmis = 0;
+  private inFlightCount = 0;
+  private maxInFlightCount = 0;
+  private readonly commandHistory: CommandRecord[] = [];
+
+  constructor(spec: SimHostSpec, options: SimHostOptions = {}) {
+    this.name = spec.name;
+    this.uuid = spec.uuid;
+    this.vendor = spec.vendor;
+    this.model = spec.model;
+    this.serial = spec.serial;
+    this.cpu = { ...spec.cpu };
+    this.memoryMiB = spec.memoryMiB;
+    this.credentials = { ...spec.credentials };
+    this.nicList = spec.nics.map((n) => ({ ...n }));
+    this.diskList = spec.disks.map((d) => ({ ...d }));
+    this.biosDefaults = { ...spec.bios };
+    this.biosCurrent = { ...spec.bios };
+    this.firmwareList = spec.firmware.map((f) => ({ ...f }));
+    this.powerState = spec.power ?? 'Off';
+    this.bootOverride = spec.boot ? { ...spec.boot } : { target: 'none', enabled: 'disabled', mode: 'uefi' };
+    this.clock = options.clock ?? Date.now;
+    this.historyLimit = options.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+  }
+
+  get power(): PowerState {
+    return this.powerState;
+  }
+
+  get boot(): BootOverride {
+    return { ...this.bootOverride };
+  }
+
+  get media(): VirtualMediaSlot {
+    return { ...this.mediaSlot };
+  }
+
+  get nics(): SimNic[] {
+    return this.nicList.map((n) => ({ ...n }));
+  }
+
+  get disks(): SimDisk[] {
+    return this.diskList.map((d) => ({ ...d }));
+  }
+
+  get bios(): BiosAttributes {
+    return { ...this.biosCurrent };
+  }
+
+  get pendingBios(): BiosAttributes {
+    return { ...this.biosPending };
+  }
+
+  /** When pending BIOS settings were last applied (ms since epoch), if ever. */
+  get biosAppliedAt(): number | null {
+    return this.biosAppliedAtMs;
+  }
+
+  get firmware(): FirmwareComponent[] {
+    this.settleJobs();
+    return this.firmwareList.map((f) => ({ ...f }));
+  }
+
+  get lastBoot(): BootRecord | null {
+    return this.lastBootRecord ? { ...this.lastBootRecord } : null;
+  }
+
+  get bootCount(): number {
+    return this.boots;
+  }
+
+  get nmiCount(): number {
+    return this.nmis;
+  }
+
+  get inFlight(): number {
+    return this.inFlightCount;
+  }
+
+  /** The most commands this machine ever had in progress at once. */
+  get maxInFlight(): number {
+    return this.maxInFlightCount;
+  }
+
+  get history(): CommandRecord[] {
+    return this.commandHistory.map((c) => ({ ...c }));
+  }
+
+  /**
+   * Marks the start of a command from any face. Returns the function that
+   * marks its end; calling it twice counts once.
+   */
+  beginCommand(command: string): () => void {
+    this.commandHistory.push({ at: this.now(), command });
+    if (this.commandHistory.length > this.historyLimit) {
+      this.commandHistory.splice(0, this.commandHistory.length - this.historyLimit);
+    }
+    this.inFlightCount += 1;
+    this.maxInFlightCount = Math.max(this.maxInFlightCount, this.inFlightCount);
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      this.inFlightCount -= 1;
+    };
+  }
+
+  powerAction(action: PowerAction, options: PowerActionOptions = {}): void {
+    const bootFails = options.bootFails ?? false;
+    switch (action) {
+      case 'On':
+      case 'ForceOn':
+        if (this.powerState === 'Off') this.powerOn(bootFails);
+        return;
+      case 'ForceOff':
+      case 'GracefulShutdown':
+        this.powerOff();
+        return;
+      case 'GracefulRestart':
+      case 'ForceRestart':
+      case 'PowerCycle':
+        // A restart of a machine that is off powers it on, as most BMCs do.
+        this.powerOff();
+        this.powerOn(bootFails);
+        return;
+      case 'PushPowerButton':
+        if (this.powerState === 'On') this.powerOff();
+        else this.powerOn(bootFails);
+        return;
+      case 'Nmi':
+        // A diagnostic interrupt only reaches a running machine; the OS
+        // (here, nobody) decides what to do with it.
+        if (this.powerState === 'On') {
+          this.nmis += 1;
+        }
+        return;
+    }
+  }
+
+  /** The power flips by itself, as a flaky PSU or a human at the console does. */
+  drift(): void {
+    if (this.powerState === 'On') this.powerOff();
+    else this.powerOn(false);
+  }
+
+  setBootOverride(change: Partial<BootOverride>): void {
+    this.bootOverride = { ...this.bootOverride, ...change };
+  }
+
+  /**
+   * Attaches an image. `inserted: false` configures the image without
+   * presenting it to the machine, as the Redfish Inserted flag allows.
+   */
+  insertMedia(image: string, options: { writeProtected?: boolean; inserted?: boolean } = {}): void {
+    if (this.mediaSlot.image !== null) {
+      throw new SimHostError('MediaInUse', `virtual media already holds ${this.mediaSlot.image}`);
+    }
+    this.mediaSlot = { image, inserted: options.inserted ?? true, writeProtected: options.writeProtected ?? true };
+  }
+
+  ejectMedia(): void {
+    this.mediaSlot = { image: null, inserted: false, writeProtected: true };
+  }
+
+  /**
+   * Stages BIOS changes; they take effect at the next power-on or reset, as
+   * on real firmware. Unknown names and values of the wrong type are refused
+   * whole, so a bad request changes nothing.
+   */
+  setPendingBios(changes: Record<string, unknown>): void {
+    const accepted: BiosAttributes = {};
+    for (const [key, value] of Object.entries(changes)) {
+      const current = this.biosDefaults[key];
+      if (current === undefined) {
+        throw new SimHostError('UnknownAttribute', `unknown BIOS attribute ${key}`, key);
+      }
+      if (!isBiosValue(value) || typeof value !== typeof current) {
+        throw new SimHostError('InvalidAttributeValue', `BIOS attribute ${key} expects a ${typeof current}`, key);
+      }
+      accepted[key] = value;
+    }
+    this.biosPending = { ...this.biosPending, ...accepted };
+  }
+
+  /**
+   * Starts a firmware update. The job finishes by the clock; the component's
+   * version changes when someone next looks after that.
+   */
+  startFirmwareUpdate(plan: { imageUri: string; componentId: string | null; version: string | null; durationMs: number }): FirmwareJob {
+    if (plan.componentId !== null && !this.firmwareList.some((f) => f.id === plan.componentId)) {
+      throw new SimHostError('UnknownComponent', `no firmware component ${plan.componentId}`, plan.componentId);
+    }
+    const job = new FirmwareJob(this.jobs.length + 1, plan, this.clock);
+    this.jobs.push(job);
+    return job;
+  }
+
+  get firmwareJobs(): FirmwareJob[] {
+    this.settleJobs();
+    return [...this.jobs];
+  }
+
+  firmwareJob(id: number): FirmwareJob | undefined {
+    this.settleJobs();
+    return this.jobs[id - 1];
+  }
+
+  snapshot(): SimHostSnapshot {
+    return {
+      name: this.name,
+      uuid: this.uuid,
+      vendor: this.vendor,
+      model: this.model,
+      serial: this.serial,
+      power: this.power,
+      boot: this.boot,
+      media: this.media,
+      bios: this.bios,
+      pendingBios: this.pendingBios,
+      firmware: this.firmware,
+      nics: this.nics,
+      disks: this.disks,
+      cpu: { ...this.cpu },
+      memoryMiB: this.memoryMiB,
+      lastBoot: this.lastBoot,
+      bootCount: this.boots,
+      nmiCount: this.nmis,
+      inFlight: this.inFlightCount,
+      maxInFlight: this.maxInFlightCount,
+      history: this.history,
+    };
+  }
+
+  private powerOff(): void {
+    if (this.powerState === 'Off') return;
+    this.powerState = 'Off';
+  }
+
+  private powerOn(bootFails: boolean): void {
+    this.powerState = 'On';
+    this.applyPendingBios();
+    const override = this.bootOverride;
+    const overriding = override.enabled !== 'disabled' && override.target !== 'none';
+    const device: BootRecord['device'] = overriding ? (override.target as Exclude<BootTarget, 'none'>) : 'hdd';
+    this.lastBootRecord = { at: this.now(), device, mode: override.mode, outcome: bootFails ? 'failed' : 'booted' };
+    this.boots += 1;
+    if (override.enabled === 'once') {
+      // A one-time override is consumed by the boot that used it.
+      this.bootOverride = { ...override, target: 'none', enabled: 'disabled' };
+    }
+  }
+
+  private applyPendingBios(): void {
+    if (Object.keys(this.biosPending).length === 0) return;
+    this.biosCurrent = { ...this.biosCurrent, ...this.biosPending };
+    this.biosPending = {};
+    this.biosAppliedAtMs = this.clock();
+  }
+
+  private settleJobs(): void {
+    for (const job of this.jobs) {
+      if (job.applied || job.status().state !== 'Completed') continue;
+      const component = this.firmwareList.find((f) => f.id === job.plan.componentId);
+      if (component && job.plan.version !== null) component.version = job.plan.version;
+      job.markApplied();
+    }
+  }
+
+  private now(): string {
+    return new Date(this.clock()).toISOString();
+  }
+}
+
+function isBiosValue(value: unknown): value is BiosValue {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+}

@@ -1,0 +1,5 @@
+// Public surface of the simulated IPMI BMC (virtualbmc style).
+export { IpmiSimServer } from './server.js';
+export type { IpmiSimOptions, IpmiSimFaults, IpmiSimStats, IpmiSimDropReason } from './server.js';
+export { IpmiTargetRefusal } from './target.js';
+export type { IpmiTarget, IpmiPowerState, IpmiChassisAction, IpmiBootDevice, IpmiBootFlags, IpmiDeviceIdentity } from './target.js';

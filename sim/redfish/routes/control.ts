@@ -1,0 +1,58 @@
+import { Router } from 'express';
+import { faultSpecSchema, type FaultSpec } from '../../faults/index.js';
+import { hostOr404, type SimContext } from '../context.js';
+import { RedfishFault } from '../errors.js';
+
+// The simulator's own console: look at machines the way one would look at a
+// real one, and break them on purpose. Never subject to faults or auth.
+
+export const CONTROL_ROOT = '/sim/v1';
+
+function parseFaults(body: unknown): FaultSpec {
+  const parsed = faultSpecSchema.safeParse(body ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue && issue.path.length > 0 ? issue.path.join('/') : '';
+    throw new RedfishFault(400, 'PropertyValueTypeError', `Invalid fault specification${where ? ` at ${where}` : ''}: ${issue?.message ?? 'rejected'}`, where ? [`#/${where}`] : []);
+  }
+  return parsed.data;
+}
+
+export function controlRoutes(ctx: SimContext): Router {
+  const router = Router();
+
+  router.get(`${CONTROL_ROOT}/hosts`, (_req, res) => {
+    res.json({
+      hosts: ctx.fleet.hosts.map((h) => ({
+        name: h.name,
+        uuid: h.uuid,
+        power: h.power,
+        boot: h.boot,
+        macs: h.nics.map((n) => n.mac),
+      })),
+    });
+  });
+
+  router.get(`${CONTROL_ROOT}/hosts/:name`, (req, res) => {
+    const host = hostOr404(ctx, req.params.name, 'host');
+    res.json({ ...host.snapshot(), faults: ctx.faults.host(host.name) });
+  });
+
+  router.put(`${CONTROL_ROOT}/hosts/:name/faults`, (req, res) => {
+    const host = hostOr404(ctx, req.params.name, 'host');
+    ctx.faults.setHost(host.name, parseFaults(req.body));
+    res.json({ faults: ctx.faults.host(host.name), effective: ctx.faults.forHost(host.name) });
+  });
+
+  router.put(`${CONTROL_ROOT}/faults`, (req, res) => {
+    ctx.faults.setFleet(parseFaults(req.body));
+    res.json({ faults: ctx.faults.fleet() });
+  });
+
+  // Drops every Redfish session, as a BMC reboot does, to exercise re-login.
+  router.delete(`${CONTROL_ROOT}/sessions`, (_req, res) => {
+    res.json({ expired: ctx.sessions.expireAll() });
+  });
+
+  return router;
+}
