@@ -188,9 +188,17 @@ export class NodeService {
     await this.runner.withLock(node.id, ident, () => this.repo.delete(node.id));
   }
 
-  setMaintenance(ident: string, on: boolean, reason: string | null): Promise<Node> {
-    return this.update(ident, () =>
-      on ? { maintenance: true, maintenance_reason: reason } : { maintenance: false, maintenance_reason: null },
+  /**
+   * Maintenance may be set in any state, mid-deploy included (that is what it
+   * is for); only a running step's lock stands in the way.
+   */
+  async setMaintenance(ident: string, on: boolean, reason: string | null): Promise<Node> {
+    const node = await this.get(ident);
+    const changes: NodeChanges = on
+      ? { maintenance: true, maintenance_reason: reason }
+      : { maintenance: false, maintenance_reason: null, fault: null };
+    return this.runner.withLock(node.id, ident, () =>
+      this.repo.update(node.id, { ...changes, updated_at: new Date().toISOString() }),
     );
   }
 

@@ -188,6 +188,21 @@ describeOnEngines('power, maintenance, traits and validate', (svc) => {
     expect(n).toMatchObject({ maintenance: false, maintenance_reason: null, fault: null });
   });
 
+  it('sets maintenance on a node waiting mid-transition, where PATCH is refused', async () => {
+    const uuid = await node(svc());
+    const db = openDatabase(svc().db.url);
+    try {
+      await db.knex('nodes').where({ uuid }).update({ provision_state: 'wait call-back', target_provision_state: 'active' });
+    } finally {
+      await db.close();
+    }
+    const patch = await svc().request('PATCH', `/v1/nodes/${uuid}`, [{ op: 'add', path: '/extra/a', value: 1 }]);
+    expect(patch.status).toBe(409);
+    expect(faultOf(patch)).toContain('state transition is in progress');
+    expect((await svc().request('PUT', `/v1/nodes/${uuid}/maintenance`, { reason: 'stuck' })).status).toBe(202);
+    expect((await svc().request('GET', `/v1/nodes/${uuid}`)).body.maintenance_reason).toBe('stuck');
+  });
+
   it('replaces, adds, lists and removes traits', async () => {
     const uuid = await node(svc());
     expect((await svc().request('PUT', `/v1/nodes/${uuid}/traits`, { traits: ['CUSTOM_GPU', 'HW_CPU_X86_AVX2'] })).status).toBe(204);
