@@ -1,9 +1,25 @@
 import fastJsonPatch from 'fast-json-patch';
+import { z } from 'zod';
 import { InvalidParameterValue, PatchError } from '../services/errors.js';
 import type { Minor } from './microversion.js';
 import { requireFieldVersion } from './serializers/fields.js';
 import type { FieldVersions } from './serializers/fields.js';
-import type { JsonPatch } from './routes/node-schemas.js';
+
+/** An RFC 6902 document: a non-empty list of operations. */
+export const jsonPatchSchema = z
+  .array(
+    z
+      .object({
+        op: z.enum(['add', 'remove', 'replace', 'move', 'copy', 'test']),
+        path: z.string().startsWith('/', 'A patch path must start with "/".'),
+        value: z.unknown().optional(),
+        from: z.string().startsWith('/').optional(),
+      })
+      .strict(),
+  )
+  .min(1, 'A patch needs at least one operation.');
+
+export type JsonPatch = z.output<typeof jsonPatchSchema>;
 
 export interface PatchRules {
   /** Top-level attributes a patch may touch. */

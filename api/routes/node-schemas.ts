@@ -49,21 +49,6 @@ export const nodeUpdateSchema = z
   .object({ driver: shortText(255).min(1), instance_uuid: uuid.nullable().optional(), ...writable })
   .strict();
 
-export const jsonPatchSchema = z
-  .array(
-    z
-      .object({
-        op: z.enum(['add', 'remove', 'replace', 'move', 'copy', 'test']),
-        path: z.string().startsWith('/', 'A patch path must start with "/".'),
-        value: z.unknown().optional(),
-        from: z.string().startsWith('/').optional(),
-      })
-      .strict(),
-  )
-  .min(1, 'A patch needs at least one operation.');
-
-export type JsonPatch = z.output<typeof jsonPatchSchema>;
-
 const configdriveDict = z
   .object({
     meta_data: jsonObject.optional(),

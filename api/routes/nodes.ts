@@ -5,13 +5,13 @@ import { NODE_SORT_KEYS, type NodeFilter } from '../../services/nodes/repository
 import { PATCHABLE_FIELDS, type NodeUpdate } from '../../services/nodes/service.js';
 import { isProvisionState } from '../../services/nodes/states.js';
 import type { ApiContext } from '../context.js';
-import { applyPatch } from '../json-patch.js';
+import { applyPatch, jsonPatchSchema } from '../json-patch.js';
 import { requireMinor } from '../microversion.js';
 import { nextLink, parsePage } from '../pagination.js';
 import { parseFields, requireFieldVersion } from '../serializers/fields.js';
 import { NODE_FIELD_VERSIONS, NODE_LIST_FIELDS, serializeNode } from '../serializers/node.js';
 import { parseBoolean, parseInput, queryString } from '../validation.js';
-import { jsonPatchSchema, nodeCreateSchema, nodeUpdateSchema } from './node-schemas.js';
+import { nodeCreateSchema, nodeUpdateSchema } from './node-schemas.js';
 
 /** Filters and the version each appeared in. */
 const STRING_FILTERS: Record<string, number> = {

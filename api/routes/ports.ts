@@ -7,12 +7,11 @@ import { PORT_SORT_KEYS, type PortFilter } from '../../services/ports/repository
 import { PORT_PATCHABLE_FIELDS, type PortUpdate } from '../../services/ports/service.js';
 import type { Port } from '../../services/ports/model.js';
 import type { ApiContext } from '../context.js';
-import { applyPatch } from '../json-patch.js';
+import { applyPatch, jsonPatchSchema } from '../json-patch.js';
 import { nextLink, parsePage } from '../pagination.js';
 import { parseFields, requireFieldVersion } from '../serializers/fields.js';
 import { PORT_FIELD_VERSIONS, PORT_LIST_FIELDS, serializePort } from '../serializers/port.js';
 import { jsonObject, parseBoolean, parseInput, queryString } from '../validation.js';
-import { jsonPatchSchema } from './node-schemas.js';
 
 const uuid = z.string().refine(isUuidLike, 'Expected a UUID.');
 // ironicclient's `port create --node` passes whatever the user typed: a uuid or a node name.
@@ -69,7 +68,7 @@ export function portRoutes(ctx: ApiContext): Router {
           patchable: PORT_PATCHABLE_FIELDS,
           versions: PORT_FIELD_VERSIONS,
           mandatory: ['address', 'node_uuid'],
-          removedValue: (f) => (['extra', 'local_link_connection'].includes(f) ? {} : f === 'pxe_enabled' ? true : f === 'is_smartnic' ? false : null),
+          removedValue: removedPortValue,
         },
         req.apiMinor,
       );
@@ -139,6 +138,14 @@ async function portFilter(ctx: ApiContext, req: Request): Promise<PortFilter | n
     filter.node_id = node.id;
   }
   return filter;
+}
+
+/** What a removed port attribute becomes: its default at creation. */
+function removedPortValue(field: string): unknown {
+  if (field === 'extra' || field === 'local_link_connection') return {};
+  if (field === 'pxe_enabled') return true;
+  if (field === 'is_smartnic') return false;
+  return null;
 }
 
 function patchableView(port: Port): Record<string, unknown> {
