@@ -6,6 +6,7 @@ import { errorHandler, sendError } from './errors.js';
 import { microversionMiddleware } from './microversion.js';
 import { driverRoutes } from './routes/drivers.js';
 import { nodeActionRoutes } from './routes/node-actions.js';
+import { nodeHistoryRoutes } from './routes/node-history.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { nodePortRoutes, portRoutes } from './routes/ports.js';
 import { rootDocument, v1Routes } from './routes/root.js';
@@ -53,6 +54,7 @@ export function createApp(ctx: ApiContext): Express {
   v1.use('/nodes', nodeRoutes(ctx));
   v1.use('/nodes', nodeActionRoutes(ctx));
   v1.use('/nodes/:ident/ports', nodePortRoutes(ctx));
+  v1.use('/nodes/:ident/history', nodeHistoryRoutes(ctx));
   v1.use('/ports', portRoutes(ctx));
   v1.use('/drivers', driverRoutes(ctx));
   app.use('/v1', v1);

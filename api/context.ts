@@ -1,5 +1,6 @@
 import type { Conductor } from '../services/conductor/index.js';
 import type { AnvilConfig } from '../services/config.js';
+import type { NodeHistory } from '../services/events/history.js';
 import type { Logger } from '../services/logger.js';
 import type { Metrics } from '../services/metrics.js';
 import type { NodeService } from '../services/nodes/service.js';
@@ -13,6 +14,7 @@ export interface ApiContext {
   nodes: NodeService;
   ports: PortService;
   conductor: Conductor;
+  history: NodeHistory;
   /** This process's conductor name, shown as a node's `conductor`. */
   conductorHost: string;
 }

@@ -4,6 +4,7 @@ import os from 'node:os';
 import { Conductor, fakeHardware, TaskRunner } from '../services/conductor/index.js';
 import type { AnvilConfig } from '../services/config.js';
 import { migrateToLatest, openDatabase, redactUrl } from '../services/db/index.js';
+import { NodeHistory } from '../services/events/history.js';
 import { createLogger, type Logger } from '../services/logger.js';
 import { Metrics } from '../services/metrics.js';
 import { NodeRepository } from '../services/nodes/repository.js';
@@ -31,12 +32,13 @@ export async function startService(config: AnvilConfig, log: Logger = createLogg
   }
   const conductorHost = os.hostname();
   const nodeRepo = new NodeRepository(db.knex, secrets);
-  const runner = new TaskRunner(nodeRepo, conductorHost, config.conductor.workers, log);
-  const nodes = new NodeService(nodeRepo, runner);
+  const history = new NodeHistory(db.knex, conductorHost);
+  const runner = new TaskRunner(nodeRepo, conductorHost, config.conductor.workers, history, log);
+  const nodes = new NodeService(nodeRepo, runner, history);
   const ports = new PortService(new PortRepository(db.knex), nodes, runner);
-  const conductor = new Conductor(nodeRepo, runner, new Map([['fake-hardware', fakeHardware]]), log);
+  const conductor = new Conductor(nodeRepo, runner, new Map([['fake-hardware', fakeHardware]]), history, log);
   const metrics = new Metrics(nodeRepo);
-  const app = createApp({ config, log, metrics, nodes, ports, conductor, conductorHost });
+  const app = createApp({ config, log, metrics, nodes, ports, conductor, history, conductorHost });
 
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.api.port, config.api.host, () => resolve(s));

@@ -5,10 +5,11 @@ import {
   NodeLocked,
   NoValidHost,
 } from '../errors.js';
+import type { NodeHistory } from '../events/history.js';
 import type { Logger } from '../logger.js';
 import type { JsonObject, Node, NodeChanges, TargetPowerState } from '../nodes/model.js';
 import type { NodeRepository } from '../nodes/repository.js';
-import { isActionable, transition, type ProvisionEvent, type Verb } from '../nodes/states.js';
+import { FAILURE_STATES, isActionable, transition, type ProvisionEvent, type Verb } from '../nodes/states.js';
 import type { HardwareRuntime, NodeTask } from './hardware-runtime.js';
 import type { TaskRunner } from './task-runner.js';
 
@@ -44,6 +45,7 @@ export class Conductor {
     private readonly nodes: NodeRepository,
     private readonly runner: TaskRunner,
     private readonly runtimes: ReadonlyMap<string, HardwareRuntime>,
+    private readonly history: NodeHistory,
     private readonly log: Logger,
   ) {}
 
@@ -65,7 +67,13 @@ export class Conductor {
     try {
       locked = await this.nodes.getById(node.id);
       this.checkActionable({ ...locked, reservation: null }, req.verb, req.target);
+      const from = locked.provision_state;
       locked = await this.nodes.update(node.id, this.startChanges(locked, req));
+      await this.history.record(node.id, {
+        severity: 'INFO',
+        event_type: 'provisioning',
+        event: `Provision action "${req.target}" requested: ${from} -> ${locked.provision_state}`,
+      });
     } catch (err) {
       await lease.release();
       throw err;
@@ -96,8 +104,15 @@ export class Conductor {
       try {
         const reached = await runtime.setPower(task, target, timeoutSeconds);
         await task.update({ power_state: reached, target_power_state: null });
+        await this.history.record(node.id, {
+          severity: 'INFO',
+          event_type: 'power',
+          event: `Power "${target}" done: the node is ${reached}`,
+        });
       } catch (err) {
-        await task.update({ target_power_state: null, last_error: `Failed to change power state to "${target}": ${messageOf(err)}` });
+        const error = `Failed to change power state to "${target}": ${messageOf(err)}`;
+        await task.update({ target_power_state: null, last_error: error });
+        await this.history.record(node.id, { severity: 'ERROR', event_type: 'power', event: error });
       }
     });
   }
@@ -152,7 +167,7 @@ export class Conductor {
   }
 
   private taskFor(initial: Node): NodeTask {
-    const nodes = this.nodes;
+    const { nodes, history } = this;
     let node = initial;
     return {
       get node() {
@@ -165,12 +180,19 @@ export class Conductor {
         if (node.provision_state === 'inspecting' || node.provision_state === 'inspect wait') {
           extra.inspection_finished_at = now;
         }
+        const from = node.provision_state;
         node = await nodes.update(node.id, {
           ...extra,
           ...changes,
           provision_state: next.state,
           target_provision_state: next.target,
           provision_updated_at: now,
+        });
+        const failed = (FAILURE_STATES as readonly string[]).includes(next.state) || event === 'fail';
+        await history.record(node.id, {
+          severity: failed ? 'ERROR' : 'INFO',
+          event_type: 'provisioning',
+          event: `${from} -> ${next.state} (${event})${failed && node.last_error ? `: ${node.last_error}` : ''}`,
         });
       },
       async update(changes: NodeChanges) {

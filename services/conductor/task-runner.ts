@@ -1,5 +1,6 @@
 import { NodeLocked, NoFreeConductorWorker } from '../errors.js';
 import type { NodeRepository } from '../nodes/repository.js';
+import type { NodeHistory } from '../events/history.js';
 import type { Logger } from '../logger.js';
 
 /**
@@ -16,6 +17,7 @@ export class TaskRunner {
     private readonly nodes: NodeRepository,
     readonly host: string,
     private readonly workers: number,
+    private readonly history: NodeHistory,
     private readonly log: Logger,
   ) {}
 
@@ -63,6 +65,7 @@ export class TaskRunner {
   private async reserve(nodeId: number, ident: string): Promise<void> {
     if (await this.nodes.reserve(nodeId, this.host)) return;
     const holder = (await this.nodes.getById(nodeId)).reservation ?? 'another conductor';
+    await this.history.record(nodeId, { severity: 'WARNING', event_type: 'lock', event: `Lock refused: held by ${holder}` });
     throw new NodeLocked(ident, holder);
   }
 

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as m001 from './migrations/001_nodes_and_ports.js';
+import * as m003 from './migrations/003_node_history.js';
 
 interface Migration {
   name: string;
@@ -9,7 +10,7 @@ interface Migration {
 
 // Migrations are listed here rather than found on disk, so the same code runs
 // from TypeScript sources (tests) and from the compiled dist/ tree.
-const MIGRATIONS: Migration[] = [m001];
+const MIGRATIONS: Migration[] = [m001, m003];
 
 const source: Knex.MigrationSource<Migration> = {
   getMigrations: async () => MIGRATIONS,

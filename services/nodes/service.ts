@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TaskRunner } from '../conductor/task-runner.js';
+import type { NodeHistory } from '../events/history.js';
 import { findHardwareType, HARDWARE_TYPES, type HardwareType } from '../drivers/hardware-types.js';
 import {
   InvalidParameterValue,
@@ -83,6 +84,7 @@ export class NodeService {
   constructor(
     private readonly repo: NodeRepository,
     private readonly runner: TaskRunner,
+    private readonly history: NodeHistory,
   ) {}
 
   hardwareTypes(): readonly HardwareType[] {
@@ -197,9 +199,15 @@ export class NodeService {
     const changes: NodeChanges = on
       ? { maintenance: true, maintenance_reason: reason }
       : { maintenance: false, maintenance_reason: null, fault: null };
-    return this.runner.withLock(node.id, ident, () =>
+    const updated = await this.runner.withLock(node.id, ident, () =>
       this.repo.update(node.id, { ...changes, updated_at: new Date().toISOString() }),
     );
+    await this.history.record(node.id, {
+      severity: 'INFO',
+      event_type: 'maintenance',
+      event: on ? `Maintenance set${reason ? `: ${reason}` : ''}` : 'Maintenance cleared',
+    });
+    return updated;
   }
 
   async setTraits(ident: string, traits: string[]): Promise<Node> {
