@@ -4,6 +4,7 @@ import { pinoHttp } from 'pino-http';
 import type { ApiContext } from './context.js';
 import { errorHandler, sendError } from './errors.js';
 import { microversionMiddleware } from './microversion.js';
+import { allocationRoutes, nodeAllocationRoutes } from './routes/allocations.js';
 import { driverRoutes } from './routes/drivers.js';
 import { nodeActionRoutes } from './routes/node-actions.js';
 import { nodeHistoryRoutes } from './routes/node-history.js';
@@ -55,6 +56,8 @@ export function createApp(ctx: ApiContext): Express {
   v1.use('/nodes', nodeActionRoutes(ctx));
   v1.use('/nodes/:ident/ports', nodePortRoutes(ctx));
   v1.use('/nodes/:ident/history', nodeHistoryRoutes(ctx));
+  v1.use('/nodes/:ident/allocation', nodeAllocationRoutes(ctx));
+  v1.use('/allocations', allocationRoutes(ctx));
   v1.use('/ports', portRoutes(ctx));
   v1.use('/drivers', driverRoutes(ctx));
   app.use('/v1', v1);

@@ -1,3 +1,4 @@
+import type { AllocationService } from '../services/allocations/service.js';
 import type { Conductor } from '../services/conductor/index.js';
 import type { AnvilConfig } from '../services/config.js';
 import type { NodeHistory } from '../services/events/history.js';
@@ -15,6 +16,7 @@ export interface ApiContext {
   ports: PortService;
   conductor: Conductor;
   history: NodeHistory;
+  allocations: AllocationService;
   /** This process's conductor name, shown as a node's `conductor`. */
   conductorHost: string;
 }

@@ -1,6 +1,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
+import { AllocationRepository } from '../services/allocations/repository.js';
+import { AllocationService } from '../services/allocations/service.js';
 import { Conductor, fakeHardware, TaskRunner } from '../services/conductor/index.js';
 import type { AnvilConfig } from '../services/config.js';
 import { migrateToLatest, openDatabase, redactUrl } from '../services/db/index.js';
@@ -38,7 +40,8 @@ export async function startService(config: AnvilConfig, log: Logger = createLogg
   const ports = new PortService(new PortRepository(db.knex), nodes, runner);
   const conductor = new Conductor(nodeRepo, runner, new Map([['fake-hardware', fakeHardware]]), history, log);
   const metrics = new Metrics(nodeRepo);
-  const app = createApp({ config, log, metrics, nodes, ports, conductor, history, conductorHost });
+  const allocations = new AllocationService(new AllocationRepository(db.knex), nodes, runner);
+  const app = createApp({ config, log, metrics, nodes, ports, conductor, history, allocations, conductorHost });
 
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.api.port, config.api.host, () => resolve(s));

@@ -53,6 +53,11 @@ export class PortNotFound extends NotFound {
     super(`Port ${ident} could not be found.`);
   }
 }
+export class AllocationNotFound extends NotFound {
+  constructor(ident: string) {
+    super(`Allocation ${ident} could not be found.`);
+  }
+}
 export class DriverNotFound extends NotFound {
   constructor(name: string) {
     super(`Could not find the following driver(s) or hardware type(s): ${name}.`);

@@ -11,6 +11,7 @@ import {
   NotFound,
 } from '../errors.js';
 import { isUuidLike, isValidLogicalName, isValidNodeName, normalizeUuid } from './identifiers.js';
+import { checkTrait } from './traits.js';
 import { INTERFACE_FIELDS, type InterfaceField, type Node, type NodeChanges } from './model.js';
 import type { NodeListQuery, NodeRepository } from './repository.js';
 import { DELETE_ALLOWED_STATES, INTERFACE_CHANGE_STATES, UPDATE_ALLOWED_STATES } from './states.js';
@@ -78,7 +79,6 @@ export type PatchableField = (typeof PATCHABLE_FIELDS)[number];
 export type NodeUpdate = Partial<Pick<Node, PatchableField>>;
 
 const MAX_TRAITS = 50;
-const TRAIT = /^(CUSTOM_[A-Z0-9_]+|[A-Z][A-Z0-9_]*)$/;
 
 export class NodeService {
   constructor(
@@ -308,12 +308,3 @@ function checkName(name: string): void {
     );
   }
 }
-
-function checkTrait(trait: string): void {
-  if (trait.length > 255 || !TRAIT.test(trait)) {
-    throw new InvalidParameterValue(
-      `Invalid trait '${trait}': a trait is an upper-case standard trait name or starts with CUSTOM_ followed by A-Z, 0-9 and _.`,
-    );
-  }
-}
-

@@ -1,0 +1,23 @@
+import type { JsonObject } from '../nodes/model.js';
+
+export type AllocationState = 'allocating' | 'active' | 'error';
+
+/** Ironic's allocation: a claim on one available node matching a resource class and traits. */
+export interface Allocation {
+  id: number;
+  uuid: string;
+  name: string | null;
+  node_id: number | null;
+  /** Joined from nodes. */
+  node_uuid: string | null;
+  state: AllocationState;
+  last_error: string | null;
+  resource_class: string | null;
+  traits: string[];
+  /** Node uuids the allocation may pick from; empty means any. */
+  candidate_nodes: string[];
+  extra: JsonObject;
+  owner: string | null;
+  created_at: string;
+  updated_at: string | null;
+}
