@@ -1,17 +1,20 @@
-// anvil-sim: N simulated hosts behind one Redfish endpoint; prints the
-// manifest `anvil enroll` reads (DESIGN.md §5).
+#!/usr/bin/env node
+// anvil-sim: N simulated hosts behind one Redfish endpoint and one IPMI
+// port each; prints the manifest `anvil enroll` reads (DESIGN.md §5).
+import { realpathSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { buildManifest, createFleet, type SimManifest } from './host/index.js';
-import { startRedfishSim, type RedfishSim } from './redfish/index.js';
+import { startSimFleet, type SimFleet } from './fleet-runner.js';
+import { createFleet } from './host/index.js';
 
 export const simConfigSchema = z.strictObject({
   hosts: z.number().int().min(0).max(1_000_000).default(1),
   redfishPort: z.number().int().min(0).max(65535).default(8000),
-  ipmiBasePort: z.number().int().min(1).max(65535).default(6230),
+  /** 0 gives every host an ephemeral IPMI port; the manifest names them. */
+  ipmiBasePort: z.number().int().min(0).max(65535).default(6230),
   manifest: z.string().optional(),
   bind: z.string().default('127.0.0.1'),
   username: z.string().min(1).default('admin'),
@@ -76,33 +79,21 @@ export async function loadSimConfig(argv: string[]): Promise<SimConfig | 'help'>
   return result.data;
 }
 
-export interface RunningSim {
-  redfish: RedfishSim;
-  manifest: SimManifest;
-}
-
-export async function startSim(config: SimConfig): Promise<RunningSim> {
+export async function startSim(config: SimConfig): Promise<SimFleet> {
   const fleet = createFleet({ count: config.hosts, prefix: config.prefix, seed: config.seed });
   const tls =
     config.tlsCert !== undefined && config.tlsKey !== undefined
       ? { cert: await readFile(config.tlsCert), key: await readFile(config.tlsKey) }
       : undefined;
-  const redfish = await startRedfishSim({
+  return startSimFleet({
     fleet,
     host: config.bind,
-    port: config.redfishPort,
+    redfishPort: config.redfishPort,
+    ipmiBasePort: config.ipmiBasePort,
     credentials: { username: config.username, password: config.password },
     firmwareUpdateMs: config.firmwareUpdateMs,
     ...(tls ? { tls } : {}),
   });
-  const manifest = buildManifest(fleet, {
-    redfishUrl: redfish.url,
-    redfishUsername: config.username,
-    redfishPassword: config.password,
-    ipmiHost: config.bind,
-    ipmiBasePort: config.ipmiBasePort,
-  });
-  return { redfish, manifest };
 }
 
 async function main(): Promise<void> {
@@ -118,13 +109,16 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const { redfish, manifest } = await startSim(config);
+  const sim = await startSim(config);
+  const { redfish, manifest } = sim;
   const text = `${JSON.stringify(manifest, null, 2)}\n`;
   if (config.manifest !== undefined) await writeFile(config.manifest, text, { mode: 0o600 });
   else process.stdout.write(text);
-  process.stderr.write(`anvil-sim: ${manifest.hosts.length} hosts, Redfish at ${redfish.url}/redfish/v1/, control at ${redfish.url}/sim/v1/\n`);
+  process.stderr.write(
+    `anvil-sim: ${manifest.hosts.length} hosts, Redfish at ${redfish.url}/redfish/v1/, control at ${redfish.url}/sim/v1/, IPMI on UDP ${ipmiPortsText(config)}\n`,
+  );
   const stop = (): void => {
-    redfish.close().then(
+    sim.close().then(
       () => process.exit(0),
       () => process.exit(1),
     );
@@ -133,7 +127,14 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+function ipmiPortsText(config: SimConfig): string {
+  if (config.hosts === 0) return 'nowhere (no hosts)';
+  if (config.ipmiBasePort === 0) return 'ephemeral ports (see the manifest)';
+  return `ports ${config.ipmiBasePort}-${config.ipmiBasePort + config.hosts - 1}`;
+}
+
+// Run as a program (also through the npm bin link, hence realpath), not when imported by tests.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
   main().catch((err: unknown) => {
     process.stderr.write(`anvil-sim: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);

@@ -155,15 +155,25 @@ export class RedfishClient {
     for (let poll = 0; poll < maxPolls; poll++) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) break;
-      const response = await this.get(location, { timeoutMs: Math.min(this.timeoutMs, remaining) });
-      const task = taskSchema.safeParse(response.body);
-      const messages = task.success ? (task.data.Messages ?? []).map((m) => m.Message ?? m.MessageId ?? '').filter((m) => m !== '') : [];
-      if (task.success && TASK_FAILED.has(task.data.TaskState)) throw new RedfishTaskError(task.data.TaskState, messages, location);
-      const running = response.status === 202 || (task.success && task.data.TaskState !== 'Completed');
-      if (!running) return { state: task.success ? task.data.TaskState : 'Done', messages, body: response.body };
+      const outcome = await this.pollTask(location, { timeoutMs: Math.min(this.timeoutMs, remaining) });
+      if (outcome !== null) return outcome;
       await sleep(Math.min(interval, Math.max(0, deadline - Date.now())));
     }
     throw new RedfishTimeoutError(`task ${location} did not finish within ${timeoutMs} ms`, timeoutMs);
+  }
+
+  /**
+   * One look at a task monitor or Task: its outcome when it has finished,
+   * null while it runs, RedfishTaskError when it failed. Lets a caller poll
+   * a long task without holding the BMC between looks.
+   */
+  async pollTask(location: string, options: RequestOptions = {}): Promise<TaskOutcome | null> {
+    const response = await this.get(location, options);
+    const task = taskSchema.safeParse(response.body);
+    const messages = task.success ? (task.data.Messages ?? []).map((m) => m.Message ?? m.MessageId ?? '').filter((m) => m !== '') : [];
+    if (task.success && TASK_FAILED.has(task.data.TaskState)) throw new RedfishTaskError(task.data.TaskState, messages, location);
+    const running = response.status === 202 || (task.success && task.data.TaskState !== 'Completed');
+    return running ? null : { state: task.success ? task.data.TaskState : 'Done', messages, body: response.body };
   }
 
   /** Ends the session, if any. Errors are swallowed: the session times out anyway. */

@@ -59,12 +59,15 @@ export async function listFirmwareInventory(system: RedfishSystem): Promise<Firm
   return out;
 }
 
+/** What SimpleUpdate answered: done at once, or a task monitor to follow. */
+export type FirmwareUpdateStart = { kind: 'done'; body: unknown } | { kind: 'task'; monitor: string };
+
 /**
- * SimpleUpdate from an image URL, then follows the task until it ends.
- * A BMC that answers 202 names its task monitor in Location (or the Task in
- * the body, as Dell iDRAC's older firmware does).
+ * Sends SimpleUpdate from an image URL. A BMC that answers 202 names its
+ * task monitor in Location (or the Task in the body, as Dell iDRAC's older
+ * firmware does).
  */
-export async function updateFirmware(system: RedfishSystem, imageUri: string, options: UpdateFirmwareOptions = {}): Promise<TaskOutcome> {
+export async function startFirmwareUpdate(system: RedfishSystem, imageUri: string, options: { targets?: string[] } = {}): Promise<FirmwareUpdateStart> {
   const service = (await system.client.getAs(await updateServicePath(system), updateServiceSchema)).body;
   const action = service.Actions?.['#UpdateService.SimpleUpdate'];
   if (!action) throw new RedfishUnsupportedError('the UpdateService offers no SimpleUpdate');
@@ -74,9 +77,16 @@ export async function updateFirmware(system: RedfishSystem, imageUri: string, op
     ...(options.targets === undefined ? {} : { Targets: options.targets }),
   };
   const response = await system.client.post(action.target, payload);
-  if (response.status !== 202) return { state: 'Done', messages: [], body: response.body };
+  if (response.status !== 202) return { kind: 'done', body: response.body };
   const bodyTask = typeof response.body === 'object' && response.body !== null ? (response.body as Record<string, unknown>)['@odata.id'] : undefined;
   const monitor = response.location ?? (typeof bodyTask === 'string' ? bodyTask : null);
   if (monitor === null) throw new RedfishProtocolError('SimpleUpdate answered 202 without a task monitor');
-  return system.client.waitForTask(monitor, options);
+  return { kind: 'task', monitor };
+}
+
+/** SimpleUpdate, then follows the task until it ends. */
+export async function updateFirmware(system: RedfishSystem, imageUri: string, options: UpdateFirmwareOptions = {}): Promise<TaskOutcome> {
+  const start = await startFirmwareUpdate(system, imageUri, options.targets === undefined ? {} : { targets: options.targets });
+  if (start.kind === 'done') return { state: 'Done', messages: [], body: start.body };
+  return system.client.waitForTask(start.monitor, options);
 }

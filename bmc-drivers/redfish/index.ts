@@ -32,5 +32,5 @@ export { findVirtualMedia, insertVirtualMedia, ejectVirtualMedia } from './virtu
 export type { VirtualMediaDevice } from './virtual-media.js';
 export { getBiosAttributes, getPendingBiosAttributes, setBiosAttributes } from './bios.js';
 export type { BiosAttributes } from './bios.js';
-export { getFirmwareVersions, listFirmwareInventory, updateFirmware } from './firmware.js';
-export type { FirmwareVersions, FirmwareComponent, UpdateFirmwareOptions } from './firmware.js';
+export { getFirmwareVersions, listFirmwareInventory, startFirmwareUpdate, updateFirmware } from './firmware.js';
+export type { FirmwareVersions, FirmwareComponent, FirmwareUpdateStart, UpdateFirmwareOptions } from './firmware.js';

@@ -9,12 +9,14 @@ export const faultSpecSchema = z.strictObject({
   latencyMs: z.number().int().min(0).max(600_000).optional(),
   /** A uniform extra delay of up to this many ms on top of latencyMs. */
   latencyJitterMs: z.number().int().min(0).max(600_000).optional(),
-  /** Fraction (0..1) of requests answered with errorStatus instead. */
+  /** Fraction (0..1) of requests answered with errorStatus instead (over IPMI, the matching completion code). */
   errorRate: z.number().min(0).max(1).optional(),
   errorStatus: z.union([z.literal(500), z.literal(503)]).optional(),
-  /** Accept the connection and never answer, as a wedged BMC does. */
+  /** Fraction (0..1) of UDP datagrams (the IPMI face) dropped unseen, as a lossy management network does. */
+  udpDropRate: z.number().min(0).max(1).optional(),
+  /** Accept the connection and never answer, as a wedged BMC does (over IPMI, every datagram goes unanswered). */
   hang: z.boolean().optional(),
-  /** Answer 401 to any credentials, as a BMC with a locked account does. */
+  /** Answer 401 to any credentials, as a BMC with a locked account does (over IPMI, refuse every session). */
   refuseAuth: z.boolean().optional(),
   /** Chance (0..1), per request to the host, that its power flips by itself first. */
   powerDriftRate: z.number().min(0).max(1).optional(),
@@ -32,6 +34,7 @@ export const NO_FAULTS: Faults = Object.freeze({
   latencyJitterMs: 0,
   errorRate: 0,
   errorStatus: 503,
+  udpDropRate: 0,
   hang: false,
   refuseAuth: false,
   powerDriftRate: 0,

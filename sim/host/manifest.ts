@@ -18,9 +18,14 @@ export interface ManifestEndpoints {
   redfishUrl: string;
   redfishUsername: string;
   redfishPassword: string;
-  /** The IPMI face gives host i the UDP port ipmiBasePort + i. */
   ipmiHost: string;
+  /** The IPMI face gives host i the UDP port ipmiBasePort + i. */
   ipmiBasePort: number;
+  /**
+   * The ports the IPMI face really bound, in fleet order; they win over
+   * ipmiBasePort, since ephemeral ports (base port 0) are not consecutive.
+   */
+  ipmiPorts?: readonly number[];
 }
 
 export function buildManifest(fleet: Fleet, endpoints: ManifestEndpoints): SimManifest {
@@ -36,7 +41,7 @@ export function buildManifest(fleet: Fleet, endpoints: ManifestEndpoints): SimMa
         password: endpoints.redfishPassword,
       },
       ipmi: {
-        address: `ipmi://${endpoints.ipmiHost}:${endpoints.ipmiBasePort + index}`,
+        address: `ipmi://${endpoints.ipmiHost}:${endpoints.ipmiPorts?.[index] ?? endpoints.ipmiBasePort + index}`,
         username: host.credentials.username,
         password: host.credentials.password,
       },

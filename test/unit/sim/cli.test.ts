@@ -24,21 +24,23 @@ describe('anvil-sim', () => {
     expect(await loadSimConfig(['--help'])).toBe('help');
   });
 
-  it('starts the Redfish face and prints the DESIGN.md manifest', async () => {
-    const config = await loadSimConfig(['--hosts', '3', '--redfish-port', '0', '--ipmi-base-port', '7100', '--password', 'pw']);
+  it('starts both faces and prints the DESIGN.md manifest with the ports it bound', async () => {
+    const config = await loadSimConfig(['--hosts', '3', '--redfish-port', '0', '--ipmi-base-port', '0', '--password', 'pw']);
     if (config === 'help') throw new Error('unexpected help');
-    const { redfish, manifest } = await startSim(config);
+    const sim = await startSim(config);
+    const { redfish, manifest } = sim;
     try {
       expect(manifest.hosts).toHaveLength(3);
       expect(manifest.hosts[2]).toMatchObject({
         name: 'sim-2',
         redfish: { address: `redfish+${redfish.url}/redfish/v1/Systems/sim-2`, username: 'admin', password: 'pw' },
-        ipmi: { address: 'ipmi://127.0.0.1:7102' },
+        ipmi: { address: expect.stringMatching(/^ipmi:\/\/127\.0\.0\.1:\d+$/) },
       });
       const res = await fetch(`${redfish.url}/sim/v1/hosts`);
       expect(((await res.json()) as { hosts: unknown[] }).hosts).toHaveLength(3);
+      expect(new Set(manifest.hosts.map((h) => h.ipmi.address)).size).toBe(3);
     } finally {
-      await redfish.close();
+      await sim.close();
     }
   });
 });

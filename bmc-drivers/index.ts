@@ -1,0 +1,60 @@
+// The BMC driver layer's public surface: services import only this file.
+export type {
+  BiosAttributes,
+  BiosInterface,
+  BiosValue,
+  BmcDriver,
+  BootDevice,
+  BootDeviceInfo,
+  BootMode,
+  FirmwareComponent,
+  FirmwareInterface,
+  FirmwareUpdateOptions,
+  FirmwareUpdateResult,
+  HardwareInventory,
+  HardwareType,
+  InspectInterface,
+  InventoryCpu,
+  InventoryDisk,
+  InventoryNic,
+  ManagementInterface,
+  OptionalInterfaces,
+  PowerInterface,
+  PowerState,
+  PowerTarget,
+  SetBootDeviceOptions,
+  SetPowerOptions,
+  VirtualMediaInterface,
+} from './driver.js';
+export { BOOT_DEVICES, POWER_TARGETS, requireInterface } from './driver.js';
+export { parseBmcAddress } from './address.js';
+export type { BmcAddress, BmcProtocol, BootMethod } from './address.js';
+export { bmcKey, enrollmentFromAddress, HARDWARE_TYPES, parseDriverInfo } from './driver-info.js';
+export type {
+  BmcConnection,
+  BmcCredentials,
+  Enrollment,
+  IpmiCipherSuite,
+  IpmiConnection,
+  RedfishAuthType,
+  RedfishConnection,
+  TlsVerification,
+} from './driver-info.js';
+export { BmcDriverRegistry } from './registry.js';
+export type { BmcDriverRegistryOptions } from './registry.js';
+export { DEFAULT_GUARD_POLICY } from './guard.js';
+export type { BmcCallEvent, BmcCallGuard, BmcCallGuardOptions, BmcCallObserver, BmcCallOutcome, GuardClock, GuardPolicy } from './guard.js';
+export {
+  BmcAuthFailed,
+  BmcError,
+  BmcProtocolError,
+  BmcRefused,
+  BmcTimeout,
+  BmcUnavailable,
+  BmcUnreachable,
+  DriverClosed,
+  InvalidBmcAddress,
+  InvalidDriverInfo,
+  UnsupportedOperation,
+} from './errors.js';
+export type { BmcFailureKind } from './errors.js';

@@ -1,0 +1,195 @@
+// The Redfish hardware types (`redfish`, `idrac`) as a BmcDriver: every
+// interface, each method one guarded call over the typed Redfish client.
+// The system is resolved on the first call and kept with its session.
+import { readFile } from 'node:fs/promises';
+import { hostPort } from '../address.js';
+import { bmcKey, type RedfishConnection } from '../driver-info.js';
+import {
+  BOOT_DEVICES,
+  checkBootDevice,
+  checkPowerTarget,
+  POWER_TARGETS,
+  type BiosInterface,
+  type BmcDriver,
+  type FirmwareInterface,
+  type FirmwareUpdateOptions,
+  type FirmwareUpdateResult,
+  type InspectInterface,
+  type ManagementInterface,
+  type PowerInterface,
+  type PowerTarget,
+  type VirtualMediaInterface,
+} from '../driver.js';
+import { bmcErrorOf, DriverClosed, InvalidDriverInfo } from '../errors.js';
+import type { BmcCallGuard, GuardedCall } from '../guard.js';
+import { RedfishProtocolError } from './errors.js';
+import { redfishFailure } from './failure.js';
+import { getBiosAttributes, getPendingBiosAttributes, setBiosAttributes } from './bios.js';
+import { listFirmwareInventory, startFirmwareUpdate } from './firmware.js';
+import { inspectHardware } from './inspect.js';
+import { getBootDevice, setBootDevice } from './management.js';
+import { getPowerState, setPowerState } from './power.js';
+import { connectRedfish, type RedfishSystem } from './system-path.js';
+import { ejectVirtualMedia, insertVirtualMedia } from './virtual-media.js';
+
+/** Ironic's power_state_change_timeout. */
+const POWER_STATE_CHANGE_TIMEOUT_MS = 60_000;
+const POWER_POLL_INTERVAL_MS = 1000;
+const FIRMWARE_UPDATE_TIMEOUT_MS = 30 * 60_000;
+const FIRMWARE_POLL_INTERVAL_MS = 10_000;
+/** Reboots repeat what they did if sent twice; the others end where they were asked to. */
+const REPEATABLE: ReadonlySet<PowerTarget> = new Set(['power on', 'power off', 'soft power off']);
+
+export interface RedfishDriverOptions {
+  /** Deadline of one HTTP exchange; the guard's attempt deadline when absent. */
+  requestTimeoutMs?: number;
+}
+
+type CallOptions = Pick<GuardedCall<unknown>, 'timeoutMs' | 'idempotent'>;
+
+export class RedfishDriver implements BmcDriver {
+  readonly name: 'redfish' | 'idrac';
+  readonly bmc: string;
+  readonly power: PowerInterface;
+  readonly management: ManagementInterface;
+  readonly inspect: InspectInterface;
+  readonly virtualMedia: VirtualMediaInterface;
+  readonly bios: BiosInterface;
+  readonly firmware: FirmwareInterface;
+  private system: RedfishSystem | null = null;
+  private used = false;
+  private closed = false;
+
+  constructor(
+    private readonly connection: RedfishConnection,
+    private readonly guard: BmcCallGuard,
+    private readonly options: RedfishDriverOptions = {},
+  ) {
+    this.name = connection.hardwareType;
+    this.bmc = bmcKey(connection);
+    this.power = {
+      supportedPowerStates: POWER_TARGETS,
+      getPowerState: () =>
+        this.call('get_power_state', async (system) => {
+          const state = await getPowerState(system);
+          if (state === null) throw new RedfishProtocolError(`${system.path} reports a PowerState Anvil cannot map`);
+          return state;
+        }),
+      setPowerState: async (target, options = {}) => {
+        const checked = checkPowerTarget(this.name, POWER_TARGETS, target);
+        const waitMs = options.timeoutMs ?? POWER_STATE_CHANGE_TIMEOUT_MS;
+        await this.call('set_power_state', (system) => setPowerState(system, checked, { waitMs, pollIntervalMs: POWER_POLL_INTERVAL_MS }), {
+          timeoutMs: this.guard.policy.timeoutMs + waitMs,
+          idempotent: REPEATABLE.has(checked),
+        });
+      },
+    };
+    this.management = {
+      supportedBootDevices: BOOT_DEVICES,
+      getBootDevice: () => this.call('get_boot_device', (system) => getBootDevice(system)),
+      setBootDevice: async (device, options = {}) => {
+        const checked = checkBootDevice(this.name, BOOT_DEVICES, device);
+        await this.call('set_boot_device', (system) => setBootDevice(system, checked, options));
+      },
+    };
+    this.inspect = {
+      inspectHardware: () => this.call('inspect_hardware', (system) => inspectHardware(system), { timeoutMs: this.guard.policy.inspectTimeoutMs }),
+    };
+    this.virtualMedia = {
+      insert: async (imageUrl) => {
+        await this.call('insert_virtual_media', (system) => insertVirtualMedia(system, imageUrl));
+      },
+      eject: () => this.call('eject_virtual_media', (system) => ejectVirtualMedia(system)),
+    };
+    this.bios = {
+      getAttributes: () => this.call('get_bios_attributes', (system) => getBiosAttributes(system)),
+      getPendingAttributes: () => this.call('get_pending_bios_attributes', (system) => getPendingBiosAttributes(system)),
+      applySettings: (attributes) => this.call('apply_bios_settings', (system) => setBiosAttributes(system, attributes)),
+    };
+    this.firmware = {
+      getComponents: async () =>
+        (await this.call('get_firmware_components', (system) => listFirmwareInventory(system), { timeoutMs: this.guard.policy.inspectTimeoutMs })).map(
+          ({ id, name, version, updateable }) => ({ id, name, version, updateable }),
+        ),
+      update: (imageUrl, options) => this.updateFirmware(imageUrl, options),
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (!this.used) return;
+    // Through the guard, so the logout waits for calls in flight, the first
+    // of which may still be logging in.
+    await this.guard.call({
+      ...this.describe('close_session'),
+      run: async () => {
+        const system = this.system;
+        this.system = null;
+        await system?.client.close();
+      },
+    });
+  }
+
+  /**
+   * SimpleUpdate, then one guarded look at the task per interval, so power
+   * sync and everything else still reach this BMC during a long update.
+   */
+  private async updateFirmware(imageUrl: string, options: FirmwareUpdateOptions = {}): Promise<FirmwareUpdateResult> {
+    const timeoutMs = options.timeoutMs ?? FIRMWARE_UPDATE_TIMEOUT_MS;
+    const interval = Math.max(10, options.pollIntervalMs ?? FIRMWARE_POLL_INTERVAL_MS);
+    const started = this.guard.clock.now();
+    const start = await this.call(
+      'update_firmware',
+      (system) => startFirmwareUpdate(system, imageUrl, options.targets === undefined ? {} : { targets: options.targets }),
+      { idempotent: false },
+    );
+    if (start.kind === 'done') return { state: 'Done', messages: [] };
+    const maxPolls = Math.ceil(timeoutMs / interval) + 1;
+    for (let poll = 0; poll < maxPolls && this.guard.clock.now() - started < timeoutMs; poll++) {
+      const outcome = await this.call('get_firmware_update_status', (system) => system.client.pollTask(start.monitor));
+      if (outcome !== null) return { state: outcome.state, messages: outcome.messages };
+      await this.guard.clock.sleep(interval);
+    }
+    throw bmcErrorOf(
+      { driver: this.name, operation: 'update_firmware', bmc: this.bmc, attempts: 1 },
+      { kind: 'timeout', transient: false, message: `the update task did not finish within ${timeoutMs} ms` },
+    );
+  }
+
+  private call<T>(operation: string, work: (system: RedfishSystem) => Promise<T>, options: CallOptions = {}): Promise<T> {
+    if (this.closed) return Promise.reject(new DriverClosed(this.name, this.bmc));
+    this.used = true;
+    return this.guard.call({
+      ...this.describe(operation),
+      ...options,
+      run: async () => work(await this.connected()),
+    });
+  }
+
+  private describe(operation: string): Omit<GuardedCall<unknown>, 'run'> {
+    return { driver: this.name, operation, bmc: this.bmc, classify: redfishFailure, secrets: [this.connection.password] };
+  }
+
+  /** The system, resolved on first use; the guard's lock keeps two calls from resolving it at once. */
+  private async connected(): Promise<RedfishSystem> {
+    if (this.system !== null) return this.system;
+    const { connection } = this;
+    const tls =
+      connection.verify.kind === 'off' ? { insecure: true } : connection.verify.kind === 'ca-file' ? { ca: await readCa(connection.verify.path) } : {};
+    this.system = await connectRedfish(
+      `${connection.scheme}://${hostPort(connection.host, connection.port)}${connection.systemPath ?? ''}`,
+      { username: connection.username, password: connection.password },
+      { ...tls, auth: connection.authType, timeoutMs: this.options.requestTimeoutMs ?? this.guard.policy.timeoutMs },
+    );
+    return this.system;
+  }
+}
+
+async function readCa(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch {
+    throw new InvalidDriverInfo('redfish_verify_ca', 'names a CA bundle that cannot be read');
+  }
+}
