@@ -6,6 +6,7 @@ import { errorHandler, sendError } from './errors.js';
 import { microversionMiddleware } from './microversion.js';
 import { allocationRoutes, nodeAllocationRoutes } from './routes/allocations.js';
 import { driverRoutes } from './routes/drivers.js';
+import { ipamRoutes } from './routes/ipam.js';
 import { nodeActionRoutes } from './routes/node-actions.js';
 import { nodeHistoryRoutes } from './routes/node-history.js';
 import { nodeRoutes } from './routes/nodes.js';
@@ -60,6 +61,7 @@ export function createApp(ctx: ApiContext): Express {
   v1.use('/allocations', allocationRoutes(ctx));
   v1.use('/ports', portRoutes(ctx));
   v1.use('/drivers', driverRoutes(ctx));
+  v1.use('/ipam', ipamRoutes(ctx));
   app.use('/v1', v1);
 
   app.use((req: Request, res: Response) => {

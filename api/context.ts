@@ -1,5 +1,6 @@
 import type { AllocationService } from '../services/allocations/service.js';
-import type { Conductor } from '../services/conductor/index.js';
+import type { IpamService } from '../ipam/index.js';
+import type { Intake, Placement } from '../services/conductor/index.js';
 import type { AnvilConfig } from '../services/config.js';
 import type { NodeHistory } from '../services/events/history.js';
 import type { Logger } from '../services/logger.js';
@@ -14,9 +15,10 @@ export interface ApiContext {
   metrics: Metrics;
   nodes: NodeService;
   ports: PortService;
-  conductor: Conductor;
+  intake: Intake;
+  /** Which conductor owns which node, for the `conductor` field. */
+  placement: Placement;
+  ipam: IpamService;
   history: NodeHistory;
   allocations: AllocationService;
-  /** This process's conductor name, shown as a node's `conductor`. */
-  conductorHost: string;
 }

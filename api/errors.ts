@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import { IpamError, type IpamErrorReason } from '../ipam/index.js';
 import { AnvilError, type ErrorKind } from '../services/errors.js';
 import type { Logger } from '../services/logger.js';
 
@@ -9,6 +10,14 @@ const STATUS: Record<ErrorKind, number> = {
   'not-acceptable': 406,
   conflict: 409,
   temporary: 503,
+};
+
+const IPAM_STATUS: Record<IpamErrorReason, number> = {
+  invalid: 400,
+  'not-found': 404,
+  conflict: 409,
+  exhausted: 409,
+  busy: 503,
 };
 
 /**
@@ -32,6 +41,10 @@ export function errorHandler(log: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     if (err instanceof AnvilError) {
       sendError(res, STATUS[err.kind], err.message);
+      return;
+    }
+    if (err instanceof IpamError) {
+      sendError(res, IPAM_STATUS[err.reason], err.message);
       return;
     }
     const parser = err as BodyParserError;

@@ -1,12 +1,25 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
+import { BmcDriverRegistry } from '../bmc-drivers/index.js';
+import { IpamService } from '../ipam/index.js';
 import { AllocationRepository } from '../services/allocations/repository.js';
 import { AllocationService } from '../services/allocations/service.js';
-import { Conductor, fakeHardware, TaskRunner } from '../services/conductor/index.js';
+import { BmcRuntime } from '../services/conductor/bmc-runtime.js';
+import { DriverCache } from '../services/conductor/driver-cache.js';
+import {
+  ConductorMembership,
+  ConductorService,
+  fakeHardware,
+  Intake,
+  NodeLocks,
+  Placement,
+  Worker,
+  type HardwareRuntime,
+} from '../services/conductor/index.js';
 import type { AnvilConfig } from '../services/config.js';
 import { migrateToLatest, openDatabase, redactUrl } from '../services/db/index.js';
 import { NodeHistory } from '../services/events/history.js';
+import { InventoryStore } from '../services/inspect/inventory.js';
 import { createLogger, type Logger } from '../services/logger.js';
 import { Metrics } from '../services/metrics.js';
 import { NodeRepository } from '../services/nodes/repository.js';
@@ -16,14 +29,24 @@ import { PortService } from '../services/ports/service.js';
 import { SecretBox } from '../services/secrets/index.js';
 import { createApp } from './app.js';
 
+/** What this process runs: the HTTP API, a conductor, or both (the default). */
+export type Role = 'all' | 'api' | 'conductor';
+
 export interface RunningService {
-  url: string;
-  server: Server;
+  /** The API's base URL; null for a conductor-only process. */
+  url: string | null;
+  server: Server | null;
   close(): Promise<void>;
 }
 
-/** The composition root of `anvil serve`: database, services, conductor and HTTP API. */
-export async function startService(config: AnvilConfig, log: Logger = createLogger(config.logLevel)): Promise<RunningService> {
+/** How long the API trusts its list of live conductors before reading it again. */
+const PLACEMENT_TTL_MS = 1000;
+
+/** The composition root of `anvil serve`: database, services, conductor and HTTP API, by role. */
+export async function startService(
+  config: AnvilConfig,
+  { role = 'all', log = createLogger(config.logLevel) }: { role?: Role; log?: Logger } = {},
+): Promise<RunningService> {
   const secrets = SecretBox.load(config.secretKey, config.dataDir);
   const db = openDatabase(config.database.url);
   try {
@@ -32,25 +55,77 @@ export async function startService(config: AnvilConfig, log: Logger = createLogg
     await db.close();
     throw err;
   }
-  const conductorHost = os.hostname();
+  const name = config.conductor.name;
   const nodeRepo = new NodeRepository(db.knex, secrets);
-  const history = new NodeHistory(db.knex, conductorHost);
-  const runner = new TaskRunner(nodeRepo, conductorHost, config.conductor.workers, history, log);
-  const nodes = new NodeService(nodeRepo, runner, history);
-  const ports = new PortService(new PortRepository(db.knex), nodes, runner);
-  const conductor = new Conductor(nodeRepo, runner, new Map([['fake-hardware', fakeHardware]]), history, log);
+  const portRepo = new PortRepository(db.knex);
+  const history = new NodeHistory(db.knex, name);
   const metrics = new Metrics(nodeRepo);
-  const allocations = new AllocationService(new AllocationRepository(db.knex), nodes, runner);
-  const app = createApp({ config, log, metrics, nodes, ports, conductor, history, allocations, conductorHost });
-
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.api.port, config.api.host, () => resolve(s));
-    s.once('error', reject);
+  const drivers = new DriverCache(
+    new BmcDriverRegistry({
+      policy: {
+        timeoutMs: config.bmc.attemptTimeoutSeconds * 1000,
+        attempts: config.bmc.attempts,
+        baseDelayMs: config.bmc.retryDelaySeconds * 1000,
+        maxConcurrent: config.bmc.maxConcurrent,
+      },
+      onCall: (e) => metrics.bmcCallDuration.observe({ driver: e.driver, operation: e.operation, outcome: e.outcome }, e.seconds),
+    }),
+  );
+  const bmc = new BmcRuntime(drivers, new InventoryStore(db.knex), (node, macs) => portRepo.createMissing(node.id, macs), history, {
+    powerTimeoutSeconds: config.conductor.powerTimeoutSeconds,
+    automatedClean: config.conductor.automatedClean,
+    addPorts: config.conductor.inspectAddPorts,
   });
-  const { port } = server.address() as AddressInfo;
-  const host = config.api.host.includes(':') ? `[${config.api.host}]` : config.api.host;
-  const url = `http://${host}:${port}`;
-  log.info({ url, database: redactUrl(config.database.url), engine: db.engine }, 'anvil API listening');
+  const runtimes = new Map<string, HardwareRuntime>([
+    ['fake-hardware', fakeHardware],
+    ['redfish', bmc],
+    ['idrac', bmc],
+    ['ipmi', bmc],
+  ]);
+  const membership = new ConductorMembership(db.knex, config.conductor.heartbeatTimeoutSeconds);
+  const placement = new Placement(membership, PLACEMENT_TTL_MS);
+
+  let conductor: ConductorService | null = null;
+  let worker: Worker | null = null;
+  if (role !== 'api') {
+    worker = new Worker(name, nodeRepo, runtimes, history, config.conductor.workers, metrics, log);
+    conductor = new ConductorService(
+      worker,
+      config.conductor.group,
+      membership,
+      placement,
+      nodeRepo,
+      history,
+      {
+        heartbeatIntervalMs: config.conductor.heartbeatIntervalSeconds * 1000,
+        sweepIntervalMs: config.conductor.sweepIntervalSeconds * 1000,
+      },
+      log,
+    );
+    await conductor.start();
+    log.info({ conductor: name, group: config.conductor.group }, 'conductor started');
+  }
+
+  let server: Server | null = null;
+  let url: string | null = null;
+  if (role !== 'conductor') {
+    const locks = new NodeLocks(nodeRepo, name, history, metrics);
+    const nodes = new NodeService(nodeRepo, locks, history);
+    const ports = new PortService(portRepo, nodes, locks);
+    const intake = new Intake(nodeRepo, locks, placement, history, new Set(runtimes.keys()), worker);
+    const allocations = new AllocationService(new AllocationRepository(db.knex), nodes, locks);
+    const ipam = new IpamService(db.knex);
+    metrics.trackIpamPools(ipam);
+    const app = createApp({ config, log, metrics, nodes, ports, intake, placement, history, allocations, ipam });
+    server = await new Promise<Server>((resolve, reject) => {
+      const s = app.listen(config.api.port, config.api.host, () => resolve(s));
+      s.once('error', reject);
+    });
+    const { port } = server.address() as AddressInfo;
+    const host = config.api.host.includes(':') ? `[${config.api.host}]` : config.api.host;
+    url = `http://${host}:${port}`;
+    log.info({ url, database: redactUrl(config.database.url), engine: db.engine }, 'anvil API listening');
+  }
 
   let closing: Promise<void> | null = null;
   return {
@@ -58,9 +133,13 @@ export async function startService(config: AnvilConfig, log: Logger = createLogg
     server,
     close() {
       closing ??= (async () => {
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeAllConnections();
-        await runner.drain();
+        if (server) {
+          const s = server;
+          await new Promise<void>((resolve) => s.close(() => resolve()));
+          s.closeAllConnections();
+        }
+        await conductor?.stop();
+        await drivers.closeAll();
         await db.close();
       })();
       return closing;

@@ -31,7 +31,7 @@ async function measure(engine: EngineName) {
   const db = await createTestDatabase(engine);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'anvil-bench-'));
   const config = loadConfig({ ANVIL_API_PORT: '0', ANVIL_DATABASE_URL: db.url, ANVIL_DATA_DIR: dataDir });
-  const service = await startService(config, createLogger('silent'));
+  const service = await startService(config, { log: createLogger('silent') });
   try {
     // Enrolled through the API, 20 at a time, as a batch enrolment would.
     for (let i = 0; i < NODES; i += 20) {

@@ -10,16 +10,22 @@ const program = new Command('anvil').description('Anvil bare-metal provisioning'
 program
   .command('serve')
   .description('run the Anvil service (API and conductor) with the ANVIL_* configuration')
-  .addOption(new Option('--role <role>', 'what this process runs').choices(['all']).default('all'))
+  .addOption(
+    new Option('--role <role>', 'what this process runs: the API, a conductor, or both').choices(['all', 'api', 'conductor']).default('all'),
+  )
   .option('--config <file>', 'YAML configuration file (also ANVIL_CONFIG)')
-  .addHelpText('after', '\nExample:\n  ANVIL_API_PORT=6385 anvil serve\n')
-  .action(async (opts: { config?: string }) => {
+  .addHelpText(
+    'after',
+    '\nExamples:\n  ANVIL_API_PORT=6385 anvil serve\n' +
+      '  ANVIL_DATABASE_URL=postgres://anvil@db/anvil ANVIL_CONDUCTOR_NAME=c1 anvil serve --role conductor\n',
+  )
+  .action(async (opts: { config?: string; role: 'all' | 'api' | 'conductor' }) => {
     // The composition root lives with the API; only `serve` loads it.
     const { loadConfig, ConfigError } = await import('../services/config.js');
     const { startService } = await import('../api/main.js');
     let service;
     try {
-      service = await startService(loadConfig(process.env, opts.config ?? process.env.ANVIL_CONFIG));
+      service = await startService(loadConfig(process.env, opts.config ?? process.env.ANVIL_CONFIG), { role: opts.role });
     } catch (err) {
       if (err instanceof ConfigError) {
         process.stderr.write(`anvil: ${err.message}\n`);

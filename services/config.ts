@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -17,7 +18,24 @@ export interface AnvilConfig {
   /** Base64 or hex AES-256 key; when absent a key file in dataDir is used. */
   secretKey: string | null;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  conductor: { workers: number };
+  /** How every BMC call is guarded (DESIGN decision 7). */
+  bmc: { attemptTimeoutSeconds: number; attempts: number; retryDelaySeconds: number; maxConcurrent: number };
+  conductor: {
+    /** This conductor's name in the conductors table and in node locks. */
+    name: string;
+    group: string;
+    workers: number;
+    heartbeatIntervalSeconds: number;
+    /** A conductor silent for this long is dead: its locks are freed and its nodes taken over. */
+    heartbeatTimeoutSeconds: number;
+    sweepIntervalSeconds: number;
+    /** How long a power change may take to show on the BMC (Ironic's power_state_change_timeout). */
+    powerTimeoutSeconds: number;
+    /** Automated cleaning for nodes whose automated_clean is unset. */
+    automatedClean: boolean;
+    /** Create ports for the NICs out-of-band inspection finds. */
+    inspectAddPorts: 'all' | 'none';
+  };
 }
 
 export class ConfigError extends Error {
@@ -41,10 +59,42 @@ const schema = z
     auth: z.enum(['none'], { error: () => 'must be "none" (basic and token auth are not available yet)' }).default('none'),
     secret_key: z.string().min(1).nullable().default(null),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    conductor: z
-      .object({ workers: z.coerce.number().int().min(1).max(10_000).default(100) })
+    bmc: z
+      .object({
+        timeout: z.coerce.number().positive().max(3600).default(60),
+        attempts: z.coerce.number().int().min(1).max(10).default(3),
+        retry_delay: z.coerce.number().min(0).max(600).default(1),
+        max_concurrent: z.coerce.number().int().min(1).max(10_000).default(64),
+      })
       .strict()
-      .default({ workers: 100 }),
+      .default({ timeout: 60, attempts: 3, retry_delay: 1, max_concurrent: 64 }),
+    conductor: z
+      .object({
+        name: z.string().min(1).max(255).optional(),
+        group: z
+          .string()
+          .max(255)
+          .regex(/^[a-zA-Z0-9_.:-]*$/, 'may hold only letters, digits, _ . : and -')
+          .default(''),
+        workers: z.coerce.number().int().min(1).max(10_000).default(100),
+        heartbeat_interval: z.coerce.number().positive().max(3600).default(10),
+        heartbeat_timeout: z.coerce.number().positive().max(86_400).default(60),
+        sweep_interval: z.coerce.number().positive().max(3600).default(2),
+        power_timeout: z.coerce.number().positive().max(3600).default(60),
+        automated_clean: z.union([z.boolean(), z.stringbool()], { error: 'must be true or false' }).default(true),
+        inspect_add_ports: z.enum(['all', 'none']).default('all'),
+      })
+      .strict()
+      .default({
+        group: '',
+        workers: 100,
+        heartbeat_interval: 10,
+        heartbeat_timeout: 60,
+        sweep_interval: 2,
+        power_timeout: 60,
+        automated_clean: true,
+        inspect_add_ports: 'all',
+      }),
   })
   .strict();
 
@@ -58,7 +108,19 @@ const ENV_KEYS: Record<string, string[]> = {
   ANVIL_AUTH: ['auth'],
   ANVIL_SECRET_KEY: ['secret_key'],
   ANVIL_LOG_LEVEL: ['log_level'],
+  ANVIL_BMC_TIMEOUT: ['bmc', 'timeout'],
+  ANVIL_BMC_ATTEMPTS: ['bmc', 'attempts'],
+  ANVIL_BMC_RETRY_DELAY: ['bmc', 'retry_delay'],
+  ANVIL_BMC_MAX_CONCURRENT: ['bmc', 'max_concurrent'],
+  ANVIL_CONDUCTOR_NAME: ['conductor', 'name'],
+  ANVIL_CONDUCTOR_GROUP: ['conductor', 'group'],
   ANVIL_CONDUCTOR_WORKERS: ['conductor', 'workers'],
+  ANVIL_CONDUCTOR_HEARTBEAT_INTERVAL: ['conductor', 'heartbeat_interval'],
+  ANVIL_CONDUCTOR_HEARTBEAT_TIMEOUT: ['conductor', 'heartbeat_timeout'],
+  ANVIL_CONDUCTOR_SWEEP_INTERVAL: ['conductor', 'sweep_interval'],
+  ANVIL_POWER_STATE_CHANGE_TIMEOUT: ['conductor', 'power_timeout'],
+  ANVIL_AUTOMATED_CLEAN: ['conductor', 'automated_clean'],
+  ANVIL_INSPECT_ADD_PORTS: ['conductor', 'inspect_add_ports'],
 };
 
 function readFile(file: string): Record<string, unknown> {
@@ -116,6 +178,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.ANVI
       `ANVIL_AUTH=none is refused while the API listens on ${c.api.host}: listen on loopback, or configure authentication`,
     );
   }
+  if (c.conductor.heartbeat_timeout <= c.conductor.heartbeat_interval) {
+    throw new ConfigError(
+      'invalid configuration ANVIL_CONDUCTOR_HEARTBEAT_TIMEOUT: must be longer than ANVIL_CONDUCTOR_HEARTBEAT_INTERVAL',
+    );
+  }
   const dataDir = path.resolve(c.data_dir);
   return {
     api: { host: c.api.host, port: c.api.port, maxLimit: c.api.max_limit },
@@ -124,6 +191,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.ANVI
     auth: c.auth,
     secretKey: c.secret_key,
     logLevel: c.log_level,
-    conductor: { workers: c.conductor.workers },
+    bmc: {
+      attemptTimeoutSeconds: c.bmc.timeout,
+      attempts: c.bmc.attempts,
+      retryDelaySeconds: c.bmc.retry_delay,
+      maxConcurrent: c.bmc.max_concurrent,
+    },
+    conductor: {
+      name: c.conductor.name ?? os.hostname(),
+      group: c.conductor.group.toLowerCase(),
+      workers: c.conductor.workers,
+      heartbeatIntervalSeconds: c.conductor.heartbeat_interval,
+      heartbeatTimeoutSeconds: c.conductor.heartbeat_timeout,
+      sweepIntervalSeconds: c.conductor.sweep_interval,
+      powerTimeoutSeconds: c.conductor.power_timeout,
+      automatedClean: c.conductor.automated_clean,
+      inspectAddPorts: c.conductor.inspect_add_ports,
+    },
   };
 }

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { PoolUsage } from '../ipam/index.js';
 import type { NodeRepository } from './nodes/repository.js';
 
 /** The process's Prometheus registry and the instruments every layer shares. */
@@ -20,6 +21,27 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly bmcCallDuration = new Histogram({
+    name: 'anvil_bmc_call_duration_seconds',
+    help: 'BMC call latency by driver, operation and outcome (ok, error, timeout)',
+    labelNames: ['driver', 'operation', 'outcome'] as const,
+    buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+
+  readonly transitions = new Counter({
+    name: 'anvil_provision_transitions_total',
+    help: 'Provision state transitions, by the state entered',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+
+  readonly lockConflicts = new Counter({
+    name: 'anvil_node_lock_conflicts_total',
+    help: 'Requests refused with NodeLocked',
+    registers: [this.registry],
+  });
+
   constructor(nodes: NodeRepository) {
     collectDefaultMetrics({ register: this.registry, prefix: 'anvil_' });
     // Counted when scraped, so the figure is the database's, shared by every process.
@@ -31,6 +53,23 @@ export class Metrics {
       async collect() {
         this.reset();
         for (const [state, n] of await nodes.countByProvisionState()) this.set({ provision_state: state }, n);
+      },
+    });
+  }
+
+  /** Addresses per IPAM pool by state (allocated, free), counted from the database when scraped. */
+  trackIpamPools(ipam: { allUsage(): Promise<{ pool: string; usage: PoolUsage }[]> }): void {
+    new Gauge({
+      name: 'anvil_ipam_pool_addresses',
+      help: 'IPAM pool addresses by state (allocated, free)',
+      labelNames: ['pool', 'state'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const { pool, usage } of await ipam.allUsage()) {
+          this.set({ pool, state: 'allocated' }, usage.allocated);
+          this.set({ pool, state: 'free' }, Number(usage.free));
+        }
       },
     });
   }

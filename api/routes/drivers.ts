@@ -7,9 +7,12 @@ import { parseBoolean, queryString } from '../validation.js';
 
 export function driverRoutes(ctx: ApiContext): Router {
   const router = Router();
-  const hosts = (name: string) => (ctx.conductor.supports(name) ? [ctx.conductorHost] : []);
+  const hostsOf = async () => {
+    const live = await ctx.placement.members();
+    return (name: string) => (ctx.intake.supports(name) ? live : []);
+  };
 
-  router.get('/', (req, res) => {
+  router.get('/', async (req, res) => {
     const type = queryString(req.query.type);
     if (type !== undefined && type !== 'classic' && type !== 'dynamic') {
       throw new InvalidParameterValue(`Invalid driver type "${type}": expected classic or dynamic.`);
@@ -17,13 +20,14 @@ export function driverRoutes(ctx: ApiContext): Router {
     // Only hardware types ("dynamic" drivers) exist here, as in Ironic since Rocky.
     const detail = (parseBoolean(req.query.detail, 'detail') ?? false) && req.apiMinor >= 30;
     const types = type === 'classic' ? [] : HARDWARE_TYPES;
+    const hosts = await hostsOf();
     res.json({ drivers: types.map((t) => serializeDriver(t, hosts(t.name), req, req.apiMinor, detail)) });
   });
 
-  router.get('/:name', (req, res) => {
+  router.get('/:name', async (req, res) => {
     const type = findHardwareType(req.params.name);
     if (!type) throw new DriverNotFound(req.params.name);
-    res.json(serializeDriver(type, hosts(type.name), req, req.apiMinor, req.apiMinor >= 30));
+    res.json(serializeDriver(type, (await hostsOf())(type.name), req, req.apiMinor, req.apiMinor >= 30));
   });
 
   router.get('/:name/properties', (req, res) => {

@@ -103,7 +103,7 @@ export function nodeActionRoutes(ctx: ApiContext): Router {
     } else if (body.rescue_password !== undefined) {
       throw new InvalidParameterValue('"rescue_password" is only valid when setting target provision state to rescue');
     }
-    await ctx.conductor.provision(node, request);
+    await ctx.intake.provision(node, request);
     ctx.metrics.provisionRequests.inc({ verb: target.verb });
     accepted(req, res, node.uuid);
   });
@@ -122,7 +122,7 @@ export function nodeActionRoutes(ctx: ApiContext): Router {
       if (body.timeout < 1) throw new InvalidParameterValue(`Invalid timeout value ${body.timeout}: it must be at least 1 second.`);
     }
     const node = await ctx.nodes.get(req.params.ident);
-    await ctx.conductor.setPower(node, body.target as TargetPowerState, body.timeout ?? null);
+    await ctx.intake.setPower(node, body.target as TargetPowerState, body.timeout ?? null);
     accepted(req, res, node.uuid);
   });
 

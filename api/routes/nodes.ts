@@ -31,7 +31,7 @@ const BOOLEAN_FIELDS = new Set(['disable_power_off', 'protected', 'retired', 'ma
 
 export function nodeRoutes(ctx: ApiContext): Router {
   const router = Router();
-  const view = (req: Request) => ({ req, minor: req.apiMinor, conductorHost: ctx.conductorHost });
+  const view = async (req: Request) => ({ req, minor: req.apiMinor, conductorOf: await ctx.placement.snapshot() });
 
   async function list(req: Request, detail: boolean) {
     const detailParam = parseBoolean(req.query.detail, 'detail');
@@ -42,7 +42,8 @@ export function nodeRoutes(ctx: ApiContext): Router {
     const page = parsePage(req, NODE_SORT_KEYS, ctx.config.api.maxLimit);
     const nodes = await ctx.nodes.list({ filter: parseNodeFilter(req), ...page });
     const only = wantsDetail ? null : (fields ?? NODE_LIST_FIELDS);
-    const body: Record<string, unknown> = { nodes: nodes.map((n) => serializeNode(n, view(req), only)) };
+    const v = await view(req);
+    const body: Record<string, unknown> = { nodes: nodes.map((n) => serializeNode(n, v, only)) };
     const next = nextLink(req, detail ? 'nodes/detail' : 'nodes', page, nodes);
     if (next) body.next = next;
     return body;
@@ -62,12 +63,12 @@ export function nodeRoutes(ctx: ApiContext): Router {
     for (const key of Object.keys(body)) requireFieldVersion(key, NODE_FIELD_VERSIONS, req.apiMinor);
     // Since 1.11 a new node starts in enroll; before, it was available at once.
     const node = await ctx.nodes.create(body, req.apiMinor >= 11 ? 'enroll' : 'available');
-    res.status(201).location(`/v1/nodes/${node.uuid}`).json(serializeNode(node, view(req)));
+    res.status(201).location(`/v1/nodes/${node.uuid}`).json(serializeNode(node, await view(req)));
   });
 
   router.get('/:ident', async (req, res) => {
     const fields = parseFields(req.query.fields, NODE_FIELD_VERSIONS, req.apiMinor);
-    res.json(serializeNode(await ctx.nodes.get(req.params.ident), view(req), fields));
+    res.json(serializeNode(await ctx.nodes.get(req.params.ident), await view(req), fields));
   });
 
   router.patch('/:ident', async (req, res) => {
@@ -82,7 +83,7 @@ export function nodeRoutes(ctx: ApiContext): Router {
       );
       return parseInput(nodeUpdateSchema, patched, 'node') as NodeUpdate;
     });
-    res.json(serializeNode(node, view(req)));
+    res.json(serializeNode(node, await view(req)));
   });
 
   router.delete('/:ident', async (req, res) => {

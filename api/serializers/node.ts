@@ -79,11 +79,11 @@ export const NODE_FIELD_VERSIONS: FieldVersions = {
 /** What `GET /v1/nodes` shows without `fields` or detail (ironicclient's default columns). */
 export const NODE_LIST_FIELDS = ['uuid', 'name', 'instance_uuid', 'power_state', 'provision_state', 'maintenance'];
 
-/** Where a node's lock sits, told as the conductor holding it. */
 export interface NodeViewContext {
   req: Request;
   minor: Minor;
-  conductorHost: string;
+  /** The live conductor that owns a node on the hash ring, shown as its `conductor`. */
+  conductorOf: (nodeUuid: string, group: string) => string | null;
 }
 
 /** The node as Ironic shows it, secrets masked, fields limited by version and `fields`. */
@@ -99,7 +99,7 @@ export function serializeNode(node: Node, ctx: NodeViewContext, only: readonly s
     driver_info: maskSecrets(node.driver_info),
     driver_internal_info: maskSecrets(node.driver_internal_info),
     instance_info: instanceInfo,
-    conductor: ctx.conductorHost,
+    conductor: ctx.conductorOf(node.uuid, node.conductor_group),
     links: resourceLinks(req, 'nodes', node.uuid),
     ports: resourceLinks(req, 'nodes', node.uuid, '/ports'),
     portgroups: resourceLinks(req, 'nodes', node.uuid, '/portgroups'),

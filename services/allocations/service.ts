@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { TaskRunner } from '../conductor/task-runner.js';
+import type { NodeLocks } from '../conductor/node-locks.js';
 import type { SortDir } from '../db/index.js';
 import { AllocationNotFound, InvalidParameterValue, InvalidState, NotFound } from '../errors.js';
 import { isUuidLike, isValidLogicalName, normalizeUuid } from '../nodes/identifiers.js';
@@ -28,7 +28,7 @@ export class AllocationService {
   constructor(
     private readonly repo: AllocationRepository,
     private readonly nodes: NodeService,
-    private readonly runner: TaskRunner,
+    private readonly locks: NodeLocks,
   ) {}
 
   async get(ident: string): Promise<Allocation> {
@@ -131,7 +131,7 @@ export class AllocationService {
         `Cannot remove allocation ${allocation.uuid}: node ${node.uuid} is active; undeploy it first or set maintenance.`,
       );
     }
-    await this.runner.withLock(node.id, node.uuid, () => this.repo.delete(allocation));
+    await this.locks.withLock(node.id, node.uuid, () => this.repo.delete(allocation));
   }
 }
 

@@ -1,9 +1,2 @@
 export { HARDWARE_TYPES, findHardwareType, type HardwareType } from './hardware-types.js';
 export { validateNodeInterfaces, type InterfaceValidation } from './validate.js';
-export {
-  parseIpmiDriverInfo,
-  parseRedfishDriverInfo,
-  InvalidDriverInfo,
-  type IpmiDriverInfo,
-  type RedfishDriverInfo,
-} from './driver-info.js';

@@ -1,5 +1,14 @@
+import { InvalidDriverInfo as InvalidBmcInfo, parseDriverInfo } from '../../bmc-drivers/index.js';
 import type { InterfaceName, Node } from '../nodes/model.js';
-import { InvalidDriverInfo, missing, parseIpmiDriverInfo, parseRedfishDriverInfo } from './driver-info.js';
+
+/** One interface's check failed; the message says why, in Ironic's words. */
+class ValidationFailure extends Error {}
+
+function missing(kind: 'driver_info' | 'instance_info', keys: string[]): ValidationFailure {
+  return new ValidationFailure(
+    `Some parameters were missing in node's ${kind}. Missing are: [${keys.map((k) => `'${k}'`).join(', ')}]`,
+  );
+}
 
 export interface InterfaceValidation {
   result: boolean;
@@ -8,13 +17,20 @@ export interface InterfaceValidation {
 
 type Check = (node: Node) => void;
 
-const redfish: Check = (n) => void parseRedfishDriverInfo(n.driver_info);
-const ipmi: Check = (n) => void parseIpmiDriverInfo(n.driver_info);
+/** The BMC connection the node's driver needs: address, credentials and options, read as the conductor will. */
+const bmc: Check = (n) => {
+  try {
+    parseDriverInfo(n.driver, n.driver_info);
+  } catch (err) {
+    if (err instanceof InvalidBmcInfo) throw new ValidationFailure(err.message);
+    throw err;
+  }
+};
 const ok: Check = () => undefined;
 
 function unsupported(iface: InterfaceName): Check {
   return () => {
-    throw new InvalidDriverInfo(`Driver does not support ${iface} (disabled or not implemented).`);
+    throw new ValidationFailure(`Driver does not support ${iface} (disabled or not implemented).`);
   };
 }
 
@@ -30,7 +46,7 @@ const agentBoot = requireKeys('driver_info', ['deploy_kernel', 'deploy_ramdisk']
 
 /** Boot from an ISO the BMC fetches: a prebuilt agent ISO, or one built from kernel and ramdisk. */
 const virtualMediaBoot: Check = (n) => {
-  redfish(n);
+  bmc(n);
   if (!n.driver_info.deploy_iso) agentBoot(n);
 };
 
@@ -41,7 +57,7 @@ const directDeploy: Check = (n) => {
   const hasHash = Boolean(info.image_os_hash_algo) && Boolean(info.image_os_hash_value);
   // Local files need no checksum (Ironic agent.py); remote images must be verifiable.
   if (!source.startsWith('file://') && !info.image_checksum && !hasHash) {
-    throw new InvalidDriverInfo(
+    throw new ValidationFailure(
       "Missing image checksum: set instance_info/image_checksum, or image_os_hash_algo and image_os_hash_value",
     );
   }
@@ -50,15 +66,15 @@ const directDeploy: Check = (n) => {
 const ramdiskDeploy: Check = (n) => {
   const i = n.instance_info;
   if (!i.boot_iso && !(i.kernel && i.ramdisk)) {
-    throw new InvalidDriverInfo("instance_info needs boot_iso, or kernel and ramdisk, for the ramdisk deploy interface");
+    throw new ValidationFailure("instance_info needs boot_iso, or kernel and ramdisk, for the ramdisk deploy interface");
   }
 };
 
 /** Checks per interface implementation; implementations absent here validate without conditions. */
 const CHECKS: Record<string, Check> = {
-  redfish,
-  'idrac-redfish': redfish,
-  ipmitool: ipmi,
+  redfish: bmc,
+  'idrac-redfish': bmc,
+  ipmitool: bmc,
   ipxe: agentBoot,
   'redfish-virtual-media': virtualMediaBoot,
   'idrac-redfish-virtual-media': virtualMediaBoot,
@@ -95,7 +111,7 @@ export function validateNodeInterfaces(node: Node): Record<string, InterfaceVali
       check(node);
       out[iface] = { result: true };
     } catch (err) {
-      if (!(err instanceof InvalidDriverInfo)) throw err;
+      if (!(err instanceof ValidationFailure)) throw err;
       out[iface] = { result: false, reason: err.message };
     }
   }

@@ -134,6 +134,31 @@ export class NodeRepository {
     await this.knex('nodes').where({ id, reservation: host }).update({ reservation: null });
   }
 
+  /** Nodes whose lock `host` holds: work handed to it, or left from before a restart. */
+  async listReservedBy(host: string): Promise<Node[]> {
+    return (await this.knex('nodes').where({ reservation: host }).orderBy('id')).map((r: Row) => this.fromRow(r));
+  }
+
+  /** Unlocked nodes with work pending: a runnable provision state or a power target. */
+  async listUnlockedWork(states: readonly ProvisionState[], limit: number): Promise<Pick<Node, 'id' | 'uuid' | 'conductor_group'>[]> {
+    return this.knex('nodes')
+      .select('id', 'uuid', 'conductor_group')
+      .whereNull('reservation')
+      .where((w) => w.whereIn('provision_state', states).orWhereNotNull('target_power_state'))
+      .orderBy('id')
+      .limit(limit);
+  }
+
+  /** Frees every lock held by `hosts` (conductors that died) and says which nodes were freed. */
+  async releaseHeldBy(hosts: string[]): Promise<Pick<Node, 'id' | 'uuid' | 'reservation'>[]> {
+    if (hosts.length === 0) return [];
+    const held: Pick<Node, 'id' | 'uuid' | 'reservation'>[] = await this.knex('nodes')
+      .select('id', 'uuid', 'reservation')
+      .whereIn('reservation', hosts);
+    for (const n of held) await this.knex('nodes').where({ id: n.id, reservation: n.reservation }).update({ reservation: null });
+    return held;
+  }
+
   async countByProvisionState(): Promise<Map<ProvisionState, number>> {
     const rows: { provision_state: ProvisionState; n: number | string }[] = await this.knex('nodes')
       .select('provision_state')

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { TaskRunner } from '../conductor/task-runner.js';
+import type { NodeLocks } from '../conductor/node-locks.js';
 import type { NodeHistory } from '../events/history.js';
 import { findHardwareType, HARDWARE_TYPES, type HardwareType } from '../drivers/hardware-types.js';
 import {
@@ -83,7 +83,7 @@ const MAX_TRAITS = 50;
 export class NodeService {
   constructor(
     private readonly repo: NodeRepository,
-    private readonly runner: TaskRunner,
+    private readonly locks: NodeLocks,
     private readonly history: NodeHistory,
   ) {}
 
@@ -170,7 +170,7 @@ export class NodeService {
    */
   async update(ident: string, compute: (node: Node) => NodeUpdate): Promise<Node> {
     const node = await this.get(ident);
-    return this.runner.withLock(node.id, ident, async () => {
+    return this.locks.withLock(node.id, ident, async () => {
       const current = await this.repo.getById(node.id);
       const update = compute(current);
       return this.repo.update(node.id, this.checkUpdate(current, update));
@@ -187,7 +187,7 @@ export class NodeService {
           `Valid provision states to start deletion are: ${DELETE_ALLOWED_STATES.join(', ')}, or set maintenance mode.`,
       );
     }
-    await this.runner.withLock(node.id, ident, () => this.repo.delete(node.id));
+    await this.locks.withLock(node.id, ident, () => this.repo.delete(node.id));
   }
 
   /**
@@ -199,7 +199,7 @@ export class NodeService {
     const changes: NodeChanges = on
       ? { maintenance: true, maintenance_reason: reason }
       : { maintenance: false, maintenance_reason: null, fault: null };
-    const updated = await this.runner.withLock(node.id, ident, () =>
+    const updated = await this.locks.withLock(node.id, ident, () =>
       this.repo.update(node.id, { ...changes, updated_at: new Date().toISOString() }),
     );
     await this.history.record(node.id, {
@@ -217,7 +217,7 @@ export class NodeService {
       throw new InvalidParameterValue(`A node can have at most ${MAX_TRAITS} traits; ${unique.length} were given.`);
     }
     const node = await this.get(ident);
-    return this.runner.withLock(node.id, ident, () => this.repo.update(node.id, { traits: unique }));
+    return this.locks.withLock(node.id, ident, () => this.repo.update(node.id, { traits: unique }));
   }
 
   async addTrait(ident: string, trait: string): Promise<Node> {

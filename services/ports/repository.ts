@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { applyKeyset, uniqueViolationColumn, type SortDir } from '../db/index.js';
 import { Conflict, MACAlreadyExists, PortAlreadyExists, PortNotFound } from '../errors.js';
@@ -77,6 +78,45 @@ export class PortRepository {
     return (await this.base().where('ports.node_id', nodeId).orderBy('ports.id')).map(fromRow);
   }
 
+  /**
+   * Creates a port for each MAC that has none, for inspection's discovered
+   * NICs; returns the MACs that are already another node's ports.
+   */
+  async createMissing(nodeId: number, macs: string[]): Promise<string[]> {
+    const taken: string[] = [];
+    for (const address of macs) {
+      const existing = await this.knex('ports').where({ address }).first('node_id');
+      if (existing) {
+        if (existing.node_id !== nodeId) taken.push(address);
+        continue;
+      }
+      try {
+        await this.knex('ports').insert(
+          toRow({
+            uuid: randomUUID(),
+            address,
+            node_id: nodeId,
+            name: null,
+            extra: {},
+            internal_info: {},
+            local_link_connection: {},
+            pxe_enabled: true,
+            physical_network: null,
+            is_smartnic: false,
+            created_at: new Date().toISOString(),
+            updated_at: null,
+          }),
+        );
+      } catch (err) {
+        // Someone created it between the look and the insert: the constraint decided.
+        if (uniqueViolationColumn(err, 'ports') !== 'address') throw err;
+        const winner = await this.knex('ports').where({ address }).first('node_id');
+        if (winner?.node_id !== nodeId) taken.push(address);
+      }
+    }
+    return taken;
+  }
+
   async update(id: number, changes: PortChanges): Promise<Port> {
     try {
       await this.knex('ports').where({ id }).update(toRow(changes));
@@ -91,7 +131,7 @@ export class PortRepository {
   }
 }
 
-function toRow(port: PortChanges): Row {
+function toRow(port: Partial<Port>): Row {
   const row: Row = { ...port };
   for (const f of PORT_JSON_FIELDS) if (row[f] !== undefined) row[f] = JSON.stringify(row[f]);
   delete row.node_uuid;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { TaskRunner } from '../conductor/task-runner.js';
+import type { NodeLocks } from '../conductor/node-locks.js';
 import { InvalidParameterValue, InvalidState, PortNotFound } from '../errors.js';
 import { isUuidLike, isValidLogicalName, normalizeMac, normalizeUuid } from '../nodes/identifiers.js';
 import type { Node } from '../nodes/model.js';
@@ -27,7 +27,7 @@ export class PortService {
   constructor(
     private readonly repo: PortRepository,
     private readonly nodes: NodeService,
-    private readonly runner: TaskRunner,
+    private readonly locks: NodeLocks,
   ) {}
 
   async get(ident: string): Promise<Port> {
@@ -69,7 +69,7 @@ export class PortService {
   /** Applies a change computed from the port as stored, under its node's lock. */
   async update(ident: string, compute: (port: Port) => PortUpdate): Promise<Port> {
     const port = await this.get(ident);
-    return this.runner.withLock(port.node_id, port.node_uuid, async () => {
+    return this.locks.withLock(port.node_id, port.node_uuid, async () => {
       const current = await this.repo.getById(port.id);
       const update = compute(current);
       const changes: PortChanges = {};
@@ -94,7 +94,7 @@ export class PortService {
 
   async delete(ident: string): Promise<void> {
     const port = await this.get(ident);
-    await this.runner.withLock(port.node_id, port.node_uuid, () => this.repo.delete(port.id));
+    await this.locks.withLock(port.node_id, port.node_uuid, () => this.repo.delete(port.id));
   }
 }
 

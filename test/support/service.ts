@@ -36,6 +36,12 @@ export async function startTestService(engine: EngineName, env: Record<string, s
     ANVIL_DATABASE_URL: db.url,
     ANVIL_DATA_DIR: dataDir,
     ANVIL_LOG_LEVEL: 'info',
+    // Work handed to a conductor that was busy is picked up by its next sweep: keep that short in tests.
+    ANVIL_CONDUCTOR_SWEEP_INTERVAL: '0.2',
+    // A dead BMC fails within seconds in tests, not minutes.
+    ANVIL_BMC_TIMEOUT: '2',
+    ANVIL_BMC_ATTEMPTS: '2',
+    ANVIL_BMC_RETRY_DELAY: '0.1',
     ...env,
   });
   const logs: string[] = [];
@@ -47,13 +53,13 @@ export async function startTestService(engine: EngineName, env: Record<string, s
   });
   let service: RunningService;
   try {
-    service = await startService(config, createLogger('info', sink));
+    service = await startService(config, { log: createLogger('info', sink) });
   } catch (err) {
     await db.drop();
     throw err;
   }
   return {
-    url: service.url,
+    url: service.url!,
     db,
     dataDir,
     logs,

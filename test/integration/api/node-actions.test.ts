@@ -127,12 +127,29 @@ describeOnEngines('provision states through the API (fake-hardware)', (svc) => {
     expect(faultOf(res)).toContain('maintenance');
   });
 
-  it('answers 400 NoValidHost for a driver no conductor here can run yet', async () => {
+  it('sends a redfish node whose credentials are missing back to enroll with the reason', async () => {
     const uuid = await node(svc(), { driver: 'redfish', driver_info: { redfish_address: 'http://127.0.0.1:1' } });
-    const res = await provision(svc(), uuid, { target: 'manage' });
-    expect(res.status).toBe(400);
-    expect(faultOf(res)).toContain('No valid host');
-    expect((await svc().request('GET', `/v1/nodes/${uuid}`)).body.provision_state).toBe('enroll');
+    expect((await provision(svc(), uuid, { target: 'manage' })).status).toBe(202);
+    const after = await settle(svc(), uuid);
+    expect(after.provision_state).toBe('enroll');
+    expect(after.last_error).toBe('Cannot reach the BMC: invalid driver_info: redfish_username is required');
+  });
+
+  it('sends a node whose BMC does not answer back to enroll, naming the cause', async () => {
+    const uuid = await node(svc(), {
+      driver: 'ipmi',
+      driver_info: { ipmi_address: '127.0.0.1', ipmi_port: 9, ipmi_username: 'admin', ipmi_password: 'pw' },
+    });
+    expect((await provision(svc(), uuid, { target: 'manage' })).status).toBe(202);
+    const after = (
+      await eventually(
+        () => svc().request('GET', `/v1/nodes/${uuid}`),
+        (r) => r.body.provision_state !== 'verifying' && r.body.reservation === null,
+        20_000,
+      )
+    ).body;
+    expect(after.provision_state).toBe('enroll');
+    expect(after.last_error).toMatch(/^Failed to verify the BMC for node .*: /);
   });
 
   it('serves GET /states', async () => {
@@ -227,7 +244,12 @@ describeOnEngines('power, maintenance, traits and validate', (svc) => {
     expect(ok.power).toEqual({ result: true });
     expect(ok.deploy).toEqual({ result: true });
 
-    const rf = await node(svc(), { driver: 'redfish', driver_info: { redfish_address: 'http://127.0.0.1:8000' } });
+    const noCreds = await node(svc(), { driver: 'redfish', driver_info: { redfish_address: 'http://127.0.0.1:8000' } });
+    expect((await svc().request('GET', `/v1/nodes/${noCreds}/validate`)).body.power.reason).toContain('redfish_username is required');
+    const rf = await node(svc(), {
+      driver: 'redfish',
+      driver_info: { redfish_address: 'http://127.0.0.1:8000', redfish_username: 'admin', redfish_password: 'pw' },
+    });
     const v = (await svc().request('GET', `/v1/nodes/${rf}/validate`)).body;
     expect(v.power).toEqual({ result: true });
     expect(v.boot.result).toBe(false);
@@ -235,14 +257,15 @@ describeOnEngines('power, maintenance, traits and validate', (svc) => {
     expect(v.deploy.reason).toContain('image_source');
     expect(v.console.result).toBe(false);
 
-    const ipmiBad = await node(svc(), { driver: 'ipmi', driver_info: { ipmi_address: 'h', ipmi_port: 70000 } });
+    const creds = { ipmi_username: 'admin', ipmi_password: 'pw' };
+    const ipmiBad = await node(svc(), { driver: 'ipmi', driver_info: { ipmi_address: 'h', ipmi_port: 70000, ...creds } });
     expect((await svc().request('GET', `/v1/nodes/${ipmiBad}/validate`)).body.power.reason).toContain('ipmi_port');
-    const ipmiSuite0 = await node(svc(), { driver: 'ipmi', driver_info: { ipmi_address: 'h', ipmi_cipher_suite: 0 } });
+    const ipmiSuite0 = await node(svc(), { driver: 'ipmi', driver_info: { ipmi_address: 'h', ipmi_cipher_suite: 0, ...creds } });
     expect((await svc().request('GET', `/v1/nodes/${ipmiSuite0}/validate`)).body.power.reason).toContain('3 or 17');
 
     const ready = await node(svc(), {
       driver: 'ipmi',
-      driver_info: { ipmi_address: '127.0.0.1', deploy_kernel: 'http://k', deploy_ramdisk: 'http://r' },
+      driver_info: { ipmi_address: '127.0.0.1', deploy_kernel: 'http://k', deploy_ramdisk: 'http://r', ...creds },
       instance_info: { image_source: 'http://img', image_os_hash_algo: 'sha256', image_os_hash_value: 'ab' },
     });
     const all = (await svc().request('GET', `/v1/nodes/${ready}/validate`)).body;

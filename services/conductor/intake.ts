@@ -1,0 +1,151 @@
+import {
+  InvalidParameterValue,
+  InvalidStateRequested,
+  NodeInMaintenance,
+  NoFreeConductorWorker,
+  NoValidHost,
+} from '../errors.js';
+import type { NodeHistory } from '../events/history.js';
+import type { JsonObject, Node, NodeChanges, TargetPowerState } from '../nodes/model.js';
+import type { NodeRepository } from '../nodes/repository.js';
+import { isActionable, transition, type Verb } from '../nodes/states.js';
+import type { NodeLocks } from './node-locks.js';
+import type { Placement } from './placement.js';
+import type { Worker } from './worker.js';
+
+export interface ProvisionRequest {
+  verb: Verb;
+  /** The API target as the client spelt it (`active`, `deleted`...), for messages. */
+  target: string;
+  configdrive?: string | JsonObject;
+  cleanSteps?: JsonObject[];
+  deploySteps?: JsonObject[];
+  rescuePassword?: string;
+}
+
+const ABORT_MESSAGES: Record<string, string> = {
+  'inspect wait': 'Inspection was aborted by request.',
+  'clean wait': 'Clean operation aborted by request.',
+  'clean hold': 'Clean operation aborted by request.',
+  'wait call-back': 'Deploy operation aborted by request.',
+  'deploy hold': 'Deploy operation aborted by request.',
+  'rescue wait': 'Rescue operation aborted by request.',
+  'service wait': 'Service operation aborted by request.',
+  'service hold': 'Service operation aborted by request.',
+};
+
+const POWER_OFF_TARGETS: readonly TargetPowerState[] = ['power off', 'soft power off'];
+
+/**
+ * Where the API hands work to the conductors (DESIGN decision 4): a request
+ * is checked and written as intent under the node's lock, and the lock is
+ * passed, still held, to the conductor that owns the node on the hash ring.
+ * The node therefore answers 409 NodeLocked from the moment the request is
+ * accepted until that conductor has finished the step.
+ */
+export class Intake {
+  constructor(
+    private readonly nodes: NodeRepository,
+    private readonly locks: NodeLocks,
+    private readonly placement: Placement,
+    private readonly history: NodeHistory,
+    private readonly drivers: ReadonlySet<string>,
+    /** The worker in this process, when it runs a conductor too. */
+    private readonly local: Worker | null,
+  ) {}
+
+  /** Whether the conductors can drive nodes of `driver` (false: requests get 400 NoValidHost). */
+  supports(driver: string): boolean {
+    return this.drivers.has(driver);
+  }
+
+  async provision(node: Node, req: ProvisionRequest): Promise<void> {
+    await this.handOver(node, (fresh) => {
+      if ((req.verb === 'deploy' || req.verb === 'rebuild') && fresh.maintenance) {
+        throw new NodeInMaintenance(
+          `The ${req.target} action can not be performed on node ${fresh.uuid} while it is in maintenance mode.`,
+        );
+      }
+      if (!isActionable(fresh.provision_state, req.verb)) {
+        throw new InvalidStateRequested(
+          `The requested action "${req.target}" can not be performed on node "${fresh.uuid}" while it is in state "${fresh.provision_state}".`,
+        );
+      }
+      return startChanges(fresh, req);
+    }, (before, after) => ({
+      severity: 'INFO',
+      event_type: 'provisioning',
+      event: `Provision action "${req.target}" requested: ${before.provision_state} -> ${after.provision_state}`,
+    }));
+  }
+
+  async setPower(node: Node, target: TargetPowerState, timeoutSeconds: number | null): Promise<void> {
+    await this.handOver(node, (fresh) => {
+      if (fresh.provision_state === 'cleaning' || fresh.provision_state === 'clean wait') {
+        throw new InvalidStateRequested(
+          `The requested action "${target}" can not be performed on node "${fresh.uuid}" while it is in state "${fresh.provision_state}".`,
+        );
+      }
+      if (fresh.disable_power_off && POWER_OFF_TARGETS.includes(target)) {
+        throw new InvalidParameterValue(`Node ${fresh.uuid} has disable_power_off set: ${target} is refused.`);
+      }
+      const internal: JsonObject = { ...fresh.driver_internal_info };
+      if (timeoutSeconds !== null) internal.power_timeout = timeoutSeconds;
+      else delete internal.power_timeout;
+      return { target_power_state: target, last_error: null, driver_internal_info: internal };
+    }, null);
+  }
+
+  /**
+   * Takes the lock (409 when busy), re-reads the node, lets `decide` check it
+   * and say what changes, then writes the changes and the new lock holder in
+   * one UPDATE. On any refusal the lock is released and nothing is written.
+   */
+  private async handOver(
+    node: Node,
+    decide: (fresh: Node) => NodeChanges,
+    describe: ((before: Node, after: Node) => Parameters<NodeHistory['record']>[1]) | null,
+  ): Promise<void> {
+    if (!this.supports(node.driver)) {
+      throw new NoValidHost(
+        `No valid host was found. Reason: No conductor service registered which supports driver ${node.driver} for conductor group "${node.conductor_group}".`,
+      );
+    }
+    await this.locks.acquire(node.id, node.uuid);
+    let handedTo: string | null = null;
+    try {
+      const fresh = await this.nodes.getById(node.id);
+      const changes = decide(fresh);
+      const owner = await this.placement.ownerOf(fresh.uuid, fresh.conductor_group);
+      if (owner === this.local?.name && !this.local.hasCapacity()) throw new NoFreeConductorWorker();
+      const after = await this.nodes.update(fresh.id, { ...changes, reservation: owner });
+      handedTo = owner;
+      if (describe) await this.history.record(fresh.id, describe(fresh, after));
+    } finally {
+      if (handedTo === null) await this.nodes.release(node.id, this.locks.holder);
+    }
+    if (handedTo === this.local?.name) this.local.kick(node.id);
+  }
+}
+
+function startChanges(node: Node, req: ProvisionRequest): NodeChanges {
+  const next = transition(node.provision_state, req.verb, node.target_provision_state);
+  const changes: NodeChanges = {
+    provision_state: next.state,
+    target_provision_state: next.target,
+    provision_updated_at: new Date().toISOString(),
+    last_error: req.verb === 'abort' ? (ABORT_MESSAGES[node.provision_state] ?? 'Aborted by request.') : null,
+  };
+  if (req.verb === 'inspect') changes.inspection_started_at = changes.provision_updated_at!;
+  const instanceInfo: JsonObject = { ...node.instance_info };
+  if (req.configdrive !== undefined) instanceInfo.configdrive = req.configdrive;
+  if (req.rescuePassword !== undefined) instanceInfo.rescue_password = req.rescuePassword;
+  if (req.configdrive !== undefined || req.rescuePassword !== undefined) changes.instance_info = instanceInfo;
+  if (req.cleanSteps !== undefined || req.deploySteps !== undefined) {
+    const internal: JsonObject = { ...node.driver_internal_info };
+    if (req.cleanSteps !== undefined) internal.clean_steps = req.cleanSteps;
+    if (req.deploySteps !== undefined) internal.user_deploy_steps = req.deploySteps;
+    changes.driver_internal_info = internal;
+  }
+  return changes;
+}

@@ -1,0 +1,36 @@
+import { NodeLocked } from '../errors.js';
+import type { NodeHistory } from '../events/history.js';
+import type { Metrics } from '../metrics.js';
+import type { NodeRepository } from '../nodes/repository.js';
+
+/**
+ * Short changes under a node's exclusive lock (a conditional UPDATE of
+ * `reservation`): PATCH, maintenance, deletion. A busy node answers
+ * NodeLocked at once rather than queueing behind a long step.
+ */
+export class NodeLocks {
+  constructor(
+    private readonly nodes: NodeRepository,
+    readonly holder: string,
+    private readonly history: NodeHistory,
+    private readonly metrics: Metrics,
+  ) {}
+
+  async withLock<T>(nodeId: number, ident: string, work: () => Promise<T>): Promise<T> {
+    await this.acquire(nodeId, ident);
+    try {
+      return await work();
+    } finally {
+      await this.nodes.release(nodeId, this.holder);
+    }
+  }
+
+  /** Takes the lock, or records the conflict and throws NodeLocked naming the holder. */
+  async acquire(nodeId: number, ident: string): Promise<void> {
+    if (await this.nodes.reserve(nodeId, this.holder)) return;
+    const holder = (await this.nodes.getById(nodeId)).reservation ?? 'another conductor';
+    this.metrics.lockConflicts.inc();
+    await this.history.record(nodeId, { severity: 'WARNING', event_type: 'lock', event: `Lock refused: held by ${holder}` });
+    throw new NodeLocked(ident, holder);
+  }
+}

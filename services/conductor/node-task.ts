@@ -1,0 +1,42 @@
+import type { NodeHistory } from '../events/history.js';
+import type { Metrics } from '../metrics.js';
+import type { Node, NodeChanges } from '../nodes/model.js';
+import type { NodeRepository } from '../nodes/repository.js';
+import { FAILURE_STATES, transition, type ProvisionEvent } from '../nodes/states.js';
+import type { NodeTask } from './hardware-runtime.js';
+
+/** A NodeTask over the repository: each event is a table transition, persisted and recorded in history. */
+export function createNodeTask(initial: Node, nodes: NodeRepository, history: NodeHistory, metrics: Metrics): NodeTask {
+  let node = initial;
+  return {
+    get node() {
+      return node;
+    },
+    async fire(event: ProvisionEvent, changes: NodeChanges = {}) {
+      const next = transition(node.provision_state, event, node.target_provision_state);
+      const now = new Date().toISOString();
+      const extra: NodeChanges = {};
+      if (node.provision_state === 'inspecting' || node.provision_state === 'inspect wait') {
+        extra.inspection_finished_at = now;
+      }
+      const from = node.provision_state;
+      node = await nodes.update(node.id, {
+        ...extra,
+        ...changes,
+        provision_state: next.state,
+        target_provision_state: next.target,
+        provision_updated_at: now,
+      });
+      metrics.transitions.inc({ state: next.state });
+      const failed = (FAILURE_STATES as readonly string[]).includes(next.state) || event === 'fail';
+      await history.record(node.id, {
+        severity: failed ? 'ERROR' : 'INFO',
+        event_type: 'provisioning',
+        event: `${from} -> ${next.state} (${event})${failed && node.last_error ? `: ${node.last_error}` : ''}`,
+      });
+    },
+    async update(changes: NodeChanges) {
+      node = await nodes.update(node.id, changes);
+    },
+  };
+}

@@ -1,0 +1,140 @@
+import type { NodeHistory } from '../events/history.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { TargetPowerState } from '../nodes/model.js';
+import type { NodeRepository } from '../nodes/repository.js';
+import { isActionable, type ProvisionState } from '../nodes/states.js';
+import type { HardwareRuntime, NodeTask } from './hardware-runtime.js';
+import { createNodeTask } from './node-task.js';
+
+/** States in which the conductor itself has work to do (the rest wait for a callback or a person). */
+export const RUNNABLE_STATES: readonly ProvisionState[] = [
+  'verifying',
+  'inspecting',
+  'cleaning',
+  'deploying',
+  'deleting',
+  'adopting',
+  'rescuing',
+  'unrescuing',
+  'servicing',
+];
+
+/** Whether this conductor owns a node, by the hash ring. */
+export type Ownership = (nodeUuid: string, group: string) => Promise<boolean>;
+
+/**
+ * The conductor's hands: runs the pending work of nodes whose lock it holds,
+ * a bounded number at a time, and releases each lock when the work ends.
+ * Work arrives by `kick` (handed over by the API in this process) or by
+ * `sweep` (handed over by another process, or left by a conductor that died).
+ */
+export class Worker {
+  private readonly running = new Map<number, Promise<void>>();
+
+  constructor(
+    readonly name: string,
+    private readonly nodes: NodeRepository,
+    private readonly runtimes: ReadonlyMap<string, HardwareRuntime>,
+    private readonly history: NodeHistory,
+    private readonly capacity: number,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+  ) {}
+
+  supports(driver: string): boolean {
+    return this.runtimes.has(driver);
+  }
+
+  hasCapacity(): boolean {
+    return this.running.size < this.capacity;
+  }
+
+  /** Starts the work of a node whose lock was just handed to this worker; a full pool leaves it to the sweep. */
+  kick(nodeId: number): void {
+    if (!this.running.has(nodeId) && this.hasCapacity()) this.start(nodeId);
+  }
+
+  /** Picks up work handed to this worker and unlocked work on nodes it owns. */
+  async sweep(isMine: Ownership): Promise<void> {
+    for (const node of await this.nodes.listReservedBy(this.name)) {
+      if (!this.hasCapacity()) return;
+      if (!this.running.has(node.id)) this.start(node.id);
+    }
+    for (const candidate of await this.nodes.listUnlockedWork(RUNNABLE_STATES, this.capacity)) {
+      if (!this.hasCapacity()) return;
+      if (!(await isMine(candidate.uuid, candidate.conductor_group))) continue;
+      if (await this.nodes.reserve(candidate.id, this.name)) this.start(candidate.id);
+    }
+  }
+
+  /** Waits for running work, e.g. before closing the database. */
+  async drain(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
+  }
+
+  private start(nodeId: number): void {
+    const work = this.run(nodeId).finally(() => this.running.delete(nodeId));
+    this.running.set(nodeId, work);
+  }
+
+  private async run(nodeId: number): Promise<void> {
+    try {
+      const node = await this.nodes.getById(nodeId);
+      // Another conductor may have taken the node over since; its lock is not ours to release.
+      if (node.reservation !== this.name) return;
+      const task = createNodeTask(node, this.nodes, this.history, this.metrics);
+      const runtime = this.runtimes.get(node.driver);
+      if (!runtime) {
+        await this.failUnsupported(task);
+      } else {
+        if (node.target_power_state !== null) await this.power(task, runtime, node.target_power_state);
+        if (RUNNABLE_STATES.includes(task.node.provision_state)) await this.advance(task, runtime);
+      }
+    } catch (err) {
+      this.log.error({ err, node_id: nodeId }, 'node work failed');
+    } finally {
+      await this.nodes.release(nodeId, this.name).catch((err: unknown) => {
+        this.log.error({ err, node_id: nodeId }, 'could not release node lock');
+      });
+    }
+  }
+
+  private async advance(task: NodeTask, runtime: HardwareRuntime): Promise<void> {
+    try {
+      await runtime.advance(task);
+    } catch (err) {
+      this.log.warn({ err, node_uuid: task.node.uuid }, 'provisioning step failed');
+      if (isActionable(task.node.provision_state, 'fail')) await task.fire('fail', { last_error: messageOf(err) });
+    }
+  }
+
+  private async power(task: NodeTask, runtime: HardwareRuntime, target: TargetPowerState): Promise<void> {
+    const timeout = task.node.driver_internal_info.power_timeout;
+    const { power_timeout: _done, ...internal } = task.node.driver_internal_info;
+    try {
+      const reached = await runtime.setPower(task, target, typeof timeout === 'number' ? timeout : null);
+      await task.update({ power_state: reached, target_power_state: null, driver_internal_info: internal });
+      await this.history.record(task.node.id, {
+        severity: 'INFO',
+        event_type: 'power',
+        event: `Power "${target}" done: the node is ${reached}`,
+      });
+    } catch (err) {
+      const error = `Failed to change power state to "${target}": ${messageOf(err)}`;
+      await task.update({ target_power_state: null, last_error: error, driver_internal_info: internal });
+      await this.history.record(task.node.id, { severity: 'ERROR', event_type: 'power', event: error });
+    }
+  }
+
+  private async failUnsupported(task: NodeTask): Promise<void> {
+    const error = `Conductor ${this.name} cannot drive hardware type ${task.node.driver}.`;
+    if (task.node.target_power_state !== null) await task.update({ target_power_state: null, last_error: error });
+    if (isActionable(task.node.provision_state, 'fail')) await task.fire('fail', { last_error: error });
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
