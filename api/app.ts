@@ -8,6 +8,7 @@ import { allocationRoutes, nodeAllocationRoutes } from './routes/allocations.js'
 import { driverRoutes } from './routes/drivers.js';
 import { ipamRoutes } from './routes/ipam.js';
 import { nodeActionRoutes } from './routes/node-actions.js';
+import { nodeAddressRoutes } from './routes/node-addresses.js';
 import { nodeHistoryRoutes } from './routes/node-history.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { nodePortRoutes, portRoutes } from './routes/ports.js';
@@ -62,6 +63,7 @@ export function createApp(ctx: ApiContext): Express {
   v1.use('/ports', portRoutes(ctx));
   v1.use('/drivers', driverRoutes(ctx));
   v1.use('/ipam', ipamRoutes(ctx));
+  v1.use('/anvil/nodes/:ident', nodeAddressRoutes(ctx));
   app.use('/v1', v1);
 
   app.use((req: Request, res: Response) => {

@@ -3,6 +3,7 @@ import type { IpamService } from '../ipam/index.js';
 import type { Intake, Placement } from '../services/conductor/index.js';
 import type { AnvilConfig } from '../services/config.js';
 import type { NodeHistory } from '../services/events/history.js';
+import type { NodeAddresses } from '../services/ipam/node-addresses.js';
 import type { Logger } from '../services/logger.js';
 import type { Metrics } from '../services/metrics.js';
 import type { NodeService } from '../services/nodes/service.js';
@@ -19,6 +20,7 @@ export interface ApiContext {
   /** Which conductor owns which node, for the `conductor` field. */
   placement: Placement;
   ipam: IpamService;
+  nodeAddresses: NodeAddresses;
   history: NodeHistory;
   allocations: AllocationService;
 }

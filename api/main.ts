@@ -20,6 +20,7 @@ import type { AnvilConfig } from '../services/config.js';
 import { migrateToLatest, openDatabase, redactUrl } from '../services/db/index.js';
 import { NodeHistory } from '../services/events/history.js';
 import { InventoryStore } from '../services/inspect/inventory.js';
+import { NodeAddresses, releaseNodeAddresses } from '../services/ipam/node-addresses.js';
 import { createLogger, type Logger } from '../services/logger.js';
 import { Metrics } from '../services/metrics.js';
 import { NodeRepository } from '../services/nodes/repository.js';
@@ -116,7 +117,24 @@ export async function startService(
     const allocations = new AllocationService(new AllocationRepository(db.knex), nodes, locks);
     const ipam = new IpamService(db.knex);
     metrics.trackIpamPools(ipam);
-    const app = createApp({ config, log, metrics, nodes, ports, intake, placement, history, allocations, ipam });
+    const nodeAddresses = new NodeAddresses(ipam, nodes, ports);
+    // A deleted node's addresses go back to their pools.
+    nodes.onDeleted(async (node) => {
+      await releaseNodeAddresses(ipam, node);
+    });
+    const app = createApp({
+      config,
+      log,
+      metrics,
+      nodes,
+      ports,
+      intake,
+      placement,
+      history,
+      allocations,
+      ipam,
+      nodeAddresses,
+    });
     server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(config.api.port, config.api.host, () => resolve(s));
       s.once('error', reject);

@@ -1,5 +1,7 @@
 import type { ClaimView, IpamService } from '../../ipam/index.js';
-import type { NetworkAddressInput } from '../network-data/render.js';
+import { renderNetworkData, type NetworkAddressInput, type NetworkData } from '../network-data/render.js';
+import type { NodeService } from '../nodes/service.js';
+import type { PortService } from '../ports/service.js';
 
 /** The owner reference a node's claims carry, so they can be found and released with it. */
 export function nodeOwner(nodeUuid: string): string {
@@ -39,4 +41,39 @@ export async function nodeAddresses(ipam: IpamService, node: { uuid: string }): 
     gateway: c.gateway,
     dns_servers: c.dns_servers,
   }));
+}
+
+/**
+ * A node's addresses as one resource: the pools its ports draw from, what it
+ * holds, and the network_data.json the config drive and DHCP are built from.
+ */
+export class NodeAddresses {
+  constructor(
+    private readonly ipam: IpamService,
+    private readonly nodes: NodeService,
+    private readonly ports: PortService,
+  ) {}
+
+  async claim(nodeIdent: string, pools: readonly string[]): Promise<NetworkAddressInput[]> {
+    const node = await this.nodes.get(nodeIdent);
+    await claimAddressesForNode(this.ipam, node, pools);
+    return nodeAddresses(this.ipam, node);
+  }
+
+  async list(nodeIdent: string): Promise<NetworkAddressInput[]> {
+    return nodeAddresses(this.ipam, await this.nodes.get(nodeIdent));
+  }
+
+  async release(nodeIdent: string): Promise<number> {
+    return releaseNodeAddresses(this.ipam, await this.nodes.get(nodeIdent));
+  }
+
+  async networkData(nodeIdent: string): Promise<NetworkData> {
+    const node = await this.nodes.get(nodeIdent);
+    const ports = await this.ports.listForNode(node);
+    return renderNetworkData(
+      ports.map((p) => ({ uuid: p.uuid, mac: p.address, pxe_enabled: p.pxe_enabled })),
+      await nodeAddresses(this.ipam, node),
+    );
+  }
 }

@@ -81,6 +81,8 @@ export type NodeUpdate = Partial<Pick<Node, PatchableField>>;
 const MAX_TRAITS = 50;
 
 export class NodeService {
+  private readonly deleted: ((node: Node) => Promise<void>)[] = [];
+
   constructor(
     private readonly repo: NodeRepository,
     private readonly locks: NodeLocks,
@@ -188,6 +190,12 @@ export class NodeService {
       );
     }
     await this.locks.withLock(node.id, ident, () => this.repo.delete(node.id));
+    for (const listener of this.deleted) await listener(node);
+  }
+
+  /** Runs `listener` after each node deletion, e.g. to release what the node held elsewhere. */
+  onDeleted(listener: (node: Node) => Promise<void>): void {
+    this.deleted.push(listener);
   }
 
   /**
