@@ -20,6 +20,16 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          // Each e2e file runs whole fleets; one at a time keeps two cores from thrashing.
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
           name: 'interop',
           include: ['test/interop/**/*.test.ts'],
           testTimeout: 300_000,
