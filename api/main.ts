@@ -6,6 +6,7 @@ import { AllocationRepository } from '../services/allocations/repository.js';
 import { AllocationService } from '../services/allocations/service.js';
 import { BmcRuntime } from '../services/conductor/bmc-runtime.js';
 import { DriverCache } from '../services/conductor/driver-cache.js';
+import { PeriodicTasks } from '../services/conductor/periodic-tasks.js';
 import {
   ConductorMembership,
   ConductorService,
@@ -90,17 +91,41 @@ export async function startService(
   let worker: Worker | null = null;
   if (role !== 'api') {
     worker = new Worker(name, nodeRepo, runtimes, history, config.conductor.workers, metrics, log);
+    const c = config.conductor;
+    const periodic = new PeriodicTasks(name, nodeRepo, drivers, history, metrics, {
+      drivers: ['redfish', 'idrac', 'ipmi'],
+      forcePowerState: c.forcePowerStateDuringSync,
+      maxPowerFailures: c.powerSyncMaxRetries,
+      syncWorkers: c.powerSyncWorkers,
+      waitTimeouts: {
+        'wait call-back': c.deployCallbackTimeoutSeconds,
+        'inspect wait': c.inspectWaitTimeoutSeconds,
+        'clean wait': c.cleanCallbackTimeoutSeconds,
+        'rescue wait': c.rescueCallbackTimeoutSeconds,
+        'service wait': c.deployCallbackTimeoutSeconds,
+      },
+    }, log);
     conductor = new ConductorService(
       worker,
-      config.conductor.group,
+      c.group,
       membership,
       placement,
       nodeRepo,
       history,
-      {
-        heartbeatIntervalMs: config.conductor.heartbeatIntervalSeconds * 1000,
-        sweepIntervalMs: config.conductor.sweepIntervalSeconds * 1000,
-      },
+      { heartbeatIntervalMs: c.heartbeatIntervalSeconds * 1000, sweepIntervalMs: c.sweepIntervalSeconds * 1000 },
+      [
+        { name: 'power sync', intervalMs: c.powerSyncIntervalSeconds * 1000, run: (mine) => periodic.syncPower(mine) },
+        {
+          name: 'power failure recovery',
+          intervalMs: c.powerFailureRecoveryIntervalSeconds * 1000,
+          run: (mine) => periodic.recoverPowerFailures(mine),
+        },
+        {
+          name: 'wait timeouts',
+          intervalMs: c.checkProvisionStateIntervalSeconds * 1000,
+          run: (mine) => periodic.failTimedOutWaits(mine),
+        },
+      ],
       log,
     );
     await conductor.start();

@@ -35,6 +35,18 @@ export interface AnvilConfig {
     automatedClean: boolean;
     /** Create ports for the NICs out-of-band inspection finds. */
     inspectAddPorts: 'all' | 'none';
+    /** Seconds between power sync passes; 0 turns power sync off. */
+    powerSyncIntervalSeconds: number;
+    powerSyncWorkers: number;
+    powerSyncMaxRetries: number;
+    forcePowerStateDuringSync: boolean;
+    powerFailureRecoveryIntervalSeconds: number;
+    /** Seconds between checks for nodes that waited too long for their agent. */
+    checkProvisionStateIntervalSeconds: number;
+    deployCallbackTimeoutSeconds: number;
+    inspectWaitTimeoutSeconds: number;
+    cleanCallbackTimeoutSeconds: number;
+    rescueCallbackTimeoutSeconds: number;
   };
 }
 
@@ -43,6 +55,7 @@ export class ConfigError extends Error {
 }
 
 const port = z.coerce.number().int().min(0).max(65535);
+const booleanSetting = z.union([z.boolean(), z.stringbool()], { error: 'must be true or false' });
 
 const schema = z
   .object({
@@ -81,8 +94,18 @@ const schema = z
         heartbeat_timeout: z.coerce.number().positive().max(86_400).default(60),
         sweep_interval: z.coerce.number().positive().max(3600).default(2),
         power_timeout: z.coerce.number().positive().max(3600).default(60),
-        automated_clean: z.union([z.boolean(), z.stringbool()], { error: 'must be true or false' }).default(true),
+        automated_clean: booleanSetting.default(true),
         inspect_add_ports: z.enum(['all', 'none']).default('all'),
+        power_sync_interval: z.coerce.number().min(0).max(86_400).default(120),
+        power_sync_workers: z.coerce.number().int().min(1).max(1000).default(8),
+        power_sync_max_retries: z.coerce.number().int().min(1).max(100).default(3),
+        force_power_state_during_sync: booleanSetting.default(true),
+        power_failure_recovery_interval: z.coerce.number().min(0).max(86_400).default(300),
+        check_provision_state_interval: z.coerce.number().min(0).max(86_400).default(60),
+        deploy_callback_timeout: z.coerce.number().positive().max(604_800).default(1800),
+        inspect_wait_timeout: z.coerce.number().positive().max(604_800).default(1800),
+        clean_callback_timeout: z.coerce.number().positive().max(604_800).default(1800),
+        rescue_callback_timeout: z.coerce.number().positive().max(604_800).default(1800),
       })
       .strict()
       .default({
@@ -94,6 +117,16 @@ const schema = z
         power_timeout: 60,
         automated_clean: true,
         inspect_add_ports: 'all',
+        power_sync_interval: 120,
+        power_sync_workers: 8,
+        power_sync_max_retries: 3,
+        force_power_state_during_sync: true,
+        power_failure_recovery_interval: 300,
+        check_provision_state_interval: 60,
+        deploy_callback_timeout: 1800,
+        inspect_wait_timeout: 1800,
+        clean_callback_timeout: 1800,
+        rescue_callback_timeout: 1800,
       }),
   })
   .strict();
@@ -121,6 +154,16 @@ const ENV_KEYS: Record<string, string[]> = {
   ANVIL_POWER_STATE_CHANGE_TIMEOUT: ['conductor', 'power_timeout'],
   ANVIL_AUTOMATED_CLEAN: ['conductor', 'automated_clean'],
   ANVIL_INSPECT_ADD_PORTS: ['conductor', 'inspect_add_ports'],
+  ANVIL_POWER_SYNC_INTERVAL: ['conductor', 'power_sync_interval'],
+  ANVIL_POWER_SYNC_WORKERS: ['conductor', 'power_sync_workers'],
+  ANVIL_POWER_SYNC_MAX_RETRIES: ['conductor', 'power_sync_max_retries'],
+  ANVIL_FORCE_POWER_STATE_DURING_SYNC: ['conductor', 'force_power_state_during_sync'],
+  ANVIL_POWER_FAILURE_RECOVERY_INTERVAL: ['conductor', 'power_failure_recovery_interval'],
+  ANVIL_CHECK_PROVISION_STATE_INTERVAL: ['conductor', 'check_provision_state_interval'],
+  ANVIL_DEPLOY_CALLBACK_TIMEOUT: ['conductor', 'deploy_callback_timeout'],
+  ANVIL_INSPECT_WAIT_TIMEOUT: ['conductor', 'inspect_wait_timeout'],
+  ANVIL_CLEAN_CALLBACK_TIMEOUT: ['conductor', 'clean_callback_timeout'],
+  ANVIL_RESCUE_CALLBACK_TIMEOUT: ['conductor', 'rescue_callback_timeout'],
 };
 
 function readFile(file: string): Record<string, unknown> {
@@ -207,6 +250,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.ANVI
       powerTimeoutSeconds: c.conductor.power_timeout,
       automatedClean: c.conductor.automated_clean,
       inspectAddPorts: c.conductor.inspect_add_ports,
+      powerSyncIntervalSeconds: c.conductor.power_sync_interval,
+      powerSyncWorkers: c.conductor.power_sync_workers,
+      powerSyncMaxRetries: c.conductor.power_sync_max_retries,
+      forcePowerStateDuringSync: c.conductor.force_power_state_during_sync,
+      powerFailureRecoveryIntervalSeconds: c.conductor.power_failure_recovery_interval,
+      checkProvisionStateIntervalSeconds: c.conductor.check_provision_state_interval,
+      deployCallbackTimeoutSeconds: c.conductor.deploy_callback_timeout,
+      inspectWaitTimeoutSeconds: c.conductor.inspect_wait_timeout,
+      cleanCallbackTimeoutSeconds: c.conductor.clean_callback_timeout,
+      rescueCallbackTimeoutSeconds: c.conductor.rescue_callback_timeout,
     },
   };
 }

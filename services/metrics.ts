@@ -42,6 +42,25 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly powerSyncDuration = new Histogram({
+    name: 'anvil_power_sync_pass_duration_seconds',
+    help: 'Duration of one power sync pass over the nodes a conductor owns',
+    buckets: [0.1, 0.5, 1, 5, 10, 30, 60, 120, 300],
+    registers: [this.registry],
+  });
+
+  readonly powerSyncFailures = new Counter({
+    name: 'anvil_power_sync_failures_total',
+    help: 'Power state reads or corrections that failed during power sync',
+    registers: [this.registry],
+  });
+
+  readonly powerSyncMismatches = new Counter({
+    name: 'anvil_power_sync_mismatches_total',
+    help: 'Nodes whose hardware power state differed from the recorded one',
+    registers: [this.registry],
+  });
+
   constructor(nodes: NodeRepository) {
     collectDefaultMetrics({ register: this.registry, prefix: 'anvil_' });
     // Counted when scraped, so the figure is the database's, shared by every process.

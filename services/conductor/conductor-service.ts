@@ -4,11 +4,18 @@ import type { Logger } from '../logger.js';
 import type { NodeRepository } from '../nodes/repository.js';
 import type { ConductorMembership } from './membership.js';
 import type { Placement } from './placement.js';
-import type { Worker } from './worker.js';
+import type { Ownership, Worker } from './worker.js';
 
 export interface ConductorTiming {
   heartbeatIntervalMs: number;
   sweepIntervalMs: number;
+}
+
+/** A periodic pass over the nodes this conductor owns (power sync, timeouts...); interval 0 turns it off. */
+export interface PeriodicPass {
+  name: string;
+  intervalMs: number;
+  run(isMine: Ownership): Promise<void>;
 }
 
 /**
@@ -20,7 +27,8 @@ export interface ConductorTiming {
 export class ConductorService {
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopped = false;
-  private sweeping: Promise<void> = Promise.resolve();
+  /** Passes under way, awaited by stop(). */
+  private readonly running = new Set<Promise<void>>();
 
   constructor(
     private readonly worker: Worker,
@@ -30,6 +38,7 @@ export class ConductorService {
     private readonly nodes: NodeRepository,
     private readonly history: NodeHistory,
     private readonly timing: ConductorTiming,
+    private readonly passes: readonly PeriodicPass[],
     private readonly log: Logger,
   ) {}
 
@@ -38,26 +47,33 @@ export class ConductorService {
     this.placement.invalidate();
     this.every(this.timing.heartbeatIntervalMs, 'heartbeat', () => this.membership.heartbeat(this.worker.name));
     this.every(this.timing.sweepIntervalMs, 'sweep', () => this.sweep());
-    this.sweeping = this.sweep();
+    for (const pass of this.passes) {
+      if (pass.intervalMs > 0) this.every(pass.intervalMs, pass.name, () => pass.run(this.isMine));
+    }
+    const first = this.sweep().catch((err: unknown) => this.log.error({ err }, 'first sweep failed'));
+    this.running.add(first);
+    void first.finally(() => this.running.delete(first));
   }
 
   /** Frees the locks of dead conductors, then takes the work this conductor owns. */
   async sweep(): Promise<void> {
     await this.takeOver();
-    await this.worker.sweep(async (uuid, group) => {
-      try {
-        return (await this.placement.ownerOf(uuid, group)) === this.worker.name;
-      } catch (err) {
-        if (err instanceof TemporaryFailure) return false;
-        throw err;
-      }
-    });
+    await this.worker.sweep(this.isMine);
   }
+
+  private readonly isMine: Ownership = async (uuid, group) => {
+    try {
+      return (await this.placement.ownerOf(uuid, group)) === this.worker.name;
+    } catch (err) {
+      if (err instanceof TemporaryFailure) return false;
+      throw err;
+    }
+  };
 
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
-    await this.sweeping.catch(() => undefined);
+    await Promise.allSettled([...this.running]);
     await this.worker.drain();
     await this.membership.unregister(this.worker.name);
   }
@@ -84,11 +100,13 @@ export class ConductorService {
         this.timers.delete(timer);
         const started = Date.now();
         const run = pass();
-        if (name === 'sweep') this.sweeping = run;
+        this.running.add(run);
         try {
           await run;
         } catch (err) {
           this.log.error({ err, pass: name }, 'periodic pass failed');
+        } finally {
+          this.running.delete(run);
         }
         const took = Date.now() - started;
         if (took > intervalMs) this.log.warn({ pass: name, took_ms: took, interval_ms: intervalMs }, 'periodic pass overran its interval');

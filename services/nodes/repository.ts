@@ -149,6 +149,13 @@ export class NodeRepository {
       .limit(limit);
   }
 
+  /** Unlocked nodes of `drivers` matching `where`: the candidates of a periodic pass, read in full. */
+  async listUnlocked(drivers: readonly string[], where: (q: Knex.QueryBuilder) => void): Promise<Node[]> {
+    const query = this.knex('nodes').whereNull('reservation').whereIn('driver', drivers).orderBy('id');
+    where(query);
+    return (await query).map((r: Row) => this.fromRow(r));
+  }
+
   /** Frees every lock held by `hosts` (conductors that died) and says which nodes were freed. */
   async releaseHeldBy(hosts: string[]): Promise<Pick<Node, 'id' | 'uuid' | 'reservation'>[]> {
     if (hosts.length === 0) return [];

@@ -1,0 +1,169 @@
+import type { NodeHistory } from '../events/history.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { Node, NodeChanges, PowerState } from '../nodes/model.js';
+import type { NodeRepository } from '../nodes/repository.js';
+import type { ProvisionState } from '../nodes/states.js';
+import { forEachBounded } from './bounded.js';
+import type { DriverCache } from './driver-cache.js';
+import { createNodeTask } from './node-task.js';
+import type { Ownership } from './worker.js';
+
+export interface PeriodicSettings {
+  /** Hardware types whose BMCs are synced (fake-hardware has none). */
+  drivers: readonly string[];
+  /** Force the recorded power state onto the hardware (Ironic's default), or record the hardware's. */
+  forcePowerState: boolean;
+  /** Consecutive failed syncs before a node goes to maintenance with fault "power failure". */
+  maxPowerFailures: number;
+  /** Nodes synced at once. */
+  syncWorkers: number;
+  /** Seconds a node may wait for its ramdisk agent, per wait state. */
+  waitTimeouts: Partial<Record<ProvisionState, number>>;
+}
+
+/** Ironic skips these: the node is being set up, or waits on an agent that powers it itself. */
+const SYNC_SKIPPED_STATES: readonly ProvisionState[] = ['enroll', 'adopt failed', 'wait call-back', 'clean wait', 'verifying'];
+const POWER_FAILURE = 'power failure';
+
+/**
+ * What a conductor does on its own, over the nodes it owns: power sync,
+ * recovery from power failures, and failing nodes that waited too long.
+ * Each node is handled under its lock; a busy node is skipped until the next pass.
+ */
+export class PeriodicTasks {
+  /** Consecutive power sync failures per node; a conductor's own view, as in Ironic. */
+  private readonly failures = new Map<number, number>();
+
+  constructor(
+    private readonly name: string,
+    private readonly nodes: NodeRepository,
+    private readonly drivers: DriverCache,
+    private readonly history: NodeHistory,
+    private readonly metrics: Metrics,
+    private readonly settings: PeriodicSettings,
+    private readonly log: Logger,
+  ) {}
+
+  async syncPower(isMine: Ownership): Promise<void> {
+    const stop = this.metrics.powerSyncDuration.startTimer();
+    const candidates = await this.mine(isMine, (q) =>
+      q.where({ maintenance: false }).whereNull('target_power_state').whereNotIn('provision_state', SYNC_SKIPPED_STATES),
+    );
+    await forEachBounded(candidates, this.settings.syncWorkers, (node) =>
+      this.locked(node, async (fresh) => {
+        // Changed since the listing (a power request, maintenance): leave it for the next pass.
+        if (fresh.maintenance || fresh.target_power_state !== null) return;
+        await this.syncOne(fresh);
+      }),
+    );
+    stop();
+  }
+
+  /** Nodes put in maintenance by failed syncs come out by themselves once their BMC answers. */
+  async recoverPowerFailures(isMine: Ownership): Promise<void> {
+    const faulty = await this.mine(isMine, (q) => q.where({ maintenance: true, fault: POWER_FAILURE }));
+    await forEachBounded(faulty, this.settings.syncWorkers, (node) =>
+      this.locked(node, async (fresh) => {
+        if (fresh.fault !== POWER_FAILURE) return;
+        let power: PowerState;
+        try {
+          power = await this.drivers.for(fresh).power.getPowerState();
+        } catch {
+          return;
+        }
+        this.failures.delete(node.id);
+        await this.nodes.update(node.id, { maintenance: false, maintenance_reason: null, fault: null, power_state: power });
+        await this.history.record(node.id, {
+          severity: 'INFO',
+          event_type: 'power',
+          event: `The BMC answers again (${power}): power failure cleared, maintenance off`,
+        });
+      }),
+    );
+  }
+
+  /** Fails nodes whose agent never called back within the wait state's timeout. */
+  async failTimedOutWaits(isMine: Ownership, now = new Date()): Promise<void> {
+    const states = Object.keys(this.settings.waitTimeouts) as ProvisionState[];
+    const waiting = await this.mine(isMine, (q) => q.whereIn('provision_state', states));
+    for (const node of waiting) {
+      const limit = this.settings.waitTimeouts[node.provision_state]!;
+      const since = Date.parse(node.provision_updated_at ?? node.created_at);
+      if (now.getTime() - since < limit * 1000) continue;
+      await this.locked(node, async (fresh) => {
+        if (fresh.provision_state !== node.provision_state || fresh.provision_updated_at !== node.provision_updated_at) return;
+        const error = `Timeout reached while waiting for callback for node ${node.uuid} in "${node.provision_state}" (${limit} s).`;
+        await createNodeTask(fresh, this.nodes, this.history, this.metrics).fire('fail', { last_error: error });
+      });
+    }
+  }
+
+  private async syncOne(node: Node): Promise<void> {
+    let actual: PowerState;
+    try {
+      actual = await this.drivers.for(node).power.getPowerState();
+    } catch (err) {
+      await this.syncFailed(node, err);
+      return;
+    }
+    this.failures.delete(node.id);
+    if (node.power_state === actual) return;
+    if (node.power_state === null || !this.settings.forcePowerState || (node.disable_power_off && actual === 'power on')) {
+      await this.nodes.update(node.id, { power_state: actual });
+      await this.history.record(node.id, {
+        severity: node.power_state === null ? 'INFO' : 'WARNING',
+        event_type: 'power',
+        event: `Power sync: recorded ${node.power_state ?? 'nothing'}, the hardware is ${actual}; recorded the hardware's state`,
+      });
+      return;
+    }
+    this.metrics.powerSyncMismatches.inc();
+    try {
+      await this.drivers.for(node).power.setPowerState(node.power_state);
+      await this.history.record(node.id, {
+        severity: 'WARNING',
+        event_type: 'power',
+        event: `Power sync: the hardware was ${actual}, recorded ${node.power_state}; the recorded state was forced onto the hardware`,
+      });
+    } catch (err) {
+      await this.syncFailed(node, err);
+    }
+  }
+
+  private async syncFailed(node: Node, err: unknown): Promise<void> {
+    this.metrics.powerSyncFailures.inc();
+    const count = (this.failures.get(node.id) ?? 0) + 1;
+    this.failures.set(node.id, count);
+    const reason = err instanceof Error ? err.message : String(err);
+    await this.history.record(node.id, { severity: 'ERROR', event_type: 'bmc', event: `Power sync failed (${count}): ${reason}` });
+    if (count < this.settings.maxPowerFailures) return;
+    const changes: NodeChanges = {
+      maintenance: true,
+      fault: POWER_FAILURE,
+      maintenance_reason: `Power sync failed ${count} times in a row; the BMC is unreachable or refuses us. Last error: ${reason}`,
+      power_state: null,
+    };
+    await this.nodes.update(node.id, changes);
+    this.log.warn({ node_uuid: node.uuid, failures: count }, 'node moved to maintenance after power sync failures');
+  }
+
+  private async mine(isMine: Ownership, where: Parameters<NodeRepository['listUnlocked']>[1]): Promise<Node[]> {
+    const nodes = await this.nodes.listUnlocked(this.settings.drivers, where);
+    const owned: Node[] = [];
+    for (const node of nodes) if (await isMine(node.uuid, node.conductor_group)) owned.push(node);
+    return owned;
+  }
+
+  /** Runs `work` on the node as it is under its lock; a node someone else holds is left for the next pass. */
+  private async locked(node: Node, work: (fresh: Node) => Promise<void>): Promise<void> {
+    if (!(await this.nodes.reserve(node.id, this.name))) return;
+    try {
+      await work(await this.nodes.getById(node.id));
+    } catch (err) {
+      this.log.error({ err, node_uuid: node.uuid }, 'periodic task failed on a node');
+    } finally {
+      await this.nodes.release(node.id, this.name);
+    }
+  }
+}
