@@ -9,6 +9,7 @@ import { driverRoutes } from './routes/drivers.js';
 import { ipamRoutes } from './routes/ipam.js';
 import { nodeActionRoutes } from './routes/node-actions.js';
 import { nodeAddressRoutes } from './routes/node-addresses.js';
+import { nodeHardwareRoutes } from './routes/node-hardware.js';
 import { nodeHistoryRoutes } from './routes/node-history.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { nodePortRoutes, portRoutes } from './routes/ports.js';
@@ -59,6 +60,7 @@ export function createApp(ctx: ApiContext): Express {
   v1.use('/nodes/:ident/ports', nodePortRoutes(ctx));
   v1.use('/nodes/:ident/history', nodeHistoryRoutes(ctx));
   v1.use('/nodes/:ident/allocation', nodeAllocationRoutes(ctx));
+  v1.use('/nodes/:ident', nodeHardwareRoutes(ctx));
   v1.use('/allocations', allocationRoutes(ctx));
   v1.use('/ports', portRoutes(ctx));
   v1.use('/drivers', driverRoutes(ctx));

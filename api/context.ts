@@ -3,6 +3,7 @@ import type { IpamService } from '../ipam/index.js';
 import type { Intake, Placement } from '../services/conductor/index.js';
 import type { AnvilConfig } from '../services/config.js';
 import type { NodeHistory } from '../services/events/history.js';
+import type { NodeHardware } from '../services/hardware/node-hardware.js';
 import type { NodeAddresses } from '../services/ipam/node-addresses.js';
 import type { Logger } from '../services/logger.js';
 import type { Metrics } from '../services/metrics.js';
@@ -21,6 +22,7 @@ export interface ApiContext {
   placement: Placement;
   ipam: IpamService;
   nodeAddresses: NodeAddresses;
+  hardware: NodeHardware;
   history: NodeHistory;
   allocations: AllocationService;
 }

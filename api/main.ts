@@ -20,6 +20,7 @@ import {
 import type { AnvilConfig } from '../services/config.js';
 import { migrateToLatest, openDatabase, redactUrl } from '../services/db/index.js';
 import { NodeHistory } from '../services/events/history.js';
+import { NodeHardware } from '../services/hardware/node-hardware.js';
 import { InventoryStore } from '../services/inspect/inventory.js';
 import { NodeAddresses, releaseNodeAddresses } from '../services/ipam/node-addresses.js';
 import { createLogger, type Logger } from '../services/logger.js';
@@ -73,7 +74,8 @@ export async function startService(
       onCall: (e) => metrics.bmcCallDuration.observe({ driver: e.driver, operation: e.operation, outcome: e.outcome }, e.seconds),
     }),
   );
-  const bmc = new BmcRuntime(drivers, new InventoryStore(db.knex), (node, macs) => portRepo.createMissing(node.id, macs), history, {
+  const inventory = new InventoryStore(db.knex);
+  const bmc = new BmcRuntime(drivers, inventory, (node, macs) => portRepo.createMissing(node.id, macs), history, {
     powerTimeoutSeconds: config.conductor.powerTimeoutSeconds,
     automatedClean: config.conductor.automatedClean,
     addPorts: config.conductor.inspectAddPorts,
@@ -159,6 +161,7 @@ export async function startService(
       allocations,
       ipam,
       nodeAddresses,
+      hardware: new NodeHardware(nodeRepo, locks, drivers, inventory),
     });
     server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(config.api.port, config.api.host, () => resolve(s));
