@@ -11,6 +11,18 @@ packages=(
   openipmi               # ipmi_sim: a real BMC for Anvil's IPMI client
   python3-sushy          # Ironic's Redfish library, against the Redfish sim
   python3-pyghmi
+  tftp-hpa               # TFTP clients and the peer server for the TFTP benchmark
+  tftpd-hpa
+  atftp
+  curl
+  busybox                # udhcpc
+  isc-dhcp-client        # dhclient
+  dnsmasq-base           # the "site DHCP server" beside Anvil's proxy mode
+  iproute2               # ip netns, veth
+  ipxe                   # undionly.kpxe, ipxe.efi, snponly.efi served over TFTP
+  ipxe-qemu
+  qemu-system-x86
+  xorriso
 )
 
 missing=()
@@ -26,6 +38,15 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
+# Installed for tests, not as services: keep daemons (tftpd-hpa) from starting on their standard ports.
+policy=/usr/sbin/policy-rc.d
+had_policy=0
+[ -e "$policy" ] && had_policy=1
+if [ "$had_policy" -eq 0 ]; then
+  printf '#!/bin/sh\nexit 101\n' > "$policy"
+  chmod +x "$policy"
+  trap 'rm -f "$policy"' EXIT
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
 echo "interop tools: installed ${missing[*]}"
