@@ -38,6 +38,8 @@ export interface AddressFilter {
   pool?: number;
   claim?: string;
   owner?: string;
+  /** Fixed-width hex, as stored. */
+  addressHex?: string;
 }
 
 export interface ListPage<K extends string> {
@@ -250,6 +252,7 @@ export class IpamRepository {
     if (filter.pool !== undefined) query.where('ipam_claims.pool_id', filter.pool);
     if (filter.claim !== undefined) query.where('ipam_claims.name', filter.claim);
     if (filter.owner !== undefined) query.where('ipam_claims.owner', filter.owner);
+    if (filter.addressHex !== undefined) query.where('ipam_addresses.address', filter.addressHex);
     const rows: Row[] = await keyset(query, 'ipam_addresses', page, await this.markerRow('ipam_addresses', page));
     return rows.map(claimFromRow);
   }

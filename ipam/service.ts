@@ -190,9 +190,9 @@ export class IpamService {
     return (await this.repo.listClaims(view.record.id, page)).map((c) => this.claimView(view, c));
   }
 
-  /** Addresses with their claims; `filter.pool` is a pool name or uuid. */
+  /** Addresses with their claims; `filter.pool` is a pool name or uuid, `filter.address` any spelling of an address. */
   async listAddresses(
-    filter: { pool?: string; claim?: string; owner?: string },
+    filter: { pool?: string; claim?: string; owner?: string; address?: string },
     page: ListPage<'id' | 'address'>,
   ): Promise<ClaimView[]> {
     const byId = new Map<number, PoolView>();
@@ -204,6 +204,10 @@ export class IpamService {
     }
     if (filter.claim !== undefined) where.claim = filter.claim;
     if (filter.owner !== undefined) where.owner = filter.owner;
+    if (filter.address !== undefined) {
+      const parsed = parseAddress(filter.address);
+      where.addressHex = toHex(parsed.family, parsed.value);
+    }
     const records = await this.repo.listAddresses(where, page);
     const out: ClaimView[] = [];
     for (const c of records) {

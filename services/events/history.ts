@@ -3,8 +3,8 @@ import type { Knex } from 'knex';
 import { NotFound } from '../errors.js';
 
 export type Severity = 'INFO' | 'WARNING' | 'ERROR';
-/** What an entry is about: a state transition, a power change, a lock conflict, a BMC error... */
-export type EventType = 'provisioning' | 'power' | 'lock' | 'maintenance' | 'bmc';
+/** What an entry is about: a state transition, a power change, a lock conflict, a BMC error, a network boot step... */
+export type EventType = 'provisioning' | 'power' | 'lock' | 'maintenance' | 'bmc' | 'boot';
 
 export interface HistoryEntry {
   uuid: string;

@@ -49,6 +49,11 @@ export class PortRepository {
     return row ? fromRow(row) : null;
   }
 
+  async findByAddress(address: string): Promise<Port | null> {
+    const row = await this.base().where('ports.address', address).first();
+    return row ? fromRow(row) : null;
+  }
+
   async findByName(name: string): Promise<Port | null> {
     const row = await this.base().where('ports.name', name).first();
     return row ? fromRow(row) : null;

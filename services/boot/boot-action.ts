@@ -1,0 +1,52 @@
+import type { BootAction } from '../../pxe/backend.js';
+import type { Node } from '../nodes/model.js';
+import type { ProvisionState } from '../nodes/states.js';
+
+/** States in which the node runs the ramdisk agent, so it must network-boot it. */
+const AGENT_STATES: readonly ProvisionState[] = [
+  'inspecting',
+  'inspect wait',
+  'cleaning',
+  'clean wait',
+  'deploying',
+  'wait call-back',
+  'rescuing',
+  'rescue wait',
+  'servicing',
+  'service wait',
+];
+
+/** Ironic's [pxe]kernel_append_params default. */
+const DEFAULT_KERNEL_PARAMS = ['nofb', 'nomodeset', 'vga=normal'];
+
+export interface BootUrls {
+  /** Where the agent reaches the API (lookup, heartbeat): `ipa-api-url`. */
+  apiUrl: string;
+  /** Base URL of the HTTP boot server's files, for deploy_kernel/deploy_ramdisk given as paths. */
+  bootFilesUrl: string;
+}
+
+/**
+ * What a node's PXE NIC should boot now: the agent while the conductor needs
+ * it, the local disk once active (so an installed host never netboots in a
+ * loop), and nothing otherwise. Pure.
+ */
+export function bootActionFor(node: Node, mac: string, urls: BootUrls): BootAction {
+  if (node.provision_state === 'active') return { kind: 'local-disk' };
+  if (!AGENT_STATES.includes(node.provision_state)) return { kind: 'exit' };
+  const kernel = node.driver_info.deploy_kernel;
+  const ramdisk = node.driver_info.deploy_ramdisk;
+  // Without an agent to boot there is nothing sensible to netboot; the deploy will time out with its reason.
+  if (typeof kernel !== 'string' || typeof ramdisk !== 'string' || kernel === '' || ramdisk === '') return { kind: 'exit' };
+  const extra = typeof node.driver_info.kernel_append_params === 'string' ? node.driver_info.kernel_append_params.split(/\s+/).filter(Boolean) : DEFAULT_KERNEL_PARAMS;
+  return {
+    kind: 'agent',
+    kernelUrl: absolute(kernel, urls.bootFilesUrl),
+    ramdiskUrl: absolute(ramdisk, urls.bootFilesUrl),
+    kernelParams: [`ipa-api-url=${urls.apiUrl}`, `BOOTIF=01-${mac.replace(/:/g, '-')}`, ...extra],
+  };
+}
+
+function absolute(location: string, base: string): string {
+  return /^https?:\/\//.test(location) ? location : `${base.replace(/\/$/, '')}/${location.replace(/^\//, '')}`;
+}

@@ -1,0 +1,66 @@
+import { IpamError, type IpamService } from '../../ipam/index.js';
+import type { BootBackend, BootHost, ServedEvent } from '../../pxe/backend.js';
+import type { NodeHistory } from '../events/history.js';
+import { nodeAddresses } from '../ipam/node-addresses.js';
+import { normalizeMac } from '../nodes/identifiers.js';
+import type { Node } from '../nodes/model.js';
+import type { NodeRepository } from '../nodes/repository.js';
+import type { PortRepository } from '../ports/repository.js';
+import { bootActionFor, type BootUrls } from './boot-action.js';
+
+/**
+ * The network boot services' view of Anvil: hosts by MAC (a port) or by IP
+ * (an IPAM address), with the lease IPAM holds for them and what they should
+ * boot given their node's state.
+ */
+export class NodeBootBackend implements BootBackend {
+  constructor(
+    private readonly nodes: NodeRepository,
+    private readonly ports: PortRepository,
+    private readonly ipam: IpamService,
+    private readonly history: NodeHistory,
+    private readonly urls: BootUrls,
+  ) {}
+
+  async getByMac(mac: string): Promise<BootHost | null> {
+    const normalized = normalizeMac(mac);
+    if (normalized === null) return null;
+    const port = await this.ports.findByAddress(normalized);
+    if (!port || !port.pxe_enabled) return null;
+    return this.hostOf(await this.nodes.getById(port.node_id), normalized);
+  }
+
+  async getByIp(address: string): Promise<BootHost | null> {
+    let owner: string | null;
+    try {
+      owner = (await this.ipam.listAddresses({ address }, { limit: 1, sortKey: 'id', sortDir: 'asc' }))[0]?.record.owner ?? null;
+    } catch (err) {
+      // Not an address at all (a malformed ciaddr): no host has it.
+      if (err instanceof IpamError) return null;
+      throw err;
+    }
+    if (owner === null || !owner.startsWith('node:')) return null;
+    const node = await this.nodes.findByUuid(owner.slice('node:'.length));
+    if (!node) return null;
+    const pxe = (await this.ports.listForNode(node.id)).find((p) => p.pxe_enabled);
+    return pxe ? this.hostOf(node, pxe.address) : null;
+  }
+
+  async recordServed(mac: string, what: ServedEvent): Promise<void> {
+    const normalized = normalizeMac(mac);
+    const port = normalized === null ? null : await this.ports.findByAddress(normalized);
+    if (!port) return;
+    await this.history.record(port.node_id, { severity: 'INFO', event_type: 'boot', event: `${what.protocol} to ${normalized}: ${what.detail}` });
+  }
+
+  private async hostOf(node: Node, mac: string): Promise<BootHost> {
+    const v4 = (await nodeAddresses(this.ipam, node)).find((a) => a.family === 'ipv4');
+    return {
+      mac,
+      nodeUuid: node.uuid,
+      hostname: node.name,
+      lease: v4 ? { address: v4.address, prefix: v4.prefix, gateway: v4.gateway, dnsServers: v4.dns_servers } : null,
+      boot: bootActionFor(node, mac, this.urls),
+    };
+  }
+}
