@@ -12,6 +12,7 @@ import { nodeAddressRoutes } from './routes/node-addresses.js';
 import { nodeHardwareRoutes } from './routes/node-hardware.js';
 import { nodeHistoryRoutes } from './routes/node-history.js';
 import { nodeRoutes } from './routes/nodes.js';
+import { ramdiskRoutes } from './routes/ramdisk.js';
 import { nodePortRoutes, portRoutes } from './routes/ports.js';
 import { rootDocument, v1Routes } from './routes/root.js';
 
@@ -65,6 +66,7 @@ export function createApp(ctx: ApiContext): Express {
   v1.use('/ports', portRoutes(ctx));
   v1.use('/drivers', driverRoutes(ctx));
   v1.use('/ipam', ipamRoutes(ctx));
+  v1.use('/', ramdiskRoutes(ctx));
   v1.use('/anvil/nodes/:ident', nodeAddressRoutes(ctx));
   app.use('/v1', v1);
 

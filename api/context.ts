@@ -1,3 +1,4 @@
+import type { RamdiskService } from '../services/agent/ramdisk.js';
 import type { AllocationService } from '../services/allocations/service.js';
 import type { IpamService } from '../ipam/index.js';
 import type { Intake, Placement } from '../services/conductor/index.js';
@@ -23,6 +24,7 @@ export interface ApiContext {
   ipam: IpamService;
   nodeAddresses: NodeAddresses;
   hardware: NodeHardware;
+  ramdisk: RamdiskService;
   history: NodeHistory;
   allocations: AllocationService;
 }

@@ -5,6 +5,7 @@ import type { Logger } from '../services/logger.js';
 
 const STATUS: Record<ErrorKind, number> = {
   invalid: 400,
+  unauthorized: 401,
   forbidden: 403,
   'not-found': 404,
   'not-acceptable': 406,

@@ -1,6 +1,9 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BmcDriverRegistry } from '../bmc-drivers/index.js';
+import { AgentClient } from '../services/agent/client.js';
+import { RamdiskService } from '../services/agent/ramdisk.js';
+import { encodeConfigDrive } from '../services/deploy/config-drive.js';
 import { IpamService } from '../ipam/index.js';
 import { AllocationRepository } from '../services/allocations/repository.js';
 import { AllocationService } from '../services/allocations/service.js';
@@ -75,7 +78,7 @@ export async function startService(
     }),
   );
   const inventory = new InventoryStore(db.knex);
-  const bmc = new BmcRuntime(drivers, inventory, (node, macs) => portRepo.createMissing(node.id, macs), history, {
+  const bmc = new BmcRuntime(drivers, inventory, (node, macs) => portRepo.createMissing(node.id, macs), history, new AgentClient(config.agent.commandTimeoutSeconds * 1000), encodeConfigDrive, {
     powerTimeoutSeconds: config.conductor.powerTimeoutSeconds,
     automatedClean: config.conductor.automatedClean,
     addPorts: config.conductor.inspectAddPorts,
@@ -162,6 +165,15 @@ export async function startService(
       ipam,
       nodeAddresses,
       hardware: new NodeHardware(nodeRepo, locks, drivers, inventory),
+      ramdisk: new RamdiskService(
+        nodeRepo,
+        nodes,
+        portRepo,
+        intake,
+        inventory,
+        config.agent.heartbeatTimeoutSeconds,
+        config.conductor.inspectAddPorts === 'all',
+      ),
     });
     server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(config.api.port, config.api.host, () => resolve(s));

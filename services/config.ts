@@ -48,6 +48,12 @@ export interface AnvilConfig {
     cleanCallbackTimeoutSeconds: number;
     rescueCallbackTimeoutSeconds: number;
   };
+  agent: {
+    /** What lookup tells the agent: it heartbeats at a fraction of this (IPA's cadence). */
+    heartbeatTimeoutSeconds: number;
+    /** How long a call to the agent's API may take. */
+    commandTimeoutSeconds: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -81,6 +87,13 @@ const schema = z
       })
       .strict()
       .default({ timeout: 60, attempts: 3, retry_delay: 1, max_concurrent: 64 }),
+    agent: z
+      .object({
+        heartbeat_timeout: z.coerce.number().positive().max(86_400).default(300),
+        command_timeout: z.coerce.number().positive().max(3600).default(60),
+      })
+      .strict()
+      .default({ heartbeat_timeout: 300, command_timeout: 60 }),
     conductor: z
       .object({
         name: z.string().min(1).max(255).optional(),
@@ -145,6 +158,8 @@ const ENV_KEYS: Record<string, string[]> = {
   ANVIL_BMC_ATTEMPTS: ['bmc', 'attempts'],
   ANVIL_BMC_RETRY_DELAY: ['bmc', 'retry_delay'],
   ANVIL_BMC_MAX_CONCURRENT: ['bmc', 'max_concurrent'],
+  ANVIL_AGENT_HEARTBEAT_TIMEOUT: ['agent', 'heartbeat_timeout'],
+  ANVIL_AGENT_COMMAND_TIMEOUT: ['agent', 'command_timeout'],
   ANVIL_CONDUCTOR_NAME: ['conductor', 'name'],
   ANVIL_CONDUCTOR_GROUP: ['conductor', 'group'],
   ANVIL_CONDUCTOR_WORKERS: ['conductor', 'workers'],
@@ -240,6 +255,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.ANVI
       retryDelaySeconds: c.bmc.retry_delay,
       maxConcurrent: c.bmc.max_concurrent,
     },
+    agent: { heartbeatTimeoutSeconds: c.agent.heartbeat_timeout, commandTimeoutSeconds: c.agent.command_timeout },
     conductor: {
       name: c.conductor.name ?? os.hostname(),
       group: c.conductor.group.toLowerCase(),

@@ -4,6 +4,7 @@
  */
 export type ErrorKind =
   | 'invalid' // 400: bad input of any sort
+  | 'unauthorized' // 401
   | 'forbidden' // 403
   | 'not-found' // 404
   | 'not-acceptable' // 406: microversion too old for a verb or field
@@ -31,6 +32,14 @@ export class PatchError extends AnvilError {
 }
 export class NoValidHost extends AnvilError {
   readonly kind = 'invalid';
+}
+
+/** A ramdisk agent presented no agent token, or the wrong one. */
+export class InvalidAgentToken extends AnvilError {
+  readonly kind = 'unauthorized';
+  constructor() {
+    super('Invalid or missing agent token received.');
+  }
 }
 
 export class NodeProtected extends AnvilError {

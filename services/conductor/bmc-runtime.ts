@@ -1,4 +1,5 @@
 import {
+  BmcAuthFailed,
   InvalidDriverInfo,
   requireInterface,
   UnsupportedOperation,
@@ -7,6 +8,8 @@ import {
   type BootMode,
   type PowerTarget,
 } from '../../bmc-drivers/index.js';
+import type { AgentClient } from '../agent/client.js';
+import { agentSession, withoutSession } from '../agent/session.js';
 import type { NodeHistory } from '../events/history.js';
 import { propertiesFromInventory, toIronicInventory, type InventoryStore } from '../inspect/inventory.js';
 import type { JsonObject, Node, PowerState, TargetPowerState } from '../nodes/model.js';
@@ -27,6 +30,11 @@ export interface BmcRuntimeOptions {
 
 /** Creates the ports of a node's discovered NICs that do not exist yet; returns the MACs it skipped. */
 export type PortMaker = (node: Node, macs: string[]) => Promise<string[]>;
+
+/** The config drive as IPA takes it (gzip+base64 of an ISO9660 `config-2` image), from what the deploy request carried. */
+export type ConfigDriveEncoder = (configdrive: string | JsonObject, node: Node) => Promise<string>;
+
+
 
 /** A step failed in a way a person must fix; the message goes to last_error as it is. */
 class StepFailure extends Error {}
@@ -53,6 +61,8 @@ export class BmcRuntime implements HardwareRuntime {
     private readonly inventory: InventoryStore,
     private readonly makePorts: PortMaker,
     private readonly history: NodeHistory,
+    private readonly agent: AgentClient,
+    private readonly configDrive: ConfigDriveEncoder,
     private readonly options: BmcRuntimeOptions,
   ) {}
 
@@ -106,7 +116,12 @@ export class BmcRuntime implements HardwareRuntime {
   private async inspect(task: NodeTask, driver: BmcDriver): Promise<void> {
     const node = task.node;
     if (node.inspect_interface === 'agent') {
-      // In-band inspection: boot the ramdisk and wait for it to report.
+      // In-band inspection: boot the ramdisk, wait for its report (continue_inspection), then power off.
+      if (node.driver_internal_info.inspection_reported === true) {
+        await driver.power.setPowerState('power off');
+        await task.fire('done', { power_state: 'power off', driver_internal_info: withoutSession(node) });
+        return;
+      }
       await this.bootRamdisk(task, driver);
       await task.fire('wait');
       return;
@@ -129,24 +144,74 @@ export class BmcRuntime implements HardwareRuntime {
 
   /**
    * Manual cleaning runs the requested steps; automated cleaning runs the
-   * agent's metadata erase, which needs the ramdisk agent. Out-of-band steps
-   * (BIOS settings, firmware updates) run here, through the BMC.
+   * agent's metadata erase. Out-of-band steps (BIOS settings, firmware
+   * updates) run here through the BMC; in-band ones are sent to the ramdisk
+   * agent, booted on first need, and the node waits (`clean wait`) between
+   * the agent's heartbeats until each finishes.
    */
   private async clean(task: NodeTask, driver: BmcDriver): Promise<void> {
     const node = task.node;
     const manual = node.target_provision_state === 'manageable';
     const steps = manual ? ((node.driver_internal_info.clean_steps as JsonObject[] | undefined) ?? []) : this.automatedSteps(node);
-    for (const step of steps) {
-      await task.update({ clean_step: step });
-      await this.runCleanStep(step, driver);
+    let index = Number(node.driver_internal_info.clean_step_index ?? 0);
+    if (node.driver_internal_info.clean_phase === 'running') {
+      if (!(await this.agentStepDone(task, 'clean_command_id', 'clean step'))) return;
+      index++;
     }
-    const { clean_steps: _done, ...internal } = task.node.driver_internal_info;
+    for (; index < steps.length; index++) {
+      const step = steps[index]!;
+      await task.update({ clean_step: step });
+      if (!isAgentStep(step)) {
+        await this.runCleanStep(step, driver);
+        continue;
+      }
+      const session = agentSession(task.node);
+      if (session === null) {
+        await this.bootRamdisk(task, driver);
+        await task.fire('wait', { driver_internal_info: { ...task.node.driver_internal_info, clean_step_index: index } });
+        return;
+      }
+      const command = await this.agent.execute(session.url, session.token, 'clean.execute_clean_step', {
+        step,
+        node: { uuid: node.uuid, properties: node.properties },
+        ports: [],
+        clean_version: {},
+      });
+      await task.fire('wait', {
+        driver_internal_info: { ...task.node.driver_internal_info, clean_phase: 'running', clean_command_id: command.id, clean_step_index: index },
+      });
+      return;
+    }
     if (steps.length > 0) await driver.power.setPowerState('power off');
+    const { clean_steps: _done, ...internal } = withoutSession(task.node);
     await task.fire(manual ? 'manage' : 'done', {
       clean_step: {},
       driver_internal_info: internal,
       ...(steps.length > 0 ? { power_state: 'power off' as const } : {}),
     });
+  }
+
+  /**
+   * Reads an agent command's outcome: true when it succeeded (the session's
+   * phase is cleared), false when it still runs (the node waits again);
+   * a failure throws with the agent's own message.
+   */
+  private async agentStepDone(task: NodeTask, idKey: 'clean_command_id' | 'deploy_command_id', what: string): Promise<boolean> {
+    const session = agentSession(task.node);
+    const id = task.node.driver_internal_info[idKey];
+    if (session === null || typeof id !== 'string') throw new StepFailure(`Lost track of the agent's ${what}: no agent session is recorded.`);
+    const command = await this.agent.command(session.url, session.token, id);
+    if (command.command_status === 'RUNNING') {
+      await task.fire('wait');
+      return false;
+    }
+    if (command.command_status === 'FAILED') {
+      throw new StepFailure(`The agent failed the ${what} ${command.command_name}: ${describeAgentError(command.command_error)}`);
+    }
+    const phaseKey = idKey === 'clean_command_id' ? 'clean_phase' : 'deploy_phase';
+    const { [idKey]: _id, [phaseKey]: _phase, ...internal } = task.node.driver_internal_info;
+    await task.update({ driver_internal_info: internal });
+    return true;
   }
 
   private automatedSteps(node: Node): JsonObject[] {
@@ -181,20 +246,69 @@ export class BmcRuntime implements HardwareRuntime {
         }
         return;
       }
-      case 'deploy.erase_devices_metadata':
-      case 'deploy.erase_devices':
-        throw new StepFailure(
-          `Clean step ${name} runs in the ramdisk agent, which this conductor cannot boot yet; set automated_clean to false for this node or run out-of-band steps only.`,
-        );
       default:
         throw new StepFailure(`Clean step ${name} is not supported by the ${driver.name} driver.`);
     }
   }
 
-  /** Deploy up to `wait call-back`: boot the agent, then wait for it to call back. */
+  /**
+   * The direct deploy, in Ironic's step order: boot the agent and wait for
+   * it; then have it write the image (with its checksum and the config
+   * drive) and wait while it works; then boot the instance from disk.
+   */
   private async deploy(task: NodeTask, driver: BmcDriver): Promise<void> {
-    await this.bootRamdisk(task, driver);
-    await task.fire('wait');
+    const node = task.node;
+    const session = agentSession(node);
+    if (session === null) {
+      await this.bootRamdisk(task, driver);
+      await task.fire('wait');
+      return;
+    }
+    if (node.driver_internal_info.deploy_phase !== 'writing') {
+      const command = await this.agent.execute(session.url, session.token, 'deploy.execute_deploy_step', {
+        step: { interface: 'deploy', step: 'write_image', priority: 80, args: { image_info: await this.imageInfo(node) } },
+        node: { uuid: node.uuid, instance_info: {}, properties: node.properties },
+        ports: [],
+      });
+      await task.fire('wait', {
+        driver_internal_info: { ...node.driver_internal_info, deploy_phase: 'writing', deploy_command_id: command.id },
+      });
+      return;
+    }
+    if (!(await this.agentStepDone(task, 'deploy_command_id', 'deploy step'))) return;
+    // prepare_instance_boot, tear_down_agent, boot_instance.
+    await driver.management.setBootDevice('disk', { persistent: true, mode: bootModeOf(task.node) });
+    await driver.power.setPowerState('power off');
+    await driver.power.setPowerState('power on');
+    await task.fire('done', { power_state: 'power on', driver_internal_info: withoutSession(task.node) });
+  }
+
+  /** IPA's image_info for write_image, from instance_info (Ironic's agent deploy). */
+  private async imageInfo(node: Node): Promise<JsonObject> {
+    const info = node.instance_info;
+    const source = info.image_source;
+    if (typeof source !== 'string' || source === '') throw new StepFailure("instance_info/image_source is required to deploy an image.");
+    const image: JsonObject = {
+      id: node.uuid,
+      urls: [source],
+      disk_format: info.image_disk_format ?? 'raw',
+      container_format: 'bare',
+      stream_raw_images: true,
+      node_uuid: node.uuid,
+    };
+    if (info.image_os_hash_algo && info.image_os_hash_value) {
+      image.os_hash_algo = info.image_os_hash_algo;
+      image.os_hash_value = info.image_os_hash_value;
+    } else if (info.image_checksum) {
+      image.checksum = info.image_checksum;
+    } else if (!source.startsWith('file://')) {
+      throw new StepFailure('Missing image checksum: set instance_info/image_checksum, or image_os_hash_algo and image_os_hash_value.');
+    }
+    const configdrive = info.configdrive;
+    if (typeof configdrive === 'string' || (configdrive !== null && typeof configdrive === 'object')) {
+      image.configdrive = await this.configDrive(configdrive as string | JsonObject, node);
+    }
+    return image;
   }
 
   private async tearDown(task: NodeTask, driver: BmcDriver): Promise<void> {
@@ -218,9 +332,22 @@ export class BmcRuntime implements HardwareRuntime {
       await driver.management.setBootDevice('pxe', { persistent: false, mode });
     }
     const target: PowerTarget = (await driver.power.getPowerState()) === 'power on' ? 'rebooting' : 'power on';
+    // A fresh agent is coming: forget the last one, so its token and callback cannot be reused.
+    await task.update({ driver_internal_info: withoutSession(node) });
     await driver.power.setPowerState(target);
     await task.update({ power_state: 'power on' });
   }
+}
+
+function isAgentStep(step: JsonObject): boolean {
+  return step.interface === 'deploy' || (step.interface === 'raid' && step.step === 'create_configuration');
+}
+
+function describeAgentError(error: unknown): string {
+  if (error === null || error === undefined) return 'no reason given';
+  if (typeof error === 'string') return error;
+  const e = error as { message?: unknown; details?: unknown };
+  return String(e.details ?? e.message ?? JSON.stringify(error));
 }
 
 function isVirtualMediaBoot(node: Node): boolean {
@@ -239,6 +366,9 @@ function bootModeOf(node: Node): BootMode {
 function failureMessage(state: ProvisionState, node: Node, err: unknown): string {
   const what = err instanceof Error ? err.message : String(err);
   if (err instanceof StepFailure || err instanceof UnsupportedOperation) return what;
+  // The BMC's own words ("refused the credentials", an RMCP+ status) do not
+  // all say what the operator must fix: the user name or password.
+  const cause = err instanceof BmcAuthFailed ? `BMC authentication failed, check the user name and password in driver_info: ${what}` : what;
   const verb: Partial<Record<ProvisionState, string>> = {
     verifying: 'Failed to verify the BMC',
     inspecting: 'Failed to inspect the hardware',
@@ -247,5 +377,5 @@ function failureMessage(state: ProvisionState, node: Node, err: unknown): string
     deleting: 'Failed to tear down',
     adopting: 'Failed to adopt',
   };
-  return `${verb[state] ?? 'Step failed'} for node ${node.uuid}: ${what}`;
+  return `${verb[state] ?? 'Step failed'} for node ${node.uuid}: ${cause}`;
 }

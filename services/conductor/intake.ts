@@ -5,10 +5,11 @@ import {
   NoFreeConductorWorker,
   NoValidHost,
 } from '../errors.js';
+import { withoutSession } from '../agent/session.js';
 import type { NodeHistory } from '../events/history.js';
 import type { JsonObject, Node, NodeChanges, TargetPowerState } from '../nodes/model.js';
 import type { NodeRepository } from '../nodes/repository.js';
-import { isActionable, transition, type Verb } from '../nodes/states.js';
+import { isActionable, transition, type ProvisionState, type Verb } from '../nodes/states.js';
 import type { NodeLocks } from './node-locks.js';
 import type { Placement } from './placement.js';
 import type { Worker } from './worker.js';
@@ -97,14 +98,39 @@ export class Intake {
   }
 
   /**
+   * A ramdisk agent checked in (a heartbeat, or inspection data): write what
+   * it said, and when the node waits in one of `resumeFrom`, move it on
+   * (`resume`) and hand it to its conductor.
+   */
+  async agentCheckedIn(node: Node, resumeFrom: readonly ProvisionState[], record: (fresh: Node) => NodeChanges): Promise<void> {
+    await this.handOver(
+      node,
+      (fresh) => {
+        const changes = record(fresh);
+        if (!resumeFrom.includes(fresh.provision_state)) return { changes, work: false };
+        const next = transition(fresh.provision_state, 'resume', fresh.target_provision_state);
+        return {
+          changes: { ...changes, provision_state: next.state, target_provision_state: next.target, provision_updated_at: new Date().toISOString() },
+          work: true,
+        };
+      },
+      (before, after) =>
+        before.provision_state === after.provision_state
+          ? null
+          : { severity: 'INFO', event_type: 'provisioning', event: `${before.provision_state} -> ${after.provision_state} (resume): the agent checked in` },
+    );
+  }
+
+  /**
    * Takes the lock (409 when busy), re-reads the node, lets `decide` check it
    * and say what changes, then writes the changes and the new lock holder in
-   * one UPDATE. On any refusal the lock is released and nothing is written.
+   * one UPDATE. On any refusal the lock is released and nothing is written;
+   * when `decide` says there is no work, the changes are written and the lock released.
    */
   private async handOver(
     node: Node,
-    decide: (fresh: Node) => NodeChanges,
-    describe: ((before: Node, after: Node) => Parameters<NodeHistory['record']>[1]) | null,
+    decide: (fresh: Node) => NodeChanges | { changes: NodeChanges; work: boolean },
+    describe: ((before: Node, after: Node) => Parameters<NodeHistory['record']>[1] | null) | null,
   ): Promise<void> {
     if (!this.supports(node.driver)) {
       throw new NoValidHost(
@@ -115,12 +141,18 @@ export class Intake {
     let handedTo: string | null = null;
     try {
       const fresh = await this.nodes.getById(node.id);
-      const changes = decide(fresh);
+      const decision = decide(fresh);
+      const { changes, work } = 'work' in decision ? decision : { changes: decision, work: true };
+      if (!work) {
+        await this.nodes.update(fresh.id, changes);
+        return;
+      }
       const owner = await this.placement.ownerOf(fresh.uuid, fresh.conductor_group);
       if (owner === this.local?.name && !this.local.hasCapacity()) throw new NoFreeConductorWorker();
       const after = await this.nodes.update(fresh.id, { ...changes, reservation: owner });
       handedTo = owner;
-      if (describe) await this.history.record(fresh.id, describe(fresh, after));
+      const entry = describe?.(fresh, after);
+      if (entry) await this.history.record(fresh.id, entry);
     } finally {
       if (handedTo === null) await this.nodes.release(node.id, this.locks.holder);
     }
@@ -130,22 +162,21 @@ export class Intake {
 
 function startChanges(node: Node, req: ProvisionRequest): NodeChanges {
   const next = transition(node.provision_state, req.verb, node.target_provision_state);
+  // A verb that starts work starts a new agent session: the last agent's URL, token and progress go.
+  const internal: JsonObject = req.verb === 'abort' ? { ...node.driver_internal_info } : withoutSession(node);
   const changes: NodeChanges = {
     provision_state: next.state,
     target_provision_state: next.target,
     provision_updated_at: new Date().toISOString(),
     last_error: req.verb === 'abort' ? (ABORT_MESSAGES[node.provision_state] ?? 'Aborted by request.') : null,
+    driver_internal_info: internal,
   };
   if (req.verb === 'inspect') changes.inspection_started_at = changes.provision_updated_at!;
   const instanceInfo: JsonObject = { ...node.instance_info };
   if (req.configdrive !== undefined) instanceInfo.configdrive = req.configdrive;
   if (req.rescuePassword !== undefined) instanceInfo.rescue_password = req.rescuePassword;
   if (req.configdrive !== undefined || req.rescuePassword !== undefined) changes.instance_info = instanceInfo;
-  if (req.cleanSteps !== undefined || req.deploySteps !== undefined) {
-    const internal: JsonObject = { ...node.driver_internal_info };
-    if (req.cleanSteps !== undefined) internal.clean_steps = req.cleanSteps;
-    if (req.deploySteps !== undefined) internal.user_deploy_steps = req.deploySteps;
-    changes.driver_internal_info = internal;
-  }
+  if (req.cleanSteps !== undefined) internal.clean_steps = req.cleanSteps;
+  if (req.deploySteps !== undefined) internal.user_deploy_steps = req.deploySteps;
   return changes;
 }

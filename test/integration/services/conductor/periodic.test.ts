@@ -27,7 +27,7 @@ async function manageableNode(svc: TestService, i: number): Promise<{ uuid: stri
   await eventually(
     () => svc.request('GET', `/v1/nodes/${res.body.uuid}`),
     (r) => r.body.provision_state === 'manageable' && r.body.reservation === null,
-    10_000,
+    30_000,
   );
   return { uuid: res.body.uuid, host: host.name };
 }
@@ -50,9 +50,12 @@ describeOnEngines(
       const { uuid, host } = await manageableNode(svc(), 0);
       simHost(host).powerAction('ForceOff');
       await svc().request('PUT', `/v1/nodes/${uuid}/states/power`, { target: 'power off' });
-      await eventually(() => svc().request('GET', `/v1/nodes/${uuid}`), (r) => r.body.power_state === 'power off');
+      await eventually(
+        () => svc().request('GET', `/v1/nodes/${uuid}`),
+        (r) => r.body.power_state === 'power off' && r.body.target_power_state === null && r.body.reservation === null,
+      );
       simHost(host).powerAction('On');
-      await eventually(async () => simHost(host).power, (p) => p === 'Off', 10_000);
+      await eventually(async () => simHost(host).power, (p) => p === 'Off', 30_000);
       const events = (await svc().request('GET', `/v1/nodes/${uuid}/history`)).body.history.map((h: { event: string }) => h.event);
       expect(events).toContain('Power sync: the hardware was power on, recorded power off; the recorded state was forced onto the hardware');
     });
@@ -62,14 +65,14 @@ describeOnEngines(
       await setFaults(host, { hang: true });
       let failed;
       try {
-        failed = await eventually(() => svc().request('GET', `/v1/nodes/${uuid}`), (r) => r.body.fault === 'power failure', 20_000);
+        failed = await eventually(() => svc().request('GET', `/v1/nodes/${uuid}`), (r) => r.body.fault === 'power failure', 30_000);
       } finally {
         await setFaults(host, {});
       }
       expect(failed.body.maintenance).toBe(true);
       expect(failed.body.maintenance_reason).toMatch(/^Power sync failed 2 times in a row/);
       expect(failed.body.maintenance_reason).not.toContain(sim.manifest.hosts[1]!.ipmi.password);
-      const recovered = await eventually(() => svc().request('GET', `/v1/nodes/${uuid}`), (r) => r.body.fault === null, 15_000);
+      const recovered = await eventually(() => svc().request('GET', `/v1/nodes/${uuid}`), (r) => r.body.fault === null, 30_000);
       expect(recovered.body.maintenance).toBe(false);
       expect(recovered.body.power_state).not.toBeNull();
     });
@@ -82,13 +85,13 @@ describeOnEngines(
         { op: 'add', path: '/automated_clean', value: false },
       ]);
       await svc().request('PUT', `/v1/nodes/${uuid}/states/provision`, { target: 'provide' });
-      await eventually(() => svc().request('GET', `/v1/nodes/${uuid}`), (r) => r.body.provision_state === 'available', 10_000);
+      await eventually(() => svc().request('GET', `/v1/nodes/${uuid}`), (r) => r.body.provision_state === 'available', 30_000);
       // The wait lasts a second: the node may pass through wait call-back between two looks.
       await svc().request('PUT', `/v1/nodes/${uuid}/states/provision`, { target: 'active' });
       const failed = await eventually(
         () => svc().request('GET', `/v1/nodes/${uuid}`),
         (r) => r.body.provision_state === 'deploy failed',
-        10_000,
+        30_000,
       );
       expect(failed.body.last_error).toMatch(/^Timeout reached while waiting for callback for node .* in "wait call-back" \(1 s\)\.$/);
       const events = (await svc().request('GET', `/v1/nodes/${uuid}/history`)).body.history.map((h: { event: string }) => h.event);
@@ -113,7 +116,7 @@ describeOnEngines(
       const before = (await svc().request('GET', `/v1/nodes/${uuid}`)).body.power_state;
       simHost(host).powerAction(before === 'power on' ? 'ForceOff' : 'On');
       const expected = before === 'power on' ? 'power off' : 'power on';
-      await eventually(() => svc().request('GET', `/v1/nodes/${uuid}`), (r) => r.body.power_state === expected, 10_000);
+      await eventually(() => svc().request('GET', `/v1/nodes/${uuid}`), (r) => r.body.power_state === expected, 30_000);
       expect(simHost(host).power).toBe(before === 'power on' ? 'Off' : 'On');
     });
   },

@@ -28,6 +28,11 @@ describe('what a node network-boots', () => {
     expect(action.kind === 'agent' && action.kernelParams.slice(2)).toEqual(['console=ttyS0', 'ipa-debug=1']);
   });
 
+  it('tells an inspecting agent where to post its inventory', () => {
+    const action = bootActionFor(node('inspect wait'), MAC, urls);
+    expect(action.kind === 'agent' && action.kernelParams[2]).toBe('ipa-inspection-callback-url=http://192.0.2.1:6385/v1/continue_inspection');
+  });
+
   it('boots an active node from its disk, so it never netboots in a loop', () => {
     expect(bootActionFor(node('active'), MAC, urls)).toEqual({ kind: 'local-disk' });
   });
