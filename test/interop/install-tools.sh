@@ -23,6 +23,11 @@ packages=(
   ipxe-qemu
   qemu-system-x86
   xorriso
+  grub-common            # grub-mkrescue builds the virtual media boot ISO
+  grub-efi-amd64-bin
+  grub-pc-bin
+  mtools
+  ovmf                   # UEFI firmware for QEMU boot tests of that ISO
 )
 
 missing=()

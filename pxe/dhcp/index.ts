@@ -1,0 +1,11 @@
+export type { BootFileConfig } from './boot-file.js';
+export { DEFAULT_BOOT_FILES } from './boot-file.js';
+export type { DynamicRange } from './dynamic-leases.js';
+export { DhcpConfigError, DhcpDecodeError, DhcpEncodeError } from './errors.js';
+export type { ClientNdi, DhcpMessageType, DhcpOptions, RawOption } from './options.js';
+export type { IgnoreReason } from './outcome.js';
+export type { DhcpMessage } from './packet.js';
+export { BROADCAST_FLAG, chaddrFromMac, clientMac, decodeMessage, encodeMessage } from './packet.js';
+export type { ReplyDestination } from './reply.js';
+export type { DhcpMode, DhcpObserver, DhcpPorts, DhcpServer, DhcpServerEvent, DhcpServerOptions } from './server.js';
+export { DEFAULT_PORTS, startDhcpServer } from './server.js';
