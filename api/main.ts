@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { BmcDriverRegistry } from '../bmc-drivers/index.js';
 import { AgentClient } from '../services/agent/client.js';
 import { RamdiskService } from '../services/agent/ramdisk.js';
-import { encodeConfigDrive } from '../services/deploy/config-drive.js';
+import { configDriveEncoder } from '../services/deploy/config-drive.js';
 import { IpamService } from '../ipam/index.js';
 import { AllocationRepository } from '../services/allocations/repository.js';
 import { AllocationService } from '../services/allocations/service.js';
@@ -25,7 +25,7 @@ import { migrateToLatest, openDatabase, redactUrl } from '../services/db/index.j
 import { NodeHistory } from '../services/events/history.js';
 import { NodeHardware } from '../services/hardware/node-hardware.js';
 import { InventoryStore } from '../services/inspect/inventory.js';
-import { NodeAddresses, releaseNodeAddresses } from '../services/ipam/node-addresses.js';
+import { NodeAddresses, networkDataFor, releaseNodeAddresses } from '../services/ipam/node-addresses.js';
 import { createLogger, type Logger } from '../services/logger.js';
 import { Metrics } from '../services/metrics.js';
 import { NodeRepository } from '../services/nodes/repository.js';
@@ -78,6 +78,11 @@ export async function startService(
     }),
   );
   const inventory = new InventoryStore(db.knex);
+  const ipam = new IpamService(db.knex);
+  const encodeConfigDrive = configDriveEncoder(async (node) => {
+    const data = await networkDataFor(ipam, node, await portRepo.listForNode(node.id));
+    return data.networks.length === 0 ? null : { ...data };
+  });
   const bmc = new BmcRuntime(drivers, inventory, (node, macs) => portRepo.createMissing(node.id, macs), history, new AgentClient(config.agent.commandTimeoutSeconds * 1000), encodeConfigDrive, {
     powerTimeoutSeconds: config.conductor.powerTimeoutSeconds,
     automatedClean: config.conductor.automatedClean,
@@ -145,7 +150,6 @@ export async function startService(
     const ports = new PortService(portRepo, nodes, locks);
     const intake = new Intake(nodeRepo, locks, placement, history, new Set(runtimes.keys()), worker);
     const allocations = new AllocationService(new AllocationRepository(db.knex), nodes, locks);
-    const ipam = new IpamService(db.knex);
     metrics.trackIpamPools(ipam);
     const nodeAddresses = new NodeAddresses(ipam, nodes, ports);
     // A deleted node's addresses go back to their pools.

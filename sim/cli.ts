@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { startSimFleet, type SimFleet } from './fleet-runner.js';
+import type { BootConfig } from './host/boot/index.js';
 import { createFleet } from './host/index.js';
 
 export const simConfigSchema = z.strictObject({
@@ -24,13 +25,25 @@ export const simConfigSchema = z.strictObject({
   tlsCert: z.string().optional(),
   tlsKey: z.string().optional(),
   firmwareUpdateMs: z.number().int().min(0).default(2000),
+  /** Anvil's HTTP boot server; given, hosts network-boot against Anvil and run agents. */
+  bootHttp: z.url().optional(),
+  /** Anvil's TFTP server as IP:PORT; default the boot-http host, port 69. */
+  bootTftp: z
+    .string()
+    .regex(/^(\[[0-9a-fA-F:.]+\]|[0-9.]+):\d{1,5}$/, 'expected IP:PORT')
+    .optional(),
+  /** Where host disk files live; default a temporary directory removed at exit. */
+  diskDir: z.string().optional(),
+  /** Agents heartbeat about this often instead of at IPA's fraction of heartbeat_timeout. */
+  heartbeatIntervalMs: z.number().int().min(1).optional(),
 });
 
 export type SimConfig = z.infer<typeof simConfigSchema>;
 
 export const USAGE = `usage: anvil-sim [--hosts N] [--redfish-port P] [--ipmi-base-port Q] [--manifest FILE]
                  [--config FILE.yaml] [--bind ADDR] [--username U] [--password P]
-                 [--prefix sim-] [--seed S] [--tls-cert PEM --tls-key PEM] [--firmware-update-ms MS]`;
+                 [--prefix sim-] [--seed S] [--tls-cert PEM --tls-key PEM] [--firmware-update-ms MS]
+                 [--boot-http URL [--boot-tftp IP:PORT] [--disk-dir DIR] [--heartbeat-interval-ms MS]]`;
 
 const FLAGS = {
   hosts: { type: 'string' },
@@ -46,10 +59,14 @@ const FLAGS = {
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
   'firmware-update-ms': { type: 'string' },
+  'boot-http': { type: 'string' },
+  'boot-tftp': { type: 'string' },
+  'disk-dir': { type: 'string' },
+  'heartbeat-interval-ms': { type: 'string' },
   help: { type: 'boolean' },
 } as const;
 
-const NUMERIC = new Set(['hosts', 'redfishPort', 'ipmiBasePort', 'seed', 'firmwareUpdateMs']);
+const NUMERIC = new Set(['hosts', 'redfishPort', 'ipmiBasePort', 'seed', 'firmwareUpdateMs', 'heartbeatIntervalMs']);
 
 function camel(flag: string): string {
   return flag.replace(/[-_]([a-z])/g, (_m, c: string) => c.toUpperCase());
@@ -93,7 +110,19 @@ export async function startSim(config: SimConfig): Promise<SimFleet> {
     credentials: { username: config.username, password: config.password },
     firmwareUpdateMs: config.firmwareUpdateMs,
     ...(tls ? { tls } : {}),
+    ...(config.bootHttp !== undefined ? { boot: bootConfigOf(config, config.bootHttp) } : {}),
   });
+}
+
+function bootConfigOf(config: SimConfig, httpUrl: string): BootConfig {
+  const boot: BootConfig = { httpUrl };
+  if (config.bootTftp !== undefined) {
+    const split = config.bootTftp.lastIndexOf(':');
+    boot.tftpServer = { host: config.bootTftp.slice(0, split).replace(/^\[|\]$/g, ''), port: Number(config.bootTftp.slice(split + 1)) };
+  }
+  if (config.diskDir !== undefined) boot.diskRoot = config.diskDir;
+  if (config.heartbeatIntervalMs !== undefined) boot.agent = { heartbeatIntervalMs: config.heartbeatIntervalMs };
+  return boot;
 }
 
 async function main(): Promise<void> {

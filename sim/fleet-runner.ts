@@ -1,7 +1,9 @@
 // A whole simulated fleet on the network: one Redfish endpoint for every
 // host (as sushy-tools) and one IPMI UDP port per host (as virtualbmc), both
-// faces acting on the same SimHost and reading the same fault book.
+// faces acting on the same SimHost and reading the same fault book; with a
+// boot configuration, hosts also network-boot against Anvil and run agents.
 import { FaultBook, type RandomSource } from './faults/index.js';
+import { startFleetBoot, type BootConfig, type FleetBoot } from './host/boot/index.js';
 import { buildManifest, type Fleet, type SimHost, type SimManifest } from './host/index.js';
 import { HostIpmiFaults, HostIpmiTarget, IpmiSimServer } from './ipmi/index.js';
 import { startRedfishSim, type RedfishSim, type RedfishSimOptions } from './redfish/index.js';
@@ -11,6 +13,8 @@ export interface SimFleetOptions extends Omit<RedfishSimOptions, 'port'> {
   redfishPort?: number;
   /** Host i's IPMI face listens on UDP ipmiBasePort + i; 0 (default) gives each host an ephemeral port. */
   ipmiBasePort?: number;
+  /** Where Anvil's TFTP and HTTP boot servers are; without it, power-on changes state and boots nothing. */
+  boot?: BootConfig;
 }
 
 export interface SimFleet {
@@ -19,6 +23,8 @@ export interface SimFleet {
   /** One server per host, in fleet order. */
   ipmi: readonly IpmiSimServer[];
   faults: FaultBook;
+  /** The hosts' firmware and agents, when started with a boot configuration. */
+  boot: FleetBoot | null;
   /** DESIGN.md §5, with the ports really bound. */
   manifest: SimManifest;
   close(): Promise<void>;
@@ -41,7 +47,7 @@ const IPMI_BIND_BATCH = 256;
 const MAX_PORT = 65535;
 
 export async function startSimFleet(options: SimFleetOptions): Promise<SimFleet> {
-  const { fleet, redfishPort = 0, ipmiBasePort = 0, ...redfishOptions } = options;
+  const { fleet, redfishPort = 0, ipmiBasePort = 0, boot: bootConfig, ...redfishOptions } = options;
   if (ipmiBasePort !== 0 && ipmiBasePort + fleet.size - 1 > MAX_PORT) {
     throw new RangeError(`${fleet.size} hosts from IPMI port ${ipmiBasePort} run past port ${MAX_PORT}`);
   }
@@ -51,7 +57,9 @@ export async function startSimFleet(options: SimFleetOptions): Promise<SimFleet>
   const redfish = await startRedfishSim({ ...redfishOptions, fleet, port: redfishPort, faults, random });
 
   const ipmi: IpmiSimServer[] = [];
+  let boot: FleetBoot | null = null;
   const closeAll = async (): Promise<void> => {
+    await boot?.close();
     await Promise.all(ipmi.map((server) => server.close()));
     await redfish.close();
   };
@@ -69,6 +77,15 @@ export async function startSimFleet(options: SimFleetOptions): Promise<SimFleet>
     }
   }
 
+  if (bootConfig !== undefined) {
+    try {
+      boot = await startFleetBoot(fleet, { bmcAddress: bind, ...bootConfig }, { faults, random });
+    } catch (err) {
+      await closeAll();
+      throw err;
+    }
+  }
+
   // The Redfish sim's own default account, which the manifest must name.
   const credentials = options.credentials ?? { username: 'admin', password: 'password' };
   const manifest = buildManifest(fleet, {
@@ -79,7 +96,7 @@ export async function startSimFleet(options: SimFleetOptions): Promise<SimFleet>
     ipmiBasePort,
     ipmiPorts: ipmi.map((server) => server.port),
   });
-  return { fleet, redfish, ipmi, faults, manifest, close: closeAll };
+  return { fleet, redfish, ipmi, faults, boot, manifest, close: closeAll };
 }
 
 async function startHostIpmi(

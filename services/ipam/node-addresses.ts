@@ -70,10 +70,18 @@ export class NodeAddresses {
 
   async networkData(nodeIdent: string): Promise<NetworkData> {
     const node = await this.nodes.get(nodeIdent);
-    const ports = await this.ports.listForNode(node);
-    return renderNetworkData(
-      ports.map((p) => ({ uuid: p.uuid, mac: p.address, pxe_enabled: p.pxe_enabled })),
-      await nodeAddresses(this.ipam, node),
-    );
+    return networkDataFor(this.ipam, node, await this.ports.listForNode(node));
   }
+}
+
+/** A node's network_data.json: one link per port, one network per address it holds. */
+export async function networkDataFor(
+  ipam: IpamService,
+  node: { uuid: string },
+  ports: readonly { uuid: string; address: string; pxe_enabled: boolean }[],
+): Promise<NetworkData> {
+  return renderNetworkData(
+    ports.map((p) => ({ uuid: p.uuid, mac: p.address, pxe_enabled: p.pxe_enabled })),
+    await nodeAddresses(ipam, node),
+  );
 }

@@ -22,6 +22,13 @@ export const faultSpecSchema = z.strictObject({
   powerDriftRate: z.number().min(0).max(1).optional(),
   /** Chance (0..1) that a power-on or reset fails to boot anything. */
   bootFailureRate: z.number().min(0).max(1).optional(),
+  /**
+   * The host's ramdisk agent dies: it stops answering and heartbeating at its
+   * next look at the fault book (a heartbeat, a request, a chunk of an image
+   * download), and an agent booted while this is set dies as it starts.
+   * Clearing it and rebooting the host brings a working agent back.
+   */
+  agentCrash: z.boolean().optional(),
 });
 
 export type FaultSpec = z.infer<typeof faultSpecSchema>;
@@ -39,6 +46,7 @@ export const NO_FAULTS: Faults = Object.freeze({
   refuseAuth: false,
   powerDriftRate: 0,
   bootFailureRate: 0,
+  agentCrash: false,
 });
 
 export function resolveFaults(fleetWide: FaultSpec, host: FaultSpec | undefined): Faults {

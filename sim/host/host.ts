@@ -5,12 +5,16 @@ import type {
   BmcCredentials,
   BootOverride,
   BootRecord,
+  BootStep,
   BootTarget,
   Clock,
   CommandRecord,
   CpuSummary,
+  DiskContents,
   FirmwareComponent,
+  OsView,
   PowerAction,
+  PowerEvent,
   PowerState,
   SimDisk,
   SimNic,
@@ -37,7 +41,7 @@ export interface SimHostSpec {
 
 export interface SimHostOptions {
   clock?: Clock;
-  /** How many command records are kept; older ones are dropped. */
+  /** How many command records, and how many boot steps, are kept; older ones are dropped. */
   historyLimit?: number;
 }
 
@@ -84,6 +88,9 @@ export interface SimHostSnapshot {
   inFlight: number;
   maxInFlight: number;
   history: CommandRecord[];
+  bootSteps: BootStep[];
+  os: OsView | null;
+  disk: DiskContents | null;
 }
 
 const DEFAULT_HISTORY_LIMIT = 200;
@@ -122,6 +129,10 @@ export class SimHost {
   private inFlightCount = 0;
   private maxInFlightCount = 0;
   private readonly commandHistory: CommandRecord[] = [];
+  private readonly bootStepList: BootStep[] = [];
+  private osView: OsView | null = null;
+  private diskContents: DiskContents | null = null;
+  private readonly powerListeners = new Set<(event: PowerEvent) => void>();
 
   constructor(spec: SimHostSpec, options: SimHostOptions = {}) {
     this.name = spec.name;
@@ -204,6 +215,44 @@ export class SimHost {
 
   get history(): CommandRecord[] {
     return this.commandHistory.map((c) => ({ ...c }));
+  }
+
+  /** What the machine did on its recent boots, oldest first. */
+  get bootSteps(): BootStep[] {
+    return this.bootStepList.map((s) => ({ ...s }));
+  }
+
+  get os(): OsView | null {
+    return this.osView ? { ...this.osView, addresses: this.osView.addresses.map((a) => ({ ...a })) } : null;
+  }
+
+  get disk(): DiskContents | null {
+    return this.diskContents ? { ...this.diskContents } : null;
+  }
+
+  /**
+   * Listens for power transitions. The boot machinery (sim/host/boot) hangs
+   * off this, so faces keep acting on plain state and a host nobody boots
+   * costs nothing. Returns the function that stops listening.
+   */
+  onPower(listener: (event: PowerEvent) => void): () => void {
+    this.powerListeners.add(listener);
+    return () => this.powerListeners.delete(listener);
+  }
+
+  recordBootStep(step: Omit<BootStep, 'at' | 'boot'>): void {
+    this.bootStepList.push({ at: this.now(), boot: this.boots, ...step });
+    if (this.bootStepList.length > this.historyLimit) {
+      this.bootStepList.splice(0, this.bootStepList.length - this.historyLimit);
+    }
+  }
+
+  setOs(view: OsView | null): void {
+    this.osView = view;
+  }
+
+  setDisk(contents: DiskContents | null): void {
+    this.diskContents = contents;
   }
 
   /**
@@ -348,12 +397,17 @@ export class SimHost {
       inFlight: this.inFlightCount,
       maxInFlight: this.maxInFlightCount,
       history: this.history,
+      bootSteps: this.bootSteps,
+      os: this.os,
+      disk: this.disk,
     };
   }
 
   private powerOff(): void {
     if (this.powerState === 'Off') return;
     this.powerState = 'Off';
+    if (this.osView) this.osView = { ...this.osView, running: false };
+    this.emit({ kind: 'off' });
   }
 
   private powerOn(bootFails: boolean): void {
@@ -362,12 +416,18 @@ export class SimHost {
     const override = this.bootOverride;
     const overriding = override.enabled !== 'disabled' && override.target !== 'none';
     const device: BootRecord['device'] = overriding ? (override.target as Exclude<BootTarget, 'none'>) : 'hdd';
-    this.lastBootRecord = { at: this.now(), device, mode: override.mode, outcome: bootFails ? 'failed' : 'booted' };
+    const record: BootRecord = { at: this.now(), device, mode: override.mode, outcome: bootFails ? 'failed' : 'booted' };
+    this.lastBootRecord = record;
     this.boots += 1;
     if (override.enabled === 'once') {
       // A one-time override is consumed by the boot that used it.
       this.bootOverride = { ...override, target: 'none', enabled: 'disabled' };
     }
+    this.emit({ kind: 'on', boot: { ...record } });
+  }
+
+  private emit(event: PowerEvent): void {
+    for (const listener of this.powerListeners) listener(event);
   }
 
   private applyPendingBios(): void {

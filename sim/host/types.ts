@@ -85,6 +85,73 @@ export interface BootRecord {
   outcome: 'booted' | 'failed';
 }
 
+/** A power transition, as the machine's own hardware sees it; boot machinery listens for these. */
+export type PowerEvent = { kind: 'on'; boot: BootRecord } | { kind: 'off' };
+
+export type BootStepKind =
+  | 'firmware'
+  | 'tftp'
+  | 'script'
+  | 'kernel'
+  | 'initrd'
+  | 'media'
+  | 'disk'
+  | 'agent'
+  | 'inspection'
+  | 'lookup'
+  | 'heartbeat'
+  | 'command'
+  | 'os';
+
+/** One thing the machine did while booting or running its agent: what, from where, how it went. */
+export interface BootStep {
+  at: string;
+  /** The host's boot count when it happened, so the steps of one boot read together. */
+  boot: number;
+  kind: BootStepKind;
+  /** What was fetched or contacted: a tftp:// or http:// URL, a file on the disk. */
+  source: string;
+  outcome: 'ok' | 'failed';
+  detail: string;
+}
+
+/** An address the booted OS configured from its config drive's network_data.json. */
+export interface OsAddress {
+  /** The link's MAC, when network_data names one. */
+  mac: string | null;
+  address: string;
+  /** Prefix length, from the netmask or the CIDR. */
+  prefix: number | null;
+  family: 'ipv4' | 'ipv6';
+  gateway: string | null;
+}
+
+/** What the installed OS found on its config drive when it booted from disk. */
+export interface OsView {
+  bootedAt: string;
+  /** false once the machine powered off; the view stays for a look afterwards. */
+  running: boolean;
+  hostname: string | null;
+  uuid: string | null;
+  addresses: OsAddress[];
+  dnsServers: string[];
+  publicKeys: string[];
+  /** The user data as text, when the config drive carries some. */
+  userData: string | null;
+}
+
+/** What the agent last wrote to the machine's first disk. */
+export interface DiskContents {
+  /** The sparse file standing for the disk. */
+  path: string;
+  imageUrl: string;
+  bytes: number;
+  sha256: string;
+  writtenAt: string;
+  /** Where the config drive ISO is kept, when the deploy brought one. */
+  configDrivePath: string | null;
+}
+
 export interface CommandRecord {
   at: string;
   command: string;

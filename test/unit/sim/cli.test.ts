@@ -43,4 +43,17 @@ describe('anvil-sim', () => {
       await sim.close();
     }
   });
+
+  it('boots hosts against the Anvil named by --boot-http and --boot-tftp', async () => {
+    const config = await loadSimConfig(['--hosts', '1', '--redfish-port', '0', '--ipmi-base-port', '0', '--boot-http', 'http://127.0.0.1:8080', '--boot-tftp', '127.0.0.1:6969', '--heartbeat-interval-ms', '500']);
+    if (config === 'help') throw new Error('unexpected help');
+    expect(config).toMatchObject({ bootHttp: 'http://127.0.0.1:8080', bootTftp: '127.0.0.1:6969', heartbeatIntervalMs: 500 });
+    await expect(loadSimConfig(['--boot-tftp', 'anvil.example:69'])).rejects.toThrow(/bootTftp: expected IP:PORT/);
+    const sim = await startSim(config);
+    try {
+      expect(sim.boot?.diskRoot).toMatch(/anvil-sim-disks-/);
+    } finally {
+      await sim.close();
+    }
+  });
 });

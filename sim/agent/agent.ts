@@ -1,0 +1,309 @@
+// The fake ramdisk agent of one booted host, speaking IPA's protocol: it
+// opens its command port, posts its inventory when booted to inspect, looks
+// itself up until Anvil knows it (404 is "not yet"), then heartbeats at a
+// jittered fraction of heartbeat_timeout and runs the commands Anvil sends.
+// It lives from boot to power-off; nothing of it remains afterwards.
+import type { FaultBook, RandomSource } from '../faults/index.js';
+import type { BootStep, SimHost } from '../host/index.js';
+import { CommandLog, type RunningCommand } from './commands.js';
+import type { HostDisk } from './disk.js';
+import { commandHandlers, type CommandHandler } from './handlers.js';
+import { buildInventory } from './inventory.js';
+import { IpaApi, jsonCall, type LookupAnswer } from './ipa-api.js';
+import type { AgentBootParams } from './kernel-params.js';
+import type { AgentEndpoint, AgentListener, AgentServer } from './server.js';
+
+const AGENT_VERSION = '9.x (anvil-sim)';
+
+export interface AgentTiming {
+  /** First wait between lookups; doubles up to lookupMaxMs. */
+  lookupInitialMs: number;
+  lookupMaxMs: number;
+  /** IPA's lookup_timeout: give up looking up after this long. */
+  lookupTimeoutMs: number;
+  /**
+   * Heartbeat every U(0.5, 1) × this many ms instead of IPA's
+   * U(0.3, 0.6) × heartbeat_timeout, so tests need not wait minutes.
+   */
+  heartbeatIntervalMs: number | null;
+  httpTimeoutMs: number;
+  /** An image download with no byte for this long fails. */
+  imageStallTimeoutMs: number;
+  /** Posts of the inspection data before the agent gives up on it. */
+  inspectionAttempts: number;
+}
+
+export const DEFAULT_AGENT_TIMING: AgentTiming = {
+  lookupInitialMs: 250,
+  lookupMaxMs: 5_000,
+  lookupTimeoutMs: 300_000,
+  heartbeatIntervalMs: null,
+  httpTimeoutMs: 10_000,
+  imageStallTimeoutMs: 30_000,
+  inspectionAttempts: 5,
+};
+
+export interface SimAgentOptions {
+  host: SimHost;
+  disk: HostDisk;
+  params: AgentBootParams;
+  server: AgentServer;
+  faults: FaultBook;
+  random: RandomSource;
+  timing: AgentTiming;
+  /** The address the command port binds and callback_url names. */
+  address: string;
+  /** Reported as the inventory's bmc_address. */
+  bmcAddress: string;
+}
+
+type AgentState = 'starting' | 'inspecting' | 'looking-up' | 'heartbeating' | 'gave-up' | 'crashed' | 'stopped';
+
+/** Thrown into work in progress when the agent dies or the host loses power. */
+class AgentGoneError extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'AgentGoneError';
+  }
+}
+
+export class SimAgent implements AgentEndpoint {
+  readonly commands = new CommandLog();
+  private agentState: AgentState = 'starting';
+  private readonly abort = new AbortController();
+  private listener: AgentListener | null = null;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private lookup: LookupAnswer | null = null;
+  private heartbeats = 0;
+  private heartbeatFailing = false;
+  private readonly handlers: ReadonlyMap<string, CommandHandler>;
+
+  constructor(private readonly options: SimAgentOptions) {
+    this.handlers = commandHandlers({
+      host: options.host,
+      disk: options.disk,
+      checkAlive: () => this.checkAlive(),
+      imageStallTimeoutMs: options.timing.imageStallTimeoutMs,
+      httpTimeoutMs: options.timing.httpTimeoutMs,
+    });
+  }
+
+  get token(): string | null {
+    return this.lookup?.agentToken ?? null;
+  }
+
+  get callbackUrl(): string | null {
+    return this.listener === null ? null : `http://${hostPart(this.options.address)}:${this.listener.port}`;
+  }
+
+  /**
+   * Boots the agent: opens its port, then inspects and looks up in the
+   * background. Resolves once the port is open.
+   */
+  async start(): Promise<void> {
+    if (this.crashedByFault()) return;
+    this.listener = await this.options.server.listen(this, this.options.address);
+    if (this.abort.signal.aborted) {
+      this.listener.close();
+      return;
+    }
+    this.record('agent', this.callbackUrl ?? '', 'ok', `${AGENT_VERSION} listening; api ${this.options.params.apiUrl ?? 'none'}`);
+    void this.run().catch((err: unknown) => this.failed(err));
+  }
+
+  /** The host powered off or rebooted: everything stops, quietly. */
+  stop(): void {
+    this.halt('stopped', 'the host powered off');
+  }
+
+  alive(): boolean {
+    if (this.abort.signal.aborted) return false;
+    return !this.crashedByFault();
+  }
+
+  execute(name: string, params: Record<string, unknown>): { command: RunningCommand; sync: boolean } | null {
+    const handler = this.handlers.get(name);
+    if (handler === undefined) return null;
+    const command = this.commands.start(name, params, handler.run, this.abort.signal);
+    void command.done.then(() => {
+      if (this.abort.signal.aborted) return;
+      const step = stepName(params);
+      this.record('command', step === null ? name : `${name}(${step})`, command.status === 'SUCCEEDED' ? 'ok' : 'failed', command.error?.message ?? command.status);
+    });
+    return { command, sync: handler.sync };
+  }
+
+  private async run(): Promise<void> {
+    const { params } = this.options;
+    let nodeUuid: string | null = null;
+    if (params.inspectionCallbackUrl !== null) {
+      this.agentState = 'inspecting';
+      nodeUuid = await this.inspect(params.inspectionCallbackUrl);
+    }
+    if (params.apiUrl === null) return;
+    this.agentState = 'looking-up';
+    const api = new IpaApi(params.apiUrl, this.options.timing.httpTimeoutMs);
+    const answer = await this.lookUp(api, nodeUuid);
+    if (answer === null) return;
+    this.lookup = answer;
+    this.agentState = 'heartbeating';
+    await this.heartbeat(api);
+  }
+
+  /** IPA's inspection: the inventory goes to the callback; its answer may name the node. */
+  private async inspect(callbackUrl: string): Promise<string | null> {
+    const { host, params, timing } = this.options;
+    const body = {
+      inventory: buildInventory(host, { bmcAddress: this.options.bmcAddress, bootMac: params.bootMac }),
+      boot_interface: params.bootif,
+      root_disk: null,
+      error: null,
+    };
+    let last = '';
+    for (let attempt = 1; attempt <= timing.inspectionAttempts; attempt++) {
+      this.checkAlive();
+      const answer = await jsonCall('POST', callbackUrl, body, this.abort.signal, timing.httpTimeoutMs);
+      if (!('failure' in answer) && answer.status >= 200 && answer.status < 300) {
+        const uuid = (answer.body as { uuid?: unknown } | null)?.uuid;
+        this.record('inspection', callbackUrl, 'ok', `inventory accepted (HTTP ${answer.status})`);
+        return typeof uuid === 'string' ? uuid : null;
+      }
+      last = 'failure' in answer ? answer.failure : `HTTP ${answer.status}`;
+      await this.sleep(this.backoff(attempt));
+    }
+    this.record('inspection', callbackUrl, 'failed', `gave up after ${timing.inspectionAttempts} attempts: ${last}`);
+    return null;
+  }
+
+  private async lookUp(api: IpaApi, nodeUuid: string | null): Promise<LookupAnswer | null> {
+    const { host, timing, params } = this.options;
+    const macs = host.nics.map((n) => n.mac);
+    const source = `${params.apiUrl ?? ''}/v1/lookup`;
+    const deadline = Date.now() + timing.lookupTimeoutMs;
+    let attempt = 0;
+    let last = '';
+    while (Date.now() < deadline) {
+      this.checkAlive();
+      attempt += 1;
+      const result = await api.lookup(macs, nodeUuid, this.abort.signal);
+      if (result.kind === 'found') {
+        const { answer } = result;
+        this.record('lookup', source, 'ok', `node ${answer.nodeUuid}, heartbeat_timeout ${answer.heartbeatTimeoutS} s, ${answer.agentToken === null ? 'no agent token' : 'agent token received'} (attempt ${attempt})`);
+        return answer;
+      }
+      last = result.detail;
+      await this.sleep(Math.min(this.backoff(attempt), Math.max(0, deadline - Date.now())));
+    }
+    this.agentState = 'gave-up';
+    this.record('lookup', source, 'failed', `no node after ${attempt} lookups in ${timing.lookupTimeoutMs} ms; last answer: ${last}`);
+    return null;
+  }
+
+  private async heartbeat(api: IpaApi): Promise<void> {
+    const lookup = this.lookup as LookupAnswer;
+    const callbackUrl = this.callbackUrl as string;
+    this.checkAlive();
+    const answer = await api.heartbeat(
+      lookup.nodeUuid,
+      {
+        callback_url: callbackUrl,
+        agent_token: lookup.agentToken,
+        agent_version: AGENT_VERSION,
+        // 'start' while the agent introduces itself, 'end' once Anvil has taken a heartbeat.
+        agent_status: this.heartbeats === 0 ? 'start' : 'end',
+        agent_verify_ca: false,
+      },
+      this.abort.signal,
+    );
+    const source = `${this.options.params.apiUrl ?? ''}/v1/heartbeat/${lookup.nodeUuid}`;
+    const accepted = !('failure' in answer) && answer.status >= 200 && answer.status < 300;
+    const interval = this.heartbeatInterval(lookup.heartbeatTimeoutS);
+    if (accepted) {
+      this.heartbeats += 1;
+      // Only changes are recorded: the first beat, and a recovery after failures, not every beat.
+      if (this.heartbeats === 1 || this.heartbeatFailing) this.record('heartbeat', source, 'ok', `accepted (HTTP ${answer.status}); next in ~${Math.round(interval)} ms`);
+      this.heartbeatFailing = false;
+    } else if (!this.heartbeatFailing) {
+      this.heartbeatFailing = true;
+      this.record('heartbeat', source, 'failed', 'failure' in answer ? answer.failure : `HTTP ${answer.status}`);
+    }
+    if (this.abort.signal.aborted) return;
+    this.heartbeatTimer = setTimeout(() => {
+      this.heartbeat(api).catch((err: unknown) => this.failed(err));
+    }, interval);
+  }
+
+  /** Work that ended by an error: silent when the agent was stopped or crashed, recorded otherwise. */
+  private failed(err: unknown): void {
+    if (err instanceof AgentGoneError || this.abort.signal.aborted) return;
+    this.record('agent', this.callbackUrl ?? '', 'failed', `agent stopped working: ${err instanceof Error ? err.message : String(err)}`);
+  }
+
+  private heartbeatInterval(timeoutS: number): number {
+    const fixed = this.options.timing.heartbeatIntervalMs;
+    const random = this.options.random();
+    // IPA: a jittered fraction (0.3 to 0.6) of the timeout, so agents restarted together spread out.
+    return fixed !== null ? fixed * (0.5 + 0.5 * random) : timeoutS * 1000 * (0.3 + 0.3 * random);
+  }
+
+  private backoff(attempt: number): number {
+    const { lookupInitialMs, lookupMaxMs } = this.options.timing;
+    const base = Math.min(lookupMaxMs, lookupInitialMs * 2 ** Math.min(attempt - 1, 20));
+    return base * (0.5 + 0.5 * this.options.random());
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const signal = this.abort.signal;
+      if (signal.aborted) {
+        reject(new AgentGoneError('agent gone'));
+        return;
+      }
+      const timer = setTimeout(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        reject(new AgentGoneError('agent gone'));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  private checkAlive(): void {
+    if (this.abort.signal.aborted || this.crashedByFault()) throw new AgentGoneError('agent gone');
+  }
+
+  /** Reads the fault book; a set agentCrash kills the agent there and then. */
+  private crashedByFault(): boolean {
+    if (this.agentState === 'crashed') return true;
+    if (!this.options.faults.forHost(this.options.host.name).agentCrash) return false;
+    this.halt('crashed', 'agent crashed (agentCrash fault): no more answers or heartbeats');
+    return true;
+  }
+
+  private halt(state: 'crashed' | 'stopped', why: string): void {
+    if (this.abort.signal.aborted) return;
+    this.agentState = state;
+    this.abort.abort(new AgentGoneError(why));
+    clearTimeout(this.heartbeatTimer);
+    this.listener?.close();
+    if (state === 'crashed') this.record('agent', this.callbackUrl ?? '', 'failed', why);
+  }
+
+  private record(kind: BootStep['kind'], source: string, outcome: BootStep['outcome'], detail: string): void {
+    this.options.host.recordBootStep({ kind, source, outcome, detail });
+  }
+}
+
+function stepName(params: Record<string, unknown>): string | null {
+  const step = params.step;
+  if (typeof step !== 'object' || step === null) return null;
+  const name = (step as { step?: unknown }).step;
+  return typeof name === 'string' ? name : null;
+}
+
+function hostPart(address: string): string {
+  return address.includes(':') ? `[${address}]` : address;
+}

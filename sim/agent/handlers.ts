@@ -1,0 +1,140 @@
+// What each IPA command does on a simulated host. Names are IPA's
+// `extension.method`; params are what Ironic's agent client sends.
+import type { SimHost } from '../host/index.js';
+import { AgentCommandError } from './command-error.js';
+import type { CommandOutcome, CommandRun } from './commands.js';
+import { configDriveIso, readConfigDrive } from './config-drive.js';
+import type { HostDisk } from './disk.js';
+import { writeImage, type ImageInfo } from './image-write.js';
+import { CLEAN_STEPS, DEPLOY_STEPS, HARDWARE_MANAGER, HARDWARE_MANAGER_VERSION } from './steps.js';
+
+export interface HandlerContext {
+  host: SimHost;
+  disk: HostDisk;
+  /** Throws when the agent has died; long work calls it between pieces. */
+  checkAlive(): void;
+  imageStallTimeoutMs: number;
+  httpTimeoutMs: number;
+}
+
+export interface CommandHandler {
+  /**
+   * IPA answers these at once, even with wait=false (they only read state),
+   * so the POST already carries the result.
+   */
+  sync: boolean;
+  run: CommandRun;
+}
+
+export function commandHandlers(ctx: HandlerContext): ReadonlyMap<string, CommandHandler> {
+  return new Map<string, CommandHandler>([
+    ['deploy.get_deploy_steps', { sync: true, run: async () => done({ deploy_steps: { [HARDWARE_MANAGER]: DEPLOY_STEPS }, hardware_manager_version: HARDWARE_MANAGER_VERSION }) }],
+    ['deploy.execute_deploy_step', { sync: false, run: (params, signal) => deployStep(ctx, params, signal) }],
+    ['clean.get_clean_steps', { sync: true, run: async () => done({ clean_steps: { [HARDWARE_MANAGER]: CLEAN_STEPS }, hardware_manager_version: HARDWARE_MANAGER_VERSION }) }],
+    ['clean.execute_clean_step', { sync: false, run: (params) => cleanStep(ctx, params) }],
+    // The pre-deploy-steps way of writing an image, still what older conductors send.
+    ['standby.prepare_image', { sync: false, run: (params, signal) => writeImageFrom(ctx, params.image_info, params.configdrive, signal).then(done) }],
+    ['standby.get_partition_uuids', { sync: true, run: async () => done(partitionUuids(ctx)) }],
+    ['standby.sync', { sync: true, run: async () => done(null) }],
+    ['standby.power_off', { sync: false, run: async () => ({ result: null, afterReport: () => ctx.host.powerAction('ForceOff') }) }],
+    ['image.install_bootloader', { sync: false, run: async () => done(null) }],
+  ]);
+}
+
+function done(result: unknown): CommandOutcome {
+  return { result };
+}
+
+function stepOf(params: Record<string, unknown>): { step: string; args: Record<string, unknown>; raw: unknown } {
+  const raw = params.step;
+  const step = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
+  const args = typeof step.args === 'object' && step.args !== null ? (step.args as Record<string, unknown>) : {};
+  if (typeof step.step !== 'string') throw new AgentCommandError('InvalidCommandParamsError', 'params.step.step is missing');
+  return { step: step.step, args, raw };
+}
+
+async function deployStep(ctx: HandlerContext, params: Record<string, unknown>, signal: AbortSignal): Promise<CommandOutcome> {
+  const { step, args, raw } = stepOf(params);
+  const wrap = (result: unknown, afterReport?: () => void): CommandOutcome => ({ result: { deploy_result: result, deploy_step: raw }, ...(afterReport ? { afterReport } : {}) });
+  switch (step) {
+    case 'write_image': {
+      const info = args.image_info;
+      const configdrive = args.configdrive ?? (typeof info === 'object' && info !== null ? (info as ImageInfo).configdrive : undefined);
+      return wrap(await writeImageFrom(ctx, info, configdrive, signal));
+    }
+    case 'prepare_instance_boot':
+      // The disk already holds a whole-disk image with its own bootloader; nothing to install.
+      return wrap(null);
+    case 'tear_down_agent':
+      return wrap(null, () => ctx.host.powerAction('ForceOff'));
+    case 'boot_instance':
+      return wrap(null, () => ctx.host.powerAction('ForceRestart'));
+    default:
+      throw new AgentCommandError('InvalidCommandParamsError', `Unknown deploy step ${step}; this agent offers ${DEPLOY_STEPS.map((s) => s.step).join(', ')}`);
+  }
+}
+
+async function cleanStep(ctx: HandlerContext, params: Record<string, unknown>): Promise<CommandOutcome> {
+  const { step, raw } = stepOf(params);
+  const wrap = (result: unknown): CommandOutcome => ({ result: { clean_result: result, clean_step: raw } });
+  switch (step) {
+    case 'erase_devices_metadata': {
+      const zeroed = await ctx.disk.eraseMetadata();
+      await forgetInstalledOs(ctx);
+      return wrap({ zeroed_bytes: zeroed });
+    }
+    case 'erase_devices':
+      await ctx.disk.eraseAll();
+      await forgetInstalledOs(ctx);
+      return wrap(null);
+    default:
+      throw new AgentCommandError('InvalidCommandParamsError', `Unknown clean step ${step}; this agent offers ${CLEAN_STEPS.map((s) => s.step).join(', ')}`);
+  }
+}
+
+/** With its partition table gone, the disk holds no OS and no config drive anybody can find. */
+async function forgetInstalledOs(ctx: HandlerContext): Promise<void> {
+  await ctx.disk.dropConfigDrive();
+  ctx.host.setDisk(null);
+}
+
+async function writeImageFrom(ctx: HandlerContext, info: unknown, configdrive: unknown, signal: AbortSignal): Promise<string> {
+  if (typeof info !== 'object' || info === null) throw new AgentCommandError('InvalidCommandParamsError', 'image_info is missing');
+  const imageInfo = info as ImageInfo;
+  const written = await writeImage(ctx.disk, imageInfo, { stallTimeoutMs: ctx.imageStallTimeoutMs, signal, checkAlive: ctx.checkAlive });
+  let configDrivePath: string | null = null;
+  let driveNote = 'no config drive';
+  if (typeof configdrive === 'string' && configdrive !== '') {
+    let iso: Buffer;
+    try {
+      iso = await configDriveIso(configdrive, { timeoutMs: ctx.httpTimeoutMs, signal });
+    } catch (err) {
+      throw new AgentCommandError('DeploymentError', `Could not write the config drive: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    await ctx.disk.keepConfigDrive(iso);
+    configDrivePath = ctx.disk.configDrivePath;
+    // IPA copies the ISO without reading it; an unreadable one is noted, not refused.
+    driveNote = await readConfigDrive(iso).then(
+      (view) => `config drive for ${view.hostname ?? 'no hostname'} (${view.addresses.map((a) => a.address).join(', ') || 'no static addresses'})`,
+      (err: unknown) => `config drive kept but unreadable: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  } else {
+    await ctx.disk.dropConfigDrive();
+  }
+  ctx.host.setDisk({
+    path: ctx.disk.imagePath,
+    imageUrl: written.url,
+    bytes: written.bytes,
+    sha256: written.sha256,
+    writtenAt: new Date().toISOString(),
+    configDrivePath,
+  });
+  ctx.host.recordBootStep({ kind: 'disk', source: written.url, outcome: 'ok', detail: `${written.bytes} bytes, ${written.checksum.algo} verified, sha256 ${written.sha256}; ${driveNote}` });
+  return `image (${typeof imageInfo.id === 'string' ? imageInfo.id : written.url}) written to device ${ctx.disk.imagePath}`;
+}
+
+function partitionUuids(ctx: HandlerContext): Record<string, string> {
+  const disk = ctx.host.disk;
+  // A whole-disk image has no partitions the agent made; IPA reports the disk's identifier.
+  return disk === null ? {} : { 'disk identifier': `0x${disk.sha256.slice(0, 8)}` };
+}

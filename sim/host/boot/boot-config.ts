@@ -1,0 +1,84 @@
+// How simulated hosts find Anvil when they boot. Real hosts learn the TFTP
+// server and boot file from DHCP (tested elsewhere, in network namespaces);
+// here configuration stands in for Anvil's DHCP answers, so a thousand
+// hosts boot on loopback with no DHCP at all.
+import { DEFAULT_AGENT_TIMING, type AgentTiming } from '../../agent/index.js';
+import type { CpuSummary, BootMode } from '../types.js';
+
+/** The boot file DHCP would name, by what option 93 says the client is. */
+export type FirmwareKind = 'bios' | 'efi-x86_64' | 'efi-arm64';
+
+export interface BootConfig {
+  /** Anvil's HTTP boot server; a host's script is `${httpUrl}/boot/<mac>.ipxe` (DESIGN.md decision 9). */
+  httpUrl: string;
+  /** Anvil's TFTP server (DHCP's next-server); default httpUrl's host, port 69. An IP address. */
+  tftpServer?: { host: string; port: number };
+  /** Default: undionly.kpxe, ipxe.efi, ipxe-arm64.efi. */
+  bootFiles?: Partial<Record<FirmwareKind, string>>;
+  /** Where each host's disk directory lives; default a fresh directory under the OS temp dir, removed on close. */
+  diskRoot?: string;
+  tftp?: { blksize?: number; timeoutMs?: number; retries?: number; maxBytes?: number };
+  /** How much of each kernel, initrd and ISO a host reads (one Range request). Default 64 KiB. */
+  rangeBytes?: number;
+  httpTimeoutMs?: number;
+  /** iPXE `sleep N` waits N × this seconds; tests make retry loops fast with 0.01. Default 1. */
+  scriptSleepScale?: number;
+  /**
+   * Kernel parameters for a virtual-media boot when the ISO's own boot
+   * config (grub.cfg, isolinux.cfg) does not name ipa-api-url.
+   */
+  mediaKernelParams?: string[];
+  agent?: Partial<AgentTiming>;
+  /** The address agents bind their command ports on and put in callback_url. Default 127.0.0.1. */
+  agentAddress?: string;
+  /** What inventories report as bmc_address. Default 127.0.0.1. */
+  bmcAddress?: string;
+}
+
+export interface ResolvedBootConfig {
+  httpUrl: string;
+  tftpServer: { host: string; port: number };
+  bootFiles: Record<FirmwareKind, string>;
+  tftp: { blksize: number; timeoutMs: number; retries: number; maxBytes: number };
+  rangeBytes: number;
+  httpTimeoutMs: number;
+  scriptSleepScale: number;
+  mediaKernelParams: string[];
+  agent: AgentTiming;
+  agentAddress: string;
+  bmcAddress: string;
+}
+
+const DEFAULT_BOOT_FILES: Record<FirmwareKind, string> = {
+  bios: 'undionly.kpxe',
+  'efi-x86_64': 'ipxe.efi',
+  'efi-arm64': 'ipxe-arm64.efi',
+};
+
+export function resolveBootConfig(config: BootConfig): ResolvedBootConfig {
+  const httpUrl = config.httpUrl.replace(/\/+$/, '');
+  return {
+    httpUrl,
+    tftpServer: config.tftpServer ?? { host: new URL(httpUrl).hostname.replace(/^\[|\]$/g, ''), port: 69 },
+    bootFiles: { ...DEFAULT_BOOT_FILES, ...config.bootFiles },
+    tftp: {
+      blksize: config.tftp?.blksize ?? 1468,
+      timeoutMs: config.tftp?.timeoutMs ?? 1000,
+      retries: config.tftp?.retries ?? 4,
+      maxBytes: config.tftp?.maxBytes ?? Number.POSITIVE_INFINITY,
+    },
+    rangeBytes: config.rangeBytes ?? 64 * 1024,
+    httpTimeoutMs: config.httpTimeoutMs ?? 10_000,
+    scriptSleepScale: config.scriptSleepScale ?? 1,
+    mediaKernelParams: config.mediaKernelParams ?? [],
+    agent: { ...DEFAULT_AGENT_TIMING, ...config.agent },
+    agentAddress: config.agentAddress ?? '127.0.0.1',
+    bmcAddress: config.bmcAddress ?? '127.0.0.1',
+  };
+}
+
+/** What the firmware of this host is, as DHCP option 93 would tell Anvil. */
+export function firmwareKind(cpu: CpuSummary, mode: BootMode): FirmwareKind {
+  if (cpu.arch === 'aarch64') return 'efi-arm64';
+  return mode === 'uefi' ? 'efi-x86_64' : 'bios';
+}

@@ -1,0 +1,10 @@
+export { startFleetBoot } from './fleet-boot.js';
+export type { FleetBoot } from './fleet-boot.js';
+export type { BootConfig, FirmwareKind } from './boot-config.js';
+export { tftpRead, TftpRemoteError, TftpTimeoutError } from './tftp-client.js';
+export type { TftpReadOptions, TftpReadResult } from './tftp-client.js';
+export { parseIpxeScript, IpxeSyntaxError } from './ipxe-script.js';
+export type { IpxeScript } from './ipxe-script.js';
+export { runIpxeScript } from './ipxe-run.js';
+export type { IpxeOutcome, IpxeMachine } from './ipxe-run.js';
+export { kernelArgsFromBootConfig } from './media-boot.js';

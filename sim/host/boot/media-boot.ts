@@ -1,0 +1,70 @@
+// A virtual-media boot: the BMC presents an ISO and the host boots it with
+// no DHCP and no TFTP. The host reads the ISO over HTTP by Range requests,
+// a few sectors at a time, finds its boot loader's config (grub.cfg for
+// UEFI, isolinux.cfg for BIOS, where Ironic's agent ISOs carry the kernel
+// command line) and boots the agent with those parameters; when the ISO
+// names none, the configured mediaKernelParams stand in.
+import { IsoImage, rangeRead } from '../../agent/index.js';
+import type { BootContext } from './boot-context.js';
+
+/** Where agent ISOs keep their boot loader config, in the order a host looks. */
+const BOOT_CONFIGS: ReadonlyArray<{ path: string; syntax: 'grub' | 'isolinux' }> = [
+  { path: 'EFI/BOOT/grub.cfg', syntax: 'grub' },
+  { path: 'boot/grub/grub.cfg', syntax: 'grub' },
+  { path: 'isolinux/isolinux.cfg', syntax: 'isolinux' },
+];
+const MAX_BOOT_CONFIG_BYTES = 64 * 1024;
+
+export type MediaOutcome = { kind: 'kernel'; args: string[] } | { kind: 'next-device' };
+
+export async function mediaBoot(ctx: BootContext, imageUrl: string): Promise<MediaOutcome> {
+  const { config } = ctx;
+  let reads = 0;
+  let found: { path: string; args: string[] } | null = null;
+  try {
+    const iso = await IsoImage.open(async (offset, length) => {
+      reads += 1;
+      const read = await rangeRead(imageUrl, { start: offset, length, timeoutMs: config.httpTimeoutMs, signal: ctx.signal });
+      return read.body;
+    });
+    for (const candidate of BOOT_CONFIGS) {
+      const text = await iso.readFile(candidate.path, MAX_BOOT_CONFIG_BYTES);
+      if (text === null) continue;
+      const args = kernelArgsFromBootConfig(text.toString('utf8'), candidate.syntax);
+      if (args !== null) {
+        found = { path: candidate.path, args };
+        break;
+      }
+    }
+  } catch (err) {
+    ctx.throwIfStopped();
+    ctx.record('media', imageUrl, 'failed', `not a readable ISO: ${err instanceof Error ? err.message : String(err)}`);
+    if (config.mediaKernelParams.length === 0) return { kind: 'next-device' };
+    return { kind: 'kernel', args: config.mediaKernelParams };
+  }
+  if (found !== null && found.args.some((a) => a.startsWith('ipa-api-url='))) {
+    ctx.record('media', imageUrl, 'ok', `ISO read in ${reads} range requests; kernel parameters from ${found.path}`);
+    return { kind: 'kernel', args: found.args };
+  }
+  if (config.mediaKernelParams.length > 0) {
+    ctx.record('media', imageUrl, 'ok', `ISO read in ${reads} range requests; no ipa-api-url in its boot config, configured parameters used`);
+    return { kind: 'kernel', args: config.mediaKernelParams };
+  }
+  ctx.record('media', imageUrl, 'failed', 'the ISO names no ipa-api-url and no mediaKernelParams are configured');
+  return { kind: 'next-device' };
+}
+
+/**
+ * The kernel command line of a boot loader config: the first `linux` (or
+ * `linuxefi`) line's words after the kernel path for grub, the first
+ * `append` line's for isolinux (less its `initrd=`). Pure.
+ */
+export function kernelArgsFromBootConfig(text: string, syntax: 'grub' | 'isolinux'): string[] | null {
+  for (const raw of text.split(/\r?\n/)) {
+    const words = raw.trim().split(/\s+/);
+    const [keyword, ...rest] = words;
+    if (syntax === 'grub' && (keyword === 'linux' || keyword === 'linuxefi')) return rest.slice(1);
+    if (syntax === 'isolinux' && keyword?.toLowerCase() === 'append') return rest.filter((w) => !w.startsWith('initrd='));
+  }
+  return null;
+}
