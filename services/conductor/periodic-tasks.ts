@@ -50,28 +50,22 @@ export class PeriodicTasks {
     const candidates = await this.mine(isMine, (q) =>
       q.where({ maintenance: false }).whereNull('target_power_state').whereNotIn('provision_state', SYNC_SKIPPED_STATES),
     );
-    await forEachBounded(candidates, this.settings.syncWorkers, (node) =>
-      this.locked(node, async (fresh) => {
-        // Changed since the listing (a power request, maintenance): leave it for the next pass.
-        if (fresh.maintenance || fresh.target_power_state !== null) return;
-        await this.syncOne(fresh);
-      }),
-    );
+    await forEachBounded(candidates, this.settings.syncWorkers, (node) => this.syncOne(node));
     stop();
   }
 
   /** Nodes put in maintenance by failed syncs come out by themselves once their BMC answers. */
   async recoverPowerFailures(isMine: Ownership): Promise<void> {
     const faulty = await this.mine(isMine, (q) => q.where({ maintenance: true, fault: POWER_FAILURE }));
-    await forEachBounded(faulty, this.settings.syncWorkers, (node) =>
-      this.locked(node, async (fresh) => {
+    await forEachBounded(faulty, this.settings.syncWorkers, async (node) => {
+      let power: PowerState;
+      try {
+        power = await this.drivers.for(node).power.getPowerState();
+      } catch {
+        return;
+      }
+      await this.locked(node, async (fresh) => {
         if (fresh.fault !== POWER_FAILURE) return;
-        let power: PowerState;
-        try {
-          power = await this.drivers.for(fresh).power.getPowerState();
-        } catch {
-          return;
-        }
         this.failures.delete(node.id);
         await this.nodes.update(node.id, { maintenance: false, maintenance_reason: null, fault: null, power_state: power });
         await this.history.record(node.id, {
@@ -79,8 +73,8 @@ export class PeriodicTasks {
           event_type: 'power',
           event: `The BMC answers again (${power}): power failure cleared, maintenance off`,
         });
-      }),
-    );
+      });
+    });
   }
 
   /** Fails nodes whose agent never called back within the wait state's timeout. */
@@ -99,15 +93,35 @@ export class PeriodicTasks {
     }
   }
 
-  private async syncOne(node: Node): Promise<void> {
+  /**
+   * Reads the power state without the node's lock, as Ironic's shared lock
+   * does (the BMC guard already keeps calls to one BMC in single file), and
+   * takes the lock only to correct or record something: a sync pass over a
+   * large fleet then never answers API requests with 409 NodeLocked.
+   */
+  private async syncOne(listed: Node): Promise<void> {
     let actual: PowerState;
     try {
-      actual = await this.drivers.for(node).power.getPowerState();
+      actual = await this.drivers.for(listed).power.getPowerState();
     } catch (err) {
-      await this.syncFailed(node, err);
+      await this.locked(listed, async (fresh) => {
+        if (this.stillSyncable(listed, fresh)) await this.syncFailed(fresh, err);
+      });
       return;
     }
-    this.failures.delete(node.id);
+    this.failures.delete(listed.id);
+    if (listed.power_state === actual) return;
+    await this.locked(listed, async (fresh) => {
+      if (this.stillSyncable(listed, fresh)) await this.correct(fresh, actual);
+    });
+  }
+
+  /** Nothing changed the node since it was listed (a power request, maintenance, a new recorded state). */
+  private stillSyncable(listed: Node, fresh: Node): boolean {
+    return !fresh.maintenance && fresh.target_power_state === null && fresh.power_state === listed.power_state;
+  }
+
+  private async correct(node: Node, actual: PowerState): Promise<void> {
     if (node.power_state === actual) return;
     if (node.power_state === null || !this.settings.forcePowerState || (node.disable_power_off && actual === 'power on')) {
       await this.nodes.update(node.id, { power_state: actual });

@@ -58,7 +58,7 @@ describeOnEngines(
       await eventually(async () => simHost(host).power, (p) => p === 'Off', 30_000);
       const events = (await svc().request('GET', `/v1/nodes/${uuid}/history`)).body.history.map((h: { event: string }) => h.event);
       expect(events).toContain('Power sync: the hardware was power on, recorded power off; the recorded state was forced onto the hardware');
-    });
+    }, 60_000);
 
     it('moves a node whose BMC stops answering to maintenance with fault "power failure", and back out when it answers', async () => {
       const { uuid, host } = await manageableNode(svc(), 1);
@@ -75,7 +75,7 @@ describeOnEngines(
       const recovered = await eventually(() => svc().request('GET', `/v1/nodes/${uuid}`), (r) => r.body.fault === null, 30_000);
       expect(recovered.body.maintenance).toBe(false);
       expect(recovered.body.power_state).not.toBeNull();
-    });
+    }, 60_000);
 
     it('fails a node that waited for its agent past the deploy callback timeout', async () => {
       const { uuid } = await manageableNode(svc(), 2);
@@ -96,7 +96,7 @@ describeOnEngines(
       expect(failed.body.last_error).toMatch(/^Timeout reached while waiting for callback for node .* in "wait call-back" \(1 s\)\.$/);
       const events = (await svc().request('GET', `/v1/nodes/${uuid}/history`)).body.history.map((h: { event: string }) => h.event);
       expect(events).toContain('deploying -> wait call-back (wait)');
-    });
+    }, 60_000);
   },
   {
     ANVIL_POWER_SYNC_INTERVAL: '0.3',
@@ -105,6 +105,7 @@ describeOnEngines(
     ANVIL_CHECK_PROVISION_STATE_INTERVAL: '0.3',
     ANVIL_DEPLOY_CALLBACK_TIMEOUT: '1',
     ANVIL_BMC_ATTEMPTS: '1',
+    ANVIL_BMC_TIMEOUT: '4',
   },
 );
 
