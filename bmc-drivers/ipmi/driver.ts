@@ -75,10 +75,7 @@ export class IpmiDriver implements BmcDriver {
       setPowerState: async (target, options = {}) => {
         const checked = checkPowerTarget(this.name, POWER_TARGETS, target);
         const waitMs = options.timeoutMs ?? POWER_STATE_CHANGE_TIMEOUT_MS;
-        await this.call('set_power_state', () => this.drivePower(checked, waitMs), {
-          timeoutMs: guard.policy.timeoutMs + waitMs,
-          idempotent: REPEATABLE.has(checked),
-        });
+        await this.drivePower(checked, waitMs);
       },
     };
     this.management = {
@@ -110,33 +107,47 @@ export class IpmiDriver implements BmcDriver {
     return (await this.client.getPowerState()) === 'on' ? 'power on' : 'power off';
   }
 
-  /** Ironic's ipmitool semantics: a reboot of a machine that is off powers it on; a soft reboot is a soft power-off, then on. */
+  /**
+   * Ironic's ipmitool semantics: a reboot of a machine that is off powers it
+   * on; a soft reboot is a soft power-off, then on. Each action and each wait
+   * for its result is a call of its own, so that a failed look at the power
+   * state is retried on its own: retrying both would send a reboot twice, and
+   * the second boot would miss the one-time boot override the first consumed.
+   */
   private async drivePower(target: PowerTarget, waitMs: number): Promise<void> {
     const started = this.guard.clock.now();
+    if (target === 'soft rebooting') {
+      await this.actAndWait('soft power off', started, waitMs);
+      return this.actAndWait('power on', started, waitMs);
+    }
+    return this.actAndWait(target, started, waitMs);
+  }
+
+  private async actAndWait(target: Exclude<PowerTarget, 'soft rebooting'>, started: number, waitMs: number): Promise<void> {
+    const expected = await this.call('set_power_state', () => this.act(target), { idempotent: REPEATABLE.has(target) });
+    if (expected === null) return;
+    await this.call('wait_power_state', () => this.waitFor(expected, started, waitMs), { timeoutMs: this.guard.policy.timeoutMs + waitMs });
+  }
+
+  /** Sends the chassis control a target needs; returns the state to wait for, or null when the machine is there already. */
+  private async act(target: Exclude<PowerTarget, 'soft rebooting'>): Promise<PowerState | null> {
     const current = await this.readPower();
     switch (target) {
       case 'power on':
-        if (current === 'power on') return;
+        if (current === 'power on') return null;
         await this.client.chassisControl('on');
-        return this.waitFor('power on', started, waitMs);
+        return 'power on';
       case 'power off':
-        if (current === 'power off') return;
+        if (current === 'power off') return null;
         await this.client.chassisControl('off');
-        return this.waitFor('power off', started, waitMs);
+        return 'power off';
       case 'soft power off':
-        if (current === 'power off') return;
+        if (current === 'power off') return null;
         await this.client.chassisControl('soft-off');
-        return this.waitFor('power off', started, waitMs);
+        return 'power off';
       case 'rebooting':
         await this.client.chassisControl(current === 'power on' ? 'cycle' : 'on');
-        return this.waitFor('power on', started, waitMs);
-      case 'soft rebooting':
-        if (current === 'power on') {
-          await this.client.chassisControl('soft-off');
-          await this.waitFor('power off', started, waitMs);
-        }
-        await this.client.chassisControl('on');
-        return this.waitFor('power on', started, waitMs);
+        return 'power on';
     }
   }
 

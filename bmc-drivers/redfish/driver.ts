@@ -28,7 +28,7 @@ import { getBiosAttributes, getPendingBiosAttributes, setBiosAttributes } from '
 import { listFirmwareInventory, startFirmwareUpdate } from './firmware.js';
 import { inspectHardware } from './inspect.js';
 import { getBootDevice, setBootDevice } from './management.js';
-import { getPowerState, setPowerState } from './power.js';
+import { EXPECTED_POWER_STATE, getPowerState, setPowerState, waitForPower } from './power.js';
 import { connectRedfish, type RedfishSystem } from './system-path.js';
 import { ejectVirtualMedia, insertVirtualMedia } from './virtual-media.js';
 
@@ -78,10 +78,16 @@ export class RedfishDriver implements BmcDriver {
       setPowerState: async (target, options = {}) => {
         const checked = checkPowerTarget(this.name, POWER_TARGETS, target);
         const waitMs = options.timeoutMs ?? POWER_STATE_CHANGE_TIMEOUT_MS;
-        await this.call('set_power_state', (system) => setPowerState(system, checked, { waitMs, pollIntervalMs: POWER_POLL_INTERVAL_MS }), {
-          timeoutMs: this.guard.policy.timeoutMs + waitMs,
-          idempotent: REPEATABLE.has(checked),
-        });
+        // The action and the wait for its result are two calls, so that a
+        // failed look at the power state is retried on its own: retrying both
+        // would send a reboot twice, and the second boot would miss the
+        // one-time boot override the first one consumed.
+        await this.call('set_power_state', (system) => setPowerState(system, checked), { idempotent: REPEATABLE.has(checked) });
+        if (waitMs > 0) {
+          await this.call('wait_power_state', (system) => waitForPower(system, EXPECTED_POWER_STATE[checked], waitMs, POWER_POLL_INTERVAL_MS), {
+            timeoutMs: this.guard.policy.timeoutMs + waitMs,
+          });
+        }
       },
     };
     this.management = {

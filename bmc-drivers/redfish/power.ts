@@ -24,7 +24,8 @@ export const RESET_TYPE_MAP: Readonly<Record<PowerTarget, readonly string[]>> = 
   'soft rebooting': ['GracefulRestart'],
 };
 
-const EXPECTED: Record<PowerTarget, PowerState> = {
+/** The power state each target ends in. */
+export const EXPECTED_POWER_STATE: Readonly<Record<PowerTarget, PowerState>> = {
   'power on': 'power on',
   'power off': 'power off',
   rebooting: 'power on',
@@ -64,11 +65,12 @@ export async function setPowerState(system: RedfishSystem, target: PowerTarget, 
     throw new RedfishUnsupportedError(`the BMC allows none of ${preferences.join(', ')} for ${effective}`);
   }
   await system.client.post(action?.target ?? `${system.path}/Actions/ComputerSystem.Reset`, { ResetType: resetType });
-  if ((options.waitMs ?? 0) > 0) await waitForPower(system, EXPECTED[effective], options.waitMs ?? 0, options.pollIntervalMs ?? 1000);
+  if ((options.waitMs ?? 0) > 0) await waitForPower(system, EXPECTED_POWER_STATE[effective], options.waitMs ?? 0, options.pollIntervalMs ?? 1000);
   return resetType;
 }
 
-async function waitForPower(system: RedfishSystem, expected: PowerState, waitMs: number, pollIntervalMs: number): Promise<void> {
+/** Polls until the BMC reports `expected`; RedfishTimeoutError after `waitMs`. */
+export async function waitForPower(system: RedfishSystem, expected: PowerState, waitMs: number, pollIntervalMs: number): Promise<void> {
   const deadline = Date.now() + waitMs;
   const interval = Math.max(10, pollIntervalMs);
   const maxPolls = Math.ceil(waitMs / interval) + 1;
