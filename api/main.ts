@@ -20,7 +20,9 @@ import {
   Worker,
   type HardwareRuntime,
 } from '../services/conductor/index.js';
-import type { AnvilConfig } from '../services/config.js';
+import { NodeBootBackend } from '../services/boot/boot-backend.js';
+import { startBootServices, type BootServices } from '../services/boot/boot-services.js';
+import { ConfigError, type AnvilConfig } from '../services/config.js';
 import { migrateToLatest, openDatabase, redactUrl } from '../services/db/index.js';
 import { NodeHistory } from '../services/events/history.js';
 import { NodeHardware } from '../services/hardware/node-hardware.js';
@@ -35,13 +37,15 @@ import { PortService } from '../services/ports/service.js';
 import { SecretBox } from '../services/secrets/index.js';
 import { createApp } from './app.js';
 
-/** What this process runs: the HTTP API, a conductor, or both (the default). */
-export type Role = 'all' | 'api' | 'conductor';
+/** What this process runs: everything (the default), or only the HTTP API, a conductor, or the network boot services. */
+export type Role = 'all' | 'api' | 'conductor' | 'pxe';
 
 export interface RunningService {
-  /** The API's base URL; null for a conductor-only process. */
+  /** The API's base URL; null when this process runs no API. */
   url: string | null;
   server: Server | null;
+  /** The network boot services, when this process runs them. */
+  boot: BootServices | null;
   close(): Promise<void>;
 }
 
@@ -99,7 +103,7 @@ export async function startService(
 
   let conductor: ConductorService | null = null;
   let worker: Worker | null = null;
-  if (role !== 'api') {
+  if (role === 'all' || role === 'conductor') {
     worker = new Worker(name, nodeRepo, runtimes, history, config.conductor.workers, metrics, log);
     const c = config.conductor;
     const periodic = new PeriodicTasks(name, nodeRepo, drivers, history, metrics, {
@@ -144,7 +148,7 @@ export async function startService(
 
   let server: Server | null = null;
   let url: string | null = null;
-  if (role !== 'conductor') {
+  if (role === 'all' || role === 'api') {
     const locks = new NodeLocks(nodeRepo, name, history, metrics);
     const nodes = new NodeService(nodeRepo, locks, history);
     const ports = new PortService(portRepo, nodes, locks);
@@ -189,12 +193,22 @@ export async function startService(
     log.info({ url, database: redactUrl(config.database.url), engine: db.engine }, 'anvil API listening');
   }
 
+  let boot: BootServices | null = null;
+  if (role === 'all' || role === 'pxe') {
+    const apiUrl = config.boot.apiPublicUrl ?? url;
+    if (apiUrl === null) throw new ConfigError('invalid configuration ANVIL_API_PUBLIC_URL: the pxe role needs the URL agents reach the API at');
+    const backend = new NodeBootBackend(nodeRepo, portRepo, ipam, history, { apiUrl, bootFilesUrl: '' });
+    boot = await startBootServices(config.boot, backend, metrics, log);
+  }
+
   let closing: Promise<void> | null = null;
   return {
     url,
     server,
+    boot,
     close() {
       closing ??= (async () => {
+        await boot?.close();
         if (server) {
           const s = server;
           await new Promise<void>((resolve) => s.close(() => resolve()));

@@ -11,7 +11,7 @@ program
   .command('serve')
   .description('run the Anvil service (API and conductor) with the ANVIL_* configuration')
   .addOption(
-    new Option('--role <role>', 'what this process runs: the API, a conductor, or both').choices(['all', 'api', 'conductor']).default('all'),
+    new Option('--role <role>', 'what this process runs: everything, the API, a conductor, or the network boot services').choices(['all', 'api', 'conductor', 'pxe']).default('all'),
   )
   .option('--config <file>', 'YAML configuration file (also ANVIL_CONFIG)')
   .addHelpText(
@@ -19,7 +19,7 @@ program
     '\nExamples:\n  ANVIL_API_PORT=6385 anvil serve\n' +
       '  ANVIL_DATABASE_URL=postgres://anvil@db/anvil ANVIL_CONDUCTOR_NAME=c1 anvil serve --role conductor\n',
   )
-  .action(async (opts: { config?: string; role: 'all' | 'api' | 'conductor' }) => {
+  .action(async (opts: { config?: string; role: 'all' | 'api' | 'conductor' | 'pxe' }) => {
     // The composition root lives with the API; only `serve` loads it.
     const { loadConfig, ConfigError } = await import('../services/config.js');
     const { startService } = await import('../api/main.js');

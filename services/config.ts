@@ -48,6 +48,24 @@ export interface AnvilConfig {
     cleanCallbackTimeoutSeconds: number;
     rescueCallbackTimeoutSeconds: number;
   };
+  /** Network boot: TFTP, the HTTP boot and image server, DHCP. */
+  boot: {
+    httpHost: string;
+    /** 0 picks a free port. */
+    httpPort: number;
+    /** How hosts reach the HTTP boot server; derived from host and port when unset. */
+    publicUrl: string | null;
+    /** How the ramdisk agent reaches the API; derived from the API's host and port when unset. */
+    apiPublicUrl: string | null;
+    imagesDir: string;
+    bootFilesDir: string;
+    /** null: no TFTP server. 0 picks a free port. */
+    tftpPort: number | null;
+    /** What TFTP serves: Debian's ipxe package's binaries. */
+    tftpRoot: string;
+    dhcpMode: 'off' | 'full' | 'proxy';
+    dhcpInterface: string | null;
+  };
   agent: {
     /** What lookup tells the agent: it heartbeats at a fraction of this (IPA's cadence). */
     heartbeatTimeoutSeconds: number;
@@ -87,6 +105,21 @@ const schema = z
       })
       .strict()
       .default({ timeout: 60, attempts: 3, retry_delay: 1, max_concurrent: 64 }),
+    boot: z
+      .object({
+        http_host: z.string().min(1).optional(),
+        http_port: port.default(8080),
+        public_url: z.url().optional(),
+        api_public_url: z.url().optional(),
+        images_dir: z.string().min(1).optional(),
+        boot_files_dir: z.string().min(1).optional(),
+        tftp_port: z.union([z.literal('off'), port]).default(69),
+        tftp_root: z.string().min(1).default('/usr/lib/ipxe'),
+        dhcp_mode: z.enum(['off', 'full', 'proxy']).default('off'),
+        dhcp_interface: z.string().min(1).optional(),
+      })
+      .strict()
+      .default({ http_port: 8080, tftp_port: 69, tftp_root: '/usr/lib/ipxe', dhcp_mode: 'off' }),
     agent: z
       .object({
         heartbeat_timeout: z.coerce.number().positive().max(86_400).default(300),
@@ -158,6 +191,16 @@ const ENV_KEYS: Record<string, string[]> = {
   ANVIL_BMC_ATTEMPTS: ['bmc', 'attempts'],
   ANVIL_BMC_RETRY_DELAY: ['bmc', 'retry_delay'],
   ANVIL_BMC_MAX_CONCURRENT: ['bmc', 'max_concurrent'],
+  ANVIL_HTTP_HOST: ['boot', 'http_host'],
+  ANVIL_HTTP_PORT: ['boot', 'http_port'],
+  ANVIL_PUBLIC_URL: ['boot', 'public_url'],
+  ANVIL_API_PUBLIC_URL: ['boot', 'api_public_url'],
+  ANVIL_IMAGES_DIR: ['boot', 'images_dir'],
+  ANVIL_BOOT_FILES_DIR: ['boot', 'boot_files_dir'],
+  ANVIL_TFTP_PORT: ['boot', 'tftp_port'],
+  ANVIL_TFTP_ROOT: ['boot', 'tftp_root'],
+  ANVIL_DHCP_MODE: ['boot', 'dhcp_mode'],
+  ANVIL_DHCP_INTERFACE: ['boot', 'dhcp_interface'],
   ANVIL_AGENT_HEARTBEAT_TIMEOUT: ['agent', 'heartbeat_timeout'],
   ANVIL_AGENT_COMMAND_TIMEOUT: ['agent', 'command_timeout'],
   ANVIL_CONDUCTOR_NAME: ['conductor', 'name'],
@@ -241,6 +284,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.ANVI
       'invalid configuration ANVIL_CONDUCTOR_HEARTBEAT_TIMEOUT: must be longer than ANVIL_CONDUCTOR_HEARTBEAT_INTERVAL',
     );
   }
+  if (c.boot.dhcp_mode !== 'off' && !c.boot.dhcp_interface) {
+    throw new ConfigError('invalid configuration ANVIL_DHCP_INTERFACE: DHCP needs the interface to serve, e.g. eth1');
+  }
   const dataDir = path.resolve(c.data_dir);
   return {
     api: { host: c.api.host, port: c.api.port, maxLimit: c.api.max_limit },
@@ -254,6 +300,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.ANVI
       attempts: c.bmc.attempts,
       retryDelaySeconds: c.bmc.retry_delay,
       maxConcurrent: c.bmc.max_concurrent,
+    },
+    boot: {
+      httpHost: c.boot.http_host ?? c.api.host,
+      httpPort: c.boot.http_port,
+      publicUrl: c.boot.public_url ?? null,
+      apiPublicUrl: c.boot.api_public_url ?? null,
+      imagesDir: path.resolve(c.boot.images_dir ?? path.join(dataDir, 'images')),
+      bootFilesDir: path.resolve(c.boot.boot_files_dir ?? path.join(dataDir, 'boot')),
+      tftpPort: c.boot.tftp_port === 'off' ? null : c.boot.tftp_port,
+      tftpRoot: c.boot.tftp_root,
+      dhcpMode: c.boot.dhcp_mode,
+      dhcpInterface: c.boot.dhcp_interface ?? null,
     },
     agent: { heartbeatTimeoutSeconds: c.agent.heartbeat_timeout, commandTimeoutSeconds: c.agent.command_timeout },
     conductor: {

@@ -61,6 +61,27 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly tftpBytes = new Counter({
+    name: 'anvil_tftp_bytes_total',
+    help: 'Bytes sent by the TFTP server, by outcome (complete, failed)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpBootBytes = new Counter({
+    name: 'anvil_http_boot_bytes_total',
+    help: 'Bytes sent by the HTTP boot and image server, by route',
+    labelNames: ['route'] as const,
+    registers: [this.registry],
+  });
+
+  readonly dhcpReplies = new Counter({
+    name: 'anvil_dhcp_replies_total',
+    help: 'DHCP replies sent, by message type',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+
   constructor(nodes: NodeRepository) {
     collectDefaultMetrics({ register: this.registry, prefix: 'anvil_' });
     // Counted when scraped, so the figure is the database's, shared by every process.

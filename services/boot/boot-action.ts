@@ -31,7 +31,7 @@ export interface BootUrls {
  * it, the local disk once active (so an installed host never netboots in a
  * loop), and nothing otherwise. Pure.
  */
-export function bootActionFor(node: Node, mac: string, urls: BootUrls): BootAction {
+export function bootActionFor(node: Node, urls: BootUrls): BootAction {
   if (node.provision_state === 'active') return { kind: 'local-disk' };
   if (!AGENT_STATES.includes(node.provision_state)) return { kind: 'exit' };
   const kernel = node.driver_info.deploy_kernel;
@@ -45,7 +45,8 @@ export function bootActionFor(node: Node, mac: string, urls: BootUrls): BootActi
     kind: 'agent',
     kernelUrl: absolute(kernel, urls.bootFilesUrl),
     ramdiskUrl: absolute(ramdisk, urls.bootFilesUrl),
-    kernelParams: [`ipa-api-url=${urls.apiUrl}`, `BOOTIF=01-${mac.replace(/:/g, '-')}`, ...callback, ...extra],
+    // BOOTIF is not ours to add: the script renderer derives it from the MAC the host booted with.
+    kernelParams: [`ipa-api-url=${urls.apiUrl}`, ...callback, ...extra],
   };
 }
 

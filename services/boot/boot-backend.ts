@@ -19,8 +19,13 @@ export class NodeBootBackend implements BootBackend {
     private readonly ports: PortRepository,
     private readonly ipam: IpamService,
     private readonly history: NodeHistory,
-    private readonly urls: BootUrls,
+    private urls: BootUrls,
   ) {}
+
+  /** The HTTP boot server's address is known once it listens (its port may be chosen then). */
+  setBootFilesUrl(url: string): void {
+    this.urls = { ...this.urls, bootFilesUrl: url };
+  }
 
   async getByMac(mac: string): Promise<BootHost | null> {
     const normalized = normalizeMac(mac);
@@ -60,7 +65,7 @@ export class NodeBootBackend implements BootBackend {
       nodeUuid: node.uuid,
       hostname: node.name,
       lease: v4 ? { address: v4.address, prefix: v4.prefix, gateway: v4.gateway, dnsServers: v4.dns_servers } : null,
-      boot: bootActionFor(node, mac, this.urls),
+      boot: bootActionFor(node, this.urls),
     };
   }
 }

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 /**
  * Whether the interop test that needs `name` (a program on PATH, or an
@@ -14,6 +15,11 @@ export function requireTool(name: string): boolean {
 export function requirePythonModule(module: string): boolean {
   const found = spawnSync('/usr/bin/python3', ['-c', `import ${module}`], { encoding: 'utf8' }).status === 0;
   return found || missing(`Python module ${module} (for /usr/bin/python3)`);
+}
+
+/** The same for a file a Debian package installs (e.g. /usr/lib/ipxe/undionly.kpxe). */
+export function requireFile(path: string): boolean {
+  return existsSync(path) || missing(`file ${path}`);
 }
 
 function missing(what: string): false {

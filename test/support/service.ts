@@ -18,6 +18,9 @@ export interface ApiResponse {
 
 export interface TestService {
   url: string;
+  /** The HTTP boot server (iPXE scripts, /images, /boot-files). */
+  bootUrl: string;
+  tftpPort: number | null;
   db: TestDatabase;
   dataDir: string;
   /** Every log line the service wrote. */
@@ -38,6 +41,9 @@ export async function startTestService(engine: EngineName, env: Record<string, s
     ANVIL_LOG_LEVEL: 'info',
     // Work handed to a conductor that was busy is picked up by its next sweep: keep that short in tests.
     ANVIL_CONDUCTOR_SWEEP_INTERVAL: '0.2',
+    // Network boot services on free ports (port 69 and 8080 are not ours to take in tests).
+    ANVIL_HTTP_PORT: '0',
+    ANVIL_TFTP_PORT: '0',
     // A dead BMC fails within seconds in tests, not minutes.
     ANVIL_BMC_TIMEOUT: '2',
     ANVIL_BMC_ATTEMPTS: '2',
@@ -60,6 +66,8 @@ export async function startTestService(engine: EngineName, env: Record<string, s
   }
   return {
     url: service.url!,
+    bootUrl: service.boot!.httpUrl,
+    tftpPort: service.boot!.tftpPort,
     db,
     dataDir,
     logs,

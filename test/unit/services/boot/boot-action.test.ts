@@ -4,7 +4,6 @@ import type { Node } from '../../../../services/nodes/model.js';
 import { ALL_STATES } from '../../../../services/nodes/states.js';
 
 const urls = { apiUrl: 'http://192.0.2.1:6385', bootFilesUrl: 'http://192.0.2.1:8080/boot-files/' };
-const MAC = '52:54:00:12:34:56';
 
 function node(state: Node['provision_state'], driverInfo: Record<string, unknown> = {}): Node {
   return {
@@ -14,35 +13,35 @@ function node(state: Node['provision_state'], driverInfo: Record<string, unknown
 }
 
 describe('what a node network-boots', () => {
-  it('boots the agent while the conductor needs it, with the API URL and BOOTIF', () => {
-    expect(bootActionFor(node('wait call-back'), MAC, urls)).toEqual({
+  it('boots the agent while the conductor needs it, with the API URL', () => {
+    expect(bootActionFor(node('wait call-back'), urls)).toEqual({
       kind: 'agent',
       kernelUrl: 'http://192.0.2.1:8080/boot-files/ipa.kernel',
       ramdiskUrl: 'http://images/ipa.initramfs',
-      kernelParams: ['ipa-api-url=http://192.0.2.1:6385', 'BOOTIF=01-52-54-00-12-34-56', 'nofb', 'nomodeset', 'vga=normal'],
+      kernelParams: ['ipa-api-url=http://192.0.2.1:6385', 'nofb', 'nomodeset', 'vga=normal'],
     });
   });
 
   it('uses kernel_append_params from driver_info instead of the defaults', () => {
-    const action = bootActionFor(node('clean wait', { kernel_append_params: 'console=ttyS0  ipa-debug=1' }), MAC, urls);
-    expect(action.kind === 'agent' && action.kernelParams.slice(2)).toEqual(['console=ttyS0', 'ipa-debug=1']);
+    const action = bootActionFor(node('clean wait', { kernel_append_params: 'console=ttyS0  ipa-debug=1' }), urls);
+    expect(action.kind === 'agent' && action.kernelParams.slice(1)).toEqual(['console=ttyS0', 'ipa-debug=1']);
   });
 
   it('tells an inspecting agent where to post its inventory', () => {
-    const action = bootActionFor(node('inspect wait'), MAC, urls);
-    expect(action.kind === 'agent' && action.kernelParams[2]).toBe('ipa-inspection-callback-url=http://192.0.2.1:6385/v1/continue_inspection');
+    const action = bootActionFor(node('inspect wait'), urls);
+    expect(action.kind === 'agent' && action.kernelParams[1]).toBe('ipa-inspection-callback-url=http://192.0.2.1:6385/v1/continue_inspection');
   });
 
   it('boots an active node from its disk, so it never netboots in a loop', () => {
-    expect(bootActionFor(node('active'), MAC, urls)).toEqual({ kind: 'local-disk' });
+    expect(bootActionFor(node('active'), urls)).toEqual({ kind: 'local-disk' });
   });
 
   it('netboots nothing in every state where no agent runs, or without an agent to boot', () => {
     const agentStates = ['inspecting', 'inspect wait', 'cleaning', 'clean wait', 'deploying', 'wait call-back', 'rescuing', 'rescue wait', 'servicing', 'service wait'];
     for (const state of ALL_STATES) {
       if (state === 'active' || agentStates.includes(state)) continue;
-      expect(bootActionFor(node(state), MAC, urls), state).toEqual({ kind: 'exit' });
+      expect(bootActionFor(node(state), urls), state).toEqual({ kind: 'exit' });
     }
-    expect(bootActionFor(node('deploying', { deploy_kernel: '' }), MAC, urls)).toEqual({ kind: 'exit' });
+    expect(bootActionFor(node('deploying', { deploy_kernel: '' }), urls)).toEqual({ kind: 'exit' });
   });
 });

@@ -1,0 +1,287 @@
+/**
+ * Anvil's read-only TFTP server: listens for requests, gives each one its
+ * own socket and transfer, and reports what it served. Files come from a
+ * per-request virtual provider first (generated per-host files), then from
+ * the root directory, confined to it.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { realpath, stat } from 'node:fs/promises';
+import { isIPv6 } from 'node:net';
+import { Readable } from 'node:stream';
+import type { BootBackend } from '../backend.js';
+import { MAX_BLKSIZE } from './options.js';
+import { decodePacket, encodePacket, ErrorCode, TftpPacketError, type TftpPacket } from './packet.js';
+import { mapRequestPath, openInRoot, TftpRefusal, type RefusalReason } from './root.js';
+import { BlockSource } from './source.js';
+import { Transfer, TransferFailed, type FailureReason, type Peer } from './transfer.js';
+
+/** A generated file: its bytes, or a stream and (when known, for `tsize`) its length. */
+export type VirtualFile = Uint8Array | { stream: Readable; size: number | null };
+
+/**
+ * Consulted before the root for every request, with the confined relative
+ * path (never containing `..`). Null falls back to the root.
+ */
+export type VirtualFileResolver = (path: string, client: Peer) => VirtualFile | null | Promise<VirtualFile | null>;
+
+export type TftpEvent =
+  | {
+      event: 'transfer-complete' | 'transfer-failed';
+      /** The path served (relative to the root), or the name as requested when it was refused before mapping. */
+      file: string;
+      /** The client's IP address (IPv4-mapped IPv6 addresses in dotted form). */
+      client: string;
+      clientPort: number;
+      /** Data bytes the client acknowledged. */
+      bytes: number;
+      seconds: number;
+      blksize: number;
+      windowsize: number;
+      retransmits: number;
+      /** Set for failures: a refusal before any data, or why a started transfer stopped. */
+      reason?: RefusalReason | FailureReason | 'internal';
+      /** Set for failures: the error's message (for `internal`, what the resolver or the file system threw). */
+      detail?: string;
+    }
+  /** The transfer completed but telling the backend failed; the client got its file. */
+  | { event: 'record-failed'; file: string; client: string; error: unknown };
+
+export interface TftpServerOptions {
+  /** The served directory (for Anvil: where Debian's `ipxe` package files are, e.g. /usr/lib/ipxe). */
+  root: string;
+  /** Default 0.0.0.0. */
+  host?: string;
+  /** Default 69; 0 picks a free port. */
+  port?: number;
+  resolve?: VirtualFileResolver;
+  /** Told about each completed transfer, by the client's MAC (`recordServed`). */
+  backend?: Pick<BootBackend, 'getByIp' | 'recordServed'>;
+  /** IP → MAC for `backend.recordServed`; defaults to `backend.getByIp`. Null: the client is not recorded. */
+  macForAddress?: (address: string) => string | null | Promise<string | null>;
+  /** Metrics and logs; called synchronously, it must not throw. */
+  observer?: (event: TftpEvent) => void;
+  /** First retransmission delay when the client does not negotiate `timeout`; default 1000. */
+  retransmitMs?: number;
+  /** Default 5: with the defaults a vanished client is given up after about 31 s. */
+  maxRetries?: number;
+  /** Cap on the doubled delay; default 16000. */
+  maxRetransmitMs?: number;
+  /** A transfer running longer than this is ended; default 600000 (10 min). */
+  transferTimeoutMs?: number;
+  /** Default 65464 (RFC 2348's largest). */
+  maxBlksize?: number;
+  /** Default 16: a window is buffered for retransmission, so this bounds memory per transfer. */
+  maxWindowsize?: number;
+  /** Default 65536: windows are shrunk to fit (see `NegotiationLimits.maxWindowBytes`). */
+  maxWindowBytes?: number;
+  /** Requests beyond this many running transfers are refused; default 1000. */
+  maxTransfers?: number;
+}
+
+export interface TftpServer {
+  readonly host: string;
+  readonly port: number;
+  readonly activeTransfers: number;
+  /** Stops listening and ends running transfers (their clients get an ERROR). */
+  close(): Promise<void>;
+}
+
+/** A misconfigured server (root missing or not a directory), raised by `startTftpServer`. */
+export class TftpConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TftpConfigError';
+  }
+}
+
+export async function startTftpServer(options: TftpServerOptions): Promise<TftpServer> {
+  const rootReal = await realRoot(options.root);
+  const host = options.host ?? '0.0.0.0';
+  const type = isIPv6(host) ? 'udp6' : 'udp4';
+  const settings = {
+    retransmitMs: options.retransmitMs ?? 1000,
+    maxRetries: options.maxRetries ?? 5,
+    maxRetransmitMs: options.maxRetransmitMs ?? 16_000,
+    limits: {
+      maxBlksize: Math.min(options.maxBlksize ?? MAX_BLKSIZE, MAX_BLKSIZE),
+      maxWindowsize: options.maxWindowsize ?? 16,
+      maxWindowBytes: options.maxWindowBytes ?? 65536,
+    },
+  };
+  const transferTimeoutMs = options.transferTimeoutMs ?? 600_000;
+  const maxTransfers = options.maxTransfers ?? 1000;
+  const observe = options.observer ?? ((): void => undefined);
+  /** Running requests by client address and port, each with its way to stop. */
+  const active = new Map<string, (failure: TransferFailed) => void>();
+  const finished = new Set<Promise<void>>();
+  let closing = false;
+
+  const listener = createSocket({ type });
+  try {
+    await bindSocket(listener, host, options.port ?? 69);
+  } catch (error) {
+    listener.close();
+    throw error;
+  }
+
+  listener.on('message', (msg, rinfo) => {
+    let packet: TftpPacket;
+    try {
+      packet = decodePacket(msg);
+    } catch (error) {
+      // Junk on port 69 is dropped unanswered: the source may be spoofed, and
+      // answering junk from anyone would make the server a reflector.
+      if (error instanceof TftpPacketError) return;
+      throw error;
+    }
+    if (packet.op !== 'RRQ' && packet.op !== 'WRQ') return;
+    if (closing) return;
+    const key = `${rinfo.address}|${rinfo.port}`;
+    // A client that did not hear from us yet resends its RRQ; the transfer
+    // already under way for it answers, not a second one on another port.
+    if (active.has(key)) return;
+    const peer: Peer = { address: rinfo.address, port: rinfo.port };
+    if (active.size >= maxTransfers) {
+      listener.send(encodePacket({ op: 'ERROR', code: ErrorCode.NotDefined, message: 'Server busy' }), peer.port, peer.address);
+      observe(failedEvent(packet.filename, peer, 0, 'busy', `${maxTransfers} transfers running`));
+      return;
+    }
+    const job = serve(packet, peer, key).finally(() => finished.delete(job));
+    finished.add(job);
+  });
+  // An ICMP error surfacing on the listener concerns one past reply, not the server.
+  listener.on('error', () => undefined);
+
+  async function serve(request: Extract<TftpPacket, { op: 'RRQ' | 'WRQ' }>, peer: Peer, key: string): Promise<void> {
+    const started = performance.now();
+    const seconds = (): number => (performance.now() - started) / 1000;
+    // RFC 1350 §4: every transfer gets a fresh port (its TID), errors included.
+    const socket = createSocket({ type });
+    // Send failures surface in send callbacks (and count as loss); an 'error'
+    // event without a handler would throw and take the whole server down.
+    socket.on('error', () => undefined);
+    let stop: (failure: TransferFailed) => void = () => undefined;
+    let stopped: TransferFailed | null = null;
+    active.set(key, (failure) => {
+      stopped = failure;
+      stop(failure);
+    });
+    let file = request.filename;
+    try {
+      await bindSocket(socket, host, 0);
+      if (request.op === 'WRQ') throw new TftpRefusal('write-refused', ErrorCode.AccessViolation, 'TFTP server is read-only');
+      // Netascii is refused rather than converted: PXE firmware and iPXE
+      // always ask for octet, and conversion would change the size `tsize` promises.
+      if (request.mode.toLowerCase() !== 'octet') throw new TftpRefusal('mode', ErrorCode.IllegalOperation, 'Only octet mode is served');
+      file = mapRequestPath(request.filename);
+      const content = await openContent(file, peer);
+      if (stopped !== null) {
+        content.source.close();
+        throw stopped;
+      }
+      const transfer = new Transfer(socket, peer, content.source, content.size, settings);
+      stop = (failure) => transfer.fail(failure);
+      const deadline = setTimeout(() => transfer.fail(new TransferFailed('transfer-timeout', `transfer exceeded ${transferTimeoutMs} ms`)), transferTimeoutMs);
+      try {
+        const stats = await transfer.run(request.options);
+        observe({ event: 'transfer-complete', file, client: plainAddress(peer.address), clientPort: peer.port, seconds: seconds(), ...stats });
+        await record(file, peer);
+      } catch (error) {
+        if (!(error instanceof TransferFailed)) throw error;
+        observe({ event: 'transfer-failed', file, client: plainAddress(peer.address), clientPort: peer.port, seconds: seconds(), ...transfer.stats, reason: error.reason, detail: error.message });
+      } finally {
+        clearTimeout(deadline);
+      }
+    } catch (error) {
+      if (error instanceof TftpRefusal) {
+        await sendOnce(socket, encodePacket({ op: 'ERROR', code: error.code, message: error.message }), peer);
+        observe(failedEvent(file, peer, seconds(), error.reason, error.message));
+      } else if (error instanceof TransferFailed) {
+        observe(failedEvent(file, peer, seconds(), error.reason, error.message));
+      } else {
+        await sendOnce(socket, encodePacket({ op: 'ERROR', code: ErrorCode.NotDefined, message: 'Internal error' }), peer);
+        observe(failedEvent(file, peer, seconds(), 'internal', error instanceof Error ? error.message : String(error)));
+      }
+    } finally {
+      active.delete(key);
+      socket.close();
+    }
+  }
+
+  async function openContent(file: string, peer: Peer): Promise<{ source: BlockSource; size: number | null }> {
+    const virtual = options.resolve ? await options.resolve(file, peer) : null;
+    if (virtual instanceof Uint8Array) return { source: new BlockSource(Readable.from([virtual])), size: virtual.byteLength };
+    if (virtual !== null) return { source: new BlockSource(virtual.stream), size: virtual.size };
+    const opened = await openInRoot(rootReal, file);
+    // 64 KiB reads keep a large file streaming in fewer system calls than one per 512-byte block.
+    return { source: new BlockSource(opened.handle.createReadStream({ highWaterMark: 64 * 1024 })), size: opened.size };
+  }
+
+  async function record(file: string, peer: Peer): Promise<void> {
+    const backend = options.backend;
+    if (backend === undefined) return;
+    const client = plainAddress(peer.address);
+    try {
+      const mac = options.macForAddress ? await options.macForAddress(client) : ((await backend.getByIp(client))?.mac ?? null);
+      if (mac !== null) await backend.recordServed(mac, { protocol: 'tftp', detail: file });
+    } catch (error) {
+      observe({ event: 'record-failed', file, client, error });
+    }
+  }
+
+  const address = listener.address();
+  return {
+    host: address.address,
+    port: address.port,
+    get activeTransfers() {
+      return active.size;
+    },
+    async close() {
+      closing = true;
+      await new Promise<void>((resolve) => listener.close(() => resolve()));
+      for (const stop of active.values()) stop(new TransferFailed('server-closing', 'TFTP server shutting down'));
+      await Promise.all(finished);
+    },
+  };
+}
+
+async function realRoot(root: string): Promise<string> {
+  try {
+    const real = await realpath(root);
+    if (!(await stat(real)).isDirectory()) throw new TftpConfigError(`TFTP root ${root} is not a directory`);
+    return real;
+  } catch (error) {
+    if (error instanceof TftpConfigError) throw error;
+    throw new TftpConfigError(`TFTP root ${root} cannot be used: ${(error as Error).message}`);
+  }
+}
+
+function bindSocket(socket: Socket, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind({ address: host, port }, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** Sends a last packet before the socket closes. A socket that failed to bind cannot: the client then times out. */
+function sendOnce(socket: Socket, packet: Buffer, peer: Peer): Promise<void> {
+  return new Promise((resolve) => {
+    try {
+      socket.send(packet, peer.port, peer.address, () => resolve());
+    } catch {
+      resolve();
+    }
+  });
+}
+
+function failedEvent(file: string, peer: Peer, seconds: number, reason: RefusalReason | FailureReason | 'internal', detail: string): TftpEvent {
+  return { event: 'transfer-failed', file, client: plainAddress(peer.address), clientPort: peer.port, bytes: 0, seconds, blksize: 0, windowsize: 0, retransmits: 0, reason, detail };
+}
+
+/** `::ffff:192.0.2.10` (an IPv4 client of a dual-stack socket) as `192.0.2.10`, the form the backend stores. */
+function plainAddress(address: string): string {
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}

@@ -1,0 +1,102 @@
+import path from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { startDhcpServer, type DhcpServer } from '../../pxe/dhcp/index.js';
+import { startBootHttpServer, type BootHttpServer } from '../../pxe/http/index.js';
+import { namedFiles, startTftpServer, TftpConfigError, type TftpServer } from '../../pxe/tftp/index.js';
+import type { AnvilConfig } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { NodeBootBackend } from './boot-backend.js';
+
+/** What DHCP points PXE clients at (BIOS, UEFI, UEFI without its own NIC driver). */
+const IPXE_BINARIES = ['undionly.kpxe', 'ipxe.efi', 'snponly.efi'];
+
+export interface BootServices {
+  /** The HTTP boot server as hosts reach it. */
+  httpUrl: string;
+  tftpPort: number | null;
+  close(): Promise<void>;
+}
+
+/**
+ * The network boot services of the `pxe` role: the HTTP boot and image
+ * server, TFTP for the iPXE binaries, and DHCP when enabled, all reading
+ * hosts through the one backend.
+ */
+export async function startBootServices(
+  config: AnvilConfig['boot'],
+  backend: NodeBootBackend,
+  metrics: Metrics,
+  log: Logger,
+): Promise<BootServices> {
+  const started: { close(): Promise<void> }[] = [];
+  // Created on first start, like the data directory they default into.
+  await mkdir(config.imagesDir, { recursive: true });
+  await mkdir(config.bootFilesDir, { recursive: true });
+  try {
+    const http: BootHttpServer = await startBootHttpServer({
+      host: config.httpHost,
+      port: config.httpPort,
+      backend,
+      imageDirs: { images: config.imagesDir, bootFiles: config.bootFilesDir },
+      observer: {
+        onRequest: (e) => metrics.httpBootBytes.inc({ route: e.route }, e.bytes),
+        onError: (err, context) => log.warn({ err, context }, 'boot HTTP server'),
+      },
+    });
+    started.push(http);
+    const httpUrl = config.publicUrl ?? http.url;
+    backend.setBootFilesUrl(`${httpUrl}/boot-files`);
+
+    let tftp: TftpServer | null = null;
+    if (config.tftpPort !== null) {
+      try {
+        tftp = await startTftpServer({
+          root: config.tftpRoot,
+          // Debian links ipxe.efi out of /usr/lib/ipxe; naming the binaries serves them without opening the root to symlinks.
+          resolve: namedFiles(Object.fromEntries(IPXE_BINARIES.map((f) => [f, path.join(config.tftpRoot, f)]))),
+          host: config.httpHost,
+          port: config.tftpPort,
+          backend,
+          observer: (e) => {
+            if (e.event === 'record-failed') log.warn({ err: e.error, file: e.file }, 'TFTP: could not record a transfer in node history');
+            else metrics.tftpBytes.inc({ outcome: e.event === 'transfer-complete' ? 'complete' : 'failed' }, e.bytes);
+          },
+        });
+        started.push(tftp);
+      } catch (err) {
+        // A laptop without Debian's ipxe package, or without root for port 69, still runs the rest.
+        if (!(err instanceof TftpConfigError) && (err as NodeJS.ErrnoException).code !== 'EACCES') throw err;
+        log.error(
+          { err: (err as Error).message, root: config.tftpRoot, port: config.tftpPort },
+          'TFTP is NOT running: install the ipxe package (or set ANVIL_TFTP_ROOT), run as root for port 69 or set ANVIL_TFTP_PORT, or ANVIL_TFTP_PORT=off',
+        );
+      }
+    }
+
+    if (config.dhcpMode !== 'off') {
+      const dhcp: DhcpServer = await startDhcpServer({
+        mode: config.dhcpMode,
+        interface: config.dhcpInterface!,
+        backend,
+        boot: { ipxeScriptUrl: `${httpUrl}/boot/{mac}.ipxe` },
+        observer: (e) => {
+          if (e.kind === 'replied') metrics.dhcpReplies.inc({ type: e.messageType });
+          if (e.kind === 'failed') log.warn({ err: e.error, stage: e.stage }, 'DHCP server');
+        },
+      });
+      started.push(dhcp);
+    }
+    log.info({ http: httpUrl, tftp_port: tftp?.port ?? null, dhcp: config.dhcpMode }, 'network boot services listening');
+    return {
+      httpUrl,
+      tftpPort: tftp?.port ?? null,
+      close: async () => {
+        await Promise.allSettled(started.map((s) => s.close()));
+      },
+    };
+  } catch (err) {
+    await Promise.allSettled(started.map((s) => s.close()));
+    throw err;
+  }
+}
