@@ -22,7 +22,7 @@ import {
 } from '../services/conductor/index.js';
 import { NodeBootBackend } from '../services/boot/boot-backend.js';
 import { startBootServices, type BootServices } from '../services/boot/boot-services.js';
-import { ConfigError, type AnvilConfig } from '../services/config.js';
+import { checkApiExposure, ConfigError, type AnvilConfig } from '../services/config.js';
 import { migrateToLatest, openDatabase, redactUrl } from '../services/db/index.js';
 import { NodeHistory } from '../services/events/history.js';
 import { NodeHardware } from '../services/hardware/node-hardware.js';
@@ -149,6 +149,7 @@ export async function startService(
   let server: Server | null = null;
   let url: string | null = null;
   if (role === 'all' || role === 'api') {
+    checkApiExposure(config);
     const locks = new NodeLocks(nodeRepo, name, history, metrics);
     const nodes = new NodeService(nodeRepo, locks, history);
     const ports = new PortService(portRepo, nodes, locks);

@@ -260,6 +260,19 @@ function isLoopback(host: string): boolean {
   return host === '::1';
 }
 
+/**
+ * Refuses to serve the API without authentication anywhere but loopback.
+ * Called by the processes that serve the API: a conductor or pxe process
+ * listens on no API port, so the check is not theirs.
+ */
+export function checkApiExposure(config: AnvilConfig): void {
+  if (config.auth === 'none' && !isLoopback(config.api.host)) {
+    throw new ConfigError(
+      `ANVIL_AUTH=none is refused while the API listens on ${config.api.host}: listen on loopback, or configure authentication`,
+    );
+  }
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.ANVIL_CONFIG): AnvilConfig {
   const raw = file ? readFile(file) : {};
   for (const [name, keys] of Object.entries(ENV_KEYS)) {
@@ -274,11 +287,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.ANVI
     throw new ConfigError(`invalid configuration ${envName ?? where}: ${issue.message}`);
   }
   const c = parsed.data;
-  if (c.auth === 'none' && !isLoopback(c.api.host)) {
-    throw new ConfigError(
-      `ANVIL_AUTH=none is refused while the API listens on ${c.api.host}: listen on loopback, or configure authentication`,
-    );
-  }
   if (c.conductor.heartbeat_timeout <= c.conductor.heartbeat_interval) {
     throw new ConfigError(
       'invalid configuration ANVIL_CONDUCTOR_HEARTBEAT_TIMEOUT: must be longer than ANVIL_CONDUCTOR_HEARTBEAT_INTERVAL',
