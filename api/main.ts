@@ -106,7 +106,9 @@ export async function startService(
   if (role === 'all' || role === 'conductor') {
     worker = new Worker(name, nodeRepo, runtimes, history, config.conductor.workers, metrics, log);
     const c = config.conductor;
-    const periodic = new PeriodicTasks(name, nodeRepo, drivers, history, metrics, {
+    // Each part of a process locks under a name of its own (`name:part`), so a
+    // worker's sweep never mistakes a sync's or a request's lock for work handed to it.
+    const periodic = new PeriodicTasks(`${name}:sync`, nodeRepo, drivers, history, metrics, {
       drivers: ['redfish', 'idrac', 'ipmi'],
       forcePowerState: c.forcePowerStateDuringSync,
       maxPowerFailures: c.powerSyncMaxRetries,
@@ -150,7 +152,7 @@ export async function startService(
   let url: string | null = null;
   if (role === 'all' || role === 'api') {
     checkApiExposure(config);
-    const locks = new NodeLocks(nodeRepo, name, history, metrics);
+    const locks = new NodeLocks(nodeRepo, `${name}:api`, history, metrics);
     const nodes = new NodeService(nodeRepo, locks, history);
     const ports = new PortService(portRepo, nodes, locks);
     const intake = new Intake(nodeRepo, locks, placement, history, new Set(runtimes.keys()), worker);

@@ -156,12 +156,20 @@ export class NodeRepository {
     return (await query).map((r: Row) => this.fromRow(r));
   }
 
-  /** Frees every lock held by `hosts` (conductors that died) and says which nodes were freed. */
+  /**
+   * Frees every lock held by `hosts` (conductors that died), under their own
+   * name or one of their `name:part` holders, and says which nodes were freed.
+   */
   async releaseHeldBy(hosts: string[]): Promise<Pick<Node, 'id' | 'uuid' | 'reservation'>[]> {
     if (hosts.length === 0) return [];
     const held: Pick<Node, 'id' | 'uuid' | 'reservation'>[] = await this.knex('nodes')
       .select('id', 'uuid', 'reservation')
-      .whereIn('reservation', hosts);
+      .where((w) => {
+        w.whereIn('reservation', hosts);
+        for (const host of hosts) {
+          w.orWhereRaw(`reservation like ? escape '\\'`, [`${host.replace(/[\\%_]/g, (c) => `\\${c}`)}:%`]);
+        }
+      });
     for (const n of held) await this.knex('nodes').where({ id: n.id, reservation: n.reservation }).update({ reservation: null });
     return held;
   }
