@@ -28,6 +28,7 @@ packages=(
   grub-pc-bin
   mtools
   ovmf                   # UEFI firmware for QEMU boot tests of that ISO
+  tmux                   # drives the CLI's progress display on a terminal
 )
 
 missing=()
