@@ -1,0 +1,92 @@
+// An `anvil serve` process started as an operator starts one, from the
+// sources through tsx (a devDependency, so this works in a fresh clone after
+// `npm ci` without building dist/). Tests kill it the way machines die.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+
+const CLI = path.join(import.meta.dirname, '..', '..', 'cli', 'anvil.ts');
+/** Lines kept per process, to show what it said last when a test fails. */
+const KEEP_LINES = 200;
+
+export type ServeRole = 'all' | 'api' | 'conductor';
+
+export interface AnvilProcess {
+  readonly name: string;
+  readonly pid: number;
+  /** The API's base URL; null for a conductor. */
+  readonly url: string | null;
+  /** The last lines the process wrote (pino JSON on stdout, anything on stderr). */
+  readonly lines: string[];
+  /** Messages (`msg`) of the warnings and errors it logged, all of them. */
+  readonly warnings: string[];
+  readonly exited: Promise<number | null>;
+  /** Sends `signal` and waits for the process to be gone. */
+  kill(signal: NodeJS.Signals): Promise<void>;
+}
+
+/**
+ * Starts `anvil serve --role <role>` with exactly `env` as its ANVIL_*
+ * settings (none are inherited from the test's environment) and resolves
+ * once it logged that it is up, or rejects with what it printed.
+ */
+export async function startAnvilProcess(name: string, role: ServeRole, env: Record<string, string>, readyMs = 30_000): Promise<AnvilProcess> {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('ANVIL_')));
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--role', role], {
+    cwd: path.dirname(path.dirname(CLI)),
+    env: { ...inherited, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const warnings: string[] = [];
+  const keep = (line: string) => {
+    lines.push(line);
+    if (lines.length > KEEP_LINES) lines.shift();
+  };
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const ready = new Promise<string | null>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start within ${readyMs} ms:\n${lines.join('\n')}`)), readyMs);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited (${code}) before it was up:\n${lines.join('\n')}`));
+    });
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      keep(line);
+      let entry: { level?: number; msg?: string; url?: string };
+      try {
+        entry = JSON.parse(line) as typeof entry;
+      } catch {
+        return;
+      }
+      if ((entry.level ?? 0) >= 40 && entry.msg) warnings.push(entry.msg);
+      if (role === 'conductor' && entry.msg === 'conductor started') {
+        clearTimeout(timer);
+        resolve(null);
+      }
+      if (role !== 'conductor' && entry.msg === 'anvil API listening' && entry.url) {
+        clearTimeout(timer);
+        resolve(entry.url);
+      }
+    });
+    createInterface({ input: child.stderr! }).on('line', keep);
+  });
+  let url: string | null;
+  try {
+    url = await ready;
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  return {
+    name,
+    pid: child.pid!,
+    url,
+    lines,
+    warnings,
+    exited,
+    async kill(signal) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}
