@@ -119,6 +119,7 @@ export class BmcRuntime implements HardwareRuntime {
       // In-band inspection: boot the ramdisk, wait for its report (continue_inspection), then power off.
       if (node.driver_internal_info.inspection_reported === true) {
         await driver.power.setPowerState('power off');
+        await this.ejectAgentMedia(node, driver);
         await task.fire('done', { power_state: 'power off', driver_internal_info: withoutSession(node) });
         return;
       }
@@ -155,7 +156,7 @@ export class BmcRuntime implements HardwareRuntime {
     const steps = manual ? ((node.driver_internal_info.clean_steps as JsonObject[] | undefined) ?? []) : this.automatedSteps(node);
     let index = Number(node.driver_internal_info.clean_step_index ?? 0);
     if (node.driver_internal_info.clean_phase === 'running') {
-      if (!(await this.agentStepDone(task, 'clean_command_id', 'clean step'))) return;
+      if (!(await this.agentStepDone(task, 'clean_command_id', `Clean step ${stepLabel(node.clean_step)}`))) return;
       index++;
     }
     for (; index < steps.length; index++) {
@@ -182,7 +183,10 @@ export class BmcRuntime implements HardwareRuntime {
       });
       return;
     }
-    if (steps.length > 0) await driver.power.setPowerState('power off');
+    if (steps.length > 0) {
+      await driver.power.setPowerState('power off');
+      await this.ejectAgentMedia(task.node, driver);
+    }
     const { clean_steps: _done, ...internal } = withoutSession(task.node);
     await task.fire(manual ? 'manage' : 'done', {
       clean_step: {},
@@ -196,17 +200,19 @@ export class BmcRuntime implements HardwareRuntime {
    * phase is cleared), false when it still runs (the node waits again);
    * a failure throws with the agent's own message.
    */
-  private async agentStepDone(task: NodeTask, idKey: 'clean_command_id' | 'deploy_command_id', what: string): Promise<boolean> {
-    const session = agentSession(task.node);
-    const id = task.node.driver_internal_info[idKey];
-    if (session === null || typeof id !== 'string') throw new StepFailure(`Lost track of the agent's ${what}: no agent session is recorded.`);
-    const command = await this.agent.command(session.url, session.token, id);
+  private async agentStepDone(task: NodeTask, idKey: 'clean_command_id' | 'deploy_command_id', step: string): Promise<boolean> {
+    const node = task.node;
+    const session = agentSession(node);
+    const id = node.driver_internal_info[idKey];
+    if (session === null || typeof id !== 'string') throw new StepFailure(`${step} on node ${node.uuid}: lost track of the agent's command, no agent session is recorded.`);
+    const command = await during(`${step} on node ${node.uuid}: could not read the agent's progress`, () => this.agent.command(session.url, session.token, id));
     if (command.command_status === 'RUNNING') {
       await task.fire('wait');
       return false;
     }
     if (command.command_status === 'FAILED') {
-      throw new StepFailure(`The agent failed the ${what} ${command.command_name}: ${describeAgentError(command.command_error)}`);
+      // Ironic's words: the step by name (not the agent's command, execute_*_step), then the agent's own reason.
+      throw new StepFailure(`${step} failed on node ${node.uuid}: ${describeAgentError(command.command_error)}`);
     }
     const phaseKey = idKey === 'clean_command_id' ? 'clean_phase' : 'deploy_phase';
     const { [idKey]: _id, [phaseKey]: _phase, ...internal } = task.node.driver_internal_info;
@@ -260,26 +266,32 @@ export class BmcRuntime implements HardwareRuntime {
     const node = task.node;
     const session = agentSession(node);
     if (session === null) {
-      await this.bootRamdisk(task, driver);
+      await during(`Failed to boot the agent for deployment for node ${node.uuid}`, () => this.bootRamdisk(task, driver));
       await task.fire('wait');
       return;
     }
     if (node.driver_internal_info.deploy_phase !== 'writing') {
-      const command = await this.agent.execute(session.url, session.token, 'deploy.execute_deploy_step', {
-        step: { interface: 'deploy', step: 'write_image', priority: 80, args: { image_info: await this.imageInfo(node) } },
-        node: { uuid: node.uuid, instance_info: {}, properties: node.properties },
-        ports: [],
-      });
+      const imageInfo = await this.imageInfo(node);
+      const command = await during(`Deploy step deploy.write_image could not start on node ${node.uuid}`, () =>
+        this.agent.execute(session.url, session.token, 'deploy.execute_deploy_step', {
+          step: { interface: 'deploy', step: 'write_image', priority: 80, args: { image_info: imageInfo } },
+          node: { uuid: node.uuid, instance_info: {}, properties: node.properties },
+          ports: [],
+        }),
+      );
       await task.fire('wait', {
         driver_internal_info: { ...node.driver_internal_info, deploy_phase: 'writing', deploy_command_id: command.id },
       });
       return;
     }
-    if (!(await this.agentStepDone(task, 'deploy_command_id', 'deploy step'))) return;
-    // prepare_instance_boot, tear_down_agent, boot_instance.
-    await driver.management.setBootDevice('disk', { persistent: true, mode: bootModeOf(task.node) });
-    await driver.power.setPowerState('power off');
-    await driver.power.setPowerState('power on');
+    if (!(await this.agentStepDone(task, 'deploy_command_id', 'Deploy step deploy.write_image'))) return;
+    // prepare_instance_boot, tear_down_agent, boot_instance: the image is written, only the BMC's part is left.
+    await during(`Failed to boot the instance from disk for node ${node.uuid}`, async () => {
+      await this.ejectAgentMedia(task.node, driver);
+      await driver.management.setBootDevice('disk', { persistent: true, mode: bootModeOf(task.node) });
+      await driver.power.setPowerState('power off');
+      await driver.power.setPowerState('power on');
+    });
     await task.fire('done', { power_state: 'power on', driver_internal_info: withoutSession(task.node) });
   }
 
@@ -317,6 +329,15 @@ export class BmcRuntime implements HardwareRuntime {
     await task.fire('clean', { power_state: 'power off' });
   }
 
+  /**
+   * The agent's work is over: its ISO leaves the virtual drive, as Ironic's
+   * virtual media boot does, so an installed OS never sees the deploy ISO
+   * as a CD and a later boot cannot fall back into the agent.
+   */
+  private async ejectAgentMedia(node: Node, driver: BmcDriver): Promise<void> {
+    if (isVirtualMediaBoot(node)) await requireInterface(driver, 'virtualMedia').eject();
+  }
+
   /** Next boot from the network (or the agent ISO over virtual media), then (re)start the machine. */
   private async bootRamdisk(task: NodeTask, driver: BmcDriver): Promise<void> {
     const node = task.node;
@@ -343,6 +364,31 @@ function isAgentStep(step: JsonObject): boolean {
   return step.interface === 'deploy' || (step.interface === 'raid' && step.step === 'create_configuration');
 }
 
+/** `interface.step` of a clean or deploy step, as Ironic names steps in messages. */
+function stepLabel(step: JsonObject): string {
+  return typeof step.step === 'string' ? `${String(step.interface ?? 'deploy')}.${step.step}` : 'agent step';
+}
+
+/**
+ * Runs one phase of a step; a failure that is not already worded for a
+ * person is prefixed with what was being done, so last_error says which
+ * part of a long step broke (booting the agent, or the instance).
+ */
+async function during<T>(what: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof StepFailure || err instanceof UnsupportedOperation) throw err;
+    throw new StepFailure(`${what}: ${describeCause(err)}`);
+  }
+}
+
+/** The BMC's own words ("refused the credentials", an RMCP+ status) do not all say what the operator must fix: the user name or password. */
+function describeCause(err: unknown): string {
+  const what = err instanceof Error ? err.message : String(err);
+  return err instanceof BmcAuthFailed ? `BMC authentication failed, check the user name and password in driver_info: ${what}` : what;
+}
+
 function describeAgentError(error: unknown): string {
   if (error === null || error === undefined) return 'no reason given';
   if (typeof error === 'string') return error;
@@ -364,16 +410,13 @@ function bootModeOf(node: Node): BootMode {
 }
 
 function failureMessage(state: ProvisionState, node: Node, err: unknown): string {
-  const what = err instanceof Error ? err.message : String(err);
-  if (err instanceof StepFailure || err instanceof UnsupportedOperation) return what;
-  // The BMC's own words ("refused the credentials", an RMCP+ status) do not
-  // all say what the operator must fix: the user name or password.
-  const cause = err instanceof BmcAuthFailed ? `BMC authentication failed, check the user name and password in driver_info: ${what}` : what;
+  if (err instanceof StepFailure || err instanceof UnsupportedOperation) return err.message;
+  const cause = describeCause(err);
   const verb: Partial<Record<ProvisionState, string>> = {
     verifying: 'Failed to verify the BMC',
     inspecting: 'Failed to inspect the hardware',
     cleaning: 'Cleaning failed',
-    deploying: 'Failed to boot the agent for deployment',
+    deploying: 'Deploy failed',
     deleting: 'Failed to tear down',
     adopting: 'Failed to adopt',
   };

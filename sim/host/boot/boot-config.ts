@@ -18,6 +18,13 @@ export interface BootConfig {
   /** Where each host's disk directory lives; default a fresh directory under the OS temp dir, removed on close. */
   diskRoot?: string;
   tftp?: { blksize?: number; timeoutMs?: number; retries?: number; maxBytes?: number };
+  /**
+   * The address DHCP would have leased the host booting from `mac`; its PXE
+   * ROM's TFTP requests come from it (on loopback, any 127.x.y.z), so Anvil
+   * can tell which node fetched its boot file, as it does by lease on a real
+   * network. Null or absent: the requests come from the default address.
+   */
+  leaseAddress?: (mac: string) => string | null;
   /** How much of each kernel, initrd and ISO a host reads (one Range request). Default 64 KiB. */
   rangeBytes?: number;
   httpTimeoutMs?: number;
@@ -40,6 +47,7 @@ export interface ResolvedBootConfig {
   tftpServer: { host: string; port: number };
   bootFiles: Record<FirmwareKind, string>;
   tftp: { blksize: number; timeoutMs: number; retries: number; maxBytes: number };
+  leaseAddress: (mac: string) => string | null;
   rangeBytes: number;
   httpTimeoutMs: number;
   scriptSleepScale: number;
@@ -67,6 +75,7 @@ export function resolveBootConfig(config: BootConfig): ResolvedBootConfig {
       retries: config.tftp?.retries ?? 4,
       maxBytes: config.tftp?.maxBytes ?? Number.POSITIVE_INFINITY,
     },
+    leaseAddress: config.leaseAddress ?? (() => null),
     rangeBytes: config.rangeBytes ?? 64 * 1024,
     httpTimeoutMs: config.httpTimeoutMs ?? 10_000,
     scriptSleepScale: config.scriptSleepScale ?? 1,

@@ -27,6 +27,7 @@ export async function networkBoot(ctx: BootContext, mac: string): Promise<Netboo
   const mode = host.lastBoot?.mode ?? host.boot.mode;
   const file = config.bootFiles[firmwareKind(host.cpu, mode)];
   const tftpSource = `tftp://${config.tftpServer.host}:${config.tftpServer.port}/${file}`;
+  const leased = config.leaseAddress(mac);
   try {
     const read = await tftpRead({
       host: config.tftpServer.host,
@@ -36,6 +37,7 @@ export async function networkBoot(ctx: BootContext, mac: string): Promise<Netboo
       timeoutMs: config.tftp.timeoutMs,
       retries: config.tftp.retries,
       maxBytes: config.tftp.maxBytes,
+      ...(leased === null ? {} : { localAddress: leased }),
       signal: ctx.signal,
     });
     ctx.record('tftp', tftpSource, 'ok', `${read.bytes} bytes${read.complete ? '' : ' (stopped early)'}, blksize ${read.blksize}, sha256 ${read.sha256}`);

@@ -32,6 +32,8 @@ export interface TftpReadOptions {
   retries?: number;
   /** Stop (with an ERROR to the server) once this many bytes arrived. */
   maxBytes?: number;
+  /** The address the request comes from: the one DHCP leased the host, so the server can tell which host it serves. */
+  localAddress?: string;
   signal?: AbortSignal;
 }
 
@@ -206,7 +208,7 @@ function readOnce(options: TftpReadOptions, withOptions: boolean): Promise<TftpR
       return;
     }
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    socket.bind(0, () => send(lastSent, options.port));
+    socket.bind(0, options.localAddress, () => send(lastSent, options.port));
   });
 }
 
