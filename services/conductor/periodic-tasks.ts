@@ -87,7 +87,10 @@ export class PeriodicTasks {
       if (now.getTime() - since < limit * 1000) continue;
       await this.locked(node, async (fresh) => {
         if (fresh.provision_state !== node.provision_state || fresh.provision_updated_at !== node.provision_updated_at) return;
-        const error = `Timeout reached while waiting for callback for node ${node.uuid} in "${node.provision_state}" (${limit} s).`;
+        const heard = fresh.driver_internal_info.agent_last_heartbeat;
+        const error =
+          `Timeout reached while waiting for callback for node ${node.uuid} in "${node.provision_state}" (${limit} s)` +
+          (typeof heard === 'string' ? `; the agent's last heartbeat was at ${heard}.` : '; no agent ever called back.');
         await createNodeTask(fresh, this.nodes, this.history, this.metrics).fire('fail', { last_error: error });
       });
     }

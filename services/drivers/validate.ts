@@ -44,10 +44,10 @@ function requireKeys(kind: 'driver_info' | 'instance_info', keys: string[]): Che
 
 const agentBoot = requireKeys('driver_info', ['deploy_kernel', 'deploy_ramdisk']);
 
-/** Boot from an ISO the BMC fetches: a prebuilt agent ISO, or one built from kernel and ramdisk. */
+/** Boot from the agent ISO the BMC fetches (driver_info/deploy_iso), as the deploy does. */
 const virtualMediaBoot: Check = (n) => {
   bmc(n);
-  if (!n.driver_info.deploy_iso) agentBoot(n);
+  if (!n.driver_info.deploy_iso) throw missing('driver_info', ['deploy_iso']);
 };
 
 const directDeploy: Check = (n) => {

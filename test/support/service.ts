@@ -105,13 +105,17 @@ export function faultOf(res: ApiResponse): string {
   return inner.faultstring;
 }
 
-/** Polls until `check` holds, for at most `ms`: the conductor works after the 202. */
-export async function eventually<T>(probe: () => Promise<T>, check: (v: T) => boolean, ms = 5000): Promise<T> {
+/**
+ * Polls until `check` holds, for at most `ms`: the conductor works after the
+ * 202. `intervalMs` keeps a test that watches many nodes from starving the
+ * service it shares the event loop with.
+ */
+export async function eventually<T>(probe: () => Promise<T>, check: (v: T) => boolean, ms = 5000, intervalMs = 20): Promise<T> {
   const deadline = Date.now() + ms;
   let last = await probe();
   while (!check(last)) {
     if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms; last value: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, intervalMs));
     last = await probe();
   }
   return last;

@@ -108,7 +108,9 @@ describeOnEngines(
         (r) => r.body.provision_state === 'deploy failed',
         30_000,
       );
-      expect(failed.body.last_error).toMatch(/^Timeout reached while waiting for callback for node .* in "wait call-back" \(1 s\)\.$/);
+      expect(failed.body.last_error).toMatch(
+        /^Timeout reached while waiting for callback for node .* in "wait call-back" \(1 s\); no agent ever called back\.$/,
+      );
       const events = (await svc().request('GET', `/v1/nodes/${uuid}/history`)).body.history.map((h: { event: string }) => h.event);
       expect(events).toContain('deploying -> wait call-back (wait)');
     }, 60_000);
