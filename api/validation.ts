@@ -4,6 +4,16 @@ import { InvalidParameterValue } from '../services/errors.js';
 /** A JSON object (not an array, not null). */
 export const jsonObject = z.record(z.string(), z.unknown());
 
+/**
+ * A boolean attribute as Ironic reads one: JSON true/false, or the strings
+ * "true"/"false" (any case), which python-ironicclient sends for flags such
+ * as `port create --pxe-enabled false`.
+ */
+export const apiBoolean = z.preprocess(
+  (v) => (typeof v === 'string' && /^(true|false)$/i.test(v) ? v.toLowerCase() === 'true' : v),
+  z.boolean(),
+);
+
 /** Parses `input` with `schema`; the error names the attribute and what was wrong with it. */
 export function parseInput<T extends z.ZodType>(schema: T, input: unknown, what: string): z.output<T> {
   const result = schema.safeParse(input);

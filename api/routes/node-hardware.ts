@@ -3,9 +3,9 @@ import { z } from 'zod';
 import type { ApiContext } from '../context.js';
 import { requireEndpointMinor } from '../microversion.js';
 import { resourceLinks } from '../serializers/links.js';
-import { parseBoolean, parseInput } from '../validation.js';
+import { apiBoolean, parseBoolean, parseInput } from '../validation.js';
 
-const bootDeviceSchema = z.object({ boot_device: z.string().min(1), persistent: z.boolean().optional() }).strict();
+const bootDeviceSchema = z.object({ boot_device: z.string().min(1), persistent: apiBoolean.optional() }).strict();
 const vmediaSchema = z
   .object({
     device_type: z.literal('cdrom', { error: 'Only the cdrom device type is supported.' }),

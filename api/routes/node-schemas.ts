@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isUuidLike } from '../../services/nodes/identifiers.js';
 import { INTERFACE_FIELDS } from '../../services/nodes/model.js';
-import { jsonObject } from '../validation.js';
+import { apiBoolean, jsonObject } from '../validation.js';
 
 const uuid = z.string().refine(isUuidLike, 'Expected a UUID.');
 const shortText = (max: number) => z.string().max(max, `Must be at most ${max} characters.`);
@@ -24,19 +24,19 @@ const writable = {
   conductor_group: shortText(255)
     .regex(/^[a-zA-Z0-9_.:-]*$/, 'A conductor group may hold only letters, digits, _ . : and -.')
     .optional(),
-  automated_clean: z.boolean().nullable().optional(),
+  automated_clean: apiBoolean.nullable().optional(),
   chassis_uuid: uuid.nullable().optional(),
   description: shortText(4096).nullable().optional(),
   owner: shortText(255).nullable().optional(),
   lessee: shortText(255).nullable().optional(),
   shard: shortText(255).nullable().optional(),
   parent_node: shortText(255).nullable().optional(),
-  disable_power_off: z.boolean().optional(),
-  protected: z.boolean().optional(),
+  disable_power_off: apiBoolean.optional(),
+  protected: apiBoolean.optional(),
   protected_reason: shortText(255).nullable().optional(),
-  retired: z.boolean().optional(),
+  retired: apiBoolean.optional(),
   retired_reason: shortText(255).nullable().optional(),
-  maintenance: z.boolean().optional(),
+  maintenance: apiBoolean.optional(),
   maintenance_reason: shortText(255).nullable().optional(),
   ...interfaceShape,
 };
@@ -71,7 +71,7 @@ export const provisionSchema = z
     deploy_steps: z.array(step).optional(),
     service_steps: z.array(step).optional(),
     rescue_password: z.string().optional(),
-    disable_ramdisk: z.boolean().optional(),
+    disable_ramdisk: apiBoolean.optional(),
   })
   .strict();
 

@@ -11,7 +11,7 @@ import { applyPatch, jsonPatchSchema } from '../json-patch.js';
 import { nextLink, parsePage } from '../pagination.js';
 import { parseFields, requireFieldVersion } from '../serializers/fields.js';
 import { PORT_FIELD_VERSIONS, PORT_LIST_FIELDS, serializePort } from '../serializers/port.js';
-import { jsonObject, parseBoolean, parseInput, queryString } from '../validation.js';
+import { apiBoolean, jsonObject, parseBoolean, parseInput, queryString } from '../validation.js';
 
 const uuid = z.string().refine(isUuidLike, 'Expected a UUID.');
 // ironicclient's `port create --node` passes whatever the user typed: a uuid or a node name.
@@ -23,9 +23,9 @@ const writable = {
   name: z.string().max(255).regex(/^[A-Za-z0-9\-._~]*$/, 'A port name may hold only letters, digits and -._~').nullable().optional(),
   extra: jsonObject.optional(),
   local_link_connection: jsonObject.optional(),
-  pxe_enabled: z.boolean().optional(),
+  pxe_enabled: apiBoolean.optional(),
   physical_network: z.string().max(64).nullable().optional(),
-  is_smartnic: z.boolean().optional(),
+  is_smartnic: apiBoolean.optional(),
 };
 
 const portCreateSchema = z

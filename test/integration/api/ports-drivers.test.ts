@@ -15,6 +15,13 @@ describeOnEngines('ports', (svc) => {
     expect(shown.body.address).toBe('52:54:00:ab:cd:01');
   });
 
+  it('reads "true"/"false" strings as booleans, as `port create --pxe-enabled false` sends them', async () => {
+    const n = await node(svc(), 'p-node-bool');
+    const res = await svc().request('POST', '/v1/ports', { node_uuid: n, address: '52:54:00:ab:cd:0e', pxe_enabled: 'False' });
+    expect(res.status, res.text).toBe(201);
+    expect(res.body.pxe_enabled).toBe(false);
+  });
+
   it('accepts a node name for node_uuid, as `port create --node NAME` sends', async () => {
     const n = await node(svc(), 'p-node-named');
     const res = await svc().request('POST', '/v1/ports', { node_uuid: 'p-node-named', address: '52:54:00:ab:cd:0f' });

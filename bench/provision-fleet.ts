@@ -1,0 +1,170 @@
+/**
+ * Provision fleet (issue 7): N Redfish sim hosts (default 1,000) taken enroll
+ * → claim an address → manage → inspect → provide (automated cleaning by the
+ * agent) → deploy (image + JSON config drive) → active through the REST API,
+ * every host really network-booting against Anvil (TFTP boot file, iPXE
+ * script over HTTP, a Range read of the agent kernel and ramdisk) and running
+ * the fake agent (lookup, heartbeats, commands, image download with sha256
+ * check). Built on test/e2e/provision-rig.ts: Anvil (API, conductor, HTTP and
+ * TFTP boot servers) on SQLite, the sim fleet and this client all run in this
+ * one Node process, so the CPU and RSS reported are the whole process's.
+ * A client keeps at most CONCURRENCY nodes in flight, each polled every POLL_MS.
+ * Usage: npx tsx bench/provision-fleet.ts [hosts] [concurrency]
+ */
+import { createPool, enrollForDeploy, settlesIn, startProvisionRig, userDataFor, setImage, type ProvisionRig } from '../test/e2e/provision-rig.js';
+import { inParallel, provision, simHost } from '../test/e2e/sim-nodes.js';
+import type { BootStep } from '../sim/host/index.js';
+import { percentile } from './anvil-fleet.js';
+
+const HOSTS = Number(process.argv[2] ?? 1000);
+const CONCURRENCY = Number(process.argv[3] ?? 50);
+const POLL_MS = 250;
+const STEP_MS = 180_000;
+/** The whole run, bounded: past this the bench stops and says how far it got. */
+const RUN_MS = 15 * 60_000;
+const PHASES = ['enroll', 'manage', 'inspect', 'provide', 'deploy'] as const;
+type Phase = (typeof PHASES)[number];
+
+/** PUT states/provision, re-sent while the conductor answers 503 (worker pool full) or 409 (node locked). */
+async function request(rig: ProvisionRig, uuid: string, body: Record<string, unknown>, version?: string): Promise<number> {
+  let resent = 0;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const res = await provision(rig.svc, uuid, body, version);
+    if (res.status === 202) return resent;
+    if (res.status !== 503 && res.status !== 409) throw new Error(`${JSON.stringify(body)} on ${uuid}: ${res.status} ${res.text}`);
+    resent++;
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+  throw new Error(`${JSON.stringify(body)} on ${uuid}: still refused after 200 attempts`);
+}
+
+async function main(): Promise<void> {
+  const cpu0 = process.cpuUsage();
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 500);
+  const rig = await startProvisionRig({
+    hosts: HOSTS,
+    seed: 7007,
+    heartbeatMs: 1000,
+    env: {
+      ANVIL_DEPLOY_CALLBACK_TIMEOUT: '180',
+      ANVIL_CLEAN_CALLBACK_TIMEOUT: '180',
+      ANVIL_INSPECT_WAIT_TIMEOUT: '180',
+      ANVIL_AGENT_HEARTBEAT_TIMEOUT: '60',
+      ANVIL_API_MAX_LIMIT: '10000',
+    },
+  });
+  const phaseMs: Record<Phase, number[]> = { enroll: [], manage: [], inspect: [], provide: [], deploy: [] };
+  let resent = 0;
+  let done = 0;
+  const hostNames: string[] = [];
+  const deadline = Date.now() + RUN_MS;
+  try {
+    // Three /24 pools: a pool's range holds 241 addresses.
+    const pools = Math.ceil(HOSTS / 240);
+    for (let p = 0; p < pools; p++) await createPool(rig.svc, `bench-${p}`, `127.${80 + p}.0.0`);
+    const started = performance.now();
+    const progress = setInterval(() => console.error(`  ${done}/${HOSTS} active after ${((performance.now() - started) / 1000).toFixed(0)} s`), 30_000);
+    try {
+      await inParallel(rig.sim.manifest.hosts, CONCURRENCY, async (host, i) => {
+        if (Date.now() > deadline) throw new Error(`run budget of ${RUN_MS / 1000} s spent with ${done} of ${HOSTS} active`);
+        const timed = async <T>(phase: Phase, work: () => Promise<T>): Promise<T> => {
+          const t = performance.now();
+          const out = await work();
+          phaseMs[phase].push(performance.now() - t);
+          return out;
+        };
+        const step = async (body: Record<string, unknown>, state: string, version?: string) => {
+          resent += await request(rig, target.uuid, body, version);
+          await settlesIn(rig.svc, target.uuid, state, STEP_MS, POLL_MS);
+        };
+        const target = await timed('enroll', () => enrollForDeploy(rig, i, 'redfish', `bench-${Math.floor(i / 240)}`));
+        hostNames.push(host.name);
+        await timed('manage', () => step({ target: 'manage' }, 'manageable'));
+        await timed('inspect', () => step({ target: 'inspect' }, 'manageable'));
+        await timed('provide', () => step({ target: 'provide' }, 'available'));
+        await setImage(rig.svc, target.uuid, rig.image);
+        const configdrive = { meta_data: { hostname: `bench-${i}` }, user_data: userDataFor(`bench-${i}`) };
+        await timed('deploy', () => step({ target: 'active', configdrive }, 'active', '1.56'));
+        done++;
+      });
+    } finally {
+      clearInterval(progress);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+
+    // Every disk holds the image (a sample of 50 checked; the fleet check is the e2e proof's job).
+    for (const name of hostNames.slice(0, 50)) {
+      const seen = await simHost(rig.sim, name);
+      if (seen.disk?.sha256 !== rig.image.sha256) throw new Error(`${name}'s disk does not hold the image`);
+    }
+    const where = await whereTheTimeGoes(rig, hostNames);
+
+    console.log(`${HOSTS} Redfish sim hosts enroll → active in ${seconds.toFixed(1)} s (${((HOSTS / seconds) * 60).toFixed(0)} nodes/min), ` +
+      `${CONCURRENCY} nodes in flight, polled every ${POLL_MS} ms; ${resent} requests answered 503/409 and re-sent`);
+    console.log(`process (Anvil + sim fleet + client, one Node process): ${((cpu.user + cpu.system) / 1e6).toFixed(1)} CPU s ` +
+      `(user ${(cpu.user / 1e6).toFixed(1)}, system ${(cpu.system / 1e6).toFixed(1)}) over ${seconds.toFixed(1)} s wall, peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MB`);
+    console.log('');
+    console.log('| phase (per node: request → seen resting) | p50 ms | p95 ms | max ms |');
+    console.log('|---|---|---|---|');
+    for (const phase of PHASES) {
+      const v = phaseMs[phase];
+      console.log(`| ${phase} | ${percentile(v, 50).toFixed(0)} | ${percentile(v, 95).toFixed(0)} | ${Math.max(...v).toFixed(0)} |`);
+    }
+    console.log('');
+    console.log('| boot segment (per agent boot, from the sim\'s boot log) | boots | p50 ms | p95 ms | total s |');
+    console.log('|---|---|---|---|---|');
+    for (const [name, v] of Object.entries(where)) {
+      console.log(`| ${name} | ${v.length} | ${percentile(v, 50).toFixed(0)} | ${percentile(v, 95).toFixed(0)} | ${(v.reduce((a, b) => a + b, 0) / 1000).toFixed(1)} |`);
+    }
+  } finally {
+    clearInterval(sampler);
+    await rig.close();
+  }
+}
+
+/**
+ * Splits every boot of every host into segments from the sim's boot log (each
+ * step stamped when it finished): power-on/firmware → TFTP boot file done →
+ * iPXE script → kernel and ramdisk read → agent's lookup answered → last step
+ * of that boot (the agent's commands and the heartbeats it waits between).
+ */
+async function whereTheTimeGoes(rig: ProvisionRig, names: readonly string[]): Promise<Record<string, number[]>> {
+  const out: Record<string, number[]> = {
+    'firmware → TFTP boot file received': [],
+    'TFTP → iPXE script fetched (HTTP)': [],
+    'script → kernel + ramdisk read (HTTP Range)': [],
+    'ramdisk → agent lookup answered': [],
+    'lookup → last agent step of the boot (commands, heartbeat waits)': [],
+  };
+  await inParallel(names, 10, async (name) => {
+    const seen = await simHost(rig.sim, name);
+    const byBoot = new Map<number, BootStep[]>();
+    for (const s of seen.bootSteps) byBoot.set(s.boot, [...(byBoot.get(s.boot) ?? []), s]);
+    for (const steps of byBoot.values()) {
+      const at = (kind: string) => {
+        const s = steps.find((x) => x.kind === kind && x.outcome === 'ok');
+        return s === undefined ? null : Date.parse(s.at);
+      };
+      const firmware = at('firmware');
+      const tftp = at('tftp');
+      const script = at('script');
+      const initrd = at('initrd') ?? at('kernel');
+      const lookup = at('lookup');
+      if (firmware === null || tftp === null || script === null || initrd === null || lookup === null) continue;
+      const last = Math.max(...steps.map((s) => Date.parse(s.at)));
+      out['firmware → TFTP boot file received']!.push(tftp - firmware);
+      out['TFTP → iPXE script fetched (HTTP)']!.push(script - tftp);
+      out['script → kernel + ramdisk read (HTTP Range)']!.push(initrd - script);
+      out['ramdisk → agent lookup answered']!.push(lookup - initrd);
+      out['lookup → last agent step of the boot (commands, heartbeat waits)']!.push(last - lookup);
+    }
+  });
+  return out;
+}
+
+await main();
