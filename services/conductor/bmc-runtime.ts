@@ -174,7 +174,7 @@ export class BmcRuntime implements HardwareRuntime {
       }
       const command = await this.agent.execute(session.url, session.token, 'clean.execute_clean_step', {
         step,
-        node: { uuid: node.uuid, properties: node.properties },
+        node: agentNodeView(node),
         ports: [],
         clean_version: {},
       });
@@ -275,7 +275,7 @@ export class BmcRuntime implements HardwareRuntime {
       const command = await during(`Deploy step deploy.write_image could not start on node ${node.uuid}`, () =>
         this.agent.execute(session.url, session.token, 'deploy.execute_deploy_step', {
           step: { interface: 'deploy', step: 'write_image', priority: 80, args: { image_info: imageInfo } },
-          node: { uuid: node.uuid, instance_info: {}, properties: node.properties },
+          node: agentNodeView(node),
           ports: [],
         }),
       );
@@ -358,6 +358,23 @@ export class BmcRuntime implements HardwareRuntime {
     await driver.power.setPowerState(target);
     await task.update({ power_state: 'power on' });
   }
+}
+
+/**
+ * The node as the agent is told of it with a command: what it reads to pick
+ * the disk (root_device hints in instance_info or properties) and the boot
+ * mode, without secrets (the image URL and config drive travel in image_info).
+ */
+function agentNodeView(node: Node): JsonObject {
+  const { root_device, capabilities } = node.instance_info;
+  return {
+    uuid: node.uuid,
+    properties: node.properties,
+    instance_info: {
+      ...(root_device !== undefined ? { root_device } : {}),
+      ...(capabilities !== undefined ? { capabilities } : {}),
+    },
+  };
 }
 
 function isAgentStep(step: JsonObject): boolean {

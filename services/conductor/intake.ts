@@ -37,6 +37,9 @@ const ABORT_MESSAGES: Record<string, string> = {
 
 const POWER_OFF_TARGETS: readonly TargetPowerState[] = ['power off', 'soft power off'];
 
+/** Waits during which the machine runs the ramdisk agent. */
+const RAMDISK_WAITS: readonly ProvisionState[] = ['inspect wait', 'clean wait', 'wait call-back', 'rescue wait', 'service wait'];
+
 /**
  * Where the API hands work to the conductors (DESIGN decision 4): a request
  * is checked and written as intent under the node's lock, and the lock is
@@ -172,6 +175,8 @@ function startChanges(node: Node, req: ProvisionRequest): NodeChanges {
     driver_internal_info: internal,
   };
   if (req.verb === 'inspect') changes.inspection_started_at = changes.provision_updated_at!;
+  // An aborted wait leaves the ramdisk running on the machine: power it off, as Ironic does.
+  if (req.verb === 'abort' && RAMDISK_WAITS.includes(node.provision_state)) changes.target_power_state = 'power off';
   const instanceInfo: JsonObject = { ...node.instance_info };
   if (req.configdrive !== undefined) instanceInfo.configdrive = req.configdrive;
   if (req.rescuePassword !== undefined) instanceInfo.rescue_password = req.rescuePassword;

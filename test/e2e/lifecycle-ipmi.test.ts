@@ -56,23 +56,27 @@ describe('an IPMI node driven through the REST API', () => {
     const early = await provision(svc, uuid, { target: 'abort' }, '1.40');
     expect(early.status).toBe(406);
     expect(faultOf(early)).toBe('Aborting a node in "inspect wait" requires API version 1.41 or later.');
+    mark = (await simHost(sim, host.name)).history.length;
     expect((await provision(svc, uuid, { target: 'abort' }, '1.41')).status).toBe(202);
     node = await settled(svc, uuid);
     expect(node.provision_state).toBe('inspect failed');
     expect(node.last_error).toBe('Inspection was aborted by request.');
+    // The ramdisk left waiting is switched off with the abort, as Ironic does.
+    expect(node.power_state).toBe('power off');
+    expect(changes(commandsSince(await simHost(sim, host.name), mark))).toEqual(['IPMI Chassis Control off']);
     node = await drive(svc, uuid, { target: 'manage' }, 'manageable');
     expect(node.last_error).toBeNull();
 
     node = await drive(svc, uuid, { target: 'provide' }, 'available');
     expect(node.last_error).toBeNull();
 
-    // deploy: PXE once, and a power cycle since the machine is still on from inspection.
+    // deploy: PXE once, and power on: the abort switched the machine off.
     mark = (await simHost(sim, host.name)).history.length;
     const bootsBefore = seen.bootCount;
     node = await drive(svc, uuid, { target: 'active' }, 'wait call-back');
     expect(node.power_state).toBe('power on');
     seen = await simHost(sim, host.name);
-    expect(changes(commandsSince(seen, mark))).toEqual(['IPMI Set Boot Flags pxe', 'IPMI Chassis Control cycle']);
+    expect(changes(commandsSince(seen, mark))).toEqual(['IPMI Set Boot Flags pxe', 'IPMI Chassis Control on']);
     expect(seen.bootCount).toBe(bootsBefore + 1);
     expect(seen.lastBoot).toMatchObject({ device: 'pxe', outcome: 'booted' });
     expect(seen.boot).toMatchObject({ target: 'none', enabled: 'disabled' });
@@ -93,6 +97,7 @@ describe('an IPMI node driven through the REST API', () => {
       'Provision action "inspect" requested: manageable -> inspecting',
       'inspecting -> inspect wait (wait)',
       'Provision action "abort" requested: inspect wait -> inspect failed',
+      'Power "power off" done: the node is power off',
       'Provision action "manage" requested: inspect failed -> manageable',
       'Provision action "provide" requested: manageable -> cleaning',
       'cleaning -> available (done)',

@@ -76,5 +76,7 @@ describeOnEngines('node history', (svc) => {
     const node = (await svc().request('GET', `/v1/nodes/${uuid}`)).body;
     expect(node.provision_state).toBe('inspect failed');
     expect(node.last_error).toBe('Inspection was aborted by request.');
+    // The ramdisk that was inspecting is switched off with the abort.
+    expect(node.power_state).toBe('power off');
   });
 });
