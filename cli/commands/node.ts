@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { contextOf } from '../context.js';
+import { contextOf, type CommandContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { withExamples } from '../help-text.js';
 import type { PatchOp } from '../http-client.js';
@@ -100,15 +100,7 @@ export function nodeCommand(): Command {
       batchOptions(new Command('delete').description('delete nodes (and their ports) from Anvil'), false).action(
         async (names: string[], flags: BatchFlags, cmd: Command) => {
           const ctx = contextOf(cmd);
-          process.exitCode = await runNodeBatch(ctx, {
-            names,
-            selector: flags.selector,
-            concurrency: flags.concurrency,
-            waitMs: undefined,
-            goal: null,
-            accepted: 'deleted',
-            act: (ident) => ctx.client.delete(nodePath(ident)),
-          });
+          await runUnwaitedBatch(ctx, names, flags, 'deleted', (ident) => ctx.client.delete(nodePath(ident)));
         },
       ),
       'anvil node delete r12-u01',
@@ -183,15 +175,8 @@ function maintenanceCommand(): Command {
         .option('--reason <text>', 'why, for the next operator')
         .action(async (names: string[], flags: BatchFlags & { reason?: string }, cmd: Command) => {
           const ctx = contextOf(cmd);
-          process.exitCode = await runNodeBatch(ctx, {
-            names,
-            selector: flags.selector,
-            concurrency: flags.concurrency,
-            waitMs: undefined,
-            goal: null,
-            accepted: 'in maintenance',
-            act: (ident) => ctx.client.put(`${nodePath(ident)}/maintenance`, flags.reason === undefined ? {} : { reason: flags.reason }),
-          });
+          const body = flags.reason === undefined ? {} : { reason: flags.reason };
+          await runUnwaitedBatch(ctx, names, flags, 'in maintenance', (ident) => ctx.client.put(`${nodePath(ident)}/maintenance`, body));
         }),
       'anvil node maintenance set r12-u07 --reason "disk 2 failed, ticket 4411"',
     ),
@@ -201,21 +186,34 @@ function maintenanceCommand(): Command {
       batchOptions(new Command('unset').description('take nodes out of maintenance'), false).action(
         async (names: string[], flags: BatchFlags, cmd: Command) => {
           const ctx = contextOf(cmd);
-          process.exitCode = await runNodeBatch(ctx, {
-            names,
-            selector: flags.selector,
-            concurrency: flags.concurrency,
-            waitMs: undefined,
-            goal: null,
-            accepted: 'out of maintenance',
-            act: (ident) => ctx.client.delete(`${nodePath(ident)}/maintenance`),
-          });
+          await runUnwaitedBatch(ctx, names, flags, 'out of maintenance', (ident) => ctx.client.delete(`${nodePath(ident)}/maintenance`));
         },
       ),
       'anvil node maintenance unset r12-u07',
     ),
   );
   return withExamples(maintenance, 'anvil node maintenance set r12-u07 --reason "disk swap"', 'anvil node maintenance unset r12-u07');
+}
+
+/** A batch verb whose change is done when the API answers, so there is nothing to wait for. */
+async function runUnwaitedBatch(
+  ctx: CommandContext,
+  names: string[],
+  flags: BatchFlags,
+  accepted: string,
+  act: (ident: string) => Promise<unknown>,
+): Promise<void> {
+  process.exitCode = await runNodeBatch(ctx, {
+    names,
+    selector: flags.selector,
+    concurrency: flags.concurrency,
+    waitMs: undefined,
+    goal: null,
+    accepted,
+    act: async (ident) => {
+      await act(ident);
+    },
+  });
 }
 
 function patchOf(flags: SetFlags): PatchOp[] {
