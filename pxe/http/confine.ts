@@ -6,9 +6,8 @@
  * real path, so a symlink inside the directory cannot point out of it.
  * Symlinks that stay inside are followed.
  */
-import { constants, type Stats } from 'node:fs';
-import { open, realpath, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { ConfinementRefusal, openConfinedFile, type ConfinedFile, type ConfinementReason } from '../confined-file.js';
 
 export type RefusalStatus = 400 | 403 | 404;
 
@@ -22,12 +21,8 @@ export class FileRefused extends Error {
   }
 }
 
-export interface OpenedFile {
-  handle: FileHandle;
-  stats: Stats;
-  /** The file's real path: the key checksums are cached under. */
-  realPath: string;
-}
+/** An opened file; its real path is the key checksums are cached under. */
+export type OpenedFile = ConfinedFile;
 
 /** `a/b%20c/d.iso` (the URL path below the route's prefix) → relative path segments, or a refusal. */
 export function requestSegments(encoded: string): string[] {
@@ -47,29 +42,26 @@ export function requestSegments(encoded: string): string[] {
   return segments;
 }
 
+/** HTTP's answer to each refusal: a symlink out of the directory is forbidden, the rest is simply not there. */
+const STATUS: Record<ConfinementReason, RefusalStatus> = {
+  'not-found': 404,
+  'not-a-file': 404,
+  unreadable: 404,
+  'outside-root': 403,
+};
+
 /** Opens a regular file under `rootReal` (the directory's own real path) for reading, or refuses. */
 export async function openConfined(rootReal: string, segments: string[]): Promise<OpenedFile> {
-  let real: string;
   try {
-    real = await realpath(path.join(rootReal, ...segments));
-  } catch {
-    throw new FileRefused(404, 'no such file');
+    return await openConfinedFile(rootReal, path.join(...segments));
+  } catch (error) {
+    if (error instanceof ConfinementRefusal) throw new FileRefused(STATUS[error.reason], refusalText(error.reason));
+    throw error;
   }
-  if (real !== rootReal && !real.startsWith(rootReal.endsWith(path.sep) ? rootReal : rootReal + path.sep)) {
-    throw new FileRefused(403, 'a symlink points out of the served directory');
-  }
-  let handle: FileHandle;
-  try {
-    // O_NOFOLLOW: `real` has no symlink left, so one there now was swapped in
-    // since realpath. O_NONBLOCK: a FIFO in the directory must not hang the open.
-    handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch {
-    throw new FileRefused(404, 'cannot open the file');
-  }
-  const stats = await handle.stat();
-  if (!stats.isFile()) {
-    await handle.close();
-    throw new FileRefused(404, 'not a regular file');
-  }
-  return { handle, stats, realPath: real };
+}
+
+function refusalText(reason: ConfinementReason): string {
+  if (reason === 'outside-root') return 'a symlink points out of the served directory';
+  if (reason === 'not-a-file') return 'not a regular file';
+  return 'no such file';
 }
