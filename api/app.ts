@@ -27,7 +27,7 @@ export function createApp(ctx: ApiContext): Express {
   app.use(
     pinoHttp({
       logger: ctx.log,
-      genReqId: (req, res) => {
+      genReqId: (_req, res) => {
         const id = `req-${randomUUID()}`;
         res.setHeader('X-OpenStack-Request-Id', id);
         return id;

@@ -84,7 +84,7 @@ async function main(): Promise<void> {
     const anvil = await startBootHttpServer({ host: '127.0.0.1', port: 0, backend: noHosts, imageDirs: { images: dir } });
     closers.push(() => anvil.close());
 
-    const minimal = http.createServer((req, res) => {
+    const minimal = http.createServer((_req, res) => {
       res.writeHead(200, { 'Content-Length': SIZE_MIB * MIB });
       createReadStream(join(dir, 'disk.img')).pipe(res);
     });

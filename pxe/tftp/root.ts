@@ -5,7 +5,6 @@
  * neither a symlink inside the root nor a rename during the request escapes it.
  */
 import type { FileHandle } from 'node:fs/promises';
-import path from 'node:path';
 import { ConfinementRefusal, openConfinedFile, type ConfinementReason } from '../confined-file.js';
 import { ErrorCode } from './packet.js';
 

@@ -37,7 +37,6 @@ const PLAN: readonly (readonly [string, string])[] = [
 ];
 /** States the conductor itself moves a node out of: a node there is not at rest even unlocked (it awaits a taker). */
 const WORKING_STATES = new Set(['verifying', 'inspecting', 'cleaning', 'deploying', 'deleting', 'adopting']);
-const FAILURE_STATES = new Set(['enroll', 'clean failed', 'deploy failed', 'error', 'inspect failed']);
 
 const postgresUp = await postgresAvailable();
 

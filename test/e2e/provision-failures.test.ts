@@ -42,7 +42,7 @@ async function startGatedImageServer(bytes: number): Promise<GatedImageServer> {
   const data = randomBytes(bytes);
   let hold: { reached: () => void; gate: Promise<void> } | null = null;
   const held: ServerResponse[] = [];
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer((_req, res) => {
     res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': data.length });
     const mine = hold;
     hold = null;

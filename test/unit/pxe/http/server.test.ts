@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BootHost } from '../../../../pxe/backend.js';
 import { startBootHttpServer, type BootHttpServer, type HttpRequestEvent } from '../../../../pxe/http/index.js';
-import { download, request } from './client.js';
+import { request } from './client.js';
 import { FakeBackend } from './fake-backend.js';
 
 const work = mkdtempSync(join(tmpdir(), 'anvil-http-'));
