@@ -27,7 +27,10 @@ const IPAM_STATUS: Record<IpamErrorReason, number> = {
  */
 export function sendError(res: Response, status: number, message: string): void {
   const fault = { faultcode: status >= 500 ? 'Server' : 'Client', faultstring: message, debuginfo: null };
-  res.status(status).type('application/json').send(JSON.stringify({ error_message: JSON.stringify(fault) }));
+  res
+    .status(status)
+    .type('application/json')
+    .send(JSON.stringify({ error_message: JSON.stringify(fault) }));
 }
 
 interface BodyParserError {

@@ -58,12 +58,7 @@ export function applyPatch(
     return op;
   });
   try {
-    const result = fastJsonPatch.applyPatch(
-      structuredClone(doc),
-      prepared as fastJsonPatch.Operation[],
-      true,
-      true,
-    );
+    const result = fastJsonPatch.applyPatch(structuredClone(doc), prepared as fastJsonPatch.Operation[], true, true);
     return result.newDocument;
   } catch (err) {
     throw new PatchError(`Couldn't apply patch: ${describe(err)}`);

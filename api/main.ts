@@ -78,7 +78,8 @@ export async function startService(
         baseDelayMs: config.bmc.retryDelaySeconds * 1000,
         maxConcurrent: config.bmc.maxConcurrent,
       },
-      onCall: (e) => metrics.bmcCallDuration.observe({ driver: e.driver, operation: e.operation, outcome: e.outcome }, e.seconds),
+      onCall: (e) =>
+        metrics.bmcCallDuration.observe({ driver: e.driver, operation: e.operation, outcome: e.outcome }, e.seconds),
     }),
   );
   const inventory = new InventoryStore(db.knex);
@@ -87,11 +88,19 @@ export async function startService(
     const data = await networkDataFor(ipam, node, await portRepo.listForNode(node.id));
     return data.networks.length === 0 ? null : { ...data };
   });
-  const bmc = new BmcRuntime(drivers, inventory, (node, macs) => portRepo.createMissing(node.id, macs), history, new AgentClient(config.agent.commandTimeoutSeconds * 1000), encodeConfigDrive, {
-    powerTimeoutSeconds: config.conductor.powerTimeoutSeconds,
-    automatedClean: config.conductor.automatedClean,
-    addPorts: config.conductor.inspectAddPorts,
-  });
+  const bmc = new BmcRuntime(
+    drivers,
+    inventory,
+    (node, macs) => portRepo.createMissing(node.id, macs),
+    history,
+    new AgentClient(config.agent.commandTimeoutSeconds * 1000),
+    encodeConfigDrive,
+    {
+      powerTimeoutSeconds: config.conductor.powerTimeoutSeconds,
+      automatedClean: config.conductor.automatedClean,
+      addPorts: config.conductor.inspectAddPorts,
+    },
+  );
   const runtimes = new Map<string, HardwareRuntime>([
     ['fake-hardware', fakeHardware],
     ['redfish', bmc],
@@ -108,19 +117,27 @@ export async function startService(
     const c = config.conductor;
     // Each part of a process locks under a name of its own (`name:part`), so a
     // worker's sweep never mistakes a sync's or a request's lock for work handed to it.
-    const periodic = new PeriodicTasks(`${name}:sync`, nodeRepo, drivers, history, metrics, {
-      drivers: ['redfish', 'idrac', 'ipmi'],
-      forcePowerState: c.forcePowerStateDuringSync,
-      maxPowerFailures: c.powerSyncMaxRetries,
-      syncWorkers: c.powerSyncWorkers,
-      waitTimeouts: {
-        'wait call-back': c.deployCallbackTimeoutSeconds,
-        'inspect wait': c.inspectWaitTimeoutSeconds,
-        'clean wait': c.cleanCallbackTimeoutSeconds,
-        'rescue wait': c.rescueCallbackTimeoutSeconds,
-        'service wait': c.deployCallbackTimeoutSeconds,
+    const periodic = new PeriodicTasks(
+      `${name}:sync`,
+      nodeRepo,
+      drivers,
+      history,
+      metrics,
+      {
+        drivers: ['redfish', 'idrac', 'ipmi'],
+        forcePowerState: c.forcePowerStateDuringSync,
+        maxPowerFailures: c.powerSyncMaxRetries,
+        syncWorkers: c.powerSyncWorkers,
+        waitTimeouts: {
+          'wait call-back': c.deployCallbackTimeoutSeconds,
+          'inspect wait': c.inspectWaitTimeoutSeconds,
+          'clean wait': c.cleanCallbackTimeoutSeconds,
+          'rescue wait': c.rescueCallbackTimeoutSeconds,
+          'service wait': c.deployCallbackTimeoutSeconds,
+        },
       },
-    }, log);
+      log,
+    );
     conductor = new ConductorService(
       worker,
       c.group,
@@ -199,7 +216,10 @@ export async function startService(
   let boot: BootServices | null = null;
   if (role === 'all' || role === 'pxe') {
     const apiUrl = config.boot.apiPublicUrl ?? url;
-    if (apiUrl === null) throw new ConfigError('invalid configuration ANVIL_API_PUBLIC_URL: the pxe role needs the URL agents reach the API at');
+    if (apiUrl === null)
+      throw new ConfigError(
+        'invalid configuration ANVIL_API_PUBLIC_URL: the pxe role needs the URL agents reach the API at',
+      );
     const backend = new NodeBootBackend(nodeRepo, portRepo, ipam, history, { apiUrl, bootFilesUrl: '' });
     boot = await startBootServices(config.boot, backend, metrics, log);
   }

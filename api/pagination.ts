@@ -41,7 +41,12 @@ export function parsePage<K extends string>(req: Request, sortKeys: readonly K[]
 }
 
 /** The `next` link: the same query with the marker moved on, present only when the page is full. */
-export function nextLink(req: Request, path: string, page: Page<string>, items: { uuid: string }[]): string | undefined {
+export function nextLink(
+  req: Request,
+  path: string,
+  page: Page<string>,
+  items: { uuid: string }[],
+): string | undefined {
   if (items.length < page.limit) return undefined;
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(req.query)) {

@@ -46,7 +46,12 @@ export async function createWorkspace(engine: EngineName): Promise<Workspace> {
   };
 }
 
-export function startAnvil(ws: Workspace, name: string, role: ServeRole, env: Record<string, string> = {}): Promise<AnvilProcess> {
+export function startAnvil(
+  ws: Workspace,
+  name: string,
+  role: ServeRole,
+  env: Record<string, string> = {},
+): Promise<AnvilProcess> {
   return startAnvilProcess(name, role, { ...ws.env, ANVIL_CONDUCTOR_NAME: name, ...env });
 }
 
@@ -59,7 +64,10 @@ export interface Reply {
 export async function call(url: string, method: string, urlPath: string, body?: unknown): Promise<Reply> {
   const res = await fetch(`${url}${urlPath}`, {
     method,
-    headers: { 'X-OpenStack-Ironic-API-Version': VERSION, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+    headers: {
+      'X-OpenStack-Ironic-API-Version': VERSION,
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -67,7 +75,11 @@ export async function call(url: string, method: string, urlPath: string, body?: 
 }
 
 /** Runs `work` over `items` with at most `limit` in flight. */
-export async function inParallel<T>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
+export async function inParallel<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < items.length) {
@@ -89,12 +101,19 @@ export async function enrollFleet(
   const latenciesMs: number[] = new Array(hosts.length);
   await inParallel(hosts, concurrency, async (host, i) => {
     const bmc = host[protocolOf(i)];
-    const { driver, driverInfo } = enrollmentFromAddress(bmc.address, { username: bmc.username, password: bmc.password });
+    const { driver, driverInfo } = enrollmentFromAddress(bmc.address, {
+      username: bmc.username,
+      password: bmc.password,
+    });
     const started = performance.now();
     const res = await call(url, 'POST', '/v1/nodes', {
       name: host.name,
       driver,
-      driver_info: { ...driverInfo, deploy_kernel: 'http://127.0.0.1:8080/ipa.kernel', deploy_ramdisk: 'http://127.0.0.1:8080/ipa.initramfs' },
+      driver_info: {
+        ...driverInfo,
+        deploy_kernel: 'http://127.0.0.1:8080/ipa.kernel',
+        deploy_ramdisk: 'http://127.0.0.1:8080/ipa.initramfs',
+      },
       automated_clean: false,
     });
     latenciesMs[i] = performance.now() - started;
@@ -156,7 +175,11 @@ export async function drivePlan(
   const failures: unknown[] = [];
   for (;;) {
     const polledAt = Date.now();
-    const res = await call(url, 'GET', `/v1/nodes?fields=uuid,provision_state,target_power_state,reservation,last_error&limit=${uuids.length + 1}`);
+    const res = await call(
+      url,
+      'GET',
+      `/v1/nodes?fields=uuid,provision_state,target_power_state,reservation,last_error&limit=${uuids.length + 1}`,
+    );
     const seenAt = performance.now();
     let done = 0;
     for (const n of res.body.nodes as Listed[]) {
@@ -166,7 +189,9 @@ export async function drivePlan(
       if (n.reservation !== null || n.target_power_state !== null || WORKING_STATES.has(n.provision_state)) continue;
       const expected = s.step === -1 ? null : plan[s.step]![1];
       if (expected !== null && (n.provision_state !== expected || n.last_error !== null)) {
-        throw new Error(`node ${n.uuid} stopped in ${n.provision_state} (${n.last_error ?? 'no last_error'}) instead of ${expected}`);
+        throw new Error(
+          `node ${n.uuid} stopped in ${n.provision_state} (${n.last_error ?? 'no last_error'}) instead of ${expected}`,
+        );
       }
       if (expected !== null && stepMs[s.step]!.length < uuids.length && s.sentAt > 0) {
         stepMs[s.step]!.push(seenAt - s.sentAt);
@@ -177,7 +202,8 @@ export async function drivePlan(
     }
     if (failures.length > 0) throw failures[0];
     if (done === uuids.length && inFlight === 0) return { stepMs, retried };
-    if (Date.now() > deadline) throw new Error(`the fleet did not finish its plan within ${timeoutMs} ms (${done} of ${uuids.length} done)`);
+    if (Date.now() > deadline)
+      throw new Error(`the fleet did not finish its plan within ${timeoutMs} ms (${done} of ${uuids.length} done)`);
     await new Promise((r) => setTimeout(r, pollMs));
   }
 }

@@ -43,7 +43,12 @@ async function measure(engine: EngineName) {
             body: JSON.stringify({
               driver: 'redfish',
               name: `bench-${i + j}`,
-              driver_info: { redfish_address: 'http://127.0.0.1:8000', redfish_password: 'pw', deploy_kernel: 'k', deploy_ramdisk: 'r' },
+              driver_info: {
+                redfish_address: 'http://127.0.0.1:8000',
+                redfish_password: 'pw',
+                deploy_kernel: 'k',
+                deploy_ramdisk: 'r',
+              },
               properties: { cpu_arch: 'x86_64', capabilities: 'boot_mode:uefi' },
             }),
           }).then((r) => r.arrayBuffer()),

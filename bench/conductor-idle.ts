@@ -20,7 +20,10 @@ const SETTLE_S = 20;
 const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
 
 async function main(): Promise<void> {
-  const sim = await startSimFleet({ fleet: createFleet({ count: HOSTS, seed: 9 }), credentials: { username: 'admin', password: 'bench' } });
+  const sim = await startSimFleet({
+    fleet: createFleet({ count: HOSTS, seed: 9 }),
+    credentials: { username: 'admin', password: 'bench' },
+  });
   const ws = await createWorkspace('postgres');
   try {
     const setup = await startAnvil(ws, 'setup', 'all', { ANVIL_POWER_SYNC_INTERVAL: '0' });
@@ -30,7 +33,9 @@ async function main(): Promise<void> {
     } finally {
       await setup.kill('SIGTERM');
     }
-    const conductor = await startAnvil(ws, 'idle-conductor', 'conductor', { ANVIL_POWER_SYNC_INTERVAL: String(SYNC_INTERVAL_S) });
+    const conductor = await startAnvil(ws, 'idle-conductor', 'conductor', {
+      ANVIL_POWER_SYNC_INTERVAL: String(SYNC_INTERVAL_S),
+    });
     try {
       const started = processUsage(conductor.pid);
       await sleep(SETTLE_S);
@@ -38,13 +43,17 @@ async function main(): Promise<void> {
       await sleep(WINDOW_S);
       const end = processUsage(conductor.pid);
       const bmcCalls = sim.fleet.hosts.reduce((n, h) => n + h.history.length, 0);
-      console.log(`| hosts | power sync interval s | RSS at start MB | RSS after ${SETTLE_S} s MB | RSS after ${SETTLE_S + WINDOW_S} s MB | CPU s over ${WINDOW_S} s | mean CPU % |`);
+      console.log(
+        `| hosts | power sync interval s | RSS at start MB | RSS after ${SETTLE_S} s MB | RSS after ${SETTLE_S + WINDOW_S} s MB | CPU s over ${WINDOW_S} s | mean CPU % |`,
+      );
       console.log('|---|---|---|---|---|---|---|');
       const cpu = end.cpuSeconds - settled.cpuSeconds;
       console.log(
         `| ${HOSTS} | ${SYNC_INTERVAL_S} | ${started.rssMb.toFixed(0)} | ${settled.rssMb.toFixed(0)} | ${end.rssMb.toFixed(0)} | ${cpu.toFixed(1)} | ${((cpu / WINDOW_S) * 100).toFixed(1)} |`,
       );
-      console.log(`BMC commands the sim saw in all (setup included): ${bmcCalls}; conductor warnings: ${JSON.stringify([...new Set(conductor.warnings)])}`);
+      console.log(
+        `BMC commands the sim saw in all (setup included): ${bmcCalls}; conductor warnings: ${JSON.stringify([...new Set(conductor.warnings)])}`,
+      );
     } finally {
       await conductor.kill('SIGTERM');
     }

@@ -27,7 +27,8 @@ interface LoadResult {
 }
 
 const REPO = resolve(import.meta.dirname, '..');
-const macOf = (i: number): string => `02:bb:00:00:${((i >> 8) & 0xff).toString(16).padStart(2, '0')}:${(i & 0xff).toString(16).padStart(2, '0')}`;
+const macOf = (i: number): string =>
+  `02:bb:00:00:${((i >> 8) & 0xff).toString(16).padStart(2, '0')}:${(i & 0xff).toString(16).padStart(2, '0')}`;
 const addressOf = (i: number): string => `10.79.${1 + Math.floor(i / 250)}.${1 + (i % 250)}`;
 
 /** The generator: runs inside the client namespace, prints one LoadResult line. */
@@ -35,7 +36,10 @@ async function load(exchanges: number, window: number, base: number): Promise<Lo
   const socket = createSocket({ type: 'udp4', reuseAddr: true });
   await new Promise<void>((r) => socket.bind(68, '0.0.0.0', r));
   socket.setBroadcast(true);
-  const pending = new Map<number, { index: number; step: 'offer' | 'ack'; started: number; sentAt: number; tries: number }>();
+  const pending = new Map<
+    number,
+    { index: number; step: 'offer' | 'ack'; started: number; sentAt: number; tries: number }
+  >();
   const times: number[] = [];
   let next = 0;
   let failed = 0;
@@ -49,9 +53,21 @@ async function load(exchanges: number, window: number, base: number): Promise<Lo
         ? { messageType: 'discover' }
         : { messageType: 'request', serverId: offered!.options.serverId!, requestedIp: offered!.yiaddr };
     const m: DhcpMessage = {
-      op: 'request', htype: 1, hlen: 6, hops: 0, xid: xidOf(i), secs: 0, flags: BROADCAST_FLAG,
-      ciaddr: '0.0.0.0', yiaddr: '0.0.0.0', siaddr: '0.0.0.0', giaddr: '0.0.0.0',
-      chaddr: chaddrFromMac(macOf(i)), sname: '', file: '', options,
+      op: 'request',
+      htype: 1,
+      hlen: 6,
+      hops: 0,
+      xid: xidOf(i),
+      secs: 0,
+      flags: BROADCAST_FLAG,
+      ciaddr: '0.0.0.0',
+      yiaddr: '0.0.0.0',
+      siaddr: '0.0.0.0',
+      giaddr: '0.0.0.0',
+      chaddr: chaddrFromMac(macOf(i)),
+      sname: '',
+      file: '',
+      options,
     };
     socket.send(encodeMessage(m), 67, '255.255.255.255');
   };
@@ -113,10 +129,26 @@ async function load(exchanges: number, window: number, base: number): Promise<Lo
 
 function runLoad(ns: string, exchanges: number, window: number, base: number): Promise<LoadResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', 'bench/dhcp.ts', 'load', String(exchanges), String(window), String(base)], {
-      cwd: REPO,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        ns,
+        process.execPath,
+        '--import',
+        'tsx',
+        'bench/dhcp.ts',
+        'load',
+        String(exchanges),
+        String(window),
+        String(base),
+      ],
+      {
+        cwd: REPO,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     const kill = setTimeout(() => child.kill('SIGKILL'), 300_000);
@@ -169,7 +201,14 @@ async function main(): Promise<void> {
     for (let round = 0; round < rounds; round++) {
       const anvil = await AnvilInNs.start(
         serverNs,
-        { mode: 'full', interface: 'srv0', serverIp: '10.79.0.1', hosts, boot: { ipxeScriptUrl: 'http://10.79.0.1:8080/boot/{mac}.ipxe' }, quiet: true },
+        {
+          mode: 'full',
+          interface: 'srv0',
+          serverIp: '10.79.0.1',
+          hosts,
+          boot: { ipxeScriptUrl: 'http://10.79.0.1:8080/boot/{mac}.ipxe' },
+          quiet: true,
+        },
         REPO,
       );
       try {
@@ -179,14 +218,34 @@ async function main(): Promise<void> {
       }
       const dnsmasq = spawn(
         'ip',
-        ['netns', 'exec', siteNs, 'dnsmasq', '--no-daemon', '--conf-file=/dev/null', '--port=0', '--interface=site0', '--bind-interfaces',
-          '--dhcp-range=10.79.0.0,static,255.255.0.0,1h', `--dhcp-hostsfile=${join(dir, 'hosts')}`, '--dhcp-option=option:router,10.79.0.254',
-          '--dhcp-option=option:dns-server,10.79.0.53', '--no-ping', '--quiet-dhcp', '--leasefile-ro', '--user=root', `--dhcp-lease-max=${exchanges + 10}`],
+        [
+          'netns',
+          'exec',
+          siteNs,
+          'dnsmasq',
+          '--no-daemon',
+          '--conf-file=/dev/null',
+          '--port=0',
+          '--interface=site0',
+          '--bind-interfaces',
+          '--dhcp-range=10.79.0.0,static,255.255.0.0,1h',
+          `--dhcp-hostsfile=${join(dir, 'hosts')}`,
+          '--dhcp-option=option:router,10.79.0.254',
+          '--dhcp-option=option:dns-server,10.79.0.53',
+          '--no-ping',
+          '--quiet-dhcp',
+          '--leasefile-ro',
+          '--user=root',
+          `--dhcp-lease-max=${exchanges + 10}`,
+        ],
         { stdio: ['ignore', 'ignore', 'inherit'] },
       );
       try {
         await new Promise((r) => setTimeout(r, 500));
-        results.push({ server: 'dnsmasq', ...(await runLoad(clientNs, exchanges, window, 0x8000000 + round * 0x100000)) });
+        results.push({
+          server: 'dnsmasq',
+          ...(await runLoad(clientNs, exchanges, window, 0x8000000 + round * 0x100000)),
+        });
       } finally {
         await stopChild(dnsmasq);
       }
@@ -199,13 +258,20 @@ async function main(): Promise<void> {
   console.log(`| server | round | exchanges | failed | seconds | DORA/s | p50 ms | p95 ms |`);
   console.log(`|---|---|---|---|---|---|---|---|`);
   results.forEach((r, k) =>
-    console.log(`| ${r.server} | ${Math.floor(k / 2) + 1} | ${r.completed} | ${r.failed} | ${r.seconds.toFixed(2)} | ${Math.round(r.completed / r.seconds)} | ${r.p50ms.toFixed(2)} | ${r.p95ms.toFixed(2)} |`),
+    console.log(
+      `| ${r.server} | ${Math.floor(k / 2) + 1} | ${r.completed} | ${r.failed} | ${r.seconds.toFixed(2)} | ${Math.round(r.completed / r.seconds)} | ${r.p50ms.toFixed(2)} | ${r.p95ms.toFixed(2)} |`,
+    ),
   );
   const median = (server: string): number => {
-    const rates = results.filter((r) => r.server === server).map((r) => r.completed / r.seconds).sort((a, b) => a - b);
+    const rates = results
+      .filter((r) => r.server === server)
+      .map((r) => r.completed / r.seconds)
+      .sort((a, b) => a - b);
     return rates[Math.floor(rates.length / 2)]!;
   };
-  console.log(`\nmedian DORA/s: anvil ${Math.round(median('anvil'))}, dnsmasq ${Math.round(median('dnsmasq'))}, anvil/dnsmasq ${(median('anvil') / median('dnsmasq')).toFixed(2)}`);
+  console.log(
+    `\nmedian DORA/s: anvil ${Math.round(median('anvil'))}, dnsmasq ${Math.round(median('dnsmasq'))}, anvil/dnsmasq ${(median('anvil') / median('dnsmasq')).toFixed(2)}`,
+  );
 }
 
 if (process.argv[2] === 'load') {

@@ -28,7 +28,9 @@ const noHosts = {
 
 function curl(url: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn('curl', ['-s', '-o', '/dev/null', '--max-time', '120', '-w', '%{size_download}', url], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn('curl', ['-s', '-o', '/dev/null', '--max-time', '120', '-w', '%{size_download}', url], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.on('error', reject);
@@ -53,10 +55,12 @@ function median(values: number[]): number {
 async function waitForHttp(url: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
     const ok = await new Promise<boolean>((resolve) => {
-      http.get(url, (res) => {
-        res.resume();
-        resolve(true);
-      }).on('error', () => resolve(false));
+      http
+        .get(url, (res) => {
+          res.resume();
+          resolve(true);
+        })
+        .on('error', () => resolve(false));
     });
     if (ok) return;
     await new Promise((r) => setTimeout(r, 100));
@@ -81,7 +85,12 @@ async function main(): Promise<void> {
     for (let i = 0; i < SIZE_MIB; i++) writeSync(fd, Buffer.alloc(MIB, i % 251));
     closeSync(fd);
 
-    const anvil = await startBootHttpServer({ host: '127.0.0.1', port: 0, backend: noHosts, imageDirs: { images: dir } });
+    const anvil = await startBootHttpServer({
+      host: '127.0.0.1',
+      port: 0,
+      backend: noHosts,
+      imageDirs: { images: dir },
+    });
     closers.push(() => anvil.close());
 
     const minimal = http.createServer((_req, res) => {
@@ -92,13 +101,20 @@ async function main(): Promise<void> {
     closers.push(() => new Promise((resolve) => minimal.close(resolve)));
 
     const pythonPort = await freePort();
-    python = spawn('/usr/bin/python3', ['-m', 'http.server', '--bind', '127.0.0.1', '--directory', dir, String(pythonPort)], { stdio: 'ignore' });
+    python = spawn(
+      '/usr/bin/python3',
+      ['-m', 'http.server', '--bind', '127.0.0.1', '--directory', dir, String(pythonPort)],
+      { stdio: 'ignore' },
+    );
     await waitForHttp(`http://127.0.0.1:${pythonPort}/`);
 
     const servers = [
       { what: 'Anvil boot HTTP server (pxe/http)', url: `${anvil.url}/images/disk.img` },
       { what: 'python3 -m http.server (Debian 3.11)', url: `http://127.0.0.1:${pythonPort}/disk.img` },
-      { what: 'minimal node:http createReadStream().pipe()', url: `http://127.0.0.1:${(minimal.address() as AddressInfo).port}/disk.img` },
+      {
+        what: 'minimal node:http createReadStream().pipe()',
+        url: `http://127.0.0.1:${(minimal.address() as AddressInfo).port}/disk.img`,
+      },
     ];
     const times = new Map<string, number[]>(servers.map((s) => [s.what, []]));
     for (const server of servers) await round(server.url); // warm the page cache and each server
@@ -115,10 +131,14 @@ async function main(): Promise<void> {
       const t = times.get(server.what)!;
       const mibs = (SIZE_MIB * CLIENTS) / median(t);
       rate.set(server.what, mibs);
-      console.log(`| ${server.what} | ${total.toFixed(2)} | ${median(t).toFixed(2)} | ${mibs.toFixed(0)} | ${Math.min(...t).toFixed(2)} | ${Math.max(...t).toFixed(2)} |`);
+      console.log(
+        `| ${server.what} | ${total.toFixed(2)} | ${median(t).toFixed(2)} | ${mibs.toFixed(0)} | ${Math.min(...t).toFixed(2)} | ${Math.max(...t).toFixed(2)} |`,
+      );
     }
     const [a, p, m] = servers.map((s) => rate.get(s.what)!);
-    console.log(`\nAnvil / python http.server: ${(a! / p!).toFixed(2)}x; Anvil / minimal node: ${(a! / m!).toFixed(2)}x`);
+    console.log(
+      `\nAnvil / python http.server: ${(a! / p!).toFixed(2)}x; Anvil / minimal node: ${(a! / m!).toFixed(2)}x`,
+    );
   } finally {
     python?.kill('SIGTERM');
     for (const close of closers) await close();

@@ -79,7 +79,10 @@ async function rssByPoolSize() {
     const ipam = new IpamService(db.knex);
     for (const prefix of [24, 20, 16, 12, 8]) {
       const name = `rss-${prefix}`;
-      const view = await ipam.createPool(name, { allocation_strategy: 'random', ranges: [{ subnet: `10.0.0.0/${prefix}` }] });
+      const view = await ipam.createPool(name, {
+        allocation_strategy: 'random',
+        ranges: [{ subnet: `10.0.0.0/${prefix}` }],
+      });
       for (let i = 0; i < 200; i++) await ipam.claim(name, { name: `c${i}` });
       const size = (await ipam.usage(view)).size.toString();
       gc?.();
@@ -99,10 +102,14 @@ console.log('|---|---|---|---|---|---|');
 for (const engine of engines) {
   for (const strategy of ['sequential', 'random'] as const) {
     const r = await throughput(engine, strategy);
-    console.log(`| ${r.engine} | ${r.strategy} | ${r.fillSeconds.toFixed(1)} | ${r.firstMs.toFixed(1)} | ${r.perSecond.toFixed(0)} | ${r.meanMs.toFixed(2)} |`);
+    console.log(
+      `| ${r.engine} | ${r.strategy} | ${r.fillSeconds.toFixed(1)} | ${r.firstMs.toFixed(1)} | ${r.perSecond.toFixed(0)} | ${r.meanMs.toFixed(2)} |`,
+    );
   }
 }
-console.log(`\nRSS after 200 random claims per pool, pools created in turn in one process (SQLite${gc ? ', after gc' : ''}):\n`);
+console.log(
+  `\nRSS after 200 random claims per pool, pools created in turn in one process (SQLite${gc ? ', after gc' : ''}):\n`,
+);
 console.log('| pool | size | RSS MB |');
 console.log('|---|---|---|');
 for (const r of await rssByPoolSize()) console.log(`| 10.0.0.0/${r.prefix} | ${r.size} | ${r.rssMb.toFixed(1)} |`);

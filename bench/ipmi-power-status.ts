@@ -29,7 +29,13 @@ function percentile(sorted: number[], p: number): number {
 
 function clientFor(host: SimManifestHost): IpmiClient {
   const address = new URL(host.ipmi.address);
-  return new IpmiClient({ host: address.hostname, port: Number(address.port), username: host.ipmi.username, password: host.ipmi.password, cipherSuite: 3 });
+  return new IpmiClient({
+    host: address.hostname,
+    port: Number(address.port),
+    username: host.ipmi.username,
+    password: host.ipmi.password,
+    cipherSuite: 3,
+  });
 }
 
 /** `calls` sequential queries on one client; returns each query's latency. */
@@ -57,7 +63,9 @@ async function main(): Promise<void> {
     // Sessions are opened before timing: a conductor keeps its sessions.
     await Promise.all(clients.map((c) => c.getPowerState()));
     const first = clients[0] as IpmiClient;
-    rows.push(await timed('IpmiClient, 1 host, sequential, session reused', ANVIL_CALLS, () => sequential(first, ANVIL_CALLS)));
+    rows.push(
+      await timed('IpmiClient, 1 host, sequential, session reused', ANVIL_CALLS, () => sequential(first, ANVIL_CALLS)),
+    );
     const perHost = Math.ceil(ANVIL_CALLS / HOSTS);
     rows.push(
       await timed(`IpmiClient, ${HOSTS} hosts in parallel, session reused`, perHost * HOSTS, async () =>
@@ -66,7 +74,23 @@ async function main(): Promise<void> {
     );
     const host = sim.manifest.hosts[0] as SimManifestHost;
     const address = new URL(host.ipmi.address);
-    const args = ['-I', 'lanplus', '-C', '3', '-H', address.hostname, '-p', address.port, '-U', host.ipmi.username, '-P', host.ipmi.password, 'chassis', 'power', 'status'];
+    const args = [
+      '-I',
+      'lanplus',
+      '-C',
+      '3',
+      '-H',
+      address.hostname,
+      '-p',
+      address.port,
+      '-U',
+      host.ipmi.username,
+      '-P',
+      host.ipmi.password,
+      'chassis',
+      'power',
+      'status',
+    ];
     rows.push(
       await timed('ipmitool -I lanplus -C 3, 1 host, one process per query', IPMITOOL_CALLS, async () => {
         const latencies: number[] = [];
@@ -80,7 +104,9 @@ async function main(): Promise<void> {
       }),
     );
     const sessions = sim.ipmi.reduce((sum, server) => sum + server.stats.sessionsOpened, 0);
-    console.log(`${HOSTS} simulated hosts on 127.0.0.1, sim in this process; ${sessions} RMCP+ sessions opened in all\n`);
+    console.log(
+      `${HOSTS} simulated hosts on 127.0.0.1, sim in this process; ${sessions} RMCP+ sessions opened in all\n`,
+    );
     console.log('| client | queries | seconds | queries/s | p50 ms | p95 ms |');
     console.log('|---|---|---|---|---|---|');
     for (const row of rows) {

@@ -46,7 +46,10 @@ async function main(): Promise<void> {
   console.log('|---|---|---|---|---|---|');
   for (const size of SIZES) {
     for (const protocol of PROTOCOLS) {
-      const sim = await startSimFleet({ fleet: createFleet({ count: size, seed: 3 }), credentials: { username: 'admin', password: 'bench' } });
+      const sim = await startSimFleet({
+        fleet: createFleet({ count: size, seed: 3 }),
+        credentials: { username: 'admin', password: 'bench' },
+      });
       const ws = await createWorkspace(ENGINE);
       try {
         // Enrol and manage with power sync off, so every pass measured below starts on a settled fleet.
@@ -65,7 +68,9 @@ async function main(): Promise<void> {
           try {
             const [first, ...steady] = await passDurations(anvil.url!, PASSES, 600_000);
             const mean = steady.reduce((a, b) => a + b, 0) / steady.length;
-            console.log(`| ${size} | ${protocol} | ${workers} | ${first!.toFixed(2)} | ${mean.toFixed(2)} | ${(size / mean).toFixed(0)} |`);
+            console.log(
+              `| ${size} | ${protocol} | ${workers} | ${first!.toFixed(2)} | ${mean.toFixed(2)} | ${(size / mean).toFixed(0)} |`,
+            );
           } catch (err) {
             console.error(`anvil's last lines:\n${anvil.lines.slice(-20).join('\n')}`);
             throw err;

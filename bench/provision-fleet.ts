@@ -11,7 +11,15 @@
  * A client keeps at most CONCURRENCY nodes in flight, each polled every POLL_MS.
  * Usage: npx tsx bench/provision-fleet.ts [hosts] [concurrency]
  */
-import { createPool, enrollForDeploy, settlesIn, startProvisionRig, userDataFor, setImage, type ProvisionRig } from '../test/e2e/provision-rig.js';
+import {
+  createPool,
+  enrollForDeploy,
+  settlesIn,
+  startProvisionRig,
+  userDataFor,
+  setImage,
+  type ProvisionRig,
+} from '../test/e2e/provision-rig.js';
 import { inParallel, provision, simHost } from '../test/e2e/sim-nodes.js';
 import type { BootStep } from '../sim/host/index.js';
 import { percentile } from './anvil-fleet.js';
@@ -26,12 +34,18 @@ const PHASES = ['enroll', 'manage', 'inspect', 'provide', 'deploy'] as const;
 type Phase = (typeof PHASES)[number];
 
 /** PUT states/provision, re-sent while the conductor answers 503 (worker pool full) or 409 (node locked). */
-async function request(rig: ProvisionRig, uuid: string, body: Record<string, unknown>, version?: string): Promise<number> {
+async function request(
+  rig: ProvisionRig,
+  uuid: string,
+  body: Record<string, unknown>,
+  version?: string,
+): Promise<number> {
   let resent = 0;
   for (let attempt = 0; attempt < 200; attempt++) {
     const res = await provision(rig.svc, uuid, body, version);
     if (res.status === 202) return resent;
-    if (res.status !== 503 && res.status !== 409) throw new Error(`${JSON.stringify(body)} on ${uuid}: ${res.status} ${res.text}`);
+    if (res.status !== 503 && res.status !== 409)
+      throw new Error(`${JSON.stringify(body)} on ${uuid}: ${res.status} ${res.text}`);
     resent++;
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
@@ -66,10 +80,14 @@ async function main(): Promise<void> {
     const pools = Math.ceil(HOSTS / 240);
     for (let p = 0; p < pools; p++) await createPool(rig.svc, `bench-${p}`, `127.${80 + p}.0.0`);
     const started = performance.now();
-    const progress = setInterval(() => console.error(`  ${done}/${HOSTS} active after ${((performance.now() - started) / 1000).toFixed(0)} s`), 30_000);
+    const progress = setInterval(
+      () => console.error(`  ${done}/${HOSTS} active after ${((performance.now() - started) / 1000).toFixed(0)} s`),
+      30_000,
+    );
     try {
       await inParallel(rig.sim.manifest.hosts, CONCURRENCY, async (host, i) => {
-        if (Date.now() > deadline) throw new Error(`run budget of ${RUN_MS / 1000} s spent with ${done} of ${HOSTS} active`);
+        if (Date.now() > deadline)
+          throw new Error(`run budget of ${RUN_MS / 1000} s spent with ${done} of ${HOSTS} active`);
         const timed = async <T>(phase: Phase, work: () => Promise<T>): Promise<T> => {
           const t = performance.now();
           const out = await work();
@@ -104,22 +122,30 @@ async function main(): Promise<void> {
     }
     const where = await whereTheTimeGoes(rig, hostNames);
 
-    console.log(`${HOSTS} Redfish sim hosts enroll → active in ${seconds.toFixed(1)} s (${((HOSTS / seconds) * 60).toFixed(0)} nodes/min), ` +
-      `${CONCURRENCY} nodes in flight, polled every ${POLL_MS} ms; ${resent} requests answered 503/409 and re-sent`);
-    console.log(`process (Anvil + sim fleet + client, one Node process): ${((cpu.user + cpu.system) / 1e6).toFixed(1)} CPU s ` +
-      `(user ${(cpu.user / 1e6).toFixed(1)}, system ${(cpu.system / 1e6).toFixed(1)}) over ${seconds.toFixed(1)} s wall, peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MB`);
+    console.log(
+      `${HOSTS} Redfish sim hosts enroll → active in ${seconds.toFixed(1)} s (${((HOSTS / seconds) * 60).toFixed(0)} nodes/min), ` +
+        `${CONCURRENCY} nodes in flight, polled every ${POLL_MS} ms; ${resent} requests answered 503/409 and re-sent`,
+    );
+    console.log(
+      `process (Anvil + sim fleet + client, one Node process): ${((cpu.user + cpu.system) / 1e6).toFixed(1)} CPU s ` +
+        `(user ${(cpu.user / 1e6).toFixed(1)}, system ${(cpu.system / 1e6).toFixed(1)}) over ${seconds.toFixed(1)} s wall, peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MB`,
+    );
     console.log('');
     console.log('| phase (per node: request → seen resting) | p50 ms | p95 ms | max ms |');
     console.log('|---|---|---|---|');
     for (const phase of PHASES) {
       const v = phaseMs[phase];
-      console.log(`| ${phase} | ${percentile(v, 50).toFixed(0)} | ${percentile(v, 95).toFixed(0)} | ${Math.max(...v).toFixed(0)} |`);
+      console.log(
+        `| ${phase} | ${percentile(v, 50).toFixed(0)} | ${percentile(v, 95).toFixed(0)} | ${Math.max(...v).toFixed(0)} |`,
+      );
     }
     console.log('');
-    console.log('| boot segment (per agent boot, from the sim\'s boot log) | boots | p50 ms | p95 ms | total s |');
+    console.log("| boot segment (per agent boot, from the sim's boot log) | boots | p50 ms | p95 ms | total s |");
     console.log('|---|---|---|---|---|');
     for (const [name, v] of Object.entries(where)) {
-      console.log(`| ${name} | ${v.length} | ${percentile(v, 50).toFixed(0)} | ${percentile(v, 95).toFixed(0)} | ${(v.reduce((a, b) => a + b, 0) / 1000).toFixed(1)} |`);
+      console.log(
+        `| ${name} | ${v.length} | ${percentile(v, 50).toFixed(0)} | ${percentile(v, 95).toFixed(0)} | ${(v.reduce((a, b) => a + b, 0) / 1000).toFixed(1)} |`,
+      );
     }
   } finally {
     clearInterval(sampler);

@@ -37,7 +37,9 @@ function freshGet(url: URL, ca: Buffer | undefined): Promise<string> {
     Connection: 'close',
   };
   return new Promise((resolve, reject) => {
-    const request = secure ? https.request(url, { agent: false, headers, ...(ca ? { ca } : {}) }) : http.request(url, { agent: false, headers });
+    const request = secure
+      ? https.request(url, { agent: false, headers, ...(ca ? { ca } : {}) })
+      : http.request(url, { agent: false, headers });
     request.setTimeout(10_000, () => request.destroy(new Error(`GET ${url.pathname} timed out`)));
     request.on('error', reject);
     request.on('response', (res) => {
@@ -69,7 +71,12 @@ async function timed(total: number, lanes: number, call: () => Promise<unknown>)
  * Both clients in alternating rounds, so that other work on the shared
  * cores slows both alike instead of whichever ran at the wrong moment.
  */
-async function compare(label: string, lanes: number, keepAlive: () => Promise<unknown>, fresh: () => Promise<unknown>): Promise<Row[]> {
+async function compare(
+  label: string,
+  lanes: number,
+  keepAlive: () => Promise<unknown>,
+  fresh: () => Promise<unknown>,
+): Promise<Row[]> {
   const perRound = Math.ceil(REQUESTS / ROUNDS / lanes) * lanes;
   let keepAliveSeconds = 0;
   let freshSeconds = 0;
@@ -85,7 +92,10 @@ async function compare(label: string, lanes: number, keepAlive: () => Promise<un
 }
 
 async function measure(label: string, sim: RedfishSim, ca: Buffer | undefined): Promise<Row[]> {
-  const system: RedfishSystem = await connectRedfish(`redfish+${sim.url}${SYSTEM_PATH}`, credentials, { auth: 'basic', ...(ca ? { ca } : {}) });
+  const system: RedfishSystem = await connectRedfish(`redfish+${sim.url}${SYSTEM_PATH}`, credentials, {
+    auth: 'basic',
+    ...(ca ? { ca } : {}),
+  });
   const url = new URL(`${sim.url}${SYSTEM_PATH}`);
   const keepAlive = (): Promise<unknown> => getPowerState(system);
   const fresh = (): Promise<unknown> => freshGet(url, ca);
@@ -104,11 +114,27 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'anvil-bench-redfish-'));
   const rows: Row[] = [];
   try {
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-    ], { stdio: 'ignore', timeout: 20_000 });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore', timeout: 20_000 },
+    );
     const cert = readFileSync(join(dir, 'cert.pem'));
     const fleet = createFleet({ count: 8 });
     const plain = await startRedfishSim({ fleet, credentials });
@@ -128,13 +154,21 @@ async function main(): Promise<void> {
   }
   console.log('| client | requests | seconds | requests/s |');
   console.log('|---|---|---|---|');
-  for (const row of rows) console.log(`| ${row.what} | ${row.requests} | ${row.seconds.toFixed(2)} | ${(row.requests / row.seconds).toFixed(0)} |`);
+  for (const row of rows)
+    console.log(
+      `| ${row.what} | ${row.requests} | ${row.seconds.toFixed(2)} | ${(row.requests / row.seconds).toFixed(0)} |`,
+    );
   const rate = (i: number): number => {
     const row = rows[i];
     return row ? row.requests / row.seconds : Number.NaN;
   };
   console.log('');
-  for (const [index, label] of [[0, 'http sequential'], [2, `http ${PARALLEL} parallel`], [4, 'https sequential'], [6, `https ${PARALLEL} parallel`]] as const) {
+  for (const [index, label] of [
+    [0, 'http sequential'],
+    [2, `http ${PARALLEL} parallel`],
+    [4, 'https sequential'],
+    [6, `https ${PARALLEL} parallel`],
+  ] as const) {
     console.log(`keep-alive / fresh connection, ${label}: ${(rate(index) / rate(index + 1)).toFixed(1)}x`);
   }
 }

@@ -52,7 +52,9 @@ async function startRedfishOnly(fleet: Fleet): Promise<Started> {
   const sim = await startRedfishSim({ fleet });
   const last = fleet.hosts[fleet.size - 1]?.name ?? '';
   const check = async (): Promise<string> => {
-    const res = await fetch(`${sim.url}/redfish/v1/Systems/${last}`, { headers: { Authorization: `Basic ${Buffer.from('admin:password').toString('base64')}` } });
+    const res = await fetch(`${sim.url}/redfish/v1/Systems/${last}`, {
+      headers: { Authorization: `Basic ${Buffer.from('admin:password').toString('base64')}` },
+    });
     return `Redfish ${last}: ${((await res.json()) as { PowerState: string }).PowerState}`;
   };
   return { close: sim.close, check };
@@ -63,7 +65,12 @@ async function startBothFaces(fleet: Fleet): Promise<Started> {
   const last = sim.manifest.hosts[fleet.size - 1] as SimManifestHost;
   const check = async (): Promise<string> => {
     const address = new URL(last.ipmi.address);
-    const client = new IpmiClient({ host: address.hostname, port: Number(address.port), username: last.ipmi.username, password: last.ipmi.password });
+    const client = new IpmiClient({
+      host: address.hostname,
+      port: Number(address.port),
+      username: last.ipmi.username,
+      password: last.ipmi.password,
+    });
     try {
       return `IPMI ${last.name}: ${await client.getPowerState()}`;
     } finally {
@@ -105,11 +112,22 @@ async function child(hosts: number, face: Face): Promise<Measurement> {
 
 /** Runs one case in a fresh Node process, under `ulimit -n limit` when given. */
 function runCase(hosts: number, face: Face, limit?: number): Promise<Measurement | string> {
-  const node = [process.execPath, '--expose-gc', ...process.execArgv, fileURLToPath(import.meta.url), '--child', String(hosts), face];
+  const node = [
+    process.execPath,
+    '--expose-gc',
+    ...process.execArgv,
+    fileURLToPath(import.meta.url),
+    '--child',
+    String(hosts),
+    face,
+  ];
   const quoted = node.map((arg) => `'${arg.replaceAll("'", "'\\''")}'`).join(' ');
   const script = limit === undefined ? `exec ${quoted}` : `ulimit -n ${limit} && exec ${quoted}`;
   return new Promise((resolve, reject) => {
-    const proc = spawn('sh', ['-c', script], { stdio: ['ignore', 'pipe', 'pipe'], env: limit === undefined ? process.env : { ...process.env, BENCH_OPEN_FILE_LIMIT: String(limit) } });
+    const proc = spawn('sh', ['-c', script], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: limit === undefined ? process.env : { ...process.env, BENCH_OPEN_FILE_LIMIT: String(limit) },
+    });
     let out = '';
     let err = '';
     proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -119,7 +137,10 @@ function runCase(hosts: number, face: Face, limit?: number): Promise<Measurement
     proc.on('close', (code) => {
       clearTimeout(timer);
       if (code === 0) resolve(JSON.parse(out) as Measurement);
-      else resolve(`${hosts} hosts, ${face}, ulimit -n ${limit ?? 'inherited'}: exit ${code}: ${err.trim().split('\n')[0] ?? ''}`);
+      else
+        resolve(
+          `${hosts} hosts, ${face}, ulimit -n ${limit ?? 'inherited'}: exit ${code}: ${err.trim().split('\n')[0] ?? ''}`,
+        );
     });
   });
 }
@@ -132,7 +153,9 @@ async function parent(sizes: number[]): Promise<void> {
   const largest = Math.max(...sizes);
   results.push(await runCase(largest, 'redfish+ipmi', 4096));
   console.log(`open-file limit of this shell: ${await softLimit()}\n`);
-  console.log('| hosts | faces | fleet build ms | start ms | RSS MiB | RSS over empty process MiB | heap MiB | open fds | close ms | check |');
+  console.log(
+    '| hosts | faces | fleet build ms | start ms | RSS MiB | RSS over empty process MiB | heap MiB | open fds | close ms | check |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   const failures: string[] = [];
   for (const r of results) {

@@ -33,10 +33,23 @@ interface Fetch {
 
 function curl(port: number, file: string, blksize: number, output: string): Promise<Fetch> {
   const started = performance.now();
-  const args = ['-sS', '--max-time', String(FETCH_TIMEOUT_S), '--tftp-blksize', String(blksize), `tftp://127.0.0.1:${port}/${file}`, '-o', output];
+  const args = [
+    '-sS',
+    '--max-time',
+    String(FETCH_TIMEOUT_S),
+    '--tftp-blksize',
+    String(blksize),
+    `tftp://127.0.0.1:${port}/${file}`,
+    '-o',
+    output,
+  ];
   return new Promise((resolve) => {
     execFile('curl', args, { timeout: (FETCH_TIMEOUT_S + 10) * 1000 }, (error, _stdout, stderr) => {
-      resolve({ ok: error === null, seconds: (performance.now() - started) / 1000, detail: error === null ? '' : `${String(error.code)} ${stderr.trim()}` });
+      resolve({
+        ok: error === null,
+        seconds: (performance.now() - started) / 1000,
+        detail: error === null ? '' : `${String(error.code)} ${stderr.trim()}`,
+      });
     });
   });
 }
@@ -64,7 +77,10 @@ function median(values: number[]): number {
 
 async function startTftpd(root: string, port: number): Promise<ChildProcess> {
   // detached: its own process group, so the per-transfer children it forks die with it.
-  const child = spawn('in.tftpd', ['-L', '-s', root, '-a', `127.0.0.1:${port}`], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn('in.tftpd', ['-L', '-s', root, '-a', `127.0.0.1:${port}`], {
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const probe = path.join(root, '..', 'probe.out');
@@ -103,13 +119,16 @@ async function main(): Promise<void> {
     { name: 'tftpd-hpa', port: tftpdPort },
   ];
   try {
-    console.log(`64 MiB file, ${ROUNDS} rounds, client curl; Anvil on port ${anvil.port}, in.tftpd on port ${tftpdPort}\n`);
+    console.log(
+      `64 MiB file, ${ROUNDS} rounds, client curl; Anvil on port ${anvil.port}, in.tftpd on port ${tftpdPort}\n`,
+    );
     // Correctness first, untimed: each server, each blksize, byte-identical.
     for (const server of servers) {
       for (const blksize of BLKSIZES) {
         const output = path.join(work, `check-${server.name}-${blksize}`);
         const result = await curl(server.port, BIG, blksize, output);
-        if (!result.ok || sha256(await readFile(output)) !== sha256(big)) throw new Error(`${server.name} blksize ${blksize}: wrong file (${result.detail})`);
+        if (!result.ok || sha256(await readFile(output)) !== sha256(big))
+          throw new Error(`${server.name} blksize ${blksize}: wrong file (${result.detail})`);
         await rm(output);
       }
     }
@@ -130,12 +149,15 @@ async function main(): Promise<void> {
         const list = times.get(server.name) ?? [];
         const m = median(list);
         medians.set(`${server.name}/${blksize}`, m);
-        console.log(`| ${server.name} | ${blksize} | ${list.map((t) => t.toFixed(2)).join(', ')} | ${m.toFixed(2)} | ${(64 / m).toFixed(0)} |`);
+        console.log(
+          `| ${server.name} | ${blksize} | ${list.map((t) => t.toFixed(2)).join(', ')} | ${m.toFixed(2)} | ${(64 / m).toFixed(0)} |`,
+        );
       }
     }
     console.log('');
     for (const blksize of BLKSIZES) {
-      const ratio = (medians.get(`tftpd-hpa/${blksize}`) ?? Number.NaN) / (medians.get(`anvil/${blksize}`) ?? Number.NaN);
+      const ratio =
+        (medians.get(`tftpd-hpa/${blksize}`) ?? Number.NaN) / (medians.get(`anvil/${blksize}`) ?? Number.NaN);
       console.log(`blksize ${blksize}: tftpd-hpa median / Anvil median = ${ratio.toFixed(2)} (above 1: Anvil faster)`);
     }
 
@@ -144,10 +166,14 @@ async function main(): Promise<void> {
     console.log('|---|---|---|---|---|');
     for (const server of servers) {
       const started = performance.now();
-      const results = await Promise.all(Array.from({ length: CONCURRENT }, () => curl(server.port, SMALL, 1468, '/dev/null')));
+      const results = await Promise.all(
+        Array.from({ length: CONCURRENT }, () => curl(server.port, SMALL, 1468, '/dev/null')),
+      );
       const seconds = (performance.now() - started) / 1000;
       const failed = results.filter((r) => !r.ok);
-      console.log(`| ${server.name} | ${CONCURRENT} | ${failed.length} | ${seconds.toFixed(2)} | ${Math.max(...results.map((r) => r.seconds)).toFixed(2)} |`);
+      console.log(
+        `| ${server.name} | ${CONCURRENT} | ${failed.length} | ${seconds.toFixed(2)} | ${Math.max(...results.map((r) => r.seconds)).toFixed(2)} |`,
+      );
       for (const failure of failed.slice(0, 3)) console.log(`  failure: ${failure.detail}`);
     }
   } finally {

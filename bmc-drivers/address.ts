@@ -57,7 +57,8 @@ export function parseBmcAddress(address: string): BmcAddress {
   const fullScheme = (prefix?.[1] ?? 'ipmi').toLowerCase();
   const [name = '', transport, ...extra] = fullScheme.split('+');
   const meaning = SCHEMES[name];
-  if (meaning === undefined || extra.length > 0) throw new InvalidBmcAddress(`unknown scheme ${JSON.stringify(fullScheme)}`);
+  if (meaning === undefined || extra.length > 0)
+    throw new InvalidBmcAddress(`unknown scheme ${JSON.stringify(fullScheme)}`);
   if (transport !== undefined && (meaning.protocol !== 'redfish' || (transport !== 'http' && transport !== 'https'))) {
     throw new InvalidBmcAddress(`unknown scheme ${JSON.stringify(fullScheme)}`);
   }

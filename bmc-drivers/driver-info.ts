@@ -63,25 +63,34 @@ export function parseDriverInfo(driver: string, info: Readonly<Record<string, un
   throw new InvalidDriverInfo('driver', `must be one of ${HARDWARE_TYPES.join(', ')}`);
 }
 
-function redfishConnection(hardwareType: 'redfish' | 'idrac', info: Readonly<Record<string, unknown>>): RedfishConnection {
+function redfishConnection(
+  hardwareType: 'redfish' | 'idrac',
+  info: Readonly<Record<string, unknown>>,
+): RedfishConnection {
   const address = requiredString(info, 'redfish_address');
   // Ironic: "It must include the authority portion of the URL, and can
   // optionally include the scheme. If the scheme is missing, https is assumed."
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(address)?.[1]?.toLowerCase() ?? 'https';
-  if (scheme !== 'http' && scheme !== 'https') throw new InvalidDriverInfo('redfish_address', 'must be an http or https URL');
+  if (scheme !== 'http' && scheme !== 'https')
+    throw new InvalidDriverInfo('redfish_address', 'must be an http or https URL');
   let url: URL;
   try {
     url = new URL(address.includes('://') ? address : `https://${address}`);
   } catch {
     throw new InvalidDriverInfo('redfish_address', 'is not a valid URL');
   }
-  if (url.username !== '' || url.password !== '') throw new InvalidDriverInfo('redfish_address', 'must not carry credentials');
+  if (url.username !== '' || url.password !== '')
+    throw new InvalidDriverInfo('redfish_address', 'must not carry credentials');
   if (url.pathname.replace(/\/+$/, '') !== '' || url.search !== '' || url.hash !== '') {
-    throw new InvalidDriverInfo('redfish_address', 'must be scheme, host and port only; the system goes in redfish_system_id');
+    throw new InvalidDriverInfo(
+      'redfish_address',
+      'must be scheme, host and port only; the system goes in redfish_system_id',
+    );
   }
   const systemId = optionalString(info, 'redfish_system_id');
   const systemPath = systemId === undefined ? null : systemId.replace(/\/+$/, '');
-  if (systemPath !== null && !SYSTEM_PATH.test(systemPath)) throw new InvalidDriverInfo('redfish_system_id', 'must be /redfish/v1/Systems/<id>');
+  if (systemPath !== null && !SYSTEM_PATH.test(systemPath))
+    throw new InvalidDriverInfo('redfish_system_id', 'must be /redfish/v1/Systems/<id>');
   return {
     protocol: 'redfish',
     hardwareType,
@@ -99,7 +108,8 @@ function redfishConnection(hardwareType: 'redfish' | 'idrac', info: Readonly<Rec
 function verification(value: unknown): TlsVerification {
   if (value === undefined || value === null || value === true) return { kind: 'system' };
   if (value === false) return { kind: 'off' };
-  if (typeof value !== 'string' || value.trim() === '') throw new InvalidDriverInfo('redfish_verify_ca', 'must be a boolean or the path of a CA bundle');
+  if (typeof value !== 'string' || value.trim() === '')
+    throw new InvalidDriverInfo('redfish_verify_ca', 'must be a boolean or the path of a CA bundle');
   const word = value.trim().toLowerCase();
   if (TRUE_WORDS.has(word)) return { kind: 'system' };
   if (FALSE_WORDS.has(word)) return { kind: 'off' };
@@ -113,12 +123,17 @@ function authType(value: unknown): RedfishAuthType {
 }
 
 function ipmiConnection(info: Readonly<Record<string, unknown>>): IpmiConnection {
-  const host = requiredString(info, 'ipmi_address').replace(/^\[(.*)\]$/, '$1').toLowerCase();
-  if (/[\s/@]/.test(host) || host.includes('://')) throw new InvalidDriverInfo('ipmi_address', 'must be a host name or IP address');
+  const host = requiredString(info, 'ipmi_address')
+    .replace(/^\[(.*)\]$/, '$1')
+    .toLowerCase();
+  if (/[\s/@]/.test(host) || host.includes('://'))
+    throw new InvalidDriverInfo('ipmi_address', 'must be a host name or IP address');
   const username = requiredString(info, 'ipmi_username');
-  if (Buffer.byteLength(username, 'utf8') > IPMI_MAX_USERNAME_BYTES) throw new InvalidDriverInfo('ipmi_username', `must be at most ${IPMI_MAX_USERNAME_BYTES} bytes`);
+  if (Buffer.byteLength(username, 'utf8') > IPMI_MAX_USERNAME_BYTES)
+    throw new InvalidDriverInfo('ipmi_username', `must be at most ${IPMI_MAX_USERNAME_BYTES} bytes`);
   const password = requiredString(info, 'ipmi_password');
-  if (Buffer.byteLength(password, 'utf8') > IPMI_MAX_PASSWORD_BYTES) throw new InvalidDriverInfo('ipmi_password', `must be at most ${IPMI_MAX_PASSWORD_BYTES} bytes`);
+  if (Buffer.byteLength(password, 'utf8') > IPMI_MAX_PASSWORD_BYTES)
+    throw new InvalidDriverInfo('ipmi_password', `must be at most ${IPMI_MAX_PASSWORD_BYTES} bytes`);
   return {
     protocol: 'ipmi',
     hardwareType: 'ipmi',
@@ -134,7 +149,8 @@ function ipmiConnection(info: Readonly<Record<string, unknown>>): IpmiConnection
 function privilege(value: unknown): IpmiPrivilege {
   if (value === undefined || value === null) return 'administrator';
   const found = typeof value === 'string' ? PRIVILEGES[value.toUpperCase()] : undefined;
-  if (found === undefined) throw new InvalidDriverInfo('ipmi_priv_level', `must be one of ${Object.keys(PRIVILEGES).join(', ')}`);
+  if (found === undefined)
+    throw new InvalidDriverInfo('ipmi_priv_level', `must be one of ${Object.keys(PRIVILEGES).join(', ')}`);
   return found;
 }
 
@@ -163,8 +179,10 @@ function optionalString(info: Readonly<Record<string, unknown>>, key: string): s
 /** The API stores what it was sent, so `"623"` is as good as `623`. */
 function integer(info: Readonly<Record<string, unknown>>, key: string, min: number, max: number): number {
   const value = info[key];
-  const number = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
-  if (!Number.isInteger(number) || number < min || number > max) throw new InvalidDriverInfo(key, `must be an integer ${min}..${max}`);
+  const number =
+    typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(number) || number < min || number > max)
+    throw new InvalidDriverInfo(key, `must be an integer ${min}..${max}`);
   return number;
 }
 
@@ -182,13 +200,22 @@ export interface BmcCredentials {
 }
 
 /** Metal3's translation of a BareMetalHost `bmc` block into an Ironic node's driver fields. */
-export function enrollmentFromAddress(address: string, credentials: BmcCredentials, options: { disableCertificateVerification?: boolean } = {}): Enrollment {
+export function enrollmentFromAddress(
+  address: string,
+  credentials: BmcCredentials,
+  options: { disableCertificateVerification?: boolean } = {},
+): Enrollment {
   const parsed: BmcAddress = parseBmcAddress(address);
   const bootInterface = parsed.bootMethod === 'virtual-media' ? 'redfish-virtual-media' : 'ipxe';
   if (parsed.protocol === 'ipmi') {
     return {
       driver: 'ipmi',
-      driverInfo: { ipmi_address: parsed.host, ipmi_port: parsed.port, ipmi_username: credentials.username, ipmi_password: credentials.password },
+      driverInfo: {
+        ipmi_address: parsed.host,
+        ipmi_port: parsed.port,
+        ipmi_username: credentials.username,
+        ipmi_password: credentials.password,
+      },
       bootInterface,
     };
   }
@@ -208,5 +235,7 @@ export function enrollmentFromAddress(address: string, credentials: BmcCredentia
 /** The one-call-at-a-time key: one BMC endpoint, and on a multi-system Redfish service one system. */
 export function bmcKey(connection: BmcConnection): string {
   const endpoint = hostPort(connection.host, connection.port);
-  return connection.protocol === 'redfish' && connection.systemPath !== null ? `${endpoint}${connection.systemPath}` : endpoint;
+  return connection.protocol === 'redfish' && connection.systemPath !== null
+    ? `${endpoint}${connection.systemPath}`
+    : endpoint;
 }

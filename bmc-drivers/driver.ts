@@ -8,7 +8,13 @@ export type HardwareType = 'redfish' | 'idrac' | 'ipmi';
 
 export type PowerState = 'power on' | 'power off';
 export type PowerTarget = 'power on' | 'power off' | 'rebooting' | 'soft power off' | 'soft rebooting';
-export const POWER_TARGETS: readonly PowerTarget[] = ['power on', 'power off', 'rebooting', 'soft power off', 'soft rebooting'];
+export const POWER_TARGETS: readonly PowerTarget[] = [
+  'power on',
+  'power off',
+  'rebooting',
+  'soft power off',
+  'soft rebooting',
+];
 
 export type BootDevice = 'pxe' | 'disk' | 'cdrom' | 'bios';
 export const BOOT_DEVICES: readonly BootDevice[] = ['pxe', 'disk', 'cdrom', 'bios'];
@@ -155,9 +161,13 @@ export interface BmcDriver extends Partial<OptionalInterfaces> {
 }
 
 /** A part the caller needs, or UnsupportedOperation naming the driver: what the API turns into a 400. */
-export function requireInterface<K extends keyof OptionalInterfaces>(driver: BmcDriver, part: K): OptionalInterfaces[K] {
+export function requireInterface<K extends keyof OptionalInterfaces>(
+  driver: BmcDriver,
+  part: K,
+): OptionalInterfaces[K] {
   const found = driver[part];
-  if (found === undefined) throw new UnsupportedOperation(driver.name, part, `the ${driver.name} hardware type has no ${part} interface`);
+  if (found === undefined)
+    throw new UnsupportedOperation(driver.name, part, `the ${driver.name} hardware type has no ${part} interface`);
   return found as OptionalInterfaces[K];
 }
 
@@ -165,7 +175,11 @@ export function requireInterface<K extends keyof OptionalInterfaces>(driver: Bmc
 export function checkPowerTarget(driver: HardwareType, supported: readonly PowerTarget[], target: string): PowerTarget {
   const known = supported.find((t) => t === target);
   if (known === undefined) {
-    throw new UnsupportedOperation(driver, 'set_power_state', `${JSON.stringify(target)} is not one of ${supported.join(', ')}`);
+    throw new UnsupportedOperation(
+      driver,
+      'set_power_state',
+      `${JSON.stringify(target)} is not one of ${supported.join(', ')}`,
+    );
   }
   return known;
 }
@@ -173,7 +187,11 @@ export function checkPowerTarget(driver: HardwareType, supported: readonly Power
 export function checkBootDevice(driver: HardwareType, supported: readonly BootDevice[], device: string): BootDevice {
   const known = supported.find((d) => d === device);
   if (known === undefined) {
-    throw new UnsupportedOperation(driver, 'set_boot_device', `${JSON.stringify(device)} is not one of ${supported.join(', ')}`);
+    throw new UnsupportedOperation(
+      driver,
+      'set_boot_device',
+      `${JSON.stringify(device)} is not one of ${supported.join(', ')}`,
+    );
   }
   return known;
 }

@@ -115,14 +115,15 @@ export class BmcProtocolError extends BmcError {
   readonly kind = 'protocol';
 }
 
-const ERROR_OF_KIND: Readonly<Record<BmcFailureKind, new (context: BmcCallContext, failure: BmcFailure) => BmcError>> = {
-  timeout: BmcTimeout,
-  unreachable: BmcUnreachable,
-  auth: BmcAuthFailed,
-  unavailable: BmcUnavailable,
-  refused: BmcRefused,
-  protocol: BmcProtocolError,
-};
+const ERROR_OF_KIND: Readonly<Record<BmcFailureKind, new (context: BmcCallContext, failure: BmcFailure) => BmcError>> =
+  {
+    timeout: BmcTimeout,
+    unreachable: BmcUnreachable,
+    auth: BmcAuthFailed,
+    unavailable: BmcUnavailable,
+    refused: BmcRefused,
+    protocol: BmcProtocolError,
+  };
 
 export function bmcErrorOf(context: BmcCallContext, failure: BmcFailure): BmcError {
   return new ERROR_OF_KIND[failure.kind](context, failure);

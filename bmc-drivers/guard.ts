@@ -105,7 +105,8 @@ export class BmcCallGuard {
 
   constructor(options: BmcCallGuardOptions = {}) {
     this.policy = { ...DEFAULT_GUARD_POLICY, ...options.policy };
-    if (!Number.isInteger(this.policy.attempts) || this.policy.attempts < 1) throw new RangeError('attempts must be a positive integer');
+    if (!Number.isInteger(this.policy.attempts) || this.policy.attempts < 1)
+      throw new RangeError('attempts must be a positive integer');
     this.clock = { ...SYSTEM_CLOCK, ...options.clock };
     this.inFlight = new Semaphore(this.policy.maxConcurrent);
     this.onCall = options.onCall;
@@ -135,9 +136,15 @@ export class BmcCallGuard {
           this.observe(call, 'error', started, attempts, result.error instanceof Error ? result.error : undefined);
           throw result.error;
         }
-        const again = failure.transient && attempts < this.policy.attempts && !(failure.kind === 'timeout' && call.idempotent === false);
+        const again =
+          failure.transient &&
+          attempts < this.policy.attempts &&
+          !(failure.kind === 'timeout' && call.idempotent === false);
         if (!again) {
-          const error: BmcError = bmcErrorOf({ driver: call.driver, operation: call.operation, bmc: call.bmc, attempts }, failure);
+          const error: BmcError = bmcErrorOf(
+            { driver: call.driver, operation: call.operation, bmc: call.bmc, attempts },
+            failure,
+          );
           this.observe(call, failure.kind === 'timeout' ? 'timeout' : 'error', started, attempts, error);
           throw error;
         }
@@ -175,11 +182,20 @@ export class BmcCallGuard {
   }
 
   private read(error: unknown, call: GuardedCall<unknown>): BmcFailure | null {
-    const failure = error instanceof DeadlineExceeded ? { kind: 'timeout' as const, transient: true, message: error.message } : call.classify(error);
+    const failure =
+      error instanceof DeadlineExceeded
+        ? { kind: 'timeout' as const, transient: true, message: error.message }
+        : call.classify(error);
     return failure === null ? null : { ...failure, message: redact(failure.message, call.secrets) };
   }
 
-  private observe(call: GuardedCall<unknown>, outcome: BmcCallOutcome, started: number, attempts: number, error?: Error): void {
+  private observe(
+    call: GuardedCall<unknown>,
+    outcome: BmcCallOutcome,
+    started: number,
+    attempts: number,
+    error?: Error,
+  ): void {
     if (this.onCall === undefined) return;
     const event: BmcCallEvent = {
       driver: call.driver,

@@ -43,7 +43,15 @@ export type {
 export { BmcDriverRegistry } from './registry.js';
 export type { BmcDriverRegistryOptions } from './registry.js';
 export { DEFAULT_GUARD_POLICY } from './guard.js';
-export type { BmcCallEvent, BmcCallGuard, BmcCallGuardOptions, BmcCallObserver, BmcCallOutcome, GuardClock, GuardPolicy } from './guard.js';
+export type {
+  BmcCallEvent,
+  BmcCallGuard,
+  BmcCallGuardOptions,
+  BmcCallObserver,
+  BmcCallOutcome,
+  GuardClock,
+  GuardPolicy,
+} from './guard.js';
 export {
   BmcAuthFailed,
   BmcError,

@@ -30,19 +30,29 @@ export class BmcDriverRegistry {
   }
 
   /** A Metal3-style BMC address; throws InvalidBmcAddress. */
-  fromAddress(address: string, credentials: BmcCredentials, options: { disableCertificateVerification?: boolean } = {}): BmcDriver {
+  fromAddress(
+    address: string,
+    credentials: BmcCredentials,
+    options: { disableCertificateVerification?: boolean } = {},
+  ): BmcDriver {
     const enrollment = enrollmentFromAddress(address, credentials, options);
     return this.fromDriverInfo(enrollment.driver, enrollment.driverInfo);
   }
 
   fromConnection(connection: BmcConnection): BmcDriver {
     if (connection.protocol === 'ipmi') {
-      return new IpmiDriver(connection, this.guard, this.options.ipmiTiming === undefined ? {} : { timing: this.options.ipmiTiming });
+      return new IpmiDriver(
+        connection,
+        this.guard,
+        this.options.ipmiTiming === undefined ? {} : { timing: this.options.ipmiTiming },
+      );
     }
     return new RedfishDriver(
       connection,
       this.guard,
-      this.options.redfishRequestTimeoutMs === undefined ? {} : { requestTimeoutMs: this.options.redfishRequestTimeoutMs },
+      this.options.redfishRequestTimeoutMs === undefined
+        ? {}
+        : { requestTimeoutMs: this.options.redfishRequestTimeoutMs },
     );
   }
 }

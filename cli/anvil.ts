@@ -19,7 +19,12 @@ function exitCodeOf(err: unknown): number {
     return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
   if (err instanceof CliError) {
-    process.stderr.write(`${err.message.split('\n').map((line) => `anvil: ${line}`).join('\n')}\n`);
+    process.stderr.write(
+      `${err.message
+        .split('\n')
+        .map((line) => `anvil: ${line}`)
+        .join('\n')}\n`,
+    );
     return err.exitCode;
   }
   process.stderr.write(`anvil: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

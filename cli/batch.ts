@@ -29,7 +29,9 @@ export async function runBatch(
     while (next < items.length) {
       const index = next++;
       const item = items[index]!;
-      outcomes[index] = signal.aborted ? { item, status: 'not started', detail: 'not started: interrupted' } : await work(item);
+      outcomes[index] = signal.aborted
+        ? { item, status: 'not started', detail: 'not started: interrupted' }
+        : await work(item);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, lane));

@@ -32,7 +32,8 @@ export function enrollmentFromBmc(address: string, username: string, password: s
   } catch {
     throw new BadBmcAddress('not a valid URL');
   }
-  if (url.username !== '' || url.password !== '') throw new BadBmcAddress('credentials belong in username and password, not in the address');
+  if (url.username !== '' || url.password !== '')
+    throw new BadBmcAddress('credentials belong in username and password, not in the address');
   if (url.hostname === '') throw new BadBmcAddress('names no host');
   if (url.search !== '' || url.hash !== '') throw new BadBmcAddress('must not have a query or fragment');
   const path = url.pathname.replace(/\/+$/, '');

@@ -26,7 +26,12 @@ export function summarizeFleet(nodes: readonly NodeRecord[]): FleetSummary {
     if (node.maintenance) maintenance++;
     if (node.fault !== null) faults[node.fault] = (faults[node.fault] ?? 0) + 1;
     if (FAILURE_STATES.has(node.provision_state) || node.last_error !== null) {
-      failed.push({ name: nodeLabel(node), uuid: node.uuid, provision_state: node.provision_state, last_error: node.last_error });
+      failed.push({
+        name: nodeLabel(node),
+        uuid: node.uuid,
+        provision_state: node.provision_state,
+        last_error: node.last_error,
+      });
     }
   }
   return { total: nodes.length, by_state: byState, bmc: { power, maintenance, faults }, failed };

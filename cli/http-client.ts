@@ -66,7 +66,10 @@ export class AnvilClient {
   }
 
   async request<T>(method: Method, path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { 'X-OpenStack-Ironic-API-Version': API_VERSION, Accept: 'application/json' };
+    const headers: Record<string, string> = {
+      'X-OpenStack-Ironic-API-Version': API_VERSION,
+      Accept: 'application/json',
+    };
     if (this.token !== null) headers.Authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     let res: Response;
@@ -86,7 +89,10 @@ export class AnvilClient {
     try {
       return JSON.parse(text) as T;
     } catch {
-      throw new ApiError(res.status, `Anvil at ${this.baseUrl} answered ${method} ${path} with something that is not JSON`);
+      throw new ApiError(
+        res.status,
+        `Anvil at ${this.baseUrl} answered ${method} ${path} with something that is not JSON`,
+      );
     }
   }
 }
@@ -108,7 +114,8 @@ function faultOf(status: number, text: string): string {
     faultstring = null;
   }
   const message = faultstring ?? (text.trim().split('\n')[0]?.slice(0, 200) || `HTTP ${status}`);
-  if (status === 401) return `Anvil refused the credentials (HTTP 401): ${message}; check --token, ANVIL_TOKEN or the config file`;
+  if (status === 401)
+    return `Anvil refused the credentials (HTTP 401): ${message}; check --token, ANVIL_TOKEN or the config file`;
   if (status === 403) return `not allowed (HTTP 403): ${message}`;
   return message;
 }

@@ -27,15 +27,25 @@ export function readCsvInventory(text: string): RawInventory {
   if (problem !== null) return { nodes: [], defaults: null, problems: [problem] };
   const nonBlank = records.filter((r) => !(r.cells.length === 1 && r.cells[0]!.trim() === ''));
   const header = nonBlank[0];
-  if (header === undefined) return { nodes: [], defaults: null, problems: ['line 1: the file is empty; expected a header row such as name,bmc_address,bmc_username,bmc_password,macs'] };
+  if (header === undefined)
+    return {
+      nodes: [],
+      defaults: null,
+      problems: [
+        'line 1: the file is empty; expected a header row such as name,bmc_address,bmc_username,bmc_password,macs',
+      ],
+    };
   const problems: string[] = [];
   const paths: (readonly string[] | null)[] = header.cells.map((raw) => {
     const column = raw.trim();
     const plain = PLAIN_COLUMNS[column];
     if (plain !== undefined) return plain;
     const dot = column.indexOf('.');
-    if (dot > 0 && NESTED.has(column.slice(0, dot)) && dot < column.length - 1) return [column.slice(0, dot), column.slice(dot + 1)];
-    problems.push(`line ${header.line}: unknown column "${column}" (expected ${Object.keys(PLAIN_COLUMNS).join(', ')}, or extra.KEY, properties.KEY, driver_info.KEY, instance_info.KEY)`);
+    if (dot > 0 && NESTED.has(column.slice(0, dot)) && dot < column.length - 1)
+      return [column.slice(0, dot), column.slice(dot + 1)];
+    problems.push(
+      `line ${header.line}: unknown column "${column}" (expected ${Object.keys(PLAIN_COLUMNS).join(', ')}, or extra.KEY, properties.KEY, driver_info.KEY, instance_info.KEY)`,
+    );
     return null;
   });
   const nodes: RawNode[] = [];

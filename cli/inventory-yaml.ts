@@ -15,14 +15,22 @@ export function readYamlInventory(text: string): RawInventory {
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const lineAt = (offset: number) => lines.linePos(offset).line;
   if (doc.errors.length > 0) {
-    return { nodes: [], defaults: null, problems: doc.errors.map((e) => `line ${lineAt(e.pos[0])}: ${firstLine(e.message)}`) };
+    return {
+      nodes: [],
+      defaults: null,
+      problems: doc.errors.map((e) => `line ${lineAt(e.pos[0])}: ${firstLine(e.message)}`),
+    };
   }
   const root = doc.contents;
-  if (!isMap(root)) return { nodes: [], defaults: null, problems: ['line 1: expected a mapping with a "nodes" (or "hosts") list'] };
+  if (!isMap(root))
+    return { nodes: [], defaults: null, problems: ['line 1: expected a mapping with a "nodes" (or "hosts") list'] };
   const problems: string[] = [];
   for (const pair of root.items) {
     const key = String((pair.key as { value?: unknown } | null)?.value ?? pair.key);
-    if (!TOP_KEYS.has(key)) problems.push(`line ${lineAt(rangeOf(pair.key as YamlNode | null))}: unknown key "${key}" (expected nodes, hosts, defaults)`);
+    if (!TOP_KEYS.has(key))
+      problems.push(
+        `line ${lineAt(rangeOf(pair.key as YamlNode | null))}: unknown key "${key}" (expected nodes, hosts, defaults)`,
+      );
   }
   const list = root.get('nodes', true) ?? root.get('hosts', true);
   if (list === undefined) {

@@ -19,7 +19,17 @@ export interface InventoryNode {
 /** Which BMC of an `anvil-sim` manifest host (it lists both) becomes the node's. */
 export type ManifestBmc = 'redfish' | 'ipmi';
 
-const NODE_KEYS = new Set(['name', 'bmc', 'macs', 'extra', 'properties', 'driver_info', 'instance_info', 'resource_class', 'automated_clean']);
+const NODE_KEYS = new Set([
+  'name',
+  'bmc',
+  'macs',
+  'extra',
+  'properties',
+  'driver_info',
+  'instance_info',
+  'resource_class',
+  'automated_clean',
+]);
 /** An `anvil-sim` manifest host also has these (DESIGN.md §5). */
 const MANIFEST_KEYS = new Set(['uuid', 'redfish', 'ipmi']);
 const BMC_KEYS = new Set(['address', 'username', 'password']);
@@ -38,9 +48,12 @@ export function readInventory(file: string, bmc: ManifestBmc): InventoryNode[] {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UsageError(`cannot read inventory ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UsageError(
+      `cannot read inventory ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
-  const raw: RawInventory = path.extname(file).toLowerCase() === '.csv' ? readCsvInventory(text) : readYamlInventory(text);
+  const raw: RawInventory =
+    path.extname(file).toLowerCase() === '.csv' ? readCsvInventory(text) : readYamlInventory(text);
   return checkInventory(raw, bmc, (line) => `${file}:${line}`);
 }
 
@@ -55,7 +68,8 @@ export function checkInventory(raw: RawInventory, bmc: ManifestBmc, where: (line
     const node = checkNode(rawNode, defaults, bmc, problems);
     if (node === null) continue;
     const sameName = names.get(node.name);
-    if (sameName !== undefined) problems.push(`line ${node.line}: node name "${node.name}" is already used on line ${sameName}`);
+    if (sameName !== undefined)
+      problems.push(`line ${node.line}: node name "${node.name}" is already used on line ${sameName}`);
     names.set(node.name, node.line);
     for (const mac of node.macs) {
       const sameMac = macs.get(mac);
@@ -67,7 +81,10 @@ export function checkInventory(raw: RawInventory, bmc: ManifestBmc, where: (line
   if (problems.length === 0 && nodes.length === 0) problems.push('line 1: the inventory lists no nodes');
   if (problems.length > 0) {
     // In file order, whichever stage found them: reading, checking a node, or comparing nodes.
-    const located = problems.map((p) => ({ line: Number(/^line (\d+): /.exec(p)?.[1] ?? 0), text: p.replace(/^line \d+: /, '') }));
+    const located = problems.map((p) => ({
+      line: Number(/^line (\d+): /.exec(p)?.[1] ?? 0),
+      text: p.replace(/^line \d+: /, ''),
+    }));
     located.sort((a, b) => a.line - b.line);
     throw new InvalidInput(located.map((p) => `${where(p.line)}: ${p.text}`));
   }
@@ -83,12 +100,18 @@ function checkDefaults(raw: RawNode | null, problems: string[]): Defaults {
     return {};
   }
   for (const key of Object.keys(raw.fields)) {
-    if (!NODE_KEYS.has(key) || key === 'name' || key === 'macs') problems.push(`line ${raw.lineOf([key])}: "${key}" cannot be a default`);
+    if (!NODE_KEYS.has(key) || key === 'name' || key === 'macs')
+      problems.push(`line ${raw.lineOf([key])}: "${key}" cannot be a default`);
   }
   return raw.fields;
 }
 
-function checkNode(raw: RawNode, defaults: Defaults, manifestBmc: ManifestBmc, problems: string[]): InventoryNode | null {
+function checkNode(
+  raw: RawNode,
+  defaults: Defaults,
+  manifestBmc: ManifestBmc,
+  problems: string[],
+): InventoryNode | null {
   const line = raw.lineOf([]);
   if (!isObject(raw.fields)) {
     problems.push(`line ${line}: a node must be a mapping with name, bmc and macs`);
@@ -96,22 +119,32 @@ function checkNode(raw: RawNode, defaults: Defaults, manifestBmc: ManifestBmc, p
   }
   const own = raw.fields;
   const before = problems.length;
-  const at = (key: string, message: string, sub: (string | number)[] = []) => problems.push(`line ${raw.lineOf([key, ...sub])}: ${message}`);
+  const at = (key: string, message: string, sub: (string | number)[] = []) =>
+    problems.push(`line ${raw.lineOf([key, ...sub])}: ${message}`);
   const isManifestHost = own.bmc === undefined && (isObject(own.redfish) || isObject(own.ipmi));
   for (const key of Object.keys(own)) {
-    if (!NODE_KEYS.has(key) && !(isManifestHost && MANIFEST_KEYS.has(key))) at(key, `unknown key "${key}" (expected ${[...NODE_KEYS].join(', ')})`);
+    if (!NODE_KEYS.has(key) && !(isManifestHost && MANIFEST_KEYS.has(key)))
+      at(key, `unknown key "${key}" (expected ${[...NODE_KEYS].join(', ')})`);
   }
   const name = own.name;
   if (typeof name !== 'string' || !NODE_NAME.test(name)) {
-    at('name', name === undefined ? 'a node needs a name' : `name ${JSON.stringify(name)} may hold only letters, digits and -._~`);
+    at(
+      'name',
+      name === undefined
+        ? 'a node needs a name'
+        : `name ${JSON.stringify(name)} may hold only letters, digits and -._~`,
+    );
   }
   const label = typeof name === 'string' ? `node "${name}": ` : '';
 
   // bmc: the node's own block, else the manifest's chosen one, over the defaults' username/password.
   const bmcKey = isManifestHost ? manifestBmc : 'bmc';
   const ownBmc = own[bmcKey];
-  if (ownBmc !== undefined && !isObject(ownBmc)) at(bmcKey, `${label}${bmcKey} must be a mapping of address, username, password`);
-  if (isObject(ownBmc)) for (const key of Object.keys(ownBmc)) if (!BMC_KEYS.has(key)) at(bmcKey, `${label}unknown bmc key "${key}"`, [key]);
+  if (ownBmc !== undefined && !isObject(ownBmc))
+    at(bmcKey, `${label}${bmcKey} must be a mapping of address, username, password`);
+  if (isObject(ownBmc))
+    for (const key of Object.keys(ownBmc))
+      if (!BMC_KEYS.has(key)) at(bmcKey, `${label}unknown bmc key "${key}"`, [key]);
   const bmc = { ...(isObject(defaults.bmc) ? defaults.bmc : {}), ...(isObject(ownBmc) ? ownBmc : {}) };
   let enrollment = null;
   for (const key of ['address', 'username', 'password'] as const) {
@@ -142,9 +175,11 @@ function checkNode(raw: RawNode, defaults: Defaults, manifestBmc: ManifestBmc, p
     maps[key] = { ...(isObject(defaults[key]) ? defaults[key] : {}), ...(isObject(own[key]) ? own[key] : {}) };
   }
   const resourceClass = own.resource_class ?? defaults.resource_class;
-  if (resourceClass !== undefined && typeof resourceClass !== 'string') at('resource_class', `${label}resource_class must be a string`);
+  if (resourceClass !== undefined && typeof resourceClass !== 'string')
+    at('resource_class', `${label}resource_class must be a string`);
   const automatedClean = own.automated_clean ?? defaults.automated_clean;
-  if (automatedClean !== undefined && typeof automatedClean !== 'boolean') at('automated_clean', `${label}automated_clean must be true or false`);
+  if (automatedClean !== undefined && typeof automatedClean !== 'boolean')
+    at('automated_clean', `${label}automated_clean must be true or false`);
   if (problems.length > before || enrollment === null) return null;
 
   const body: Record<string, unknown> = {
@@ -153,7 +188,8 @@ function checkNode(raw: RawNode, defaults: Defaults, manifestBmc: ManifestBmc, p
     driver_info: { ...enrollment.driverInfo, ...maps.driver_info },
   };
   if (enrollment.bootInterface !== null) body.boot_interface = enrollment.bootInterface;
-  for (const key of ['extra', 'properties', 'instance_info'] as const) if (Object.keys(maps[key]!).length > 0) body[key] = maps[key];
+  for (const key of ['extra', 'properties', 'instance_info'] as const)
+    if (Object.keys(maps[key]!).length > 0) body[key] = maps[key];
   if (resourceClass !== undefined) body.resource_class = resourceClass;
   if (automatedClean !== undefined) body.automated_clean = automatedClean;
   return { line, name: name as string, body, macs };

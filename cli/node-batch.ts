@@ -43,7 +43,9 @@ export async function runNodeBatch(ctx: CommandContext, request: NodeBatchReques
   const waiting = request.waitMs !== undefined && request.goal !== null;
   // Progress goes to stdout beside a table; with JSON or YAML, stdout holds only the data.
   const progressStream = ctx.printer.format === 'table' ? process.stdout : process.stderr;
-  const progress: Progress | null = waiting ? createProgress(progressStream, targets, progressStream.isTTY === true) : null;
+  const progress: Progress | null = waiting
+    ? createProgress(progressStream, targets, progressStream.isTTY === true)
+    : null;
   const interrupt = interruptOnSigint();
   let outcomes: ItemOutcome[];
   try {
@@ -80,7 +82,8 @@ async function runOne(
   } catch (err) {
     return { item: ident, status: 'failed', detail: messageOf(err) };
   }
-  if (request.waitMs === undefined || request.goal === null) return { item: ident, status: 'ok', detail: request.accepted };
+  if (request.waitMs === undefined || request.goal === null)
+    return { item: ident, status: 'ok', detail: request.accepted };
   try {
     const node = await waitForNode(ctx.client, ident, request.goal, {
       timeoutMs: request.waitMs,
@@ -89,7 +92,8 @@ async function runOne(
     });
     return { item: ident, status: 'ok', detail: request.goal.state, node };
   } catch (err) {
-    if (err instanceof WaitInterrupted) return { item: ident, status: 'interrupted', detail: 'still running server-side' };
+    if (err instanceof WaitInterrupted)
+      return { item: ident, status: 'interrupted', detail: 'still running server-side' };
     return { item: ident, status: 'failed', detail: messageOf(err) };
   }
 }

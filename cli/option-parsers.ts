@@ -10,7 +10,8 @@ export function parseConcurrency(text: string): number {
 /** `--wait [seconds]`: true (no value) waits as long as it takes, as `baremetal --wait` does. */
 export function parseWaitSeconds(text: string): number {
   const n = Number(text);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number of seconds (0 or none: no limit).');
+  if (!Number.isFinite(n) || n < 0)
+    throw new InvalidArgumentError('expected a number of seconds (0 or none: no limit).');
   return n;
 }
 

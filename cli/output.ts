@@ -43,7 +43,9 @@ export class Printer {
   }
 
   data(value: unknown): void {
-    this.out.write(this.format === 'yaml' ? yamlModule().stringify(value ?? null) : `${JSON.stringify(value ?? null, null, 2)}\n`);
+    this.out.write(
+      this.format === 'yaml' ? yamlModule().stringify(value ?? null) : `${JSON.stringify(value ?? null, null, 2)}\n`,
+    );
   }
 }
 

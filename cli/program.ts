@@ -22,13 +22,27 @@ export function buildProgram(): Command {
     .option('--url <url>', `Anvil API endpoint (env ANVIL_URL; default ${DEFAULT_URL})`)
     .option('--token <token>', 'bearer token (env ANVIL_TOKEN)')
     .option('--config <file>', 'CLI config file with url, token, output (default ~/.config/anvil/config.yaml)')
-    .addOption(new Option('-o, --output <format>', 'table for people, json or yaml for scripts').choices(OUTPUT_FORMATS));
-  for (const command of [serveCommand(), enrollCommand('enroll'), nodeCommand(), portCommand(), allocationCommand(), ipamCommand(), fleetCommand(), simCommand()]) {
+    .addOption(
+      new Option('-o, --output <format>', 'table for people, json or yaml for scripts').choices(OUTPUT_FORMATS),
+    );
+  for (const command of [
+    serveCommand(),
+    enrollCommand('enroll'),
+    nodeCommand(),
+    portCommand(),
+    allocationCommand(),
+    ipamCommand(),
+    fleetCommand(),
+    simCommand(),
+  ]) {
     program.addCommand(command);
   }
   program.addCommand(completionCommand(program));
   // Parser complaints become one line and exit 2 (see anvil.ts), on every command of the tree.
-  const output = { outputError: (text: string, write: (s: string) => void) => write(`anvil: ${text.replace(/^error: /, '').trimEnd()} (see --help)\n`) };
+  const output = {
+    outputError: (text: string, write: (s: string) => void) =>
+      write(`anvil: ${text.replace(/^error: /, '').trimEnd()} (see --help)\n`),
+  };
   for (const command of [program, ...descendants(program)]) command.exitOverride().configureOutput(output);
   return withExamples(
     program,

@@ -26,7 +26,9 @@ interface Row {
 }
 
 function stateOf(node: NodeRecord): string {
-  return node.target_provision_state === null ? node.provision_state : `${node.provision_state} → ${node.target_provision_state}`;
+  return node.target_provision_state === null
+    ? node.provision_state
+    : `${node.provision_state} → ${node.target_provision_state}`;
 }
 
 function powerOf(node: NodeRecord): string {

@@ -18,7 +18,8 @@ export function parseSelector(text: string): Selector {
   for (const term of text.split(',')) {
     const eq = term.indexOf('=');
     const key = term.slice(0, eq).trim();
-    if (eq <= 0 || key === '') throw new UsageError(`selector term "${term}" is not key=value (e.g. --selector rack=r12,state=available)`);
+    if (eq <= 0 || key === '')
+      throw new UsageError(`selector term "${term}" is not key=value (e.g. --selector rack=r12,state=available)`);
     const value = term.slice(eq + 1).trim();
     if (STATE_KEYS.has(key)) {
       if (provisionState !== null) throw new UsageError(`selector names the state twice`);

@@ -30,7 +30,8 @@ interface ConfigFile {
 
 /** `$XDG_CONFIG_HOME/anvil/config.yaml`, else `~/.config/anvil/config.yaml`. */
 function defaultConfigPath(env: NodeJS.ProcessEnv): string {
-  const base = env.XDG_CONFIG_HOME && env.XDG_CONFIG_HOME !== '' ? env.XDG_CONFIG_HOME : path.join(os.homedir(), '.config');
+  const base =
+    env.XDG_CONFIG_HOME && env.XDG_CONFIG_HOME !== '' ? env.XDG_CONFIG_HOME : path.join(os.homedir(), '.config');
   return path.join(base, 'anvil', 'config.yaml');
 }
 
@@ -40,7 +41,8 @@ export function resolveSettings(flags: GlobalFlags, env: NodeJS.ProcessEnv): Set
   const url = nonEmpty(flags.url) ?? nonEmpty(env.ANVIL_URL) ?? nonEmpty(file.url) ?? DEFAULT_URL;
   const token = nonEmpty(flags.token) ?? nonEmpty(env.ANVIL_TOKEN) ?? nonEmpty(file.token) ?? null;
   const output = flags.output ?? file.output ?? 'table';
-  if (!isOutputFormat(output)) throw new UsageError(`output format "${output}" is not one of ${OUTPUT_FORMATS.join(', ')}`);
+  if (!isOutputFormat(output))
+    throw new UsageError(`output format "${output}" is not one of ${OUTPUT_FORMATS.join(', ')}`);
   return { url: checkedUrl(url), token, output };
 }
 
@@ -60,10 +62,12 @@ function readConfigFile(file: string, named: boolean): ConfigFile {
     throw new UsageError(`config file ${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
   }
   if (parsed === null || parsed === undefined) return {};
-  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new UsageError(`config file ${file}: expected a mapping of url, token, output`);
+  if (typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new UsageError(`config file ${file}: expected a mapping of url, token, output`);
   const out: ConfigFile = {};
   for (const [key, value] of Object.entries(parsed)) {
-    if (key !== 'url' && key !== 'token' && key !== 'output') throw new UsageError(`config file ${file}: unknown key "${key}" (expected url, token, output)`);
+    if (key !== 'url' && key !== 'token' && key !== 'output')
+      throw new UsageError(`config file ${file}: unknown key "${key}" (expected url, token, output)`);
     if (typeof value !== 'string') throw new UsageError(`config file ${file}: ${key} must be a string`);
     out[key] = value;
   }
@@ -77,7 +81,8 @@ function checkedUrl(url: string): string {
   } catch {
     throw new UsageError(`Anvil URL "${url}" is not a valid URL (expected e.g. ${DEFAULT_URL})`);
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UsageError(`Anvil URL "${url}" must be http or https`);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new UsageError(`Anvil URL "${url}" must be http or https`);
   return url.replace(/\/+$/, '');
 }
 

@@ -8,7 +8,11 @@ import { matches, parseSelector, selectorQuery } from './selector.js';
  * selector matches. Names are not looked up first: the action's own answer
  * says when one does not exist, as one failed item of the batch.
  */
-export async function resolveTargets(client: AnvilClient, names: readonly string[], selectorText: string | undefined): Promise<string[]> {
+export async function resolveTargets(
+  client: AnvilClient,
+  names: readonly string[],
+  selectorText: string | undefined,
+): Promise<string[]> {
   if (names.length > 0 && selectorText !== undefined) throw new UsageError('give node names or --selector, not both');
   if (selectorText !== undefined) {
     const selector = parseSelector(selectorText);

@@ -25,7 +25,12 @@ const MAX_POLL_MS = 2_000;
  * interval starts short (fake-hardware finishes at once) and backs off to
  * 2 s, so a batch of hundreds waiting for hours does not hammer the API.
  */
-export async function waitForNode(client: AnvilClient, ident: string, goal: NodeGoal, options: WaitOptions): Promise<NodeRecord> {
+export async function waitForNode(
+  client: AnvilClient,
+  ident: string,
+  goal: NodeGoal,
+  options: WaitOptions,
+): Promise<NodeRecord> {
   const deadline = options.timeoutMs === null ? null : Date.now() + options.timeoutMs;
   let interval = FIRST_POLL_MS;
   for (;;) {
@@ -36,7 +41,9 @@ export async function waitForNode(client: AnvilClient, ident: string, goal: Node
     if (verdict.kind === 'done') return node;
     if (verdict.kind === 'failed') throw new WaitFailed(verdict.reason);
     if (deadline !== null && Date.now() >= deadline) {
-      throw new WaitFailed(`timed out after ${Math.round(options.timeoutMs! / 1000)} s in "${node.provision_state}" (power ${node.power_state ?? 'unknown'})`);
+      throw new WaitFailed(
+        `timed out after ${Math.round(options.timeoutMs! / 1000)} s in "${node.provision_state}" (power ${node.power_state ?? 'unknown'})`,
+      );
     }
     await sleep(deadline === null ? interval : Math.min(interval, Math.max(0, deadline - Date.now())), options.signal);
     interval = Math.min(interval * 2, MAX_POLL_MS);

@@ -49,7 +49,9 @@ export function parseCidr(text: string, what = 'subnet'): Cidr {
 export function checkPrefix(family: IpFamily, prefix: number, what = 'prefix'): number {
   const max = FAMILY_BITS[family];
   if (!Number.isInteger(prefix) || prefix < 0 || prefix > max) {
-    throw new InvalidIpamInput(`Invalid ${what} ${prefix}: an ${family === 'ipv4' ? 'IPv4' : 'IPv6'} prefix length is 0-${max}.`);
+    throw new InvalidIpamInput(
+      `Invalid ${what} ${prefix}: an ${family === 'ipv4' ? 'IPv4' : 'IPv6'} prefix length is 0-${max}.`,
+    );
   }
   return prefix;
 }

@@ -58,7 +58,12 @@ export function searchSegments(pool: Pool, from: Position): Segment[] {
   return out;
 }
 
-async function firstFreeInSegment(finder: FreeAddressFinder, lo: bigint, hi: bigint, skips: Interval[]): Promise<bigint | null> {
+async function firstFreeInSegment(
+  finder: FreeAddressFinder,
+  lo: bigint,
+  hi: bigint,
+  skips: Interval[],
+): Promise<bigint | null> {
   let p = lo;
   for (;;) {
     p = skipForward(p, skips);

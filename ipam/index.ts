@@ -21,7 +21,15 @@ export {
   PoolNotFound,
   type IpamErrorReason,
 } from './errors.js';
-export { ALLOCATION_STRATEGIES, validatePool, type AllocationStrategy, type CanonicalPoolSpec, type Pool, type PoolSpec, type RangeSpec } from './pool.js';
+export {
+  ALLOCATION_STRATEGIES,
+  validatePool,
+  type AllocationStrategy,
+  type CanonicalPoolSpec,
+  type Pool,
+  type PoolSpec,
+  type RangeSpec,
+} from './pool.js';
 export { type ListPage } from './repository.js';
 export { createIpamTables, dropIpamTables } from './schema.js';
 export { IpamService, type ClaimRequest, type ClaimView, type PoolUsage, type PoolView } from './service.js';

@@ -87,7 +87,9 @@ export function validatePool(spec: PoolSpec): Pool {
   const family = new FamilyCheck();
   const strategy = spec.allocation_strategy ?? 'sequential';
   if (!ALLOCATION_STRATEGIES.includes(strategy)) {
-    throw new InvalidIpamInput(`Invalid allocation_strategy ${JSON.stringify(strategy)}: expected sequential or random.`);
+    throw new InvalidIpamInput(
+      `Invalid allocation_strategy ${JSON.stringify(strategy)}: expected sequential or random.`,
+    );
   }
   const poolGateway = spec.gateway == null ? null : family.address(spec.gateway, 'gateway');
   const poolDns = (spec.dns_servers ?? []).map((d, i) => family.address(d, `dns_servers/${i}`));
@@ -104,33 +106,46 @@ export function validatePool(spec: PoolSpec): Pool {
   parsed.forEach((r, i) => {
     const where = `ranges/${i}`;
     const prefix = r.prefix ?? r.subnet?.prefix ?? poolPrefix;
-    if (prefix === null) throw new InvalidIpamInput(`${where} needs a prefix: give it a subnet or a prefix, or give the pool a prefix.`);
+    if (prefix === null)
+      throw new InvalidIpamInput(`${where} needs a prefix: give it a subnet or a prefix, or give the pool a prefix.`);
     const anchor = r.subnet?.network ?? r.start ?? r.end!;
     const network: Cidr = { family: family.current(), network: networkOf(anchor, family.current(), prefix), prefix };
     const bounds = r.subnet ?? network;
     if (bounds.prefix < prefix) {
-      throw new InvalidIpamInput(`${where}: prefix /${prefix} is longer than its subnet ${formatCidr(bounds)}; its hosts would not share one network.`);
+      throw new InvalidIpamInput(
+        `${where}: prefix /${prefix} is longer than its subnet ${formatCidr(bounds)}; its hosts would not share one network.`,
+      );
     }
     const v4Hosts = family.current() === 'ipv4' && prefix <= 30;
     // As Metal3: start defaults to the subnet address + 1, end to its last host.
     const roomy = bounds.prefix <= FAMILY_BITS[family.current()] - 2;
     const start = r.start ?? (roomy ? bounds.network + 1n : bounds.network);
     const end = r.end ?? (v4Hosts ? lastOf(bounds) - 1n : lastOf(bounds));
-    for (const [name, value] of [['start', start], ['end', end]] as const) {
+    for (const [name, value] of [
+      ['start', start],
+      ['end', end],
+    ] as const) {
       if (!cidrContains(bounds, value)) {
-        throw new InvalidIpamInput(`${where}: ${name} ${formatAddress(family.current(), value)} is outside ${formatCidr(bounds)}.`);
+        throw new InvalidIpamInput(
+          `${where}: ${name} ${formatAddress(family.current(), value)} is outside ${formatCidr(bounds)}.`,
+        );
       }
     }
     if (start > end) {
-      throw new InvalidIpamInput(`${where}: start ${formatAddress(family.current(), start)} is after end ${formatAddress(family.current(), end)}.`);
+      throw new InvalidIpamInput(
+        `${where}: start ${formatAddress(family.current(), start)} is after end ${formatAddress(family.current(), end)}.`,
+      );
     }
     const gateway = r.gateway ?? poolGateway;
     if (gateway !== null && !cidrContains(network, gateway)) {
-      throw new InvalidIpamInput(`${where}: gateway ${formatAddress(family.current(), gateway)} is outside the range's network ${formatCidr(network)}.`);
+      throw new InvalidIpamInput(
+        `${where}: gateway ${formatAddress(family.current(), gateway)} is outside the range's network ${formatCidr(network)}.`,
+      );
     }
     const reserved: Interval[] = [...excluded];
     if (gateway !== null) reserved.push({ lo: gateway, hi: gateway });
-    if (v4Hosts) reserved.push({ lo: network.network, hi: network.network }, { lo: lastOf(network), hi: lastOf(network) });
+    if (v4Hosts)
+      reserved.push({ lo: network.network, hi: network.network }, { lo: lastOf(network), hi: lastOf(network) });
     ranges.push({
       start,
       end,
@@ -157,11 +172,16 @@ export function validatePool(spec: PoolSpec): Pool {
     const value = family.address(text, `pre_allocations/${claim}`);
     const shown = formatAddress(family.current(), value);
     const other = holder.get(value);
-    if (other !== undefined) throw new InvalidIpamInput(`Pre-allocations ${other} and ${claim} both name ${shown}; an address can be pre-allocated once.`);
+    if (other !== undefined)
+      throw new InvalidIpamInput(
+        `Pre-allocations ${other} and ${claim} both name ${shown}; an address can be pre-allocated once.`,
+      );
     const range = ranges.find((rg) => value >= rg.start && value <= rg.end);
     if (!range) throw new InvalidIpamInput(`Pre-allocation ${claim}: ${shown} is outside the pool's ranges.`);
     if (covers(range.reserved, value)) {
-      throw new InvalidIpamInput(`Pre-allocation ${claim}: ${shown} is reserved (excluded, the gateway, or a network or broadcast address).`);
+      throw new InvalidIpamInput(
+        `Pre-allocation ${claim}: ${shown} is reserved (excluded, the gateway, or a network or broadcast address).`,
+      );
     }
     holder.set(value, claim);
     preAllocations.set(claim, value);
@@ -273,7 +293,8 @@ class FamilyCheck {
 
   /** `a`, `a-b` or a CIDR, as an interval. */
   span(text: unknown, what: string): Interval {
-    if (typeof text !== 'string') throw new InvalidIpamInput(`Invalid ${what}: expected an address, a span a-b or a CIDR.`);
+    if (typeof text !== 'string')
+      throw new InvalidIpamInput(`Invalid ${what}: expected an address, a span a-b or a CIDR.`);
     if (text.includes('/')) {
       const c = this.cidr(text, what);
       return { lo: c.network, hi: lastOf(c) };
@@ -285,7 +306,8 @@ class FamilyCheck {
     }
     const lo = this.address(text.slice(0, dash), what);
     const hi = this.address(text.slice(dash + 1), what);
-    if (lo > hi) throw new InvalidIpamInput(`Invalid ${what} ${JSON.stringify(text)}: its first address is after its last.`);
+    if (lo > hi)
+      throw new InvalidIpamInput(`Invalid ${what} ${JSON.stringify(text)}: its first address is after its last.`);
     return { lo, hi };
   }
 

@@ -84,7 +84,12 @@ export class IpamRepository {
   }
 
   async listPools(page: ListPage<'id' | 'name'>): Promise<PoolRecord[]> {
-    const rows: Row[] = await keyset(this.knex('ipam_pools'), 'ipam_pools', page, await this.markerRow('ipam_pools', page));
+    const rows: Row[] = await keyset(
+      this.knex('ipam_pools'),
+      'ipam_pools',
+      page,
+      await this.markerRow('ipam_pools', page),
+    );
     return Promise.all(rows.map((r) => this.withRanges(r)));
   }
 
@@ -150,7 +155,11 @@ export class IpamRepository {
 
   /** The first held address in [lo, hi] (hex), or null: an index probe, used to check edits. */
   async firstHeldBetween(poolId: number, lo: string, hi: string, trx: Knex = this.knex): Promise<string | null> {
-    const row = await trx('ipam_addresses').where({ pool_id: poolId }).whereBetween('address', [lo, hi]).orderBy('address').first('address');
+    const row = await trx('ipam_addresses')
+      .where({ pool_id: poolId })
+      .whereBetween('address', [lo, hi])
+      .orderBy('address')
+      .first('address');
     return row ? (row.address as string) : null;
   }
 
@@ -227,7 +236,16 @@ export class IpamRepository {
           });
         return claimId;
       });
-      return { id, uuid, pool: pool.name, poolId: pool.id, ...claim, address: hex, address_uuid: addressUuid, created_at: now };
+      return {
+        id,
+        uuid,
+        pool: pool.name,
+        poolId: pool.id,
+        ...claim,
+        address: hex,
+        address_uuid: addressUuid,
+        created_at: now,
+      };
     } catch (err) {
       if (failed !== null) return failed;
       if (isForeignKeyViolation(err)) return 'pool-changed';
@@ -288,7 +306,12 @@ export class IpamRepository {
     return trx('ipam_claims')
       .join('ipam_addresses', 'ipam_addresses.claim_id', 'ipam_claims.id')
       .join('ipam_pools', 'ipam_pools.id', 'ipam_claims.pool_id')
-      .select('ipam_claims.*', 'ipam_addresses.address', 'ipam_addresses.uuid as address_uuid', 'ipam_pools.name as pool');
+      .select(
+        'ipam_claims.*',
+        'ipam_addresses.address',
+        'ipam_addresses.uuid as address_uuid',
+        'ipam_pools.name as pool',
+      );
   }
 
   private async markerRow(table: string, page: ListPage<string>): Promise<Row | null | undefined> {
@@ -354,13 +377,22 @@ async function insertRanges(trx: Knex, poolId: number, family: IpFamily, ranges:
   );
 }
 
-function keyset<T extends {}>(query: Knex.QueryBuilder<T>, table: string, page: ListPage<string>, marker: Row | null | undefined) {
+function keyset<T extends {}>(
+  query: Knex.QueryBuilder<T>,
+  table: string,
+  page: ListPage<string>,
+  marker: Row | null | undefined,
+) {
   if (marker === null) throw new MarkerNotFound(page.marker ?? '');
   const col = `${table}.${page.sortKey}`;
   const id = `${table}.id`;
   if (marker) {
     const cmp = page.sortDir === 'asc' ? '>' : '<';
-    query.where((w) => w.where(col, cmp, marker[page.sortKey]).orWhere((x) => x.where(col, marker[page.sortKey]).andWhere(id, cmp, marker.id)));
+    query.where((w) =>
+      w
+        .where(col, cmp, marker[page.sortKey])
+        .orWhere((x) => x.where(col, marker[page.sortKey]).andWhere(id, cmp, marker.id)),
+    );
   }
   return query.orderBy(col, page.sortDir).orderBy(id, page.sortDir).limit(page.limit);
 }

@@ -105,7 +105,9 @@ export class IpamService {
       const current = await this.getPool(ident);
       const next = validatePool(compute(current));
       if (next.strategy !== current.pool.strategy) {
-        throw new InvalidIpamInput(`allocation_strategy of pool ${current.record.name} is immutable (it is ${current.pool.strategy}).`);
+        throw new InvalidIpamInput(
+          `allocation_strategy of pool ${current.record.name} is immutable (it is ${current.pool.strategy}).`,
+        );
       }
       const applied = await this.repo.updatePool(current.record, next.spec, next.family, (trx) =>
         this.checkEditKeepsClaims(current.record, next, trx),
@@ -117,7 +119,8 @@ export class IpamService {
 
   async deletePool(ident: string): Promise<void> {
     const { record } = await this.getPool(ident);
-    if (!(await this.repo.deletePool(record.id))) throw new PoolInUse(record.name, await this.repo.countClaims(record.id));
+    if (!(await this.repo.deletePool(record.id)))
+      throw new PoolInUse(record.name, await this.repo.countClaims(record.id));
   }
 
   /**
@@ -149,15 +152,28 @@ export class IpamService {
           searchFrom = startingPoint(view);
           cursorEpoch = pool.strategy === 'sequential' ? record.cursorEpoch : null;
         }
-        found = await findFreeAddress(pool, { firstFree: (a, b) => this.repo.firstFree(record.id, pool.family, a, b) }, searchFrom);
+        found = await findFreeAddress(
+          pool,
+          { firstFree: (a, b) => this.repo.firstFree(record.id, pool.family, a, b) },
+          searchFrom,
+        );
         if (found === null) throw new PoolExhausted(record.name);
       }
 
       const requested = req.address == null ? null : formatAddress(pool.family, fixedRequested(pool, req)!);
-      const outcome = await this.repo.insertClaim(record, { name: req.name, owner: req.owner ?? null, requested_address: requested }, found.address, pool.family);
+      const outcome = await this.repo.insertClaim(
+        record,
+        { name: req.name, owner: req.owner ?? null, requested_address: requested },
+        found.address,
+        pool.family,
+      );
       if (typeof outcome !== 'string') {
         if (fixed === null && cursorEpoch !== null) {
-          await this.repo.advanceCursor(record.id, cursorEpoch, encodePosition(pool.family, positionAfter(pool, found)));
+          await this.repo.advanceCursor(
+            record.id,
+            cursorEpoch,
+            encodePosition(pool.family, positionAfter(pool, found)),
+          );
         }
         return { claim: this.claimView(view, outcome), created: true };
       }
@@ -248,7 +264,11 @@ export class IpamService {
     if (view.pool.strategy !== 'sequential') return;
     const freed = fromHex(claim.address);
     const at = rangeOf(view.pool, freed);
-    if (at) await this.repo.lowerCursor(view.record.id, encodePosition(view.pool.family, { range: at.index, address: freed }));
+    if (at)
+      await this.repo.lowerCursor(
+        view.record.id,
+        encodePosition(view.pool.family, { range: at.index, address: freed }),
+      );
   }
 
   /**
@@ -261,9 +281,15 @@ export class IpamService {
     const allowed: Interval[] = [];
     for (const r of next.ranges) allowed.push(...complement(r.reserved, r.start, r.end));
     const oldMax = maxAddress(record.family);
-    const gaps = record.family === next.family ? complement(mergeIntervals(allowed), 0n, oldMax) : [{ lo: 0n, hi: oldMax }];
+    const gaps =
+      record.family === next.family ? complement(mergeIntervals(allowed), 0n, oldMax) : [{ lo: 0n, hi: oldMax }];
     for (const gap of gaps) {
-      const held = await this.repo.firstHeldBetween(record.id, toHex(record.family, gap.lo), toHex(record.family, gap.hi), trx);
+      const held = await this.repo.firstHeldBetween(
+        record.id,
+        toHex(record.family, gap.lo),
+        toHex(record.family, gap.hi),
+        trx,
+      );
       if (held !== null) {
         const claim = await this.repo.holderOf(record.id, held, trx);
         throw new InvalidIpamInput(
@@ -274,7 +300,9 @@ export class IpamService {
     for (const [name, value] of next.preAllocations) {
       const holder = await this.repo.holderOf(record.id, toHex(next.family, value), trx);
       if (holder !== null && holder !== name) {
-        throw new InvalidIpamInput(`Pre-allocation ${name}: ${formatAddress(next.family, value)} is held by claim ${holder}.`);
+        throw new InvalidIpamInput(
+          `Pre-allocation ${name}: ${formatAddress(next.family, value)} is held by claim ${holder}.`,
+        );
       }
       const own = await this.repo.findClaim(record.id, name, trx);
       if (own && fromHex(own.address) !== value) {
@@ -337,7 +365,9 @@ function fixedAddress(pool: Pool, poolName: string, req: ClaimRequest): bigint |
   }
   for (const [other, value] of pool.preAllocations) {
     if (value === requested) {
-      throw new AddressUnavailable(`Address ${formatAddress(pool.family, requested)} in pool ${poolName} is pre-allocated to claim ${other}.`);
+      throw new AddressUnavailable(
+        `Address ${formatAddress(pool.family, requested)} in pool ${poolName} is pre-allocated to claim ${other}.`,
+      );
     }
   }
   return requested;
@@ -352,7 +382,9 @@ function matching(existing: ClaimRecord, req: ClaimRequest, pool: Pool): ClaimRe
     );
   }
   if (req.owner != null && existing.owner !== null && req.owner !== existing.owner) {
-    throw new ClaimMismatch(`Claim ${existing.name} in pool ${existing.pool} belongs to ${existing.owner}, not ${req.owner}.`);
+    throw new ClaimMismatch(
+      `Claim ${existing.name} in pool ${existing.pool} belongs to ${existing.owner}, not ${req.owner}.`,
+    );
   }
   return existing;
 }

@@ -93,7 +93,9 @@ const schema = z
       .default({ host: '127.0.0.1', port: 6385, max_limit: 1000 }),
     database_url: z.string().min(1).optional(),
     data_dir: z.string().min(1).default('./var'),
-    auth: z.enum(['none'], { error: () => 'must be "none" (basic and token auth are not available yet)' }).default('none'),
+    auth: z
+      .enum(['none'], { error: () => 'must be "none" (basic and token auth are not available yet)' })
+      .default('none'),
     secret_key: z.string().min(1).nullable().default(null),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     bmc: z

@@ -79,7 +79,8 @@ export async function loadSimConfig(argv: string[]): Promise<SimConfig | 'help'>
   let fromFile: Record<string, unknown> = {};
   if (values.config !== undefined) {
     const parsed: unknown = parseYaml(await readFile(values.config, 'utf8'));
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`${values.config}: expected a YAML mapping`);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new Error(`${values.config}: expected a YAML mapping`);
     fromFile = Object.fromEntries(Object.entries(parsed).map(([k, v]) => [camel(k), v]));
   }
   const fromFlags: Record<string, unknown> = {};
@@ -92,7 +93,8 @@ export async function loadSimConfig(argv: string[]): Promise<SimConfig | 'help'>
   if (!result.success) {
     throw new Error(result.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`).join('; '));
   }
-  if ((result.data.tlsCert === undefined) !== (result.data.tlsKey === undefined)) throw new Error('--tls-cert and --tls-key go together');
+  if ((result.data.tlsCert === undefined) !== (result.data.tlsKey === undefined))
+    throw new Error('--tls-cert and --tls-key go together');
   return result.data;
 }
 
@@ -118,7 +120,10 @@ function bootConfigOf(config: SimConfig, httpUrl: string): BootConfig {
   const boot: BootConfig = { httpUrl };
   if (config.bootTftp !== undefined) {
     const split = config.bootTftp.lastIndexOf(':');
-    boot.tftpServer = { host: config.bootTftp.slice(0, split).replace(/^\[|\]$/g, ''), port: Number(config.bootTftp.slice(split + 1)) };
+    boot.tftpServer = {
+      host: config.bootTftp.slice(0, split).replace(/^\[|\]$/g, ''),
+      port: Number(config.bootTftp.slice(split + 1)),
+    };
   }
   if (config.diskDir !== undefined) boot.diskRoot = config.diskDir;
   if (config.heartbeatIntervalMs !== undefined) boot.agent = { heartbeatIntervalMs: config.heartbeatIntervalMs };

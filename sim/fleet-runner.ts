@@ -66,7 +66,9 @@ export async function startSimFleet(options: SimFleetOptions): Promise<SimFleet>
   for (let first = 0; first < fleet.size; first += IPMI_BIND_BATCH) {
     const batch = fleet.hosts.slice(first, first + IPMI_BIND_BATCH);
     const started = await Promise.allSettled(
-      batch.map((host, offset) => startHostIpmi(host, { faults, random, bind, port: ipmiBasePort === 0 ? 0 : ipmiBasePort + first + offset })),
+      batch.map((host, offset) =>
+        startHostIpmi(host, { faults, random, bind, port: ipmiBasePort === 0 ? 0 : ipmiBasePort + first + offset }),
+      ),
     );
     for (const outcome of started) if (outcome.status === 'fulfilled') ipmi.push(outcome.value);
     const failed = started.findIndex((outcome) => outcome.status === 'rejected');
@@ -122,6 +124,9 @@ async function startHostIpmi(
 function startError(host: SimHost, cause: unknown): SimFleetStartError {
   const code = (cause as NodeJS.ErrnoException | undefined)?.code;
   const detail = cause instanceof Error ? cause.message : String(cause);
-  const hint = code === 'EMFILE' || code === 'ENFILE' ? ' (each host holds one UDP socket: raise the open-file limit, ulimit -n)' : '';
+  const hint =
+    code === 'EMFILE' || code === 'ENFILE'
+      ? ' (each host holds one UDP socket: raise the open-file limit, ulimit -n)'
+      : '';
   return new SimFleetStartError(`IPMI face of ${host.name} did not start: ${detail}${hint}`, host.name, { cause });
 }

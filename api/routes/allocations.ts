@@ -52,7 +52,10 @@ export function allocationRoutes(ctx: ApiContext): Router {
     if (body.node !== undefined) requireMinor(req, 58, 'Backfilling an allocation with "node"');
     if (body.owner !== undefined) requireFieldVersion('owner', ALLOCATION_FIELD_VERSIONS, req.apiMinor);
     const allocation = await ctx.allocations.create(body);
-    res.status(201).location(`/v1/allocations/${allocation.uuid}`).json(serializeAllocation(allocation, req, req.apiMinor));
+    res
+      .status(201)
+      .location(`/v1/allocations/${allocation.uuid}`)
+      .json(serializeAllocation(allocation, req, req.apiMinor));
   });
 
   router.get('/:ident', async (req, res) => {

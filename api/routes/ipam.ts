@@ -8,7 +8,11 @@ import { serializeAddress, serializeClaim, serializePool } from '../serializers/
 import { parseInput, queryString } from '../validation.js';
 
 // Names travel in URL paths, so they keep to unreserved characters.
-const name = z.string().min(1).max(255).regex(/^[A-Za-z0-9\-._~]+$/, 'A name may hold only letters, digits and -._~');
+const name = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[A-Za-z0-9\-._~]+$/, 'A name may hold only letters, digits and -._~');
 const address = z.string().max(64);
 const rangeSchema = z
   .object({
@@ -31,9 +35,19 @@ const poolFields = {
 };
 const poolCreateSchema = z.object({ name, ...poolFields }).strict();
 const poolUpdateSchema = z.object(poolFields).strict();
-const claimCreateSchema = z.object({ name, address: address.nullable().optional(), owner: z.string().max(255).nullable().optional() }).strict();
+const claimCreateSchema = z
+  .object({ name, address: address.nullable().optional(), owner: z.string().max(255).nullable().optional() })
+  .strict();
 
-const POOL_PATCHABLE = ['allocation_strategy', 'prefix', 'gateway', 'dns_servers', 'ranges', 'excluded', 'pre_allocations'] as const;
+const POOL_PATCHABLE = [
+  'allocation_strategy',
+  'prefix',
+  'gateway',
+  'dns_servers',
+  'ranges',
+  'excluded',
+  'pre_allocations',
+] as const;
 const POOL_FIELD_VERSIONS = Object.fromEntries(
   ['uuid', 'name', 'family', ...POOL_PATCHABLE, 'usage', 'created_at', 'updated_at', 'links'].map((f) => [f, 1]),
 );
@@ -49,7 +63,12 @@ export function ipamRoutes(ctx: ApiContext): Router {
     const page = parsePage(req, NAME_SORT_KEYS, maxLimit);
     const pools = await ctx.ipam.listPools(page);
     const body: Record<string, unknown> = { pools: pools.map((p) => serializePool(p, req)) };
-    const next = nextLink(req, 'ipam/pools', page, pools.map((p) => p.record));
+    const next = nextLink(
+      req,
+      'ipam/pools',
+      page,
+      pools.map((p) => p.record),
+    );
     if (next) body.next = next;
     res.json(body);
   });
@@ -57,7 +76,10 @@ export function ipamRoutes(ctx: ApiContext): Router {
   router.post('/pools', async (req, res) => {
     const { name: poolName, ...spec } = parseInput(poolCreateSchema, req.body, 'pool');
     const view = await ctx.ipam.createPool(poolName, spec as PoolSpec);
-    res.status(201).location(`/v1/ipam/pools/${encodeURIComponent(poolName)}`).json(serializePool(view, req, await ctx.ipam.usage(view)));
+    res
+      .status(201)
+      .location(`/v1/ipam/pools/${encodeURIComponent(poolName)}`)
+      .json(serializePool(view, req, await ctx.ipam.usage(view)));
   });
 
   router.get('/pools/:pool', async (req, res) => {
@@ -71,7 +93,12 @@ export function ipamRoutes(ctx: ApiContext): Router {
       const patched = applyPatch(
         patchableView(current),
         ops,
-        { patchable: POOL_PATCHABLE, versions: POOL_FIELD_VERSIONS, mandatory: ['ranges', 'allocation_strategy'], removedValue: removedPoolValue },
+        {
+          patchable: POOL_PATCHABLE,
+          versions: POOL_FIELD_VERSIONS,
+          mandatory: ['ranges', 'allocation_strategy'],
+          removedValue: removedPoolValue,
+        },
         req.apiMinor,
       );
       return parseInput(poolUpdateSchema, patched, 'pool') as PoolSpec;
@@ -88,7 +115,12 @@ export function ipamRoutes(ctx: ApiContext): Router {
     const page = parsePage(req, NAME_SORT_KEYS, maxLimit);
     const claims = await ctx.ipam.listClaims(req.params.pool, page);
     const body: Record<string, unknown> = { claims: claims.map((c) => serializeClaim(c, req)) };
-    const next = nextLink(req, `ipam/pools/${encodeURIComponent(req.params.pool)}/claims`, page, claims.map((c) => c.record));
+    const next = nextLink(
+      req,
+      `ipam/pools/${encodeURIComponent(req.params.pool)}/claims`,
+      page,
+      claims.map((c) => c.record),
+    );
     if (next) body.next = next;
     res.json(body);
   });
@@ -99,7 +131,9 @@ export function ipamRoutes(ctx: ApiContext): Router {
     const { claim, created } = await ctx.ipam.claim(req.params.pool, body);
     res
       .status(created ? 201 : 200)
-      .location(`/v1/ipam/pools/${encodeURIComponent(claim.record.pool)}/claims/${encodeURIComponent(claim.record.name)}`)
+      .location(
+        `/v1/ipam/pools/${encodeURIComponent(claim.record.pool)}/claims/${encodeURIComponent(claim.record.name)}`,
+      )
       .json(serializeClaim(claim, req));
   });
 
@@ -123,7 +157,12 @@ export function ipamRoutes(ctx: ApiContext): Router {
       if (!(err instanceof PoolNotFound)) throw err;
     }
     const body: Record<string, unknown> = { addresses: addresses.map(serializeAddress) };
-    const next = nextLink(req, 'ipam/addresses', page, addresses.map((a) => ({ uuid: a.record.address_uuid })));
+    const next = nextLink(
+      req,
+      'ipam/addresses',
+      page,
+      addresses.map((a) => ({ uuid: a.record.address_uuid })),
+    );
     if (next) body.next = next;
     res.json(body);
   });

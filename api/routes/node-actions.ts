@@ -45,7 +45,10 @@ export function nodeActionRoutes(ctx: ApiContext): Router {
   const router = Router();
 
   const accepted = (req: Request, res: Response, uuid: string) =>
-    res.status(202).location(`${baseUrl(req)}/v1/nodes/${uuid}/states`).end();
+    res
+      .status(202)
+      .location(`${baseUrl(req)}/v1/nodes/${uuid}/states`)
+      .end();
 
   router.get('/:ident/states', async (req, res) => {
     res.json(serializeNodeStates(await ctx.nodes.get(req.params.ident)));
@@ -73,7 +76,9 @@ export function nodeActionRoutes(ctx: ApiContext): Router {
     const deploying = target.verb === 'deploy' || target.verb === 'rebuild';
     if (body.configdrive !== undefined) {
       if (!deploying) {
-        throw new InvalidParameterValue('Adding a config drive is only supported when setting provision state to active or rebuild');
+        throw new InvalidParameterValue(
+          'Adding a config drive is only supported when setting provision state to active or rebuild',
+        );
       }
       if (typeof body.configdrive !== 'string') requireMinor(req, 56, 'A config drive as a JSON object');
       request.configdrive = body.configdrive;
@@ -97,7 +102,9 @@ export function nodeActionRoutes(ctx: ApiContext): Router {
     }
     if (target.verb === 'rescue') {
       if (!body.rescue_password) {
-        throw new InvalidParameterValue("A non-empty 'rescue_password' is required when setting target provision state to rescue");
+        throw new InvalidParameterValue(
+          "A non-empty 'rescue_password' is required when setting target provision state to rescue",
+        );
       }
       request.rescuePassword = body.rescue_password;
     } else if (body.rescue_password !== undefined) {
@@ -116,10 +123,12 @@ export function nodeActionRoutes(ctx: ApiContext): Router {
         `Invalid input for field/attribute target. Value: "${body.target}". Value should be one of: ${Object.keys(POWER_TARGETS).join(', ')}`,
       );
     }
-    if (req.apiMinor < since) throw new NotAcceptable(`The "${body.target}" target requires API version 1.${since} or later.`);
+    if (req.apiMinor < since)
+      throw new NotAcceptable(`The "${body.target}" target requires API version 1.${since} or later.`);
     if (body.timeout !== undefined) {
       requireMinor(req, 27, 'A power state change timeout');
-      if (body.timeout < 1) throw new InvalidParameterValue(`Invalid timeout value ${body.timeout}: it must be at least 1 second.`);
+      if (body.timeout < 1)
+        throw new InvalidParameterValue(`Invalid timeout value ${body.timeout}: it must be at least 1 second.`);
     }
     const node = await ctx.nodes.get(req.params.ident);
     await ctx.intake.setPower(node, body.target as TargetPowerState, body.timeout ?? null);

@@ -34,7 +34,8 @@ export function nodeHistoryRoutes(ctx: ApiContext): Router {
     const limit = rawLimit === undefined ? ctx.config.api.maxLimit : Number(rawLimit);
     if (!Number.isInteger(limit) || limit <= 0) throw new InvalidParameterValue('Limit must be a positive integer');
     const marker = queryString(req.query.marker);
-    if (marker !== undefined && !isUuidLike(marker)) throw new InvalidParameterValue(`Invalid marker ${marker}: expected a UUID.`);
+    if (marker !== undefined && !isUuidLike(marker))
+      throw new InvalidParameterValue(`Invalid marker ${marker}: expected a UUID.`);
     const entries = await ctx.history.list(node.id, Math.min(limit, ctx.config.api.maxLimit), marker);
     const body: Record<string, unknown> = { history: entries.map((e) => view(req, node.uuid, e, detail)) };
     if (entries.length === Math.min(limit, ctx.config.api.maxLimit)) {

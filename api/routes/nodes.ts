@@ -38,7 +38,8 @@ export function nodeRoutes(ctx: ApiContext): Router {
     if (detailParam !== undefined) requireMinor(req, 43, 'The detail parameter');
     const wantsDetail = detail || detailParam === true;
     const fields = parseFields(req.query.fields, NODE_FIELD_VERSIONS, req.apiMinor);
-    if (fields && wantsDetail) throw new InvalidParameterValue("Can not specify ?detail=True and fields in the same request.");
+    if (fields && wantsDetail)
+      throw new InvalidParameterValue('Can not specify ?detail=True and fields in the same request.');
     const page = parsePage(req, NODE_SORT_KEYS, ctx.config.api.maxLimit);
     const nodes = await ctx.nodes.list({ filter: parseNodeFilter(req), ...page });
     const only = wantsDetail ? null : (fields ?? NODE_LIST_FIELDS);
@@ -54,7 +55,8 @@ export function nodeRoutes(ctx: ApiContext): Router {
   });
 
   router.get('/detail', async (req, res) => {
-    if (req.query.fields !== undefined) throw new InvalidParameterValue('The fields parameter is not allowed on /nodes/detail.');
+    if (req.query.fields !== undefined)
+      throw new InvalidParameterValue('The fields parameter is not allowed on /nodes/detail.');
     res.json(await list(req, true));
   });
 
@@ -63,7 +65,10 @@ export function nodeRoutes(ctx: ApiContext): Router {
     for (const key of Object.keys(body)) requireFieldVersion(key, NODE_FIELD_VERSIONS, req.apiMinor);
     // Since 1.11 a new node starts in enroll; before, it was available at once.
     const node = await ctx.nodes.create(body, req.apiMinor >= 11 ? 'enroll' : 'available');
-    res.status(201).location(`/v1/nodes/${node.uuid}`).json(serializeNode(node, await view(req)));
+    res
+      .status(201)
+      .location(`/v1/nodes/${node.uuid}`)
+      .json(serializeNode(node, await view(req)));
   });
 
   router.get('/:ident', async (req, res) => {

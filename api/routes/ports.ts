@@ -20,7 +20,12 @@ const mac = z.string().refine((v) => normalizeMac(v) !== null, 'Expected a MAC a
 
 const writable = {
   address: mac,
-  name: z.string().max(255).regex(/^[A-Za-z0-9\-._~]*$/, 'A port name may hold only letters, digits and -._~').nullable().optional(),
+  name: z
+    .string()
+    .max(255)
+    .regex(/^[A-Za-z0-9\-._~]*$/, 'A port name may hold only letters, digits and -._~')
+    .nullable()
+    .optional(),
   extra: jsonObject.optional(),
   local_link_connection: jsonObject.optional(),
   pxe_enabled: apiBoolean.optional(),
@@ -50,7 +55,10 @@ export function portRoutes(ctx: ApiContext): Router {
     if (body.portgroup_uuid) throw new InvalidParameterValue('Port groups are not supported by this service.');
     const { portgroup_uuid: _ignored, ...input } = body;
     const port = await ctx.ports.create(input);
-    res.status(201).location(`/v1/ports/${port.uuid}`).json(serializePort(port, req, req.apiMinor));
+    res
+      .status(201)
+      .location(`/v1/ports/${port.uuid}`)
+      .json(serializePort(port, req, req.apiMinor));
   });
 
   router.get('/:ident', async (req, res) => {
@@ -106,7 +114,8 @@ export function nodePortRoutes(ctx: ApiContext): Router {
 async function listPorts(ctx: ApiContext, req: Request, path: string, filter: PortFilter | null, detail: boolean) {
   const fields = parseFields(req.query.fields, PORT_FIELD_VERSIONS, req.apiMinor);
   const wantsDetail = detail || parseBoolean(req.query.detail, 'detail') === true;
-  if (fields && wantsDetail) throw new InvalidParameterValue("Can not specify ?detail=True and fields in the same request.");
+  if (fields && wantsDetail)
+    throw new InvalidParameterValue('Can not specify ?detail=True and fields in the same request.');
   const page = parsePage(req, PORT_SORT_KEYS, ctx.config.api.maxLimit);
   // A filter that can match nothing (an empty value, an unknown MAC) gives an empty page, never every port.
   const ports = filter === null ? [] : await ctx.ports.list({ filter, ...page });

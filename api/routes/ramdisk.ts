@@ -26,7 +26,10 @@ export function ramdiskRoutes(ctx: ApiContext): Router {
 
   router.get('/lookup', async (req, res) => {
     requireEndpointMinor(req, 22);
-    const addresses = (queryString(req.query.addresses) ?? '').split(',').map((a) => a.trim()).filter(Boolean);
+    const addresses = (queryString(req.query.addresses) ?? '')
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean);
     res.json(await ctx.ramdisk.lookup(addresses, uuidParam(queryString(req.query.node_uuid))));
   });
 

@@ -47,6 +47,8 @@ export function project(
 export function requireFieldVersion(field: string, versions: FieldVersions, minor: Minor): void {
   const since = versions[field];
   if (since !== undefined && since > minor) {
-    throw new NotAcceptable(`The attribute ${field} requires API version 1.${since} or later; the request used 1.${minor}.`);
+    throw new NotAcceptable(
+      `The attribute ${field} requires API version 1.${since} or later; the request used 1.${minor}.`,
+    );
   }
 }

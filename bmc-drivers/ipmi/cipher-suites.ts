@@ -114,7 +114,12 @@ export function deriveSessionKeys(suite: CipherSuite, kgOrKuid: Buffer, input: S
   const sik = authenticationHmac(
     suite,
     kgOrKuid,
-    Buffer.concat([input.consoleRandom, input.bmcRandom, Buffer.from([input.role, input.username.length]), input.username]),
+    Buffer.concat([
+      input.consoleRandom,
+      input.bmcRandom,
+      Buffer.from([input.role, input.username.length]),
+      input.username,
+    ]),
   );
   return {
     sik,
@@ -155,7 +160,9 @@ export function decryptPayload(suite: CipherSuite, k2: Buffer, payload: Buffer):
   if (payload.length < 2 * AES_BLOCK || payload.length % AES_BLOCK !== 0) {
     throw new IpmiProtocolError(`encrypted payload of ${payload.length} bytes is not IV + whole AES blocks`);
   }
-  const decipher = createDecipheriv('aes-128-cbc', k2.subarray(0, 16), payload.subarray(0, AES_BLOCK)).setAutoPadding(false);
+  const decipher = createDecipheriv('aes-128-cbc', k2.subarray(0, 16), payload.subarray(0, AES_BLOCK)).setAutoPadding(
+    false,
+  );
   const plain = Buffer.concat([decipher.update(payload.subarray(AES_BLOCK)), decipher.final()]);
   const padLength = plain.readUInt8(plain.length - 1);
   if (padLength >= AES_BLOCK) throw new IpmiProtocolError(`confidentiality pad length ${padLength} is not below 16`);

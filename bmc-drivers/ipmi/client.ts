@@ -139,12 +139,16 @@ export class IpmiClient {
     this.target = `${options.host}:${this.port}`;
     this.timing = { ...DEFAULT_IPMI_TIMING, ...options.timing };
     this.cipherSuite = options.cipherSuite ?? 3;
-    if (!(this.cipherSuite in CIPHER_SUITES)) throw new IpmiProtocolError(`cipher suite ${String(this.cipherSuite)} is not supported`);
+    if (!(this.cipherSuite in CIPHER_SUITES))
+      throw new IpmiProtocolError(`cipher suite ${String(this.cipherSuite)} is not supported`);
     if (this.cipherSuite === 0 && options.allowCipherSuiteZero !== true) {
-      throw new IpmiProtocolError('cipher suite 0 (no authentication, integrity or confidentiality) is refused unless allowCipherSuiteZero is set');
+      throw new IpmiProtocolError(
+        'cipher suite 0 (no authentication, integrity or confidentiality) is refused unless allowCipherSuiteZero is set',
+      );
     }
     userKey(options.password); // validates the length now rather than at the first call
-    if (options.kg !== undefined && options.kg.length > 20) throw new IpmiProtocolError('the BMC key Kg is at most 20 bytes');
+    if (options.kg !== undefined && options.kg.length > 20)
+      throw new IpmiProtocolError('the BMC key Kg is at most 20 bytes');
     this.credentials = { username: options.username, password: options.password, kg: options.kg };
     this.privilege = options.privilege ?? 'administrator';
   }
@@ -240,7 +244,12 @@ export class IpmiClient {
         const now = Date.now();
         const budget = { started: now, deadline: now + Math.min(CLOSE_SESSION_DEADLINE_MS, this.timing.deadlineMs) };
         try {
-          await this.transmit(command.name, () => sessionAttempt(session, command, rqSeq, cryptoRandomBytes(16)), budget, 2);
+          await this.transmit(
+            command.name,
+            () => sessionAttempt(session, command, rqSeq, cryptoRandomBytes(16)),
+            budget,
+            2,
+          );
         } catch {
           // The BMC forgets the session by its own timeout anyway.
         }
@@ -287,7 +296,10 @@ export class IpmiClient {
         return completeCommand(command, response);
       } catch (error) {
         if (!(error instanceof SessionUnresponsive)) throw error;
-        this.options.logger?.debug({ target: this.target, operation: command.name }, 'IPMI session unresponsive; establishing a new one');
+        this.options.logger?.debug(
+          { target: this.target, operation: command.name },
+          'IPMI session unresponsive; establishing a new one',
+        );
         this.session = undefined;
       }
     }
@@ -319,20 +331,33 @@ export class IpmiClient {
    * answer, if only malformed ones came), SessionUnresponsive after
    * `sessionAttempts` unanswered attempts inside a session.
    */
-  private async transmit<T>(operation: string, attempt: () => Attempt<T>, budget: CallBudget, sessionAttempts?: number): Promise<T> {
+  private async transmit<T>(
+    operation: string,
+    attempt: () => Attempt<T>,
+    budget: CallBudget,
+    sessionAttempts?: number,
+  ): Promise<T> {
     await this.openSocket(operation);
     let interval = this.timing.retransmitMs;
     let malformed: IpmiProtocolError | undefined;
-    for (let sent = 0; sent < Math.min(sessionAttempts ?? MAX_ATTEMPTS_PER_EXCHANGE, MAX_ATTEMPTS_PER_EXCHANGE); sent++) {
+    for (
+      let sent = 0;
+      sent < Math.min(sessionAttempts ?? MAX_ATTEMPTS_PER_EXCHANGE, MAX_ATTEMPTS_PER_EXCHANGE);
+      sent++
+    ) {
       const remaining = budget.deadline - Date.now();
       if (remaining <= 0) break;
       if (sent > 0) {
         this.stats.retransmissions++;
         this.options.logger?.debug({ target: this.target, operation, attempt: sent + 1 }, 'IPMI retransmission');
       }
-      const outcome = await this.sendAndWait(attempt(), Math.min(remaining, interval * (0.9 + Math.random() * 0.2)), (error) => {
-        malformed = error;
-      });
+      const outcome = await this.sendAndWait(
+        attempt(),
+        Math.min(remaining, interval * (0.9 + Math.random() * 0.2)),
+        (error) => {
+          malformed = error;
+        },
+      );
       if (outcome.answered) return outcome.value;
       interval = Math.min(interval * 2, this.timing.maxRetransmitMs);
     }
@@ -382,7 +407,11 @@ export class IpmiClient {
     if (this.socket === undefined || this.address === undefined) return;
     this.socket.send(datagram, this.port, this.address, (error) => {
       // A failed send is a lost packet: the retransmission timer covers it.
-      if (error) this.options.logger?.debug({ target: this.target, code: (error as NodeJS.ErrnoException).code }, 'IPMI send failed');
+      if (error)
+        this.options.logger?.debug(
+          { target: this.target, code: (error as NodeJS.ErrnoException).code },
+          'IPMI send failed',
+        );
     });
   }
 
@@ -399,7 +428,10 @@ export class IpmiClient {
       if (remote.port === this.port && remote.address === address) this.waiter?.(datagram);
     });
     socket.on('error', (error) => {
-      this.options.logger?.debug({ target: this.target, code: (error as NodeJS.ErrnoException).code }, 'IPMI socket error');
+      this.options.logger?.debug(
+        { target: this.target, code: (error as NodeJS.ErrnoException).code },
+        'IPMI socket error',
+      );
     });
     await new Promise<void>((resolve) => socket.bind(0, resolve));
     socket.unref(); // an idle client must not keep the process alive

@@ -195,7 +195,9 @@ export function decodeBootFlags(data: Buffer): BootFlags {
   const r = new ByteReader(data, 'boot flags');
   const data1 = r.u8();
   const selector = (r.u8() >> 2) & 0x0f;
-  const device = (Object.keys(BOOT_DEVICE_SELECTOR) as BootDevice[]).find((name) => BOOT_DEVICE_SELECTOR[name] === selector);
+  const device = (Object.keys(BOOT_DEVICE_SELECTOR) as BootDevice[]).find(
+    (name) => BOOT_DEVICE_SELECTOR[name] === selector,
+  );
   if (device === undefined) throw new IpmiProtocolError(`reserved boot device selector 0x${selector.toString(16)}`);
   return {
     valid: (data1 & 0x80) !== 0,

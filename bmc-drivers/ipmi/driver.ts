@@ -123,10 +123,16 @@ export class IpmiDriver implements BmcDriver {
     return this.actAndWait(target, started, waitMs);
   }
 
-  private async actAndWait(target: Exclude<PowerTarget, 'soft rebooting'>, started: number, waitMs: number): Promise<void> {
+  private async actAndWait(
+    target: Exclude<PowerTarget, 'soft rebooting'>,
+    started: number,
+    waitMs: number,
+  ): Promise<void> {
     const expected = await this.call('set_power_state', () => this.act(target), { idempotent: REPEATABLE.has(target) });
     if (expected === null) return;
-    await this.call('wait_power_state', () => this.waitFor(expected, started, waitMs), { timeoutMs: this.guard.policy.timeoutMs + waitMs });
+    await this.call('wait_power_state', () => this.waitFor(expected, started, waitMs), {
+      timeoutMs: this.guard.policy.timeoutMs + waitMs,
+    });
   }
 
   /** Sends the chassis control a target needs; returns the state to wait for, or null when the machine is there already. */
@@ -165,7 +171,11 @@ export class IpmiDriver implements BmcDriver {
   private async readBootDevice(): Promise<BootDeviceInfo> {
     const flags = await this.client.getBootFlags();
     if (!flags.valid) return { device: null, persistent: null, mode: null };
-    return { device: FROM_IPMI_DEVICE[flags.device] ?? null, persistent: flags.persistent, mode: FROM_IPMI_MODE[flags.mode] };
+    return {
+      device: FROM_IPMI_DEVICE[flags.device] ?? null,
+      persistent: flags.persistent,
+      mode: FROM_IPMI_MODE[flags.mode],
+    };
   }
 
   private call<T>(operation: string, run: () => Promise<T>, options: CallOptions = {}): Promise<T> {

@@ -73,7 +73,9 @@ export class IpmiCompletionCodeError extends IpmiError {
     readonly code: number,
     readonly command: string,
   ) {
-    super(`${command} failed: completion code 0x${code.toString(16).padStart(2, '0')} (${describeCompletionCode(code)})`);
+    super(
+      `${command} failed: completion code 0x${code.toString(16).padStart(2, '0')} (${describeCompletionCode(code)})`,
+    );
   }
 }
 

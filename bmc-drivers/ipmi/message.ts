@@ -30,7 +30,10 @@ export interface RequestMessage {
 
 export function encodeRequestMessage(request: RequestMessage): Buffer {
   const head = Buffer.from([BMC_SLAVE_ADDRESS, (request.netFn & 0x3f) << 2]); // rsLUN 0
-  const body = Buffer.concat([Buffer.from([REMOTE_CONSOLE_SOFTWARE_ID, (request.rqSeq & 0x3f) << 2, request.cmd & 0xff]), request.data]);
+  const body = Buffer.concat([
+    Buffer.from([REMOTE_CONSOLE_SOFTWARE_ID, (request.rqSeq & 0x3f) << 2, request.cmd & 0xff]),
+    request.data,
+  ]);
   return Buffer.concat([head, Buffer.from([checksum(head)]), body, Buffer.from([checksum(body)])]);
 }
 

@@ -1,7 +1,13 @@
 // Whole datagrams: RMCP header, session wrapper, and for packets inside a
 // session the confidentiality and integrity of section 13.28.
 import { timingSafeEqual } from 'node:crypto';
-import { decryptPayload, encryptPayload, integrityCode, integrityCodeLength, type CipherSuite } from './cipher-suites.js';
+import {
+  decryptPayload,
+  encryptPayload,
+  integrityCode,
+  integrityCodeLength,
+  type CipherSuite,
+} from './cipher-suites.js';
 import { IpmiProtocolError } from './errors.js';
 import { RmcpClass, decodeRmcp, encodeRmcpHeader } from './rmcp.js';
 import {
@@ -46,7 +52,10 @@ export function encodeSessionPacket(security: SessionSecurity, packet: SessionPa
   const encrypted = suite.confidentiality !== 'none';
   const authenticated = suite.integrity !== 'none';
   const payload = encryptPayload(suite, security.k2, packet.payload, iv);
-  const headed = encodeV20Header({ payloadType: packet.payloadType, encrypted, sessionId: packet.sessionId, sessionSeq: packet.sessionSeq, payload }, authenticated);
+  const headed = encodeV20Header(
+    { payloadType: packet.payloadType, encrypted, sessionId: packet.sessionId, sessionSeq: packet.sessionSeq, payload },
+    authenticated,
+  );
   if (!authenticated) return Buffer.concat([encodeRmcpHeader(RmcpClass.ipmi), headed]);
   const signed = Buffer.concat([headed, integrityTrailerPrefix(headed.length)]);
   return Buffer.concat([encodeRmcpHeader(RmcpClass.ipmi), signed, integrityCode(suite, security.k1, signed)]);
@@ -81,7 +90,12 @@ export function decodeDatagram(datagram: Buffer, security?: SessionSecurity): Re
   if (header.format === 'v1.5') {
     return { kind: 'v1.5', sessionId: header.sessionId, sessionSeq: header.sessionSeq, message: header.message };
   }
-  const base = { kind: 'v2.0' as const, payloadType: header.payloadType, sessionId: header.sessionId, sessionSeq: header.sessionSeq };
+  const base = {
+    kind: 'v2.0' as const,
+    payloadType: header.payloadType,
+    sessionId: header.sessionId,
+    sessionSeq: header.sessionSeq,
+  };
   if (header.sessionId === 0 || security === undefined) {
     if (header.encrypted || header.authenticated) {
       throw new IpmiProtocolError('protected packet outside an established session');
@@ -90,7 +104,8 @@ export function decodeDatagram(datagram: Buffer, security?: SessionSecurity): Re
   }
   const { suite } = security;
   if (suite.integrity !== 'none') {
-    if (!header.authenticated) throw new IpmiProtocolError('unauthenticated packet in a session that requires integrity');
+    if (!header.authenticated)
+      throw new IpmiProtocolError('unauthenticated packet in a session that requires integrity');
     const codeLength = integrityCodeLength(suite);
     const trailer = splitIntegrityTrailer(header, rmcp.body.length, codeLength);
     const expected = integrityCode(suite, security.k1, rmcp.body.subarray(0, trailer.signedLength));

@@ -97,7 +97,9 @@ function readAlgorithm(r: ByteReader, expectedType: number): number {
   const algorithm = r.u8() & 0x3f;
   r.bytes(3);
   if (type !== expectedType || length !== 8) {
-    throw new IpmiProtocolError(`algorithm payload type ${type} length ${length}, expected type ${expectedType} length 8`);
+    throw new IpmiProtocolError(
+      `algorithm payload type ${type} length ${length}, expected type ${expectedType} length 8`,
+    );
   }
   return algorithm;
 }
@@ -134,7 +136,8 @@ export interface Rakp1 {
 
 export function encodeRakp1(message: Rakp1): Buffer {
   if (message.consoleRandom.length !== 16) throw new IpmiProtocolError('RAKP 1 random number must be 16 bytes');
-  if (message.username.length > MAX_USERNAME_LENGTH) throw new IpmiProtocolError('IPMI user names are at most 16 bytes');
+  if (message.username.length > MAX_USERNAME_LENGTH)
+    throw new IpmiProtocolError('IPMI user names are at most 16 bytes');
   const head = Buffer.alloc(8);
   head.writeUInt8(message.messageTag & 0xff, 0);
   head.writeUInt32LE(message.bmcSessionId >>> 0, 4);
@@ -223,7 +226,14 @@ export function rakp2KeyExchangeCode(suite: CipherSuite, kuid: Buffer, ctx: KeyE
   return authenticationHmac(
     suite,
     kuid,
-    Buffer.concat([u32(ctx.consoleSessionId), u32(ctx.bmcSessionId), ctx.consoleRandom, ctx.bmcRandom, ctx.bmcGuid, roleAndName(ctx)]),
+    Buffer.concat([
+      u32(ctx.consoleSessionId),
+      u32(ctx.bmcSessionId),
+      ctx.consoleRandom,
+      ctx.bmcRandom,
+      ctx.bmcGuid,
+      roleAndName(ctx),
+    ]),
   );
 }
 
@@ -234,8 +244,9 @@ export function rakp3KeyExchangeCode(suite: CipherSuite, kuid: Buffer, ctx: KeyE
 
 /** RAKP 4 integrity check value: HMAC_SIK(Rm, SIDc, GUIDc), truncated per suite. */
 export function rakp4IntegrityCheckValue(suite: CipherSuite, sik: Buffer, ctx: KeyExchangeContext): Buffer {
-  return authenticationHmac(suite, sik, Buffer.concat([ctx.consoleRandom, u32(ctx.bmcSessionId), ctx.bmcGuid])).subarray(
-    0,
-    rakp4IcvLength(suite),
-  );
+  return authenticationHmac(
+    suite,
+    sik,
+    Buffer.concat([ctx.consoleRandom, u32(ctx.bmcSessionId), ctx.bmcGuid]),
+  ).subarray(0, rakp4IcvLength(suite));
 }

@@ -76,5 +76,11 @@ export function decodeAsfPong(body: Buffer): AsfPong {
   const oemDefined = reader.u32be();
   const entities = reader.u8();
   const supportedInteractions = reader.u8();
-  return { messageTag, enterprise, oemDefined, ipmiSupported: (entities & PONG_ENTITY_IPMI) !== 0, supportedInteractions };
+  return {
+    messageTag,
+    enterprise,
+    oemDefined,
+    ipmiSupported: (entities & PONG_ENTITY_IPMI) !== 0,
+    supportedInteractions,
+  };
 }

@@ -79,7 +79,9 @@ export function encodeV20Header(fields: V20Fields, authenticated: boolean): Buff
   const header = Buffer.alloc(V20_HEADER_LENGTH);
   header.writeUInt8(AUTH_TYPE_RMCP_PLUS, 0);
   header.writeUInt8(
-    (fields.payloadType & PAYLOAD_TYPE_MASK) | (fields.encrypted ? PAYLOAD_ENCRYPTED : 0) | (authenticated ? PAYLOAD_AUTHENTICATED : 0),
+    (fields.payloadType & PAYLOAD_TYPE_MASK) |
+      (fields.encrypted ? PAYLOAD_ENCRYPTED : 0) |
+      (authenticated ? PAYLOAD_AUTHENTICATED : 0),
     1,
   );
   header.writeUInt32LE(fields.sessionId >>> 0, 2);
@@ -151,7 +153,9 @@ export function splitIntegrityTrailer(header: V20Header, packetLength: number, c
   if (trailer.length < codeLength + 2) throw new IpmiProtocolError('integrity trailer truncated');
   const nextHeader = trailer.readUInt8(trailer.length - codeLength - 1);
   const padLength = trailer.readUInt8(trailer.length - codeLength - 2);
-  if (nextHeader !== NEXT_HEADER_IPMI) throw new IpmiProtocolError(`integrity trailer next header 0x${nextHeader.toString(16)} is not 0x07`);
-  if (padLength + 2 + codeLength !== trailer.length) throw new IpmiProtocolError('integrity pad length does not match the trailer');
+  if (nextHeader !== NEXT_HEADER_IPMI)
+    throw new IpmiProtocolError(`integrity trailer next header 0x${nextHeader.toString(16)} is not 0x07`);
+  if (padLength + 2 + codeLength !== trailer.length)
+    throw new IpmiProtocolError('integrity pad length does not match the trailer');
   return { signedLength: packetLength - codeLength, authCode: trailer.subarray(trailer.length - codeLength) };
 }

@@ -11,14 +11,16 @@ import {
   userKey,
   type CipherSuite,
 } from './cipher-suites.js';
-import {
-  getChannelAuthCapabilities,
-  setSessionPrivilegeLevel,
-  type IpmiCommand,
-} from './commands.js';
+import { getChannelAuthCapabilities, setSessionPrivilegeLevel, type IpmiCommand } from './commands.js';
 import { IpmiAuthError, IpmiCompletionCodeError, IpmiProtocolError, type IpmiError } from './errors.js';
 import { decodeResponseMessage, encodeRequestMessage, type ResponseMessage } from './message.js';
-import { decodeDatagram, encodePresessionMessage, encodeSessionPacket, encodeSessionSetupPayload, type SessionSecurity } from './packet.js';
+import {
+  decodeDatagram,
+  encodePresessionMessage,
+  encodeSessionPacket,
+  encodeSessionSetupPayload,
+  type SessionSecurity,
+} from './packet.js';
 import { PRIVILEGE_LEVEL, type IpmiPrivilege } from './privilege.js';
 import {
   RMCP_AUTH_STATUSES,
@@ -118,12 +120,15 @@ function matchesResponse(response: ResponseMessage, command: IpmiCommand<unknown
 /** A request outside any session, in the IPMI 1.5 wrapper that every BMC answers. */
 export function presessionAttempt(command: IpmiCommand<unknown>, rqSeq: number): Attempt<ResponseMessage> {
   return {
-    datagram: encodePresessionMessage(encodeRequestMessage({ netFn: command.netFn, cmd: command.cmd, rqSeq, data: command.data })),
+    datagram: encodePresessionMessage(
+      encodeRequestMessage({ netFn: command.netFn, cmd: command.cmd, rqSeq, data: command.data }),
+    ),
     accept(reply) {
       const packet = decodeDatagram(reply);
       let message: Buffer;
       if (packet.kind === 'v1.5' && packet.sessionId === 0) message = packet.message;
-      else if (packet.kind === 'v2.0' && packet.sessionId === 0 && packet.payloadType === PayloadType.ipmiMessage) message = packet.payload;
+      else if (packet.kind === 'v2.0' && packet.sessionId === 0 && packet.payloadType === PayloadType.ipmiMessage)
+        message = packet.payload;
       else return undefined;
       const response = decodeResponseMessage(message);
       return matchesResponse(response, command, rqSeq) ? response : undefined;
@@ -132,17 +137,31 @@ export function presessionAttempt(command: IpmiCommand<unknown>, rqSeq: number):
 }
 
 /** A request inside the session; `iv` feeds AES-CBC when the suite encrypts. */
-export function sessionAttempt(session: Session, command: IpmiCommand<unknown>, rqSeq: number, iv: Buffer): Attempt<ResponseMessage> {
+export function sessionAttempt(
+  session: Session,
+  command: IpmiCommand<unknown>,
+  rqSeq: number,
+  iv: Buffer,
+): Attempt<ResponseMessage> {
   const message = encodeRequestMessage({ netFn: command.netFn, cmd: command.cmd, rqSeq, data: command.data });
   return {
     datagram: encodeSessionPacket(
       session.security,
-      { sessionId: session.bmcSessionId, sessionSeq: session.nextSessionSeq(), payloadType: PayloadType.ipmiMessage, payload: message },
+      {
+        sessionId: session.bmcSessionId,
+        sessionSeq: session.nextSessionSeq(),
+        payloadType: PayloadType.ipmiMessage,
+        payload: message,
+      },
       iv,
     ),
     accept(reply) {
       const packet = decodeDatagram(reply, session.security);
-      if (packet.kind !== 'v2.0' || packet.sessionId !== session.consoleSessionId || packet.payloadType !== PayloadType.ipmiMessage) {
+      if (
+        packet.kind !== 'v2.0' ||
+        packet.sessionId !== session.consoleSessionId ||
+        packet.payloadType !== PayloadType.ipmiMessage
+      ) {
         return undefined;
       }
       const response = decodeResponseMessage(packet.payload);
@@ -159,7 +178,9 @@ export function completeCommand<T>(command: IpmiCommand<T>, response: ResponseMe
 
 function refusal(step: string, status: number): BmcRefusal {
   const message = `${step} refused by the BMC: ${describeRmcpStatus(status)} (RMCP+ status 0x${status.toString(16).padStart(2, '0')})`;
-  return new BmcRefusal(RMCP_AUTH_STATUSES.has(status) ? new IpmiAuthError(message, status) : new IpmiProtocolError(message));
+  return new BmcRefusal(
+    RMCP_AUTH_STATUSES.has(status) ? new IpmiAuthError(message, status) : new IpmiProtocolError(message),
+  );
 }
 
 function sameBytes(a: Buffer, b: Buffer): boolean {
@@ -168,7 +189,9 @@ function sameBytes(a: Buffer, b: Buffer): boolean {
 
 function v20Payload(reply: Buffer, payloadType: PayloadType): Buffer | undefined {
   const packet = decodeDatagram(reply);
-  return packet.kind === 'v2.0' && packet.sessionId === 0 && packet.payloadType === payloadType ? packet.payload : undefined;
+  return packet.kind === 'v2.0' && packet.sessionId === 0 && packet.payloadType === payloadType
+    ? packet.payload
+    : undefined;
 }
 
 /**
@@ -191,7 +214,10 @@ export async function establishSession(
 
   const capsCommand = getChannelAuthCapabilities(privilege);
   const capsRqSeq = randomBytes(1).readUInt8(0) & 0x3f;
-  const caps = completeCommand(capsCommand, await exchange(capsCommand.name, () => presessionAttempt(capsCommand, capsRqSeq)));
+  const caps = completeCommand(
+    capsCommand,
+    await exchange(capsCommand.name, () => presessionAttempt(capsCommand, capsRqSeq)),
+  );
   if (!caps.supportsIpmi20) {
     throw new IpmiProtocolError('the BMC offers no IPMI v2.0 (RMCP+) sessions, and IPMI 1.5 sessions are refused');
   }
@@ -202,21 +228,29 @@ export async function establishSession(
     return {
       datagram: encodeSessionSetupPayload(
         PayloadType.openSessionRequest,
-        encodeOpenSessionRequest({ messageTag: tag, maxPrivilege: PRIVILEGE_LEVEL[privilege], consoleSessionId, suite }),
+        encodeOpenSessionRequest({
+          messageTag: tag,
+          maxPrivilege: PRIVILEGE_LEVEL[privilege],
+          consoleSessionId,
+          suite,
+        }),
       ),
       accept(reply) {
         const payload = v20Payload(reply, PayloadType.openSessionResponse);
         if (payload === undefined) return undefined;
         const response = decodeOpenSessionResponse(payload);
         if (response.messageTag !== tag) return undefined;
-        if (!('bmcSessionId' in response)) throw refusal(`Open Session Request for cipher suite ${suite.id}`, response.status);
+        if (!('bmcSessionId' in response))
+          throw refusal(`Open Session Request for cipher suite ${suite.id}`, response.status);
         if (response.consoleSessionId !== consoleSessionId) return undefined;
         if (
           response.authenticationAlgorithm !== AUTHENTICATION_ALGORITHM_NUMBER[suite.authentication] ||
           response.integrityAlgorithm !== INTEGRITY_ALGORITHM_NUMBER[suite.integrity] ||
           response.confidentialityAlgorithm !== CONFIDENTIALITY_ALGORITHM_NUMBER[suite.confidentiality]
         ) {
-          throw new BmcRefusal(new IpmiProtocolError(`the BMC answered cipher suite ${suite.id} with other algorithms`));
+          throw new BmcRefusal(
+            new IpmiProtocolError(`the BMC answered cipher suite ${suite.id} with other algorithms`),
+          );
         }
         if (response.bmcSessionId === 0) throw new BmcRefusal(new IpmiProtocolError('the BMC assigned session ID 0'));
         return response;
@@ -250,13 +284,23 @@ export async function establishSession(
     transport.send(
       encodeSessionSetupPayload(
         PayloadType.rakp3,
-        encodeRakp3({ messageTag: nextTag(), status: RMCP_STATUS_INVALID_ICV, bmcSessionId: opened.bmcSessionId, keyExchangeCode: Buffer.alloc(0) }),
+        encodeRakp3({
+          messageTag: nextTag(),
+          status: RMCP_STATUS_INVALID_ICV,
+          bmcSessionId: opened.bmcSessionId,
+          keyExchangeCode: Buffer.alloc(0),
+        }),
       ),
     );
     throw new IpmiAuthError('RAKP 2 key exchange code does not verify: wrong user name or password');
   }
 
-  const keys = deriveSessionKeys(suite, credentials.kg ?? kuid, { consoleRandom, bmcRandom: context.bmcRandom, role, username });
+  const keys = deriveSessionKeys(suite, credentials.kg ?? kuid, {
+    consoleRandom,
+    bmcRandom: context.bmcRandom,
+    role,
+    username,
+  });
   const rakp3Code = rakp3KeyExchangeCode(suite, kuid, context);
   await exchange('RAKP 3', () => {
     const tag = nextTag();
@@ -285,7 +329,9 @@ export async function establishSession(
   const rqSeq = session.nextRqSeq();
   const response = await exchange(raise.name, () => sessionAttempt(session, raise, rqSeq, randomBytes(16)));
   if (response.completionCode !== 0) {
-    throw new IpmiAuthError(`the BMC did not grant ${privilege} privilege (completion code 0x${response.completionCode.toString(16)})`);
+    throw new IpmiAuthError(
+      `the BMC did not grant ${privilege} privilege (completion code 0x${response.completionCode.toString(16)})`,
+    );
   }
   raise.decode(response.data);
   return session;

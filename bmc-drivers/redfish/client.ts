@@ -116,7 +116,11 @@ export class RedfishClient {
   }
 
   /** GET and check the body's shape; a mismatch is a RedfishProtocolError. */
-  async getAs<T>(path: string, schema: ZodType<T>, options: RequestOptions = {}): Promise<{ body: T; etag: string | null }> {
+  async getAs<T>(
+    path: string,
+    schema: ZodType<T>,
+    options: RequestOptions = {},
+  ): Promise<{ body: T; etag: string | null }> {
     const response = await this.get(path, options);
     return { body: this.parse(schema, response.body, `GET ${path}`), etag: response.etag };
   }
@@ -170,8 +174,11 @@ export class RedfishClient {
   async pollTask(location: string, options: RequestOptions = {}): Promise<TaskOutcome | null> {
     const response = await this.get(location, options);
     const task = taskSchema.safeParse(response.body);
-    const messages = task.success ? (task.data.Messages ?? []).map((m) => m.Message ?? m.MessageId ?? '').filter((m) => m !== '') : [];
-    if (task.success && TASK_FAILED.has(task.data.TaskState)) throw new RedfishTaskError(task.data.TaskState, messages, location);
+    const messages = task.success
+      ? (task.data.Messages ?? []).map((m) => m.Message ?? m.MessageId ?? '').filter((m) => m !== '')
+      : [];
+    if (task.success && TASK_FAILED.has(task.data.TaskState))
+      throw new RedfishTaskError(task.data.TaskState, messages, location);
     const running = response.status === 202 || (task.success && task.data.TaskState !== 'Completed');
     return running ? null : { state: task.success ? task.data.TaskState : 'Done', messages, body: response.body };
   }
@@ -193,7 +200,13 @@ export class RedfishClient {
     this.transport.close();
   }
 
-  private async call(method: string, path: string, body: unknown, headers: Record<string, string>, options: RequestOptions): Promise<RedfishResponse> {
+  private async call(
+    method: string,
+    path: string,
+    body: unknown,
+    headers: Record<string, string>,
+    options: RequestOptions,
+  ): Promise<RedfishResponse> {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     let relogged = false;
     for (;;) {
@@ -232,27 +245,46 @@ export class RedfishClient {
       return;
     }
     try {
-      const raw = await this.send('POST', DEFAULT_SESSIONS_PATH, { UserName: this.credentials.username, Password: this.credentials.password }, {}, timeoutMs);
+      const raw = await this.send(
+        'POST',
+        DEFAULT_SESSIONS_PATH,
+        { UserName: this.credentials.username, Password: this.credentials.password },
+        {},
+        timeoutMs,
+      );
       const token = headerOf(raw, 'x-auth-token');
       if ((raw.status === 200 || raw.status === 201) && token !== null) {
         this.auth = { kind: 'session', token, uri: headerOf(raw, 'location') };
         return;
       }
       if (this.mode === 'session') {
-        if (raw.status === 401 || raw.status === 403) throw new RedfishAuthError('session login refused the credentials');
+        if (raw.status === 401 || raw.status === 403)
+          throw new RedfishAuthError('session login refused the credentials');
         if (raw.status < 400) throw new RedfishProtocolError('session login answered without an X-Auth-Token');
         this.interpret('POST', DEFAULT_SESSIONS_PATH, raw);
       }
     } catch (err) {
       // Timeouts and unreachable BMCs are not a reason to try basic auth.
-      if (this.mode === 'session' || !(err instanceof RedfishError) || err instanceof RedfishTimeoutError || err instanceof RedfishConnectionError) throw err;
+      if (
+        this.mode === 'session' ||
+        !(err instanceof RedfishError) ||
+        err instanceof RedfishTimeoutError ||
+        err instanceof RedfishConnectionError
+      )
+        throw err;
     }
     // BMCs without a SessionService, or whose login is broken, still take
     // basic auth on every request (sushy falls back the same way).
     this.auth = { kind: 'basic' };
   }
 
-  private send(method: string, path: string, body: unknown, headers: Record<string, string>, timeoutMs: number): Promise<TransportResponse> {
+  private send(
+    method: string,
+    path: string,
+    body: unknown,
+    headers: Record<string, string>,
+    timeoutMs: number,
+  ): Promise<TransportResponse> {
     const url = new URL(path, this.origin);
     if (url.origin !== this.origin) {
       // Credentials go to the BMC and nowhere else, whatever a Location says.
@@ -291,7 +323,9 @@ export class RedfishClient {
       try {
         body = JSON.parse(text);
       } catch {
-        throw new RedfishProtocolError(`${method} ${pathOf(path)} answered HTTP ${raw.status} with a body that is not JSON`);
+        throw new RedfishProtocolError(
+          `${method} ${pathOf(path)} answered HTTP ${raw.status} with a body that is not JSON`,
+        );
       }
     }
     return { status: raw.status, body, etag: headerOf(raw, 'etag'), location: headerOf(raw, 'location') };
@@ -319,15 +353,21 @@ function errorDetail(status: number, text: string): ErrorDetail {
     return { message: text.trim().slice(0, 200) || `HTTP ${status}`, messageId: null, relatedProperties: [] };
   }
   const error = record(record(parsed)?.error);
-  const extended = Array.isArray(error?.['@Message.ExtendedInfo']) ? (error['@Message.ExtendedInfo'] as unknown[]).map(record) : [];
+  const extended = Array.isArray(error?.['@Message.ExtendedInfo'])
+    ? (error['@Message.ExtendedInfo'] as unknown[]).map(record)
+    : [];
   const first = extended.find((e) => e !== null) ?? null;
-  const related = extended.flatMap((e) => (Array.isArray(e?.RelatedProperties) ? e.RelatedProperties.filter((p): p is string => typeof p === 'string') : []));
+  const related = extended.flatMap((e) =>
+    Array.isArray(e?.RelatedProperties) ? e.RelatedProperties.filter((p): p is string => typeof p === 'string') : [],
+  );
   const message = stringOf(first?.Message) ?? stringOf(error?.message) ?? `HTTP ${status}`;
   return { message, messageId: stringOf(first?.MessageId) ?? stringOf(error?.code), relatedProperties: related };
 }
 
 function record(value: unknown): Record<string, unknown> | null {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : null;
 }
 
 function stringOf(value: unknown): string | null {

@@ -82,11 +82,17 @@ export class RedfishDriver implements BmcDriver {
         // failed look at the power state is retried on its own: retrying both
         // would send a reboot twice, and the second boot would miss the
         // one-time boot override the first one consumed.
-        await this.call('set_power_state', (system) => setPowerState(system, checked), { idempotent: REPEATABLE.has(checked) });
+        await this.call('set_power_state', (system) => setPowerState(system, checked), {
+          idempotent: REPEATABLE.has(checked),
+        });
         if (waitMs > 0) {
-          await this.call('wait_power_state', (system) => waitForPower(system, EXPECTED_POWER_STATE[checked], waitMs, POWER_POLL_INTERVAL_MS), {
-            timeoutMs: this.guard.policy.timeoutMs + waitMs,
-          });
+          await this.call(
+            'wait_power_state',
+            (system) => waitForPower(system, EXPECTED_POWER_STATE[checked], waitMs, POWER_POLL_INTERVAL_MS),
+            {
+              timeoutMs: this.guard.policy.timeoutMs + waitMs,
+            },
+          );
         }
       },
     };
@@ -99,7 +105,10 @@ export class RedfishDriver implements BmcDriver {
       },
     };
     this.inspect = {
-      inspectHardware: () => this.call('inspect_hardware', (system) => inspectHardware(system), { timeoutMs: this.guard.policy.inspectTimeoutMs }),
+      inspectHardware: () =>
+        this.call('inspect_hardware', (system) => inspectHardware(system), {
+          timeoutMs: this.guard.policy.inspectTimeoutMs,
+        }),
     };
     this.virtualMedia = {
       insert: async (imageUrl) => {
@@ -109,14 +118,18 @@ export class RedfishDriver implements BmcDriver {
     };
     this.bios = {
       getAttributes: () => this.call('get_bios_attributes', (system) => getBiosAttributes(system)),
-      getPendingAttributes: () => this.call('get_pending_bios_attributes', (system) => getPendingBiosAttributes(system)),
-      applySettings: (attributes) => this.call('apply_bios_settings', (system) => setBiosAttributes(system, attributes)),
+      getPendingAttributes: () =>
+        this.call('get_pending_bios_attributes', (system) => getPendingBiosAttributes(system)),
+      applySettings: (attributes) =>
+        this.call('apply_bios_settings', (system) => setBiosAttributes(system, attributes)),
     };
     this.firmware = {
       getComponents: async () =>
-        (await this.call('get_firmware_components', (system) => listFirmwareInventory(system), { timeoutMs: this.guard.policy.inspectTimeoutMs })).map(
-          ({ id, name, version, updateable }) => ({ id, name, version, updateable }),
-        ),
+        (
+          await this.call('get_firmware_components', (system) => listFirmwareInventory(system), {
+            timeoutMs: this.guard.policy.inspectTimeoutMs,
+          })
+        ).map(({ id, name, version, updateable }) => ({ id, name, version, updateable })),
       update: (imageUrl, options) => this.updateFirmware(imageUrl, options),
     };
   }
@@ -147,7 +160,8 @@ export class RedfishDriver implements BmcDriver {
     const started = this.guard.clock.now();
     const start = await this.call(
       'update_firmware',
-      (system) => startFirmwareUpdate(system, imageUrl, options.targets === undefined ? {} : { targets: options.targets }),
+      (system) =>
+        startFirmwareUpdate(system, imageUrl, options.targets === undefined ? {} : { targets: options.targets }),
       { idempotent: false },
     );
     if (start.kind === 'done') return { state: 'Done', messages: [] };
@@ -163,7 +177,11 @@ export class RedfishDriver implements BmcDriver {
     );
   }
 
-  private call<T>(operation: string, work: (system: RedfishSystem) => Promise<T>, options: CallOptions = {}): Promise<T> {
+  private call<T>(
+    operation: string,
+    work: (system: RedfishSystem) => Promise<T>,
+    options: CallOptions = {},
+  ): Promise<T> {
     if (this.closed) return Promise.reject(new DriverClosed(this.name, this.bmc));
     this.used = true;
     return this.guard.call({
@@ -174,7 +192,13 @@ export class RedfishDriver implements BmcDriver {
   }
 
   private describe(operation: string): Omit<GuardedCall<unknown>, 'run'> {
-    return { driver: this.name, operation, bmc: this.bmc, classify: redfishFailure, secrets: [this.connection.password] };
+    return {
+      driver: this.name,
+      operation,
+      bmc: this.bmc,
+      classify: redfishFailure,
+      secrets: [this.connection.password],
+    };
   }
 
   /** The system, resolved on first use; the guard's lock keeps two calls from resolving it at once. */
@@ -182,7 +206,11 @@ export class RedfishDriver implements BmcDriver {
     if (this.system !== null) return this.system;
     const { connection } = this;
     const tls =
-      connection.verify.kind === 'off' ? { insecure: true } : connection.verify.kind === 'ca-file' ? { ca: await readCa(connection.verify.path) } : {};
+      connection.verify.kind === 'off'
+        ? { insecure: true }
+        : connection.verify.kind === 'ca-file'
+          ? { ca: await readCa(connection.verify.path) }
+          : {};
     this.system = await connectRedfish(
       `${connection.scheme}://${hostPort(connection.host, connection.port)}${connection.systemPath ?? ''}`,
       { username: connection.username, password: connection.password },

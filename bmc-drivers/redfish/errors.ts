@@ -20,7 +20,14 @@ export class RedfishHttpError extends RedfishError {
   readonly method: string;
   readonly path: string;
 
-  constructor(init: { status: number; redfishMessage: string; messageId: string | null; relatedProperties: string[]; method: string; path: string }) {
+  constructor(init: {
+    status: number;
+    redfishMessage: string;
+    messageId: string | null;
+    relatedProperties: string[];
+    method: string;
+    path: string;
+  }) {
     super(`${init.method} ${init.path} answered HTTP ${init.status}: ${init.redfishMessage}`);
     this.status = init.status;
     this.redfishMessage = init.redfishMessage;

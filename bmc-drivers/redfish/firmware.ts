@@ -1,6 +1,13 @@
 import type { TaskOutcome, TaskWaitOptions } from './client.js';
 import { RedfishProtocolError, RedfishUnsupportedError } from './errors.js';
-import { collectionSchema, managerSchema, serviceRootSchema, softwareInventorySchema, systemSchema, updateServiceSchema } from './schemas.js';
+import {
+  collectionSchema,
+  managerSchema,
+  serviceRootSchema,
+  softwareInventorySchema,
+  systemSchema,
+  updateServiceSchema,
+} from './schemas.js';
 import type { RedfishSystem } from './system-path.js';
 
 export interface FirmwareVersions {
@@ -30,7 +37,9 @@ export interface UpdateFirmwareOptions extends TaskWaitOptions {
 export async function getFirmwareVersions(system: RedfishSystem): Promise<FirmwareVersions> {
   const body = (await system.client.getAs(system.path, systemSchema)).body;
   const managerRef = body.Links?.ManagedBy?.[0];
-  const bmc = managerRef ? ((await system.client.getAs(managerRef['@odata.id'], managerSchema)).body.FirmwareVersion ?? null) : null;
+  const bmc = managerRef
+    ? ((await system.client.getAs(managerRef['@odata.id'], managerSchema)).body.FirmwareVersion ?? null)
+    : null;
   return { bios: body.BiosVersion ?? null, bmc };
 }
 
@@ -67,7 +76,11 @@ export type FirmwareUpdateStart = { kind: 'done'; body: unknown } | { kind: 'tas
  * task monitor in Location (or the Task in the body, as Dell iDRAC's older
  * firmware does).
  */
-export async function startFirmwareUpdate(system: RedfishSystem, imageUri: string, options: { targets?: string[] } = {}): Promise<FirmwareUpdateStart> {
+export async function startFirmwareUpdate(
+  system: RedfishSystem,
+  imageUri: string,
+  options: { targets?: string[] } = {},
+): Promise<FirmwareUpdateStart> {
   const service = (await system.client.getAs(await updateServicePath(system), updateServiceSchema)).body;
   const action = service.Actions?.['#UpdateService.SimpleUpdate'];
   if (!action) throw new RedfishUnsupportedError('the UpdateService offers no SimpleUpdate');
@@ -78,15 +91,26 @@ export async function startFirmwareUpdate(system: RedfishSystem, imageUri: strin
   };
   const response = await system.client.post(action.target, payload);
   if (response.status !== 202) return { kind: 'done', body: response.body };
-  const bodyTask = typeof response.body === 'object' && response.body !== null ? (response.body as Record<string, unknown>)['@odata.id'] : undefined;
+  const bodyTask =
+    typeof response.body === 'object' && response.body !== null
+      ? (response.body as Record<string, unknown>)['@odata.id']
+      : undefined;
   const monitor = response.location ?? (typeof bodyTask === 'string' ? bodyTask : null);
   if (monitor === null) throw new RedfishProtocolError('SimpleUpdate answered 202 without a task monitor');
   return { kind: 'task', monitor };
 }
 
 /** SimpleUpdate, then follows the task until it ends. */
-export async function updateFirmware(system: RedfishSystem, imageUri: string, options: UpdateFirmwareOptions = {}): Promise<TaskOutcome> {
-  const start = await startFirmwareUpdate(system, imageUri, options.targets === undefined ? {} : { targets: options.targets });
+export async function updateFirmware(
+  system: RedfishSystem,
+  imageUri: string,
+  options: UpdateFirmwareOptions = {},
+): Promise<TaskOutcome> {
+  const start = await startFirmwareUpdate(
+    system,
+    imageUri,
+    options.targets === undefined ? {} : { targets: options.targets },
+  );
   if (start.kind === 'done') return { state: 'Done', messages: [], body: start.body };
   return system.client.waitForTask(start.monitor, options);
 }

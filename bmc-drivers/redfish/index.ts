@@ -24,7 +24,14 @@ export { parseRedfishAddress, detectVendor, resolveSystem, connectRedfish } from
 export type { RedfishAddress, RedfishSystem, Vendor, ConnectOptions } from './system-path.js';
 export { getPowerState, setPowerState, POWER_STATE_MAP, RESET_TYPE_MAP } from './power.js';
 export type { PowerState, PowerTarget, SetPowerOptions } from './power.js';
-export { getBootDevice, setBootDevice, setBootMode, BOOT_DEVICE_MAP, BOOT_DEVICE_TO_TARGET, BOOT_MODE_MAP } from './management.js';
+export {
+  getBootDevice,
+  setBootDevice,
+  setBootMode,
+  BOOT_DEVICE_MAP,
+  BOOT_DEVICE_TO_TARGET,
+  BOOT_MODE_MAP,
+} from './management.js';
 export type { BootDevice, BootMode, BootDeviceInfo, SetBootDeviceOptions } from './management.js';
 export { inspectHardware } from './inspect.js';
 export type { HardwareInventory, InspectedCpu, InspectedNic, InspectedDisk } from './inspect.js';

@@ -71,7 +71,10 @@ async function members<T>(system: RedfishSystem, path: string, schema: z.ZodType
   return out;
 }
 
-function archOf(architecture: string | null | undefined, instructionSet: string | null | undefined): InspectedCpu['arch'] {
+function archOf(
+  architecture: string | null | undefined,
+  instructionSet: string | null | undefined,
+): InspectedCpu['arch'] {
   const words = `${architecture ?? ''} ${instructionSet ?? ''}`.toLowerCase();
   if (words.includes('arm') || words.includes('a64')) return 'aarch64';
   if (words.includes('x86')) return 'x86_64';
@@ -81,7 +84,10 @@ function archOf(architecture: string | null | undefined, instructionSet: string 
 async function inspectCpu(system: RedfishSystem, body: z.infer<typeof systemSchema>): Promise<InspectedCpu> {
   const summary = body.ProcessorSummary;
   const processorsPath = body.Processors?.['@odata.id'];
-  const cpus = processorsPath === undefined ? [] : (await members(system, processorsPath, processorSchema)).filter((p) => (p.ProcessorType ?? 'CPU') === 'CPU');
+  const cpus =
+    processorsPath === undefined
+      ? []
+      : (await members(system, processorsPath, processorSchema)).filter((p) => (p.ProcessorType ?? 'CPU') === 'CPU');
   const sum = (pick: (p: (typeof cpus)[number]) => number | null | undefined): number | null =>
     cpus.some((p) => typeof pick(p) === 'number') ? cpus.reduce((acc, p) => acc + (pick(p) ?? 0), 0) : null;
   const first = cpus[0];

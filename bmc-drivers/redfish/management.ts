@@ -51,7 +51,11 @@ export async function getBootDevice(system: RedfishSystem): Promise<BootDeviceIn
   };
 }
 
-export async function setBootDevice(system: RedfishSystem, device: BootDevice, options: SetBootDeviceOptions = {}): Promise<void> {
+export async function setBootDevice(
+  system: RedfishSystem,
+  device: BootDevice,
+  options: SetBootDeviceOptions = {},
+): Promise<void> {
   const { body, etag } = await system.client.getAs(system.path, systemSchema);
   const allowed = body.Boot?.['BootSourceOverrideTarget@Redfish.AllowableValues'];
   let target = BOOT_DEVICE_TO_TARGET[device];
@@ -66,7 +70,8 @@ export async function setBootDevice(system: RedfishSystem, device: BootDevice, o
   // Some BMCs refuse BootSourceOverrideEnabled when it already has the value
   // sent (Ironic story 2007355), so send it only when it changes. Supermicro
   // BMCs are the opposite and need it with every target (story 2008547).
-  if (system.vendor === 'supermicro' || body.Boot?.BootSourceOverrideEnabled !== enabled) boot.BootSourceOverrideEnabled = enabled;
+  if (system.vendor === 'supermicro' || body.Boot?.BootSourceOverrideEnabled !== enabled)
+    boot.BootSourceOverrideEnabled = enabled;
   if (options.mode !== undefined) boot.BootSourceOverrideMode = BOOT_MODE_TO_REDFISH[options.mode];
   await system.client.patch(system.path, { Boot: boot }, etag === null ? {} : { etag });
   // Some BMCs reset the boot mode to Legacy when the boot device changes
@@ -77,6 +82,9 @@ export async function setBootDevice(system: RedfishSystem, device: BootDevice, o
 export async function setBootMode(system: RedfishSystem, mode: BootMode): Promise<void> {
   const { body, etag } = await system.client.getAs(system.path, systemSchema);
   if (BOOT_MODE_MAP[body.Boot?.BootSourceOverrideMode ?? ''] === mode) return;
-  await system.client.patch(system.path, { Boot: { BootSourceOverrideMode: BOOT_MODE_TO_REDFISH[mode] } }, etag === null ? {} : { etag });
+  await system.client.patch(
+    system.path,
+    { Boot: { BootSourceOverrideMode: BOOT_MODE_TO_REDFISH[mode] } },
+    etag === null ? {} : { etag },
+  );
 }
-

@@ -49,14 +49,19 @@ export async function getPowerState(system: RedfishSystem): Promise<PowerState |
  * Drives the system toward a power target. Returns the ResetType sent, or
  * null when the system was already there.
  */
-export async function setPowerState(system: RedfishSystem, target: PowerTarget, options: SetPowerOptions = {}): Promise<string | null> {
+export async function setPowerState(
+  system: RedfishSystem,
+  target: PowerTarget,
+  options: SetPowerOptions = {},
+): Promise<string | null> {
   const { body } = await system.client.getAs(system.path, systemSchema);
   const current = POWER_STATE_MAP[body.PowerState ?? ''] ?? null;
   // Asking for the state the system is in is a no-op here: Dell iDRAC
   // answers 409 to On when the server is already on.
   if ((target === 'power on' || target === 'power off') && current === target) return null;
   // A reboot of a machine that is off is a power-on, as in Ironic.
-  const effective: PowerTarget = (target === 'rebooting' || target === 'soft rebooting') && current === 'power off' ? 'power on' : target;
+  const effective: PowerTarget =
+    (target === 'rebooting' || target === 'soft rebooting') && current === 'power off' ? 'power on' : target;
   const action = body.Actions?.['#ComputerSystem.Reset'];
   const allowed = action?.['ResetType@Redfish.AllowableValues'];
   const preferences = RESET_TYPE_MAP[effective];
@@ -65,12 +70,18 @@ export async function setPowerState(system: RedfishSystem, target: PowerTarget, 
     throw new RedfishUnsupportedError(`the BMC allows none of ${preferences.join(', ')} for ${effective}`);
   }
   await system.client.post(action?.target ?? `${system.path}/Actions/ComputerSystem.Reset`, { ResetType: resetType });
-  if ((options.waitMs ?? 0) > 0) await waitForPower(system, EXPECTED_POWER_STATE[effective], options.waitMs ?? 0, options.pollIntervalMs ?? 1000);
+  if ((options.waitMs ?? 0) > 0)
+    await waitForPower(system, EXPECTED_POWER_STATE[effective], options.waitMs ?? 0, options.pollIntervalMs ?? 1000);
   return resetType;
 }
 
 /** Polls until the BMC reports `expected`; RedfishTimeoutError after `waitMs`. */
-export async function waitForPower(system: RedfishSystem, expected: PowerState, waitMs: number, pollIntervalMs: number): Promise<void> {
+export async function waitForPower(
+  system: RedfishSystem,
+  expected: PowerState,
+  waitMs: number,
+  pollIntervalMs: number,
+): Promise<void> {
   const deadline = Date.now() + waitMs;
   const interval = Math.max(10, pollIntervalMs);
   const maxPolls = Math.ceil(waitMs / interval) + 1;

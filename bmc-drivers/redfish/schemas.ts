@@ -45,7 +45,9 @@ export const systemSchema = z.looseObject({
       'BootSourceOverrideTarget@Redfish.AllowableValues': z.array(z.string()).optional(),
     })
     .optional(),
-  ProcessorSummary: z.looseObject({ Count: optionalNumber, CoreCount: optionalNumber, Model: optionalString }).nullish(),
+  ProcessorSummary: z
+    .looseObject({ Count: optionalNumber, CoreCount: optionalNumber, Model: optionalString })
+    .nullish(),
   MemorySummary: z.looseObject({ TotalSystemMemoryGiB: optionalNumber }).nullish(),
   Processors: odataRef.optional(),
   EthernetInterfaces: odataRef.optional(),

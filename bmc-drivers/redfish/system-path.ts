@@ -82,7 +82,9 @@ export async function resolveSystem(client: RedfishClient, systemPath: string | 
     const members = (await client.getAs(systemsPath, collectionSchema)).body.Members;
     const only = members.length === 1 ? members[0] : undefined;
     if (!only) {
-      throw new RedfishProtocolError(`the BMC has ${members.length} systems; name one in the address (/redfish/v1/Systems/<id>)`);
+      throw new RedfishProtocolError(
+        `the BMC has ${members.length} systems; name one in the address (/redfish/v1/Systems/<id>)`,
+      );
     }
     path = only['@odata.id'];
   }
@@ -93,7 +95,11 @@ export async function resolveSystem(client: RedfishClient, systemPath: string | 
 export interface ConnectOptions extends Omit<RedfishClientOptions, 'baseUrl' | 'credentials'> {}
 
 /** Parses the address, opens a client, and resolves the system. */
-export async function connectRedfish(address: string, credentials: RedfishCredentials, options: ConnectOptions = {}): Promise<RedfishSystem> {
+export async function connectRedfish(
+  address: string,
+  credentials: RedfishCredentials,
+  options: ConnectOptions = {},
+): Promise<RedfishSystem> {
   const parsed = parseRedfishAddress(address);
   const client = new RedfishClient({ ...options, baseUrl: parsed.baseUrl, credentials });
   try {

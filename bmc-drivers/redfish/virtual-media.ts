@@ -47,7 +47,14 @@ export async function findVirtualMedia(system: RedfishSystem): Promise<VirtualMe
       // HPE iLO lists a floppy/USB device (Id 1) before the CD (Id 2), so
       // match on MediaTypes, never on position.
       if ((media.MediaTypes ?? []).some((t) => CD_TYPES.includes(t))) {
-        return { path, id: media.Id, owner: place.owner, image: media.Image ?? null, inserted: media.Inserted === true, body: media };
+        return {
+          path,
+          id: media.Id,
+          owner: place.owner,
+          image: media.Image ?? null,
+          inserted: media.Inserted === true,
+          body: media,
+        };
       }
     }
   }
@@ -72,12 +79,19 @@ export async function insertVirtualMedia(system: RedfishSystem, imageUrl: string
     } catch (err) {
       // Supermicro X11/X12 demand TransferProtocolType and say so with
       // ActionParameterMissing naming #/TransferProtocolType.
-      if (!(err instanceof RedfishHttpError) || err.status !== 400 || !err.relatedProperties.includes('#/TransferProtocolType')) throw err;
+      if (
+        !(err instanceof RedfishHttpError) ||
+        err.status !== 400 ||
+        !err.relatedProperties.includes('#/TransferProtocolType')
+      )
+        throw err;
       payload.TransferProtocolType = imageUrl.startsWith('https:') ? 'HTTPS' : 'HTTP';
       await system.client.post(insert.target, payload);
     }
   } else if (oem.success && oem.data.Hpe.Actions['#HpeiLOVirtualMedia.InsertVirtualMedia']) {
-    await system.client.post(oem.data.Hpe.Actions['#HpeiLOVirtualMedia.InsertVirtualMedia'].target, { Image: imageUrl });
+    await system.client.post(oem.data.Hpe.Actions['#HpeiLOVirtualMedia.InsertVirtualMedia'].target, {
+      Image: imageUrl,
+    });
   } else {
     // Lenovo XCC (e.g. SD530) has no InsertMedia action: the image is
     // PATCHed onto the device, and it must say Inserted or nothing attaches.

@@ -6,7 +6,13 @@ import type { AnvilClient } from '../http-client.js';
 import { collectKeyValue, collectList, parseWaitSeconds, waitLimitMs } from '../option-parsers.js';
 import type { Column } from '../output.js';
 
-type AllocationRecord = Record<string, unknown> & { uuid: string; name: string | null; state: string; node_uuid: string | null; last_error: string | null };
+type AllocationRecord = Record<string, unknown> & {
+  uuid: string;
+  name: string | null;
+  state: string;
+  node_uuid: string | null;
+  last_error: string | null;
+};
 
 const ALLOCATION_COLUMNS: Column<AllocationRecord>[] = [
   { header: 'UUID', value: (a) => a.uuid },
@@ -28,7 +34,9 @@ interface CreateFlags {
 }
 
 export function allocationCommand(): Command {
-  const allocation = new Command('allocation').description('reserve an available node matching a resource class and traits');
+  const allocation = new Command('allocation').description(
+    'reserve an available node matching a resource class and traits',
+  );
   allocation.addCommand(
     withExamples(
       new Command('list')
@@ -37,7 +45,10 @@ export function allocationCommand(): Command {
         .action(async (flags: { state?: string }, cmd: Command) => {
           const ctx = contextOf(cmd);
           const query = flags.state === undefined ? '' : `?state=${encodeURIComponent(flags.state)}`;
-          ctx.printer.list(await ctx.client.listAll<AllocationRecord>(`/v1/allocations${query}`, 'allocations'), ALLOCATION_COLUMNS);
+          ctx.printer.list(
+            await ctx.client.listAll<AllocationRecord>(`/v1/allocations${query}`, 'allocations'),
+            ALLOCATION_COLUMNS,
+          );
         }),
       'anvil allocation list',
       'anvil allocation list --state error',
@@ -102,8 +113,10 @@ async function waitForAllocation(client: AnvilClient, uuid: string, limitMs: num
   for (let interval = 100; ; interval = Math.min(interval * 2, 2000)) {
     const current = await client.get<AllocationRecord>(path(uuid));
     if (current.state === 'active') return current;
-    if (current.state === 'error') throw new WaitFailed(`allocation ${uuid} failed: ${current.last_error ?? 'no reason given'}`);
-    if (Date.now() >= deadline) throw new WaitFailed(`allocation ${uuid} still ${current.state} after ${Math.round(limitMs! / 1000)} s`);
+    if (current.state === 'error')
+      throw new WaitFailed(`allocation ${uuid} failed: ${current.last_error ?? 'no reason given'}`);
+    if (Date.now() >= deadline)
+      throw new WaitFailed(`allocation ${uuid} still ${current.state} after ${Math.round(limitMs! / 1000)} s`);
     await new Promise((r) => setTimeout(r, interval));
   }
 }

@@ -62,5 +62,9 @@ export function completionCommand(root: CommandType): Command {
       else if (shell === 'zsh') process.stdout.write(zshCompletion(root));
       else throw new UsageError(`no completion for shell "${shell}" (bash or zsh)`);
     });
-  return withExamples(command, 'eval "$(anvil completion bash)"        # in ~/.bashrc', 'eval "$(anvil completion zsh)"         # in ~/.zshrc');
+  return withExamples(
+    command,
+    'eval "$(anvil completion bash)"        # in ~/.bashrc',
+    'eval "$(anvil completion zsh)"         # in ~/.zshrc',
+  );
 }

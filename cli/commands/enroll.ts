@@ -36,10 +36,16 @@ const OUTCOME_COLUMNS: Column<ItemOutcome>[] = [
 /** `enroll` (top level) and `node enroll`: one node from flags, or a whole inventory file. */
 export function enrollCommand(name = 'enroll'): Command {
   const command = new Command(name)
-    .description('enroll nodes and their ports from an inventory file (YAML, CSV, anvil-sim manifest) or from flags; idempotent')
+    .description(
+      'enroll nodes and their ports from an inventory file (YAML, CSV, anvil-sim manifest) or from flags; idempotent',
+    )
     .argument('[name]', 'enroll one node by this name (with --bmc, --username, --password)')
     .option('-f, --file <inventory>', 'inventory file: .yaml/.yml, .csv, or an anvil-sim manifest (.json)')
-    .addOption(new Option('--bmc-protocol <protocol>', 'which BMC of an anvil-sim manifest host to use').choices(['redfish', 'ipmi']).default('redfish'))
+    .addOption(
+      new Option('--bmc-protocol <protocol>', 'which BMC of an anvil-sim manifest host to use')
+        .choices(['redfish', 'ipmi'])
+        .default('redfish'),
+    )
     .option('--check', 'validate the inventory and show what it holds; send nothing')
     .option('--concurrency <n>', 'nodes enrolled at once', parseConcurrency, 10)
     .option('--bmc <address>', 'BMC address: redfish+https://host/redfish/v1/Systems/1 or ipmi://host:623')
@@ -48,7 +54,11 @@ export function enrollCommand(name = 'enroll'): Command {
     .option('--mac <mac>', 'a NIC to create a port for (repeatable)', collectList)
     .option('--extra <key=value>', 'an extra field, e.g. rack=r12 (repeatable)', collectKeyValue)
     .option('--property <key=value>', 'a property, e.g. cpu_arch=x86_64 (repeatable)', collectKeyValue)
-    .option('--driver-info <key=value>', 'an extra driver_info field, e.g. deploy_kernel=URL (repeatable)', collectKeyValue)
+    .option(
+      '--driver-info <key=value>',
+      'an extra driver_info field, e.g. deploy_kernel=URL (repeatable)',
+      collectKeyValue,
+    )
     .option('--resource-class <class>', 'the node resource class')
     .action(async (nodeName: string | undefined, flags: EnrollFlags, cmd: Command) => {
       process.exitCode = await enroll(nodeName, flags, cmd);
@@ -94,16 +104,21 @@ async function enroll(nodeName: string | undefined, flags: EnrollFlags, cmd: Com
   }
   ctx.printer.list(outcomes, OUTCOME_COLUMNS);
   for (const o of outcomes) if (o.status === 'failed') process.stderr.write(`anvil: ${o.item}: ${o.detail}\n`);
-  if (interrupt.signal.aborted) process.stderr.write('anvil: interrupted; nodes not started were not enrolled, re-run to finish (it is idempotent)\n');
+  if (interrupt.signal.aborted)
+    process.stderr.write(
+      'anvil: interrupted; nodes not started were not enrolled, re-run to finish (it is idempotent)\n',
+    );
   return batchExitCode(outcomes);
 }
 
 function inventoryOf(nodeName: string | undefined, flags: EnrollFlags): InventoryNode[] {
   if (flags.file !== undefined) {
-    if (nodeName !== undefined || flags.bmc !== undefined) throw new UsageError('give an inventory file (-f) or one node by name with --bmc, not both');
+    if (nodeName !== undefined || flags.bmc !== undefined)
+      throw new UsageError('give an inventory file (-f) or one node by name with --bmc, not both');
     return readInventory(flags.file, flags.bmcProtocol);
   }
-  if (nodeName === undefined) throw new UsageError('give an inventory file (-f FILE) or a node name with --bmc, --username and --password');
+  if (nodeName === undefined)
+    throw new UsageError('give an inventory file (-f FILE) or a node name with --bmc, --username and --password');
   const fields: Record<string, unknown> = {
     name: nodeName,
     bmc: { address: flags.bmc, username: flags.username, password: flags.password },
@@ -113,12 +128,19 @@ function inventoryOf(nodeName: string | undefined, flags: EnrollFlags): Inventor
   if (flags.property) fields.properties = flags.property;
   if (flags.driverInfo) fields.driver_info = flags.driverInfo;
   if (flags.resourceClass !== undefined) fields.resource_class = flags.resourceClass;
-  return checkInventory({ nodes: [{ fields, lineOf: () => 0 }], defaults: null, problems: [] }, flags.bmcProtocol, () => 'command line');
+  return checkInventory(
+    { nodes: [{ fields, lineOf: () => 0 }], defaults: null, problems: [] },
+    flags.bmcProtocol,
+    () => 'command line',
+  );
 }
 
 function maskSecrets(body: Record<string, unknown>): Record<string, unknown> {
   const info = Object.fromEntries(
-    Object.entries(body.driver_info as Record<string, unknown>).map(([k, v]) => [k, k.endsWith('_password') ? '******' : v]),
+    Object.entries(body.driver_info as Record<string, unknown>).map(([k, v]) => [
+      k,
+      k.endsWith('_password') ? '******' : v,
+    ]),
   );
   return { ...body, driver_info: info };
 }

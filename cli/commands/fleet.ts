@@ -10,15 +10,21 @@ export function fleetCommand(): Command {
   fleet.addCommand(
     withExamples(
       new Command('status')
-        .description('nodes by provision state, BMC health (power, maintenance, faults), and the failed nodes with their last error')
+        .description(
+          'nodes by provision state, BMC health (power, maintenance, faults), and the failed nodes with their last error',
+        )
         .option('-s, --selector <terms>', 'only nodes matching key=value terms (rack=r12, state=…)')
         .action(async (flags: { selector?: string }, cmd: Command) => {
           const ctx = contextOf(cmd);
           const selector = flags.selector === undefined ? null : parseSelector(flags.selector);
-          const all = await ctx.client.listAll<NodeRecord>(`/v1/nodes/detail${selector ? selectorQuery(selector) : ''}`, 'nodes');
+          const all = await ctx.client.listAll<NodeRecord>(
+            `/v1/nodes/detail${selector ? selectorQuery(selector) : ''}`,
+            'nodes',
+          );
           const summary = summarizeFleet(selector ? all.filter((n) => matches(selector, n)) : all);
           if (ctx.printer.format !== 'table') return ctx.printer.data(summary);
-          const counts = (record: Record<string, number>) => Object.entries(record).sort(([a], [b]) => a.localeCompare(b));
+          const counts = (record: Record<string, number>) =>
+            Object.entries(record).sort(([a], [b]) => a.localeCompare(b));
           ctx.printer.message(`${summary.total} node(s)`, summary);
           ctx.printer.list(counts(summary.by_state), [
             { header: 'Provision State', value: ([state]) => state },

@@ -39,7 +39,8 @@ function rangeText(r: Row): string {
 function collectRange(text: string, previous: Row[] = []): Row[] {
   if (text.includes('/')) return [...previous, { subnet: text }];
   const [start, end, ...rest] = text.split('-');
-  if (!start || !end || rest.length > 0) throw new InvalidArgumentError('expected START-END or a subnet such as 10.0.12.0/24.');
+  if (!start || !end || rest.length > 0)
+    throw new InvalidArgumentError('expected START-END or a subnet such as 10.0.12.0/24.');
   return [...previous, { start, end }];
 }
 
@@ -114,7 +115,9 @@ export function ipamCommand(): Command {
       'anvil ipam pool delete provisioning',
     ),
   );
-  ipam.addCommand(withExamples(pool, 'anvil ipam pool list', 'anvil ipam pool create p1 --range 10.0.0.10-10.0.0.20 --prefix 24'));
+  ipam.addCommand(
+    withExamples(pool, 'anvil ipam pool list', 'anvil ipam pool create p1 --range 10.0.0.10-10.0.0.20 --prefix 24'),
+  );
 
   const claim = new Command('claim').description('named claims on addresses of a pool (idempotent by name)');
   claim.addCommand(
@@ -161,7 +164,9 @@ export function ipamCommand(): Command {
       'anvil ipam claim delete provisioning vip-api',
     ),
   );
-  ipam.addCommand(withExamples(claim, 'anvil ipam claim create provisioning vip-api', 'anvil ipam claim list provisioning'));
+  ipam.addCommand(
+    withExamples(claim, 'anvil ipam claim create provisioning vip-api', 'anvil ipam claim list provisioning'),
+  );
 
   const address = new Command('address').description('addresses held: across pools, or by a node');
   address.addCommand(
@@ -173,8 +178,13 @@ export function ipamCommand(): Command {
         .option('--owner <owner>', 'held by this owner')
         .action(async (flags: { pool?: string; claim?: string; owner?: string }, cmd: Command) => {
           const ctx = contextOf(cmd);
-          const query = new URLSearchParams(Object.entries(flags).filter((e): e is [string, string] => typeof e[1] === 'string')).toString();
-          ctx.printer.list(await ctx.client.listAll<Row>(`/v1/ipam/addresses${query ? `?${query}` : ''}`, 'addresses'), ADDRESS_COLUMNS);
+          const query = new URLSearchParams(
+            Object.entries(flags).filter((e): e is [string, string] => typeof e[1] === 'string'),
+          ).toString();
+          ctx.printer.list(
+            await ctx.client.listAll<Row>(`/v1/ipam/addresses${query ? `?${query}` : ''}`, 'addresses'),
+            ADDRESS_COLUMNS,
+          );
         }),
       'anvil ipam address list --pool provisioning',
     ),
@@ -200,7 +210,9 @@ export function ipamCommand(): Command {
         .requiredOption('--pool <pool>', 'a pool to take an address from (repeatable)', collectList)
         .action(async (ident: string, flags: { pool: string[] }, cmd: Command) => {
           const ctx = contextOf(cmd);
-          const body = await ctx.client.put<{ addresses: Row[] }>(`/v1/anvil${nodePath(ident).slice(3)}/addresses`, { pools: flags.pool });
+          const body = await ctx.client.put<{ addresses: Row[] }>(`/v1/anvil${nodePath(ident).slice(3)}/addresses`, {
+            pools: flags.pool,
+          });
           ctx.printer.list(body.addresses, ADDRESS_COLUMNS, body);
         }),
       'anvil ipam address assign r12-u01 --pool provisioning',
@@ -209,7 +221,7 @@ export function ipamCommand(): Command {
   address.addCommand(
     withExamples(
       new Command('release')
-        .description("release every address a node holds")
+        .description('release every address a node holds')
         .argument('<node>', 'node name or uuid')
         .action(async (ident: string, _flags: unknown, cmd: Command) => {
           const ctx = contextOf(cmd);
@@ -219,6 +231,13 @@ export function ipamCommand(): Command {
       'anvil ipam address release r12-u01',
     ),
   );
-  ipam.addCommand(withExamples(address, 'anvil ipam address list', 'anvil ipam address assign r12-u01 --pool provisioning'));
-  return withExamples(ipam, 'anvil ipam pool list', 'anvil ipam claim create provisioning vip-api', 'anvil ipam address show r12-u01');
+  ipam.addCommand(
+    withExamples(address, 'anvil ipam address list', 'anvil ipam address assign r12-u01 --pool provisioning'),
+  );
+  return withExamples(
+    ipam,
+    'anvil ipam pool list',
+    'anvil ipam claim create provisioning vip-api',
+    'anvil ipam address show r12-u01',
+  );
 }

@@ -16,10 +16,18 @@ export interface BatchFlags {
 /** The verbs that change a node's provision state: API target and the state the node rests in after. */
 const PROVISION_VERBS = {
   manage: { target: 'manage', state: 'manageable', about: 'verify BMC access and make nodes manageable' },
-  inspect: { target: 'inspect', state: 'manageable', about: 'inspect the hardware (properties, ports) of manageable nodes' },
+  inspect: {
+    target: 'inspect',
+    state: 'manageable',
+    about: 'inspect the hardware (properties, ports) of manageable nodes',
+  },
   provide: { target: 'provide', state: 'available', about: 'clean manageable nodes and make them available' },
   deploy: { target: 'active', state: 'active', about: 'deploy available nodes (instance_info names the image)' },
-  undeploy: { target: 'deleted', state: 'available', about: 'tear down deployed nodes, clean them, make them available again' },
+  undeploy: {
+    target: 'deleted',
+    state: 'available',
+    about: 'tear down deployed nodes, clean them, make them available again',
+  },
 } as const;
 
 const POWER_VERBS = {
@@ -32,9 +40,17 @@ const POWER_VERBS = {
 export function batchOptions(command: Command, waitable: boolean): Command {
   command
     .argument('[nodes...]', 'node names or uuids')
-    .option('-s, --selector <terms>', 'act on every node matching key=value terms: state=<provision state>, or extra fields (rack=r12)')
+    .option(
+      '-s, --selector <terms>',
+      'act on every node matching key=value terms: state=<provision state>, or extra fields (rack=r12)',
+    )
     .option('--concurrency <n>', 'nodes worked on at once', parseConcurrency, 10);
-  if (waitable) command.option('--wait [seconds]', 'wait until every node is done (no value or 0: no time limit)', parseWaitSeconds);
+  if (waitable)
+    command.option(
+      '--wait [seconds]',
+      'wait until every node is done (no value or 0: no time limit)',
+      parseWaitSeconds,
+    );
   return command;
 }
 
@@ -45,24 +61,28 @@ export function provisionVerbCommands(): Command[] {
       command.option('--image-source <url>', 'image to write (sets instance_info.image_source first)');
       command.option('--image-checksum <checksum>', 'its checksum, e.g. sha256:… (sets instance_info.image_checksum)');
     }
-    command.action(async (names: string[], flags: BatchFlags & { imageSource?: string; imageChecksum?: string }, cmd: Command) => {
-      const ctx = contextOf(cmd);
-      const instance: PatchOp[] = [];
-      if (flags.imageSource !== undefined) instance.push({ op: 'add', path: '/instance_info/image_source', value: flags.imageSource });
-      if (flags.imageChecksum !== undefined) instance.push({ op: 'add', path: '/instance_info/image_checksum', value: flags.imageChecksum });
-      process.exitCode = await runNodeBatch(ctx, {
-        names,
-        selector: flags.selector,
-        concurrency: flags.concurrency,
-        waitMs: waitLimitMs(flags.wait),
-        goal: { kind: 'provision', state },
-        accepted: `${verb} accepted`,
-        act: async (ident) => {
-          if (instance.length > 0) await ctx.client.patch(nodePath(ident), instance);
-          await ctx.client.put(`${nodePath(ident)}/states/provision`, { target });
-        },
-      });
-    });
+    command.action(
+      async (names: string[], flags: BatchFlags & { imageSource?: string; imageChecksum?: string }, cmd: Command) => {
+        const ctx = contextOf(cmd);
+        const instance: PatchOp[] = [];
+        if (flags.imageSource !== undefined)
+          instance.push({ op: 'add', path: '/instance_info/image_source', value: flags.imageSource });
+        if (flags.imageChecksum !== undefined)
+          instance.push({ op: 'add', path: '/instance_info/image_checksum', value: flags.imageChecksum });
+        process.exitCode = await runNodeBatch(ctx, {
+          names,
+          selector: flags.selector,
+          concurrency: flags.concurrency,
+          waitMs: waitLimitMs(flags.wait),
+          goal: { kind: 'provision', state },
+          accepted: `${verb} accepted`,
+          act: async (ident) => {
+            if (instance.length > 0) await ctx.client.patch(nodePath(ident), instance);
+            await ctx.client.put(`${nodePath(ident)}/states/provision`, { target });
+          },
+        });
+      },
+    );
     return withExamples(
       command,
       `anvil node ${verb} r12-u01 --wait`,
@@ -78,21 +98,28 @@ export function powerCommand(): Command {
   const power = new Command('power').description('power nodes on, off, or reboot them through their BMCs');
   for (const [verb, { target, state }] of Object.entries(POWER_VERBS)) {
     const goal: NodeGoal = { kind: 'power', state };
-    const command = batchOptions(new Command(verb).description(`${target === 'rebooting' ? 'reboot' : `power ${verb}`} nodes`), true).action(
-      async (names: string[], flags: BatchFlags, cmd: Command) => {
-        const ctx = contextOf(cmd);
-        process.exitCode = await runNodeBatch(ctx, {
-          names,
-          selector: flags.selector,
-          concurrency: flags.concurrency,
-          waitMs: waitLimitMs(flags.wait),
-          goal,
-          accepted: `${target} accepted`,
-          act: (ident) => ctx.client.put(`${nodePath(ident)}/states/power`, { target }),
-        });
-      },
+    const command = batchOptions(
+      new Command(verb).description(`${target === 'rebooting' ? 'reboot' : `power ${verb}`} nodes`),
+      true,
+    ).action(async (names: string[], flags: BatchFlags, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      process.exitCode = await runNodeBatch(ctx, {
+        names,
+        selector: flags.selector,
+        concurrency: flags.concurrency,
+        waitMs: waitLimitMs(flags.wait),
+        goal,
+        accepted: `${target} accepted`,
+        act: (ident) => ctx.client.put(`${nodePath(ident)}/states/power`, { target }),
+      });
+    });
+    power.addCommand(
+      withExamples(command, `anvil node power ${verb} r12-u01 --wait`, `anvil node power ${verb} --selector rack=r12`),
     );
-    power.addCommand(withExamples(command, `anvil node power ${verb} r12-u01 --wait`, `anvil node power ${verb} --selector rack=r12`));
   }
-  return withExamples(power, 'anvil node power off r12-u01 r12-u02 --wait', 'anvil node power reboot --selector rack=r12,state=active');
+  return withExamples(
+    power,
+    'anvil node power off r12-u01 r12-u02 --wait',
+    'anvil node power reboot --selector rack=r12,state=active',
+  );
 }

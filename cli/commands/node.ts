@@ -14,14 +14,22 @@ import { batchOptions, powerCommand, provisionVerbCommands, type BatchFlags } fr
 const NODE_COLUMNS: Column<NodeRecord>[] = [
   { header: 'Name', value: (n) => n.name },
   { header: 'UUID', value: (n) => n.uuid },
-  { header: 'Provision State', value: (n) => (n.target_provision_state ? `${n.provision_state} → ${n.target_provision_state}` : n.provision_state) },
+  {
+    header: 'Provision State',
+    value: (n) => (n.target_provision_state ? `${n.provision_state} → ${n.target_provision_state}` : n.provision_state),
+  },
   { header: 'Power', value: (n) => n.power_state },
   { header: 'Maintenance', value: (n) => n.maintenance },
   { header: 'Last Error', value: (n) => n.last_error },
 ];
 
 /** Map-valued node fields `node set` can add keys to, by flag. */
-const MAP_FLAGS = { driverInfo: 'driver_info', extra: 'extra', property: 'properties', instanceInfo: 'instance_info' } as const;
+const MAP_FLAGS = {
+  driverInfo: 'driver_info',
+  extra: 'extra',
+  property: 'properties',
+  instanceInfo: 'instance_info',
+} as const;
 
 interface SetFlags {
   driverInfo?: Record<string, unknown>;
@@ -43,11 +51,17 @@ export function nodeCommand(): Command {
     withExamples(
       new Command('list')
         .description('list nodes with their states and last errors')
-        .option('-s, --selector <terms>', 'only nodes matching key=value terms: state=<provision state>, or extra fields (rack=r12)')
+        .option(
+          '-s, --selector <terms>',
+          'only nodes matching key=value terms: state=<provision state>, or extra fields (rack=r12)',
+        )
         .action(async (flags: { selector?: string }, cmd: Command) => {
           const ctx = contextOf(cmd);
           const selector = flags.selector === undefined ? null : parseSelector(flags.selector);
-          const all = await ctx.client.listAll<NodeRecord>(`/v1/nodes/detail${selector ? selectorQuery(selector) : ''}`, 'nodes');
+          const all = await ctx.client.listAll<NodeRecord>(
+            `/v1/nodes/detail${selector ? selectorQuery(selector) : ''}`,
+            'nodes',
+          );
           const nodes = selector ? all.filter((n) => matches(selector, n)) : all;
           ctx.printer.list(nodes, NODE_COLUMNS);
         }),
@@ -60,7 +74,7 @@ export function nodeCommand(): Command {
   node.addCommand(
     withExamples(
       new Command('show')
-        .description("show every field of a node (BMC passwords are masked by the server)")
+        .description('show every field of a node (BMC passwords are masked by the server)')
         .argument('<node>', 'node name or uuid')
         .action(async (ident: string, _flags: unknown, cmd: Command) => {
           const ctx = contextOf(cmd);
@@ -76,11 +90,18 @@ export function nodeCommand(): Command {
       new Command('set')
         .description('change node fields (a JSON PATCH): BMC credentials, extra fields, properties, name')
         .argument('<node>', 'node name or uuid')
-        .option('--driver-info <key=value>', 'set a driver_info field, e.g. redfish_password=… (repeatable)', collectKeyValue)
+        .option(
+          '--driver-info <key=value>',
+          'set a driver_info field, e.g. redfish_password=… (repeatable)',
+          collectKeyValue,
+        )
         .option('--extra <key=value>', 'set an extra field (repeatable)', collectKeyValue)
         .option('--property <key=value>', 'set a property (repeatable)', collectKeyValue)
         .option('--instance-info <key=value>', 'set an instance_info field (repeatable)', collectKeyValue)
-        .option('--unset <path>', 'remove a field, e.g. extra/rack (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+        .option('--unset <path>', 'remove a field, e.g. extra/rack (repeatable)', (v: string, prev: string[] = []) => [
+          ...prev,
+          v,
+        ])
         .option('--name <name>', 'rename the node')
         .option('--resource-class <class>', 'set the resource class')
         .option('--description <text>', 'set the description')
@@ -122,7 +143,8 @@ export function nodeCommand(): Command {
         .action(async (ident: string, device: string | undefined, flags: { persistent?: boolean }, cmd: Command) => {
           const ctx = contextOf(cmd);
           const path = `${nodePath(ident)}/management/boot_device`;
-          if (device !== undefined) await ctx.client.put(path, { boot_device: device, persistent: flags.persistent === true });
+          if (device !== undefined)
+            await ctx.client.put(path, { boot_device: device, persistent: flags.persistent === true });
           else if (flags.persistent) throw new UsageError('--persistent goes with a device to set');
           ctx.printer.record(await ctx.client.get<Record<string, unknown>>(path));
         }),
@@ -138,7 +160,10 @@ export function nodeCommand(): Command {
         .argument('<node>', 'node name or uuid')
         .action(async (ident: string, _flags: unknown, cmd: Command) => {
           const ctx = contextOf(cmd);
-          const history = await ctx.client.listAll<Record<string, unknown>>(`${nodePath(ident)}/history?detail=True`, 'history');
+          const history = await ctx.client.listAll<Record<string, unknown>>(
+            `${nodePath(ident)}/history?detail=True`,
+            'history',
+          );
           ctx.printer.list(history, [
             { header: 'Time', value: (e) => e.created_at },
             { header: 'Severity', value: (e) => e.severity },
@@ -164,11 +189,18 @@ export function nodeCommand(): Command {
       'anvil node inventory r12-u01 -o yaml',
     ),
   );
-  return withExamples(node, 'anvil node list', 'anvil node manage --selector rack=r12 --wait', 'anvil node help deploy');
+  return withExamples(
+    node,
+    'anvil node list',
+    'anvil node manage --selector rack=r12 --wait',
+    'anvil node help deploy',
+  );
 }
 
 function maintenanceCommand(): Command {
-  const maintenance = new Command('maintenance').description('take nodes out of service (the conductor leaves them alone) and back');
+  const maintenance = new Command('maintenance').description(
+    'take nodes out of service (the conductor leaves them alone) and back',
+  );
   maintenance.addCommand(
     withExamples(
       batchOptions(new Command('set').description('put nodes in maintenance'), false)
@@ -176,7 +208,9 @@ function maintenanceCommand(): Command {
         .action(async (names: string[], flags: BatchFlags & { reason?: string }, cmd: Command) => {
           const ctx = contextOf(cmd);
           const body = flags.reason === undefined ? {} : { reason: flags.reason };
-          await runUnwaitedBatch(ctx, names, flags, 'in maintenance', (ident) => ctx.client.put(`${nodePath(ident)}/maintenance`, body));
+          await runUnwaitedBatch(ctx, names, flags, 'in maintenance', (ident) =>
+            ctx.client.put(`${nodePath(ident)}/maintenance`, body),
+          );
         }),
       'anvil node maintenance set r12-u07 --reason "disk 2 failed, ticket 4411"',
     ),
@@ -186,13 +220,19 @@ function maintenanceCommand(): Command {
       batchOptions(new Command('unset').description('take nodes out of maintenance'), false).action(
         async (names: string[], flags: BatchFlags, cmd: Command) => {
           const ctx = contextOf(cmd);
-          await runUnwaitedBatch(ctx, names, flags, 'out of maintenance', (ident) => ctx.client.delete(`${nodePath(ident)}/maintenance`));
+          await runUnwaitedBatch(ctx, names, flags, 'out of maintenance', (ident) =>
+            ctx.client.delete(`${nodePath(ident)}/maintenance`),
+          );
         },
       ),
       'anvil node maintenance unset r12-u07',
     ),
   );
-  return withExamples(maintenance, 'anvil node maintenance set r12-u07 --reason "disk swap"', 'anvil node maintenance unset r12-u07');
+  return withExamples(
+    maintenance,
+    'anvil node maintenance set r12-u07 --reason "disk swap"',
+    'anvil node maintenance unset r12-u07',
+  );
 }
 
 /** A batch verb whose change is done when the API answers, so there is nothing to wait for. */
@@ -219,17 +259,23 @@ async function runUnwaitedBatch(
 function patchOf(flags: SetFlags): PatchOp[] {
   const ops: PatchOp[] = [];
   for (const [flag, field] of Object.entries(MAP_FLAGS) as [keyof typeof MAP_FLAGS, string][]) {
-    for (const [key, value] of Object.entries(flags[flag] ?? {})) ops.push({ op: 'add', path: `/${field}/${pointer(key)}`, value });
+    for (const [key, value] of Object.entries(flags[flag] ?? {}))
+      ops.push({ op: 'add', path: `/${field}/${pointer(key)}`, value });
   }
   for (const path of flags.unset ?? []) ops.push({ op: 'remove', path: `/${path.replace(/^\//, '')}` });
   if (flags.name !== undefined) ops.push({ op: 'replace', path: '/name', value: flags.name });
-  if (flags.resourceClass !== undefined) ops.push({ op: 'replace', path: '/resource_class', value: flags.resourceClass });
+  if (flags.resourceClass !== undefined)
+    ops.push({ op: 'replace', path: '/resource_class', value: flags.resourceClass });
   if (flags.description !== undefined) ops.push({ op: 'replace', path: '/description', value: flags.description });
   if (flags.automatedClean !== undefined) {
-    if (flags.automatedClean !== 'true' && flags.automatedClean !== 'false') throw new UsageError('--automated-clean must be true or false');
+    if (flags.automatedClean !== 'true' && flags.automatedClean !== 'false')
+      throw new UsageError('--automated-clean must be true or false');
     ops.push({ op: 'replace', path: '/automated_clean', value: flags.automatedClean === 'true' });
   }
-  if (ops.length === 0) throw new UsageError('nothing to change: give --driver-info, --extra, --property, --instance-info, --unset, --name, …');
+  if (ops.length === 0)
+    throw new UsageError(
+      'nothing to change: give --driver-info, --extra, --property, --instance-info, --unset, --name, …',
+    );
   return ops;
 }
 

@@ -24,7 +24,8 @@ export function portCommand(): Command {
         .action(async (flags: { node?: string; address?: string }, cmd: Command) => {
           const ctx = contextOf(cmd);
           const query = flags.address === undefined ? '' : `?address=${encodeURIComponent(flags.address)}`;
-          const path = flags.node === undefined ? `/v1/ports/detail${query}` : `${nodePath(flags.node)}/ports/detail${query}`;
+          const path =
+            flags.node === undefined ? `/v1/ports/detail${query}` : `${nodePath(flags.node)}/ports/detail${query}`;
           ctx.printer.list(await ctx.client.listAll<PortRecord>(path, 'ports'), PORT_COLUMNS);
         }),
       'anvil port list',
@@ -72,5 +73,9 @@ export function portCommand(): Command {
       'anvil port delete 5f0c…',
     ),
   );
-  return withExamples(port, 'anvil port list --node r12-u01', 'anvil port create --node r12-u01 --address 52:54:00:12:00:01');
+  return withExamples(
+    port,
+    'anvil port list --node r12-u01',
+    'anvil port create --node r12-u01 --address 52:54:00:12:00:01',
+  );
 }

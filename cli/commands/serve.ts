@@ -10,7 +10,12 @@ export function serveCommand(): Command {
   const command = new Command('serve')
     .description('run the Anvil service (API and conductor) with the ANVIL_* configuration')
     .addOption(
-      new Option('--role <role>', 'what this process runs: everything, the API, a conductor, or the network boot services').choices(['all', 'api', 'conductor', 'pxe']).default('all'),
+      new Option(
+        '--role <role>',
+        'what this process runs: everything, the API, a conductor, or the network boot services',
+      )
+        .choices(['all', 'api', 'conductor', 'pxe'])
+        .default('all'),
     )
     .option('--config <file>', 'YAML configuration file (also ANVIL_CONFIG)')
     .action(async (_opts: unknown, cmd: Command) => {
@@ -21,7 +26,9 @@ export function serveCommand(): Command {
       const { startService } = await import('../../api/main.js');
       let service;
       try {
-        service = await startService(loadConfig(process.env, opts.config ?? process.env.ANVIL_CONFIG), { role: opts.role });
+        service = await startService(loadConfig(process.env, opts.config ?? process.env.ANVIL_CONFIG), {
+          role: opts.role,
+        });
       } catch (err) {
         if (err instanceof ConfigError) {
           process.stderr.write(`anvil: ${err.message}\n`);

@@ -47,7 +47,8 @@ const KEYS = ['meta_data', 'network_data', 'user_data', 'vendor_data'] as const;
 export function parseConfigDrive(input: unknown): ConfigDrive {
   if (!isObject(input)) throw new ConfigDriveInvalid('configdrive', 'must be an object');
   for (const key of Object.keys(input)) {
-    if (!(KEYS as readonly string[]).includes(key)) throw new ConfigDriveInvalid(key, `is not one of ${KEYS.join(', ')}`);
+    if (!(KEYS as readonly string[]).includes(key))
+      throw new ConfigDriveInvalid(key, `is not one of ${KEYS.join(', ')}`);
   }
   const userData = input.user_data;
   if (userData !== undefined && userData !== null && typeof userData !== 'string' && typeof userData !== 'object') {
@@ -70,11 +71,15 @@ export function configDriveFiles(drive: ConfigDrive, defaults?: ConfigDriveDefau
   }
   const entries: [string, Buffer][] = [['meta_data.json', json('meta_data', metaData)]];
   // openstacksdk writes network and vendor data only when non-empty (Python truthiness).
-  if (drive.networkData && Object.keys(drive.networkData).length > 0) entries.push(['network_data.json', json('network_data', drive.networkData)]);
-  if (drive.vendorData && Object.keys(drive.vendorData).length > 0) entries.push(['vendor_data2.json', json('vendor_data', drive.vendorData)]);
+  if (drive.networkData && Object.keys(drive.networkData).length > 0)
+    entries.push(['network_data.json', json('network_data', drive.networkData)]);
+  if (drive.vendorData && Object.keys(drive.vendorData).length > 0)
+    entries.push(['vendor_data2.json', json('vendor_data', drive.vendorData)]);
   const userData = userDataBytes(drive.userData);
   if (userData) entries.push(['user_data', userData]);
-  return CONFIG_DRIVE_VERSIONS.flatMap((version) => entries.map(([name, data]) => ({ path: `openstack/${version}/${name}`, data })));
+  return CONFIG_DRIVE_VERSIONS.flatMap((version) =>
+    entries.map(([name, data]) => ({ path: `openstack/${version}/${name}`, data })),
+  );
 }
 
 /** The `config-2` ISO9660 image for the dict form; ConfigDriveInvalid for input Ironic would refuse too. */

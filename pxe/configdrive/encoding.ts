@@ -27,7 +27,8 @@ export function decodeConfigDrive(text: string): Buffer {
     return gunzipSync(gzipped, { maxOutputLength: MAX_CONFIG_DRIVE_BYTES });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ERR_BUFFER_TOO_LARGE') throw new ConfigDriveDecodeError(`inflates past ${MAX_CONFIG_DRIVE_BYTES} bytes`);
+    if (code === 'ERR_BUFFER_TOO_LARGE')
+      throw new ConfigDriveDecodeError(`inflates past ${MAX_CONFIG_DRIVE_BYTES} bytes`);
     throw new ConfigDriveDecodeError(`gzip data is corrupt (${code ?? 'unknown error'})`);
   }
 }

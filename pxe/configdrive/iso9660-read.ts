@@ -40,7 +40,8 @@ export function readIso9660(image: Buffer): IsoContents {
   for (let i = 0; i < MAX_DESCRIPTORS; i++) {
     const at = (FIRST_DESCRIPTOR_SECTOR + i) * SECTOR;
     if (at + SECTOR > image.length) throw new IsoFormatError('no volume descriptor set terminator');
-    if (image.toString('ascii', at + VD.id, at + VD.id + 5) !== STANDARD_ID) throw new IsoFormatError(`sector ${FIRST_DESCRIPTOR_SECTOR + i} is not a volume descriptor`);
+    if (image.toString('ascii', at + VD.id, at + VD.id + 5) !== STANDARD_ID)
+      throw new IsoFormatError(`sector ${FIRST_DESCRIPTOR_SECTOR + i} is not a volume descriptor`);
     const type = image[at + VD.type];
     if (type === DescriptorType.terminator) break;
     if (type === DescriptorType.primary && primary === null) primary = at;
@@ -80,10 +81,12 @@ class Walker {
   ) {}
 
   record(at: number, limit: number): DirRecord {
-    if (at + DR.name > limit || at + DR.name > this.image.length) throw new IsoFormatError(`directory record at byte ${at} is truncated`);
+    if (at + DR.name > limit || at + DR.name > this.image.length)
+      throw new IsoFormatError(`directory record at byte ${at} is truncated`);
     const length = this.image[at + DR.length]!;
     const nameLength = this.image[at + DR.nameLength]!;
-    if (length < DR.name + nameLength || at + length > limit) throw new IsoFormatError(`directory record at byte ${at} has a bad length`);
+    if (length < DR.name + nameLength || at + length > limit)
+      throw new IsoFormatError(`directory record at byte ${at} has a bad length`);
     return {
       length,
       extent: this.image.readUInt32LE(at + DR.extent),
@@ -113,12 +116,14 @@ class Walker {
       if (id.length === 1 && (id[0] === 0 || id[0] === 1)) continue;
       if (++this.entries > MAX_ENTRIES) throw new IsoFormatError(`more than ${MAX_ENTRIES} entries`);
       const name = this.name(id);
-      if (name === '' || name === '.' || name === '..' || name.includes('/')) throw new IsoFormatError(`bad name ${JSON.stringify(name)}`);
+      if (name === '' || name === '.' || name === '..' || name.includes('/'))
+        throw new IsoFormatError(`bad name ${JSON.stringify(name)}`);
       const path = prefix === '' ? name : `${prefix}/${name}`;
       if (record.flags & FileFlag.directory) {
         this.directory(record.extent, record.size, path, depth + 1);
       } else {
-        if (record.flags & FileFlag.multiExtent) throw new IsoFormatError(`${path} spans several extents, which this reader does not join`);
+        if (record.flags & FileFlag.multiExtent)
+          throw new IsoFormatError(`${path} spans several extents, which this reader does not join`);
         const from = record.extent * SECTOR;
         if (from + record.size > this.image.length) throw new IsoFormatError(`${path} runs past the image`);
         this.files.set(path, this.image.subarray(from, from + record.size));
@@ -127,7 +132,9 @@ class Walker {
   }
 
   private name(identifier: Buffer): string {
-    const raw = this.joliet ? fromUcs2be(identifier.subarray(0, identifier.length - (identifier.length % 2))) : identifier.toString('latin1');
+    const raw = this.joliet
+      ? fromUcs2be(identifier.subarray(0, identifier.length - (identifier.length % 2)))
+      : identifier.toString('latin1');
     // `;1` is the version; a primary-tree name without extension keeps a lone trailing dot.
     const unversioned = raw.replace(/;\d+$/, '');
     return this.joliet ? unversioned : unversioned.replace(/\.$/, '');

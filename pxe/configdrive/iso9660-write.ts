@@ -163,8 +163,10 @@ function buildTree(files: IsoFile[]): DirNode {
 
 function checkName(path: string, name: string): void {
   if (name === '' || name === '.' || name === '..') throw new IsoWriteError(path, 'has an empty, "." or ".." segment');
-  if (name.length > MAX_JOLIET_NAME) throw new IsoWriteError(path, `has a name longer than ${MAX_JOLIET_NAME} characters`);
-  if (JOLIET_FORBIDDEN.test(name)) throw new IsoWriteError(path, 'has a character Joliet forbids (* : ; ? \\ or a control character)');
+  if (name.length > MAX_JOLIET_NAME)
+    throw new IsoWriteError(path, `has a name longer than ${MAX_JOLIET_NAME} characters`);
+  if (JOLIET_FORBIDDEN.test(name))
+    throw new IsoWriteError(path, 'has a character Joliet forbids (* : ; ? \\ or a control character)');
   // Joliet is UCS-2: characters outside the Basic Multilingual Plane have no encoding.
   if (/[\ud800-\udfff]/.test(name)) throw new IsoWriteError(path, 'has a character outside UCS-2');
 }
@@ -172,14 +174,17 @@ function checkName(path: string, name: string): void {
 /** Breadth-first, children sorted: the order ECMA-119 6.9.1 requires of the path table. */
 function layoutTree(root: DirNode, joliet: boolean): Tree {
   const dirs: DirLayout[] = [];
-  const queue: { node: DirNode; parentNumber: number; identifier: Buffer }[] = [{ node: root, parentNumber: 1, identifier: Buffer.from([0]) }];
+  const queue: { node: DirNode; parentNumber: number; identifier: Buffer }[] = [
+    { node: root, parentNumber: 1, identifier: Buffer.from([0]) },
+  ];
   for (let item = queue.shift(); item; item = queue.shift()) {
     const number = dirs.length + 1;
     const entries = identifiers(item.node, joliet);
     const recordBytes = [dotRecordLength(), dotRecordLength(), ...entries.map((e) => recordLength(e.identifier))];
     dirs.push({ ...item, number, entries, extent: 0, bytes: packedBytes(recordBytes) });
     for (const entry of entries) {
-      if (entry.node.kind === 'dir') queue.push({ node: entry.node, parentNumber: number, identifier: entry.identifier });
+      if (entry.node.kind === 'dir')
+        queue.push({ node: entry.node, parentNumber: number, identifier: entry.identifier });
     }
   }
   const pathTableBytes = dirs.reduce((sum, dir) => sum + 8 + dir.identifier.length + (dir.identifier.length % 2), 0);
@@ -265,7 +270,14 @@ function text(joliet: boolean, value: string, bytes: number): Buffer {
   return out;
 }
 
-function writeDescriptor(image: Buffer, sector: number, tree: Tree, volumeId: string, totalSectors: number, recordedAt: Date): void {
+function writeDescriptor(
+  image: Buffer,
+  sector: number,
+  tree: Tree,
+  volumeId: string,
+  totalSectors: number,
+  recordedAt: Date,
+): void {
   const at = sector * SECTOR;
   const j = tree.joliet;
   image[at + VD.type] = j ? DescriptorType.supplementary : DescriptorType.primary;
@@ -282,7 +294,10 @@ function writeDescriptor(image: Buffer, sector: number, tree: Tree, volumeId: st
   image.writeUInt32LE(tree.lPathTable, at + VD.lPathTable);
   image.writeUInt32BE(tree.mPathTable, at + VD.mPathTable);
   const root = tree.dirs[0]!;
-  directoryRecord(root.extent, root.bytes, FileFlag.directory, Buffer.from([0]), recordedAt).copy(image, at + VD.rootRecord);
+  directoryRecord(root.extent, root.bytes, FileFlag.directory, Buffer.from([0]), recordedAt).copy(
+    image,
+    at + VD.rootRecord,
+  );
   text(j, '', 128).copy(image, at + VD.volumeSetId);
   text(j, '', 128).copy(image, at + VD.publisherId);
   text(j, '', 128).copy(image, at + VD.preparerId);
@@ -297,7 +312,13 @@ function writeDescriptor(image: Buffer, sector: number, tree: Tree, volumeId: st
   image[at + VD.fileStructureVersion] = 1;
 }
 
-function directoryRecord(extent: number, dataLength: number, flags: number, identifier: Buffer, recordedAt: Date): Buffer {
+function directoryRecord(
+  extent: number,
+  dataLength: number,
+  flags: number,
+  identifier: Buffer,
+  recordedAt: Date,
+): Buffer {
   const record = Buffer.alloc(recordLength(identifier));
   record[DR.length] = record.length;
   writeBoth32(record, DR.extent, extent);

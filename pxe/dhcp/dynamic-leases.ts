@@ -55,7 +55,12 @@ export class LeaseBook {
     if (first === null || last === null || first > last) {
       throw new DhcpConfigError(`dynamic range ${range.start}-${range.end} is not an IPv4 range`);
     }
-    if (!Number.isInteger(range.prefix) || range.prefix < 1 || range.prefix > 30 || !sameSubnet(range.start, range.end, range.prefix)) {
+    if (
+      !Number.isInteger(range.prefix) ||
+      range.prefix < 1 ||
+      range.prefix > 30 ||
+      !sameSubnet(range.start, range.end, range.prefix)
+    ) {
       throw new DhcpConfigError(`dynamic range ${range.start}-${range.end} is not inside one /${range.prefix}`);
     }
     this.first = first;

@@ -106,7 +106,8 @@ function handleRequest(input: FullModeInput, config: FullModeConfig, mac: string
       return { action: 'ignore', reason: 'other-server', lease: change, served: null };
     }
     if (!grant) return nak('no address for this client');
-    if (requestedIp !== grant.lease.address) return nak(`requested ${requestedIp ?? 'no address'}, offered ${grant.lease.address}`);
+    if (requestedIp !== grant.lease.address)
+      return nak(`requested ${requestedIp ?? 'no address'}, offered ${grant.lease.address}`);
     return ack(input, grant, mac, config);
   }
 
@@ -138,7 +139,13 @@ function grantFor(input: FullModeInput, config: FullModeConfig): Grant | null {
   const address = input.held?.address ?? (input.request.options.messageType === 'discover' ? input.candidate : null);
   if (!address) return null;
   return {
-    lease: { address, prefix: range.prefix, gateway: range.gateway, dnsServers: range.dnsServers, leaseTime: range.leaseTime },
+    lease: {
+      address,
+      prefix: range.prefix,
+      gateway: range.gateway,
+      dnsServers: range.dnsServers,
+      leaseTime: range.leaseTime,
+    },
     dynamic: true,
   };
 }

@@ -41,7 +41,7 @@ export function sameSubnet(a: string, b: string, prefix: number): boolean {
   const y = parseIpv4(b);
   if (x === null || y === null) return false;
   const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-  return ((x & mask) >>> 0) === ((y & mask) >>> 0);
+  return (x & mask) >>> 0 === (y & mask) >>> 0;
 }
 
 export function writeIpv4(address: string, into: Buffer, offset: number): void {

@@ -169,7 +169,8 @@ export function parseOptions(raw: Map<number, Buffer>): DhcpOptions {
         break;
       case OptionCode.clientArch: {
         // RFC 4578 §2.1: a list of 16-bit architecture types.
-        if (data.length === 0 || data.length % 2 !== 0) throw new DhcpDecodeError('client architecture length is not a multiple of 2');
+        if (data.length === 0 || data.length % 2 !== 0)
+          throw new DhcpDecodeError('client architecture length is not a multiple of 2');
         o.clientArch = Array.from({ length: data.length / 2 }, (_, k) => data.readUInt16BE(k * 2));
         break;
       }
@@ -264,12 +265,14 @@ function exact(code: number, data: Buffer, len: number): Buffer {
 }
 
 function atLeast(code: number, data: Buffer, len: number): Buffer {
-  if (data.length < len) throw new DhcpDecodeError(`option ${code} has length ${data.length}, expected at least ${len}`);
+  if (data.length < len)
+    throw new DhcpDecodeError(`option ${code} has length ${data.length}, expected at least ${len}`);
   return data;
 }
 
 function addressList(code: number, data: Buffer): string[] {
-  if (data.length === 0 || data.length % 4 !== 0) throw new DhcpDecodeError(`option ${code} length is not a multiple of 4`);
+  if (data.length === 0 || data.length % 4 !== 0)
+    throw new DhcpDecodeError(`option ${code} length is not a multiple of 4`);
   return Array.from({ length: data.length / 4 }, (_, k) => readIpv4(data, k * 4));
 }
 
@@ -312,7 +315,8 @@ function ipBytes(addresses: string[]): Buffer {
 
 function uint(value: number, bytes: 2 | 4): Buffer {
   const max = bytes === 2 ? 0xffff : 0xffffffff;
-  if (!Number.isInteger(value) || value < 0 || value > max) throw new DhcpEncodeError(`${value} does not fit in ${bytes} octets`);
+  if (!Number.isInteger(value) || value < 0 || value > max)
+    throw new DhcpEncodeError(`${value} does not fit in ${bytes} octets`);
   const b = Buffer.alloc(bytes);
   if (bytes === 2) b.writeUInt16BE(value);
   else b.writeUInt32BE(value);

@@ -132,11 +132,13 @@ function cString(field: Buffer): string {
 /** sname and file are NUL-terminated (RFC 2131 §2), so they hold one octet less than their field. */
 function putCString(b: Buffer, name: string, value: string, offset: number, length: number): void {
   const bytes = Buffer.from(value, 'latin1');
-  if (bytes.length >= length) throw new DhcpEncodeError(`${name} is ${bytes.length} octets; the field holds ${length - 1}`);
+  if (bytes.length >= length)
+    throw new DhcpEncodeError(`${name} is ${bytes.length} octets; the field holds ${length - 1}`);
   bytes.copy(b, offset);
 }
 
 function byte(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 0 || value > 255) throw new DhcpEncodeError(`${name} ${value} is not an octet`);
+  if (!Number.isInteger(value) || value < 0 || value > 255)
+    throw new DhcpEncodeError(`${name} ${value} is not an octet`);
   return value;
 }

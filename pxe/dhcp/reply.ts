@@ -63,6 +63,7 @@ export function addressed(request: DhcpMessage, message: DhcpMessage): DhcpReply
     const flags = nak ? message.flags | BROADCAST_FLAG : message.flags;
     return { message: { ...message, flags }, destination: { kind: 'relay', address: request.giaddr } };
   }
-  if (!nak && request.ciaddr !== ZERO_ADDRESS) return { message, destination: { kind: 'client', address: request.ciaddr } };
+  if (!nak && request.ciaddr !== ZERO_ADDRESS)
+    return { message, destination: { kind: 'client', address: request.ciaddr } };
   return { message, destination: { kind: 'broadcast' } };
 }

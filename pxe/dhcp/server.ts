@@ -129,7 +129,8 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
     if (options.mode === 'proxy') {
       return handleProxy({ request, host, port, source: { address: rinfo.address, port: rinfo.port } }, proxyConfig);
     }
-    if (!book || mac === null || host?.lease) return handleFull({ request, host, held: null, candidate: null }, fullConfig);
+    if (!book || mac === null || host?.lease)
+      return handleFull({ request, host, held: null, candidate: null }, fullConfig);
     // Discovery-range decisions run one at a time, so two clients are never offered the same address.
     return serialize(async () => {
       const held = book.held(mac, now());
@@ -175,12 +176,18 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
     }
   }
 
-  async function send(port: 'dhcp' | 'pxe', request: DhcpMessage, reply: DhcpMessage, destination: ReplyDestination): Promise<void> {
+  async function send(
+    port: 'dhcp' | 'pxe',
+    request: DhcpMessage,
+    reply: DhcpMessage,
+    destination: ReplyDestination,
+  ): Promise<void> {
     let bytes: Buffer;
     try {
       bytes = encodeMessage(reply);
       const limit = (request.options.maxMessageSize ?? DEFAULT_MAX_DATAGRAM) - IP_UDP_HEADERS;
-      if (bytes.length > limit) throw new DhcpEncodeError(`reply of ${bytes.length} octets exceeds the client's ${limit}`);
+      if (bytes.length > limit)
+        throw new DhcpEncodeError(`reply of ${bytes.length} octets exceeds the client's ${limit}`);
     } catch (error) {
       observe({ kind: 'failed', stage: 'encode', error: asError(error) });
       return;
@@ -188,7 +195,9 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
     const [address, toPort] = target(destination, ports);
     const socket = senders.get(port)!;
     try {
-      await new Promise<void>((resolve, reject) => socket.send(bytes, toPort, address, (e) => (e ? reject(e) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        socket.send(bytes, toPort, address, (e) => (e ? reject(e) : resolve())),
+      );
       observe({ kind: 'replied', messageType: reply.options.messageType!, mac: clientMac(reply) ?? '', destination });
     } catch (error) {
       observe({ kind: 'failed', stage: 'send', error: asError(error) });
@@ -199,7 +208,9 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<DhcpS
     const socket = createSocket({ type: 'udp4', reuseAddr: true });
     socket.on('error', (error) => observe({ kind: 'failed', stage: 'socket', error }));
     socket.on('message', (datagram, rinfo) => {
-      onDatagram(port, datagram, rinfo).catch((error: unknown) => observe({ kind: 'failed', stage: 'handler', error: asError(error) }));
+      onDatagram(port, datagram, rinfo).catch((error: unknown) =>
+        observe({ kind: 'failed', stage: 'handler', error: asError(error) }),
+      );
     });
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);

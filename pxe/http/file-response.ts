@@ -43,7 +43,8 @@ export async function sendFile(req: IncomingMessage, res: ServerResponse, file: 
     }
     // Range applies to GET only; If-Range with a stale validator means "send it all".
     const ifRange = req.headers['if-range'];
-    const ranged = req.method === 'GET' && ifRangeHolds(Array.isArray(ifRange) ? ifRange[0] : ifRange, etag, lastModified);
+    const ranged =
+      req.method === 'GET' && ifRangeHolds(Array.isArray(ifRange) ? ifRange[0] : ifRange, etag, lastModified);
     const range = decideRange(ranged ? req.headers.range : undefined, size);
     if (range.kind === 'unsatisfiable') {
       sent.status = 416;

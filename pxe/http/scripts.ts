@@ -37,7 +37,11 @@ export function bootModeOf(platform: string | null): BootMode | null {
   return platform === null ? null : (PLATFORMS[platform] ?? null);
 }
 
-export async function answerScript(mac: string, bootMode: BootMode | null, context: ScriptContext): Promise<ScriptAnswer> {
+export async function answerScript(
+  mac: string,
+  bootMode: BootMode | null,
+  context: ScriptContext,
+): Promise<ScriptAnswer> {
   let host: BootHost | null;
   try {
     host = await context.backend.getByMac(mac);
@@ -47,7 +51,8 @@ export async function answerScript(mac: string, bootMode: BootMode | null, conte
     return { status: 503, body: 'boot backend unavailable\n', known: false };
   }
   try {
-    if (!host) return { status: 200, body: renderUnknownHostScript(mac, context.unknownHosts, context.script), known: false };
+    if (!host)
+      return { status: 200, body: renderUnknownHostScript(mac, context.unknownHosts, context.script), known: false };
     return { status: 200, body: renderHostScript(host, bootMode, context.script), known: true };
   } catch (error) {
     if (!(error instanceof IpxeScriptError)) throw error;

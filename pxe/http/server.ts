@@ -107,7 +107,15 @@ class Handler {
     const queryAt = raw.indexOf('?');
     const rawPath = queryAt === -1 ? raw : raw.slice(0, queryAt);
     const query = new URLSearchParams(queryAt === -1 ? '' : raw.slice(queryAt + 1));
-    const event: HttpRequestEvent = { method: req.method ?? '', route: 'other', path: rawPath, status: 0, bytes: 0, completed: false, durationMs: 0 };
+    const event: HttpRequestEvent = {
+      method: req.method ?? '',
+      route: 'other',
+      path: rawPath,
+      status: 0,
+      bytes: 0,
+      completed: false,
+      durationMs: 0,
+    };
     res.on('close', () => {
       event.completed = res.writableFinished;
       event.status ||= res.statusCode;
@@ -125,7 +133,13 @@ class Handler {
     });
   }
 
-  private async route(req: IncomingMessage, res: ServerResponse, rawPath: string, query: URLSearchParams, event: HttpRequestEvent): Promise<void> {
+  private async route(
+    req: IncomingMessage,
+    res: ServerResponse,
+    rawPath: string,
+    query: URLSearchParams,
+    event: HttpRequestEvent,
+  ): Promise<void> {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       event.status = 405;
       res.writeHead(405, { Allow: 'GET, HEAD' }).end();
@@ -137,7 +151,10 @@ class Handler {
       await this.script(req, res, script[1]!, query, event);
       return;
     }
-    for (const [route, prefix] of [['images', '/images/'], ['boot-files', '/boot-files/']] as const) {
+    for (const [route, prefix] of [
+      ['images', '/images/'],
+      ['boot-files', '/boot-files/'],
+    ] as const) {
       if (rawPath.startsWith(prefix)) {
         event.route = route;
         await this.file(req, res, route, rawPath, rawPath.slice(prefix.length), event);
@@ -147,7 +164,13 @@ class Handler {
     this.plain(res, event, 404, 'not found\n');
   }
 
-  private async script(req: IncomingMessage, res: ServerResponse, encodedMac: string, query: URLSearchParams, event: HttpRequestEvent): Promise<void> {
+  private async script(
+    req: IncomingMessage,
+    res: ServerResponse,
+    encodedMac: string,
+    query: URLSearchParams,
+    event: HttpRequestEvent,
+  ): Promise<void> {
     let mac: string | null = null;
     try {
       mac = normalizeMac(decodeURIComponent(encodedMac));
@@ -173,7 +196,14 @@ class Handler {
     this.plain(res, event, answer.status, answer.body, req.method === 'HEAD');
   }
 
-  private async file(req: IncomingMessage, res: ServerResponse, route: 'images' | 'boot-files', rawPath: string, encoded: string, event: HttpRequestEvent): Promise<void> {
+  private async file(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: 'images' | 'boot-files',
+    rawPath: string,
+    encoded: string,
+    event: HttpRequestEvent,
+  ): Promise<void> {
     const root = this.roots.get(route);
     if (!root) {
       this.plain(res, event, 404, 'not served here\n');
@@ -190,7 +220,13 @@ class Handler {
         });
         if (!onDisk) {
           event.route = 'checksum';
-          await this.checksum(req, res, root, [...segments.slice(0, -1), last.slice(0, -CHECKSUM_SUFFIX.length)], event);
+          await this.checksum(
+            req,
+            res,
+            root,
+            [...segments.slice(0, -1), last.slice(0, -CHECKSUM_SUFFIX.length)],
+            event,
+          );
           return;
         }
         await this.stream(req, res, onDisk, rawPath, event);
@@ -203,20 +239,37 @@ class Handler {
     }
   }
 
-  private async stream(req: IncomingMessage, res: ServerResponse, file: OpenedFile, rawPath: string, event: HttpRequestEvent): Promise<void> {
+  private async stream(
+    req: IncomingMessage,
+    res: ServerResponse,
+    file: OpenedFile,
+    rawPath: string,
+    event: HttpRequestEvent,
+  ): Promise<void> {
     const sent: Sent = { status: 0, bytes: 0, start: 0 };
     // Read now: once the response ends, a closed socket no longer knows its peer.
     const remote = req.socket.remoteAddress;
     await sendFile(req, res, file, sent);
     event.status = sent.status;
     event.bytes = sent.bytes;
-    if (req.method === 'GET' && (sent.status === 200 || sent.status === 206) && sent.start === 0 && res.writableFinished) {
+    if (
+      req.method === 'GET' &&
+      (sent.status === 200 || sent.status === 206) &&
+      sent.start === 0 &&
+      res.writableFinished
+    ) {
       // Downloads carry no MAC; the client's address finds the host (it holds its lease in full DHCP mode).
       void this.recordByAddress(remote, rawPath);
     }
   }
 
-  private async checksum(req: IncomingMessage, res: ServerResponse, root: string, segments: string[], event: HttpRequestEvent): Promise<void> {
+  private async checksum(
+    req: IncomingMessage,
+    res: ServerResponse,
+    root: string,
+    segments: string[],
+    event: HttpRequestEvent,
+  ): Promise<void> {
     const file = await openConfined(root, segments);
     let digest: string;
     try {

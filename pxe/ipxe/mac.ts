@@ -4,7 +4,8 @@
  * upper case (iPXE's `${mac:hexhyp}`), and the agent wants pxelinux's BOOTIF.
  */
 
-const SEPARATED = /^([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})$/i;
+const SEPARATED =
+  /^([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})$/i;
 
 /** `52-54-00-AB-CD-EF` or `52:54:00:ab:cd:ef` → `52:54:00:ab:cd:ef`; null for anything else. */
 export function normalizeMac(text: string): string | null {

@@ -128,9 +128,17 @@ function script(title: string, lines: string[]): string {
 
 function kernelParams(params: string[]): string[] {
   for (const [index, param] of params.entries()) {
-    if (!WORD.test(param)) throw new IpxeScriptError(`kernelParams[${index}]`, 'must be one word of printable characters (iPXE has no quoting)');
+    if (!WORD.test(param))
+      throw new IpxeScriptError(
+        `kernelParams[${index}]`,
+        'must be one word of printable characters (iPXE has no quoting)',
+      );
     const reserved = RESERVED_PARAMS.find((prefix) => param.startsWith(prefix));
-    if (reserved) throw new IpxeScriptError(`kernelParams[${index}]`, `sets ${reserved.slice(0, -1)}, which the script derives itself`);
+    if (reserved)
+      throw new IpxeScriptError(
+        `kernelParams[${index}]`,
+        `sets ${reserved.slice(0, -1)}, which the script derives itself`,
+      );
   }
   return params;
 }
@@ -148,7 +156,8 @@ function httpUrl(field: string, value: string): string {
 }
 
 function boundedInteger(field: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) throw new IpxeScriptError(field, `must be an integer from ${min} to ${max}`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new IpxeScriptError(field, `must be an integer from ${min} to ${max}`);
   return value;
 }
 

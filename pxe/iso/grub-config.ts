@@ -46,7 +46,8 @@ function withVmediaParam(kernelParams: string[]): string[] {
 
 /** One kernel parameter as a GRUB word: single quotes stop `$` expansion and keep `;` and spaces literal. */
 function grubWord(param: string): string {
-  if (param === '' || /[\x00-\x1f\x7f]/.test(param)) throw new VirtualMediaError(`kernel parameter ${JSON.stringify(param)} is empty or has a control character`);
+  if (param === '' || /[\x00-\x1f\x7f]/.test(param))
+    throw new VirtualMediaError(`kernel parameter ${JSON.stringify(param)} is empty or has a control character`);
   if (PLAIN.test(param)) return param;
   return `'${param.replaceAll("'", "'\\''")}'`;
 }

@@ -19,7 +19,12 @@ import { constants } from 'node:fs';
 import { access, mkdir, mkdtemp, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CONFIG_DRIVE_LABEL, configDriveFiles, type ConfigDrive, type ConfigDriveDefaults } from '../configdrive/index.js';
+import {
+  CONFIG_DRIVE_LABEL,
+  configDriveFiles,
+  type ConfigDrive,
+  type ConfigDriveDefaults,
+} from '../configdrive/index.js';
 import { VirtualMediaError } from './errors.js';
 import { KERNEL_IN_ISO, RAMDISK_IN_ISO, renderGrubConfig } from './grub-config.js';
 
@@ -51,7 +56,10 @@ const DEFAULT_TIMEOUT_MS = 120_000;
 export async function buildVirtualMediaIso(options: VirtualMediaOptions): Promise<VirtualMediaIso> {
   // Real paths: grafting a symlink would put a symlink on the ISO (pointing off it), not the file.
   const [kernel, ramdisk] = await Promise.all(
-    [['kernel', options.kernelPath], ['ramdisk', options.ramdiskPath]].map(async ([what, file]) => {
+    [
+      ['kernel', options.kernelPath],
+      ['ramdisk', options.ramdiskPath],
+    ].map(async ([what, file]) => {
       try {
         const real = await realpath(file!);
         await access(real, constants.R_OK);
@@ -75,14 +83,21 @@ export async function buildVirtualMediaIso(options: VirtualMediaOptions): Promis
     }
     // Graft points put the (large) kernel and ramdisk into the ISO without copying them into the staging tree.
     const args = [
-      '--output', options.outPath,
+      '--output',
+      options.outPath,
       // No translations, themes or fonts: a serial/text console needs none, and the ISO shrinks from ~20 to ~9 MiB of GRUB.
-      '--locales=', '--themes=', '--fonts=',
+      '--locales=',
+      '--themes=',
+      '--fonts=',
       staging,
       `${KERNEL_IN_ISO.slice(1)}=${kernel}`,
       `${RAMDISK_IN_ISO.slice(1)}=${ramdisk}`,
       // Native xorriso commands: the label, and Joliet so Windows-side tools and readIso9660 see real names too.
-      '--', '-volid', volumeId, '-joliet', 'on',
+      '--',
+      '-volid',
+      volumeId,
+      '-joliet',
+      'on',
     ];
     await run(options.grubMkrescue ?? 'grub-mkrescue', args, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   } finally {
@@ -112,7 +127,12 @@ function run(program: string, args: string[], timeoutMs: number): Promise<void> 
     });
     child.on('close', (code, signal) => {
       if (code === 0) resolve();
-      else reject(new VirtualMediaError(`${program} ${signal ? `was killed (${signal}, timeout ${timeoutMs} ms)` : `exited ${code}`}: ${stderr.trim()}`));
+      else
+        reject(
+          new VirtualMediaError(
+            `${program} ${signal ? `was killed (${signal}, timeout ${timeoutMs} ms)` : `exited ${code}`}: ${stderr.trim()}`,
+          ),
+        );
     });
   });
 }

@@ -38,7 +38,11 @@ export interface Negotiated {
 
 const DECIMAL = /^[0-9]{1,10}$/;
 
-export function negotiate(requested: readonly WireOption[], limits: NegotiationLimits, fileSize: number | null): Negotiated {
+export function negotiate(
+  requested: readonly WireOption[],
+  limits: NegotiationLimits,
+  fileSize: number | null,
+): Negotiated {
   const result: Negotiated = { blksize: DEFAULT_BLKSIZE, windowsize: 1, timeoutSeconds: null, accepted: [] };
   // First the values, then the OACK: the window's cap depends on blksize,
   // which the client may list after windowsize.

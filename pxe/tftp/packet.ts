@@ -101,7 +101,8 @@ function readStrings(buf: Buffer, offset: number): string[] {
 function pairUp(strings: string[]): WireOption[] {
   if (strings.length % 2 !== 0) throw new TftpPacketError('odd-options', 'an option name without a value');
   const options: WireOption[] = [];
-  for (let i = 0; i < strings.length; i += 2) options.push({ name: strings[i] as string, value: strings[i + 1] as string });
+  for (let i = 0; i < strings.length; i += 2)
+    options.push({ name: strings[i] as string, value: strings[i + 1] as string });
   return options;
 }
 
@@ -130,7 +131,10 @@ export function encodePacket(packet: TftpPacket): Buffer {
       return Buffer.concat([head, cstring(packet.message)]);
     }
     case 'OACK':
-      return Buffer.concat([opcodeBytes(Opcode.OACK), ...packet.options.flatMap((o) => [cstring(o.name), cstring(o.value)])]);
+      return Buffer.concat([
+        opcodeBytes(Opcode.OACK),
+        ...packet.options.flatMap((o) => [cstring(o.name), cstring(o.value)]),
+      ]);
   }
 }
 

@@ -8,7 +8,8 @@ import type { FileHandle } from 'node:fs/promises';
 import { ConfinementRefusal, openConfinedFile, type ConfinementReason } from '../confined-file.js';
 import { ErrorCode } from './packet.js';
 
-export type RefusalReason = 'traversal' | 'not-found' | 'not-a-file' | 'outside-root' | 'unreadable' | 'write-refused' | 'mode' | 'busy';
+export type RefusalReason =
+  'traversal' | 'not-found' | 'not-a-file' | 'outside-root' | 'unreadable' | 'write-refused' | 'mode' | 'busy';
 
 /** Why a request is refused, and the RFC 1350 error code the client is sent. */
 export class TftpRefusal extends Error {

@@ -142,7 +142,11 @@ export async function startTftpServer(options: TftpServerOptions): Promise<TftpS
     if (active.has(key)) return;
     const peer: Peer = { address: rinfo.address, port: rinfo.port };
     if (active.size >= maxTransfers) {
-      listener.send(encodePacket({ op: 'ERROR', code: ErrorCode.NotDefined, message: 'Server busy' }), peer.port, peer.address);
+      listener.send(
+        encodePacket({ op: 'ERROR', code: ErrorCode.NotDefined, message: 'Server busy' }),
+        peer.port,
+        peer.address,
+      );
       observe(failedEvent(packet.filename, peer, 0, 'busy', `${maxTransfers} transfers running`));
       return;
     }
@@ -169,10 +173,12 @@ export async function startTftpServer(options: TftpServerOptions): Promise<TftpS
     let file = request.filename;
     try {
       await bindSocket(socket, host, 0);
-      if (request.op === 'WRQ') throw new TftpRefusal('write-refused', ErrorCode.AccessViolation, 'TFTP server is read-only');
+      if (request.op === 'WRQ')
+        throw new TftpRefusal('write-refused', ErrorCode.AccessViolation, 'TFTP server is read-only');
       // Netascii is refused rather than converted: PXE firmware and iPXE
       // always ask for octet, and conversion would change the size `tsize` promises.
-      if (request.mode.toLowerCase() !== 'octet') throw new TftpRefusal('mode', ErrorCode.IllegalOperation, 'Only octet mode is served');
+      if (request.mode.toLowerCase() !== 'octet')
+        throw new TftpRefusal('mode', ErrorCode.IllegalOperation, 'Only octet mode is served');
       file = mapRequestPath(request.filename);
       const content = await openContent(file, peer);
       if (stopped !== null) {
@@ -181,14 +187,33 @@ export async function startTftpServer(options: TftpServerOptions): Promise<TftpS
       }
       const transfer = new Transfer(socket, peer, content.source, content.size, settings);
       stop = (failure) => transfer.fail(failure);
-      const deadline = setTimeout(() => transfer.fail(new TransferFailed('transfer-timeout', `transfer exceeded ${transferTimeoutMs} ms`)), transferTimeoutMs);
+      const deadline = setTimeout(
+        () => transfer.fail(new TransferFailed('transfer-timeout', `transfer exceeded ${transferTimeoutMs} ms`)),
+        transferTimeoutMs,
+      );
       try {
         const stats = await transfer.run(request.options);
-        observe({ event: 'transfer-complete', file, client: plainAddress(peer.address), clientPort: peer.port, seconds: seconds(), ...stats });
+        observe({
+          event: 'transfer-complete',
+          file,
+          client: plainAddress(peer.address),
+          clientPort: peer.port,
+          seconds: seconds(),
+          ...stats,
+        });
         await record(file, peer);
       } catch (error) {
         if (!(error instanceof TransferFailed)) throw error;
-        observe({ event: 'transfer-failed', file, client: plainAddress(peer.address), clientPort: peer.port, seconds: seconds(), ...transfer.stats, reason: error.reason, detail: error.message });
+        observe({
+          event: 'transfer-failed',
+          file,
+          client: plainAddress(peer.address),
+          clientPort: peer.port,
+          seconds: seconds(),
+          ...transfer.stats,
+          reason: error.reason,
+          detail: error.message,
+        });
       } finally {
         clearTimeout(deadline);
       }
@@ -199,7 +224,11 @@ export async function startTftpServer(options: TftpServerOptions): Promise<TftpS
       } else if (error instanceof TransferFailed) {
         observe(failedEvent(file, peer, seconds(), error.reason, error.message));
       } else {
-        await sendOnce(socket, encodePacket({ op: 'ERROR', code: ErrorCode.NotDefined, message: 'Internal error' }), peer);
+        await sendOnce(
+          socket,
+          encodePacket({ op: 'ERROR', code: ErrorCode.NotDefined, message: 'Internal error' }),
+          peer,
+        );
         observe(failedEvent(file, peer, seconds(), 'internal', error instanceof Error ? error.message : String(error)));
       }
     } finally {
@@ -210,7 +239,8 @@ export async function startTftpServer(options: TftpServerOptions): Promise<TftpS
 
   async function openContent(file: string, peer: Peer): Promise<{ source: BlockSource; size: number | null }> {
     const virtual = options.resolve ? await options.resolve(file, peer) : null;
-    if (virtual instanceof Uint8Array) return { source: new BlockSource(Readable.from([virtual])), size: virtual.byteLength };
+    if (virtual instanceof Uint8Array)
+      return { source: new BlockSource(Readable.from([virtual])), size: virtual.byteLength };
     if (virtual !== null) return { source: new BlockSource(virtual.stream), size: virtual.size };
     const opened = await openInRoot(rootReal, file);
     // 64 KiB reads keep a large file streaming in fewer system calls than one per 512-byte block.
@@ -222,7 +252,9 @@ export async function startTftpServer(options: TftpServerOptions): Promise<TftpS
     if (backend === undefined) return;
     const client = plainAddress(peer.address);
     try {
-      const mac = options.macForAddress ? await options.macForAddress(client) : ((await backend.getByIp(client))?.mac ?? null);
+      const mac = options.macForAddress
+        ? await options.macForAddress(client)
+        : ((await backend.getByIp(client))?.mac ?? null);
       if (mac !== null) await backend.recordServed(mac, { protocol: 'tftp', detail: file });
     } catch (error) {
       observe({ event: 'record-failed', file, client, error });
@@ -277,8 +309,26 @@ function sendOnce(socket: Socket, packet: Buffer, peer: Peer): Promise<void> {
   });
 }
 
-function failedEvent(file: string, peer: Peer, seconds: number, reason: RefusalReason | FailureReason | 'internal', detail: string): TftpEvent {
-  return { event: 'transfer-failed', file, client: plainAddress(peer.address), clientPort: peer.port, bytes: 0, seconds, blksize: 0, windowsize: 0, retransmits: 0, reason, detail };
+function failedEvent(
+  file: string,
+  peer: Peer,
+  seconds: number,
+  reason: RefusalReason | FailureReason | 'internal',
+  detail: string,
+): TftpEvent {
+  return {
+    event: 'transfer-failed',
+    file,
+    client: plainAddress(peer.address),
+    clientPort: peer.port,
+    bytes: 0,
+    seconds,
+    blksize: 0,
+    windowsize: 0,
+    retransmits: 0,
+    reason,
+    detail,
+  };
 }
 
 /** `::ffff:192.0.2.10` (an IPv4 client of a dual-stack socket) as `192.0.2.10`, the form the backend stores. */

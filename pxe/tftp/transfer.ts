@@ -82,13 +82,19 @@ export class Transfer {
       await this.transfer(requested);
       return this.stats;
     } catch (error) {
-      const failure = this.failure ?? (error instanceof TransferFailed ? error : new TransferFailed('read-error', `reading the file failed: ${String(error)}`));
+      const failure =
+        this.failure ??
+        (error instanceof TransferFailed
+          ? error
+          : new TransferFailed('read-error', `reading the file failed: ${String(error)}`));
       // RFC 1350 §7: an ERROR ends the transfer without acknowledgement, so it
       // is sent once; not in answer to the client's own ERROR.
       if (failure.reason !== 'client-error') {
         const packet = encodePacket({ op: 'ERROR', code: ErrorCode.NotDefined, message: failure.message });
         // Awaited: the socket closes right after, and would drop an unsent datagram.
-        await new Promise<void>((resolve) => this.socket.send(packet, this.peer.port, this.peer.address, () => resolve()));
+        await new Promise<void>((resolve) =>
+          this.socket.send(packet, this.peer.port, this.peer.address, () => resolve()),
+        );
       }
       throw failure;
     } finally {
@@ -104,7 +110,9 @@ export class Transfer {
     this.timeoutSeconds = negotiated.timeoutSeconds;
     if (negotiated.accepted.length > 0) {
       // RFC 2347: the client confirms the OACK with ACK 0 before DATA 1.
-      await this.exchange([encodePacket({ op: 'OACK', options: negotiated.accepted })], (block) => (block === 0 ? 0 : null));
+      await this.exchange([encodePacket({ op: 'OACK', options: negotiated.accepted })], (block) =>
+        block === 0 ? 0 : null,
+      );
     }
     let acked = 0;
     let window: Buffer[] = [];
@@ -210,7 +218,11 @@ export class Transfer {
     if (rinfo.address !== this.peer.address || rinfo.port !== this.peer.port) {
       // RFC 1350 §4: a packet from another port is answered with ERROR 5 and
       // does not disturb the transfer.
-      this.socket.send(encodePacket({ op: 'ERROR', code: ErrorCode.UnknownTransferId, message: 'Unknown transfer ID' }), rinfo.port, rinfo.address);
+      this.socket.send(
+        encodePacket({ op: 'ERROR', code: ErrorCode.UnknownTransferId, message: 'Unknown transfer ID' }),
+        rinfo.port,
+        rinfo.address,
+      );
       return;
     }
     let packet;

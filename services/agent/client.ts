@@ -23,7 +23,10 @@ export class AgentClient {
 
   /** Starts a command without waiting for it (`wait=false`); its progress is read with `command`. */
   async execute(agentUrl: string, token: string, name: string, params: Record<string, unknown>): Promise<AgentCommand> {
-    return this.call(agentUrl, token, 'POST', '/v1/commands/?wait=false', { name, params: { ...params, agent_token: token } });
+    return this.call(agentUrl, token, 'POST', '/v1/commands/?wait=false', {
+      name,
+      params: { ...params, agent_token: token },
+    });
   }
 
   /** The agent's view of one command, found in its command list. */
@@ -34,7 +37,13 @@ export class AgentClient {
     return found;
   }
 
-  private async call<T = AgentCommand>(agentUrl: string, token: string, method: string, path: string, body?: unknown): Promise<T> {
+  private async call<T = AgentCommand>(
+    agentUrl: string,
+    token: string,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<T> {
     const url = new URL(path, agentUrl.endsWith('/') ? agentUrl : `${agentUrl}/`);
     url.searchParams.set('agent_token', token);
     let res: Response;
@@ -46,14 +55,21 @@ export class AgentClient {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {
-      throw new AgentError(`The agent at ${agentUrl} did not answer ${method} ${url.pathname}: ${(err as Error).message}`);
+      throw new AgentError(
+        `The agent at ${agentUrl} did not answer ${method} ${url.pathname}: ${(err as Error).message}`,
+      );
     }
     const text = await res.text();
-    if (!res.ok) throw new AgentError(`The agent at ${agentUrl} answered ${method} ${url.pathname} with HTTP ${res.status}: ${text.slice(0, 300)}`);
+    if (!res.ok)
+      throw new AgentError(
+        `The agent at ${agentUrl} answered ${method} ${url.pathname} with HTTP ${res.status}: ${text.slice(0, 300)}`,
+      );
     try {
       return JSON.parse(text) as T;
     } catch {
-      throw new AgentError(`The agent at ${agentUrl} answered ${method} ${url.pathname} with something that is not JSON.`);
+      throw new AgentError(
+        `The agent at ${agentUrl} answered ${method} ${url.pathname} with something that is not JSON.`,
+      );
     }
   }
 }

@@ -90,7 +90,9 @@ export class RamdiskService {
     checkToken(node, beat.agent_token);
     const known = node.driver_internal_info.agent_url;
     if (typeof known === 'string' && known !== beat.callback_url && LOOKUP_STATES.includes(node.provision_state)) {
-      throw new InvalidParameterValue(`Node ${node.uuid}'s agent already called back from ${known}; a different callback_url is refused.`);
+      throw new InvalidParameterValue(
+        `Node ${node.uuid}'s agent already called back from ${known}; a different callback_url is refused.`,
+      );
     }
     await this.intake.agentCheckedIn(node, HEARTBEAT_RESUMES, (fresh) => ({
       driver_internal_info: {
@@ -114,7 +116,11 @@ export class RamdiskService {
     const node = await this.find(macs, nodeUuid, ['inspect wait']);
     const { inventory: _inv, ...pluginData } = data;
     await this.inventory.save(node.id, { inventory: inv, plugin_data: pluginData });
-    if (this.addPorts) await this.ports.createMissing(node.id, macs.map((m) => normalizeMac(m)).filter((m): m is string => m !== null));
+    if (this.addPorts)
+      await this.ports.createMissing(
+        node.id,
+        macs.map((m) => normalizeMac(m)).filter((m): m is string => m !== null),
+      );
     await this.intake.agentCheckedIn(node, ['inspect wait'], (fresh) => ({
       properties: { ...fresh.properties, ...propertiesOf(inv) },
       driver_internal_info: { ...fresh.driver_internal_info, inspection_reported: true },
@@ -123,13 +129,18 @@ export class RamdiskService {
   }
 
   /** The node an agent asks about: by uuid, else by its NICs; 404 alike for unknown and not-now, as Ironic's restrict_lookup. */
-  private async find(addresses: string[], nodeUuid: string | null, states: readonly ProvisionState[] = LOOKUP_STATES): Promise<Node> {
+  private async find(
+    addresses: string[],
+    nodeUuid: string | null,
+    states: readonly ProvisionState[] = LOOKUP_STATES,
+  ): Promise<Node> {
     let node: Node | null = null;
     if (nodeUuid !== null) {
       node = await this.nodes.findByUuid(nodeUuid);
     } else {
       const macs = addresses.map((a) => normalizeMac(a)).filter((m): m is string => m !== null);
-      if (macs.length === 0) throw new InvalidParameterValue('Lookup needs node_uuid or at least one valid MAC address in "addresses".');
+      if (macs.length === 0)
+        throw new InvalidParameterValue('Lookup needs node_uuid or at least one valid MAC address in "addresses".');
       for (const mac of macs) {
         const port = await this.ports.findByAddress(mac);
         if (port) {
@@ -144,7 +155,8 @@ export class RamdiskService {
 }
 
 function checkToken(node: Node, presented: string | undefined): void {
-  if (presented === undefined || presented === '') throw new InvalidParameterValue('An agent token is required: look the node up first.');
+  if (presented === undefined || presented === '')
+    throw new InvalidParameterValue('An agent token is required: look the node up first.');
   const stored = node.driver_internal_info.agent_secret_token;
   if (typeof stored !== 'string') throw new InvalidAgentToken();
   const a = Buffer.from(presented);

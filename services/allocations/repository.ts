@@ -10,7 +10,15 @@ export interface AllocationFilter {
   owner?: string;
 }
 
-export const ALLOCATION_SORT_KEYS = ['id', 'uuid', 'name', 'state', 'resource_class', 'created_at', 'updated_at'] as const;
+export const ALLOCATION_SORT_KEYS = [
+  'id',
+  'uuid',
+  'name',
+  'state',
+  'resource_class',
+  'created_at',
+  'updated_at',
+] as const;
 export type AllocationSortKey = (typeof ALLOCATION_SORT_KEYS)[number];
 
 export interface NodeCandidate {
@@ -61,7 +69,13 @@ export class AllocationRepository {
     return row ? fromRow(row) : null;
   }
 
-  async list(q: { filter: AllocationFilter; sortKey: AllocationSortKey; sortDir: SortDir; limit: number; marker?: string }) {
+  async list(q: {
+    filter: AllocationFilter;
+    sortKey: AllocationSortKey;
+    sortDir: SortDir;
+    limit: number;
+    marker?: string;
+  }) {
     const query = this.base();
     for (const [key, value] of Object.entries(q.filter)) {
       if (value !== undefined) query.where(`allocations.${key}`, value);
@@ -116,7 +130,8 @@ export class AllocationRepository {
         .whereNull('allocation_uuid')
         .where((w) => w.whereNull('instance_uuid').orWhere('instance_uuid', allocation.uuid))
         .whereNull('reservation');
-      if (requireAvailable) update.where({ provision_state: 'available', maintenance: false }).whereNotNull('power_state');
+      if (requireAvailable)
+        update.where({ provision_state: 'available', maintenance: false }).whereNotNull('power_state');
       const taken = await update.update({ allocation_uuid: allocation.uuid, instance_uuid: allocation.uuid });
       if (taken !== 1) return false;
       await trx('allocations')
@@ -127,7 +142,9 @@ export class AllocationRepository {
   }
 
   async fail(id: number, error: string): Promise<void> {
-    await this.knex('allocations').where({ id }).update({ state: 'error', last_error: error, updated_at: new Date().toISOString() });
+    await this.knex('allocations')
+      .where({ id })
+      .update({ state: 'error', last_error: error, updated_at: new Date().toISOString() });
   }
 
   async update(id: number, changes: Partial<Pick<Allocation, 'name' | 'extra'>>): Promise<Allocation> {
@@ -148,8 +165,12 @@ export class AllocationRepository {
   async delete(allocation: Allocation): Promise<void> {
     await this.knex.transaction(async (trx) => {
       if (allocation.node_id !== null) {
-        await trx('nodes').where({ id: allocation.node_id, allocation_uuid: allocation.uuid }).update({ allocation_uuid: null });
-        await trx('nodes').where({ id: allocation.node_id, instance_uuid: allocation.uuid }).update({ instance_uuid: null });
+        await trx('nodes')
+          .where({ id: allocation.node_id, allocation_uuid: allocation.uuid })
+          .update({ allocation_uuid: null });
+        await trx('nodes')
+          .where({ id: allocation.node_id, instance_uuid: allocation.uuid })
+          .update({ instance_uuid: null });
       }
       await trx('allocations').where({ id: allocation.id }).delete();
     });

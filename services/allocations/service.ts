@@ -58,7 +58,9 @@ export class AllocationService {
    */
   async create(input: AllocationCreate): Promise<Allocation> {
     if (input.name !== undefined && input.name !== null && !isValidLogicalName(input.name)) {
-      throw new InvalidParameterValue(`Cannot use the allocation name '${input.name}': only letters, digits and -._~ are allowed.`);
+      throw new InvalidParameterValue(
+        `Cannot use the allocation name '${input.name}': only letters, digits and -._~ are allowed.`,
+      );
     }
     if (!input.resource_class && input.node === undefined) {
       throw new InvalidParameterValue('Either resource_class or node must be set for an allocation.');
@@ -84,7 +86,10 @@ export class AllocationService {
 
     if (backfill) {
       if (!(await this.repo.claim(allocation, backfill.id, false))) {
-        await this.repo.fail(allocation.id, `Node ${backfill.uuid} already has an allocation or an instance, or is locked.`);
+        await this.repo.fail(
+          allocation.id,
+          `Node ${backfill.uuid} already has an allocation or an instance, or is locked.`,
+        );
       }
       return this.repo.getById(allocation.id);
     }

@@ -37,10 +37,14 @@ export function bootActionFor(node: Node, urls: BootUrls): BootAction {
   const kernel = node.driver_info.deploy_kernel;
   const ramdisk = node.driver_info.deploy_ramdisk;
   // Without an agent to boot there is nothing sensible to netboot; the deploy will time out with its reason.
-  if (typeof kernel !== 'string' || typeof ramdisk !== 'string' || kernel === '' || ramdisk === '') return { kind: 'exit' };
+  if (typeof kernel !== 'string' || typeof ramdisk !== 'string' || kernel === '' || ramdisk === '')
+    return { kind: 'exit' };
   const inspecting = node.provision_state === 'inspecting' || node.provision_state === 'inspect wait';
   const callback = inspecting ? [`ipa-inspection-callback-url=${urls.apiUrl}/v1/continue_inspection`] : [];
-  const extra = typeof node.driver_info.kernel_append_params === 'string' ? node.driver_info.kernel_append_params.split(/\s+/).filter(Boolean) : DEFAULT_KERNEL_PARAMS;
+  const extra =
+    typeof node.driver_info.kernel_append_params === 'string'
+      ? node.driver_info.kernel_append_params.split(/\s+/).filter(Boolean)
+      : DEFAULT_KERNEL_PARAMS;
   return {
     kind: 'agent',
     kernelUrl: absolute(kernel, urls.bootFilesUrl),

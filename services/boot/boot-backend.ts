@@ -38,7 +38,9 @@ export class NodeBootBackend implements BootBackend {
   async getByIp(address: string): Promise<BootHost | null> {
     let owner: string | null;
     try {
-      owner = (await this.ipam.listAddresses({ address }, { limit: 1, sortKey: 'id', sortDir: 'asc' }))[0]?.record.owner ?? null;
+      owner =
+        (await this.ipam.listAddresses({ address }, { limit: 1, sortKey: 'id', sortDir: 'asc' }))[0]?.record.owner ??
+        null;
     } catch (err) {
       // Not an address at all (a malformed ciaddr): no host has it.
       if (err instanceof IpamError) return null;
@@ -55,7 +57,11 @@ export class NodeBootBackend implements BootBackend {
     const normalized = normalizeMac(mac);
     const port = normalized === null ? null : await this.ports.findByAddress(normalized);
     if (!port) return;
-    await this.history.record(port.node_id, { severity: 'INFO', event_type: 'boot', event: `${what.protocol} to ${normalized}: ${what.detail}` });
+    await this.history.record(port.node_id, {
+      severity: 'INFO',
+      event_type: 'boot',
+      event: `${what.protocol} to ${normalized}: ${what.detail}`,
+    });
   }
 
   private async hostOf(node: Node, mac: string): Promise<BootHost> {

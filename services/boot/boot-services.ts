@@ -59,7 +59,8 @@ export async function startBootServices(
           port: config.tftpPort,
           backend,
           observer: (e) => {
-            if (e.event === 'record-failed') log.warn({ err: e.error, file: e.file }, 'TFTP: could not record a transfer in node history');
+            if (e.event === 'record-failed')
+              log.warn({ err: e.error, file: e.file }, 'TFTP: could not record a transfer in node history');
             else metrics.tftpBytes.inc({ outcome: e.event === 'transfer-complete' ? 'complete' : 'failed' }, e.bytes);
           },
         });
@@ -87,7 +88,10 @@ export async function startBootServices(
       });
       started.push(dhcp);
     }
-    log.info({ http: httpUrl, tftp_port: tftp?.port ?? null, dhcp: config.dhcpMode }, 'network boot services listening');
+    log.info(
+      { http: httpUrl, tftp_port: tftp?.port ?? null, dhcp: config.dhcpMode },
+      'network boot services listening',
+    );
     return {
       httpUrl,
       tftpPort: tftp?.port ?? null,

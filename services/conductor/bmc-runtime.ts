@@ -34,8 +34,6 @@ export type PortMaker = (node: Node, macs: string[]) => Promise<string[]>;
 /** The config drive as IPA takes it (gzip+base64 of an ISO9660 `config-2` image), from what the deploy request carried. */
 export type ConfigDriveEncoder = (configdrive: string | JsonObject, node: Node) => Promise<string>;
 
-
-
 /** A step failed in a way a person must fix; the message goes to last_error as it is. */
 class StepFailure extends Error {}
 
@@ -89,7 +87,9 @@ export class BmcRuntime implements HardwareRuntime {
 
   async setPower(task: NodeTask, target: TargetPowerState, timeoutSeconds: number | null): Promise<PowerState> {
     const driver = this.driverFor(task.node);
-    await driver.power.setPowerState(target, { timeoutMs: (timeoutSeconds ?? this.options.powerTimeoutSeconds) * 1000 });
+    await driver.power.setPowerState(target, {
+      timeoutMs: (timeoutSeconds ?? this.options.powerTimeoutSeconds) * 1000,
+    });
     return target === 'power off' || target === 'soft power off' ? 'power off' : 'power on';
   }
 
@@ -127,11 +127,15 @@ export class BmcRuntime implements HardwareRuntime {
       await task.fire('wait');
       return;
     }
-    if (node.inspect_interface.startsWith('no-')) throw new StepFailure('Inspection is disabled for this node (inspect_interface no-inspect).');
+    if (node.inspect_interface.startsWith('no-'))
+      throw new StepFailure('Inspection is disabled for this node (inspect_interface no-inspect).');
     const hw = await requireInterface(driver, 'inspect').inspectHardware();
     await this.inventory.save(node.id, { inventory: toIronicInventory(hw, driver.bmc), plugin_data: {} });
     if (this.options.addPorts === 'all' && hw.nics.length > 0) {
-      const skipped = await this.makePorts(node, hw.nics.map((n) => n.mac));
+      const skipped = await this.makePorts(
+        node,
+        hw.nics.map((n) => n.mac),
+      );
       for (const mac of skipped) {
         await this.history.record(node.id, {
           severity: 'WARNING',
@@ -153,7 +157,9 @@ export class BmcRuntime implements HardwareRuntime {
   private async clean(task: NodeTask, driver: BmcDriver): Promise<void> {
     const node = task.node;
     const manual = node.target_provision_state === 'manageable';
-    const steps = manual ? ((node.driver_internal_info.clean_steps as JsonObject[] | undefined) ?? []) : this.automatedSteps(node);
+    const steps = manual
+      ? ((node.driver_internal_info.clean_steps as JsonObject[] | undefined) ?? [])
+      : this.automatedSteps(node);
     let index = Number(node.driver_internal_info.clean_step_index ?? 0);
     if (node.driver_internal_info.clean_phase === 'running') {
       if (!(await this.agentStepDone(task, 'clean_command_id', `Clean step ${stepLabel(node.clean_step)}`))) return;
@@ -169,7 +175,9 @@ export class BmcRuntime implements HardwareRuntime {
       const session = agentSession(task.node);
       if (session === null) {
         await this.bootRamdisk(task, driver);
-        await task.fire('wait', { driver_internal_info: { ...task.node.driver_internal_info, clean_step_index: index } });
+        await task.fire('wait', {
+          driver_internal_info: { ...task.node.driver_internal_info, clean_step_index: index },
+        });
         return;
       }
       const command = await this.agent.execute(session.url, session.token, 'clean.execute_clean_step', {
@@ -179,7 +187,12 @@ export class BmcRuntime implements HardwareRuntime {
         clean_version: {},
       });
       await task.fire('wait', {
-        driver_internal_info: { ...task.node.driver_internal_info, clean_phase: 'running', clean_command_id: command.id, clean_step_index: index },
+        driver_internal_info: {
+          ...task.node.driver_internal_info,
+          clean_phase: 'running',
+          clean_command_id: command.id,
+          clean_step_index: index,
+        },
       });
       return;
     }
@@ -200,12 +213,21 @@ export class BmcRuntime implements HardwareRuntime {
    * phase is cleared), false when it still runs (the node waits again);
    * a failure throws with the agent's own message.
    */
-  private async agentStepDone(task: NodeTask, idKey: 'clean_command_id' | 'deploy_command_id', step: string): Promise<boolean> {
+  private async agentStepDone(
+    task: NodeTask,
+    idKey: 'clean_command_id' | 'deploy_command_id',
+    step: string,
+  ): Promise<boolean> {
     const node = task.node;
     const session = agentSession(node);
     const id = node.driver_internal_info[idKey];
-    if (session === null || typeof id !== 'string') throw new StepFailure(`${step} on node ${node.uuid}: lost track of the agent's command, no agent session is recorded.`);
-    const command = await during(`${step} on node ${node.uuid}: could not read the agent's progress`, () => this.agent.command(session.url, session.token, id));
+    if (session === null || typeof id !== 'string')
+      throw new StepFailure(
+        `${step} on node ${node.uuid}: lost track of the agent's command, no agent session is recorded.`,
+      );
+    const command = await during(`${step} on node ${node.uuid}: could not read the agent's progress`, () =>
+      this.agent.command(session.url, session.token, id),
+    );
     if (command.command_status === 'RUNNING') {
       await task.fire('wait');
       return false;
@@ -231,7 +253,8 @@ export class BmcRuntime implements HardwareRuntime {
     switch (name) {
       case 'bios.apply_configuration': {
         const settings = args.settings;
-        if (!Array.isArray(settings)) throw new StepFailure('bios.apply_configuration needs args.settings: a list of {name, value}.');
+        if (!Array.isArray(settings))
+          throw new StepFailure('bios.apply_configuration needs args.settings: a list of {name, value}.');
         const attributes: BiosAttributes = {};
         for (const s of settings as JsonObject[]) attributes[String(s.name)] = s.value as BiosAttributes[string];
         await requireInterface(driver, 'bios').applySettings(attributes);
@@ -241,13 +264,16 @@ export class BmcRuntime implements HardwareRuntime {
       }
       case 'firmware.update': {
         const settings = args.settings;
-        if (!Array.isArray(settings)) throw new StepFailure('firmware.update needs args.settings: a list of {url, component?}.');
+        if (!Array.isArray(settings))
+          throw new StepFailure('firmware.update needs args.settings: a list of {url, component?}.');
         for (const s of settings as JsonObject[]) {
           const result = await requireInterface(driver, 'firmware').update(String(s.url), {
             ...(s.component ? { targets: [String(s.component)] } : {}),
           });
           if (result.state !== 'Completed') {
-            throw new StepFailure(`Firmware update from ${String(s.url)} ended ${result.state}: ${result.messages.join('; ')}`);
+            throw new StepFailure(
+              `Firmware update from ${String(s.url)} ended ${result.state}: ${result.messages.join('; ')}`,
+            );
           }
         }
         return;
@@ -266,7 +292,9 @@ export class BmcRuntime implements HardwareRuntime {
     const node = task.node;
     const session = agentSession(node);
     if (session === null) {
-      await during(`Failed to boot the agent for deployment for node ${node.uuid}`, () => this.bootRamdisk(task, driver));
+      await during(`Failed to boot the agent for deployment for node ${node.uuid}`, () =>
+        this.bootRamdisk(task, driver),
+      );
       await task.fire('wait');
       return;
     }
@@ -299,7 +327,8 @@ export class BmcRuntime implements HardwareRuntime {
   private async imageInfo(node: Node): Promise<JsonObject> {
     const info = node.instance_info;
     const source = info.image_source;
-    if (typeof source !== 'string' || source === '') throw new StepFailure("instance_info/image_source is required to deploy an image.");
+    if (typeof source !== 'string' || source === '')
+      throw new StepFailure('instance_info/image_source is required to deploy an image.');
     const image: JsonObject = {
       id: node.uuid,
       urls: [source],
@@ -314,7 +343,9 @@ export class BmcRuntime implements HardwareRuntime {
     } else if (info.image_checksum) {
       image.checksum = info.image_checksum;
     } else if (!source.startsWith('file://')) {
-      throw new StepFailure('Missing image checksum: set instance_info/image_checksum, or image_os_hash_algo and image_os_hash_value.');
+      throw new StepFailure(
+        'Missing image checksum: set instance_info/image_checksum, or image_os_hash_algo and image_os_hash_value.',
+      );
     }
     const configdrive = info.configdrive;
     if (typeof configdrive === 'string' || (configdrive !== null && typeof configdrive === 'object')) {
@@ -345,7 +376,7 @@ export class BmcRuntime implements HardwareRuntime {
     if (isVirtualMediaBoot(node)) {
       const iso = node.driver_info.deploy_iso;
       if (typeof iso !== 'string' || iso === '') {
-        throw new StepFailure("Virtual media boot needs driver_info/deploy_iso: the URL of the agent ISO.");
+        throw new StepFailure('Virtual media boot needs driver_info/deploy_iso: the URL of the agent ISO.');
       }
       await requireInterface(driver, 'virtualMedia').insert(iso);
       await driver.management.setBootDevice('cdrom', { persistent: false, mode });
@@ -403,7 +434,9 @@ async function during<T>(what: string, work: () => Promise<T>): Promise<T> {
 /** The BMC's own words ("refused the credentials", an RMCP+ status) do not all say what the operator must fix: the user name or password. */
 function describeCause(err: unknown): string {
   const what = err instanceof Error ? err.message : String(err);
-  return err instanceof BmcAuthFailed ? `BMC authentication failed, check the user name and password in driver_info: ${what}` : what;
+  return err instanceof BmcAuthFailed
+    ? `BMC authentication failed, check the user name and password in driver_info: ${what}`
+    : what;
 }
 
 function describeAgentError(error: unknown): string {

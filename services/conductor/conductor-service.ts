@@ -109,7 +109,8 @@ export class ConductorService {
           this.running.delete(run);
         }
         const took = Date.now() - started;
-        if (took > intervalMs) this.log.warn({ pass: name, took_ms: took, interval_ms: intervalMs }, 'periodic pass overran its interval');
+        if (took > intervalMs)
+          this.log.warn({ pass: name, took_ms: took, interval_ms: intervalMs }, 'periodic pass overran its interval');
         schedule();
       }, intervalMs);
       timer.unref();

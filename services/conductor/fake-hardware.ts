@@ -12,7 +12,8 @@ export const fakeHardware: HardwareRuntime = {
     for (let step = 0; step < 8; step++) {
       const event = completionOf(task.node.provision_state, task.node.target_provision_state);
       if (event === null) return;
-      const changes = task.node.provision_state === 'verifying' ? { power_state: task.node.power_state ?? 'power off' } : {};
+      const changes =
+        task.node.provision_state === 'verifying' ? { power_state: task.node.power_state ?? 'power off' } : {};
       await task.fire(event, changes);
     }
   },

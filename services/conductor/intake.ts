@@ -38,7 +38,13 @@ const ABORT_MESSAGES: Record<string, string> = {
 const POWER_OFF_TARGETS: readonly TargetPowerState[] = ['power off', 'soft power off'];
 
 /** Waits during which the machine runs the ramdisk agent. */
-const RAMDISK_WAITS: readonly ProvisionState[] = ['inspect wait', 'clean wait', 'wait call-back', 'rescue wait', 'service wait'];
+const RAMDISK_WAITS: readonly ProvisionState[] = [
+  'inspect wait',
+  'clean wait',
+  'wait call-back',
+  'rescue wait',
+  'service wait',
+];
 
 /**
  * Where the API hands work to the conductors (DESIGN decision 4): a request
@@ -64,40 +70,48 @@ export class Intake {
   }
 
   async provision(node: Node, req: ProvisionRequest): Promise<void> {
-    await this.handOver(node, (fresh) => {
-      if ((req.verb === 'deploy' || req.verb === 'rebuild') && fresh.maintenance) {
-        throw new NodeInMaintenance(
-          `The ${req.target} action can not be performed on node ${fresh.uuid} while it is in maintenance mode.`,
-        );
-      }
-      if (!isActionable(fresh.provision_state, req.verb)) {
-        throw new InvalidStateRequested(
-          `The requested action "${req.target}" can not be performed on node "${fresh.uuid}" while it is in state "${fresh.provision_state}".`,
-        );
-      }
-      return startChanges(fresh, req);
-    }, (before, after) => ({
-      severity: 'INFO',
-      event_type: 'provisioning',
-      event: `Provision action "${req.target}" requested: ${before.provision_state} -> ${after.provision_state}`,
-    }));
+    await this.handOver(
+      node,
+      (fresh) => {
+        if ((req.verb === 'deploy' || req.verb === 'rebuild') && fresh.maintenance) {
+          throw new NodeInMaintenance(
+            `The ${req.target} action can not be performed on node ${fresh.uuid} while it is in maintenance mode.`,
+          );
+        }
+        if (!isActionable(fresh.provision_state, req.verb)) {
+          throw new InvalidStateRequested(
+            `The requested action "${req.target}" can not be performed on node "${fresh.uuid}" while it is in state "${fresh.provision_state}".`,
+          );
+        }
+        return startChanges(fresh, req);
+      },
+      (before, after) => ({
+        severity: 'INFO',
+        event_type: 'provisioning',
+        event: `Provision action "${req.target}" requested: ${before.provision_state} -> ${after.provision_state}`,
+      }),
+    );
   }
 
   async setPower(node: Node, target: TargetPowerState, timeoutSeconds: number | null): Promise<void> {
-    await this.handOver(node, (fresh) => {
-      if (fresh.provision_state === 'cleaning' || fresh.provision_state === 'clean wait') {
-        throw new InvalidStateRequested(
-          `The requested action "${target}" can not be performed on node "${fresh.uuid}" while it is in state "${fresh.provision_state}".`,
-        );
-      }
-      if (fresh.disable_power_off && POWER_OFF_TARGETS.includes(target)) {
-        throw new InvalidParameterValue(`Node ${fresh.uuid} has disable_power_off set: ${target} is refused.`);
-      }
-      const internal: JsonObject = { ...fresh.driver_internal_info };
-      if (timeoutSeconds !== null) internal.power_timeout = timeoutSeconds;
-      else delete internal.power_timeout;
-      return { target_power_state: target, last_error: null, driver_internal_info: internal };
-    }, null);
+    await this.handOver(
+      node,
+      (fresh) => {
+        if (fresh.provision_state === 'cleaning' || fresh.provision_state === 'clean wait') {
+          throw new InvalidStateRequested(
+            `The requested action "${target}" can not be performed on node "${fresh.uuid}" while it is in state "${fresh.provision_state}".`,
+          );
+        }
+        if (fresh.disable_power_off && POWER_OFF_TARGETS.includes(target)) {
+          throw new InvalidParameterValue(`Node ${fresh.uuid} has disable_power_off set: ${target} is refused.`);
+        }
+        const internal: JsonObject = { ...fresh.driver_internal_info };
+        if (timeoutSeconds !== null) internal.power_timeout = timeoutSeconds;
+        else delete internal.power_timeout;
+        return { target_power_state: target, last_error: null, driver_internal_info: internal };
+      },
+      null,
+    );
   }
 
   /**
@@ -105,7 +119,11 @@ export class Intake {
    * it said, and when the node waits in one of `resumeFrom`, move it on
    * (`resume`) and hand it to its conductor.
    */
-  async agentCheckedIn(node: Node, resumeFrom: readonly ProvisionState[], record: (fresh: Node) => NodeChanges): Promise<void> {
+  async agentCheckedIn(
+    node: Node,
+    resumeFrom: readonly ProvisionState[],
+    record: (fresh: Node) => NodeChanges,
+  ): Promise<void> {
     await this.handOver(
       node,
       (fresh) => {
@@ -113,14 +131,23 @@ export class Intake {
         if (!resumeFrom.includes(fresh.provision_state)) return { changes, work: false };
         const next = transition(fresh.provision_state, 'resume', fresh.target_provision_state);
         return {
-          changes: { ...changes, provision_state: next.state, target_provision_state: next.target, provision_updated_at: new Date().toISOString() },
+          changes: {
+            ...changes,
+            provision_state: next.state,
+            target_provision_state: next.target,
+            provision_updated_at: new Date().toISOString(),
+          },
           work: true,
         };
       },
       (before, after) =>
         before.provision_state === after.provision_state
           ? null
-          : { severity: 'INFO', event_type: 'provisioning', event: `${before.provision_state} -> ${after.provision_state} (resume): the agent checked in` },
+          : {
+              severity: 'INFO',
+              event_type: 'provisioning',
+              event: `${before.provision_state} -> ${after.provision_state} (resume): the agent checked in`,
+            },
     );
   }
 

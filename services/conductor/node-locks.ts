@@ -30,7 +30,11 @@ export class NodeLocks {
     if (await this.nodes.reserve(nodeId, this.holder)) return;
     const holder = (await this.nodes.getById(nodeId)).reservation ?? 'another conductor';
     this.metrics.lockConflicts.inc();
-    await this.history.record(nodeId, { severity: 'WARNING', event_type: 'lock', event: `Lock refused: held by ${holder}` });
+    await this.history.record(nodeId, {
+      severity: 'WARNING',
+      event_type: 'lock',
+      event: `Lock refused: held by ${holder}`,
+    });
     throw new NodeLocked(ident, holder);
   }
 }

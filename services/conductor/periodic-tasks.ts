@@ -23,7 +23,13 @@ export interface PeriodicSettings {
 }
 
 /** Ironic skips these: the node is being set up, or waits on an agent that powers it itself. */
-const SYNC_SKIPPED_STATES: readonly ProvisionState[] = ['enroll', 'adopt failed', 'wait call-back', 'clean wait', 'verifying'];
+const SYNC_SKIPPED_STATES: readonly ProvisionState[] = [
+  'enroll',
+  'adopt failed',
+  'wait call-back',
+  'clean wait',
+  'verifying',
+];
 const POWER_FAILURE = 'power failure';
 
 /**
@@ -48,7 +54,10 @@ export class PeriodicTasks {
   async syncPower(isMine: Ownership): Promise<void> {
     const stop = this.metrics.powerSyncDuration.startTimer();
     const candidates = await this.mine(isMine, (q) =>
-      q.where({ maintenance: false }).whereNull('target_power_state').whereNotIn('provision_state', SYNC_SKIPPED_STATES),
+      q
+        .where({ maintenance: false })
+        .whereNull('target_power_state')
+        .whereNotIn('provision_state', SYNC_SKIPPED_STATES),
     );
     await forEachBounded(candidates, this.settings.syncWorkers, (node) => this.syncOne(node));
     stop();
@@ -67,7 +76,12 @@ export class PeriodicTasks {
       await this.locked(node, async (fresh) => {
         if (fresh.fault !== POWER_FAILURE) return;
         this.failures.delete(node.id);
-        await this.nodes.update(node.id, { maintenance: false, maintenance_reason: null, fault: null, power_state: power });
+        await this.nodes.update(node.id, {
+          maintenance: false,
+          maintenance_reason: null,
+          fault: null,
+          power_state: power,
+        });
         await this.history.record(node.id, {
           severity: 'INFO',
           event_type: 'power',
@@ -86,11 +100,14 @@ export class PeriodicTasks {
       const since = Date.parse(node.provision_updated_at ?? node.created_at);
       if (now.getTime() - since < limit * 1000) continue;
       await this.locked(node, async (fresh) => {
-        if (fresh.provision_state !== node.provision_state || fresh.provision_updated_at !== node.provision_updated_at) return;
+        if (fresh.provision_state !== node.provision_state || fresh.provision_updated_at !== node.provision_updated_at)
+          return;
         const heard = fresh.driver_internal_info.agent_last_heartbeat;
         const error =
           `Timeout reached while waiting for callback for node ${node.uuid} in "${node.provision_state}" (${limit} s)` +
-          (typeof heard === 'string' ? `; the agent's last heartbeat was at ${heard}.` : '; no agent ever called back.');
+          (typeof heard === 'string'
+            ? `; the agent's last heartbeat was at ${heard}.`
+            : '; no agent ever called back.');
         await createNodeTask(fresh, this.nodes, this.history, this.metrics).fire('fail', { last_error: error });
       });
     }
@@ -126,7 +143,11 @@ export class PeriodicTasks {
 
   private async correct(node: Node, actual: PowerState): Promise<void> {
     if (node.power_state === actual) return;
-    if (node.power_state === null || !this.settings.forcePowerState || (node.disable_power_off && actual === 'power on')) {
+    if (
+      node.power_state === null ||
+      !this.settings.forcePowerState ||
+      (node.disable_power_off && actual === 'power on')
+    ) {
       await this.nodes.update(node.id, { power_state: actual });
       await this.history.record(node.id, {
         severity: node.power_state === null ? 'INFO' : 'WARNING',
@@ -153,7 +174,11 @@ export class PeriodicTasks {
     const count = (this.failures.get(node.id) ?? 0) + 1;
     this.failures.set(node.id, count);
     const reason = err instanceof Error ? err.message : String(err);
-    await this.history.record(node.id, { severity: 'ERROR', event_type: 'bmc', event: `Power sync failed (${count}): ${reason}` });
+    await this.history.record(node.id, {
+      severity: 'ERROR',
+      event_type: 'bmc',
+      event: `Power sync failed (${count}): ${reason}`,
+    });
     if (count < this.settings.maxPowerFailures) return;
     const changes: NodeChanges = {
       maintenance: true,

@@ -137,4 +137,3 @@ export class Worker {
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
-

@@ -36,11 +36,7 @@ export function applyKeyset<T extends {}>(query: Knex.QueryBuilder<T>, page: Key
       }
     });
   }
-  return query
-    .orderByRaw(`${nullRank} ${dir}`)
-    .orderBy(col, dir)
-    .orderBy(id, dir)
-    .limit(page.limit);
+  return query.orderByRaw(`${nullRank} ${dir}`).orderBy(col, dir).orderBy(id, dir).limit(page.limit);
 }
 
 function quote(identifier: string): string {

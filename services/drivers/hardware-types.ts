@@ -21,11 +21,14 @@ const DEPLOY_PROPERTIES = {
 
 const REDFISH_PROPERTIES = {
   redfish_address: 'The URL of the Redfish controller, e.g. https://bmc.example.com. Required.',
-  redfish_system_id: 'The canonical path to the ComputerSystem resource, e.g. /redfish/v1/Systems/1. Optional when the BMC has one system.',
+  redfish_system_id:
+    'The canonical path to the ComputerSystem resource, e.g. /redfish/v1/Systems/1. Optional when the BMC has one system.',
   redfish_username: 'User account with admin/server-profile access privilege. Optional.',
   redfish_password: 'User account password. Optional.',
-  redfish_verify_ca: 'true, false, or the path of a CA bundle to verify the BMC certificate with. Optional, default true.',
-  redfish_auth_type: 'Redfish HTTP client authentication method: "basic", "session" or "auto". Optional, default "auto".',
+  redfish_verify_ca:
+    'true, false, or the path of a CA bundle to verify the BMC certificate with. Optional, default true.',
+  redfish_auth_type:
+    'Redfish HTTP client authentication method: "basic", "session" or "auto". Optional, default "auto".',
   ...DEPLOY_PROPERTIES,
 };
 

@@ -58,7 +58,7 @@ const directDeploy: Check = (n) => {
   // Local files need no checksum (Ironic agent.py); remote images must be verifiable.
   if (!source.startsWith('file://') && !info.image_checksum && !hasHash) {
     throw new ValidationFailure(
-      "Missing image checksum: set instance_info/image_checksum, or image_os_hash_algo and image_os_hash_value",
+      'Missing image checksum: set instance_info/image_checksum, or image_os_hash_algo and image_os_hash_value',
     );
   }
 };
@@ -66,7 +66,9 @@ const directDeploy: Check = (n) => {
 const ramdiskDeploy: Check = (n) => {
   const i = n.instance_info;
   if (!i.boot_iso && !(i.kernel && i.ramdisk)) {
-    throw new ValidationFailure("instance_info needs boot_iso, or kernel and ramdisk, for the ramdisk deploy interface");
+    throw new ValidationFailure(
+      'instance_info needs boot_iso, or kernel and ramdisk, for the ramdisk deploy interface',
+    );
   }
 };
 

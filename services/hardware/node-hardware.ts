@@ -48,7 +48,9 @@ export class NodeHardware {
   async setBootDevice(node: Node, device: string, persistent: boolean): Promise<void> {
     const supported = await this.supportedBootDevices(node);
     if (!(supported as readonly string[]).includes(device)) {
-      throw new InvalidParameterValue(`Boot device "${device}" is not supported by node ${node.uuid}; supported: ${supported.join(', ')}.`);
+      throw new InvalidParameterValue(
+        `Boot device "${device}" is not supported by node ${node.uuid}; supported: ${supported.join(', ')}.`,
+      );
     }
     if (node.driver === 'fake-hardware') {
       await this.locks.withLock(node.id, node.uuid, () =>
@@ -97,14 +99,16 @@ export class NodeHardware {
   }
 
   private requirePart(node: Node, part: 'virtualMedia', what: string): void {
-    if (!this.hasPart(node, part)) throw new InvalidParameterValue(`The ${node.driver} driver of node ${node.uuid} has no ${what}.`);
+    if (!this.hasPart(node, part))
+      throw new InvalidParameterValue(`The ${node.driver} driver of node ${node.uuid} has no ${what}.`);
   }
 
   private driverOf(node: Node): BmcDriver {
     try {
       return this.drivers.for(node);
     } catch (err) {
-      if (err instanceof InvalidDriverInfo) throw new InvalidParameterValue(`Cannot reach the BMC of node ${node.uuid}: ${err.message}`);
+      if (err instanceof InvalidDriverInfo)
+        throw new InvalidParameterValue(`Cannot reach the BMC of node ${node.uuid}: ${err.message}`);
       throw err;
     }
   }
@@ -117,9 +121,10 @@ export class NodeHardware {
         return await call(driver);
       } catch (err) {
         if (err instanceof UnsupportedOperation) throw new InvalidParameterValue(err.message);
-        throw new TemporaryFailure(`The BMC of node ${node.uuid} did not do it: ${err instanceof Error ? err.message : String(err)}`);
+        throw new TemporaryFailure(
+          `The BMC of node ${node.uuid} did not do it: ${err instanceof Error ? err.message : String(err)}`,
+        );
       }
     });
   }
 }
-

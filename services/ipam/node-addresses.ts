@@ -17,7 +17,11 @@ export function nodeClaimName(nodeUuid: string, pool: string): string {
  * Claims one address from each named pool for a node's ports. Idempotent:
  * run again (a retried deploy), it answers the same addresses.
  */
-export async function claimAddressesForNode(ipam: IpamService, node: { uuid: string }, pools: readonly string[]): Promise<ClaimView[]> {
+export async function claimAddressesForNode(
+  ipam: IpamService,
+  node: { uuid: string },
+  pools: readonly string[],
+): Promise<ClaimView[]> {
   const out: ClaimView[] = [];
   for (const pool of pools) {
     out.push((await ipam.claim(pool, { name: nodeClaimName(node.uuid, pool), owner: nodeOwner(node.uuid) })).claim);
@@ -32,7 +36,10 @@ export function releaseNodeAddresses(ipam: IpamService, node: { uuid: string }):
 
 /** The addresses a node holds, in the shape `renderNetworkData` and a DHCP backend read. */
 export async function nodeAddresses(ipam: IpamService, node: { uuid: string }): Promise<NetworkAddressInput[]> {
-  const held = await ipam.listAddresses({ owner: nodeOwner(node.uuid) }, { limit: 1000, sortKey: 'id', sortDir: 'asc' });
+  const held = await ipam.listAddresses(
+    { owner: nodeOwner(node.uuid) },
+    { limit: 1000, sortKey: 'id', sortDir: 'asc' },
+  );
   return held.map((c) => ({
     pool: c.record.pool,
     family: c.family,

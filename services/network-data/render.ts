@@ -37,7 +37,10 @@ export interface NetworkData {
  * on the PXE port's link (the NIC the pools are provisioned on), with a
  * default route through the range's gateway and its DNS servers. Pure.
  */
-export function renderNetworkData(ports: readonly NetworkLinkInput[], addresses: readonly NetworkAddressInput[]): NetworkData {
+export function renderNetworkData(
+  ports: readonly NetworkLinkInput[],
+  addresses: readonly NetworkAddressInput[],
+): NetworkData {
   const links = ports.map((p) => ({ id: linkId(p), type: 'phy' as const, ethernet_mac_address: p.mac, mtu: null }));
   const primary = ports.find((p) => p.pxe_enabled) ?? ports[0];
   if (addresses.length > 0 && !primary) throw new Error('A node with addresses needs a port to carry them.');
@@ -51,7 +54,13 @@ export function renderNetworkData(ports: readonly NetworkLinkInput[], addresses:
     routes:
       a.gateway === null
         ? []
-        : [{ network: a.family === 'ipv4' ? '0.0.0.0' : '::', netmask: a.family === 'ipv4' ? '0.0.0.0' : '::', gateway: a.gateway }],
+        : [
+            {
+              network: a.family === 'ipv4' ? '0.0.0.0' : '::',
+              netmask: a.family === 'ipv4' ? '0.0.0.0' : '::',
+              gateway: a.gateway,
+            },
+          ],
   }));
   const dns = [...new Set(addresses.flatMap((a) => a.dns_servers))];
   return { links, networks, services: dns.map((address) => ({ type: 'dns' as const, address })) };

@@ -2,13 +2,7 @@ import type { Knex } from 'knex';
 import { applyKeyset, uniqueViolationColumn, type SortDir } from '../db/index.js';
 import { DuplicateName, NodeAlreadyExists, NodeAssociated, NodeNotFound } from '../errors.js';
 import { mapSensitive, type SecretBox } from '../secrets/index.js';
-import {
-  NODE_BOOLEAN_FIELDS,
-  NODE_JSON_FIELDS,
-  NODE_SECRET_FIELDS,
-  type Node,
-  type NodeChanges,
-} from './model.js';
+import { NODE_BOOLEAN_FIELDS, NODE_JSON_FIELDS, NODE_SECRET_FIELDS, type Node, type NodeChanges } from './model.js';
 import type { ProvisionState } from './states.js';
 
 export interface NodeFilter {
@@ -105,7 +99,12 @@ export class NodeRepository {
       if (!marker) throw new NodeNotFound(q.marker);
       after = { value: marker[q.sortKey], id: marker.id as number };
     }
-    const rows = await applyKeyset(query, { column: q.sortKey, dir: q.sortDir, limit: q.limit, ...(after ? { after } : {}) });
+    const rows = await applyKeyset(query, {
+      column: q.sortKey,
+      dir: q.sortDir,
+      limit: q.limit,
+      ...(after ? { after } : {}),
+    });
     return rows.map((r: Row) => this.fromRow(r));
   }
 
@@ -140,7 +139,10 @@ export class NodeRepository {
   }
 
   /** Unlocked nodes with work pending: a runnable provision state or a power target. */
-  async listUnlockedWork(states: readonly ProvisionState[], limit: number): Promise<Pick<Node, 'id' | 'uuid' | 'conductor_group'>[]> {
+  async listUnlockedWork(
+    states: readonly ProvisionState[],
+    limit: number,
+  ): Promise<Pick<Node, 'id' | 'uuid' | 'conductor_group'>[]> {
     return this.knex('nodes')
       .select('id', 'uuid', 'conductor_group')
       .whereNull('reservation')
@@ -170,7 +172,8 @@ export class NodeRepository {
           w.orWhereRaw(`reservation like ? escape '\\'`, [`${host.replace(/[\\%_]/g, (c) => `\\${c}`)}:%`]);
         }
       });
-    for (const n of held) await this.knex('nodes').where({ id: n.id, reservation: n.reservation }).update({ reservation: null });
+    for (const n of held)
+      await this.knex('nodes').where({ id: n.id, reservation: n.reservation }).update({ reservation: null });
     return held;
   }
 

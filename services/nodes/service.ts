@@ -236,7 +236,10 @@ export class NodeService {
   async removeTrait(ident: string, trait: string): Promise<Node> {
     const node = await this.get(ident);
     if (!node.traits.includes(trait)) throw new NotFound(`Node ${node.uuid} doesn't have a trait '${trait}'`);
-    return this.setTraits(node.uuid, node.traits.filter((t) => t !== trait));
+    return this.setTraits(
+      node.uuid,
+      node.traits.filter((t) => t !== trait),
+    );
   }
 
   private hardwareType(driver: string): HardwareType {

@@ -9,7 +9,16 @@ export interface PortFilter {
   address?: string;
 }
 
-export const PORT_SORT_KEYS = ['id', 'uuid', 'address', 'name', 'pxe_enabled', 'physical_network', 'created_at', 'updated_at'] as const;
+export const PORT_SORT_KEYS = [
+  'id',
+  'uuid',
+  'address',
+  'name',
+  'pxe_enabled',
+  'physical_network',
+  'created_at',
+  'updated_at',
+] as const;
 export type PortSortKey = (typeof PORT_SORT_KEYS)[number];
 
 export interface PortListQuery {

@@ -48,7 +48,9 @@ export class SecretBox {
     try {
       return Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
     } catch {
-      throw new SecretKeyError('a stored secret cannot be decrypted: the secret key differs from the one that wrote it');
+      throw new SecretKeyError(
+        'a stored secret cannot be decrypted: the secret key differs from the one that wrote it',
+      );
     }
   }
 

@@ -107,7 +107,12 @@ export class SimAgent implements AgentEndpoint {
       this.listener.close();
       return;
     }
-    this.record('agent', this.callbackUrl ?? '', 'ok', `${AGENT_VERSION} listening; api ${this.options.params.apiUrl ?? 'none'}`);
+    this.record(
+      'agent',
+      this.callbackUrl ?? '',
+      'ok',
+      `${AGENT_VERSION} listening; api ${this.options.params.apiUrl ?? 'none'}`,
+    );
     void this.run().catch((err: unknown) => this.failed(err));
   }
 
@@ -128,7 +133,12 @@ export class SimAgent implements AgentEndpoint {
     void command.done.then(() => {
       if (this.abort.signal.aborted) return;
       const step = stepName(params);
-      this.record('command', step === null ? name : `${name}(${step})`, command.status === 'SUCCEEDED' ? 'ok' : 'failed', command.error?.message ?? command.status);
+      this.record(
+        'command',
+        step === null ? name : `${name}(${step})`,
+        command.status === 'SUCCEEDED' ? 'ok' : 'failed',
+        command.error?.message ?? command.status,
+      );
     });
     return { command, sync: handler.sync };
   }
@@ -188,14 +198,24 @@ export class SimAgent implements AgentEndpoint {
       const result = await api.lookup(macs, nodeUuid, this.abort.signal);
       if (result.kind === 'found') {
         const { answer } = result;
-        this.record('lookup', source, 'ok', `node ${answer.nodeUuid}, heartbeat_timeout ${answer.heartbeatTimeoutS} s, ${answer.agentToken === null ? 'no agent token' : 'agent token received'} (attempt ${attempt})`);
+        this.record(
+          'lookup',
+          source,
+          'ok',
+          `node ${answer.nodeUuid}, heartbeat_timeout ${answer.heartbeatTimeoutS} s, ${answer.agentToken === null ? 'no agent token' : 'agent token received'} (attempt ${attempt})`,
+        );
         return answer;
       }
       last = result.detail;
       await this.sleep(Math.min(this.backoff(attempt), Math.max(0, deadline - Date.now())));
     }
     this.agentState = 'gave-up';
-    this.record('lookup', source, 'failed', `no node after ${attempt} lookups in ${timing.lookupTimeoutMs} ms; last answer: ${last}`);
+    this.record(
+      'lookup',
+      source,
+      'failed',
+      `no node after ${attempt} lookups in ${timing.lookupTimeoutMs} ms; last answer: ${last}`,
+    );
     return null;
   }
 
@@ -221,7 +241,8 @@ export class SimAgent implements AgentEndpoint {
     if (accepted) {
       this.heartbeats += 1;
       // Only changes are recorded: the first beat, and a recovery after failures, not every beat.
-      if (this.heartbeats === 1 || this.heartbeatFailing) this.record('heartbeat', source, 'ok', `accepted (HTTP ${answer.status}); next in ~${Math.round(interval)} ms`);
+      if (this.heartbeats === 1 || this.heartbeatFailing)
+        this.record('heartbeat', source, 'ok', `accepted (HTTP ${answer.status}); next in ~${Math.round(interval)} ms`);
       this.heartbeatFailing = false;
     } else if (!this.heartbeatFailing) {
       this.heartbeatFailing = true;
@@ -236,7 +257,12 @@ export class SimAgent implements AgentEndpoint {
   /** Work that ended by an error: silent when the agent was stopped or crashed, recorded otherwise. */
   private failed(err: unknown): void {
     if (err instanceof AgentGoneError || this.abort.signal.aborted) return;
-    this.record('agent', this.callbackUrl ?? '', 'failed', `agent stopped working: ${err instanceof Error ? err.message : String(err)}`);
+    this.record(
+      'agent',
+      this.callbackUrl ?? '',
+      'failed',
+      `agent stopped working: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
 
   private heartbeatInterval(timeoutS: number): number {

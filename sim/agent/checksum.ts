@@ -22,15 +22,21 @@ export class ChecksumSpecError extends Error {
   }
 }
 
-export function expectedChecksum(imageInfo: { checksum?: unknown; os_hash_algo?: unknown; os_hash_value?: unknown }): ExpectedChecksum {
+export function expectedChecksum(imageInfo: {
+  checksum?: unknown;
+  os_hash_algo?: unknown;
+  os_hash_value?: unknown;
+}): ExpectedChecksum {
   const { os_hash_algo: algo, os_hash_value: value, checksum } = imageInfo;
   if (typeof algo === 'string' && algo !== '' && typeof value === 'string' && value !== '') {
     const named = algo.toLowerCase();
     if (!isAlgo(named)) throw new ChecksumSpecError(`unsupported os_hash_algo "${algo}" (md5, sha256, sha512 are)`);
     return { algo: named, value: value.toLowerCase() };
   }
-  if (typeof checksum !== 'string' || checksum === '') throw new ChecksumSpecError('image_info has neither checksum nor os_hash_algo and os_hash_value');
-  if (/^https?:\/\//.test(checksum)) throw new ChecksumSpecError('checksum URLs (a checksums file) are not supported by the simulated agent');
+  if (typeof checksum !== 'string' || checksum === '')
+    throw new ChecksumSpecError('image_info has neither checksum nor os_hash_algo and os_hash_value');
+  if (/^https?:\/\//.test(checksum))
+    throw new ChecksumSpecError('checksum URLs (a checksums file) are not supported by the simulated agent');
   const prefixed = /^([a-zA-Z0-9]+):([0-9a-fA-F]+)$/.exec(checksum);
   if (prefixed) {
     const named = (prefixed[1] as string).toLowerCase();
@@ -39,7 +45,8 @@ export function expectedChecksum(imageInfo: { checksum?: unknown; os_hash_algo?:
     return { algo: named, value: hex.toLowerCase() };
   }
   const inferred = /^[0-9a-fA-F]+$/.test(checksum) ? HEX_LENGTH[checksum.length] : undefined;
-  if (inferred === undefined) throw new ChecksumSpecError(`checksum "${checksum}" is not an md5, sha256 or sha512 hex digest`);
+  if (inferred === undefined)
+    throw new ChecksumSpecError(`checksum "${checksum}" is not an md5, sha256 or sha512 hex digest`);
   return { algo: inferred, value: checksum.toLowerCase() };
 }
 

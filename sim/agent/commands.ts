@@ -110,7 +110,8 @@ export class CommandLog {
 }
 
 function errorBody(err: unknown): CommandErrorBody {
-  if (err instanceof AgentCommandError) return { type: err.type, code: 500, message: err.message, details: err.message };
+  if (err instanceof AgentCommandError)
+    return { type: err.type, code: 500, message: err.message, details: err.message };
   const message = err instanceof Error ? err.message : String(err);
   return { type: 'CommandExecutionError', code: 500, message, details: message };
 }

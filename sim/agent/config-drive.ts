@@ -32,7 +32,10 @@ export interface ConfigDriveView extends NetworkView {
  * an http(s) URL to that text (IPA downloads it the same way). Data that is
  * not gzipped after base64 is taken as the ISO itself, as IPA does.
  */
-export async function configDriveIso(value: string, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<Buffer> {
+export async function configDriveIso(
+  value: string,
+  options: { timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<Buffer> {
   let text = value;
   if (/^https?:\/\//.test(value)) {
     const fetched = await rangeRead(value, { length: MAX_CONFIG_DRIVE_BYTES, ...options });
@@ -44,7 +47,9 @@ export async function configDriveIso(value: string, options: { timeoutMs?: numbe
   try {
     return gunzipSync(decoded, { maxOutputLength: MAX_CONFIG_DRIVE_BYTES });
   } catch (err) {
-    throw new ConfigDriveError(`config drive is not valid gzip: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new ConfigDriveError(`config drive is not valid gzip: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
   }
 }
 
@@ -69,7 +74,9 @@ async function readJson(image: IsoImage, path: string): Promise<unknown> {
   try {
     return JSON.parse(bytes.toString('utf8'));
   } catch (err) {
-    throw new ConfigDriveError(`${path} is not JSON: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new ConfigDriveError(`${path} is not JSON: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
   }
 }
 

@@ -28,15 +28,44 @@ export interface CommandHandler {
 
 export function commandHandlers(ctx: HandlerContext): ReadonlyMap<string, CommandHandler> {
   return new Map<string, CommandHandler>([
-    ['deploy.get_deploy_steps', { sync: true, run: async () => done({ deploy_steps: { [HARDWARE_MANAGER]: DEPLOY_STEPS }, hardware_manager_version: HARDWARE_MANAGER_VERSION }) }],
+    [
+      'deploy.get_deploy_steps',
+      {
+        sync: true,
+        run: async () =>
+          done({
+            deploy_steps: { [HARDWARE_MANAGER]: DEPLOY_STEPS },
+            hardware_manager_version: HARDWARE_MANAGER_VERSION,
+          }),
+      },
+    ],
     ['deploy.execute_deploy_step', { sync: false, run: (params, signal) => deployStep(ctx, params, signal) }],
-    ['clean.get_clean_steps', { sync: true, run: async () => done({ clean_steps: { [HARDWARE_MANAGER]: CLEAN_STEPS }, hardware_manager_version: HARDWARE_MANAGER_VERSION }) }],
+    [
+      'clean.get_clean_steps',
+      {
+        sync: true,
+        run: async () =>
+          done({
+            clean_steps: { [HARDWARE_MANAGER]: CLEAN_STEPS },
+            hardware_manager_version: HARDWARE_MANAGER_VERSION,
+          }),
+      },
+    ],
     ['clean.execute_clean_step', { sync: false, run: (params) => cleanStep(ctx, params) }],
     // The pre-deploy-steps way of writing an image, still what older conductors send.
-    ['standby.prepare_image', { sync: false, run: (params, signal) => writeImageFrom(ctx, params.image_info, params.configdrive, signal).then(done) }],
+    [
+      'standby.prepare_image',
+      {
+        sync: false,
+        run: (params, signal) => writeImageFrom(ctx, params.image_info, params.configdrive, signal).then(done),
+      },
+    ],
     ['standby.get_partition_uuids', { sync: true, run: async () => done(partitionUuids(ctx)) }],
     ['standby.sync', { sync: true, run: async () => done(null) }],
-    ['standby.power_off', { sync: false, run: async () => ({ result: null, afterReport: () => ctx.host.powerAction('ForceOff') }) }],
+    [
+      'standby.power_off',
+      { sync: false, run: async () => ({ result: null, afterReport: () => ctx.host.powerAction('ForceOff') }) },
+    ],
     ['image.install_bootloader', { sync: false, run: async () => done(null) }],
   ]);
 }
@@ -49,17 +78,26 @@ function stepOf(params: Record<string, unknown>): { step: string; args: Record<s
   const raw = params.step;
   const step = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
   const args = typeof step.args === 'object' && step.args !== null ? (step.args as Record<string, unknown>) : {};
-  if (typeof step.step !== 'string') throw new AgentCommandError('InvalidCommandParamsError', 'params.step.step is missing');
+  if (typeof step.step !== 'string')
+    throw new AgentCommandError('InvalidCommandParamsError', 'params.step.step is missing');
   return { step: step.step, args, raw };
 }
 
-async function deployStep(ctx: HandlerContext, params: Record<string, unknown>, signal: AbortSignal): Promise<CommandOutcome> {
+async function deployStep(
+  ctx: HandlerContext,
+  params: Record<string, unknown>,
+  signal: AbortSignal,
+): Promise<CommandOutcome> {
   const { step, args, raw } = stepOf(params);
-  const wrap = (result: unknown, afterReport?: () => void): CommandOutcome => ({ result: { deploy_result: result, deploy_step: raw }, ...(afterReport ? { afterReport } : {}) });
+  const wrap = (result: unknown, afterReport?: () => void): CommandOutcome => ({
+    result: { deploy_result: result, deploy_step: raw },
+    ...(afterReport ? { afterReport } : {}),
+  });
   switch (step) {
     case 'write_image': {
       const info = args.image_info;
-      const configdrive = args.configdrive ?? (typeof info === 'object' && info !== null ? (info as ImageInfo).configdrive : undefined);
+      const configdrive =
+        args.configdrive ?? (typeof info === 'object' && info !== null ? (info as ImageInfo).configdrive : undefined);
       return wrap(await writeImageFrom(ctx, info, configdrive, signal));
     }
     case 'prepare_instance_boot':
@@ -70,7 +108,10 @@ async function deployStep(ctx: HandlerContext, params: Record<string, unknown>, 
     case 'boot_instance':
       return wrap(null, () => ctx.host.powerAction('ForceRestart'));
     default:
-      throw new AgentCommandError('InvalidCommandParamsError', `Unknown deploy step ${step}; this agent offers ${DEPLOY_STEPS.map((s) => s.step).join(', ')}`);
+      throw new AgentCommandError(
+        'InvalidCommandParamsError',
+        `Unknown deploy step ${step}; this agent offers ${DEPLOY_STEPS.map((s) => s.step).join(', ')}`,
+      );
   }
 }
 
@@ -88,7 +129,10 @@ async function cleanStep(ctx: HandlerContext, params: Record<string, unknown>): 
       await forgetInstalledOs(ctx);
       return wrap(null);
     default:
-      throw new AgentCommandError('InvalidCommandParamsError', `Unknown clean step ${step}; this agent offers ${CLEAN_STEPS.map((s) => s.step).join(', ')}`);
+      throw new AgentCommandError(
+        'InvalidCommandParamsError',
+        `Unknown clean step ${step}; this agent offers ${CLEAN_STEPS.map((s) => s.step).join(', ')}`,
+      );
   }
 }
 
@@ -98,10 +142,20 @@ async function forgetInstalledOs(ctx: HandlerContext): Promise<void> {
   ctx.host.setDisk(null);
 }
 
-async function writeImageFrom(ctx: HandlerContext, info: unknown, configdrive: unknown, signal: AbortSignal): Promise<string> {
-  if (typeof info !== 'object' || info === null) throw new AgentCommandError('InvalidCommandParamsError', 'image_info is missing');
+async function writeImageFrom(
+  ctx: HandlerContext,
+  info: unknown,
+  configdrive: unknown,
+  signal: AbortSignal,
+): Promise<string> {
+  if (typeof info !== 'object' || info === null)
+    throw new AgentCommandError('InvalidCommandParamsError', 'image_info is missing');
   const imageInfo = info as ImageInfo;
-  const written = await writeImage(ctx.disk, imageInfo, { stallTimeoutMs: ctx.imageStallTimeoutMs, signal, checkAlive: ctx.checkAlive });
+  const written = await writeImage(ctx.disk, imageInfo, {
+    stallTimeoutMs: ctx.imageStallTimeoutMs,
+    signal,
+    checkAlive: ctx.checkAlive,
+  });
   let configDrivePath: string | null = null;
   let driveNote = 'no config drive';
   if (typeof configdrive === 'string' && configdrive !== '') {
@@ -109,13 +163,17 @@ async function writeImageFrom(ctx: HandlerContext, info: unknown, configdrive: u
     try {
       iso = await configDriveIso(configdrive, { timeoutMs: ctx.httpTimeoutMs, signal });
     } catch (err) {
-      throw new AgentCommandError('DeploymentError', `Could not write the config drive: ${err instanceof Error ? err.message : String(err)}`);
+      throw new AgentCommandError(
+        'DeploymentError',
+        `Could not write the config drive: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
     await ctx.disk.keepConfigDrive(iso);
     configDrivePath = ctx.disk.configDrivePath;
     // IPA copies the ISO without reading it; an unreadable one is noted, not refused.
     driveNote = await readConfigDrive(iso).then(
-      (view) => `config drive for ${view.hostname ?? 'no hostname'} (${view.addresses.map((a) => a.address).join(', ') || 'no static addresses'})`,
+      (view) =>
+        `config drive for ${view.hostname ?? 'no hostname'} (${view.addresses.map((a) => a.address).join(', ') || 'no static addresses'})`,
       (err: unknown) => `config drive kept but unreadable: ${err instanceof Error ? err.message : String(err)}`,
     );
   } else {
@@ -129,7 +187,12 @@ async function writeImageFrom(ctx: HandlerContext, info: unknown, configdrive: u
     writtenAt: new Date().toISOString(),
     configDrivePath,
   });
-  ctx.host.recordBootStep({ kind: 'disk', source: written.url, outcome: 'ok', detail: `${written.bytes} bytes, ${written.checksum.algo} verified, sha256 ${written.sha256}; ${driveNote}` });
+  ctx.host.recordBootStep({
+    kind: 'disk',
+    source: written.url,
+    outcome: 'ok',
+    detail: `${written.bytes} bytes, ${written.checksum.algo} verified, sha256 ${written.sha256}; ${driveNote}`,
+  });
   return `image (${typeof imageInfo.id === 'string' ? imageInfo.id : written.url}) written to device ${ctx.disk.imagePath}`;
 }
 

@@ -47,18 +47,26 @@ export async function rangeRead(url: string, options: RangeReadOptions): Promise
 }
 
 /** A small text body (an iPXE script), refused past maxBytes. */
-export async function fetchText(url: string, options: { maxBytes: number; timeoutMs?: number; signal?: AbortSignal }): Promise<string> {
+export async function fetchText(
+  url: string,
+  options: { maxBytes: number; timeoutMs?: number; signal?: AbortSignal },
+): Promise<string> {
   const response = await get(url, {}, options);
   if (response.status !== 200) {
     await response.body?.cancel();
     throw new HttpFetchError(url, response.status, `GET ${url}: HTTP ${response.status}`);
   }
   const body = await readUpTo(response, 0, options.maxBytes + 1, url);
-  if (body.length > options.maxBytes) throw new HttpFetchError(url, 200, `GET ${url}: body larger than ${options.maxBytes} bytes`);
+  if (body.length > options.maxBytes)
+    throw new HttpFetchError(url, 200, `GET ${url}: body larger than ${options.maxBytes} bytes`);
   return body.toString('utf8');
 }
 
-async function get(url: string, headers: Record<string, string>, options: { timeoutMs?: number; signal?: AbortSignal }): Promise<Response> {
+async function get(
+  url: string,
+  headers: Record<string, string>,
+  options: { timeoutMs?: number; signal?: AbortSignal },
+): Promise<Response> {
   const signals = [AbortSignal.timeout(options.timeoutMs ?? 10_000)];
   if (options.signal) signals.push(options.signal);
   try {
@@ -87,7 +95,9 @@ async function readUpTo(response: Response, skip: number, length: number, url: s
       kept += slice.length;
     }
   } catch (err) {
-    throw new HttpFetchError(url, response.status, `GET ${url}: body cut short: ${describeFailure(err)}`, { cause: err });
+    throw new HttpFetchError(url, response.status, `GET ${url}: body cut short: ${describeFailure(err)}`, {
+      cause: err,
+    });
   } finally {
     // Stop the transfer here: the rest of a kernel is not this host's business.
     await reader.cancel().catch(() => undefined);

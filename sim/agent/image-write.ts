@@ -39,7 +39,10 @@ export async function writeImage(disk: HostDisk, info: ImageInfo, options: Image
   try {
     checksum = expectedChecksum(info);
   } catch (err) {
-    throw new AgentCommandError('InvalidCommandParamsError', `Invalid image_info: ${err instanceof Error ? err.message : String(err)}`);
+    throw new AgentCommandError(
+      'InvalidCommandParamsError',
+      `Invalid image_info: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   const urls = Array.isArray(info.urls) ? info.urls.filter((u): u is string => typeof u === 'string') : [];
   if (urls.length === 0) throw new AgentCommandError('InvalidCommandParamsError', 'Invalid image_info: no image URLs');
@@ -68,7 +71,9 @@ async function writeFrom(
   } catch (err) {
     clearTimeout(stallTimer);
     if (options.signal.aborted) throw options.signal.reason;
-    return { failure: `${url}: ${stall.signal.aborted ? `no answer within ${options.stallTimeoutMs} ms` : describeFailure(err)}` };
+    return {
+      failure: `${url}: ${stall.signal.aborted ? `no answer within ${options.stallTimeoutMs} ms` : describeFailure(err)}`,
+    };
   }
   if (response.status !== 200 || response.body === null) {
     clearTimeout(stallTimer);
@@ -95,7 +100,9 @@ async function writeFrom(
     await reader.cancel().catch(() => undefined);
     if (options.signal.aborted) throw options.signal.reason;
     if (err instanceof AgentCommandError) throw err;
-    return { failure: `${url}: download cut short after ${write.bytes} bytes: ${stall.signal.aborted ? 'stalled' : describeFailure(err)}` };
+    return {
+      failure: `${url}: download cut short after ${write.bytes} bytes: ${stall.signal.aborted ? 'stalled' : describeFailure(err)}`,
+    };
   }
   clearTimeout(stallTimer);
   const actual = hash.digest('hex');

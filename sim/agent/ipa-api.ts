@@ -39,7 +39,10 @@ export class IpaApi {
     const response = await this.call('GET', url, undefined, signal);
     if ('failure' in response) return { kind: 'not-yet', detail: response.failure };
     if (response.status !== 200) return { kind: 'not-yet', detail: `HTTP ${response.status}` };
-    const body = response.body as { node?: { uuid?: unknown }; config?: { agent_token?: unknown; heartbeat_timeout?: unknown } } | null;
+    const body = response.body as {
+      node?: { uuid?: unknown };
+      config?: { agent_token?: unknown; heartbeat_timeout?: unknown };
+    } | null;
     const uuid = body?.node?.uuid;
     if (typeof uuid !== 'string') return { kind: 'not-yet', detail: 'lookup answer without node.uuid' };
     const token = body?.config?.agent_token;
@@ -55,8 +58,17 @@ export class IpaApi {
   }
 
   /** The status Anvil answered (202 expected), or the network failure as text. */
-  async heartbeat(nodeUuid: string, body: HeartbeatBody, signal: AbortSignal): Promise<{ status: number } | { failure: string }> {
-    const response = await this.call('POST', `${this.base()}/v1/heartbeat/${encodeURIComponent(nodeUuid)}`, body, signal);
+  async heartbeat(
+    nodeUuid: string,
+    body: HeartbeatBody,
+    signal: AbortSignal,
+  ): Promise<{ status: number } | { failure: string }> {
+    const response = await this.call(
+      'POST',
+      `${this.base()}/v1/heartbeat/${encodeURIComponent(nodeUuid)}`,
+      body,
+      signal,
+    );
     return 'failure' in response ? response : { status: response.status };
   }
 
@@ -72,11 +84,21 @@ export class IpaApi {
 export type HttpAnswer = { status: number; body: unknown } | { failure: string };
 
 /** One JSON request with the Ironic microversion header; network failures come back as text, not thrown. */
-export async function jsonCall(method: string, url: string, body: unknown, signal: AbortSignal, timeoutMs: number): Promise<HttpAnswer> {
+export async function jsonCall(
+  method: string,
+  url: string,
+  body: unknown,
+  signal: AbortSignal,
+  timeoutMs: number,
+): Promise<HttpAnswer> {
   try {
     const response = await fetch(url, {
       method,
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-OpenStack-Ironic-API-Version': API_VERSION },
+      headers: {
+        'Content-Type': 'application/json',
+        Accept: 'application/json',
+        'X-OpenStack-Ironic-API-Version': API_VERSION,
+      },
       body: body === undefined ? null : JSON.stringify(body),
       signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
     });

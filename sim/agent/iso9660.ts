@@ -51,7 +51,8 @@ export class IsoImage {
       }
       const type = descriptor[0];
       if (type === TYPE_TERMINATOR) break;
-      if (type === TYPE_SUPPLEMENTARY && isJoliet(descriptor)) return new IsoImage(readAt, recordExtent(descriptor, 156), 'joliet');
+      if (type === TYPE_SUPPLEMENTARY && isJoliet(descriptor))
+        return new IsoImage(readAt, recordExtent(descriptor, 156), 'joliet');
       if (type === TYPE_PRIMARY) primary = recordExtent(descriptor, 156);
     }
     if (primary === null) throw new IsoFormatError('no primary volume descriptor');
@@ -62,7 +63,8 @@ export class IsoImage {
   async readFile(path: string, maxBytes: number): Promise<Buffer | null> {
     const extent = await this.find(path);
     if (extent === null || extent.directory) return null;
-    if (extent.size > maxBytes) throw new IsoFormatError(`${path} is ${extent.size} bytes, more than the ${maxBytes} read`);
+    if (extent.size > maxBytes)
+      throw new IsoFormatError(`${path} is ${extent.size} bytes, more than the ${maxBytes} read`);
     return this.readAt(extent.lba * SECTOR, extent.size);
   }
 
@@ -90,7 +92,8 @@ export class IsoImage {
         offset = (Math.floor(offset / SECTOR) + 1) * SECTOR;
         continue;
       }
-      if (offset + length > data.length || length < 34) throw new IsoFormatError('directory record runs past its directory');
+      if (offset + length > data.length || length < 34)
+        throw new IsoFormatError('directory record runs past its directory');
       const record = data.subarray(offset, offset + length);
       offset += length;
       const nameLength = record[32] ?? 0;

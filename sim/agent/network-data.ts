@@ -86,7 +86,8 @@ function defaultGateway(routes: NdRoute[]): string | null {
 
 function expandIpv6(text: string): number[] {
   const [head = '', tail] = text.split('::');
-  const parse = (part: string): number[] => (part === '' ? [] : part.split(':').map((g) => Number.parseInt(g, 16) || 0));
+  const parse = (part: string): number[] =>
+    part === '' ? [] : part.split(':').map((g) => Number.parseInt(g, 16) || 0);
   const first = parse(head);
   const last = tail === undefined ? [] : parse(tail);
   return [...first, ...new Array<number>(Math.max(0, 8 - first.length - last.length)).fill(0), ...last];

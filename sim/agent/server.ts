@@ -124,7 +124,12 @@ export class AgentServer {
    * IPA checks the token on POST /v1/commands; a GET with no token is
    * answered as IPA does, but a wrong one never is.
    */
-  private tokenAccepted(endpoint: AgentEndpoint, token: string | null, res: ServerResponse, required: boolean): boolean {
+  private tokenAccepted(
+    endpoint: AgentEndpoint,
+    token: string | null,
+    res: ServerResponse,
+    required: boolean,
+  ): boolean {
     if (endpoint.token === null) return true;
     if (token === null && !required) return true;
     if (token === endpoint.token) return true;

@@ -22,7 +22,10 @@ export const DEPLOY_STEPS: readonly AgentStep[] = [
   step('boot_instance', 20),
 ];
 
-export const CLEAN_STEPS: readonly AgentStep[] = [step('erase_devices_metadata', 99, true), step('erase_devices', 10, true)];
+export const CLEAN_STEPS: readonly AgentStep[] = [
+  step('erase_devices_metadata', 99, true),
+  step('erase_devices', 10, true),
+];
 
 /** IPA reports steps per hardware manager; the generic one is all a simulated host has. */
 export const HARDWARE_MANAGER = 'GenericHardwareManager';

@@ -3,9 +3,7 @@ import type { Faults } from './spec.js';
 
 /** What to do with one incoming request. */
 export type RequestVerdict =
-  | { kind: 'hang' }
-  | { kind: 'error'; status: 500 | 503 }
-  | { kind: 'proceed'; delayMs: number };
+  { kind: 'hang' } | { kind: 'error'; status: 500 | 503 } | { kind: 'proceed'; delayMs: number };
 
 /** Hang beats errors, errors beat latency: a dead BMC does not answer slowly. */
 export function decideRequest(faults: Faults, random: RandomSource): RequestVerdict {

@@ -50,7 +50,8 @@ export class Fleet {
 }
 
 export function createFleet(options: FleetOptions): Fleet {
-  if (!Number.isInteger(options.count) || options.count < 0) throw new RangeError('fleet count must be a non-negative integer');
+  if (!Number.isInteger(options.count) || options.count < 0)
+    throw new RangeError('fleet count must be a non-negative integer');
   const nicsPerHost = options.nicsPerHost ?? 2;
   if (options.count * nicsPerHost > MAC_SPACE) throw new RangeError('fleet too large for unique 52:54:00 MACs');
   const prefix = options.prefix ?? 'sim-';
@@ -73,7 +74,12 @@ export function hostSpec(index: number, prefix: string, seed: number, nicsPerHos
   const macBase = (seedOffset(seed) + index * nicsPerHost) % MAC_SPACE;
   const nics: SimNic[] = [];
   for (let n = 0; n < nicsPerHost; n++) {
-    nics.push({ id: `NIC${n + 1}`, mac: formatMac((macBase + n) % MAC_SPACE), link: n === 0 ? 'up' : 'down', speedMbps: 25_000 });
+    nics.push({
+      id: `NIC${n + 1}`,
+      mac: formatMac((macBase + n) % MAC_SPACE),
+      link: n === 0 ? 'up' : 'down',
+      speedMbps: 25_000,
+    });
   }
   const diskCount = 1 + (byte(20) % 2);
   const disks: SimDisk[] = [];
@@ -98,7 +104,14 @@ export function hostSpec(index: number, prefix: string, seed: number, nicsPerHos
     vendor: 'Anvil Sim',
     model: 'SimServer 2U',
     serial: `SIM${hex(digest, 16, 4).toUpperCase()}`,
-    cpu: { count: 2, coresPerSocket: 8, threadsPerCore: 2, model: 'Simulated Xeon 8C @ 2.4GHz', arch: 'x86_64', maxSpeedMHz: 2400 },
+    cpu: {
+      count: 2,
+      coresPerSocket: 8,
+      threadsPerCore: 2,
+      model: 'Simulated Xeon 8C @ 2.4GHz',
+      arch: 'x86_64',
+      maxSpeedMHz: 2400,
+    },
     memoryMiB: (64 + 64 * (byte(30) % 4)) * 1024,
     nics,
     disks,

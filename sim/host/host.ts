@@ -355,7 +355,12 @@ export class SimHost {
    * Starts a firmware update. The job finishes by the clock; the component's
    * version changes when someone next looks after that.
    */
-  startFirmwareUpdate(plan: { imageUri: string; componentId: string | null; version: string | null; durationMs: number }): FirmwareJob {
+  startFirmwareUpdate(plan: {
+    imageUri: string;
+    componentId: string | null;
+    version: string | null;
+    durationMs: number;
+  }): FirmwareJob {
     if (plan.componentId !== null && !this.firmwareList.some((f) => f.id === plan.componentId)) {
       throw new SimHostError('UnknownComponent', `no firmware component ${plan.componentId}`, plan.componentId);
     }
@@ -416,7 +421,12 @@ export class SimHost {
     const override = this.bootOverride;
     const overriding = override.enabled !== 'disabled' && override.target !== 'none';
     const device: BootRecord['device'] = overriding ? (override.target as Exclude<BootTarget, 'none'>) : 'hdd';
-    const record: BootRecord = { at: this.now(), device, mode: override.mode, outcome: bootFails ? 'failed' : 'booted' };
+    const record: BootRecord = {
+      at: this.now(),
+      device,
+      mode: override.mode,
+      outcome: bootFails ? 'failed' : 'booted',
+    };
     this.lastBootRecord = record;
     this.boots += 1;
     if (override.enabled === 'once') {

@@ -2,7 +2,13 @@
 // (IPMI v2.0 chapters 20, 22 and 28).
 import type { SimCipherSuite } from './crypto.js';
 import type { SimSession } from './sessions.js';
-import { IpmiTargetRefusal, type IpmiBootDevice, type IpmiBootFlags, type IpmiChassisAction, type IpmiTarget } from './target.js';
+import {
+  IpmiTargetRefusal,
+  type IpmiBootDevice,
+  type IpmiBootFlags,
+  type IpmiChassisAction,
+  type IpmiTarget,
+} from './target.js';
 import type { LanRequest } from './wire.js';
 
 export interface CommandResult {
@@ -104,7 +110,10 @@ interface TargetCommand {
 
 const TARGET_COMMANDS: ReadonlyMap<number, TargetCommand> = new Map([
   [(NETFN_APP << 8) | 0x01, { privilege: USER, run: (_data: Buffer, ctx: CommandContext) => deviceId(ctx.target) }],
-  [(NETFN_CHASSIS << 8) | 0x01, { privilege: USER, run: (_data: Buffer, ctx: CommandContext) => chassisStatus(ctx.target) }],
+  [
+    (NETFN_CHASSIS << 8) | 0x01,
+    { privilege: USER, run: (_data: Buffer, ctx: CommandContext) => chassisStatus(ctx.target) },
+  ],
   [(NETFN_CHASSIS << 8) | 0x02, { privilege: OPERATOR, run: chassisControl }],
   [(NETFN_CHASSIS << 8) | 0x08, { privilege: OPERATOR, run: setBootOption }],
   [(NETFN_CHASSIS << 8) | 0x09, { privilege: USER, run: getBootOption }],
@@ -127,9 +136,7 @@ function channelCipherSuites(data: Buffer, suites: readonly SimCipherSuite[]): C
   const bySuite = (data.readUInt8(2) & 0x80) !== 0;
   const records = bySuite
     ? suites.flatMap((s) => [0xc0, s.id, s.authentication, 0x40 | s.integrity, 0x80 | s.confidentiality])
-    : [
-        ...new Set(suites.flatMap((s) => [s.authentication, 0x40 | s.integrity, 0x80 | s.confidentiality])),
-      ];
+    : [...new Set(suites.flatMap((s) => [s.authentication, 0x40 | s.integrity, 0x80 | s.confidentiality]))];
   return ok([LAN_CHANNEL, ...records.slice(listIndex * 16, listIndex * 16 + 16)]);
 }
 
@@ -152,7 +159,7 @@ function closeSession(data: Buffer, ctx: CommandContext): CommandResult {
 function deviceId(target: IpmiTarget): CommandResult {
   const id = target.deviceIdentity;
   const minor = Math.min(99, Math.max(0, id.firmwareMinor));
-  const bcdMinor = (Math.floor(minor / 10) << 4) | minor % 10;
+  const bcdMinor = (Math.floor(minor / 10) << 4) | (minor % 10);
   const data = Buffer.alloc(11);
   data.writeUInt8(id.deviceId & 0xff, 0);
   data.writeUInt8(id.deviceRevision & 0x0f, 1);
@@ -182,7 +189,13 @@ async function chassisControl(data: Buffer, ctx: CommandContext): Promise<Comman
 function encodeBootFlags(flags: IpmiBootFlags): number[] {
   let selector = 0;
   for (const [value, device] of BOOT_DEVICES) if (device === flags.device) selector = value;
-  return [(flags.valid ? 0x80 : 0) | (flags.persistent ? 0x40 : 0) | (flags.mode === 'efi' ? 0x20 : 0), selector << 2, 0, 0, 0];
+  return [
+    (flags.valid ? 0x80 : 0) | (flags.persistent ? 0x40 : 0) | (flags.mode === 'efi' ? 0x20 : 0),
+    selector << 2,
+    0,
+    0,
+    0,
+  ];
 }
 
 async function setBootOption(data: Buffer, ctx: CommandContext): Promise<CommandResult> {

@@ -50,7 +50,14 @@ export interface Keys {
   k2: Buffer;
 }
 
-export function deriveKeys(suite: SimCipherSuite, key: Buffer, rm: Buffer, rc: Buffer, role: number, username: Buffer): Keys {
+export function deriveKeys(
+  suite: SimCipherSuite,
+  key: Buffer,
+  rm: Buffer,
+  rc: Buffer,
+  role: number,
+  username: Buffer,
+): Keys {
   const sik = hmac(suite, key, Buffer.concat([rm, rc, Buffer.from([role, username.length]), username]));
   return { sik, k1: hmac(suite, sik, Buffer.alloc(20, 0x01)), k2: hmac(suite, sik, Buffer.alloc(20, 0x02)) };
 }
@@ -72,7 +79,8 @@ export function encrypt(suite: SimCipherSuite, k2: Buffer, plain: Buffer): Buffe
 
 export function decrypt(suite: SimCipherSuite, k2: Buffer, payload: Buffer): Buffer {
   if (suite.confidentiality !== 0x01) return payload;
-  if (payload.length < 32 || payload.length % 16 !== 0) throw new MalformedPacket('encrypted payload not IV + AES blocks');
+  if (payload.length < 32 || payload.length % 16 !== 0)
+    throw new MalformedPacket('encrypted payload not IV + AES blocks');
   const decipher = createDecipheriv('aes-128-cbc', k2.subarray(0, 16), payload.subarray(0, 16)).setAutoPadding(false);
   const plain = Buffer.concat([decipher.update(payload.subarray(16)), decipher.final()]);
   const pad = plain.readUInt8(plain.length - 1);

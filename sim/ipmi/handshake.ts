@@ -101,11 +101,37 @@ export function openSession(payload: Buffer, remote: string, ctx: HandshakeConte
   }
   if (session === undefined) return head(tag, STATUS.insufficientResources, consoleSessionId);
   const algorithms = Buffer.from([
-    0x00, 0, 0, 8, authentication, 0, 0, 0,
-    0x01, 0, 0, 8, integrity, 0, 0, 0,
-    0x02, 0, 0, 8, confidentiality, 0, 0, 0,
+    0x00,
+    0,
+    0,
+    8,
+    authentication,
+    0,
+    0,
+    0,
+    0x01,
+    0,
+    0,
+    8,
+    integrity,
+    0,
+    0,
+    0,
+    0x02,
+    0,
+    0,
+    8,
+    confidentiality,
+    0,
+    0,
+    0,
   ]);
-  return Buffer.concat([Buffer.from([tag, STATUS.ok, maxPrivilege, 0]), u32(consoleSessionId), u32(session.bmcSessionId), algorithms]);
+  return Buffer.concat([
+    Buffer.from([tag, STATUS.ok, maxPrivilege, 0]),
+    u32(consoleSessionId),
+    u32(session.bmcSessionId),
+    algorithms,
+  ]);
 }
 
 /** RAKP 1 (Table 13-11) to RAKP 2 (Table 13-12). */
@@ -140,7 +166,15 @@ export function rakp1(payload: Buffer, ctx: HandshakeContext): Buffer {
   const code = hmac(
     session.suite,
     ctx.kuid,
-    Buffer.concat([u32(session.consoleSessionId), u32(bmcSessionId), consoleRandom, bmcRandom, ctx.guid, Buffer.from([role, username.length]), username]),
+    Buffer.concat([
+      u32(session.consoleSessionId),
+      u32(bmcSessionId),
+      consoleRandom,
+      bmcRandom,
+      ctx.guid,
+      Buffer.from([role, username.length]),
+      username,
+    ]),
   );
   return Buffer.concat([head(tag, STATUS.ok, session.consoleSessionId), bmcRandom, ctx.guid, code]);
 }
@@ -163,7 +197,12 @@ export function rakp3(payload: Buffer, ctx: HandshakeContext): Buffer | undefine
   const expected = hmac(
     session.suite,
     ctx.kuid,
-    Buffer.concat([session.bmcRandom, u32(session.consoleSessionId), Buffer.from([session.role, session.username.length]), session.username]),
+    Buffer.concat([
+      session.bmcRandom,
+      u32(session.consoleSessionId),
+      Buffer.from([session.role, session.username.length]),
+      session.username,
+    ]),
   );
   if (expected.length !== code.length || !timingSafeEqual(expected, code)) {
     if (session.state !== 'active') ctx.sessions.delete(bmcSessionId);
@@ -171,16 +210,24 @@ export function rakp3(payload: Buffer, ctx: HandshakeContext): Buffer | undefine
   }
   // A retransmitted RAKP 3 (its RAKP 4 was lost) is answered again without new keys.
   if (session.keys === undefined) {
-    session.keys = deriveKeys(session.suite, ctx.kg ?? ctx.kuid, session.consoleRandom, session.bmcRandom, session.role, session.username);
+    session.keys = deriveKeys(
+      session.suite,
+      ctx.kg ?? ctx.kuid,
+      session.consoleRandom,
+      session.bmcRandom,
+      session.role,
+      session.username,
+    );
     session.privilege = Math.min(USER, session.maxPrivilege);
     ctx.onActivated();
   }
   session.state = 'active';
   session.lastActivity = ctx.now;
   // HMAC_SIK(Rm, SIDc, GUIDc), truncated.
-  const icv = hmac(session.suite, session.keys.sik, Buffer.concat([session.consoleRandom, u32(bmcSessionId), ctx.guid])).subarray(
-    0,
-    icvLength(session.suite),
-  );
+  const icv = hmac(
+    session.suite,
+    session.keys.sik,
+    Buffer.concat([session.consoleRandom, u32(bmcSessionId), ctx.guid]),
+  ).subarray(0, icvLength(session.suite));
   return Buffer.concat([head(tag, STATUS.ok, session.consoleSessionId), icv]);
 }

@@ -3,7 +3,15 @@
 // Redfish face reports next, and a Redfish boot override is what IPMI reads.
 import { decideBootFailure, decidePowerDrift, type FaultBook, type RandomSource } from '../faults/index.js';
 import type { BootOverride, BootTarget, PowerAction, SimHost } from '../host/index.js';
-import { IpmiTargetRefusal, type IpmiBootDevice, type IpmiBootFlags, type IpmiChassisAction, type IpmiDeviceIdentity, type IpmiPowerState, type IpmiTarget } from './target.js';
+import {
+  IpmiTargetRefusal,
+  type IpmiBootDevice,
+  type IpmiBootFlags,
+  type IpmiChassisAction,
+  type IpmiDeviceIdentity,
+  type IpmiPowerState,
+  type IpmiTarget,
+} from './target.js';
 
 /** Completion code D5h, "command not supported in present state" (IPMI v2.0 Table 5-2). */
 const CC_NOT_IN_PRESENT_STATE = 0xd5;

@@ -8,7 +8,17 @@ import { SIM_CIPHER_SUITES, authCode, authCodeLength, decrypt, encrypt, kuid, ty
 import { openSession, rakp1, rakp3, type HandshakeContext } from './handshake.js';
 import { SessionTable, acceptInboundSeq, type SimSession } from './sessions.js';
 import type { IpmiTarget } from './target.js';
-import { MalformedPacket, PAYLOAD, asfPong, lanResponse, parseDatagram, parseLanRequest, v15Packet, v20Packet, type Inbound } from './wire.js';
+import {
+  MalformedPacket,
+  PAYLOAD,
+  asfPong,
+  lanResponse,
+  parseDatagram,
+  parseLanRequest,
+  v15Packet,
+  v20Packet,
+  type Inbound,
+} from './wire.js';
 
 /** Fault hooks, changeable while the server runs. */
 export interface IpmiSimFaults {
@@ -43,7 +53,8 @@ export interface IpmiSimOptions {
   sessionIdleMs?: number;
 }
 
-export type IpmiSimDropReason = 'fault' | 'malformed' | 'unknown-session' | 'integrity' | 'replay' | 'unsupported' | 'internal';
+export type IpmiSimDropReason =
+  'fault' | 'malformed' | 'unknown-session' | 'integrity' | 'replay' | 'unsupported' | 'internal';
 
 export interface IpmiSimStats {
   received: number;
@@ -241,7 +252,8 @@ export class IpmiSimServer {
 
   private async inSession(packet: Extract<Inbound, { kind: 'v2.0' }>): Promise<Outcome> {
     const session = this.sessions.get(packet.sessionId, Date.now());
-    if (session === undefined || session.state !== 'active' || session.keys === undefined) return { drop: 'unknown-session' };
+    if (session === undefined || session.state !== 'active' || session.keys === undefined)
+      return { drop: 'unknown-session' };
     if (packet.payloadType !== PAYLOAD.ipmi) return { drop: 'unsupported' };
     const { suite, keys } = session;
     const codeLength = authCodeLength(suite);
@@ -251,7 +263,8 @@ export class IpmiSimServer {
       const signedEnd = part.length - codeLength;
       if (signedEnd - 2 < packet.trailerOffset) return { drop: 'integrity' };
       const padLength = part.readUInt8(signedEnd - 2);
-      if (part.readUInt8(signedEnd - 1) !== 0x07 || packet.trailerOffset + padLength + 2 !== signedEnd) return { drop: 'integrity' };
+      if (part.readUInt8(signedEnd - 1) !== 0x07 || packet.trailerOffset + padLength + 2 !== signedEnd)
+        return { drop: 'integrity' };
       if (!timingSafeEqual(authCode(suite, keys.k1, part.subarray(0, signedEnd)), part.subarray(signedEnd))) {
         return { drop: 'integrity' };
       }

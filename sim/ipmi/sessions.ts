@@ -51,7 +51,8 @@ export class SessionTable {
 
   findPending(remote: string, consoleSessionId: number): SimSession | undefined {
     for (const session of this.sessions.values()) {
-      if (session.state !== 'active' && session.remote === remote && session.consoleSessionId === consoleSessionId) return session;
+      if (session.state !== 'active' && session.remote === remote && session.consoleSessionId === consoleSessionId)
+        return session;
     }
     return undefined;
   }
@@ -60,7 +61,9 @@ export class SessionTable {
   open(init: Omit<SimSession, 'bmcSessionId'>, now: number): SimSession | undefined {
     this.expire(now);
     if (this.sessions.size >= this.maxSessions) {
-      const oldestPending = [...this.sessions.values()].filter((s) => s.state !== 'active').sort((a, b) => a.lastActivity - b.lastActivity)[0];
+      const oldestPending = [...this.sessions.values()]
+        .filter((s) => s.state !== 'active')
+        .sort((a, b) => a.lastActivity - b.lastActivity)[0];
       if (oldestPending === undefined) return undefined;
       this.sessions.delete(oldestPending.bmcSessionId);
     }

@@ -45,7 +45,10 @@ export interface IpmiTarget {
 
 /** Thrown by a target to refuse a request with an IPMI completion code (e.g. D5h "not supported in present state"). */
 export class IpmiTargetRefusal extends Error {
-  constructor(readonly completionCode: number, message: string) {
+  constructor(
+    readonly completionCode: number,
+    message: string,
+  ) {
     super(message);
     this.name = 'IpmiTargetRefusal';
   }

@@ -213,6 +213,9 @@ export function parseLanRequest(message: Buffer): LanRequest {
 
 export function lanResponse(request: LanRequest, completionCode: number, data: Buffer): Buffer {
   const head = Buffer.from([request.rqAddr, ((request.netFn + 1) << 2) | request.rqLun]);
-  const body = Buffer.concat([Buffer.from([request.rsAddr, (request.rqSeq << 2) | request.rsLun, request.cmd, completionCode]), data]);
+  const body = Buffer.concat([
+    Buffer.from([request.rsAddr, (request.rqSeq << 2) | request.rsLun, request.cmd, completionCode]),
+    data,
+  ]);
   return Buffer.concat([head, Buffer.from([checksum(head)]), body, Buffer.from([checksum(body)])]);
 }

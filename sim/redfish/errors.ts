@@ -78,7 +78,11 @@ export function errorBody(fault: RedfishFault): RedfishErrorBody {
 
 export function sendFault(res: Response, fault: RedfishFault): void {
   if (res.headersSent) return;
-  res.status(fault.status).set('OData-Version', '4.0').type('application/json').send(JSON.stringify(errorBody(fault)));
+  res
+    .status(fault.status)
+    .set('OData-Version', '4.0')
+    .type('application/json')
+    .send(JSON.stringify(errorBody(fault)));
 }
 
 function resolutionFor(id: BaseMessage): string {

@@ -15,5 +15,9 @@ export function checkIfMatch(ifMatch: string | undefined, current: string): void
   if (ifMatch === undefined) return;
   const candidates = ifMatch.split(',').map((s) => s.trim());
   if (candidates.includes('*') || candidates.includes(current)) return;
-  throw new RedfishFault(412, 'PreconditionFailed', 'The ETag supplied did not match the ETag required to change this resource.');
+  throw new RedfishFault(
+    412,
+    'PreconditionFailed',
+    'The ETag supplied did not match the ETag required to change this resource.',
+  );
 }

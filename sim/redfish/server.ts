@@ -70,7 +70,11 @@ function toFault(err: unknown): RedfishFault {
   if (err instanceof RedfishFault) return err;
   const parsed = parserError(err);
   if (parsed?.type === 'entity.parse.failed') {
-    return new RedfishFault(400, 'MalformedJSON', 'The request body submitted was malformed JSON and could not be parsed by the receiving service.');
+    return new RedfishFault(
+      400,
+      'MalformedJSON',
+      'The request body submitted was malformed JSON and could not be parsed by the receiving service.',
+    );
   }
   if (parsed && parsed.status >= 400 && parsed.status < 500) {
     return new RedfishFault(parsed.status, 'GeneralError', `The request body was refused (${parsed.type}).`);
@@ -123,7 +127,9 @@ export async function startRedfishSim(options: RedfishSimOptions): Promise<Redfi
     firmwareUpdateMs: options.firmwareUpdateMs ?? 2000,
   };
   const { app, stop } = buildRedfishApp(ctx);
-  const server = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, app) : http.createServer(app);
+  const server = options.tls
+    ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, app)
+    : http.createServer(app);
   const bind = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -22,7 +22,13 @@ export class SessionStore {
 
   create(username: string): SimSession {
     const now = this.clock();
-    const session: SimSession = { id: randomUUID(), token: randomBytes(24).toString('hex'), username, createdAt: now, lastUsedAt: now };
+    const session: SimSession = {
+      id: randomUUID(),
+      token: randomBytes(24).toString('hex'),
+      username,
+      createdAt: now,
+      lastUsedAt: now,
+    };
     this.byToken.set(session.token, session);
     return session;
   }

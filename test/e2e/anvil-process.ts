@@ -30,7 +30,12 @@ export interface AnvilProcess {
  * settings (none are inherited from the test's environment) and resolves
  * once it logged that it is up, or rejects with what it printed.
  */
-export async function startAnvilProcess(name: string, role: ServeRole, env: Record<string, string>, readyMs = 30_000): Promise<AnvilProcess> {
+export async function startAnvilProcess(
+  name: string,
+  role: ServeRole,
+  env: Record<string, string>,
+  readyMs = 30_000,
+): Promise<AnvilProcess> {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('ANVIL_')));
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--role', role], {
     cwd: path.dirname(path.dirname(CLI)),
@@ -45,7 +50,10 @@ export async function startAnvilProcess(name: string, role: ServeRole, env: Reco
   };
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const ready = new Promise<string | null>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start within ${readyMs} ms:\n${lines.join('\n')}`)), readyMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${name} did not start within ${readyMs} ms:\n${lines.join('\n')}`)),
+      readyMs,
+    );
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`${name} exited (${code}) before it was up:\n${lines.join('\n')}`));

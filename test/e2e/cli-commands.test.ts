@@ -84,20 +84,31 @@ describe('anvil enroll', () => {
       ['sim-0', 'ok', 'exists, 2 port(s) exist'],
       ['sim-1', 'ok', 'exists, 2 port(s) exist'],
     ]);
-    expect({ nodes: await nodeCount(), ports: (await svc.request('GET', '/v1/ports')).body.ports.length }).toEqual(before);
+    expect({ nodes: await nodeCount(), ports: (await svc.request('GET', '/v1/ports')).body.ports.length }).toEqual(
+      before,
+    );
   });
 
   it('enrolls from CSV and from an anvil-sim manifest, taking the BMC the manifest host offers', async () => {
     const h2 = manifestHost(sim, 2);
-    const csv = file('rack.csv', `name,bmc_address,bmc_username,bmc_password,macs,extra.rack,automated_clean\nsim-2,${h2.redfish.address},${h2.redfish.username},${h2.redfish.password},"${h2.macs.join(' ')}",r1,false\n`);
+    const csv = file(
+      'rack.csv',
+      `name,bmc_address,bmc_username,bmc_password,macs,extra.rack,automated_clean\nsim-2,${h2.redfish.address},${h2.redfish.username},${h2.redfish.password},"${h2.macs.join(' ')}",r1,false\n`,
+    );
     expectOk(await anvil(env, ['node', 'enroll', '-f', csv]));
     const manifest = file('sim.json', JSON.stringify({ hosts: [manifestHost(sim, 2), manifestHost(sim, 3)] }, null, 2));
     const checked = await anvil(env, ['enroll', '-f', manifest, '--bmc-protocol', 'ipmi', '--check', '-o', 'json']);
     expectOk(checked);
-    expect(json(checked).map((n: any) => [n.line, n.name, n.node.driver])).toEqual([[3, 'sim-2', 'ipmi'], [21, 'sim-3', 'ipmi']]);
+    expect(json(checked).map((n: any) => [n.line, n.name, n.node.driver])).toEqual([
+      [3, 'sim-2', 'ipmi'],
+      [21, 'sim-3', 'ipmi'],
+    ]);
     const enrolled = await anvil(env, ['enroll', '-f', manifest, '--bmc-protocol', 'ipmi', '-o', 'yaml']);
     expectOk(enrolled);
-    expect((parseYaml(enrolled.stdout) as any[]).map((o) => o.detail)).toEqual(['exists, 2 port(s) exist', 'created, 2 port(s) created']);
+    expect((parseYaml(enrolled.stdout) as any[]).map((o) => o.detail)).toEqual([
+      'exists, 2 port(s) exist',
+      'created, 2 port(s) created',
+    ]);
     expect((await svc.request('GET', '/v1/nodes/sim-3')).body.driver).toBe('ipmi');
   });
 
@@ -125,7 +136,10 @@ describe('anvil enroll', () => {
       `anvil: ${bad}:6: node "no-scheme": bmc.address: no scheme; expected redfish[+http|+https]://host[:port]/redfish/v1/Systems/<id>, redfish-virtualmedia[+http|+https]://…, or ipmi://host[:port]`,
       `anvil: ${bad}:11: node "ok-node": "not-a-mac" is not a MAC address such as 52:54:00:12:34:56`,
     ]);
-    const csv = file('bad.csv', 'name,bmc_address,bmc_username,bmc_password\nr-1,ipmi://10.0.0.1,u,p\nr-2,ftp://10.0.0.2,u,p\nr-3,ipmi://10.0.0.3,u\n');
+    const csv = file(
+      'bad.csv',
+      'name,bmc_address,bmc_username,bmc_password\nr-1,ipmi://10.0.0.1,u,p\nr-2,ftp://10.0.0.2,u,p\nr-3,ipmi://10.0.0.3,u\n',
+    );
     const fromCsv = await anvil(env, ['enroll', '-f', csv]);
     expect(fromCsv.code).toBe(2);
     expect(errorLines(fromCsv)).toEqual([
@@ -150,9 +164,14 @@ describe('anvil node', () => {
     for (const r of [table, asJson, asYaml, show]) expectOk(r);
     expect(table.stdout).toMatch(/│ Name\s+│ UUID\s+│ Provision State\s+│ Power\s+│ Maintenance\s+│ Last Error/);
     expect(table.stdout.match(/│ sim-\d/g)).toHaveLength(3);
-    expect(json<any[]>(asJson).map((n) => n.name)).toEqual(expect.arrayContaining(['sim-0', 'sim-1', 'sim-2', 'sim-3']));
+    expect(json<any[]>(asJson).map((n) => n.name)).toEqual(
+      expect.arrayContaining(['sim-0', 'sim-1', 'sim-2', 'sim-3']),
+    );
     expect((parseYaml(asYaml.stdout) as any[]).find((n) => n.name === 'sim-0').driver).toBe('redfish');
-    expect(json(show).driver_info).toMatchObject({ redfish_address: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), redfish_password: '******' });
+    expect(json(show).driver_info).toMatchObject({
+      redfish_address: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      redfish_password: '******',
+    });
   });
 
   it('manages, inspects and provides the nodes a selector picks, waiting, with plain progress lines off a terminal', async () => {
@@ -162,13 +181,32 @@ describe('anvil node', () => {
     expect(manage.stdout).toMatch(/sim-2\s+│ ok\s+│ manageable/);
     const inspect = await anvil(env, ['node', 'inspect', 'sim-0', '--wait']);
     expectOk(inspect);
-    const [inventory, inventoryTable] = await Promise.all([anvil(env, ['node', 'inventory', 'sim-0', '-o', 'json']), anvil(env, ['node', 'inventory', 'sim-0'])]);
+    const [inventory, inventoryTable] = await Promise.all([
+      anvil(env, ['node', 'inventory', 'sim-0', '-o', 'json']),
+      anvil(env, ['node', 'inventory', 'sim-0']),
+    ]);
     expectOk(inventory);
-    expect(json(inventory).inventory.interfaces.map((i: any) => i.mac_address).sort()).toEqual([...manifestHost(sim, 0).macs].sort());
+    expect(
+      json(inventory)
+        .inventory.interfaces.map((i: any) => i.mac_address)
+        .sort(),
+    ).toEqual([...manifestHost(sim, 0).macs].sort());
     expect(inventoryTable.stdout).toMatch(/│ cpu\s+│ \{"count":/);
-    const provide = await anvil(env, ['-o', 'json', 'node', 'provide', '--selector', 'rack=r1,state=manageable', '--wait']);
+    const provide = await anvil(env, [
+      '-o',
+      'json',
+      'node',
+      'provide',
+      '--selector',
+      'rack=r1,state=manageable',
+      '--wait',
+    ]);
     expectOk(provide);
-    expect(json<any[]>(provide).map((o) => [o.item, o.status, o.node.provision_state]).sort()).toEqual([
+    expect(
+      json<any[]>(provide)
+        .map((o) => [o.item, o.status, o.node.provision_state])
+        .sort(),
+    ).toEqual([
       ['sim-0', 'ok', 'available'],
       ['sim-1', 'ok', 'available'],
       ['sim-2', 'ok', 'available'],
@@ -193,28 +231,62 @@ describe('anvil node', () => {
 
   it('puts nodes in maintenance and back, and shows their history', async () => {
     expectOk(await anvil(env, ['node', 'maintenance', 'set', 'sim-2', '--reason', 'disk 2 failed']));
-    expect((await svc.request('GET', '/v1/nodes/sim-2')).body).toMatchObject({ maintenance: true, maintenance_reason: 'disk 2 failed' });
+    expect((await svc.request('GET', '/v1/nodes/sim-2')).body).toMatchObject({
+      maintenance: true,
+      maintenance_reason: 'disk 2 failed',
+    });
     expectOk(await anvil(env, ['node', 'maintenance', 'unset', 'sim-2']));
     expect((await svc.request('GET', '/v1/nodes/sim-2')).body.maintenance).toBe(false);
-    const [table, asJson] = await Promise.all([anvil(env, ['node', 'history', 'sim-0']), anvil(env, ['node', 'history', 'sim-0', '-o', 'json'])]);
+    const [table, asJson] = await Promise.all([
+      anvil(env, ['node', 'history', 'sim-0']),
+      anvil(env, ['node', 'history', 'sim-0', '-o', 'json']),
+    ]);
     expect(table.stdout).toMatch(/│ Time\s+│ Severity\s+│ Event/);
-    expect(json<any[]>(asJson).map((e) => e.event)).toContain('Provision action "manage" requested: enroll -> verifying');
+    expect(json<any[]>(asJson).map((e) => e.event)).toContain(
+      'Provision action "manage" requested: enroll -> verifying',
+    );
   });
 
   it('rotates BMC credentials with node set, and a wrong password makes manage fail with the BMC error, exit 1', async () => {
     const h3 = manifestHost(sim, 3);
-    expectOk(await anvil(env, ['node', 'enroll', 'creds', '--bmc', h3.redfish.address, '--username', 'admin', '--password', 'wrong', '--extra', 'rack=r2']));
+    expectOk(
+      await anvil(env, [
+        'node',
+        'enroll',
+        'creds',
+        '--bmc',
+        h3.redfish.address,
+        '--username',
+        'admin',
+        '--password',
+        'wrong',
+        '--extra',
+        'rack=r2',
+      ]),
+    );
     const refused = await anvil(env, ['node', 'manage', 'creds', '--wait']);
     expect(refused.code).toBe(1);
-    expect(errorLines(refused)).toEqual([expect.stringMatching(/^anvil: creds: stopped in "enroll" instead of "manageable": .*(401|credential|auth)/i)]);
-    const rotated = await anvil(env, ['node', 'set', 'creds', '--driver-info', `redfish_password=${h3.redfish.password}`, '-o', 'json']);
+    expect(errorLines(refused)).toEqual([
+      expect.stringMatching(/^anvil: creds: stopped in "enroll" instead of "manageable": .*(401|credential|auth)/i),
+    ]);
+    const rotated = await anvil(env, [
+      'node',
+      'set',
+      'creds',
+      '--driver-info',
+      `redfish_password=${h3.redfish.password}`,
+      '-o',
+      'json',
+    ]);
     expectOk(rotated);
     expect(json(rotated).driver_info.redfish_password).toBe('******');
     expectOk(await anvil(env, ['node', 'manage', 'creds', '--wait']));
   });
 
   it('answers 0, 1, 2 and 3 for a batch that all worked, all failed, was misused, or partly failed', async () => {
-    await Promise.all(['fh-0', 'fh-1', 'fh-2'].map((n) => fakeNode(n, { extra: { rack: 'fh' }, resource_class: 'fh-class' })));
+    await Promise.all(
+      ['fh-0', 'fh-1', 'fh-2'].map((n) => fakeNode(n, { extra: { rack: 'fh' }, resource_class: 'fh-class' })),
+    );
     const [all, none, noNames, both, notNumber] = await Promise.all([
       anvil(env, ['node', 'manage', 'fh-0', 'fh-1', 'fh-2', '--wait', '--concurrency', '2']),
       anvil(env, ['node', 'manage', 'ghost-1', 'ghost-2']),
@@ -224,18 +296,38 @@ describe('anvil node', () => {
     ]);
     expectOk(all);
     expect(none.code).toBe(1);
-    expect(errorLines(none)).toEqual(['anvil: ghost-1: Node ghost-1 could not be found.', 'anvil: ghost-2: Node ghost-2 could not be found.']);
+    expect(errorLines(none)).toEqual([
+      'anvil: ghost-1: Node ghost-1 could not be found.',
+      'anvil: ghost-2: Node ghost-2 could not be found.',
+    ]);
     expect([noNames.code, both.code, notNumber.code]).toEqual([2, 2, 2]);
-    expect(errorLines(noNames)).toEqual(['anvil: name at least one node, or give --selector (e.g. --selector rack=r12)']);
-    expect(errorLines(notNumber)).toEqual([expect.stringMatching(/^anvil: option '--concurrency <n>' argument 'many' is invalid/)]);
+    expect(errorLines(noNames)).toEqual([
+      'anvil: name at least one node, or give --selector (e.g. --selector rack=r12)',
+    ]);
+    expect(errorLines(notNumber)).toEqual([
+      expect.stringMatching(/^anvil: option '--concurrency <n>' argument 'many' is invalid/),
+    ]);
 
     const partial = await anvil(env, ['node', 'provide', 'fh-0', 'ghost-3', 'fh-1', '--wait']);
     expect(partial.code).toBe(3);
     expect(partial.stdout).toMatch(/ghost-3\s+│ failed\s+│ Node ghost-3 could not be found\./);
     expect(errorLines(partial)).toEqual(['anvil: ghost-3: Node ghost-3 could not be found.']);
-    const deploy = await anvil(env, ['node', 'deploy', '--selector', 'rack=fh,state=available', '--wait', '--image-source', 'http://images/ubuntu.img', '--image-checksum', 'sha256:00']);
+    const deploy = await anvil(env, [
+      'node',
+      'deploy',
+      '--selector',
+      'rack=fh,state=available',
+      '--wait',
+      '--image-source',
+      'http://images/ubuntu.img',
+      '--image-checksum',
+      'sha256:00',
+    ]);
     expectOk(deploy);
-    expect((await svc.request('GET', '/v1/nodes/fh-0')).body).toMatchObject({ provision_state: 'active', instance_info: { image_source: 'http://images/ubuntu.img' } });
+    expect((await svc.request('GET', '/v1/nodes/fh-0')).body).toMatchObject({
+      provision_state: 'active',
+      instance_info: { image_source: 'http://images/ubuntu.img' },
+    });
     const undeploy = await anvil(env, ['node', 'undeploy', 'fh-0', '--wait', '-o', 'json']);
     expectOk(undeploy);
     expect(json(undeploy)[0].node.provision_state).toBe('available');
@@ -258,8 +350,13 @@ describe('anvil node', () => {
     child.kill('SIGINT');
     const r = await result;
     expect(r.code).toBe(130);
-    expect(errorLines(r)).toEqual(['anvil: stopped waiting (interrupted); 1 operation(s) continue server-side, follow them with `anvil node list`']);
-    expect((await svc.request('GET', '/v1/nodes/sim-1')).body).toMatchObject({ provision_state: 'wait call-back', target_provision_state: 'active' });
+    expect(errorLines(r)).toEqual([
+      'anvil: stopped waiting (interrupted); 1 operation(s) continue server-side, follow them with `anvil node list`',
+    ]);
+    expect((await svc.request('GET', '/v1/nodes/sim-1')).body).toMatchObject({
+      provision_state: 'wait call-back',
+      target_provision_state: 'active',
+    });
   });
 
   it('deletes the nodes a selector picks', async () => {
@@ -275,11 +372,27 @@ describe('anvil port, allocation, ipam, fleet', () => {
   it('lists, creates, shows and deletes ports', async () => {
     const list = await anvil(env, ['port', 'list', '--node', 'sim-0', '-o', 'json']);
     expectOk(list);
-    expect(json<any[]>(list).map((p) => p.address).sort()).toEqual([...manifestHost(sim, 0).macs].sort());
-    const created = await anvil(env, ['port', 'create', '--node', 'fh-2', '--address', '52:54:00:aa:bb:01', '-o', 'json']);
+    expect(
+      json<any[]>(list)
+        .map((p) => p.address)
+        .sort(),
+    ).toEqual([...manifestHost(sim, 0).macs].sort());
+    const created = await anvil(env, [
+      'port',
+      'create',
+      '--node',
+      'fh-2',
+      '--address',
+      '52:54:00:aa:bb:01',
+      '-o',
+      'json',
+    ]);
     expectOk(created);
     const uuid = json(created).uuid as string;
-    const [show, byMac] = await Promise.all([anvil(env, ['port', 'show', uuid]), anvil(env, ['port', 'list', '--address', '52:54:00:aa:bb:01'])]);
+    const [show, byMac] = await Promise.all([
+      anvil(env, ['port', 'show', uuid]),
+      anvil(env, ['port', 'list', '--address', '52:54:00:aa:bb:01']),
+    ]);
     expect(show.stdout).toMatch(/│ address\s+│ 52:54:00:aa:bb:01/);
     expect(byMac.stdout).toContain(uuid);
     const deleted = await anvil(env, ['port', 'delete', uuid]);
@@ -290,10 +403,24 @@ describe('anvil port, allocation, ipam, fleet', () => {
   });
 
   it('allocates an available node by resource class, waiting for it, and frees it', async () => {
-    const created = await anvil(env, ['allocation', 'create', '--name', 'alloc-1', '--resource-class', 'fh-class', '--wait', '20', '-o', 'json']);
+    const created = await anvil(env, [
+      'allocation',
+      'create',
+      '--name',
+      'alloc-1',
+      '--resource-class',
+      'fh-class',
+      '--wait',
+      '20',
+      '-o',
+      'json',
+    ]);
     expectOk(created);
     expect(json(created)).toMatchObject({ name: 'alloc-1', state: 'active', node_uuid: expect.any(String) });
-    const [list, show] = await Promise.all([anvil(env, ['allocation', 'list']), anvil(env, ['allocation', 'show', 'alloc-1', '-o', 'yaml'])]);
+    const [list, show] = await Promise.all([
+      anvil(env, ['allocation', 'list']),
+      anvil(env, ['allocation', 'show', 'alloc-1', '-o', 'yaml']),
+    ]);
     expect(list.stdout).toMatch(/alloc-1\s+│ active/);
     expect((parseYaml(show.stdout) as any).resource_class).toBe('fh-class');
     expectOk(await anvil(env, ['allocation', 'delete', 'alloc-1']));
@@ -301,7 +428,20 @@ describe('anvil port, allocation, ipam, fleet', () => {
   });
 
   it('creates a pool, claims from it, gives a node addresses, and releases them', async () => {
-    expectOk(await anvil(env, ['ipam', 'pool', 'create', 'prov', '--range', '10.9.0.10-10.9.0.20', '--prefix', '24', '--gateway', '10.9.0.1']));
+    expectOk(
+      await anvil(env, [
+        'ipam',
+        'pool',
+        'create',
+        'prov',
+        '--range',
+        '10.9.0.10-10.9.0.20',
+        '--prefix',
+        '24',
+        '--gateway',
+        '10.9.0.1',
+      ]),
+    );
     const claim = await anvil(env, ['ipam', 'claim', 'create', 'prov', 'vip', '--owner', 'team-a', '-o', 'json']);
     expectOk(claim);
     expect(json(claim).address).toBe('10.9.0.10');
@@ -318,7 +458,11 @@ describe('anvil port, allocation, ipam, fleet', () => {
     expect(pools.stdout).toMatch(/prov\s+│ ipv4\s+│ 10\.9\.0\.10-10\.9\.0\.20/);
     expect(json(show).usage).toMatchObject({ size: 11, allocated: 2 });
     expect(claims.stdout).toMatch(/vip\s+│ prov\s+│ 10\.9\.0\.10/);
-    expect(json<any[]>(addresses).map((a) => a.address).sort()).toEqual(['10.9.0.10', '10.9.0.11']);
+    expect(
+      json<any[]>(addresses)
+        .map((a) => a.address)
+        .sort(),
+    ).toEqual(['10.9.0.10', '10.9.0.11']);
     expect(nodeAddresses.stdout).toContain('10.9.0.11');
     expectOk(await anvil(env, ['ipam', 'address', 'release', 'fh-2']));
     expectOk(await anvil(env, ['ipam', 'claim', 'delete', 'prov', 'vip']));
@@ -331,7 +475,10 @@ describe('anvil port, allocation, ipam, fleet', () => {
   it('summarizes the fleet: counts by state, BMC health, failures with their last error', async () => {
     await fakeNode('broken');
     await svc.request('PUT', '/v1/nodes/broken/maintenance', { reason: 'fan' });
-    const [asJson, table] = await Promise.all([anvil(env, ['fleet', 'status', '-o', 'json']), anvil(env, ['fleet', 'status'])]);
+    const [asJson, table] = await Promise.all([
+      anvil(env, ['fleet', 'status', '-o', 'json']),
+      anvil(env, ['fleet', 'status']),
+    ]);
     expectOk(asJson);
     const summary = json(asJson);
     expect(summary.total).toBe(await nodeCount());
@@ -352,7 +499,11 @@ describe('anvil with a bad endpoint or credentials', () => {
     // Stands in for an Anvil that checks tokens (Anvil itself runs with ANVIL_AUTH=none on loopback today).
     fake = createServer((req, res) => {
       seen.push(req.headers);
-      const fault = JSON.stringify({ faultcode: 'Client', faultstring: 'The request you have made requires authentication.', debuginfo: null });
+      const fault = JSON.stringify({
+        faultcode: 'Client',
+        faultstring: 'The request you have made requires authentication.',
+        debuginfo: null,
+      });
       res.writeHead(401, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error_message: fault }));
     });
     await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
@@ -391,11 +542,19 @@ describe('anvil with a bad endpoint or credentials', () => {
         'anvil: Anvil refused the credentials (HTTP 401): The request you have made requires authentication.; check --token, ANVIL_TOKEN or the config file',
       ]);
     }
-    expect(seen.map((h) => h.authorization).sort()).toEqual(['Bearer from-env', 'Bearer from-file', 'Bearer from-flag']);
+    expect(seen.map((h) => h.authorization).sort()).toEqual([
+      'Bearer from-env',
+      'Bearer from-file',
+      'Bearer from-flag',
+    ]);
     expect(seen.every((h) => h['x-openstack-ironic-api-version'] === '1.95')).toBe(true);
     expect([badUrl.code, badConfig.code]).toEqual([2, 2]);
-    expect(errorLines(badUrl)).toEqual(['anvil: Anvil URL "not a url" is not a valid URL (expected e.g. http://127.0.0.1:6385)']);
-    expect(errorLines(badConfig)).toEqual([expect.stringMatching(/^anvil: cannot read config file .*missing\.yaml: ENOENT/)]);
+    expect(errorLines(badUrl)).toEqual([
+      'anvil: Anvil URL "not a url" is not a valid URL (expected e.g. http://127.0.0.1:6385)',
+    ]);
+    expect(errorLines(badConfig)).toEqual([
+      expect.stringMatching(/^anvil: cannot read config file .*missing\.yaml: ENOENT/),
+    ]);
   });
 });
 
@@ -407,18 +566,35 @@ describe('anvil completion and sim', () => {
     const bash = await finished(startShell(probe));
     expect(bash).toMatchObject({ code: 0, stdout: 'power\non off reboot --help\n' });
     const zsh = await anvil(env, ['completion', 'zsh']);
-    expect(zsh.stdout).toMatch(/^# anvil completion for zsh[\s\S]*bashcompinit[\s\S]*complete -o default -F _anvil anvil/);
+    expect(zsh.stdout).toMatch(
+      /^# anvil completion for zsh[\s\S]*bashcompinit[\s\S]*complete -o default -F _anvil anvil/,
+    );
     expect((await anvil(env, ['completion', 'fish'])).code).toBe(2);
   });
 
   it('runs anvil-sim as a child process, whose manifest enrolls', async () => {
     const manifest = path.join(env.cwd, 'child-sim.json');
-    const child = startAnvil(env, ['sim', '--hosts', '1', '--prefix', 'child-', '--seed', '99', '--redfish-port', '0', '--ipmi-base-port', '0', '--manifest', manifest]);
+    const child = startAnvil(env, [
+      'sim',
+      '--hosts',
+      '1',
+      '--prefix',
+      'child-',
+      '--seed',
+      '99',
+      '--redfish-port',
+      '0',
+      '--ipmi-base-port',
+      '0',
+      '--manifest',
+      manifest,
+    ]);
     const result = finished(child);
     try {
       const deadline = Date.now() + 20_000;
       let text = '';
-      while (Date.now() < deadline && !(text = readIfThere(manifest)).endsWith('}\n')) await new Promise((r) => setTimeout(r, 100));
+      while (Date.now() < deadline && !(text = readIfThere(manifest)).endsWith('}\n'))
+        await new Promise((r) => setTimeout(r, 100));
       expect(JSON.parse(text).hosts[0].name).toBe('child-0');
       const enrolled = await anvil(env, ['enroll', '-f', manifest]);
       expectOk(enrolled);

@@ -41,10 +41,23 @@ describe.skipIf(!hasTmux)('the progress display on a terminal', () => {
       startSimFleet({ fleet: createFleet({ count: 1, seed: 3 }), redfishPort: 0, ipmiBasePort: 0 }),
     ]);
     env = cliEnv(svc.url);
-    for (const name of ['tty-0', 'tty-1', 'tty-2']) await svc.request('POST', '/v1/nodes', { name, driver: 'fake-hardware', extra: { rack: 'tty' } });
+    for (const name of ['tty-0', 'tty-1', 'tty-2'])
+      await svc.request('POST', '/v1/nodes', { name, driver: 'fake-hardware', extra: { rack: 'tty' } });
     const shellEnv = processEnv(env);
     const exports = ['HOME', 'ANVIL_URL', 'PATH'].map((k) => `${k}='${shellEnv[k] ?? ''}'`).join(' ');
-    tmux('new-session', '-d', '-s', SESSION, '-x', '120', '-y', '40', '-c', env.cwd, `env ${exports} bash --norc --noprofile`);
+    tmux(
+      'new-session',
+      '-d',
+      '-s',
+      SESSION,
+      '-x',
+      '120',
+      '-y',
+      '40',
+      '-c',
+      env.cwd,
+      `env ${exports} bash --norc --noprofile`,
+    );
     tmux('send-keys', '-t', SESSION, `anvil() { ${ANVIL_COMMAND} "$@"; }; clear`, 'Enter');
   });
 
@@ -62,7 +75,8 @@ describe.skipIf(!hasTmux)('the progress display on a terminal', () => {
     expect(screen).toMatch(/\[#{20}\] 3\/3 finished/);
     // Redrawn in place: the bar appears once, not once per change.
     expect(screen.match(/finished, \d+ s/g)).toHaveLength(1);
-    for (const name of ['tty-0', 'tty-1', 'tty-2']) expect(screen).toMatch(new RegExp(`${name}\\s+manageable\\s+power off\\s+done`));
+    for (const name of ['tty-0', 'tty-1', 'tty-2'])
+      expect(screen).toMatch(new RegExp(`${name}\\s+manageable\\s+power off\\s+done`));
   });
 
   it('stops waiting on Ctrl-C, says the operation goes on server-side, and exits 130', async () => {
@@ -70,7 +84,11 @@ describe.skipIf(!hasTmux)('the progress display on a terminal', () => {
     for (const target of ['manage', 'provide']) {
       await svc.request('PUT', `/v1/nodes/${uuid}/states/provision`, { target });
       const deadline = Date.now() + 15_000;
-      while (Date.now() < deadline && (await svc.request('GET', `/v1/nodes/${uuid}`)).body.target_provision_state !== null) await new Promise((r) => setTimeout(r, 50));
+      while (
+        Date.now() < deadline &&
+        (await svc.request('GET', `/v1/nodes/${uuid}`)).body.target_provision_state !== null
+      )
+        await new Promise((r) => setTimeout(r, 50));
     }
     // No agent will call back, so the deploy waits in "wait call-back" for as long as one cares to watch.
     tmux('send-keys', '-t', SESSION, 'anvil node deploy sim-0-redfish --wait; echo "DEPLOY-EXIT=$?"', 'Enter');
@@ -79,6 +97,9 @@ describe.skipIf(!hasTmux)('the progress display on a terminal', () => {
     const screen = await screenWhen((s) => /^DEPLOY-EXIT=\d+$/m.test(s));
     expect(screen).toMatch(/^DEPLOY-EXIT=130$/m);
     expect(screen).toContain('anvil: stopped waiting (interrupted); 1 operation(s) continue server-side');
-    expect((await svc.request('GET', `/v1/nodes/${uuid}`)).body).toMatchObject({ provision_state: 'wait call-back', target_provision_state: 'active' });
+    expect((await svc.request('GET', `/v1/nodes/${uuid}`)).body).toMatchObject({
+      provision_state: 'wait call-back',
+      target_provision_state: 'active',
+    });
   });
 });

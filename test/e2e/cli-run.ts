@@ -36,7 +36,9 @@ export function cliEnv(url: string): CliEnv {
 
 /** The environment a CLI process gets: the test's own, minus every ANVIL_* and the developer's HOME. */
 export function processEnv(env: CliEnv, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ANVIL_') && k !== 'XDG_CONFIG_HOME'));
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('ANVIL_') && k !== 'XDG_CONFIG_HOME'),
+  );
   return { ...inherited, HOME: env.home, ANVIL_URL: env.url, ...extra };
 }
 
@@ -46,7 +48,11 @@ export function anvil(env: CliEnv, args: string[], extra: Record<string, string>
 }
 
 export function startAnvil(env: CliEnv, args: string[], extra: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', TSX, CLI, ...args], { cwd: env.cwd, env: processEnv(env, extra), stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, ['--import', TSX, CLI, ...args], {
+    cwd: env.cwd,
+    env: processEnv(env, extra),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /** Collects a child's output until it exits; past the limit, `kill` (default: SIGKILL to the child). */

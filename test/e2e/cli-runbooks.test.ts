@@ -44,7 +44,12 @@ function blocks(page: string, language: string): string[] {
 async function runPage(page: string, extraEnv: Record<string, string> = {}): Promise<CliResult> {
   const script = ['set -euo pipefail', `anvil() { ${ANVIL_COMMAND} "$@"; }`, ...blocks(page, 'sh')].join('\n');
   // Its own process group, so a page that hangs is killed with every anvil it started.
-  const child = spawn('bash', ['-c', script], { cwd: env.cwd, env: processEnv(env, extraEnv), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn('bash', ['-c', script], {
+    cwd: env.cwd,
+    env: processEnv(env, extraEnv),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   return finished(child, () => process.kill(-child.pid!, 'SIGKILL'));
 }
 
@@ -89,7 +94,8 @@ describe('docs/runbooks', () => {
     const run = await runPage('enroll-a-rack.md');
     expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
     expect(run.stdout).toMatch(/r12-u01\s+│ ok\s+│ exists, 2 port\(s\) exist/);
-    for (const name of ['r12-u01', 'r12-u02']) expect(await nodeOf(name)).toMatchObject({ provision_state: 'available', last_error: null });
+    for (const name of ['r12-u01', 'r12-u02'])
+      expect(await nodeOf(name)).toMatchObject({ provision_state: 'available', last_error: null });
     expect((await nodeOf('r12-u01')).properties.cpu_arch).toBe('x86_64');
   });
 
@@ -100,7 +106,10 @@ describe('docs/runbooks', () => {
     expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
     expect(run.stdout).toContain('deploy exit status: 3');
     for (const name of ['r20-u01', 'r20-u02', 'r20-u03']) {
-      expect(await nodeOf(name)).toMatchObject({ provision_state: 'active', instance_info: { image_source: 'http://images.example/ubuntu-24.04.raw' } });
+      expect(await nodeOf(name)).toMatchObject({
+        provision_state: 'active',
+        instance_info: { image_source: 'http://images.example/ubuntu-24.04.raw' },
+      });
     }
   });
 
@@ -112,20 +121,38 @@ describe('docs/runbooks', () => {
     const before = JSON.parse(readFileSync(path.join(env.cwd, 'r30-u05-before.json'), 'utf8'));
     expect(before.maintenance_reason).toBe('disk 2 failed, ticket 4411');
     // The page's last step, `node history`, shows the teardown and the redeploy.
-    expect(run.stdout).toMatch(/Provision action "deleted" requested: active -> deleting[\s\S]*Provision action "active" requested: available -> deploying/);
+    expect(run.stdout).toMatch(
+      /Provision action "deleted" requested: active -> deleting[\s\S]*Provision action "active" requested: available -> deploying/,
+    );
   });
 
   it('rotate-bmc-credentials.md: nodes holding the old password reach their BMCs again with the new one', async () => {
-    for (const [i, name] of [[2, 'r40-u01'], [3, 'r40-u02']] as const) {
+    for (const [i, name] of [
+      [2, 'r40-u01'],
+      [3, 'r40-u02'],
+    ] as const) {
       const host = manifestHost(sim, i);
-      const enrolled = await anvil(env, ['node', 'enroll', name, '--bmc', host.redfish.address, '--username', host.redfish.username, '--password', 'old-password', '--extra', 'rack=r40']);
+      const enrolled = await anvil(env, [
+        'node',
+        'enroll',
+        name,
+        '--bmc',
+        host.redfish.address,
+        '--username',
+        host.redfish.username,
+        '--password',
+        'old-password',
+        '--extra',
+        'rack=r40',
+      ]);
       expect(enrolled.code, enrolled.stderr).toBe(0);
     }
     const stale = await anvil(env, ['node', 'power', 'on', '--selector', 'rack=r40', '--wait', '30']);
     expect(stale.code).toBe(1);
     const run = await runPage('rotate-bmc-credentials.md', { NEW_BMC_PASSWORD: manifestHost(sim, 2).redfish.password });
     expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
-    for (const name of ['r40-u01', 'r40-u02']) expect(await nodeOf(name)).toMatchObject({ power_state: 'power on', last_error: null });
+    for (const name of ['r40-u01', 'r40-u02'])
+      expect(await nodeOf(name)).toMatchObject({ power_state: 'power on', last_error: null });
     expect((await simHost(sim, manifestHost(sim, 3).name)).power).toBe('On');
   });
 });

@@ -6,7 +6,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimFleet, type SimFleet } from '../../sim/fleet-runner.js';
 import { createFleet } from '../../sim/host/index.js';
 import { startTestService, type TestService } from '../support/service.js';
-import { drive, enroll, manifestHost, power, provision, reaches, settled, setFleetFaults, setHostFaults, simHost, type BmcProtocol } from './sim-nodes.js';
+import {
+  drive,
+  enroll,
+  manifestHost,
+  power,
+  provision,
+  reaches,
+  settled,
+  setFleetFaults,
+  setHostFaults,
+  simHost,
+  type BmcProtocol,
+} from './sim-nodes.js';
 
 const protocolOf = (index: number): BmcProtocol => (index % 2 === 0 ? 'redfish' : 'ipmi');
 
@@ -46,7 +58,13 @@ describe('BMCs that fail 20% of requests and answer after 2 s', () => {
 
     await setFleetFaults(sim, { errorRate: 0.2, latencyMs: 2000 });
     const hosts = [0, 1, 2, 3, 4, 5].map((i) => ({ host: manifestHost(sim, i), protocol: protocolOf(i) }));
-    const nodes = await Promise.all(hosts.map(async ({ host, protocol }) => ({ host, protocol, node: await carry(await enroll(svc, host, protocol)) })));
+    const nodes = await Promise.all(
+      hosts.map(async ({ host, protocol }) => ({
+        host,
+        protocol,
+        node: await carry(await enroll(svc, host, protocol)),
+      })),
+    );
 
     let retried = 0;
     for (const { host, protocol, node } of nodes) {
@@ -92,10 +110,13 @@ describe('a BMC that hangs', () => {
     const healthy = [2, 3].map((i) => ({ host: manifestHost(sim, i), protocol: protocolOf(i) }));
     for (const { host } of hung) await setHostFaults(sim, host.name, { hang: true });
     const hungNodes = await Promise.all(hung.map(async (h) => ({ ...h, uuid: await enroll(svc, h.host, h.protocol) })));
-    const healthyNodes = await Promise.all(healthy.map(async (h) => ({ ...h, uuid: await enroll(svc, h.host, h.protocol) })));
+    const healthyNodes = await Promise.all(
+      healthy.map(async (h) => ({ ...h, uuid: await enroll(svc, h.host, h.protocol) })),
+    );
 
     const started = Date.now();
-    for (const { uuid } of [...hungNodes, ...healthyNodes]) expect((await provision(svc, uuid, { target: 'manage' })).status).toBe(202);
+    for (const { uuid } of [...hungNodes, ...healthyNodes])
+      expect((await provision(svc, uuid, { target: 'manage' })).status).toBe(202);
 
     // The healthy nodes go all the way to wait call-back while the hung BMCs still have not answered.
     await Promise.all(
@@ -118,8 +139,14 @@ describe('a BMC that hangs', () => {
       expect(elapsed, host.name).toBeGreaterThanOrEqual(TIMEOUT_S * ATTEMPTS * 1000);
       expect(elapsed, host.name).toBeLessThan(bound);
       const bmc = protocol === 'redfish' ? `/redfish/v1/Systems/${host.name}` : new URL(host.ipmi.address).host;
-      expect(node.last_error).toMatch(new RegExp(`^Failed to verify the BMC for node ${uuid}: ${protocol} get_power_state on .*${bmc.replaceAll('.', '\\.')}`));
-      expect(node.last_error).toMatch(new RegExp(`failed after ${ATTEMPTS} attempts: (.*: )?no answer within \\d+ ms$`));
+      expect(node.last_error).toMatch(
+        new RegExp(
+          `^Failed to verify the BMC for node ${uuid}: ${protocol} get_power_state on .*${bmc.replaceAll('.', '\\.')}`,
+        ),
+      );
+      expect(node.last_error).toMatch(
+        new RegExp(`failed after ${ATTEMPTS} attempts: (.*: )?no answer within \\d+ ms$`),
+      );
     }
 
     // Once the BMC answers again, the same request goes through.
@@ -128,7 +155,8 @@ describe('a BMC that hangs', () => {
       const node = await drive(svc, uuid, { target: 'manage' }, 'manageable');
       expect(node.last_error).toBeNull();
     }
-    for (const { host } of [...hung, ...healthy]) expect((await simHost(sim, host.name)).maxInFlight, host.name).toBeLessThanOrEqual(1);
+    for (const { host } of [...hung, ...healthy])
+      expect((await simHost(sim, host.name)).maxInFlight, host.name).toBeLessThanOrEqual(1);
   });
 });
 
@@ -138,7 +166,10 @@ describe('a BMC that refuses the credentials', () => {
   let svc: TestService;
 
   beforeAll(async () => {
-    sim = await startSimFleet({ fleet: createFleet({ count: 2, seed: 10 }), credentials: { username: 'admin', password: REDFISH_PASSWORD } });
+    sim = await startSimFleet({
+      fleet: createFleet({ count: 2, seed: 10 }),
+      credentials: { username: 'admin', password: REDFISH_PASSWORD },
+    });
     svc = await startTestService('sqlite', { ANVIL_BMC_ATTEMPTS: '3' });
   });
 
@@ -148,14 +179,19 @@ describe('a BMC that refuses the credentials', () => {
   });
 
   it('fails verifying back to enroll at the first refusal, naming authentication and never the password', async () => {
-    for (const [index, protocol] of [[0, 'redfish'], [1, 'ipmi']] as const) {
+    for (const [index, protocol] of [
+      [0, 'redfish'],
+      [1, 'ipmi'],
+    ] as const) {
       const host = manifestHost(sim, index);
       const password = protocol === 'redfish' ? host.redfish.password : host.ipmi.password;
       await setHostFaults(sim, host.name, { refuseAuth: true });
       const uuid = await enroll(svc, host, protocol);
 
       const node = await drive(svc, uuid, { target: 'manage' }, 'enroll');
-      expect(node.last_error, protocol).toMatch(new RegExp(`^Failed to verify the BMC for node ${uuid}: BMC authentication failed`));
+      expect(node.last_error, protocol).toMatch(
+        new RegExp(`^Failed to verify the BMC for node ${uuid}: BMC authentication failed`),
+      );
       // Retrying refused credentials locks BMC accounts: one attempt only.
       expect(node.last_error, protocol).not.toContain('attempts');
       expect(node.last_error, protocol).not.toContain(password);
@@ -195,7 +231,12 @@ describe('a BMC that fails the first power check after a reboot', () => {
   it('does not send the reboot twice when deploying a running node: the one boot it makes is the PXE boot', async () => {
     const cases = [
       // Over Redfish the failed request is itself recorded: the GET right after the reset.
-      { index: 0, protocol: 'redfish' as const, rebootSeen: (c: string[]) => c.at(-2)?.endsWith('/Actions/ComputerSystem.Reset') === true && c.at(-1)?.startsWith('GET') === true },
+      {
+        index: 0,
+        protocol: 'redfish' as const,
+        rebootSeen: (c: string[]) =>
+          c.at(-2)?.endsWith('/Actions/ComputerSystem.Reset') === true && c.at(-1)?.startsWith('GET') === true,
+      },
       // Over IPMI a command failed with a completion code is never carried out, so never recorded.
       { index: 1, protocol: 'ipmi' as const, rebootSeen: (c: string[]) => c.at(-1) === 'IPMI Chassis Control cycle' },
     ];

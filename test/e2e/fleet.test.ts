@@ -42,13 +42,21 @@ describe('a fleet of 100 Redfish and IPMI hosts', () => {
     const elapsed = Date.now() - started;
     expect(elapsed).toBeLessThan(BUDGET_MS);
 
-    const list = await svc.request('GET', '/v1/nodes?fields=uuid,name,driver,provision_state,target_provision_state,power_state,last_error&limit=1000');
+    const list = await svc.request(
+      'GET',
+      '/v1/nodes?fields=uuid,name,driver,provision_state,target_provision_state,power_state,last_error&limit=1000',
+    );
     expect(list.status, list.text).toBe(200);
     const nodes = list.body.nodes as Record<string, unknown>[];
     expect(nodes.map((n) => n.uuid).sort()).toEqual([...uuids].sort());
     expect(nodes.filter((n) => n.driver === 'redfish')).toHaveLength(HOSTS / 2);
     for (const node of nodes) {
-      expect(node, String(node.name)).toMatchObject({ provision_state: 'available', target_provision_state: null, power_state: 'power off', last_error: null });
+      expect(node, String(node.name)).toMatchObject({
+        provision_state: 'available',
+        target_provision_state: null,
+        power_state: 'power off',
+        last_error: null,
+      });
     }
 
     for (const host of sim.manifest.hosts) {

@@ -6,7 +6,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimFleet, type SimFleet } from '../../sim/fleet-runner.js';
 import { createFleet } from '../../sim/host/index.js';
 import { faultOf, startTestService, type TestService } from '../support/service.js';
-import { addPorts, commandsSince, drive, enroll, historyEvents, manifestHost, power, provision, settled, simHost } from './sim-nodes.js';
+import {
+  addPorts,
+  commandsSince,
+  drive,
+  enroll,
+  historyEvents,
+  manifestHost,
+  power,
+  provision,
+  settled,
+  simHost,
+} from './sim-nodes.js';
 
 let sim: SimFleet;
 let svc: TestService;

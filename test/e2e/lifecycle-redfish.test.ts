@@ -56,7 +56,9 @@ describe('a Redfish node driven through the REST API', () => {
     mark = machine.history.length;
     node = await drive(svc, uuid, { target: 'provide' }, 'available');
     expect(node.last_error).toBeNull();
-    expect(commandsSince(await simHost(sim, host.name), mark).filter((c) => c.startsWith('POST') || c.startsWith('PATCH'))).toEqual([]);
+    expect(
+      commandsSince(await simHost(sim, host.name), mark).filter((c) => c.startsWith('POST') || c.startsWith('PATCH')),
+    ).toEqual([]);
 
     // deploy: a one-time PXE boot override, then power on; the node waits for its agent.
     node = await drive(svc, uuid, { target: 'active' }, 'wait call-back');
@@ -114,8 +116,12 @@ describe('a Redfish node driven through the REST API', () => {
       cpu: { architecture: machine.cpu.arch },
       memory: { physical_mb: machine.memoryMiB },
     });
-    expect((res.body.inventory.interfaces as { mac_address: string }[]).map((i) => i.mac_address)).toEqual(machine.nics.map((n) => n.mac));
-    expect((res.body.inventory.disks as { size: number }[]).map((d) => d.size)).toEqual(machine.disks.map((d) => d.sizeBytes));
+    expect((res.body.inventory.interfaces as { mac_address: string }[]).map((i) => i.mac_address)).toEqual(
+      machine.nics.map((n) => n.mac),
+    );
+    expect((res.body.inventory.disks as { size: number }[]).map((d) => d.size)).toEqual(
+      machine.disks.map((d) => d.sizeBytes),
+    );
   });
 
   it('applies a BIOS setting in a manual clean: the machine has it after the reboot that applies it, and is left off', async () => {
@@ -131,7 +137,13 @@ describe('a Redfish node driven through the REST API', () => {
       uuid,
       {
         target: 'clean',
-        clean_steps: [{ interface: 'bios', step: 'apply_configuration', args: { settings: [{ name: 'ProcTurboMode', value: 'Disabled' }] } }],
+        clean_steps: [
+          {
+            interface: 'bios',
+            step: 'apply_configuration',
+            args: { settings: [{ name: 'ProcTurboMode', value: 'Disabled' }] },
+          },
+        ],
       },
       'manageable',
     );
@@ -173,7 +185,10 @@ describe('a Redfish node driven through the REST API', () => {
       const after = await simHost(sim, host.name);
       expect(after.power, target).toBe(machine);
       expect(after.bootCount - before.bootCount, target).toBe(boots);
-      expect(commandsSince(after, before.history.length).filter((c) => c === `POST ${system}/${RESET}`), target).toHaveLength(1);
+      expect(
+        commandsSince(after, before.history.length).filter((c) => c === `POST ${system}/${RESET}`),
+        target,
+      ).toHaveLength(1);
     }
     expect((await historyEvents(svc, uuid)).filter((e) => e.startsWith('Power'))).toEqual([
       'Power "power on" done: the node is power on',

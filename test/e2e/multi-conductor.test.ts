@@ -33,7 +33,10 @@ const VERSION = '1.60';
 const PLAN: readonly (readonly [string, string])[] = [
   ['manage', 'manageable'],
   ['provide', 'available'],
-  ...Array.from({ length: CYCLES }, () => [['active', 'wait call-back'] as const, ['deleted', 'available'] as const]).flat(),
+  ...Array.from({ length: CYCLES }, () => [
+    ['active', 'wait call-back'] as const,
+    ['deleted', 'available'] as const,
+  ]).flat(),
 ];
 /** States the conductor itself moves a node out of: a node there is not at rest even unlocked (it awaits a taker). */
 const WORKING_STATES = new Set(['verifying', 'inspecting', 'cleaning', 'deploying', 'deleting', 'adopting']);
@@ -67,10 +70,17 @@ let sim: SimFleet;
 let api: AnvilProcess;
 const conductors = new Map<string, AnvilProcess>();
 
-async function request(method: string, urlPath: string, body?: unknown): Promise<{ status: number; body: any; text: string }> {
+async function request(
+  method: string,
+  urlPath: string,
+  body?: unknown,
+): Promise<{ status: number; body: any; text: string }> {
   const res = await fetch(`${api.url}${urlPath}`, {
     method,
-    headers: { 'X-OpenStack-Ironic-API-Version': VERSION, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+    headers: {
+      'X-OpenStack-Ironic-API-Version': VERSION,
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -104,7 +114,10 @@ beforeAll(async () => {
   if (!postgresUp) return;
   db = await createTestDatabase('postgres');
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'anvil-mc-'));
-  sim = await startSimFleet({ fleet: createFleet({ count: HOSTS, seed: 42 }), credentials: { username: 'admin', password: 'mc-secret' } });
+  sim = await startSimFleet({
+    fleet: createFleet({ count: HOSTS, seed: 42 }),
+    credentials: { username: 'admin', password: 'mc-secret' },
+  });
   const shared = {
     ANVIL_DATABASE_URL: db.url,
     // Credentials are sealed at rest: every process must read what the API wrote.
@@ -158,11 +171,18 @@ describe.skipIf(!postgresUp)(`${CONDUCTORS.length} conductor processes and ${HOS
       const i = Number(host.name.slice('sim-'.length));
       const protocol = i % 2 === 0 ? 'redfish' : 'ipmi';
       const bmc = host[protocol];
-      const { driver, driverInfo } = enrollmentFromAddress(bmc.address, { username: bmc.username, password: bmc.password });
+      const { driver, driverInfo } = enrollmentFromAddress(bmc.address, {
+        username: bmc.username,
+        password: bmc.password,
+      });
       const res = await request('POST', '/v1/nodes', {
         name: host.name,
         driver,
-        driver_info: { ...driverInfo, deploy_kernel: 'http://127.0.0.1:8080/ipa.kernel', deploy_ramdisk: 'http://127.0.0.1:8080/ipa.initramfs' },
+        driver_info: {
+          ...driverInfo,
+          deploy_kernel: 'http://127.0.0.1:8080/ipa.kernel',
+          deploy_ramdisk: 'http://127.0.0.1:8080/ipa.initramfs',
+        },
         resource_class: RESOURCE_CLASS,
         automated_clean: false,
       });
@@ -222,7 +242,11 @@ describe.skipIf(!postgresUp)(`${CONDUCTORS.length} conductor processes and ${HOS
         }
       }
       const stepsRequested = [...nodes.values()].reduce((sum, t) => sum + t.step + 1, 0);
-      if (killedAt === null && stepsRequested >= totalSteps * KILL_AT && listing.some((n) => n.reservation === VICTIM)) {
+      if (
+        killedAt === null &&
+        stepsRequested >= totalSteps * KILL_AT &&
+        listing.some((n) => n.reservation === VICTIM)
+      ) {
         for (const n of listing) if (n.conductor === VICTIM && !atRest(n)) mustProgress.add(n.uuid);
         atKill.owned = listing.filter((n) => n.conductor === VICTIM).length;
         atKill.held = listing.filter((n) => n.reservation === VICTIM).length;
@@ -239,8 +263,12 @@ describe.skipIf(!postgresUp)(`${CONDUCTORS.length} conductor processes and ${HOS
       }
       if (finished === HOSTS && inFlight === 0 && takeoverAt !== null) break;
       if (Date.now() > deadline) {
-        const stuck = listing.filter((n) => nodes.get(n.uuid)!.step < PLAN.length - 1 && nodes.get(n.uuid)!.parked === null);
-        throw new Error(`the fleet did not finish within 90 s: ${stuck.length} nodes short, e.g. ${JSON.stringify(stuck.slice(0, 5))}`);
+        const stuck = listing.filter(
+          (n) => nodes.get(n.uuid)!.step < PLAN.length - 1 && nodes.get(n.uuid)!.parked === null,
+        );
+        throw new Error(
+          `the fleet did not finish within 90 s: ${stuck.length} nodes short, e.g. ${JSON.stringify(stuck.slice(0, 5))}`,
+        );
       }
       await sleep(150);
     }
@@ -286,27 +314,35 @@ describe.skipIf(!postgresUp)(`${CONDUCTORS.length} conductor processes and ${HOS
         for (;;) {
           const node = (await request('GET', `/v1/nodes/${n.uuid}`)).body as Listed;
           if (atRest(node)) break;
-          if (Date.now() > deadline) throw new Error(`retry ${target} of ${n.name} did not end within 20 s: ${JSON.stringify(node)}`);
+          if (Date.now() > deadline)
+            throw new Error(`retry ${target} of ${n.name} did not end within 20 s: ${JSON.stringify(node)}`);
           await sleep(100);
         }
       }
     });
     const after = await listNodes();
-    expect(after.filter((n) => n.provision_state !== 'available' || n.last_error !== null || n.reservation !== null)).toEqual([]);
+    expect(
+      after.filter((n) => n.provision_state !== 'available' || n.last_error !== null || n.reservation !== null),
+    ).toEqual([]);
     expect(after).toHaveLength(HOSTS);
   });
 
   it(`gives each of the ${HOSTS} nodes to exactly one of ${ALLOCATIONS} racing allocations, and fails the rest`, async () => {
     const results: { status: number; body: any; text: string }[] = [];
-    await inParallel(Array.from({ length: ALLOCATIONS }, (_, i) => i), 64, async (i) => {
-      results.push(await request('POST', '/v1/allocations', { resource_class: RESOURCE_CLASS, name: `race-${i}` }));
-    });
+    await inParallel(
+      Array.from({ length: ALLOCATIONS }, (_, i) => i),
+      64,
+      async (i) => {
+        results.push(await request('POST', '/v1/allocations', { resource_class: RESOURCE_CLASS, name: `race-${i}` }));
+      },
+    );
     expect(results.filter((r) => r.status !== 201).map((r) => r.text)).toEqual([]);
     const active = results.filter((r) => r.body.state === 'active');
     const failed = results.filter((r) => r.body.state === 'error');
     expect(active).toHaveLength(HOSTS);
     expect(failed).toHaveLength(ALLOCATIONS - HOSTS);
-    for (const r of failed) expect(r.body.last_error).toBe(`No available nodes match the resource class ${RESOURCE_CLASS}.`);
+    for (const r of failed)
+      expect(r.body.last_error).toBe(`No available nodes match the resource class ${RESOURCE_CLASS}.`);
     const byNode = new Map(active.map((r) => [r.body.node_uuid as string, r.body.uuid as string]));
     expect(byNode.size).toBe(HOSTS);
     const fields = 'uuid,allocation_uuid,instance_uuid';

@@ -94,7 +94,10 @@ beforeAll(async () => {
   rig = await startProvisionRig({
     hosts: 5,
     seed: 74,
-    env: { ANVIL_DEPLOY_CALLBACK_TIMEOUT: String(CALLBACK_TIMEOUT_S), ANVIL_CLEAN_CALLBACK_TIMEOUT: String(CALLBACK_TIMEOUT_S) },
+    env: {
+      ANVIL_DEPLOY_CALLBACK_TIMEOUT: String(CALLBACK_TIMEOUT_S),
+      ANVIL_CLEAN_CALLBACK_TIMEOUT: String(CALLBACK_TIMEOUT_S),
+    },
   });
   gated = await startGatedImageServer(2 * 1024 * 1024);
   await createPool(rig.svc, 'prov-fail', '127.74.0.0');
@@ -154,7 +157,9 @@ describe('a deploy that fails', () => {
     await setImage(rig.svc, target.uuid, { url, sha256: rig.image.sha256 });
     await requestDeploy(rig.svc, target.uuid, 'no-image');
     const error = await deployFailed(target.uuid);
-    expect(error).toBe(`Deploy step deploy.write_image failed on node ${target.uuid}: Download of image ${target.uuid} failed: ${url}: connect ECONNREFUSED 127.0.0.1:${port}`);
+    expect(error).toBe(
+      `Deploy step deploy.write_image failed on node ${target.uuid}: Download of image ${target.uuid} failed: ${url}: connect ECONNREFUSED 127.0.0.1:${port}`,
+    );
     await retryReachesActive(target, 'image-found');
   });
 
@@ -174,7 +179,10 @@ describe('a deploy that fails', () => {
       ),
     );
     const seen = await simHost(rig.sim, target.host.name);
-    expect(seen.bootSteps.some((s) => s.kind === 'agent' && s.outcome === 'failed' && s.detail.includes('agentCrash')), bootLog(seen)).toBe(true);
+    expect(
+      seen.bootSteps.some((s) => s.kind === 'agent' && s.outcome === 'failed' && s.detail.includes('agentCrash')),
+      bootLog(seen),
+    ).toBe(true);
     expect(seen.disk, bootLog(seen)).toBeNull();
 
     await setHostFaults(rig.sim, target.host.name, { agentCrash: false });
@@ -191,7 +199,11 @@ describe('a deploy that fails', () => {
     await setHostFaults(rig.sim, target.host.name, { errorRate: 1, errorStatus: 503 });
     hold.release();
     const error = await deployFailed(target.uuid);
-    expect(error).toMatch(new RegExp(`^Failed to boot the instance from disk for node ${target.uuid}: redfish set_boot_device on .* failed after 2 attempts: .*HTTP 503`));
+    expect(error).toMatch(
+      new RegExp(
+        `^Failed to boot the instance from disk for node ${target.uuid}: redfish set_boot_device on .* failed after 2 attempts: .*HTTP 503`,
+      ),
+    );
     const seen = await simHost(rig.sim, target.host.name);
     // The image is on the disk; only booting it failed.
     expect(seen.disk?.sha256, bootLog(seen)).toBe(gated.sha256);
@@ -209,7 +221,12 @@ describe('a deploy that fails', () => {
     const waiting = await reaches(rig.svc, target.uuid, 'wait call-back');
     expect(waiting.target_provision_state).toBe('active');
 
-    const abort = await rig.svc.request('PUT', `/v1/nodes/${target.uuid}/states/provision`, { target: 'abort' }, '1.95');
+    const abort = await rig.svc.request(
+      'PUT',
+      `/v1/nodes/${target.uuid}/states/provision`,
+      { target: 'abort' },
+      '1.95',
+    );
     expect(abort.status, abort.text).toBe(406);
     expect(faultOf(abort)).toBe('Aborting a node in "wait call-back" requires API version 1.110 or later.');
 
@@ -220,7 +237,12 @@ describe('a deploy that fails', () => {
     const seen = await simHost(rig.sim, target.host.name);
     // Torn down (the half-written download ended with the power) and cleaned by a fresh agent.
     expect(seen.disk).toBeNull();
-    expect(seen.bootSteps.slice(mark).some((s) => s.kind === 'command' && s.source.includes('erase_devices_metadata') && s.outcome === 'ok'), bootLog(seen)).toBe(true);
+    expect(
+      seen.bootSteps
+        .slice(mark)
+        .some((s) => s.kind === 'command' && s.source.includes('erase_devices_metadata') && s.outcome === 'ok'),
+      bootLog(seen),
+    ).toBe(true);
 
     await retryReachesActive(target, 'after-abort');
   });

@@ -7,7 +7,16 @@
 // are released and cleaned back to available.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inParallel, simHost } from './sim-nodes.js';
-import { createPool, driveGently, enrollForDeploy, setImage, startProvisionRig, userDataFor, type EnrolledHost, type ProvisionRig } from './provision-rig.js';
+import {
+  createPool,
+  driveGently,
+  enrollForDeploy,
+  setImage,
+  startProvisionRig,
+  userDataFor,
+  type EnrolledHost,
+  type ProvisionRig,
+} from './provision-rig.js';
 
 const HOSTS = 100;
 const CLIENT_CONCURRENCY = 25;
@@ -47,23 +56,46 @@ describe('a fleet of 100 hosts provisioned with their agents', () => {
     };
 
     const started = Date.now();
-    const enrolled = await inParallel(rig.sim.manifest.hosts, CLIENT_CONCURRENCY, async (_host, i): Promise<EnrolledHost> => {
-      const ipmi = i % 2 === 1;
-      const target = await enrollForDeploy(rig, i, ipmi ? 'ipmi' : 'redfish', 'fleet', ipmi ? { inspect_interface: 'agent' } : {});
-      await driveGently(svc, target.uuid, { target: 'manage' }, 'manageable', STEP_MS, POLL_MS);
-      await timed('inspect', () => driveGently(svc, target.uuid, { target: 'inspect' }, 'manageable', STEP_MS, POLL_MS));
-      await timed('provide', () => driveGently(svc, target.uuid, { target: 'provide' }, 'available', STEP_MS, POLL_MS));
-      await setImage(svc, target.uuid, rig.image);
-      const configdrive = { meta_data: { hostname: `node-${i}` }, user_data: userDataFor(`node-${i}`) };
-      await timed('deploy', () => driveGently(svc, target.uuid, { target: 'active', configdrive }, 'active', STEP_MS, POLL_MS, '1.56'));
-      return target;
-    });
+    const enrolled = await inParallel(
+      rig.sim.manifest.hosts,
+      CLIENT_CONCURRENCY,
+      async (_host, i): Promise<EnrolledHost> => {
+        const ipmi = i % 2 === 1;
+        const target = await enrollForDeploy(
+          rig,
+          i,
+          ipmi ? 'ipmi' : 'redfish',
+          'fleet',
+          ipmi ? { inspect_interface: 'agent' } : {},
+        );
+        await driveGently(svc, target.uuid, { target: 'manage' }, 'manageable', STEP_MS, POLL_MS);
+        await timed('inspect', () =>
+          driveGently(svc, target.uuid, { target: 'inspect' }, 'manageable', STEP_MS, POLL_MS),
+        );
+        await timed('provide', () =>
+          driveGently(svc, target.uuid, { target: 'provide' }, 'available', STEP_MS, POLL_MS),
+        );
+        await setImage(svc, target.uuid, rig.image);
+        const configdrive = { meta_data: { hostname: `node-${i}` }, user_data: userDataFor(`node-${i}`) };
+        await timed('deploy', () =>
+          driveGently(svc, target.uuid, { target: 'active', configdrive }, 'active', STEP_MS, POLL_MS, '1.56'),
+        );
+        return target;
+      },
+    );
     const toActive = Date.now() - started;
 
-    const list = await svc.request('GET', '/v1/nodes?fields=uuid,name,provision_state,power_state,last_error&limit=1000');
+    const list = await svc.request(
+      'GET',
+      '/v1/nodes?fields=uuid,name,provision_state,power_state,last_error&limit=1000',
+    );
     expect(list.status, list.text).toBe(200);
     for (const node of list.body.nodes as Record<string, unknown>[]) {
-      expect(node, String(node.name)).toMatchObject({ provision_state: 'active', power_state: 'power on', last_error: null });
+      expect(node, String(node.name)).toMatchObject({
+        provision_state: 'active',
+        power_state: 'power on',
+        last_error: null,
+      });
     }
     // Every disk holds the image; every OS is up (it boots just after Anvil says active) with its own name and address.
     await inParallel(enrolled, 10, async (target, i) => {
@@ -75,11 +107,16 @@ describe('a fleet of 100 hosts provisioned with their agents', () => {
       }
       expect(seen.disk?.sha256, target.host.name).toBe(rig.image.sha256);
       expect(seen.os, target.host.name).toMatchObject({ running: true, hostname: `node-${i}` });
-      expect(seen.os?.addresses.map((a) => a.address), target.host.name).toEqual([target.address]);
+      expect(
+        seen.os?.addresses.map((a) => a.address),
+        target.host.name,
+      ).toEqual([target.address]);
     });
 
     const undeployStart = Date.now();
-    await inParallel(enrolled, CLIENT_CONCURRENCY, (target) => timed('undeploy', () => driveGently(svc, target.uuid, { target: 'deleted' }, 'available', STEP_MS, POLL_MS)));
+    await inParallel(enrolled, CLIENT_CONCURRENCY, (target) =>
+      timed('undeploy', () => driveGently(svc, target.uuid, { target: 'deleted' }, 'available', STEP_MS, POLL_MS)),
+    );
     const elapsed = Date.now() - started;
     console.log(
       `provision fleet: ${HOSTS} hosts to active in ${toActive} ms, released to available in ${Date.now() - undeployStart} ms; ` +

@@ -33,7 +33,9 @@ afterAll(async () => {
 describe('an IPMI host provisioned through the REST API with the agent', () => {
   it('is inspected by its agent (inventory at 1.81), cleaned, deployed to active with the image on its disk and its hostname and IPAM address in its OS, released to available and deployed again', async () => {
     const { svc } = rig;
-    const { uuid, host, address, prefix } = await enrollForDeploy(rig, 0, 'ipmi', 'prov-ipmi', { inspect_interface: 'agent' });
+    const { uuid, host, address, prefix } = await enrollForDeploy(rig, 0, 'ipmi', 'prov-ipmi', {
+      inspect_interface: 'agent',
+    });
 
     let node = await drive(svc, uuid, { target: 'manage' }, 'manageable');
     expect(node.power_state).toBe('power off');
@@ -43,7 +45,10 @@ describe('an IPMI host provisioned through the REST API with the agent', () => {
     let seen = await simHost(rig.sim, host.name);
     expect(node.last_error, bootLog(seen)).toBeNull();
     expect(node.inspection_finished_at).not.toBeNull();
-    expect(seen.bootSteps.some((s) => s.kind === 'inspection' && s.outcome === 'ok'), bootLog(seen)).toBe(true);
+    expect(
+      seen.bootSteps.some((s) => s.kind === 'inspection' && s.outcome === 'ok'),
+      bootLog(seen),
+    ).toBe(true);
     expect(seen.power).toBe('Off');
     const inventory = await svc.request('GET', `/v1/nodes/${uuid}/inventory`, undefined, '1.81');
     expect(inventory.status, inventory.text).toBe(200);
@@ -51,14 +56,21 @@ describe('an IPMI host provisioned through the REST API with the agent', () => {
       system_vendor: { manufacturer: seen.vendor, serial_number: seen.serial },
       memory: { physical_mb: seen.memoryMiB },
     });
-    expect((inventory.body.inventory.interfaces as { mac_address: string }[]).map((i) => i.mac_address)).toEqual(seen.nics.map((n) => n.mac));
+    expect((inventory.body.inventory.interfaces as { mac_address: string }[]).map((i) => i.mac_address)).toEqual(
+      seen.nics.map((n) => n.mac),
+    );
     expect(node.properties).toMatchObject({ memory_mb: seen.memoryMiB, cpu_arch: seen.cpu.arch });
 
     let mark = seen.bootSteps.length;
     node = await drive(svc, uuid, { target: 'provide' }, 'available', 30_000);
     seen = await simHost(rig.sim, host.name);
     expect(node.last_error).toBeNull();
-    expect(seen.bootSteps.slice(mark).some((s) => s.kind === 'command' && s.source.includes('erase_devices_metadata') && s.outcome === 'ok'), bootLog(seen)).toBe(true);
+    expect(
+      seen.bootSteps
+        .slice(mark)
+        .some((s) => s.kind === 'command' && s.source.includes('erase_devices_metadata') && s.outcome === 'ok'),
+      bootLog(seen),
+    ).toBe(true);
     expect(seen.power).toBe('Off');
 
     await setImage(svc, uuid, rig.image);
@@ -68,12 +80,20 @@ describe('an IPMI host provisioned through the REST API with the agent', () => {
     expect(seen.disk?.sha256, bootLog(seen)).toBe(rig.image.sha256);
     expect(seen.os?.hostname).toBe('db-0');
     expect(seen.os?.userData).toBe(userDataFor('db-0'));
-    expect(seen.os?.addresses).toEqual([expect.objectContaining({ address, prefix, family: 'ipv4', mac: host.macs[0] })]);
+    expect(seen.os?.addresses).toEqual([
+      expect.objectContaining({ address, prefix, family: 'ipv4', mac: host.macs[0] }),
+    ]);
 
     const boots = (await detailedHistory(svc, uuid)).filter((e) => e.event_type === 'boot').map((e) => e.event);
     // Inspection, cleaning and the deploy each netbooted the agent.
-    expect(boots.filter((e) => e.startsWith(`tftp to ${host.macs[0]}`)), boots.join('\n')).toHaveLength(3);
-    expect(boots.filter((e) => e.startsWith(`http to ${host.macs[0]}`) && e.endsWith('.ipxe')), boots.join('\n')).toHaveLength(3);
+    expect(
+      boots.filter((e) => e.startsWith(`tftp to ${host.macs[0]}`)),
+      boots.join('\n'),
+    ).toHaveLength(3);
+    expect(
+      boots.filter((e) => e.startsWith(`http to ${host.macs[0]}`) && e.endsWith('.ipxe')),
+      boots.join('\n'),
+    ).toHaveLength(3);
 
     mark = seen.bootSteps.length;
     node = await drive(svc, uuid, { target: 'deleted' }, 'available', 30_000);

@@ -49,7 +49,10 @@ describe('a Redfish host provisioned through the REST API with the agent', () =>
     expect(node.last_error).toBeNull();
     let seen = await simHost(rig.sim, host.name);
     const cleanSteps = seen.bootSteps.slice(mark);
-    expect(cleanSteps.some((s) => s.kind === 'command' && s.source.includes('erase_devices_metadata') && s.outcome === 'ok'), bootLog(seen)).toBe(true);
+    expect(
+      cleanSteps.some((s) => s.kind === 'command' && s.source.includes('erase_devices_metadata') && s.outcome === 'ok'),
+      bootLog(seen),
+    ).toBe(true);
     expect(seen.power).toBe('Off');
 
     await setImage(svc, uuid, rig.image);
@@ -62,13 +65,25 @@ describe('a Redfish host provisioned through the REST API with the agent', () =>
     expect(seen.os?.hostname).toBe('web-0');
     expect(seen.os?.userData).toBe(userDataFor('web-0'));
     expect(seen.os?.addresses).toEqual([
-      expect.objectContaining({ address, prefix, family: 'ipv4', mac: host.macs[0], gateway: address.replace(/\.\d+$/, '.1') }),
+      expect.objectContaining({
+        address,
+        prefix,
+        family: 'ipv4',
+        mac: host.macs[0],
+        gateway: address.replace(/\.\d+$/, '.1'),
+      }),
     ]);
 
     // What Anvil's boot services served this node, in its history.
     const boots = (await detailedHistory(svc, uuid)).filter((e) => e.event_type === 'boot').map((e) => e.event);
-    expect(boots.some((e) => e.startsWith(`tftp to ${host.macs[0]}`)), boots.join('\n')).toBe(true);
-    expect(boots.some((e) => e.startsWith(`http to ${host.macs[0]}`) && e.includes('.ipxe')), boots.join('\n')).toBe(true);
+    expect(
+      boots.some((e) => e.startsWith(`tftp to ${host.macs[0]}`)),
+      boots.join('\n'),
+    ).toBe(true);
+    expect(
+      boots.some((e) => e.startsWith(`http to ${host.macs[0]}`) && e.includes('.ipxe')),
+      boots.join('\n'),
+    ).toBe(true);
 
     // Undeploy: teardown, then automated cleaning through the agent again.
     mark = seen.bootSteps.length;
@@ -76,7 +91,9 @@ describe('a Redfish host provisioned through the REST API with the agent', () =>
     expect(node.last_error).toBeNull();
     seen = await simHost(rig.sim, host.name);
     expect(seen.disk).toBeNull();
-    expect(seen.bootSteps.slice(mark).some((s) => s.kind === 'command' && s.source.includes('erase_devices_metadata'))).toBe(true);
+    expect(
+      seen.bootSteps.slice(mark).some((s) => s.kind === 'command' && s.source.includes('erase_devices_metadata')),
+    ).toBe(true);
 
     // Redeploy: another image, another hostname.
     const second = putImage(svc, 'disk-2.img', 128 * 1024);

@@ -88,7 +88,13 @@ export async function startProvisionRig(options: RigOptions): Promise<ProvisionR
       boot: {
         httpUrl: svc.bootUrl,
         tftpServer: { host: '127.0.0.1', port: tftpPort },
-        agent: { heartbeatIntervalMs: options.heartbeatMs ?? HEARTBEAT_MS, lookupInitialMs: 50, lookupMaxMs: 500, imageStallTimeoutMs: 5_000, httpTimeoutMs: 5_000 },
+        agent: {
+          heartbeatIntervalMs: options.heartbeatMs ?? HEARTBEAT_MS,
+          lookupInitialMs: 50,
+          lookupMaxMs: 500,
+          imageStallTimeoutMs: 5_000,
+          httpTimeoutMs: 5_000,
+        },
         tftp: { timeoutMs: 500, retries: 3 },
         scriptSleepScale: 0.01,
         leaseAddress: (mac) => leases.get(mac) ?? null,
@@ -177,7 +183,9 @@ export async function enrollForDeploy(
   }
   const claim = await rig.svc.request('PUT', `/v1/anvil/nodes/${uuid}/addresses`, { pools: [pool] });
   expect(claim.status, claim.text).toBe(200);
-  const v4 = (claim.body.addresses as { family: string; address: string; prefix: number }[]).find((a) => a.family === 'ipv4');
+  const v4 = (claim.body.addresses as { family: string; address: string; prefix: number }[]).find(
+    (a) => a.family === 'ipv4',
+  );
   expect(v4, claim.text).toBeDefined();
   rig.leases.set(host.macs[0]!, v4!.address);
   return { uuid, host, address: v4!.address, prefix: v4!.prefix };
@@ -210,19 +218,34 @@ export async function requestDeploy(svc: TestService, uuid: string, hostname: st
 }
 
 /** Deploys and waits for `active`. */
-export async function deploy(svc: TestService, uuid: string, hostname: string, ms = 30_000): Promise<Record<string, any>> {
+export async function deploy(
+  svc: TestService,
+  uuid: string,
+  hostname: string,
+  ms = 30_000,
+): Promise<Record<string, any>> {
   await requestDeploy(svc, uuid, hostname);
   return reaches(svc, uuid, 'active', ms);
 }
 
 /** Waits until the sim host's installed OS is up (it boots from disk just after Anvil says active). */
-export async function osRunning(rig: ProvisionRig, name: string, since: string | null = null, ms = 10_000): Promise<SimHostSnapshot> {
+export async function osRunning(
+  rig: ProvisionRig,
+  name: string,
+  since: string | null = null,
+  ms = 10_000,
+): Promise<SimHostSnapshot> {
   const deadline = Date.now() + ms;
   for (;;) {
     const seen = await simHost(rig.sim, name);
     if (seen.os?.running === true && seen.os.bootedAt !== since) return seen;
     if (Date.now() > deadline) {
-      throw new Error(`${name}'s OS did not come up within ${ms} ms; last boot steps:\n${seen.bootSteps.slice(-8).map((s) => `${s.kind} ${s.outcome} ${s.source}: ${s.detail}`).join('\n')}`);
+      throw new Error(
+        `${name}'s OS did not come up within ${ms} ms; last boot steps:\n${seen.bootSteps
+          .slice(-8)
+          .map((s) => `${s.kind} ${s.outcome} ${s.source}: ${s.detail}`)
+          .join('\n')}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -255,7 +278,13 @@ export function bootLog(seen: SimHostSnapshot, last = 12): string {
  * polling every 20 ms would spend the two cores on GETs, starving the boots
  * they wait for.
  */
-export async function settlesIn(svc: TestService, uuid: string, state: string, ms: number, intervalMs: number): Promise<Record<string, any>> {
+export async function settlesIn(
+  svc: TestService,
+  uuid: string,
+  state: string,
+  ms: number,
+  intervalMs: number,
+): Promise<Record<string, any>> {
   const deadline = Date.now() + ms;
   for (;;) {
     const res = await svc.request('GET', `/v1/nodes/${uuid}`);
@@ -265,13 +294,24 @@ export async function settlesIn(svc: TestService, uuid: string, state: string, m
       expect(node.provision_state, `node ${String(node.name)} (last_error: ${String(node.last_error)})`).toBe(state);
       return node;
     }
-    if (Date.now() > deadline) throw new Error(`node ${String(node.name)} not in ${state} within ${ms} ms: ${node.provision_state} (last_error: ${String(node.last_error)})`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `node ${String(node.name)} not in ${state} within ${ms} ms: ${node.provision_state} (last_error: ${String(node.last_error)})`,
+      );
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
 
 /** Requests a provision change (202) and polls, gently, until the node rests in `state`. */
-export async function driveGently(svc: TestService, uuid: string, body: Record<string, unknown>, state: string, ms: number, intervalMs: number, version?: string): Promise<Record<string, any>> {
+export async function driveGently(
+  svc: TestService,
+  uuid: string,
+  body: Record<string, unknown>,
+  state: string,
+  ms: number,
+  intervalMs: number,
+  version?: string,
+): Promise<Record<string, any>> {
   const res = await provision(svc, uuid, body, version);
   expect(res.status, `${JSON.stringify(body)} on ${uuid}: ${res.text}`).toBe(202);
   return settlesIn(svc, uuid, state, ms, intervalMs);

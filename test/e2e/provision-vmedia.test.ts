@@ -73,7 +73,12 @@ describe('a Redfish host provisioned over virtual media', () => {
     let node = await drive(svc, uuid, { target: 'provide' }, 'available', 30_000);
     let seen = await simHost(rig.sim, host.name);
     expect(node.last_error, bootLog(seen)).toBeNull();
-    expect(seen.bootSteps.some((s) => s.kind === 'command' && s.source.includes('erase_devices_metadata') && s.outcome === 'ok'), bootLog(seen)).toBe(true);
+    expect(
+      seen.bootSteps.some(
+        (s) => s.kind === 'command' && s.source.includes('erase_devices_metadata') && s.outcome === 'ok',
+      ),
+      bootLog(seen),
+    ).toBe(true);
 
     await setImage(svc, uuid, rig.image);
     node = await deploy(svc, uuid, 'vm-0');
@@ -89,13 +94,19 @@ describe('a Redfish host provisioned over virtual media', () => {
     const agentBoots = seen.bootSteps.filter((s) => s.kind === 'firmware' && s.detail.includes('from cd'));
     expect(agentBoots.length, bootLog(seen, 40)).toBe(2);
     const media = seen.bootSteps.filter((s) => s.kind === 'media');
-    expect(media.map((s) => [s.source, s.outcome]), bootLog(seen, 40)).toEqual([
+    expect(
+      media.map((s) => [s.source, s.outcome]),
+      bootLog(seen, 40),
+    ).toEqual([
       [isoUrl, 'ok'],
       [isoUrl, 'ok'],
     ]);
     // Read from the ISO Anvil's HTTP server served, by Range requests, as a BMC reads virtual media.
     if (realIso) for (const step of media) expect(step.detail).toContain('kernel parameters from boot/grub/grub.cfg');
-    expect(seen.bootSteps.filter((s) => s.kind === 'tftp' || s.kind === 'script'), bootLog(seen, 40)).toEqual([]);
+    expect(
+      seen.bootSteps.filter((s) => s.kind === 'tftp' || s.kind === 'script'),
+      bootLog(seen, 40),
+    ).toEqual([]);
     // Anvil's boot services served this node nothing: no DHCP answer, no TFTP file, no iPXE script.
     const served = (await detailedHistory(svc, uuid)).filter((e) => e.event_type === 'boot').map((e) => e.event);
     expect(served.filter((e) => /^(dhcp|tftp) /.test(e) || e.includes('.ipxe'))).toEqual([]);

@@ -12,7 +12,10 @@ import { eventually, type ApiResponse, type TestService } from '../support/servi
 export type BmcProtocol = 'redfish' | 'ipmi';
 
 /** The agent images a deploy boots; never fetched here, since these sims run without a boot configuration. */
-const DEPLOY_IMAGES = { deploy_kernel: 'http://127.0.0.1:8080/ipa.kernel', deploy_ramdisk: 'http://127.0.0.1:8080/ipa.initramfs' };
+const DEPLOY_IMAGES = {
+  deploy_kernel: 'http://127.0.0.1:8080/ipa.kernel',
+  deploy_ramdisk: 'http://127.0.0.1:8080/ipa.initramfs',
+};
 
 /** The manifest entry of a fleet host, by index. */
 export function manifestHost(sim: SimFleet, index: number): SimManifestHost {
@@ -55,7 +58,12 @@ export async function addPorts(svc: TestService, nodeUuid: string, host: SimMani
   }
 }
 
-export async function provision(svc: TestService, uuid: string, body: Record<string, unknown>, version?: string): Promise<ApiResponse> {
+export async function provision(
+  svc: TestService,
+  uuid: string,
+  body: Record<string, unknown>,
+  version?: string,
+): Promise<ApiResponse> {
   return svc.request('PUT', `/v1/nodes/${uuid}/states/provision`, body, version);
 }
 
@@ -67,7 +75,11 @@ export async function power(svc: TestService, uuid: string, target: string): Pro
 export async function settled(svc: TestService, uuid: string, ms = 20_000): Promise<Record<string, any>> {
   const res = await eventually(
     () => svc.request('GET', `/v1/nodes/${uuid}`),
-    (r) => r.status === 200 && r.body.reservation === null && r.body.target_provision_state === null && r.body.target_power_state === null,
+    (r) =>
+      r.status === 200 &&
+      r.body.reservation === null &&
+      r.body.target_provision_state === null &&
+      r.body.target_power_state === null,
     ms,
   );
   return res.body as Record<string, any>;
@@ -78,7 +90,12 @@ export async function settled(svc: TestService, uuid: string, ms = 20_000): Prom
  * keeps its target, so only the lock and the state count), or lets go of it
  * with an error: a failed step is reported at once, not at the deadline.
  */
-export async function reaches(svc: TestService, uuid: string, state: string, ms = 20_000): Promise<Record<string, any>> {
+export async function reaches(
+  svc: TestService,
+  uuid: string,
+  state: string,
+  ms = 20_000,
+): Promise<Record<string, any>> {
   const res = await eventually(
     () => svc.request('GET', `/v1/nodes/${uuid}`),
     (r) =>
@@ -94,7 +111,13 @@ export async function reaches(svc: TestService, uuid: string, state: string, ms 
 }
 
 /** Requests a provision change (202) and waits until the node rests in `state`. */
-export async function drive(svc: TestService, uuid: string, body: Record<string, unknown>, state: string, ms = 20_000): Promise<Record<string, any>> {
+export async function drive(
+  svc: TestService,
+  uuid: string,
+  body: Record<string, unknown>,
+  state: string,
+  ms = 20_000,
+): Promise<Record<string, any>> {
   const res = await provision(svc, uuid, body);
   expect(res.status, `${JSON.stringify(body)} on ${uuid}: ${res.text}`).toBe(202);
   return reaches(svc, uuid, state, ms);
@@ -138,7 +161,11 @@ export async function setFleetFaults(sim: SimFleet, faults: FaultSpec): Promise<
 }
 
 /** Runs `work` over `items` with at most `limit` in flight, as a careful client does. */
-export async function inParallel<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function inParallel<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   const lane = async (): Promise<void> => {

@@ -36,7 +36,10 @@ describe.skipIf(!haveCli)('the real baremetal CLI provisions sim hosts that netw
 
   async function baremetal(...args: string[]): Promise<string> {
     try {
-      const { stdout } = await run('baremetal', ['--os-endpoint', rig.svc.url, '--os-auth-type', 'none', ...args], { env: cleanEnv, timeout: 90_000 });
+      const { stdout } = await run('baremetal', ['--os-endpoint', rig.svc.url, '--os-auth-type', 'none', ...args], {
+        env: cleanEnv,
+        timeout: 90_000,
+      });
       return stdout;
     } catch (err) {
       const e = err as { stderr?: string; message: string };
@@ -52,13 +55,22 @@ describe.skipIf(!haveCli)('the real baremetal CLI provisions sim hosts that netw
         const name = `cli-${host.name}`;
         const hostname = `cli-web-${i}`;
         const bmc = host.redfish;
-        const { driver, driverInfo } = enrollmentFromAddress(bmc.address, { username: bmc.username, password: bmc.password });
+        const { driver, driverInfo } = enrollmentFromAddress(bmc.address, {
+          username: bmc.username,
+          password: bmc.password,
+        });
         expect(driver).toBe('redfish');
         const info = { ...driverInfo, ...rig.deployImages } as Record<string, unknown>;
         // Plain http to the sim: the CLI would send the boolean as a string; leave it at its default.
         delete info.redfish_verify_ca;
         const created = await json(
-          'node', 'create', '--driver', 'redfish', '--name', name, '--automated-clean',
+          'node',
+          'create',
+          '--driver',
+          'redfish',
+          '--name',
+          name,
+          '--automated-clean',
           ...Object.entries(info).flatMap(([k, v]) => ['--driver-info', `${k}=${String(v)}`]),
         );
         expect(created).toMatchObject({ driver: 'redfish', provision_state: 'enroll', automated_clean: true });
@@ -83,16 +95,35 @@ describe.skipIf(!haveCli)('the real baremetal CLI provisions sim hosts that netw
         await baremetal('node', 'provide', name, '--wait', WAIT);
         expect(await json('node', 'show', name)).toMatchObject({ provision_state: 'available', last_error: null });
         let seen = await simHost(rig.sim, host.name);
-        expect(seen.bootSteps.slice(mark).some((s) => s.kind === 'command' && s.source.includes('erase_devices_metadata') && s.outcome === 'ok'), bootLog(seen)).toBe(true);
+        expect(
+          seen.bootSteps
+            .slice(mark)
+            .some((s) => s.kind === 'command' && s.source.includes('erase_devices_metadata') && s.outcome === 'ok'),
+          bootLog(seen),
+        ).toBe(true);
 
         await baremetal(
-          'node', 'set', name,
-          '--instance-info', `image_source=${rig.image.url}`,
-          '--instance-info', 'image_os_hash_algo=sha256',
-          '--instance-info', `image_os_hash_value=${rig.image.sha256}`,
-          '--instance-info', 'image_disk_format=raw',
+          'node',
+          'set',
+          name,
+          '--instance-info',
+          `image_source=${rig.image.url}`,
+          '--instance-info',
+          'image_os_hash_algo=sha256',
+          '--instance-info',
+          `image_os_hash_value=${rig.image.sha256}`,
+          '--instance-info',
+          'image_disk_format=raw',
         );
-        await baremetal('node', 'deploy', name, '--wait', WAIT, '--config-drive', JSON.stringify({ meta_data: { hostname } }));
+        await baremetal(
+          'node',
+          'deploy',
+          name,
+          '--wait',
+          WAIT,
+          '--config-drive',
+          JSON.stringify({ meta_data: { hostname } }),
+        );
         const active = await json('node', 'show', name);
         expect(active).toMatchObject({ provision_state: 'active', power_state: 'power on', last_error: null });
         seen = await osRunning(rig, host.name);
@@ -106,7 +137,9 @@ describe.skipIf(!haveCli)('the real baremetal CLI provisions sim hosts that netw
         expect(await json('node', 'show', name)).toMatchObject({ provision_state: 'available', last_error: null });
         seen = await simHost(rig.sim, host.name);
         expect(seen.disk).toBeNull();
-        expect(seen.bootSteps.slice(mark).some((s) => s.kind === 'command' && s.source.includes('erase_devices_metadata'))).toBe(true);
+        expect(
+          seen.bootSteps.slice(mark).some((s) => s.kind === 'command' && s.source.includes('erase_devices_metadata')),
+        ).toBe(true);
       }),
     );
     const elapsed = Date.now() - started;

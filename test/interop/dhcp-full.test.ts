@@ -34,7 +34,12 @@ function host(mac: string, address: string, hostname: string): BootHost {
 /** The KEY=VALUE lines a client's hook script dumped. */
 async function readEnv(file: string): Promise<Record<string, string>> {
   const text = await readFile(file, 'utf8');
-  return Object.fromEntries(text.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  return Object.fromEntries(
+    text
+      .split('\n')
+      .filter((l) => l.includes('='))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
 }
 
 describe.skipIf(!ready)('Anvil DHCP full mode with udhcpc and dhclient in network namespaces', () => {
@@ -63,7 +68,11 @@ describe.skipIf(!ready)('Anvil DHCP full mode with udhcpc and dhclient in networ
         mode: 'full',
         interface: 'srv0',
         serverIp: SERVER_IP,
-        hosts: [host(MACS.udhcpc, '10.77.0.10', 'node-u'), host(MACS.ipxe, '10.77.0.12', 'node-i'), host(MACS.dhclient, '10.77.0.11', 'node-d')],
+        hosts: [
+          host(MACS.udhcpc, '10.77.0.10', 'node-u'),
+          host(MACS.ipxe, '10.77.0.12', 'node-i'),
+          host(MACS.dhclient, '10.77.0.11', 'node-d'),
+        ],
         boot: { ipxeScriptUrl: `http://${SERVER_IP}:8080/boot/{mac}.ipxe`, uefiX64File: 'snponly.efi' },
       },
       REPO,
@@ -79,7 +88,29 @@ describe.skipIf(!ready)('Anvil DHCP full mode with udhcpc and dhclient in networ
   function udhcpc(ifname: string, out: string, extra: string[], attempts = 5): number | null {
     const r = spawnSync(
       'ip',
-      ['netns', 'exec', clientNs, 'env', `ANVIL_ENV_OUT=${out}`, 'busybox', 'udhcpc', '-f', '-q', '-n', '-t', String(attempts), '-T', '1', '-A', '1', '-i', ifname, '-s', join(dir, 'hook.sh'), ...extra],
+      [
+        'netns',
+        'exec',
+        clientNs,
+        'env',
+        `ANVIL_ENV_OUT=${out}`,
+        'busybox',
+        'udhcpc',
+        '-f',
+        '-q',
+        '-n',
+        '-t',
+        String(attempts),
+        '-T',
+        '1',
+        '-A',
+        '1',
+        '-i',
+        ifname,
+        '-s',
+        join(dir, 'hook.sh'),
+        ...extra,
+      ],
       { encoding: 'utf8', timeout: 30_000 },
     );
     return r.status;
@@ -87,7 +118,16 @@ describe.skipIf(!ready)('Anvil DHCP full mode with udhcpc and dhclient in networ
 
   it('gives udhcpc (a UEFI x86-64 PXE client) its static lease, options and snponly.efi', async () => {
     const out = join(dir, 'udhcpc');
-    const status = udhcpc('u0', out, ['-O', '66', '-O', '67', '-V', 'PXEClient:Arch:00007:UNDI:003016', '-x', '0x5d:0007']);
+    const status = udhcpc('u0', out, [
+      '-O',
+      '66',
+      '-O',
+      '67',
+      '-V',
+      'PXEClient:Arch:00007:UNDI:003016',
+      '-x',
+      '0x5d:0007',
+    ]);
     expect(status).toBe(0);
     const env = await readEnv(`${out}.bound`);
     expect(env).toMatchObject({
@@ -134,7 +174,24 @@ describe.skipIf(!ready)('Anvil DHCP full mode with udhcpc and dhclient in networ
     const pidFile = join(dir, 'dhclient.pid');
     const r = spawnSync(
       'ip',
-      ['netns', 'exec', clientNs, 'dhclient', '-4', '-1', '-v', '-cf', join(dir, 'dhclient.conf'), '-lf', join(dir, 'dhclient.leases'), '-pf', pidFile, '-sf', join(dir, 'dhclient-hook.sh'), 'd0'],
+      [
+        'netns',
+        'exec',
+        clientNs,
+        'dhclient',
+        '-4',
+        '-1',
+        '-v',
+        '-cf',
+        join(dir, 'dhclient.conf'),
+        '-lf',
+        join(dir, 'dhclient.leases'),
+        '-pf',
+        pidFile,
+        '-sf',
+        join(dir, 'dhclient-hook.sh'),
+        'd0',
+      ],
       { encoding: 'utf8', timeout: 40_000 },
     );
     try {
@@ -153,7 +210,10 @@ describe.skipIf(!ready)('Anvil DHCP full mode with udhcpc and dhclient in networ
         new_bootfile_name: 'undionly.kpxe',
       });
       expect(await readFile(join(dir, 'dhclient.leases'), 'utf8')).toContain('fixed-address 10.77.0.11;');
-      expect(anvil!.served(MACS.dhclient)).toEqual(['DHCPOFFER 10.77.0.11 undionly.kpxe', 'DHCPACK 10.77.0.11 undionly.kpxe']);
+      expect(anvil!.served(MACS.dhclient)).toEqual([
+        'DHCPOFFER 10.77.0.11 undionly.kpxe',
+        'DHCPACK 10.77.0.11 undionly.kpxe',
+      ]);
     } finally {
       const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
       if (pid > 0) process.kill(pid, 'SIGTERM');

@@ -18,10 +18,12 @@ export function ip(...args: string[]): string {
 
 /** Whether this process may create network namespaces; the reason when not. */
 export function netnsProblem(): string | null {
-  if (spawnSync('sh', ['-c', 'command -v ip'], { encoding: 'utf8' }).status !== 0) return 'the ip program (iproute2) is missing';
+  if (spawnSync('sh', ['-c', 'command -v ip'], { encoding: 'utf8' }).status !== 0)
+    return 'the ip program (iproute2) is missing';
   const name = `anvil-probe-${process.pid}`;
   const add = spawnSync('ip', ['netns', 'add', name], { encoding: 'utf8' });
-  if (add.status !== 0) return `ip netns add failed: ${add.stderr.trim() || `exit ${add.status}`} (needs root and CAP_SYS_ADMIN)`;
+  if (add.status !== 0)
+    return `ip netns add failed: ${add.stderr.trim() || `exit ${add.status}`} (needs root and CAP_SYS_ADMIN)`;
   spawnSync('ip', ['netns', 'del', name]);
   return null;
 }
@@ -60,7 +62,22 @@ export class Lan {
   /** Plugs a new interface in `ns` into the switch, with the given MAC and optional address (CIDR). */
   plug(ns: string, ifname: string, mac: string, cidr?: string): void {
     const port = `p${this.ports++}`;
-    ip('link', 'add', ifname, 'netns', ns, 'address', mac, 'type', 'veth', 'peer', 'name', port, 'netns', this.switchNs);
+    ip(
+      'link',
+      'add',
+      ifname,
+      'netns',
+      ns,
+      'address',
+      mac,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      port,
+      'netns',
+      this.switchNs,
+    );
     ip('-n', this.switchNs, 'link', 'set', port, 'master', 'br0', 'up');
     if (cidr) ip('-n', ns, 'addr', 'add', cidr, 'dev', ifname);
     ip('-n', ns, 'link', 'set', ifname, 'up');
@@ -97,10 +114,14 @@ export class AnvilInNs {
     const configDir = mkdtempSync(join(tmpdir(), 'anvil-dhcp-runner-'));
     const configFile = join(configDir, 'config.json');
     writeFileSync(configFile, JSON.stringify(config));
-    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', 'test/interop/dhcp-anvil-runner.ts', configFile], {
-      cwd,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      'ip',
+      ['netns', 'exec', ns, process.execPath, '--import', 'tsx', 'test/interop/dhcp-anvil-runner.ts', configFile],
+      {
+        cwd,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const anvil = new AnvilInNs(child, configDir);
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -111,7 +132,9 @@ export class AnvilInNs {
         stderr += `${line}\n`;
       }
     });
-    const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`Anvil runner exited ${code}: ${stderr}`))));
+    const exited = new Promise<never>((_, reject) =>
+      child.once('exit', (code) => reject(new Error(`Anvil runner exited ${code}: ${stderr}`))),
+    );
     try {
       await Promise.race([anvil.until((l) => l.event === 'ready', 60_000), exited]);
     } catch (error) {
@@ -126,7 +149,8 @@ export class AnvilInNs {
     for (;;) {
       const found = this.lines.find(match);
       if (found) return found;
-      if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms; runner said: ${JSON.stringify(this.lines)}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out after ${ms} ms; runner said: ${JSON.stringify(this.lines)}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }

@@ -14,7 +14,8 @@ import type { BootHost } from '../../pxe/backend.js';
 import { AnvilInNs, ip, Lan, removeStaleNamespaces, requireNetns } from './dhcp-netns.js';
 import { requireTool } from './tools.js';
 
-const ready = requireTool('dnsmasq') && requireTool('dhclient') && requireTool('busybox') && requireTool('ip') && requireNetns();
+const ready =
+  requireTool('dnsmasq') && requireTool('dhclient') && requireTool('busybox') && requireTool('ip') && requireNetns();
 const haveQemu = ready && requireTool('qemu-system-x86_64') && requireTool('/usr/lib/ipxe/qemu/pxe-e1000.rom');
 
 const REPO = resolve(import.meta.dirname, '../..');
@@ -25,12 +26,23 @@ const inSiteRange = (address: string): boolean => /^10\.78\.0\.(1[0-4]\d|150)$/.
 
 function enrolled(mac: string): BootHost {
   // No lease: in proxy mode the site's DHCP server owns addresses.
-  return { mac, nodeUuid: `00000000-0000-4000-8000-0000000000${mac.slice(-2)}`, hostname: null, lease: null, boot: { kind: 'exit' } };
+  return {
+    mac,
+    nodeUuid: `00000000-0000-4000-8000-0000000000${mac.slice(-2)}`,
+    hostname: null,
+    lease: null,
+    boot: { kind: 'exit' },
+  };
 }
 
 async function readEnv(file: string): Promise<Record<string, string>> {
   const text = await readFile(file, 'utf8');
-  return Object.fromEntries(text.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  return Object.fromEntries(
+    text
+      .split('\n')
+      .filter((l) => l.includes('='))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
 }
 
 function stop(child: ChildProcess | undefined): Promise<void> {
@@ -65,9 +77,25 @@ describe.skipIf(!ready)('Anvil proxyDHCP beside dnsmasq in network namespaces', 
 
     dnsmasq = spawn(
       'ip',
-      ['netns', 'exec', siteNs, 'dnsmasq', '--no-daemon', '--conf-file=/dev/null', '--port=0', '--interface=site0', '--bind-interfaces',
-        '--dhcp-range=10.78.0.100,10.78.0.150,255.255.255.0,10m', '--dhcp-option=option:router,10.78.0.254', '--no-ping',
-        `--dhcp-leasefile=${join(dir, 'dnsmasq.leases')}`, `--pid-file=${join(dir, 'dnsmasq.pid')}`, '--user=root', '--log-dhcp', '--log-facility=-'],
+      [
+        'netns',
+        'exec',
+        siteNs,
+        'dnsmasq',
+        '--no-daemon',
+        '--conf-file=/dev/null',
+        '--port=0',
+        '--interface=site0',
+        '--bind-interfaces',
+        '--dhcp-range=10.78.0.100,10.78.0.150,255.255.255.0,10m',
+        '--dhcp-option=option:router,10.78.0.254',
+        '--no-ping',
+        `--dhcp-leasefile=${join(dir, 'dnsmasq.leases')}`,
+        `--pid-file=${join(dir, 'dnsmasq.pid')}`,
+        '--user=root',
+        '--log-dhcp',
+        '--log-facility=-',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     dnsmasq.stdout!.on('data', (d: Buffer) => (dnsmasqLog += d.toString()));
@@ -117,7 +145,24 @@ describe.skipIf(!ready)('Anvil proxyDHCP beside dnsmasq in network namespaces', 
     const pidFile = join(dir, 'dhclient.pid');
     const r = spawnSync(
       'ip',
-      ['netns', 'exec', clientNs, 'dhclient', '-4', '-1', '-v', '-cf', join(dir, 'dhclient.conf'), '-lf', join(dir, 'dhclient.leases'), '-pf', pidFile, '-sf', join(dir, 'dhclient-hook.sh'), 'd0'],
+      [
+        'netns',
+        'exec',
+        clientNs,
+        'dhclient',
+        '-4',
+        '-1',
+        '-v',
+        '-cf',
+        join(dir, 'dhclient.conf'),
+        '-lf',
+        join(dir, 'dhclient.leases'),
+        '-pf',
+        pidFile,
+        '-sf',
+        join(dir, 'dhclient-hook.sh'),
+        'd0',
+      ],
       { encoding: 'utf8', timeout: 40_000 },
     );
     try {
@@ -139,7 +184,30 @@ describe.skipIf(!ready)('Anvil proxyDHCP beside dnsmasq in network namespaces', 
     const out = join(dir, 'udhcpc');
     const r = spawnSync(
       'ip',
-      ['netns', 'exec', clientNs, 'env', `ANVIL_ENV_OUT=${out}`, 'busybox', 'udhcpc', '-f', '-q', '-n', '-t', '5', '-T', '1', '-A', '1', '-i', 'u0', '-s', join(dir, 'hook.sh'), '-O', '67'],
+      [
+        'netns',
+        'exec',
+        clientNs,
+        'env',
+        `ANVIL_ENV_OUT=${out}`,
+        'busybox',
+        'udhcpc',
+        '-f',
+        '-q',
+        '-n',
+        '-t',
+        '5',
+        '-T',
+        '1',
+        '-A',
+        '1',
+        '-i',
+        'u0',
+        '-s',
+        join(dir, 'hook.sh'),
+        '-O',
+        '67',
+      ],
       { encoding: 'utf8', timeout: 30_000 },
     );
     expect(r.status, r.stderr).toBe(0);
@@ -150,34 +218,57 @@ describe.skipIf(!ready)('Anvil proxyDHCP beside dnsmasq in network namespaces', 
     expect(anvil!.served(MACS.udhcpc)).toEqual([]);
   });
 
-  it.skipIf(!haveQemu)('PXE-boots an iPXE VM: address from dnsmasq, boot script URL from Anvil\'s proxy offer', async () => {
-    ip('-n', lan!.switchNs, 'tuntap', 'add', 'tap0', 'mode', 'tap');
-    ip('-n', lan!.switchNs, 'link', 'set', 'tap0', 'master', 'br0', 'up');
-    const vm = spawn(
-      'ip',
-      ['netns', 'exec', lan!.switchNs, 'qemu-system-x86_64', '-machine', 'accel=tcg', '-m', '128', '-nographic', '-no-reboot',
-        '-L', '/usr/share/seabios', '-boot', 'n,reboot-timeout=0',
-        '-netdev', 'tap,id=n0,ifname=tap0,script=no,downscript=no',
-        '-device', `e1000,netdev=n0,mac=${MACS.vm},romfile=/usr/lib/ipxe/qemu/pxe-e1000.rom`],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let vmConsole = '';
-    vm.stdout!.on('data', (d: Buffer) => (vmConsole += d.toString()));
-    vm.stderr!.on('data', (d: Buffer) => (vmConsole += d.toString()));
-    try {
-      const path = `/boot/${MACS.vm}.ipxe`;
-      // iPXE percent-encodes the MAC's colons in the request path.
-      const get = await anvil!.until((l) => l.event === 'http' && decodeURIComponent(String(l.path)) === path, 150_000).catch((e: Error) => {
-        throw new Error(`${e.message}\nVM console:\n${vmConsole.slice(-3000)}\ndnsmasq:\n${dnsmasqLog.slice(-2000)}`);
-      });
-      // The VM fetched its script from the address dnsmasq leased it.
-      const remote = String(get.remote).replace(/^::ffff:/, '');
-      expect(inSiteRange(remote), remote).toBe(true);
-      expect(await readFile(join(dir, 'dnsmasq.leases'), 'utf8')).toContain(`${MACS.vm} ${remote}`);
-      const url = `http://${ANVIL_IP}:8080${path}`;
-      expect(anvil!.served(MACS.vm)).toContain(`proxyDHCPOFFER ${url}`);
-    } finally {
-      await stop(vm);
-    }
-  });
+  it.skipIf(!haveQemu)(
+    "PXE-boots an iPXE VM: address from dnsmasq, boot script URL from Anvil's proxy offer",
+    async () => {
+      ip('-n', lan!.switchNs, 'tuntap', 'add', 'tap0', 'mode', 'tap');
+      ip('-n', lan!.switchNs, 'link', 'set', 'tap0', 'master', 'br0', 'up');
+      const vm = spawn(
+        'ip',
+        [
+          'netns',
+          'exec',
+          lan!.switchNs,
+          'qemu-system-x86_64',
+          '-machine',
+          'accel=tcg',
+          '-m',
+          '128',
+          '-nographic',
+          '-no-reboot',
+          '-L',
+          '/usr/share/seabios',
+          '-boot',
+          'n,reboot-timeout=0',
+          '-netdev',
+          'tap,id=n0,ifname=tap0,script=no,downscript=no',
+          '-device',
+          `e1000,netdev=n0,mac=${MACS.vm},romfile=/usr/lib/ipxe/qemu/pxe-e1000.rom`,
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let vmConsole = '';
+      vm.stdout!.on('data', (d: Buffer) => (vmConsole += d.toString()));
+      vm.stderr!.on('data', (d: Buffer) => (vmConsole += d.toString()));
+      try {
+        const path = `/boot/${MACS.vm}.ipxe`;
+        // iPXE percent-encodes the MAC's colons in the request path.
+        const get = await anvil!
+          .until((l) => l.event === 'http' && decodeURIComponent(String(l.path)) === path, 150_000)
+          .catch((e: Error) => {
+            throw new Error(
+              `${e.message}\nVM console:\n${vmConsole.slice(-3000)}\ndnsmasq:\n${dnsmasqLog.slice(-2000)}`,
+            );
+          });
+        // The VM fetched its script from the address dnsmasq leased it.
+        const remote = String(get.remote).replace(/^::ffff:/, '');
+        expect(inSiteRange(remote), remote).toBe(true);
+        expect(await readFile(join(dir, 'dnsmasq.leases'), 'utf8')).toContain(`${MACS.vm} ${remote}`);
+        const url = `http://${ANVIL_IP}:8080${path}`;
+        expect(anvil!.served(MACS.vm)).toContain(`proxyDHCPOFFER ${url}`);
+      } finally {
+        await stop(vm);
+      }
+    },
+  );
 });

@@ -22,7 +22,20 @@ describe.skipIf(!haveIpmitool).each([3, 17])('ipmitool -I lanplus -C %i against 
   });
 
   async function ipmitool(...args: string[]): Promise<string> {
-    const base = ['-I', 'lanplus', '-C', String(suite), '-H', '127.0.0.1', '-p', String(sim.port), '-U', 'u', '-P', 'p'];
+    const base = [
+      '-I',
+      'lanplus',
+      '-C',
+      String(suite),
+      '-H',
+      '127.0.0.1',
+      '-p',
+      String(sim.port),
+      '-U',
+      'u',
+      '-P',
+      'p',
+    ];
     // execFile kills the child when the timeout expires.
     const { stdout } = await run('ipmitool', [...base, ...args], { timeout: 30_000 });
     return stdout;
@@ -48,7 +61,9 @@ describe.skipIf(!haveIpmitool).each([3, 17])('ipmitool -I lanplus -C %i against 
   });
 
   it('chassis bootdev pxe options=efiboot,persistent sets an EFI, persistent PXE override', async () => {
-    expect(await ipmitool('chassis', 'bootdev', 'pxe', 'options=efiboot,persistent')).toContain('Set Boot Device to pxe');
+    expect(await ipmitool('chassis', 'bootdev', 'pxe', 'options=efiboot,persistent')).toContain(
+      'Set Boot Device to pxe',
+    );
     expect(target.bootFlags).toEqual({ valid: true, persistent: true, mode: 'efi', device: 'pxe' });
     const out = await ipmitool('chassis', 'bootparam', 'get', '5');
     expect(out).toContain('Boot parameter data: e004000000');
@@ -66,7 +81,22 @@ describe.skipIf(!haveIpmitool).each([3, 17])('ipmitool -I lanplus -C %i against 
   });
 
   it('fails to open a session with a wrong password', async () => {
-    const base = ['-I', 'lanplus', '-C', String(suite), '-H', '127.0.0.1', '-p', String(sim.port), '-U', 'u', '-P', 'not-p'];
-    await expect(run('ipmitool', [...base, 'chassis', 'power', 'status'], { timeout: 30_000 })).rejects.toThrow(/RMCP\+ session/);
+    const base = [
+      '-I',
+      'lanplus',
+      '-C',
+      String(suite),
+      '-H',
+      '127.0.0.1',
+      '-p',
+      String(sim.port),
+      '-U',
+      'u',
+      '-P',
+      'not-p',
+    ];
+    await expect(run('ipmitool', [...base, 'chassis', 'power', 'status'], { timeout: 30_000 })).rejects.toThrow(
+      /RMCP\+ session/,
+    );
   });
 });

@@ -91,11 +91,24 @@ describe.skipIf(!haveIpmiSim)('Anvil IPMI client against OpenIPMI ipmi_sim', () 
     );
     await writeFile(
       join(dir, 'commands.emu'),
-      ['mc_setbmc 0x20', 'mc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr', 'mc_enable 0x20', ''].join('\n'),
+      [
+        'mc_setbmc 0x20',
+        'mc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr',
+        'mc_enable 0x20',
+        '',
+      ].join('\n'),
     );
-    bmc = spawn('ipmi_sim', ['-c', join(dir, 'lan.conf'), '-f', join(dir, 'commands.emu'), '-s', dir, '-n'], { stdio: 'ignore' });
+    bmc = spawn('ipmi_sim', ['-c', join(dir, 'lan.conf'), '-f', join(dir, 'commands.emu'), '-s', dir, '-n'], {
+      stdio: 'ignore',
+    });
     // Ready when it answers an ASF ping (the client retransmits until then).
-    await new IpmiClient({ host: '127.0.0.1', port, username: 'x', password: 'x', timing: { retransmitMs: 100, deadlineMs: 10_000 } }).ping();
+    await new IpmiClient({
+      host: '127.0.0.1',
+      port,
+      username: 'x',
+      password: 'x',
+      timing: { retransmitMs: 100, deadlineMs: 10_000 },
+    }).ping();
   });
 
   afterAll(async () => {
@@ -111,7 +124,11 @@ describe.skipIf(!haveIpmiSim)('Anvil IPMI client against OpenIPMI ipmi_sim', () 
   });
 
   it('reads the device ID', async () => {
-    expect(await client().getDeviceId()).toMatchObject({ ipmiVersion: '2.0', firmwareMajor: 9, manufacturerId: 0x1291 });
+    expect(await client().getDeviceId()).toMatchObject({
+      ipmiVersion: '2.0',
+      firmwareMajor: 9,
+      manufacturerId: 0x1291,
+    });
   });
 
   it('reads and switches power through the chassis control script', async () => {

@@ -44,18 +44,41 @@ describe.skipIf(!hasSushy)('python3-sushy against the Redfish sim', () => {
 
   it('lists systems, drives power, boot, virtual media and BIOS like Ironic would', async () => {
     const config = { base_url: sim.url, ...credentials, system: 'sim-1', image: 'http://127.0.0.1:9/deploy.iso' };
-    const { stdout } = await run('/usr/bin/python3', [script, JSON.stringify(config)], { timeout: 120_000, maxBuffer: 1 << 20 });
+    const { stdout } = await run('/usr/bin/python3', [script, JSON.stringify(config)], {
+      timeout: 120_000,
+      maxBuffer: 1 << 20,
+    });
     const saw = JSON.parse(stdout) as SushySaw;
 
-    expect(saw.systems).toEqual(['/redfish/v1/Systems/sim-0', '/redfish/v1/Systems/sim-1', '/redfish/v1/Systems/sim-2']);
+    expect(saw.systems).toEqual([
+      '/redfish/v1/Systems/sim-0',
+      '/redfish/v1/Systems/sim-1',
+      '/redfish/v1/Systems/sim-2',
+    ]);
     expect(saw.initial_power).toBe('Off');
-    expect(saw.allowed_resets).toEqual(expect.arrayContaining(['On', 'ForceOff', 'ForceRestart', 'GracefulShutdown', 'GracefulRestart', 'Nmi', 'PushPowerButton', 'PowerCycle']));
+    expect(saw.allowed_resets).toEqual(
+      expect.arrayContaining([
+        'On',
+        'ForceOff',
+        'ForceRestart',
+        'GracefulShutdown',
+        'GracefulRestart',
+        'Nmi',
+        'PushPowerButton',
+        'PowerCycle',
+      ]),
+    );
     expect(saw.powers).toEqual({ on: 'On', force_off: 'Off', on_again: 'On', force_restart: 'On' });
     expect(saw.boot).toEqual({ target: 'Pxe', enabled: 'Once', mode: 'UEFI' });
     expect(saw.media_types).toEqual(['CD', 'DVD']);
     expect(saw.inserted).toEqual({ image: 'http://127.0.0.1:9/deploy.iso', inserted: true });
     expect(saw.ejected).toEqual({ image: null, inserted: false });
-    expect([saw.bios_before, saw.bios_pending, saw.bios_still_current, saw.bios_after_reset]).toEqual(['Enabled', 'Disabled', 'Enabled', 'Disabled']);
+    expect([saw.bios_before, saw.bios_pending, saw.bios_still_current, saw.bios_after_reset]).toEqual([
+      'Enabled',
+      'Disabled',
+      'Enabled',
+      'Disabled',
+    ]);
 
     const host = fleet.get('sim-1');
     // The last ForceRestart booted the one-time PXE override and consumed it.

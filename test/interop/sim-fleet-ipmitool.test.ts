@@ -19,7 +19,10 @@ describe.skipIf(!haveIpmitool)('ipmitool -I lanplus -C 3 against a simulated fle
   beforeAll(async () => {
     sim = await startSimFleet({ fleet: createFleet({ count: 2, seed: 5 }) });
     const host = entry(0);
-    redfish = await connectRedfish(host.redfish.address, { username: host.redfish.username, password: host.redfish.password });
+    redfish = await connectRedfish(host.redfish.address, {
+      username: host.redfish.username,
+      password: host.redfish.password,
+    });
   });
 
   afterAll(async () => {
@@ -35,14 +38,31 @@ describe.skipIf(!haveIpmitool)('ipmitool -I lanplus -C 3 against a simulated fle
 
   async function ipmitool(host: SimManifestHost, ...args: string[]): Promise<string> {
     const address = new URL(host.ipmi.address);
-    const base = ['-I', 'lanplus', '-C', '3', '-H', address.hostname, '-p', address.port, '-U', host.ipmi.username, '-P', host.ipmi.password];
+    const base = [
+      '-I',
+      'lanplus',
+      '-C',
+      '3',
+      '-H',
+      address.hostname,
+      '-p',
+      address.port,
+      '-U',
+      host.ipmi.username,
+      '-P',
+      host.ipmi.password,
+    ];
     // execFile kills the child when the timeout expires.
     const { stdout } = await run('ipmitool', [...base, ...args], { timeout: 30_000 });
     return stdout;
   }
 
   async function putFaults(path: string, body: unknown): Promise<void> {
-    await fetch(`${sim.redfish.url}/sim/v1/${path}`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    await fetch(`${sim.redfish.url}/sim/v1/${path}`, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   }
 
   it('powers the host on and off, as the Redfish face reports', async () => {

@@ -19,7 +19,8 @@ const haveCurl = requireTool('curl');
 const IPXE_DIR = '/usr/lib/ipxe';
 const IPXE_FILES = ['undionly.kpxe', 'ipxe.efi', 'snponly.efi'];
 // requireTool only answers for executables; it is asked when a file is missing, to skip loudly (or fail under CI).
-const haveIpxe = IPXE_FILES.every((f) => existsSync(path.join(IPXE_DIR, f))) || requireTool(path.join(IPXE_DIR, 'undionly.kpxe'));
+const haveIpxe =
+  IPXE_FILES.every((f) => existsSync(path.join(IPXE_DIR, f))) || requireTool(path.join(IPXE_DIR, 'undionly.kpxe'));
 
 interface Run {
   code: number;
@@ -72,7 +73,13 @@ beforeAll(async () => {
     // As Anvil configures them: each binary by its package path; the root holds nothing.
     const configured = Object.fromEntries(IPXE_FILES.map((f) => [f, path.join(IPXE_DIR, f)]));
     await mkdir(path.join(base, 'empty'));
-    ipxeServer = await startTftpServer({ root: path.join(base, 'empty'), host: '127.0.0.1', port: 0, observer: observe, resolve: namedFiles(configured) });
+    ipxeServer = await startTftpServer({
+      root: path.join(base, 'empty'),
+      host: '127.0.0.1',
+      port: 0,
+      observer: observe,
+      resolve: namedFiles(configured),
+    });
   }
 });
 
@@ -89,13 +96,19 @@ async function fetched(local: string): Promise<Buffer> {
 const traversals = ['../../etc/passwd', '/etc/passwd', 'escape', 'boot/../../secret'];
 
 describe.skipIf(!haveHpa)("tftp-hpa's tftp (RFC 1350 only: it sends no options)", () => {
-  const hpa = (remote: string, local: string): Promise<Run> => run('tftp', ['-m', 'binary', '127.0.0.1', String(server.port), '-c', 'get', remote, local], out);
+  const hpa = (remote: string, local: string): Promise<Run> =>
+    run('tftp', ['-m', 'binary', '127.0.0.1', String(server.port), '-c', 'get', remote, local], out);
 
   it.each(['medium.bin', 'whole.bin'])('fetches %s byte-identical at 512-byte blocks', async (file) => {
     const local = `hpa-${path.basename(file)}`;
     expect((await hpa(file, local)).code).toBe(0);
     expect((await fetched(local)).equals(files[file] as Buffer)).toBe(true);
-    expect(lastEventFor(file)).toMatchObject({ event: 'transfer-complete', blksize: 512, windowsize: 1, bytes: files[file]?.length });
+    expect(lastEventFor(file)).toMatchObject({
+      event: 'transfer-complete',
+      blksize: 512,
+      windowsize: 1,
+      bytes: files[file]?.length,
+    });
   });
 
   it('fetches a 33 MiB file across the block-number wrap', async () => {
@@ -109,15 +122,33 @@ describe.skipIf(!haveHpa)("tftp-hpa's tftp (RFC 1350 only: it sends no options)"
     // tftp-hpa 5.2 exits 0 after an ERROR, leaving an empty local file: judge by its message.
     expect(result.stdout + result.stderr).toMatch(/Error code [12]: (Access violation|File not found)/);
     expect(existsSync(path.join(out, local)) ? (await stat(path.join(out, local))).size : 0).toBe(0);
-    expect(lastEventFor(remote.startsWith('/') ? remote.slice(1) : remote)).toMatchObject({ event: 'transfer-failed', bytes: 0 });
+    expect(lastEventFor(remote.startsWith('/') ? remote.slice(1) : remote)).toMatchObject({
+      event: 'transfer-failed',
+      bytes: 0,
+    });
   });
 });
 
 describe.skipIf(!haveAtftp)('atftp (RFC 2348 blksize, RFC 7440 windowsize)', () => {
   const atftp = (remote: string, local: string, options: string[]): Promise<Run> =>
-    run('atftp', [...options.flatMap((o) => ['--option', o]), '--get', '-r', remote, '-l', local, '127.0.0.1', String(server.port)], out);
+    run(
+      'atftp',
+      [
+        ...options.flatMap((o) => ['--option', o]),
+        '--get',
+        '-r',
+        remote,
+        '-l',
+        local,
+        '127.0.0.1',
+        String(server.port),
+      ],
+      out,
+    );
 
-  const matrix = [512, 1468, 8192, 65464].flatMap((blksize) => [1, 4, 8].map((windowsize) => [blksize, windowsize] as const));
+  const matrix = [512, 1468, 8192, 65464].flatMap((blksize) =>
+    [1, 4, 8].map((windowsize) => [blksize, windowsize] as const),
+  );
   it.each(matrix)('fetches byte-identical at blksize %i, windowsize %i', async (blksize, windowsize) => {
     const local = `atftp-${blksize}-${windowsize}`;
     const result = await atftp('medium.bin', local, [`blksize ${blksize}`, `windowsize ${windowsize}`, 'tsize 0']);
@@ -125,7 +156,13 @@ describe.skipIf(!haveAtftp)('atftp (RFC 2348 blksize, RFC 7440 windowsize)', () 
     expect((await fetched(local)).equals(files['medium.bin'] as Buffer)).toBe(true);
     // The server shrinks windows to 64 KiB (RFC 7440 §3 lets it answer smaller): larger bursts overflowed atftp's socket buffer.
     const answered = Math.min(windowsize, Math.max(1, Math.floor(65536 / blksize)));
-    expect(lastEventFor('medium.bin')).toMatchObject({ event: 'transfer-complete', blksize, windowsize: answered, retransmits: 0, bytes: 1_500_123 });
+    expect(lastEventFor('medium.bin')).toMatchObject({
+      event: 'transfer-complete',
+      blksize,
+      windowsize: answered,
+      retransmits: 0,
+      bytes: 1_500_123,
+    });
   });
 
   it('fetches a 33 MiB file across the block-number wrap with windowsize 8', async () => {
@@ -146,7 +183,19 @@ describe.skipIf(!haveAtftp)('atftp (RFC 2348 blksize, RFC 7440 windowsize)', () 
 describe.skipIf(!haveCurl)('curl tftp:// (RFC 2348 blksize, RFC 2349 tsize)', () => {
   const curl = (remote: string, local: string, blksize: number): Promise<Run> =>
     // --path-as-is: otherwise curl itself folds `..` away before the server sees it.
-    run('curl', ['-sS', '--path-as-is', '--tftp-blksize', String(blksize), `tftp://127.0.0.1:${server.port}/${remote}`, '-o', local], out);
+    run(
+      'curl',
+      [
+        '-sS',
+        '--path-as-is',
+        '--tftp-blksize',
+        String(blksize),
+        `tftp://127.0.0.1:${server.port}/${remote}`,
+        '-o',
+        local,
+      ],
+      out,
+    );
 
   it.each([512, 1024, 1468, 8192, 32768, 65464])('fetches byte-identical at blksize %i', async (blksize) => {
     const local = `curl-${blksize}`;
@@ -176,21 +225,44 @@ describe.skipIf(!haveIpxe || !haveCurl || !haveAtftp || !haveHpa)("Debian's iPXE
     const port = String(ipxeServer.port);
     const runs = [
       await run('tftp', ['-m', 'binary', '127.0.0.1', port, '-c', 'get', file, `ipxe-hpa-${file}`], out),
-      await run('atftp', ['--option', 'blksize 1468', '--option', 'windowsize 4', '--get', '-r', file, '-l', `ipxe-atftp-${file}`, '127.0.0.1', port], out),
-      await run('curl', ['-sS', '--tftp-blksize', '1468', `tftp://127.0.0.1:${port}/${file}`, '-o', `ipxe-curl-${file}`], out),
+      await run(
+        'atftp',
+        [
+          '--option',
+          'blksize 1468',
+          '--option',
+          'windowsize 4',
+          '--get',
+          '-r',
+          file,
+          '-l',
+          `ipxe-atftp-${file}`,
+          '127.0.0.1',
+          port,
+        ],
+        out,
+      ),
+      await run(
+        'curl',
+        ['-sS', '--tftp-blksize', '1468', `tftp://127.0.0.1:${port}/${file}`, '-o', `ipxe-curl-${file}`],
+        out,
+      ),
     ];
     for (const result of runs) expect(result.code, result.stderr).toBe(0);
-    for (const client of ['hpa', 'atftp', 'curl']) expect((await fetched(`ipxe-${client}-${file}`)).equals(expected)).toBe(true);
+    for (const client of ['hpa', 'atftp', 'curl'])
+      expect((await fetched(`ipxe-${client}-${file}`)).equals(expected)).toBe(true);
   });
 });
 
-describe.skipIf(!haveIpxe || !haveCurl)('/usr/lib/ipxe as a root: confinement meets Debian\'s layout', () => {
+describe.skipIf(!haveIpxe || !haveCurl)("/usr/lib/ipxe as a root: confinement meets Debian's layout", () => {
   it('serves the regular files but refuses ipxe.efi, a symlink to /boot outside that root', async () => {
     const direct = await startTftpServer({ root: IPXE_DIR, host: '127.0.0.1', port: 0 });
     try {
       const url = (file: string): string => `tftp://127.0.0.1:${direct.port}/${file}`;
       expect((await run('curl', ['-sS', url('undionly.kpxe'), '-o', 'direct-undionly.kpxe'], out)).code).toBe(0);
-      expect((await fetched('direct-undionly.kpxe')).equals(await readFile(path.join(IPXE_DIR, 'undionly.kpxe')))).toBe(true);
+      expect((await fetched('direct-undionly.kpxe')).equals(await readFile(path.join(IPXE_DIR, 'undionly.kpxe')))).toBe(
+        true,
+      );
       const refused = await run('curl', ['-sS', url('ipxe.efi'), '-o', 'direct-ipxe.efi'], out);
       // 69: "TFTP permission problem", the Access violation for a symlink leaving the root.
       expect(refused.code).toBe(69);

@@ -4,7 +4,10 @@ import { INTERFACE_FIELDS } from '../../services/nodes/model.js';
 /** A complete node record for repository-level tests, fake-hardware in enroll unless overridden. */
 export function nodeFixture(overrides: Partial<Omit<Node, 'id'>> = {}): Omit<Node, 'id'> {
   const now = new Date().toISOString();
-  const interfaces = Object.fromEntries(INTERFACE_FIELDS.map((f) => [f, 'fake'])) as Record<(typeof INTERFACE_FIELDS)[number], string>;
+  const interfaces = Object.fromEntries(INTERFACE_FIELDS.map((f) => [f, 'fake'])) as Record<
+    (typeof INTERFACE_FIELDS)[number],
+    string
+  >;
   return {
     ...interfaces,
     uuid: crypto.randomUUID(),

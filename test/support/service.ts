@@ -25,7 +25,13 @@ export interface TestService {
   dataDir: string;
   /** Every log line the service wrote. */
   logs: string[];
-  request(method: string, path: string, body?: unknown, version?: string | null, headers?: Record<string, string>): Promise<ApiResponse>;
+  request(
+    method: string,
+    path: string,
+    body?: unknown,
+    version?: string | null,
+    headers?: Record<string, string>,
+  ): Promise<ApiResponse>;
   close(): Promise<void>;
 }
 
@@ -101,7 +107,11 @@ export async function startTestService(engine: EngineName, env: Record<string, s
 
 /** The faultstring of an Ironic error body (whose error_message is itself JSON). */
 export function faultOf(res: ApiResponse): string {
-  const inner = JSON.parse(res.body.error_message as string) as { faultstring: string; faultcode: string; debuginfo: null };
+  const inner = JSON.parse(res.body.error_message as string) as {
+    faultstring: string;
+    faultcode: string;
+    debuginfo: null;
+  };
   return inner.faultstring;
 }
 
@@ -110,11 +120,17 @@ export function faultOf(res: ApiResponse): string {
  * 202. `intervalMs` keeps a test that watches many nodes from starving the
  * service it shares the event loop with.
  */
-export async function eventually<T>(probe: () => Promise<T>, check: (v: T) => boolean, ms = 5000, intervalMs = 20): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T>,
+  check: (v: T) => boolean,
+  ms = 5000,
+  intervalMs = 20,
+): Promise<T> {
   const deadline = Date.now() + ms;
   let last = await probe();
   while (!check(last)) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms; last value: ${JSON.stringify(last)}`);
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${ms} ms; last value: ${JSON.stringify(last)}`);
     await new Promise((r) => setTimeout(r, intervalMs));
     last = await probe();
   }
@@ -127,7 +143,11 @@ const postgresUp = await postgresAvailable();
  * Declares `body` once per database engine, each with a fresh service of its
  * own; the PostgreSQL copy is skipped (loudly) only where no server answers.
  */
-export function describeOnEngines(title: string, body: (svc: () => TestService) => void, env: Record<string, string> = {}) {
+export function describeOnEngines(
+  title: string,
+  body: (svc: () => TestService) => void,
+  env: Record<string, string> = {},
+) {
   for (const engine of ENGINES) {
     describe.skipIf(engine === 'postgres' && !postgresUp)(`${title} [${engine}]`, () => {
       let svc: TestService | undefined;

@@ -16,7 +16,11 @@ export interface FleetBoot {
   close(): Promise<void>;
 }
 
-export async function startFleetBoot(fleet: Fleet, config: BootConfig, deps: { faults: FaultBook; random: RandomSource }): Promise<FleetBoot> {
+export async function startFleetBoot(
+  fleet: Fleet,
+  config: BootConfig,
+  deps: { faults: FaultBook; random: RandomSource },
+): Promise<FleetBoot> {
   const resolved = resolveBootConfig(config);
   const madeHere = config.diskRoot === undefined;
   const diskRoot = config.diskRoot ?? (await mkdtemp(join(tmpdir(), 'anvil-sim-disks-')));
@@ -26,7 +30,10 @@ export async function startFleetBoot(fleet: Fleet, config: BootConfig, deps: { f
   for (const host of fleet.hosts) {
     // Directories are made when an agent first writes, so an idle fleet of 10,000 leaves no trace.
     const disk = new HostDisk(join(diskRoot, encodeURIComponent(host.name)));
-    boots.set(host.name, new HostBoot(host, { config: resolved, agents, disk, faults: deps.faults, random: deps.random }));
+    boots.set(
+      host.name,
+      new HostBoot(host, { config: resolved, agents, disk, faults: deps.faults, random: deps.random }),
+    );
   }
   return {
     diskRoot,

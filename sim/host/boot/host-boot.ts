@@ -66,7 +66,12 @@ export class HostBoot {
     const ctx = bootContext(this.host, this.deps.config, abort.signal);
     run.done = this.boot(ctx, boot, run).catch((err: unknown) => {
       if (err instanceof BootStoppedError || abort.signal.aborted) return;
-      ctx.record('firmware', boot.device, 'failed', `boot stopped: ${err instanceof Error ? err.message : String(err)}`);
+      ctx.record(
+        'firmware',
+        boot.device,
+        'failed',
+        `boot stopped: ${err instanceof Error ? err.message : String(err)}`,
+      );
     });
     this.run = run;
   }
@@ -110,7 +115,12 @@ export class HostBoot {
   private async startAgent(ctx: BootContext, run: BootRun, args: string[], from: string): Promise<void> {
     const params = agentBootParams(args);
     if (params.apiUrl === null && params.inspectionCallbackUrl === null) {
-      ctx.record('agent', from, 'failed', 'the kernel command line names neither ipa-api-url nor ipa-inspection-callback-url');
+      ctx.record(
+        'agent',
+        from,
+        'failed',
+        'the kernel command line names neither ipa-api-url nor ipa-inspection-callback-url',
+      );
       return;
     }
     if (run.abort.signal.aborted) return;

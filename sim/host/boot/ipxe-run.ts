@@ -58,7 +58,11 @@ interface RunState {
   initrds: string[];
 }
 
-export async function runIpxeScript(script: IpxeScript, machine: IpxeMachine, options: IpxeRunOptions): Promise<IpxeOutcome> {
+export async function runIpxeScript(
+  script: IpxeScript,
+  machine: IpxeMachine,
+  options: IpxeRunOptions,
+): Promise<IpxeOutcome> {
   const state: RunState = {
     machine,
     variables: new Map(options.variables),
@@ -75,7 +79,8 @@ async function runScript(script: IpxeScript, baseUrl: string, state: RunState, d
   let pc = 0;
   while (pc < script.statements.length) {
     state.steps += 1;
-    if (state.steps > state.maxSteps) return { kind: 'failed', reason: `script still running after ${state.maxSteps} steps` };
+    if (state.steps > state.maxSteps)
+      return { kind: 'failed', reason: `script still running after ${state.maxSteps} steps` };
     const statement = script.statements[pc] as IpxeScript['statements'][number];
     pc += 1;
     let status: { ok: boolean; reason?: string } = { ok: true };
@@ -93,7 +98,8 @@ async function runScript(script: IpxeScript, baseUrl: string, state: RunState, d
     }
     if (jumped !== null) {
       const target = script.labels.get(jumped);
-      if (target === undefined) return { kind: 'failed', reason: `line ${statement.line}: goto ${jumped}: no such label` };
+      if (target === undefined)
+        return { kind: 'failed', reason: `line ${statement.line}: goto ${jumped}: no such label` };
       pc = target;
       continue;
     }
@@ -103,7 +109,12 @@ async function runScript(script: IpxeScript, baseUrl: string, state: RunState, d
   return { kind: 'exit' };
 }
 
-async function runSegment(segment: IpxeSegment, baseUrl: string, state: RunState, depth: number): Promise<SegmentResult> {
+async function runSegment(
+  segment: IpxeSegment,
+  baseUrl: string,
+  state: RunState,
+  depth: number,
+): Promise<SegmentResult> {
   // A trailing `||` with nothing after it: the failure is ignored.
   if (segment.words.length === 0) return { kind: 'status', ok: true };
   const words = segment.words
@@ -200,7 +211,8 @@ async function chain(args: string[], baseUrl: string, state: RunState, depth: nu
   if (depth >= state.maxChainDepth) return fail(`chain ${url}: more than ${state.maxChainDepth} nested scripts`);
   const fetched = await state.machine.fetchChained(url);
   if (fetched === 'failed') return fail(`chain ${url}: fetch failed`);
-  if (fetched === 'binary') return { kind: 'end', outcome: { kind: 'kernel', kernel: { url, args: params }, initrds: [...state.initrds] } };
+  if (fetched === 'binary')
+    return { kind: 'end', outcome: { kind: 'kernel', kernel: { url, args: params }, initrds: [...state.initrds] } };
   // A chained script that returns (ran out, or `exit`) returns to the firmware, not to the caller's next line.
   return { kind: 'end', outcome: await runScript(fetched, url, state, depth + 1) };
 }
@@ -214,7 +226,22 @@ function fail(reason: string): SegmentResult {
 }
 
 /** Options iPXE's image commands take a value for; any other `--x` is a flag. */
-const VALUE_OPTIONS = new Set(['--name', '-n', '--timeout', '-t', '--drive', '-d', '--filename', '-f', '--extra', '-e', '--label', '-l', '--uuid', '-u']);
+const VALUE_OPTIONS = new Set([
+  '--name',
+  '-n',
+  '--timeout',
+  '-t',
+  '--drive',
+  '-d',
+  '--filename',
+  '-f',
+  '--extra',
+  '-e',
+  '--label',
+  '-l',
+  '--uuid',
+  '-u',
+]);
 
 /** iPXE reads options only before the first positional word; later dashes belong to the kernel's command line. */
 function positionalArgs(args: string[]): string[] {

@@ -134,5 +134,6 @@ const MIN_ARGS: Partial<Record<IpxeCommandName, number>> = {
 
 function checkArity(name: string, args: number, line: number): void {
   const min = MIN_ARGS[name as IpxeCommandName];
-  if (min !== undefined && args < min) throw new IpxeSyntaxError(line, `${name} needs ${min} argument${min === 1 ? '' : 's'}`);
+  if (min !== undefined && args < min)
+    throw new IpxeSyntaxError(line, `${name} needs ${min} argument${min === 1 ? '' : 's'}`);
 }

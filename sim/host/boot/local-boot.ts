@@ -35,6 +35,11 @@ export async function bootInstalledOs(ctx: BootContext, disk: HostDisk): Promise
     publicKeys: view?.publicKeys ?? [],
     userData: view?.userData ?? null,
   });
-  ctx.record('os', contents.configDrivePath ?? contents.path, 'ok', `booted the image from ${contents.imageUrl}; ${note}`);
+  ctx.record(
+    'os',
+    contents.configDrivePath ?? contents.path,
+    'ok',
+    `booted the image from ${contents.imageUrl}; ${note}`,
+  );
   return true;
 }

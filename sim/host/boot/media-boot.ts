@@ -24,7 +24,12 @@ export async function mediaBoot(ctx: BootContext, imageUrl: string): Promise<Med
   try {
     const iso = await IsoImage.open(async (offset, length) => {
       reads += 1;
-      const read = await rangeRead(imageUrl, { start: offset, length, timeoutMs: config.httpTimeoutMs, signal: ctx.signal });
+      const read = await rangeRead(imageUrl, {
+        start: offset,
+        length,
+        timeoutMs: config.httpTimeoutMs,
+        signal: ctx.signal,
+      });
       return read.body;
     });
     for (const candidate of BOOT_CONFIGS) {
@@ -47,7 +52,12 @@ export async function mediaBoot(ctx: BootContext, imageUrl: string): Promise<Med
     return { kind: 'kernel', args: found.args };
   }
   if (config.mediaKernelParams.length > 0) {
-    ctx.record('media', imageUrl, 'ok', `ISO read in ${reads} range requests; no ipa-api-url in its boot config, configured parameters used`);
+    ctx.record(
+      'media',
+      imageUrl,
+      'ok',
+      `ISO read in ${reads} range requests; no ipa-api-url in its boot config, configured parameters used`,
+    );
     return { kind: 'kernel', args: config.mediaKernelParams };
   }
   ctx.record('media', imageUrl, 'failed', 'the ISO names no ipa-api-url and no mediaKernelParams are configured');
@@ -64,7 +74,8 @@ export function kernelArgsFromBootConfig(text: string, syntax: 'grub' | 'isolinu
     const words = raw.trim().split(/\s+/);
     const [keyword, ...rest] = words;
     if (syntax === 'grub' && (keyword === 'linux' || keyword === 'linuxefi')) return rest.slice(1);
-    if (syntax === 'isolinux' && keyword?.toLowerCase() === 'append') return rest.filter((w) => !w.startsWith('initrd='));
+    if (syntax === 'isolinux' && keyword?.toLowerCase() === 'append')
+      return rest.filter((w) => !w.startsWith('initrd='));
   }
   return null;
 }

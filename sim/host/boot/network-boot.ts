@@ -40,7 +40,12 @@ export async function networkBoot(ctx: BootContext, mac: string): Promise<Netboo
       ...(leased === null ? {} : { localAddress: leased }),
       signal: ctx.signal,
     });
-    ctx.record('tftp', tftpSource, 'ok', `${read.bytes} bytes${read.complete ? '' : ' (stopped early)'}, blksize ${read.blksize}, sha256 ${read.sha256}`);
+    ctx.record(
+      'tftp',
+      tftpSource,
+      'ok',
+      `${read.bytes} bytes${read.complete ? '' : ' (stopped early)'}, blksize ${read.blksize}, sha256 ${read.sha256}`,
+    );
   } catch (err) {
     ctx.throwIfStopped();
     ctx.record('tftp', tftpSource, 'failed', message(err));
@@ -50,7 +55,11 @@ export async function networkBoot(ctx: BootContext, mac: string): Promise<Netboo
   const scriptUrl = `${config.httpUrl}/boot/${mac}.ipxe`;
   let script: IpxeScript;
   try {
-    const text = await fetchText(scriptUrl, { maxBytes: MAX_SCRIPT_BYTES, timeoutMs: config.httpTimeoutMs, signal: ctx.signal });
+    const text = await fetchText(scriptUrl, {
+      maxBytes: MAX_SCRIPT_BYTES,
+      timeoutMs: config.httpTimeoutMs,
+      signal: ctx.signal,
+    });
     script = parseIpxeScript(text);
     ctx.record('script', scriptUrl, 'ok', `${text.length} bytes, ${script.statements.length} statements`);
   } catch (err) {
@@ -91,8 +100,17 @@ function ipxeMachine(ctx: BootContext): IpxeMachine {
   return {
     async fetchImage(kind, url) {
       try {
-        const read = await rangeRead(url, { length: config.rangeBytes, timeoutMs: config.httpTimeoutMs, signal: ctx.signal });
-        ctx.record(kind, url, 'ok', `HTTP ${read.status}, ${read.body.length} bytes read of ${read.totalSize ?? 'unknown'}`);
+        const read = await rangeRead(url, {
+          length: config.rangeBytes,
+          timeoutMs: config.httpTimeoutMs,
+          signal: ctx.signal,
+        });
+        ctx.record(
+          kind,
+          url,
+          'ok',
+          `HTTP ${read.status}, ${read.body.length} bytes read of ${read.totalSize ?? 'unknown'}`,
+        );
         return true;
       } catch (err) {
         ctx.throwIfStopped();
@@ -102,10 +120,19 @@ function ipxeMachine(ctx: BootContext): IpxeMachine {
     },
     async fetchChained(url) {
       try {
-        const read = await rangeRead(url, { length: MAX_SCRIPT_BYTES, timeoutMs: config.httpTimeoutMs, signal: ctx.signal });
+        const read = await rangeRead(url, {
+          length: MAX_SCRIPT_BYTES,
+          timeoutMs: config.httpTimeoutMs,
+          signal: ctx.signal,
+        });
         const head = read.body.toString('utf8');
         if (!isIpxeScript(head)) {
-          ctx.record('kernel', url, 'ok', `HTTP ${read.status}, ${read.body.length} bytes read of ${read.totalSize ?? 'unknown'} (chained image)`);
+          ctx.record(
+            'kernel',
+            url,
+            'ok',
+            `HTTP ${read.status}, ${read.body.length} bytes read of ${read.totalSize ?? 'unknown'} (chained image)`,
+          );
           return 'binary';
         }
         const script = parseIpxeScript(head);

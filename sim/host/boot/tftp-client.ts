@@ -101,7 +101,10 @@ function readOnce(options: TftpReadOptions, withOptions: boolean): Promise<TftpR
     let settled = false;
 
     /** `parting` is the last word to the server (final ACK, or an ERROR); the socket closes once it is out, or it would be dropped. */
-    const finish = (outcome: { result: TftpReadResult } | { error: Error }, parting?: { packet: Buffer; port: number }): void => {
+    const finish = (
+      outcome: { result: TftpReadResult } | { error: Error },
+      parting?: { packet: Buffer; port: number },
+    ): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -124,13 +127,20 @@ function readOnce(options: TftpReadOptions, withOptions: boolean): Promise<TftpR
     const onTimeout = (): void => {
       misses += 1;
       if (misses > retries) {
-        finish({ error: new TftpTimeoutError(`no answer from tftp://${options.host}:${options.port}/${options.file} after ${retries + 1} tries of ${timeoutMs} ms`) });
+        finish({
+          error: new TftpTimeoutError(
+            `no answer from tftp://${options.host}:${options.port}/${options.file} after ${retries + 1} tries of ${timeoutMs} ms`,
+          ),
+        });
         return;
       }
       socket.send(lastSent, lastTo, options.host);
       arm();
     };
-    const onAbort = (): void => finish({ error: options.signal?.reason instanceof Error ? options.signal.reason : new Error('TFTP read aborted') });
+    const onAbort = (): void =>
+      finish({
+        error: options.signal?.reason instanceof Error ? options.signal.reason : new Error('TFTP read aborted'),
+      });
     const done = (complete: boolean, parting: { packet: Buffer; port: number }): void =>
       finish({ result: { bytes, sha256: hash.digest('hex'), blksize, size, complete } }, parting);
 
@@ -146,7 +156,9 @@ function readOnce(options: TftpReadOptions, withOptions: boolean): Promise<TftpR
         const asked = Number(requested.get('blksize') ?? DEFAULT_BLKSIZE);
         if (!Number.isInteger(agreed) || agreed < 8 || agreed > asked) {
           finish(
-            { error: new TftpRemoteError(ERR_OPTION_REFUSED, `server offered blksize ${reply.options.get('blksize')}`) },
+            {
+              error: new TftpRemoteError(ERR_OPTION_REFUSED, `server offered blksize ${reply.options.get('blksize')}`),
+            },
             { packet: encodeError(ERR_OPTION_REFUSED, 'bad blksize'), port: from.port },
           );
           return;
@@ -211,4 +223,3 @@ function readOnce(options: TftpReadOptions, withOptions: boolean): Promise<TftpR
     socket.bind(0, options.localAddress, () => send(lastSent, options.port));
   });
 }
-

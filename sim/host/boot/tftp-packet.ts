@@ -58,7 +58,11 @@ export function decodeReply(packet: Buffer): TftpReply {
     case OP_ERROR: {
       if (packet.length < 4) throw new TftpPacketError('ERROR shorter than its header');
       const end = packet.indexOf(0, 4);
-      return { op: 'error', code: packet.readUInt16BE(2), message: packet.subarray(4, end === -1 ? packet.length : end).toString('ascii') };
+      return {
+        op: 'error',
+        code: packet.readUInt16BE(2),
+        message: packet.subarray(4, end === -1 ? packet.length : end).toString('ascii'),
+      };
     }
     case OP_OACK:
       return { op: 'oack', options: decodeOptions(packet.subarray(2)) };
@@ -79,6 +83,7 @@ function decodeOptions(body: Buffer): Map<string, string> {
   }
   if (strings.length % 2 !== 0) throw new TftpPacketError('OACK option without a value');
   const options = new Map<string, string>();
-  for (let i = 0; i < strings.length; i += 2) options.set((strings[i] as string).toLowerCase(), strings[i + 1] as string);
+  for (let i = 0; i < strings.length; i += 2)
+    options.set((strings[i] as string).toLowerCase(), strings[i + 1] as string);
   return options;
 }

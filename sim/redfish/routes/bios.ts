@@ -42,19 +42,28 @@ function biosBody(host: SimHost): object {
 function parseSettingsPatch(body: Record<string, unknown>): Record<string, unknown> {
   for (const key of Object.keys(body)) {
     if (key !== 'Attributes' && key !== '@Redfish.SettingsApplyTime') {
-      throw new RedfishFault(400, 'PropertyUnknown', `The property ${key} is not known to this resource.`, [`#/${key}`]);
+      throw new RedfishFault(400, 'PropertyUnknown', `The property ${key} is not known to this resource.`, [
+        `#/${key}`,
+      ]);
     }
   }
   const applyTime = body['@Redfish.SettingsApplyTime'];
   if (applyTime !== undefined) {
-    const when = typeof applyTime === 'object' && applyTime !== null ? (applyTime as Record<string, unknown>).ApplyTime : undefined;
+    const when =
+      typeof applyTime === 'object' && applyTime !== null
+        ? (applyTime as Record<string, unknown>).ApplyTime
+        : undefined;
     if (typeof when !== 'string' || !APPLY_TIMES.includes(when)) {
-      throw new RedfishFault(400, 'PropertyValueNotInList', 'Only OnReset is supported as ApplyTime.', ['#/@Redfish.SettingsApplyTime/ApplyTime']);
+      throw new RedfishFault(400, 'PropertyValueNotInList', 'Only OnReset is supported as ApplyTime.', [
+        '#/@Redfish.SettingsApplyTime/ApplyTime',
+      ]);
     }
   }
   const attributes = body.Attributes;
   if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes)) {
-    throw new RedfishFault(400, 'PropertyValueTypeError', 'The property Attributes must be an object.', ['#/Attributes']);
+    throw new RedfishFault(400, 'PropertyValueTypeError', 'The property Attributes must be an object.', [
+      '#/Attributes',
+    ]);
   }
   return attributes as Record<string, unknown>;
 }

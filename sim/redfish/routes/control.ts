@@ -13,7 +13,12 @@ function parseFaults(body: unknown): FaultSpec {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue && issue.path.length > 0 ? issue.path.join('/') : '';
-    throw new RedfishFault(400, 'PropertyValueTypeError', `Invalid fault specification${where ? ` at ${where}` : ''}: ${issue?.message ?? 'rejected'}`, where ? [`#/${where}`] : []);
+    throw new RedfishFault(
+      400,
+      'PropertyValueTypeError',
+      `Invalid fault specification${where ? ` at ${where}` : ''}: ${issue?.message ?? 'rejected'}`,
+      where ? [`#/${where}`] : [],
+    );
   }
   return parsed.data;
 }

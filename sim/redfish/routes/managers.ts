@@ -1,6 +1,16 @@
 import { Router } from 'express';
 import { SimHostError, type SimHost } from '../../host/index.js';
-import { bodyObject, collection, hostOr404, link, managerUri, ROOT, sendResource, systemUri, type SimContext } from '../context.js';
+import {
+  bodyObject,
+  collection,
+  hostOr404,
+  link,
+  managerUri,
+  ROOT,
+  sendResource,
+  systemUri,
+  type SimContext,
+} from '../context.js';
 import { RedfishFault } from '../errors.js';
 
 // One BMC (Manager) per simulated machine, with one CD/DVD virtual media
@@ -53,15 +63,27 @@ function managerBody(host: SimHost): object {
 }
 
 function parseInsert(body: Record<string, unknown>): { image: string; inserted: boolean; writeProtected: boolean } {
-  const known = ['Image', 'Inserted', 'WriteProtected', 'TransferProtocolType', 'TransferMethod', 'UserName', 'Password'];
+  const known = [
+    'Image',
+    'Inserted',
+    'WriteProtected',
+    'TransferProtocolType',
+    'TransferMethod',
+    'UserName',
+    'Password',
+  ];
   for (const key of Object.keys(body)) {
     if (!known.includes(key)) {
-      throw new RedfishFault(400, 'ActionParameterUnknown', `The parameter ${key} is not known to InsertMedia.`, [`#/${key}`]);
+      throw new RedfishFault(400, 'ActionParameterUnknown', `The parameter ${key} is not known to InsertMedia.`, [
+        `#/${key}`,
+      ]);
     }
   }
   const image = body.Image;
   if (image === undefined) {
-    throw new RedfishFault(400, 'ActionParameterMissing', 'The action InsertMedia requires the parameter Image.', ['#/Image']);
+    throw new RedfishFault(400, 'ActionParameterMissing', 'The action InsertMedia requires the parameter Image.', [
+      '#/Image',
+    ]);
   }
   let url: URL | null = null;
   try {
@@ -70,19 +92,28 @@ function parseInsert(body: Record<string, unknown>): { image: string; inserted: 
     url = null;
   }
   if (url === null || !IMAGE_SCHEMES.includes(url.protocol)) {
-    throw new RedfishFault(400, 'ActionParameterValueFormatError', 'The parameter Image must be an http or https URL.', ['#/Image']);
+    throw new RedfishFault(
+      400,
+      'ActionParameterValueFormatError',
+      'The parameter Image must be an http or https URL.',
+      ['#/Image'],
+    );
   }
   const flag = (key: 'Inserted' | 'WriteProtected'): boolean => {
     const value = body[key];
     if (value === undefined) return true;
     if (typeof value !== 'boolean') {
-      throw new RedfishFault(400, 'ActionParameterValueFormatError', `The parameter ${key} must be a boolean.`, [`#/${key}`]);
+      throw new RedfishFault(400, 'ActionParameterValueFormatError', `The parameter ${key} must be a boolean.`, [
+        `#/${key}`,
+      ]);
     }
     return value;
   };
   const protocol = body.TransferProtocolType;
   if (protocol !== undefined && protocol !== 'HTTP' && protocol !== 'HTTPS') {
-    throw new RedfishFault(400, 'ActionParameterValueNotInList', 'TransferProtocolType must be HTTP or HTTPS.', ['#/TransferProtocolType']);
+    throw new RedfishFault(400, 'ActionParameterValueNotInList', 'TransferProtocolType must be HTTP or HTTPS.', [
+      '#/TransferProtocolType',
+    ]);
   }
   return { image: url.toString(), inserted: flag('Inserted'), writeProtected: flag('WriteProtected') };
 }
@@ -105,7 +136,8 @@ export function managerRoutes(ctx: SimContext): Router {
 
   const media = (id: string | string[] | undefined, mediaId: string): SimHost => {
     const host = hostOr404(ctx, id, 'manager');
-    if (mediaId !== MEDIA_ID) throw new RedfishFault(404, 'ResourceNotFound', 'The requested virtual media was not found.');
+    if (mediaId !== MEDIA_ID)
+      throw new RedfishFault(404, 'ResourceNotFound', 'The requested virtual media was not found.');
     return host;
   };
 

@@ -21,16 +21,23 @@ export function serviceRootRoutes(ctx: SimContext, serviceUuid: string): Router 
       UpdateService: link(`${ROOT}/UpdateService`),
       TaskService: link(`${ROOT}/TaskService`),
       ...(ctx.sessionsEnabled
-        ? { SessionService: link(`${ROOT}/SessionService`), Links: { Sessions: link(`${ROOT}/SessionService/Sessions`) } }
+        ? {
+            SessionService: link(`${ROOT}/SessionService`),
+            Links: { Sessions: link(`${ROOT}/SessionService/Sessions`) },
+          }
         : { Links: {} }),
     });
   });
   router.get(`${ROOT}/odata`, (_req, res) => {
     res.json({
       '@odata.context': `${ROOT}/$metadata`,
-      value: ['Systems', 'Managers', 'UpdateService', 'TaskService', ...(ctx.sessionsEnabled ? ['SessionService'] : [])].map(
-        (name) => ({ name, kind: 'Singleton', url: `${ROOT}/${name}` }),
-      ),
+      value: [
+        'Systems',
+        'Managers',
+        'UpdateService',
+        'TaskService',
+        ...(ctx.sessionsEnabled ? ['SessionService'] : []),
+      ].map((name) => ({ name, kind: 'Singleton', url: `${ROOT}/${name}` })),
     });
   });
   return router;

@@ -33,13 +33,23 @@ export function sessionServiceRoutes(ctx: SimContext): Router {
     });
   });
   router.get(SESSIONS, (_req, res) => {
-    sendResource(res, collection(SESSIONS, 'Sessions', 'SessionCollection', ctx.sessions.list().map((s) => `${SESSIONS}/${s.id}`)));
+    sendResource(
+      res,
+      collection(
+        SESSIONS,
+        'Sessions',
+        'SessionCollection',
+        ctx.sessions.list().map((s) => `${SESSIONS}/${s.id}`),
+      ),
+    );
   });
   router.post(SESSIONS, (req, res) => {
     const body = bodyObject(req);
     for (const key of ['UserName', 'Password']) {
       if (body[key] === undefined) {
-        throw new RedfishFault(400, 'ActionParameterMissing', `The property ${key} is required to create a session.`, [`#/${key}`]);
+        throw new RedfishFault(400, 'ActionParameterMissing', `The property ${key} is required to create a session.`, [
+          `#/${key}`,
+        ]);
       }
     }
     if (decideAuthRefused(ctx.faults.forHost(null)) || !credentialsMatch(ctx, body.UserName, body.Password)) {
@@ -55,7 +65,8 @@ export function sessionServiceRoutes(ctx: SimContext): Router {
     sendResource(res, sessionBody(session));
   });
   router.delete(`${SESSIONS}/:id`, (req, res) => {
-    if (!ctx.sessions.delete(req.params.id)) throw new RedfishFault(404, 'ResourceNotFound', 'The requested session was not found.');
+    if (!ctx.sessions.delete(req.params.id))
+      throw new RedfishFault(404, 'ResourceNotFound', 'The requested session was not found.');
     res.status(204).end();
   });
   return router;

@@ -68,7 +68,15 @@ export function systemPartRoutes(ctx: SimContext): Router {
   router.get(`${base}/EthernetInterfaces`, (req, res) => {
     const host = hostOr404(ctx, req.params.id, 'system');
     const uri = `${systemUri(host)}/EthernetInterfaces`;
-    sendResource(res, collection(uri, 'Ethernet Interface Collection', 'EthernetInterfaceCollection', host.nics.map((n) => `${uri}/${n.id}`)));
+    sendResource(
+      res,
+      collection(
+        uri,
+        'Ethernet Interface Collection',
+        'EthernetInterfaceCollection',
+        host.nics.map((n) => `${uri}/${n.id}`),
+      ),
+    );
   });
   router.get(`${base}/EthernetInterfaces/:nic`, (req, res) => {
     const host = hostOr404(ctx, req.params.id, 'system');

@@ -1,7 +1,17 @@
 import { Router } from 'express';
 import { decideBootFailure } from '../../faults/index.js';
 import { BOOT_MODES, BOOT_TARGETS, POWER_ACTIONS, type PowerAction, type SimHost } from '../../host/index.js';
-import { bodyObject, collection, hostOr404, link, managerUri, ROOT, sendResource, systemUri, type SimContext } from '../context.js';
+import {
+  bodyObject,
+  collection,
+  hostOr404,
+  link,
+  managerUri,
+  ROOT,
+  sendResource,
+  systemUri,
+  type SimContext,
+} from '../context.js';
 import { RedfishFault } from '../errors.js';
 import { checkIfMatch, etagOf } from '../etag.js';
 import { BOOT_ENABLED_TO_REDFISH, BOOT_MODE_TO_REDFISH, BOOT_TARGET_TO_REDFISH, fromRedfish } from '../vocabulary.js';
@@ -66,7 +76,17 @@ export function systemBody(host: SimHost): object {
 }
 
 /** Properties a client may read but never PATCH; power changes go through Reset. */
-const READ_ONLY = new Set(['@odata.id', 'Id', 'Name', 'UUID', 'PowerState', 'Manufacturer', 'Model', 'SerialNumber', 'Status']);
+const READ_ONLY = new Set([
+  '@odata.id',
+  'Id',
+  'Name',
+  'UUID',
+  'PowerState',
+  'Manufacturer',
+  'Model',
+  'SerialNumber',
+  'Status',
+]);
 
 const BOOT_KEYS = ['BootSourceOverrideTarget', 'BootSourceOverrideEnabled', 'BootSourceOverrideMode'] as const;
 
@@ -74,8 +94,12 @@ const BOOT_KEYS = ['BootSourceOverrideTarget', 'BootSourceOverrideEnabled', 'Boo
 function parseBootPatch(body: Record<string, unknown>): Parameters<SimHost['setBootOverride']>[0] {
   for (const key of Object.keys(body)) {
     if (key === 'Boot') continue;
-    throw new RedfishFault(400, READ_ONLY.has(key) ? 'PropertyNotWritable' : 'PropertyUnknown',
-      `The property ${key} cannot be changed through this resource.`, [`#/${key}`]);
+    throw new RedfishFault(
+      400,
+      READ_ONLY.has(key) ? 'PropertyNotWritable' : 'PropertyUnknown',
+      `The property ${key} cannot be changed through this resource.`,
+      [`#/${key}`],
+    );
   }
   const boot = body.Boot;
   if (boot === undefined) return {};
@@ -85,7 +109,9 @@ function parseBootPatch(body: Record<string, unknown>): Parameters<SimHost['setB
   const fields = boot as Record<string, unknown>;
   for (const key of Object.keys(fields)) {
     if (!(BOOT_KEYS as readonly string[]).includes(key)) {
-      throw new RedfishFault(400, 'PropertyUnknown', `The property Boot/${key} is not known or not writable.`, [`#/Boot/${key}`]);
+      throw new RedfishFault(400, 'PropertyUnknown', `The property Boot/${key} is not known or not writable.`, [
+        `#/Boot/${key}`,
+      ]);
     }
   }
   const change: Parameters<SimHost['setBootOverride']>[0] = {};
@@ -94,7 +120,12 @@ function parseBootPatch(body: Record<string, unknown>): Parameters<SimHost['setB
     if (value === undefined) return undefined;
     const mapped = typeof value === 'string' ? fromRedfish(table, value) : undefined;
     if (mapped === undefined) {
-      throw new RedfishFault(400, 'PropertyValueNotInList', `The value ${JSON.stringify(value)} for Boot/${key} is not allowed.`, [`#/Boot/${key}`]);
+      throw new RedfishFault(
+        400,
+        'PropertyValueNotInList',
+        `The value ${JSON.stringify(value)} for Boot/${key} is not allowed.`,
+        [`#/Boot/${key}`],
+      );
     }
     return mapped;
   };
@@ -112,7 +143,10 @@ export function systemRoutes(ctx: SimContext): Router {
   const base = `${ROOT}/Systems`;
 
   router.get(base, (_req, res) => {
-    sendResource(res, collection(base, 'Computer System Collection', 'ComputerSystemCollection', ctx.fleet.hosts.map(systemUri)));
+    sendResource(
+      res,
+      collection(base, 'Computer System Collection', 'ComputerSystemCollection', ctx.fleet.hosts.map(systemUri)),
+    );
   });
 
   router.get(`${base}/:id`, (req, res) => {
@@ -125,7 +159,12 @@ export function systemRoutes(ctx: SimContext): Router {
     const change = parseBootPatch(bodyObject(req));
     // Setting a target without saying for how long means "once" unless an
     // override is already active, which is how BMCs read a bare target.
-    if (change.target !== undefined && change.target !== 'none' && change.enabled === undefined && host.boot.enabled === 'disabled') {
+    if (
+      change.target !== undefined &&
+      change.target !== 'none' &&
+      change.enabled === undefined &&
+      host.boot.enabled === 'disabled'
+    ) {
       change.enabled = 'once';
     }
     if (Object.keys(change).length > 0) host.setBootOverride(change);
@@ -137,12 +176,24 @@ export function systemRoutes(ctx: SimContext): Router {
     const body = bodyObject(req);
     const resetType = body.ResetType;
     if (resetType === undefined) {
-      throw new RedfishFault(400, 'ActionParameterMissing', 'The action ComputerSystem.Reset requires the parameter ResetType.', ['#/ResetType']);
+      throw new RedfishFault(
+        400,
+        'ActionParameterMissing',
+        'The action ComputerSystem.Reset requires the parameter ResetType.',
+        ['#/ResetType'],
+      );
     }
     if (typeof resetType !== 'string' || !RESET_TYPES.includes(resetType)) {
-      throw new RedfishFault(400, 'ActionParameterValueNotInList', `The value ${JSON.stringify(resetType)} for ResetType is not allowed.`, ['#/ResetType']);
+      throw new RedfishFault(
+        400,
+        'ActionParameterValueNotInList',
+        `The value ${JSON.stringify(resetType)} for ResetType is not allowed.`,
+        ['#/ResetType'],
+      );
     }
-    host.powerAction(resetType as PowerAction, { bootFails: decideBootFailure(ctx.faults.forHost(host.name), ctx.random) });
+    host.powerAction(resetType as PowerAction, {
+      bootFails: decideBootFailure(ctx.faults.forHost(host.name), ctx.random),
+    });
     res.status(204).end();
   });
 

@@ -21,7 +21,11 @@ export function taskMonitorUri(host: SimHost, job: FirmwareJob): string {
 export function taskBody(host: SimHost, job: FirmwareJob): object {
   const status = job.status();
   const registryMessage =
-    status.state === 'Running' ? 'TaskEvent.1.0.TaskStarted' : status.state === 'Completed' ? 'TaskEvent.1.0.TaskCompletedOK' : 'TaskEvent.1.0.TaskAborted';
+    status.state === 'Running'
+      ? 'TaskEvent.1.0.TaskStarted'
+      : status.state === 'Completed'
+        ? 'TaskEvent.1.0.TaskCompletedOK'
+        : 'TaskEvent.1.0.TaskAborted';
   return {
     '@odata.type': '#Task.v1_7_3.Task',
     '@odata.id': `${TASKS}/${encodeURIComponent(taskId(host, job))}`,
@@ -66,7 +70,9 @@ export function taskServiceRoutes(ctx: SimContext): Router {
     });
   });
   router.get(TASKS, (_req, res) => {
-    const members = ctx.fleet.hosts.flatMap((h) => h.firmwareJobs.map((j) => `${TASKS}/${encodeURIComponent(taskId(h, j))}`));
+    const members = ctx.fleet.hosts.flatMap((h) =>
+      h.firmwareJobs.map((j) => `${TASKS}/${encodeURIComponent(taskId(h, j))}`),
+    );
     sendResource(res, collection(TASKS, 'Task Collection', 'TaskCollection', members));
   });
   router.get(`${TASKS}/:id`, (req, res) => {

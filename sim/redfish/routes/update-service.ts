@@ -1,6 +1,15 @@
 import { Router } from 'express';
 import type { SimHost } from '../../host/index.js';
-import { bodyObject, collection, link, managerUri, ROOT, sendResource, systemUri, type SimContext } from '../context.js';
+import {
+  bodyObject,
+  collection,
+  link,
+  managerUri,
+  ROOT,
+  sendResource,
+  systemUri,
+  type SimContext,
+} from '../context.js';
 import { RedfishFault } from '../errors.js';
 import { taskBody, taskMonitorUri } from './task-service.js';
 
@@ -54,7 +63,12 @@ function resolveTarget(ctx: SimContext, uri: string): UpdateTarget {
     const host = ctx.fleet.get(decodeURIComponent(owner[1]));
     if (host) return { host, componentId: null };
   }
-  throw new RedfishFault(400, 'ActionParameterValueNotInList', `The target ${uri} is not a known system, manager or firmware component.`, ['#/Targets']);
+  throw new RedfishFault(
+    400,
+    'ActionParameterValueNotInList',
+    `The target ${uri} is not a known system, manager or firmware component.`,
+    ['#/Targets'],
+  );
 }
 
 /** The component an image is for, read from its file name: `bios-1.5.0.bin` is for BIOS. */
@@ -72,16 +86,22 @@ function versionFromImage(imageUri: string): string | null {
 function parseSimpleUpdate(ctx: SimContext, body: Record<string, unknown>): { target: UpdateTarget; imageUri: string } {
   for (const key of Object.keys(body)) {
     if (!['ImageURI', 'TransferProtocol', 'Targets', 'Username', 'Password'].includes(key)) {
-      throw new RedfishFault(400, 'ActionParameterUnknown', `The parameter ${key} is not known to SimpleUpdate.`, [`#/${key}`]);
+      throw new RedfishFault(400, 'ActionParameterUnknown', `The parameter ${key} is not known to SimpleUpdate.`, [
+        `#/${key}`,
+      ]);
     }
   }
   const imageUri = body.ImageURI;
   if (typeof imageUri !== 'string' || imageUri.length === 0) {
-    throw new RedfishFault(400, 'ActionParameterMissing', 'The action SimpleUpdate requires the parameter ImageURI.', ['#/ImageURI']);
+    throw new RedfishFault(400, 'ActionParameterMissing', 'The action SimpleUpdate requires the parameter ImageURI.', [
+      '#/ImageURI',
+    ]);
   }
   const protocol = body.TransferProtocol;
   if (protocol !== undefined && protocol !== 'HTTP' && protocol !== 'HTTPS') {
-    throw new RedfishFault(400, 'ActionParameterValueNotInList', 'TransferProtocol must be HTTP or HTTPS.', ['#/TransferProtocol']);
+    throw new RedfishFault(400, 'ActionParameterValueNotInList', 'TransferProtocol must be HTTP or HTTPS.', [
+      '#/TransferProtocol',
+    ]);
   }
   const targets = body.Targets;
   if (targets !== undefined && (!Array.isArray(targets) || !targets.every((t): t is string => typeof t === 'string'))) {
@@ -90,14 +110,18 @@ function parseSimpleUpdate(ctx: SimContext, body: Record<string, unknown>): { ta
   if (targets === undefined || targets.length === 0) {
     const only = ctx.fleet.size === 1 ? ctx.fleet.hosts[0] : undefined;
     if (!only) {
-      throw new RedfishFault(400, 'ActionParameterMissing', 'This service manages many systems; name one in Targets.', ['#/Targets']);
+      throw new RedfishFault(400, 'ActionParameterMissing', 'This service manages many systems; name one in Targets.', [
+        '#/Targets',
+      ]);
     }
     return { target: { host: only, componentId: null }, imageUri };
   }
   const resolved = targets.map((t) => resolveTarget(ctx, t));
   const first = resolved[0] as UpdateTarget;
   if (resolved.some((r) => r.host !== first.host)) {
-    throw new RedfishFault(400, 'ActionParameterValueFormatError', 'All Targets must belong to one system.', ['#/Targets']);
+    throw new RedfishFault(400, 'ActionParameterValueFormatError', 'All Targets must belong to one system.', [
+      '#/Targets',
+    ]);
   }
   return { target: resolved.find((r) => r.componentId !== null) ?? first, imageUri };
 }
@@ -131,7 +155,8 @@ export function updateServiceRoutes(ctx: SimContext): Router {
     const parts = splitInventoryId(req.params.item);
     const host = parts ? ctx.fleet.get(parts.host) : undefined;
     const component = host?.firmware.find((f) => f.id === parts?.component);
-    if (!host || !component) throw new RedfishFault(404, 'ResourceNotFound', 'The requested firmware component was not found.');
+    if (!host || !component)
+      throw new RedfishFault(404, 'ResourceNotFound', 'The requested firmware component was not found.');
     sendResource(res, componentBody(host, component));
   });
 

@@ -13,7 +13,7 @@ describeOnEngines('bad input is refused with a 4xx that names the problem, and n
     }
   }
 
-  it('answers in Ironic\'s error body format', async () => {
+  it("answers in Ironic's error body format", async () => {
     const res = await svc().request('POST', '/v1/nodes', { name: 'no-driver' });
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toContain('application/json');
@@ -46,7 +46,10 @@ describeOnEngines('bad input is refused with a 4xx that names the problem, and n
 
   it('refuses a body over 1 MiB with 413', async () => {
     const before = await nodeCount();
-    const res = await svc().request('POST', '/v1/nodes', { driver: 'fake-hardware', extra: { blob: 'x'.repeat(1024 * 1024) } });
+    const res = await svc().request('POST', '/v1/nodes', {
+      driver: 'fake-hardware',
+      extra: { blob: 'x'.repeat(1024 * 1024) },
+    });
     expect(res.status).toBe(413);
     expect(faultOf(res)).toContain('larger than');
     expect(await nodeCount()).toBe(before);
@@ -54,7 +57,12 @@ describeOnEngines('bad input is refused with a 4xx that names the problem, and n
 
   it('refuses a PATCH that is not a list of operations', async () => {
     const node = (await svc().request('POST', '/v1/nodes', { driver: 'fake-hardware' })).body;
-    for (const body of [{ op: 'add' }, [{ path: '/extra/a' }], [{ op: 'add', path: 'extra/a', value: 1 }], [{ op: 'add', path: '/extra/a' }]]) {
+    for (const body of [
+      { op: 'add' },
+      [{ path: '/extra/a' }],
+      [{ op: 'add', path: 'extra/a', value: 1 }],
+      [{ op: 'add', path: '/extra/a' }],
+    ]) {
       const res = await svc().request('PATCH', `/v1/nodes/${node.uuid}`, body);
       expect(res.status, JSON.stringify(body)).toBe(400);
     }

@@ -12,7 +12,8 @@ async function settle(svc: TestService, uuid: string) {
   return (
     await eventually(
       () => svc.request('GET', `/v1/nodes/${uuid}`),
-      (r) => r.body.reservation === null && r.body.target_provision_state === null && r.body.target_power_state === null,
+      (r) =>
+        r.body.reservation === null && r.body.target_provision_state === null && r.body.target_power_state === null,
     )
   ).body;
 }
@@ -53,7 +54,9 @@ describeOnEngines('provision states through the API (fake-hardware)', (svc) => {
     const uuid = await node(svc());
     const res = await provision(svc(), uuid, { target: 'active' });
     expect(res.status).toBe(400);
-    expect(faultOf(res)).toBe(`The requested action "active" can not be performed on node "${uuid}" while it is in state "enroll".`);
+    expect(faultOf(res)).toBe(
+      `The requested action "active" can not be performed on node "${uuid}" while it is in state "enroll".`,
+    );
     expect((await svc().request('GET', `/v1/nodes/${uuid}`)).body.provision_state).toBe('enroll');
   });
 
@@ -88,7 +91,9 @@ describeOnEngines('provision states through the API (fake-hardware)', (svc) => {
     await settle(svc(), uuid);
     await provision(svc(), uuid, { target: 'provide' });
     await settle(svc(), uuid);
-    expect((await provision(svc(), uuid, { target: 'active', configdrive: { user_data: 'x' } }, '1.55')).status).toBe(406);
+    expect((await provision(svc(), uuid, { target: 'active', configdrive: { user_data: 'x' } }, '1.55')).status).toBe(
+      406,
+    );
     expect((await provision(svc(), uuid, { target: 'deploy' }, '1.73')).status).toBe(202);
     expect((await settle(svc(), uuid)).provision_state).toBe('active');
     expect((await provision(svc(), uuid, { target: 'undeploy' }, '1.73')).status).toBe(202);
@@ -155,7 +160,12 @@ describeOnEngines('provision states through the API (fake-hardware)', (svc) => {
   it('serves GET /states', async () => {
     const uuid = await node(svc());
     const res = await svc().request('GET', `/v1/nodes/${uuid}/states`);
-    expect(res.body).toMatchObject({ provision_state: 'enroll', power_state: null, target_provision_state: null, last_error: null });
+    expect(res.body).toMatchObject({
+      provision_state: 'enroll',
+      power_state: null,
+      target_provision_state: null,
+      last_error: null,
+    });
   });
 });
 
@@ -209,7 +219,10 @@ describeOnEngines('power, maintenance, traits and validate', (svc) => {
     const uuid = await node(svc());
     const db = openDatabase(svc().db.url);
     try {
-      await db.knex('nodes').where({ uuid }).update({ provision_state: 'wait call-back', target_provision_state: 'active' });
+      await db
+        .knex('nodes')
+        .where({ uuid })
+        .update({ provision_state: 'wait call-back', target_provision_state: 'active' });
     } finally {
       await db.close();
     }
@@ -222,7 +235,9 @@ describeOnEngines('power, maintenance, traits and validate', (svc) => {
 
   it('replaces, adds, lists and removes traits', async () => {
     const uuid = await node(svc());
-    expect((await svc().request('PUT', `/v1/nodes/${uuid}/traits`, { traits: ['CUSTOM_GPU', 'HW_CPU_X86_AVX2'] })).status).toBe(204);
+    expect(
+      (await svc().request('PUT', `/v1/nodes/${uuid}/traits`, { traits: ['CUSTOM_GPU', 'HW_CPU_X86_AVX2'] })).status,
+    ).toBe(204);
     expect((await svc().request('PUT', `/v1/nodes/${uuid}/traits/CUSTOM_RACK_12`)).status).toBe(204);
     expect((await svc().request('GET', `/v1/nodes/${uuid}/traits`)).body.traits).toEqual([
       'CUSTOM_GPU',
@@ -232,7 +247,10 @@ describeOnEngines('power, maintenance, traits and validate', (svc) => {
     expect((await svc().request('DELETE', `/v1/nodes/${uuid}/traits/CUSTOM_GPU`)).status).toBe(204);
     expect((await svc().request('DELETE', `/v1/nodes/${uuid}/traits/CUSTOM_NOPE`)).status).toBe(404);
     expect((await svc().request('PUT', `/v1/nodes/${uuid}/traits`, { traits: ['lower_case'] })).status).toBe(400);
-    expect((await svc().request('GET', `/v1/nodes/${uuid}`)).body.traits).toEqual(['HW_CPU_X86_AVX2', 'CUSTOM_RACK_12']);
+    expect((await svc().request('GET', `/v1/nodes/${uuid}`)).body.traits).toEqual([
+      'HW_CPU_X86_AVX2',
+      'CUSTOM_RACK_12',
+    ]);
     expect((await svc().request('GET', `/v1/nodes/${uuid}/traits`, undefined, '1.36')).status).toBe(404);
     expect((await svc().request('DELETE', `/v1/nodes/${uuid}/traits`)).status).toBe(204);
     expect((await svc().request('GET', `/v1/nodes/${uuid}/traits`)).body.traits).toEqual([]);
@@ -245,7 +263,9 @@ describeOnEngines('power, maintenance, traits and validate', (svc) => {
     expect(ok.deploy).toEqual({ result: true });
 
     const noCreds = await node(svc(), { driver: 'redfish', driver_info: { redfish_address: 'http://127.0.0.1:8000' } });
-    expect((await svc().request('GET', `/v1/nodes/${noCreds}/validate`)).body.power.reason).toContain('redfish_username is required');
+    expect((await svc().request('GET', `/v1/nodes/${noCreds}/validate`)).body.power.reason).toContain(
+      'redfish_username is required',
+    );
     const rf = await node(svc(), {
       driver: 'redfish',
       driver_info: { redfish_address: 'http://127.0.0.1:8000', redfish_username: 'admin', redfish_password: 'pw' },
@@ -258,9 +278,15 @@ describeOnEngines('power, maintenance, traits and validate', (svc) => {
     expect(v.console.result).toBe(false);
 
     const creds = { ipmi_username: 'admin', ipmi_password: 'pw' };
-    const ipmiBad = await node(svc(), { driver: 'ipmi', driver_info: { ipmi_address: 'h', ipmi_port: 70000, ...creds } });
+    const ipmiBad = await node(svc(), {
+      driver: 'ipmi',
+      driver_info: { ipmi_address: 'h', ipmi_port: 70000, ...creds },
+    });
     expect((await svc().request('GET', `/v1/nodes/${ipmiBad}/validate`)).body.power.reason).toContain('ipmi_port');
-    const ipmiSuite0 = await node(svc(), { driver: 'ipmi', driver_info: { ipmi_address: 'h', ipmi_cipher_suite: 0, ...creds } });
+    const ipmiSuite0 = await node(svc(), {
+      driver: 'ipmi',
+      driver_info: { ipmi_address: 'h', ipmi_cipher_suite: 0, ...creds },
+    });
     expect((await svc().request('GET', `/v1/nodes/${ipmiSuite0}/validate`)).body.power.reason).toContain('3 or 17');
 
     const ready = await node(svc(), {

@@ -7,7 +7,12 @@ describeOnEngines('node addresses from IPAM pools (/v1/anvil/nodes/{node}/...)',
       ['prov-v4', '192.0.2.0/24', '192.0.2.1', ['192.0.2.53']],
       ['prov-v6', '2001:db8::/64', '2001:db8::1', ['2001:db8::53']],
     ] as const) {
-      const res = await svc().request('POST', '/v1/ipam/pools', { name, ranges: [{ subnet }], gateway, dns_servers: dns });
+      const res = await svc().request('POST', '/v1/ipam/pools', {
+        name,
+        ranges: [{ subnet }],
+        gateway,
+        dns_servers: dns,
+      });
       expect(res.status, res.text).toBe(201);
     }
     const node = (await svc().request('POST', '/v1/nodes', { driver: 'fake-hardware', name: 'addr-node' })).body;
@@ -15,7 +20,9 @@ describeOnEngines('node addresses from IPAM pools (/v1/anvil/nodes/{node}/...)',
 
     const first = await svc().request('PUT', '/v1/anvil/nodes/addr-node/addresses', { pools: ['prov-v4', 'prov-v6'] });
     expect(first.status, first.text).toBe(200);
-    const byPool = Object.fromEntries(first.body.addresses.map((a: { pool: string; address: string }) => [a.pool, a.address]));
+    const byPool = Object.fromEntries(
+      first.body.addresses.map((a: { pool: string; address: string }) => [a.pool, a.address]),
+    );
     expect(byPool['prov-v4']).toMatch(/^192\.0\.2\.\d+$/);
     expect(byPool['prov-v4']).not.toBe('192.0.2.1');
     expect(byPool['prov-v6']).toMatch(/^2001:db8::/);

@@ -35,7 +35,10 @@ async function redfishNode(svc: TestService, i: number): Promise<string> {
 describeOnEngines('node hardware endpoints on the Redfish sim', (svc) => {
   it('sets and reads the boot device, and lists the supported ones', async () => {
     const uuid = await redfishNode(svc(), 0);
-    const set = await svc().request('PUT', `/v1/nodes/${uuid}/management/boot_device`, { boot_device: 'pxe', persistent: true });
+    const set = await svc().request('PUT', `/v1/nodes/${uuid}/management/boot_device`, {
+      boot_device: 'pxe',
+      persistent: true,
+    });
     expect(set.status, set.text).toBe(204);
     expect(sim.fleet.get('sim-0')!.boot).toMatchObject({ target: 'pxe', enabled: 'continuous' });
     expect((await svc().request('GET', `/v1/nodes/${uuid}/management/boot_device`)).body).toEqual({
@@ -52,7 +55,11 @@ describeOnEngines('node hardware endpoints on the Redfish sim', (svc) => {
   it('lists BIOS settings and firmware components read from the BMC', async () => {
     const uuid = await redfishNode(svc(), 1);
     const bios = (await svc().request('GET', `/v1/nodes/${uuid}/bios?detail=True`, undefined, '1.78')).body.bios;
-    expect(bios).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'ProcVirtualization', value: 'Enabled', attribute_type: 'String' })]));
+    expect(bios).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'ProcVirtualization', value: 'Enabled', attribute_type: 'String' }),
+      ]),
+    );
     const firmware = (await svc().request('GET', `/v1/nodes/${uuid}/firmware`, undefined, '1.86')).body.firmware;
     expect(firmware.length).toBeGreaterThan(0);
     expect(firmware[0]).toHaveProperty('current_version');
@@ -62,12 +69,22 @@ describeOnEngines('node hardware endpoints on the Redfish sim', (svc) => {
   it('attaches and detaches virtual media', async () => {
     const uuid = await redfishNode(svc(), 2);
     const image = 'http://127.0.0.1:1/data.iso';
-    const attach = await svc().request('POST', `/v1/nodes/${uuid}/vmedia`, { device_type: 'cdrom', image_url: image }, '1.89');
+    const attach = await svc().request(
+      'POST',
+      `/v1/nodes/${uuid}/vmedia`,
+      { device_type: 'cdrom', image_url: image },
+      '1.89',
+    );
     expect(attach.status, attach.text).toBe(204);
     expect(sim.fleet.get('sim-2')!.media).toMatchObject({ image, inserted: true });
     expect((await svc().request('DELETE', `/v1/nodes/${uuid}/vmedia`, undefined, '1.89')).status).toBe(204);
     expect(sim.fleet.get('sim-2')!.media.inserted).toBe(false);
-    const bad = await svc().request('POST', `/v1/nodes/${uuid}/vmedia`, { device_type: 'floppy', image_url: image }, '1.89');
+    const bad = await svc().request(
+      'POST',
+      `/v1/nodes/${uuid}/vmedia`,
+      { device_type: 'floppy', image_url: image },
+      '1.89',
+    );
     expect(bad.status).toBe(400);
   });
 
@@ -75,27 +92,50 @@ describeOnEngines('node hardware endpoints on the Redfish sim', (svc) => {
     const uuid = await redfishNode(svc(), 3);
     expect((await svc().request('GET', `/v1/nodes/${uuid}/inventory`, undefined, '1.81')).status).toBe(404);
     await svc().request('PUT', `/v1/nodes/${uuid}/states/provision`, { target: 'manage' });
-    await eventually(() => svc().request('GET', `/v1/nodes/${uuid}`), (r) => r.body.provision_state === 'manageable', 10_000);
+    await eventually(
+      () => svc().request('GET', `/v1/nodes/${uuid}`),
+      (r) => r.body.provision_state === 'manageable',
+      10_000,
+    );
     await svc().request('PUT', `/v1/nodes/${uuid}/states/provision`, { target: 'inspect' });
     const node = (
-      await eventually(() => svc().request('GET', `/v1/nodes/${uuid}`), (r) => r.body.provision_state === 'manageable' && r.body.inspection_finished_at !== null, 10_000)
+      await eventually(
+        () => svc().request('GET', `/v1/nodes/${uuid}`),
+        (r) => r.body.provision_state === 'manageable' && r.body.inspection_finished_at !== null,
+        10_000,
+      )
     ).body;
-    expect(node.properties).toMatchObject({ cpus: expect.any(Number), memory_mb: expect.any(Number), cpu_arch: 'x86_64' });
+    expect(node.properties).toMatchObject({
+      cpus: expect.any(Number),
+      memory_mb: expect.any(Number),
+      cpu_arch: 'x86_64',
+    });
     const inv = (await svc().request('GET', `/v1/nodes/${uuid}/inventory`, undefined, '1.81')).body;
     const host = sim.fleet.get('sim-3')!;
-    expect(inv.inventory.interfaces.map((i: { mac_address: string }) => i.mac_address).sort()).toEqual(host.nics.map((n) => n.mac).sort());
-    const ports = (await svc().request('GET', `/v1/ports?node_uuid=${uuid}`)).body.ports.map((p: { address: string }) => p.address);
+    expect(inv.inventory.interfaces.map((i: { mac_address: string }) => i.mac_address).sort()).toEqual(
+      host.nics.map((n) => n.mac).sort(),
+    );
+    const ports = (await svc().request('GET', `/v1/ports?node_uuid=${uuid}`)).body.ports.map(
+      (p: { address: string }) => p.address,
+    );
     expect(ports.sort()).toEqual(host.nics.map((n) => n.mac).sort());
   });
 
   it('answers 409 while the node is locked, and keeps a fake-hardware boot device', async () => {
     const fake = (await svc().request('POST', '/v1/nodes', { driver: 'fake-hardware' })).body.uuid;
-    expect((await svc().request('PUT', `/v1/nodes/${fake}/management/boot_device`, { boot_device: 'disk' })).status).toBe(204);
-    expect((await svc().request('GET', `/v1/nodes/${fake}/management/boot_device`)).body).toEqual({ boot_device: 'disk', persistent: false });
+    expect(
+      (await svc().request('PUT', `/v1/nodes/${fake}/management/boot_device`, { boot_device: 'disk' })).status,
+    ).toBe(204);
+    expect((await svc().request('GET', `/v1/nodes/${fake}/management/boot_device`)).body).toEqual({
+      boot_device: 'disk',
+      persistent: false,
+    });
     const db = openDatabase(svc().db.url);
     try {
       await db.knex('nodes').where({ uuid: fake }).update({ reservation: 'busy-conductor' });
-      expect((await svc().request('PUT', `/v1/nodes/${fake}/management/boot_device`, { boot_device: 'pxe' })).status).toBe(409);
+      expect(
+        (await svc().request('PUT', `/v1/nodes/${fake}/management/boot_device`, { boot_device: 'pxe' })).status,
+      ).toBe(409);
     } finally {
       await db.knex('nodes').where({ uuid: fake }).update({ reservation: null });
       await db.close();

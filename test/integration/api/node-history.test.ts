@@ -45,7 +45,9 @@ describeOnEngines('node history', (svc) => {
 
     const one = await svc().request('GET', `/v1/nodes/${uuid}/history/${res.body.history[1].uuid}`);
     expect(one.body.event).toBe('verifying -> manageable (done)');
-    expect((await svc().request('GET', `/v1/nodes/${uuid}/history/00000000-0000-4000-8000-000000000000`)).status).toBe(404);
+    expect((await svc().request('GET', `/v1/nodes/${uuid}/history/00000000-0000-4000-8000-000000000000`)).status).toBe(
+      404,
+    );
   });
 
   it('pages with limit and marker, and hides the endpoint before 1.78', async () => {
@@ -67,7 +69,10 @@ describeOnEngines('node history', (svc) => {
     const uuid = (await svc().request('POST', '/v1/nodes', { driver: 'fake-hardware' })).body.uuid;
     const db = openDatabase(svc().db.url);
     try {
-      await db.knex('nodes').where({ uuid }).update({ provision_state: 'inspect wait', target_provision_state: 'manageable' });
+      await db
+        .knex('nodes')
+        .where({ uuid })
+        .update({ provision_state: 'inspect wait', target_provision_state: 'manageable' });
     } finally {
       await db.close();
     }

@@ -23,7 +23,12 @@ describeOnEngines('nodes: create, show, list', (svc) => {
       name: 'rf-1',
       driver_info: { redfish_address: 'http://127.0.0.1:8000', redfish_system_id: '/redfish/v1/Systems/1' },
     });
-    expect(rf).toMatchObject({ driver: 'redfish', power_interface: 'redfish', boot_interface: 'ipxe', inspect_interface: 'redfish' });
+    expect(rf).toMatchObject({
+      driver: 'redfish',
+      power_interface: 'redfish',
+      boot_interface: 'ipxe',
+      inspect_interface: 'redfish',
+    });
     const ipmi = await create(svc(), { driver: 'ipmi', name: 'ipmi-1', driver_info: { ipmi_address: '127.0.0.1' } });
     expect(ipmi).toMatchObject({ driver: 'ipmi', power_interface: 'ipmitool', management_interface: 'ipmitool' });
   });
@@ -68,7 +73,13 @@ describeOnEngines('nodes: create, show, list', (svc) => {
     const viaParam = await svc().request('GET', '/v1/nodes?detail=True');
     expect(viaParam.body.nodes[0]).toHaveProperty('driver_info');
     const fields = await svc().request('GET', '/v1/nodes?fields=uuid,name,provision_state,boot_interface');
-    expect(Object.keys(fields.body.nodes[0]).sort()).toEqual(['boot_interface', 'links', 'name', 'provision_state', 'uuid']);
+    expect(Object.keys(fields.body.nodes[0]).sort()).toEqual([
+      'boot_interface',
+      'links',
+      'name',
+      'provision_state',
+      'uuid',
+    ]);
     const both = await svc().request('GET', '/v1/nodes?detail=True&fields=uuid');
     expect(both.status).toBe(400);
     const unknownField = await svc().request('GET', '/v1/nodes?fields=uuid,nonsense');
@@ -147,7 +158,12 @@ describeOnEngines('nodes: pagination, sorting and filters', (svc) => {
   });
 
   it('filters by driver, resource_class, maintenance, provision_state and associated', async () => {
-    await create(svc(), { driver: 'ipmi', name: 'f-ipmi', resource_class: 'silver', driver_info: { ipmi_address: 'h' } });
+    await create(svc(), {
+      driver: 'ipmi',
+      name: 'f-ipmi',
+      resource_class: 'silver',
+      driver_info: { ipmi_address: 'h' },
+    });
     await create(svc(), { name: 'f-maint', maintenance: true, resource_class: 'silver' });
     const names = async (q: string) =>
       (await svc().request('GET', `/v1/nodes?${q}&fields=name`)).body.nodes.map((n: { name: string }) => n.name);
@@ -209,15 +225,22 @@ describeOnEngines('nodes: PATCH', (svc) => {
       [[{ op: 'add', path: '/traits', value: ['CUSTOM_X'] }], 400, 'internal attribute'],
       [[{ op: 'add', path: '/colour', value: 'red' }], 400, 'Adding a new attribute (/colour)'],
       [[{ op: 'remove', path: '/driver' }], 400, 'mandatory'],
-      [[{ op: 'remove', path: '/extra/missing' }], 400, 'Couldn\'t apply patch'],
-      [[{ op: 'replace', path: '/driver_info/nope/deeper', value: 1 }], 400, 'Couldn\'t apply patch'],
+      [[{ op: 'remove', path: '/extra/missing' }], 400, "Couldn't apply patch"],
+      [[{ op: 'replace', path: '/driver_info/nope/deeper', value: 1 }], 400, "Couldn't apply patch"],
       [[{ op: 'replace', path: '/extra', value: 'not an object' }], 400, 'extra'],
       [[{ op: 'replace', path: '/name', value: 'has space' }], 400, 'name'],
       [[{ op: 'replace', path: '/power_interface', value: 'ipmitool' }], 400, 'power interface'],
       [[{ op: 'replace', path: '/driver', value: 'no-such-driver' }], 400, 'no-such-driver'],
       [[{ op: 'fly', path: '/name' }], 400, 'op'],
       [[], 400, 'at least one'],
-      [[{ op: 'add', path: '/extra/a', value: 1 }, { op: 'remove', path: '/extra/zzz' }], 400, 'Couldn\'t apply patch'],
+      [
+        [
+          { op: 'add', path: '/extra/a', value: 1 },
+          { op: 'remove', path: '/extra/zzz' },
+        ],
+        400,
+        "Couldn't apply patch",
+      ],
     ];
     for (const [patch, status, text] of cases) {
       const res = await svc().request('PATCH', `/v1/nodes/${node.uuid}`, patch);
@@ -230,9 +253,11 @@ describeOnEngines('nodes: PATCH', (svc) => {
     expect(after.body.updated_at).toBeNull();
   });
 
-  it('moves to another driver with that driver\'s default interfaces', async () => {
+  it("moves to another driver with that driver's default interfaces", async () => {
     const node = await create(svc(), {});
-    const res = await svc().request('PATCH', `/v1/nodes/${node.uuid}`, [{ op: 'replace', path: '/driver', value: 'redfish' }]);
+    const res = await svc().request('PATCH', `/v1/nodes/${node.uuid}`, [
+      { op: 'replace', path: '/driver', value: 'redfish' },
+    ]);
     expect(res.status, res.text).toBe(200);
     expect(res.body).toMatchObject({ driver: 'redfish', power_interface: 'redfish', network_interface: 'noop' });
   });
@@ -243,10 +268,14 @@ describeOnEngines('nodes: PATCH', (svc) => {
       await svc().request('PUT', `/v1/nodes/${node.uuid}/states/provision`, { target });
       await waitState(svc(), node.uuid, { manage: 'manageable', provide: 'available', active: 'active' }[target]!);
     }
-    const refused = await svc().request('PATCH', `/v1/nodes/${node.uuid}`, [{ op: 'replace', path: '/raid_interface', value: 'no-raid' }]);
+    const refused = await svc().request('PATCH', `/v1/nodes/${node.uuid}`, [
+      { op: 'replace', path: '/raid_interface', value: 'no-raid' },
+    ]);
     expect(refused.status).toBe(409);
     await svc().request('PUT', `/v1/nodes/${node.uuid}/maintenance`, { reason: 'repair' });
-    const allowed = await svc().request('PATCH', `/v1/nodes/${node.uuid}`, [{ op: 'replace', path: '/raid_interface', value: 'no-raid' }]);
+    const allowed = await svc().request('PATCH', `/v1/nodes/${node.uuid}`, [
+      { op: 'replace', path: '/raid_interface', value: 'no-raid' },
+    ]);
     expect(allowed.status, allowed.text).toBe(200);
   });
 
@@ -276,7 +305,11 @@ describeOnEngines('nodes: DELETE', (svc) => {
 
   it('refuses to delete an active node unless in maintenance, and a protected one', async () => {
     const node = await create(svc(), {});
-    for (const [target, state] of [['manage', 'manageable'], ['provide', 'available'], ['active', 'active']]) {
+    for (const [target, state] of [
+      ['manage', 'manageable'],
+      ['provide', 'available'],
+      ['active', 'active'],
+    ]) {
       await svc().request('PUT', `/v1/nodes/${node.uuid}/states/provision`, { target });
       await waitState(svc(), node.uuid, state!);
     }

@@ -8,16 +8,29 @@ async function node(svc: TestService, name: string) {
 describeOnEngines('ports', (svc) => {
   it('creates a port, normalising the MAC, and shows it', async () => {
     const n = await node(svc(), 'p-node-1');
-    const res = await svc().request('POST', '/v1/ports', { node_uuid: n, address: '52-54-00-AB-CD-01', pxe_enabled: true });
+    const res = await svc().request('POST', '/v1/ports', {
+      node_uuid: n,
+      address: '52-54-00-AB-CD-01',
+      pxe_enabled: true,
+    });
     expect(res.status, res.text).toBe(201);
-    expect(res.body).toMatchObject({ address: '52:54:00:ab:cd:01', node_uuid: n, pxe_enabled: true, portgroup_uuid: null });
+    expect(res.body).toMatchObject({
+      address: '52:54:00:ab:cd:01',
+      node_uuid: n,
+      pxe_enabled: true,
+      portgroup_uuid: null,
+    });
     const shown = await svc().request('GET', `/v1/ports/${res.body.uuid}`);
     expect(shown.body.address).toBe('52:54:00:ab:cd:01');
   });
 
   it('reads "true"/"false" strings as booleans, as `port create --pxe-enabled false` sends them', async () => {
     const n = await node(svc(), 'p-node-bool');
-    const res = await svc().request('POST', '/v1/ports', { node_uuid: n, address: '52:54:00:ab:cd:0e', pxe_enabled: 'False' });
+    const res = await svc().request('POST', '/v1/ports', {
+      node_uuid: n,
+      address: '52:54:00:ab:cd:0e',
+      pxe_enabled: 'False',
+    });
     expect(res.status, res.text).toBe(201);
     expect(res.body.pxe_enabled).toBe(false);
   });
@@ -61,7 +74,8 @@ describeOnEngines('ports', (svc) => {
 
   it('pages ports with limit and marker', async () => {
     const n = await node(svc(), 'p-node-5');
-    for (let i = 0; i < 5; i++) await svc().request('POST', '/v1/ports', { node_uuid: n, address: `52:54:00:ee:00:0${i}` });
+    for (let i = 0; i < 5; i++)
+      await svc().request('POST', '/v1/ports', { node_uuid: n, address: `52:54:00:ee:00:0${i}` });
     const first = await svc().request('GET', `/v1/ports?node_uuid=${n}&limit=3`);
     expect(first.body.ports).toHaveLength(3);
     expect(first.body.next).toContain('marker=');
@@ -80,8 +94,13 @@ describeOnEngines('ports', (svc) => {
     ]);
     expect(res.status, res.text).toBe(200);
     expect(res.body).toMatchObject({ pxe_enabled: false, extra: { slot: 'a' }, address: '52:54:00:ab:cd:66' });
-    expect((await svc().request('PATCH', `/v1/ports/${port.uuid}`, [{ op: 'replace', path: '/uuid', value: n }])).status).toBe(400);
-    expect((await svc().request('PATCH', `/v1/ports/${port.uuid}`, [{ op: 'replace', path: '/address', value: 'zz' }])).status).toBe(400);
+    expect(
+      (await svc().request('PATCH', `/v1/ports/${port.uuid}`, [{ op: 'replace', path: '/uuid', value: n }])).status,
+    ).toBe(400);
+    expect(
+      (await svc().request('PATCH', `/v1/ports/${port.uuid}`, [{ op: 'replace', path: '/address', value: 'zz' }]))
+        .status,
+    ).toBe(400);
     for (const target of ['manage', 'provide', 'active']) {
       await svc().request('PUT', `/v1/nodes/${n}/states/provision`, { target });
       for (let i = 0; i < 100; i++) {
@@ -90,7 +109,9 @@ describeOnEngines('ports', (svc) => {
         await new Promise((r) => setTimeout(r, 20));
       }
     }
-    const refused = await svc().request('PATCH', `/v1/ports/${port.uuid}`, [{ op: 'replace', path: '/address', value: '52:54:00:ab:cd:67' }]);
+    const refused = await svc().request('PATCH', `/v1/ports/${port.uuid}`, [
+      { op: 'replace', path: '/address', value: '52:54:00:ab:cd:67' },
+    ]);
     expect(refused.status).toBe(409);
   });
 
@@ -111,7 +132,8 @@ describeOnEngines('ports', (svc) => {
       [{ node_uuid: n, address: '52:54:00:ab:cd:08', pxe_enabled: 'yes' }, 400],
       [{ node_uuid: n, address: '52:54:00:ab:cd:08', colour: 'red' }, 400],
     ];
-    for (const [body, status] of cases) expect((await svc().request('POST', '/v1/ports', body)).status, JSON.stringify(body)).toBe(status);
+    for (const [body, status] of cases)
+      expect((await svc().request('POST', '/v1/ports', body)).status, JSON.stringify(body)).toBe(status);
     expect((await svc().request('GET', `/v1/ports?node_uuid=${n}`)).body.ports).toEqual([]);
   });
 });

@@ -9,7 +9,12 @@ describeOnEngines('secrets', (svc) => {
     const created = await svc().request('POST', '/v1/nodes', {
       driver: 'redfish',
       name: 'secretive',
-      driver_info: { redfish_address: 'http://127.0.0.1:8000', redfish_username: 'admin', redfish_password: PASSWORD, nested: { auth_token: PASSWORD } },
+      driver_info: {
+        redfish_address: 'http://127.0.0.1:8000',
+        redfish_username: 'admin',
+        redfish_password: PASSWORD,
+        nested: { auth_token: PASSWORD },
+      },
       instance_info: { image_source: 'http://img', image_url: `http://swift/tmp?sig=${PASSWORD}` },
     });
     expect(created.status).toBe(201);
@@ -18,14 +23,20 @@ describeOnEngines('secrets', (svc) => {
       await svc().request('GET', '/v1/nodes/secretive'),
       await svc().request('GET', '/v1/nodes/detail'),
       await svc().request('GET', '/v1/nodes?fields=driver_info,instance_info'),
-      await svc().request('PATCH', '/v1/nodes/secretive', [{ op: 'add', path: '/driver_info/ipmi_password', value: PASSWORD }]),
+      await svc().request('PATCH', '/v1/nodes/secretive', [
+        { op: 'add', path: '/driver_info/ipmi_password', value: PASSWORD },
+      ]),
     ];
     for (const res of responses) {
       expect(res.status).toBe(200 + (res === created ? 1 : 0));
       expect(res.text).not.toContain(PASSWORD);
     }
     const shown = responses[1]!.body;
-    expect(shown.driver_info).toMatchObject({ redfish_username: 'admin', redfish_password: '******', nested: { auth_token: '******' } });
+    expect(shown.driver_info).toMatchObject({
+      redfish_username: 'admin',
+      redfish_password: '******',
+      nested: { auth_token: '******' },
+    });
     expect(shown.instance_info.image_url).toBe('******');
 
     const db = openDatabase(svc().db.url);
@@ -47,7 +58,9 @@ describeOnEngines('secrets', (svc) => {
       name: 'keeps-secret',
       driver_info: { ipmi_address: '127.0.0.1', ipmi_password: PASSWORD },
     });
-    await svc().request('PATCH', '/v1/nodes/keeps-secret', [{ op: 'add', path: '/driver_info/ipmi_port', value: 6230 }]);
+    await svc().request('PATCH', '/v1/nodes/keeps-secret', [
+      { op: 'add', path: '/driver_info/ipmi_port', value: 6230 },
+    ]);
     const db = openDatabase(svc().db.url);
     try {
       const row = await db.knex('nodes').where({ name: 'keeps-secret' }).first();
@@ -74,7 +87,9 @@ describeOnEngines('observability', (svc) => {
     await svc().request('GET', '/v1/nodes/metered');
     const res = await svc().request('GET', '/metrics', undefined, null);
     expect(res.status).toBe(200);
-    expect(res.text).toMatch(/anvil_http_request_duration_seconds_count\{method="GET",route="\/v1\/nodes\/:ident",status="200"\} \d+/);
+    expect(res.text).toMatch(
+      /anvil_http_request_duration_seconds_count\{method="GET",route="\/v1\/nodes\/:ident",status="200"\} \d+/,
+    );
     expect(res.text).toMatch(/anvil_nodes\{provision_state="enroll"\} 1/);
   });
 

@@ -5,7 +5,12 @@ describeOnEngines('version discovery and negotiation', (svc) => {
   it('serves the root document without a version header', async () => {
     const res = await svc().request('GET', '/', undefined, null);
     expect(res.status).toBe(200);
-    expect(res.body.default_version).toMatchObject({ id: 'v1', min_version: '1.1', version: '1.95', status: 'CURRENT' });
+    expect(res.body.default_version).toMatchObject({
+      id: 'v1',
+      min_version: '1.1',
+      version: '1.95',
+      status: 'CURRENT',
+    });
     expect(res.body.versions).toHaveLength(1);
   });
 
@@ -28,7 +33,9 @@ describeOnEngines('version discovery and negotiation', (svc) => {
   });
 
   it('prefers OpenStack-API-Version over the legacy header', async () => {
-    const res = await svc().request('GET', '/v1/nodes', undefined, '1.20', { 'OpenStack-API-Version': 'baremetal 1.89' });
+    const res = await svc().request('GET', '/v1/nodes', undefined, '1.20', {
+      'OpenStack-API-Version': 'baremetal 1.89',
+    });
     expect(res.headers.get('x-openstack-ironic-api-version')).toBe('1.89');
   });
 
@@ -37,13 +44,16 @@ describeOnEngines('version discovery and negotiation', (svc) => {
     expect(res.headers.get('x-openstack-ironic-api-version')).toBe('1.95');
   });
 
-  it.each(['1.96', '2.0', '1.0', 'abc', '1.x', '1'])('answers 406 to version %s with the range headers set', async (v) => {
-    const res = await svc().request('GET', '/v1/nodes', undefined, v);
-    expect(res.status).toBe(406);
-    expect(res.headers.get('x-openstack-ironic-api-minimum-version')).toBe('1.1');
-    expect(res.headers.get('x-openstack-ironic-api-maximum-version')).toBe('1.95');
-    expect(faultOf(res)).toContain(v);
-  });
+  it.each(['1.96', '2.0', '1.0', 'abc', '1.x', '1'])(
+    'answers 406 to version %s with the range headers set',
+    async (v) => {
+      const res = await svc().request('GET', '/v1/nodes', undefined, v);
+      expect(res.status).toBe(406);
+      expect(res.headers.get('x-openstack-ironic-api-minimum-version')).toBe('1.1');
+      expect(res.headers.get('x-openstack-ironic-api-maximum-version')).toBe('1.95');
+      expect(faultOf(res)).toContain(v);
+    },
+  );
 
   it('puts the three version headers and a request id on error responses too', async () => {
     const res = await svc().request('GET', '/v1/nodes/no-such-node');

@@ -24,7 +24,8 @@ try {
   // Idempotent: asking again for every held name answers the same address.
   for (const [name, address] of held) {
     const again = await ipam.claim(pool, { name });
-    if (again.created || again.claim.address !== address) throw new Error(`claim ${name} changed: ${address} → ${again.claim.address}`);
+    if (again.created || again.claim.address !== address)
+      throw new Error(`claim ${name} changed: ${address} → ${again.claim.address}`);
   }
   process.stdout.write(JSON.stringify(Object.fromEntries(held)));
 } finally {

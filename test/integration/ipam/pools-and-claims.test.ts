@@ -33,7 +33,11 @@ for (const engine of ENGINES) {
       (await ipam.claim(pool, { name, ...extra })).claim.address;
 
     it('hands out addresses in order, skipping the gateway and exclusions, and gives a name the same address every time', async () => {
-      await ipam.createPool('seq', { gateway: '10.1.0.1', excluded: ['10.1.0.3'], ranges: [{ subnet: '10.1.0.0/24' }] });
+      await ipam.createPool('seq', {
+        gateway: '10.1.0.1',
+        excluded: ['10.1.0.3'],
+        ranges: [{ subnet: '10.1.0.0/24' }],
+      });
       expect(await addressOf('seq', 'a')).toBe('10.1.0.2');
       expect(await addressOf('seq', 'b')).toBe('10.1.0.4');
       const again = await ipam.claim('seq', { name: 'a' });
@@ -45,10 +49,16 @@ for (const engine of ENGINES) {
     });
 
     it('prefers the pre-allocation, then the requested address, and refuses conflicts', async () => {
-      await ipam.createPool('pref', { prefix: 64, ranges: [{ start: '2001:db8::10', end: '2001:db8::20' }], pre_allocations: { host: '2001:db8::0015' } });
+      await ipam.createPool('pref', {
+        prefix: 64,
+        ranges: [{ start: '2001:db8::10', end: '2001:db8::20' }],
+        pre_allocations: { host: '2001:db8::0015' },
+      });
       expect(await addressOf('pref', 'host')).toBe('2001:db8::15');
       expect(await addressOf('pref', 'wants', { address: '2001:db8:0::11' })).toBe('2001:db8::11');
-      await expect(ipam.claim('pref', { name: 'thief', address: '2001:db8::15' })).rejects.toThrow(/pre-allocated to claim host/);
+      await expect(ipam.claim('pref', { name: 'thief', address: '2001:db8::15' })).rejects.toThrow(
+        /pre-allocated to claim host/,
+      );
       await expect(ipam.claim('pref', { name: 'second', address: '2001:db8::11' })).rejects.toThrow(AddressUnavailable);
       await expect(ipam.claim('pref', { name: 'far', address: '2001:db8::99' })).rejects.toThrow(InvalidIpamInput);
       await expect(ipam.claim('pref', { name: 'v4', address: '10.0.0.1' })).rejects.toThrow(/pool is IPv6/);
@@ -75,7 +85,12 @@ for (const engine of ENGINES) {
       const rows = Array.from({ length: 5000 }, (_, i) => i + 1);
       for (let i = 0; i < rows.length; i += 500) {
         const chunk = rows.slice(i, i + 500);
-        const claims = await db.knex('ipam_claims').insert(chunk.map((n) => ({ uuid: crypto.randomUUID(), pool_id: record.id, name: `bulk-${n}`, created_at: 'x' }))).returning('id');
+        const claims = await db
+          .knex('ipam_claims')
+          .insert(
+            chunk.map((n) => ({ uuid: crypto.randomUUID(), pool_id: record.id, name: `bulk-${n}`, created_at: 'x' })),
+          )
+          .returning('id');
         await db.knex('ipam_addresses').insert(
           chunk.map((n, j) => ({
             uuid: crypto.randomUUID(),
@@ -116,7 +131,11 @@ for (const engine of ENGINES) {
     });
 
     it('lets racing claims in one process each get a distinct address', async () => {
-      await ipam.createPool('race', { allocation_strategy: 'random', prefix: 24, ranges: [{ start: '10.4.0.1', end: '10.4.0.60' }] });
+      await ipam.createPool('race', {
+        allocation_strategy: 'random',
+        prefix: 24,
+        ranges: [{ start: '10.4.0.1', end: '10.4.0.60' }],
+      });
       const got = await Promise.all(Array.from({ length: 50 }, (_, i) => addressOf('race', `r${i}`)));
       expect(new Set(got).size).toBe(50);
       const same = await Promise.all(Array.from({ length: 10 }, () => ipam.claim('race', { name: 'one' })));
@@ -129,9 +148,27 @@ for (const engine of ENGINES) {
       await addressOf('edit', 'held', { address: '10.5.0.15' });
       const shrink = (end: string) => () => ({ prefix: 24, ranges: [{ start: '10.5.0.1', end }] });
       await expect(ipam.updatePool('edit', shrink('10.5.0.10'))).rejects.toThrow(/10.5.0.15 \(claim held\) outside/);
-      await expect(ipam.updatePool('edit', () => ({ prefix: 24, excluded: ['10.5.0.15'], ranges: [{ start: '10.5.0.1', end: '10.5.0.20' }] }))).rejects.toThrow(/reserved/);
-      await expect(ipam.updatePool('edit', () => ({ prefix: 24, ranges: [{ start: '10.5.0.1', end: '10.5.0.20' }], pre_allocations: { other: '10.5.0.15' } }))).rejects.toThrow(/held by claim held/);
-      await expect(ipam.updatePool('edit', () => ({ allocation_strategy: 'random', prefix: 24, ranges: [{ start: '10.5.0.1', end: '10.5.0.20' }] }))).rejects.toThrow(/immutable/);
+      await expect(
+        ipam.updatePool('edit', () => ({
+          prefix: 24,
+          excluded: ['10.5.0.15'],
+          ranges: [{ start: '10.5.0.1', end: '10.5.0.20' }],
+        })),
+      ).rejects.toThrow(/reserved/);
+      await expect(
+        ipam.updatePool('edit', () => ({
+          prefix: 24,
+          ranges: [{ start: '10.5.0.1', end: '10.5.0.20' }],
+          pre_allocations: { other: '10.5.0.15' },
+        })),
+      ).rejects.toThrow(/held by claim held/);
+      await expect(
+        ipam.updatePool('edit', () => ({
+          allocation_strategy: 'random',
+          prefix: 24,
+          ranges: [{ start: '10.5.0.1', end: '10.5.0.20' }],
+        })),
+      ).rejects.toThrow(/immutable/);
       const before = await ipam.getPool('edit');
       const grown = await ipam.updatePool('edit', shrink('10.5.0.30'));
       expect(grown.record.spec.ranges[0]!.end).toBe('10.5.0.30');

@@ -51,7 +51,10 @@ describe('parseDriverInfo', () => {
   });
 
   it('assumes https for a redfish_address without a scheme', () => {
-    expect(parseDriverInfo('redfish', { ...redfish, redfish_address: '10.0.0.5:8443' })).toMatchObject({ scheme: 'https', port: 8443 });
+    expect(parseDriverInfo('redfish', { ...redfish, redfish_address: '10.0.0.5:8443' })).toMatchObject({
+      scheme: 'https',
+      port: 8443,
+    });
   });
 
   it.each([
@@ -78,12 +81,17 @@ describe('parseDriverInfo', () => {
   });
 
   it('reads ipmi_port, ipmi_priv_level and ipmi_cipher_suite as numbers or strings', () => {
-    expect(parseDriverInfo('ipmi', { ...ipmi, ipmi_port: '6230', ipmi_priv_level: 'OPERATOR', ipmi_cipher_suite: 17 })).toMatchObject({
+    expect(
+      parseDriverInfo('ipmi', { ...ipmi, ipmi_port: '6230', ipmi_priv_level: 'OPERATOR', ipmi_cipher_suite: 17 }),
+    ).toMatchObject({
       port: 6230,
       privilege: 'operator',
       cipherSuite: 17,
     });
-    expect(parseDriverInfo('ipmi', { ...ipmi, ipmi_port: 6231, ipmi_cipher_suite: '3' })).toMatchObject({ port: 6231, cipherSuite: 3 });
+    expect(parseDriverInfo('ipmi', { ...ipmi, ipmi_port: 6231, ipmi_cipher_suite: '3' })).toMatchObject({
+      port: 6231,
+      cipherSuite: 3,
+    });
   });
 
   it.each<[string, Record<string, unknown>, string]>([
@@ -137,7 +145,11 @@ describe('enrollmentFromAddress', () => {
   });
 
   it('picks idrac and virtual media from idrac-virtualmedia, and honours disabled verification', () => {
-    expect(enrollmentFromAddress('idrac-virtualmedia://[fd00::9]/redfish/v1/Systems/System.Embedded.1', credentials, { disableCertificateVerification: true })).toMatchObject({
+    expect(
+      enrollmentFromAddress('idrac-virtualmedia://[fd00::9]/redfish/v1/Systems/System.Embedded.1', credentials, {
+        disableCertificateVerification: true,
+      }),
+    ).toMatchObject({
       driver: 'idrac',
       driverInfo: { redfish_address: 'https://[fd00::9]:443', redfish_verify_ca: false },
       bootInterface: 'redfish-virtual-media',
@@ -155,7 +167,12 @@ describe('enrollmentFromAddress', () => {
   });
 
   it('round-trips through parseDriverInfo to the same BMC key', () => {
-    const enrollment = enrollmentFromAddress('idrac-virtualmedia://[fd00::9]/redfish/v1/Systems/System.Embedded.1', credentials);
-    expect(bmcKey(parseDriverInfo(enrollment.driver, enrollment.driverInfo))).toBe('[fd00::9]:443/redfish/v1/Systems/System.Embedded.1');
+    const enrollment = enrollmentFromAddress(
+      'idrac-virtualmedia://[fd00::9]/redfish/v1/Systems/System.Embedded.1',
+      credentials,
+    );
+    expect(bmcKey(parseDriverInfo(enrollment.driver, enrollment.driverInfo))).toBe(
+      '[fd00::9]:443/redfish/v1/Systems/System.Embedded.1',
+    );
   });
 });

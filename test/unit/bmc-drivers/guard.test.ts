@@ -24,7 +24,9 @@ class FakeClientError extends Error {
 }
 
 function classify(error: unknown): BmcFailure | null {
-  return error instanceof FakeClientError ? { kind: error.kind, transient: error.transient, message: error.message } : null;
+  return error instanceof FakeClientError
+    ? { kind: error.kind, transient: error.transient, message: error.message }
+    : null;
 }
 
 /** A clock that only moves when the guard sleeps, and records every pause. */
@@ -55,7 +57,15 @@ function setup(policy: Partial<GuardPolicy> = {}) {
 }
 
 function call<T>(run: () => Promise<T>, extra: Partial<GuardedCall<T>> = {}): GuardedCall<T> {
-  return { driver: 'fake', operation: 'get_power_state', bmc: '10.0.0.1:623', classify, secrets: ['hunter2-secret'], run, ...extra };
+  return {
+    driver: 'fake',
+    operation: 'get_power_state',
+    bmc: '10.0.0.1:623',
+    classify,
+    secrets: ['hunter2-secret'],
+    run,
+    ...extra,
+  };
 }
 
 /** A run that fails with each error in turn, then answers `value`. */
@@ -77,12 +87,17 @@ const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 describe('BmcCallGuard retries', () => {
   it('retries transient failures with exponential backoff and full jitter, then succeeds', async () => {
     const { guard, events, clock } = setup();
-    const flaky = script([new FakeClientError('unavailable', true, 'HTTP 503'), new FakeClientError('timeout', true, 'no answer')], 'power on');
+    const flaky = script(
+      [new FakeClientError('unavailable', true, 'HTTP 503'), new FakeClientError('timeout', true, 'no answer')],
+      'power on',
+    );
     expect(await guard.call(call(flaky.run))).toBe('power on');
     expect(flaky.calls()).toBe(3);
     // random() = 0.5 of ceilings 100 and 200.
     expect(clock.pauses).toEqual([50, 100]);
-    expect(events).toEqual([{ driver: 'fake', operation: 'get_power_state', bmc: '10.0.0.1:623', outcome: 'ok', seconds: 0.15, attempts: 3 }]);
+    expect(events).toEqual([
+      { driver: 'fake', operation: 'get_power_state', bmc: '10.0.0.1:623', outcome: 'ok', seconds: 0.15, attempts: 3 },
+    ]);
   });
 
   it('gives up after the configured attempts with the last error', async () => {
@@ -93,7 +108,13 @@ describe('BmcCallGuard retries', () => {
     );
     const error = await guard.call(call(failing.run)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BmcUnavailable);
-    expect(error).toMatchObject({ attempts: 4, transient: true, driver: 'fake', operation: 'get_power_state', bmc: '10.0.0.1:623' });
+    expect(error).toMatchObject({
+      attempts: 4,
+      transient: true,
+      driver: 'fake',
+      operation: 'get_power_state',
+      bmc: '10.0.0.1:623',
+    });
     expect((error as Error).message).toContain('HTTP 503 number 4');
     expect((error as Error).message).toContain('after 4 attempts');
     expect(failing.calls()).toBe(4);
@@ -282,14 +303,29 @@ describe('BmcCallGuard concurrency', () => {
     const { guard } = setup({ maxConcurrent: 2 });
     const counter = overlapCounter();
     const bmcs = ['a', 'b', 'c', 'd', 'e', 'f'];
-    await Promise.all(bmcs.map((bmc) => guard.call(call(counter.run(bmc, () => delay(3)), { bmc }))));
+    await Promise.all(
+      bmcs.map((bmc) =>
+        guard.call(
+          call(
+            counter.run(bmc, () => delay(3)),
+            { bmc },
+          ),
+        ),
+      ),
+    );
     expect(counter.peakTotal()).toBe(2);
   });
 
   it('reports every call to the observer with its driver, operation and duration', async () => {
     const { guard, events } = setup({ attempts: 1, timeoutMs: 20 });
     await guard.call(call(async () => 'on'));
-    await guard.call(call(async () => Promise.reject(new FakeClientError('refused', false, 'HTTP 400')), { operation: 'set_boot_device' })).catch(() => undefined);
+    await guard
+      .call(
+        call(async () => Promise.reject(new FakeClientError('refused', false, 'HTTP 400')), {
+          operation: 'set_boot_device',
+        }),
+      )
+      .catch(() => undefined);
     await guard.call(call(never, { operation: 'inspect_hardware' })).catch(() => undefined);
     expect(events.map(({ operation, outcome, attempts }) => ({ operation, outcome, attempts }))).toEqual([
       { operation: 'get_power_state', outcome: 'ok', attempts: 1 },
@@ -317,7 +353,9 @@ describe('backoffDelayMs', () => {
 
   it('doubles the ceiling per retry up to the maximum', () => {
     const justUnderOne = () => 0.999999;
-    expect([1, 2, 3, 4, 5, 6].map((retry) => backoffDelayMs(retry, policy, justUnderOne))).toEqual([99, 199, 399, 799, 999, 999]);
+    expect([1, 2, 3, 4, 5, 6].map((retry) => backoffDelayMs(retry, policy, justUnderOne))).toEqual([
+      99, 199, 399, 799, 999, 999,
+    ]);
   });
 
   it('may be anything from zero (full jitter)', () => {

@@ -10,13 +10,26 @@ import {
   type BmcDriver,
   type PowerTarget,
 } from '../../../bmc-drivers/index.js';
-import { IpmiSimServer, type IpmiBootFlags, type IpmiChassisAction, type IpmiPowerState, type IpmiTarget } from '../../../sim/ipmi/index.js';
+import {
+  IpmiSimServer,
+  type IpmiBootFlags,
+  type IpmiChassisAction,
+  type IpmiPowerState,
+  type IpmiTarget,
+} from '../../../sim/ipmi/index.js';
 
 const PASSWORD = 'Ipmi-pw-7';
 
 /** A machine that takes `delayMs` per command and counts how many it ever had at once. */
 class CountingTarget implements IpmiTarget {
-  readonly deviceIdentity = { deviceId: 0x20, deviceRevision: 1, firmwareMajor: 2, firmwareMinor: 47, manufacturerId: 0xa2b3c, productId: 0x1234 };
+  readonly deviceIdentity = {
+    deviceId: 0x20,
+    deviceRevision: 1,
+    firmwareMajor: 2,
+    firmwareMinor: 47,
+    manufacturerId: 0xa2b3c,
+    productId: 0x1234,
+  };
   power: IpmiPowerState = 'off';
   bootFlags: IpmiBootFlags = { valid: false, persistent: false, mode: 'legacy', device: 'none' };
   readonly actions: IpmiChassisAction[] = [];
@@ -87,7 +100,13 @@ async function startSim(target = new CountingTarget()): Promise<{ port: number; 
 }
 
 function driverFor(port: number, info: Record<string, unknown> = {}, from = registry): BmcDriver {
-  const driver = from.fromDriverInfo('ipmi', { ipmi_address: '127.0.0.1', ipmi_port: port, ipmi_username: 'admin', ipmi_password: PASSWORD, ...info });
+  const driver = from.fromDriverInfo('ipmi', {
+    ipmi_address: '127.0.0.1',
+    ipmi_port: port,
+    ipmi_username: 'admin',
+    ipmi_password: PASSWORD,
+    ...info,
+  });
   drivers.push(driver);
   return driver;
 }
@@ -99,7 +118,14 @@ describe('ipmi driver against the IPMI sim', () => {
     expect(driver.name).toBe('ipmi');
     expect(driver.bmc).toBe(`127.0.0.1:${port}`);
     expect(await driver.power.getPowerState()).toBe('power off');
-    for (const step of ['power on', 'rebooting', 'soft rebooting', 'soft power off', 'power on', 'power off'] as const) {
+    for (const step of [
+      'power on',
+      'rebooting',
+      'soft rebooting',
+      'soft power off',
+      'power on',
+      'power off',
+    ] as const) {
       await driver.power.setPowerState(step, { timeoutMs: 2000 });
     }
     expect(await driver.power.getPowerState()).toBe('power off');
@@ -115,7 +141,9 @@ describe('ipmi driver against the IPMI sim', () => {
 
   it('refuses an unknown power target before any BMC call', async () => {
     const { port, target } = await startSim();
-    await expect(driverFor(port).power.setPowerState('hibernate' as PowerTarget)).rejects.toBeInstanceOf(UnsupportedOperation);
+    await expect(driverFor(port).power.setPowerState('hibernate' as PowerTarget)).rejects.toBeInstanceOf(
+      UnsupportedOperation,
+    );
     expect(target.actions).toEqual([]);
     expect(events).toEqual([]);
   });
@@ -168,7 +196,9 @@ describe('ipmi driver against the IPMI sim', () => {
   it('never lets one BMC see two commands at once, across drivers of one registry', async () => {
     const { port, target } = await startSim(new CountingTarget(10));
     const pair = [driverFor(port), driverFor(port)];
-    await Promise.all(pair.flatMap((d) => [d.power.getPowerState(), d.management.getBootDevice(), d.power.setPowerState('power on')]));
+    await Promise.all(
+      pair.flatMap((d) => [d.power.getPowerState(), d.management.getBootDevice(), d.power.setPowerState('power on')]),
+    );
     expect(target.maxInFlight).toBe(1);
   });
 
@@ -187,7 +217,10 @@ describe('ipmi driver against the IPMI sim', () => {
     };
     const a = await startSim(new CountingTarget(0, meet('a')));
     const b = await startSim(new CountingTarget(0, meet('b')));
-    const states = await Promise.all([driverFor(a.port).power.getPowerState(), driverFor(b.port).power.getPowerState()]);
+    const states = await Promise.all([
+      driverFor(a.port).power.getPowerState(),
+      driverFor(b.port).power.getPowerState(),
+    ]);
     expect(states).toEqual(['power off', 'power off']);
   });
 });

@@ -31,7 +31,10 @@ function newRegistry(): BmcDriverRegistry {
 }
 
 function driverFor(host: string, from: BmcDriverRegistry = registry, password = credentials.password): BmcDriver {
-  const driver = from.fromAddress(`redfish+${sim.url}/redfish/v1/Systems/${host}`, { username: credentials.username, password });
+  const driver = from.fromAddress(`redfish+${sim.url}/redfish/v1/Systems/${host}`, {
+    username: credentials.username,
+    password,
+  });
   opened.push(driver);
   return driver;
 }
@@ -62,7 +65,14 @@ describe('redfish driver against the Redfish sim', () => {
     expect(driver.bmc).toBe(`${new URL(sim.url).host}/redfish/v1/Systems/sim-0`);
     expect(await driver.power.getPowerState()).toBe('power off');
     const seen: Array<[PowerTarget, string]> = [];
-    for (const target of ['power on', 'rebooting', 'soft rebooting', 'soft power off', 'power on', 'power off'] as const) {
+    for (const target of [
+      'power on',
+      'rebooting',
+      'soft rebooting',
+      'soft power off',
+      'power on',
+      'power off',
+    ] as const) {
       await driver.power.setPowerState(target, { timeoutMs: 2000 });
       seen.push([target, await driver.power.getPowerState()]);
     }
@@ -74,7 +84,9 @@ describe('redfish driver against the Redfish sim', () => {
       ['power on', 'power on'],
       ['power off', 'power off'],
     ]);
-    expect(fleet.get('sim-0')?.history.map((c) => c.command)).toContain('POST /redfish/v1/Systems/sim-0/Actions/ComputerSystem.Reset');
+    expect(fleet.get('sim-0')?.history.map((c) => c.command)).toContain(
+      'POST /redfish/v1/Systems/sim-0/Actions/ComputerSystem.Reset',
+    );
   });
 
   it('refuses an unknown power target before any BMC call', async () => {
@@ -99,10 +111,17 @@ describe('redfish driver against the Redfish sim', () => {
     const driver = driverFor('sim-2');
     const host = fleet.get('sim-2');
     const inventory = await requireInterface(driver, 'inspect').inspectHardware();
-    expect(inventory).toMatchObject({ vendor: 'Anvil Sim', model: 'SimServer 2U', serial: host?.serial, memoryMiB: host?.memoryMiB });
+    expect(inventory).toMatchObject({
+      vendor: 'Anvil Sim',
+      model: 'SimServer 2U',
+      serial: host?.serial,
+      memoryMiB: host?.memoryMiB,
+    });
     expect(inventory.cpu).toMatchObject({ count: 2, cores: 16, arch: 'x86_64' });
     expect(inventory.nics.map((n) => [n.mac, n.linkUp])).toEqual(host?.nics.map((n) => [n.mac, n.link === 'up']));
-    expect(inventory.disks.map((d) => [d.sizeBytes, d.type, d.serial])).toEqual(host?.disks.map((d) => [d.sizeBytes, d.type.toLowerCase(), d.serial]));
+    expect(inventory.disks.map((d) => [d.sizeBytes, d.type, d.serial])).toEqual(
+      host?.disks.map((d) => [d.sizeBytes, d.type.toLowerCase(), d.serial]),
+    );
   });
 
   it('inserts and ejects virtual media', async () => {
@@ -137,9 +156,16 @@ describe('redfish driver against the Redfish sim', () => {
   it('updates firmware, polling the task as separate calls', async () => {
     const driver = driverFor('sim-4');
     const firmware = requireInterface(driver, 'firmware');
-    const result = await firmware.update('http://127.0.0.1:9/bios-2.0.1.bin', { targets: ['/redfish/v1/Systems/sim-4'], pollIntervalMs: 20, timeoutMs: 5000 });
+    const result = await firmware.update('http://127.0.0.1:9/bios-2.0.1.bin', {
+      targets: ['/redfish/v1/Systems/sim-4'],
+      pollIntervalMs: 20,
+      timeoutMs: 5000,
+    });
     expect(result.state).toBe('Completed');
-    expect((await firmware.getComponents()).find((c) => c.id === 'sim-4.BIOS')).toMatchObject({ version: '2.0.1', updateable: true });
+    expect((await firmware.getComponents()).find((c) => c.id === 'sim-4.BIOS')).toMatchObject({
+      version: '2.0.1',
+      updateable: true,
+    });
     const operations = events.map((e) => e.operation);
     expect(operations[0]).toBe('update_firmware');
     expect(operations.filter((o) => o === 'get_firmware_update_status').length).toBeGreaterThan(0);
@@ -165,7 +191,10 @@ describe('redfish driver under faults', () => {
   });
 
   it('times out a hung BMC', async () => {
-    const quick = new BmcDriverRegistry({ policy: { timeoutMs: 150, attempts: 1 }, onCall: (event) => events.push(event) });
+    const quick = new BmcDriverRegistry({
+      policy: { timeoutMs: 150, attempts: 1 },
+      onCall: (event) => events.push(event),
+    });
     const driver = driverFor('sim-5', quick);
     await driver.power.getPowerState();
     sim.faults.setHost('sim-5', { hang: true });
@@ -184,7 +213,9 @@ describe('redfish driver under faults', () => {
   it('never lets one BMC see two calls at once, across drivers of one registry', async () => {
     sim.faults.setHost('sim-1', { latencyMs: 15 });
     const drivers = [driverFor('sim-1'), driverFor('sim-1')];
-    await Promise.all(drivers.flatMap((d) => [d.power.getPowerState(), d.management.getBootDevice(), d.power.getPowerState()]));
+    await Promise.all(
+      drivers.flatMap((d) => [d.power.getPowerState(), d.management.getBootDevice(), d.power.getPowerState()]),
+    );
     expect(fleet.get('sim-1')?.maxInFlight).toBe(1);
   });
 

@@ -1,10 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { BmcDriverRegistry, InvalidBmcAddress, InvalidDriverInfo, type BmcCallEvent } from '../../../bmc-drivers/index.js';
+import {
+  BmcDriverRegistry,
+  InvalidBmcAddress,
+  InvalidDriverInfo,
+  type BmcCallEvent,
+} from '../../../bmc-drivers/index.js';
 import { IpmiDriver } from '../../../bmc-drivers/ipmi/driver.js';
 import { RedfishDriver } from '../../../bmc-drivers/redfish/driver.js';
 
 const credentials = { username: 'admin', password: 'pw' };
-const redfishInfo = { redfish_address: 'https://10.0.0.5', redfish_system_id: '/redfish/v1/Systems/1', redfish_username: 'root', redfish_password: 'calvin' };
+const redfishInfo = {
+  redfish_address: 'https://10.0.0.5',
+  redfish_system_id: '/redfish/v1/Systems/1',
+  redfish_username: 'root',
+  redfish_password: 'calvin',
+};
 
 describe('BmcDriverRegistry', () => {
   it('builds a Redfish driver with every interface for the redfish and idrac hardware types', () => {
@@ -14,22 +24,44 @@ describe('BmcDriverRegistry', () => {
       expect(driver).toBeInstanceOf(RedfishDriver);
       expect(driver.name).toBe(type);
       expect(driver.bmc).toBe('10.0.0.5:443/redfish/v1/Systems/1');
-      expect([driver.inspect, driver.virtualMedia, driver.bios, driver.firmware].every((part) => part !== undefined)).toBe(true);
+      expect(
+        [driver.inspect, driver.virtualMedia, driver.bios, driver.firmware].every((part) => part !== undefined),
+      ).toBe(true);
     }
   });
 
   it('builds an IPMI driver with power and management only', () => {
-    const driver = new BmcDriverRegistry().fromDriverInfo('ipmi', { ipmi_address: '10.0.0.6', ipmi_port: '6230', ipmi_username: 'admin', ipmi_password: 'pw' });
+    const driver = new BmcDriverRegistry().fromDriverInfo('ipmi', {
+      ipmi_address: '10.0.0.6',
+      ipmi_port: '6230',
+      ipmi_username: 'admin',
+      ipmi_password: 'pw',
+    });
     expect(driver).toBeInstanceOf(IpmiDriver);
     expect(driver.bmc).toBe('10.0.0.6:6230');
     expect(driver.power.supportedPowerStates).toContain('soft power off');
-    expect([driver.inspect, driver.virtualMedia, driver.bios, driver.firmware]).toEqual([undefined, undefined, undefined, undefined]);
+    expect([driver.inspect, driver.virtualMedia, driver.bios, driver.firmware]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 
   it.each([
     ['redfish://10.0.0.5/redfish/v1/Systems/1', RedfishDriver, 'redfish', '10.0.0.5:443/redfish/v1/Systems/1'],
-    ['redfish-virtualmedia+http://10.0.0.5:8000/redfish/v1/Systems/2', RedfishDriver, 'redfish', '10.0.0.5:8000/redfish/v1/Systems/2'],
-    ['idrac-redfish://10.0.0.9/redfish/v1/Systems/System.Embedded.1', RedfishDriver, 'idrac', '10.0.0.9:443/redfish/v1/Systems/System.Embedded.1'],
+    [
+      'redfish-virtualmedia+http://10.0.0.5:8000/redfish/v1/Systems/2',
+      RedfishDriver,
+      'redfish',
+      '10.0.0.5:8000/redfish/v1/Systems/2',
+    ],
+    [
+      'idrac-redfish://10.0.0.9/redfish/v1/Systems/System.Embedded.1',
+      RedfishDriver,
+      'idrac',
+      '10.0.0.9:443/redfish/v1/Systems/System.Embedded.1',
+    ],
     ['idrac-virtualmedia+https://10.0.0.9', RedfishDriver, 'idrac', '10.0.0.9:443'],
     ['ipmi://10.0.0.6', IpmiDriver, 'ipmi', '10.0.0.6:623'],
     ['10.0.0.6:6231', IpmiDriver, 'ipmi', '10.0.0.6:6231'],

@@ -37,7 +37,10 @@ let redfishSim: RedfishSim;
 let ipmiSim: IpmiSimServer;
 
 beforeAll(async () => {
-  redfishSim = await startRedfishSim({ fleet: createFleet({ count: 1 }), credentials: { username: 'admin', password: 'the-right-one' } });
+  redfishSim = await startRedfishSim({
+    fleet: createFleet({ count: 1 }),
+    credentials: { username: 'admin', password: 'the-right-one' },
+  });
   ipmiSim = await IpmiSimServer.start({ target: new MemoryTarget(), username: 'admin', password: 'the-right-one' });
 });
 
@@ -49,21 +52,39 @@ afterAll(async () => {
 describe('no password in any error', () => {
   it('InvalidDriverInfo never carries the password, whichever key is wrong', () => {
     fc.assert(
-      fc.property(password, fc.constantFrom('ipmi_port', 'ipmi_address', 'ipmi_priv_level', 'ipmi_cipher_suite', 'redfish_address', 'redfish_auth_type'), (secret, badKey) => {
-        const driver = badKey.startsWith('ipmi') ? 'ipmi' : 'redfish';
-        const info: Record<string, unknown> =
-          driver === 'ipmi'
-            ? { ipmi_address: '10.0.0.6', ipmi_username: 'admin', ipmi_password: secret, [badKey]: `ftp://${secret}` }
-            : { redfish_address: 'https://10.0.0.5', redfish_username: 'admin', redfish_password: secret, [badKey]: `ftp://${secret}` };
-        expect(visible(thrown(() => parseDriverInfo(driver, info)))).not.toContain(secret);
-      }),
+      fc.property(
+        password,
+        fc.constantFrom(
+          'ipmi_port',
+          'ipmi_address',
+          'ipmi_priv_level',
+          'ipmi_cipher_suite',
+          'redfish_address',
+          'redfish_auth_type',
+        ),
+        (secret, badKey) => {
+          const driver = badKey.startsWith('ipmi') ? 'ipmi' : 'redfish';
+          const info: Record<string, unknown> =
+            driver === 'ipmi'
+              ? { ipmi_address: '10.0.0.6', ipmi_username: 'admin', ipmi_password: secret, [badKey]: `ftp://${secret}` }
+              : {
+                  redfish_address: 'https://10.0.0.5',
+                  redfish_username: 'admin',
+                  redfish_password: secret,
+                  [badKey]: `ftp://${secret}`,
+                };
+          expect(visible(thrown(() => parseDriverInfo(driver, info)))).not.toContain(secret);
+        },
+      ),
     );
   });
 
   it('an IPMI password too long to send is refused without echoing it', () => {
     fc.assert(
       fc.property(fc.stringMatching(/^[A-Za-z0-9]{21,40}$/), (secret) => {
-        const error = thrown(() => parseDriverInfo('ipmi', { ipmi_address: '10.0.0.6', ipmi_username: 'admin', ipmi_password: secret }));
+        const error = thrown(() =>
+          parseDriverInfo('ipmi', { ipmi_address: '10.0.0.6', ipmi_username: 'admin', ipmi_password: secret }),
+        );
         expect(visible(error)).not.toContain(secret);
       }),
     );
@@ -92,10 +113,13 @@ describe('no password in any error', () => {
     await fc.assert(
       fc.asyncProperty(password, async (secret) => {
         const events: BmcCallEvent[] = [];
-        const driver = new BmcDriverRegistry({ onCall: (e) => events.push(e) }).fromAddress(`redfish+${redfishSim.url}/redfish/v1/Systems/sim-0`, {
-          username: 'admin',
-          password: secret,
-        });
+        const driver = new BmcDriverRegistry({ onCall: (e) => events.push(e) }).fromAddress(
+          `redfish+${redfishSim.url}/redfish/v1/Systems/sim-0`,
+          {
+            username: 'admin',
+            password: secret,
+          },
+        );
         const error = await driver.power.getPowerState().catch((e: unknown) => e);
         await driver.close();
         expect(visible(error)).not.toContain(secret);

@@ -61,7 +61,9 @@ describe('configuration', () => {
   });
 
   it('refuses to serve the API without auth off loopback, and accepts loopback hosts', () => {
-    expect(() => checkApiExposure(loadConfig({ ANVIL_API_HOST: '0.0.0.0' }))).toThrow('refused while the API listens on 0.0.0.0');
+    expect(() => checkApiExposure(loadConfig({ ANVIL_API_HOST: '0.0.0.0' }))).toThrow(
+      'refused while the API listens on 0.0.0.0',
+    );
     for (const host of ['127.0.0.1', '127.0.0.2', 'localhost', '::1']) {
       expect(() => checkApiExposure(loadConfig({ ANVIL_API_HOST: host }))).not.toThrow();
     }

@@ -19,7 +19,7 @@ describe('HashRing', () => {
     for (const n of counts.values()) expect(n).toBeGreaterThan(5000 / 3 / 1.6);
   });
 
-  it('moves only the departed member\'s keys when one leaves', () => {
+  it("moves only the departed member's keys when one leaves", () => {
     const before = new HashRing(['c1', 'c2', 'c3']);
     const after = new HashRing(['c1', 'c3']);
     for (const k of keys) {

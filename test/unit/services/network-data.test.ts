@@ -9,8 +9,22 @@ describe('network_data.json', () => {
         { uuid: 'bbbb', mac: '52:54:00:00:00:02', pxe_enabled: true },
       ],
       [
-        { pool: 'prov-v4', family: 'ipv4', address: '192.0.2.10', prefix: 24, gateway: '192.0.2.1', dns_servers: ['192.0.2.53'] },
-        { pool: 'prov-v6', family: 'ipv6', address: '2001:db8::10', prefix: 64, gateway: '2001:db8::1', dns_servers: ['2001:db8::53', '192.0.2.53'] },
+        {
+          pool: 'prov-v4',
+          family: 'ipv4',
+          address: '192.0.2.10',
+          prefix: 24,
+          gateway: '192.0.2.1',
+          dns_servers: ['192.0.2.53'],
+        },
+        {
+          pool: 'prov-v6',
+          family: 'ipv6',
+          address: '2001:db8::10',
+          prefix: 64,
+          gateway: '2001:db8::1',
+          dns_servers: ['2001:db8::53', '192.0.2.53'],
+        },
         { pool: 'storage', family: 'ipv4', address: '198.51.100.7', prefix: 26, gateway: null, dns_servers: [] },
       ],
     );
@@ -38,7 +52,15 @@ describe('network_data.json', () => {
           netmask: 'ffff:ffff:ffff:ffff::',
           routes: [{ network: '::', netmask: '::', gateway: '2001:db8::1' }],
         },
-        { id: 'network2', type: 'ipv4', link: 'port-bbbb', network_id: 'storage', ip_address: '198.51.100.7', netmask: '255.255.255.192', routes: [] },
+        {
+          id: 'network2',
+          type: 'ipv4',
+          link: 'port-bbbb',
+          network_id: 'storage',
+          ip_address: '198.51.100.7',
+          netmask: '255.255.255.192',
+          routes: [],
+        },
       ],
       services: [
         { type: 'dns', address: '192.0.2.53' },

@@ -11,7 +11,13 @@ describe('anvil-sim', () => {
       const file = join(dir, 'sim.yaml');
       writeFileSync(file, 'hosts: 5\nredfish-port: 9000\nipmi_base_port: 7000\npassword: fromfile\n');
       const config = await loadSimConfig(['--config', file, '--hosts', '3']);
-      expect(config).toMatchObject({ hosts: 3, redfishPort: 9000, password: 'fromfile', bind: '127.0.0.1', ipmiBasePort: 7000 });
+      expect(config).toMatchObject({
+        hosts: 3,
+        redfishPort: 9000,
+        password: 'fromfile',
+        bind: '127.0.0.1',
+        ipmiBasePort: 7000,
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -25,7 +31,16 @@ describe('anvil-sim', () => {
   });
 
   it('starts both faces and prints the DESIGN.md manifest with the ports it bound', async () => {
-    const config = await loadSimConfig(['--hosts', '3', '--redfish-port', '0', '--ipmi-base-port', '0', '--password', 'pw']);
+    const config = await loadSimConfig([
+      '--hosts',
+      '3',
+      '--redfish-port',
+      '0',
+      '--ipmi-base-port',
+      '0',
+      '--password',
+      'pw',
+    ]);
     if (config === 'help') throw new Error('unexpected help');
     const sim = await startSim(config);
     const { redfish, manifest } = sim;
@@ -45,9 +60,26 @@ describe('anvil-sim', () => {
   });
 
   it('boots hosts against the Anvil named by --boot-http and --boot-tftp', async () => {
-    const config = await loadSimConfig(['--hosts', '1', '--redfish-port', '0', '--ipmi-base-port', '0', '--boot-http', 'http://127.0.0.1:8080', '--boot-tftp', '127.0.0.1:6969', '--heartbeat-interval-ms', '500']);
+    const config = await loadSimConfig([
+      '--hosts',
+      '1',
+      '--redfish-port',
+      '0',
+      '--ipmi-base-port',
+      '0',
+      '--boot-http',
+      'http://127.0.0.1:8080',
+      '--boot-tftp',
+      '127.0.0.1:6969',
+      '--heartbeat-interval-ms',
+      '500',
+    ]);
     if (config === 'help') throw new Error('unexpected help');
-    expect(config).toMatchObject({ bootHttp: 'http://127.0.0.1:8080', bootTftp: '127.0.0.1:6969', heartbeatIntervalMs: 500 });
+    expect(config).toMatchObject({
+      bootHttp: 'http://127.0.0.1:8080',
+      bootTftp: '127.0.0.1:6969',
+      heartbeatIntervalMs: 500,
+    });
     await expect(loadSimConfig(['--boot-tftp', 'anvil.example:69'])).rejects.toThrow(/bootTftp: expected IP:PORT/);
     const sim = await startSim(config);
     try {

@@ -30,14 +30,19 @@ describe('fault decisions', () => {
 
   it('adds latency plus bounded jitter', () => {
     fc.assert(
-      fc.property(fc.nat(1000), fc.nat(1000), fc.double({ min: 0, max: 0.999999, noNaN: true }), (latencyMs, latencyJitterMs, r) => {
-        const verdict = decideRequest({ ...NO_FAULTS, latencyMs, latencyJitterMs }, constant(r));
-        expect(verdict.kind).toBe('proceed');
-        if (verdict.kind === 'proceed') {
-          expect(verdict.delayMs).toBeGreaterThanOrEqual(latencyMs);
-          expect(verdict.delayMs).toBeLessThanOrEqual(latencyMs + latencyJitterMs);
-        }
-      }),
+      fc.property(
+        fc.nat(1000),
+        fc.nat(1000),
+        fc.double({ min: 0, max: 0.999999, noNaN: true }),
+        (latencyMs, latencyJitterMs, r) => {
+          const verdict = decideRequest({ ...NO_FAULTS, latencyMs, latencyJitterMs }, constant(r));
+          expect(verdict.kind).toBe('proceed');
+          if (verdict.kind === 'proceed') {
+            expect(verdict.delayMs).toBeGreaterThanOrEqual(latencyMs);
+            expect(verdict.delayMs).toBeLessThanOrEqual(latencyMs + latencyJitterMs);
+          }
+        },
+      ),
     );
   });
 
@@ -49,7 +54,10 @@ describe('fault decisions', () => {
   });
 
   it('lets a host override the fleet field by field', () => {
-    expect(resolveFaults({ latencyMs: 50, errorRate: 0.1 }, { errorRate: 0 })).toMatchObject({ latencyMs: 50, errorRate: 0 });
+    expect(resolveFaults({ latencyMs: 50, errorRate: 0.1 }, { errorRate: 0 })).toMatchObject({
+      latencyMs: 50,
+      errorRate: 0,
+    });
     const book = new FaultBook();
     book.setFleet({ refuseAuth: true });
     book.setHost('sim-1', { hang: true });

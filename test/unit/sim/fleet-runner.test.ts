@@ -10,7 +10,14 @@ import {
   IpmiTimeoutError,
   type IpmiClientOptions,
 } from '../../../bmc-drivers/ipmi/index.js';
-import { connectRedfish, getBootDevice, getPowerState, setBootDevice, setPowerState, type RedfishSystem } from '../../../bmc-drivers/redfish/index.js';
+import {
+  connectRedfish,
+  getBootDevice,
+  getPowerState,
+  setBootDevice,
+  setPowerState,
+  type RedfishSystem,
+} from '../../../bmc-drivers/redfish/index.js';
 import { seededRandom } from '../../../sim/faults/index.js';
 import { SimFleetStartError, startSimFleet, type SimFleet } from '../../../sim/fleet-runner.js';
 import { createFleet, type SimManifestHost } from '../../../sim/host/index.js';
@@ -57,13 +64,21 @@ function ipmiClient(host: SimManifestHost, options: Partial<IpmiClientOptions> =
 }
 
 async function redfishSystem(host: SimManifestHost): Promise<RedfishSystem> {
-  const system = await connectRedfish(host.redfish.address, { username: host.redfish.username, password: host.redfish.password }, { timeoutMs: 2000 });
+  const system = await connectRedfish(
+    host.redfish.address,
+    { username: host.redfish.username, password: host.redfish.password },
+    { timeoutMs: 2000 },
+  );
   systems.push(system);
   return system;
 }
 
 async function putFaults(path: string, body: unknown): Promise<void> {
-  const res = await fetch(`${sim.redfish.url}/sim/v1/${path}`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${sim.redfish.url}/sim/v1/${path}`, {
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   expect(res.status).toBe(200);
 }
 
@@ -124,7 +139,9 @@ describe('startSimFleet', () => {
 
   it('leaves a hung host silent over IPMI, as over Redfish', async () => {
     await putFaults('hosts/sim-2/faults', { hang: true });
-    expect(await rejection(ipmiClient(entry(2), { timing: { deadlineMs: 300 } }).getPowerState())).toBeInstanceOf(IpmiTimeoutError);
+    expect(await rejection(ipmiClient(entry(2), { timing: { deadlineMs: 300 } }).getPowerState())).toBeInstanceOf(
+      IpmiTimeoutError,
+    );
   });
 
   it('answers an error-rate fault with completion code C0h (503) or FFh (500)', async () => {

@@ -4,7 +4,13 @@ import { buildManifest, createFleet } from '../../../sim/host/index.js';
 describe('Fleet', () => {
   it('builds 10,000 hosts whose manifest has 10,000 unique MACs per NIC slot', () => {
     const fleet = createFleet({ count: 10_000, seed: 3, nicsPerHost: 1 });
-    const manifest = buildManifest(fleet, { redfishUrl: 'http://127.0.0.1:8000', redfishUsername: 'admin', redfishPassword: 'pw', ipmiHost: '127.0.0.1', ipmiBasePort: 6230 });
+    const manifest = buildManifest(fleet, {
+      redfishUrl: 'http://127.0.0.1:8000',
+      redfishUsername: 'admin',
+      redfishPassword: 'pw',
+      ipmiHost: '127.0.0.1',
+      ipmiBasePort: 6230,
+    });
     expect(manifest.hosts).toHaveLength(10_000);
     const macs = manifest.hosts.flatMap((h) => h.macs);
     expect(new Set(macs).size).toBe(10_000);
@@ -12,7 +18,11 @@ describe('Fleet', () => {
     expect(new Set(manifest.hosts.map((h) => h.uuid)).size).toBe(10_000);
     expect(manifest.hosts[9_999]).toMatchObject({
       name: 'sim-9999',
-      redfish: { address: 'redfish+http://127.0.0.1:8000/redfish/v1/Systems/sim-9999', username: 'admin', password: 'pw' },
+      redfish: {
+        address: 'redfish+http://127.0.0.1:8000/redfish/v1/Systems/sim-9999',
+        username: 'admin',
+        password: 'pw',
+      },
       ipmi: { address: 'ipmi://127.0.0.1:16229', username: 'admin' },
     });
   });

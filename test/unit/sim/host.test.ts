@@ -80,7 +80,12 @@ describe('SimHost', () => {
   it('finishes a firmware update by the clock and then changes the version', () => {
     let now = 1_000_000;
     const host = makeHost(() => now);
-    const job = host.startFirmwareUpdate({ imageUri: 'http://x/bmc-3.0.0.bin', componentId: 'BMC', version: '3.0.0', durationMs: 1000 });
+    const job = host.startFirmwareUpdate({
+      imageUri: 'http://x/bmc-3.0.0.bin',
+      componentId: 'BMC',
+      version: '3.0.0',
+      durationMs: 1000,
+    });
     now += 500;
     expect(job.status()).toMatchObject({ state: 'Running', percentComplete: 50 });
     expect(host.firmware.find((f) => f.id === 'BMC')?.version).toBe('2.10.0');
@@ -92,10 +97,20 @@ describe('SimHost', () => {
   it('ends a firmware update it cannot place in Exception', () => {
     let now = 0;
     const host = makeHost(() => now);
-    const job = host.startFirmwareUpdate({ imageUri: 'http://x/mystery.bin', componentId: null, version: null, durationMs: 10 });
+    const job = host.startFirmwareUpdate({
+      imageUri: 'http://x/mystery.bin',
+      componentId: null,
+      version: null,
+      durationMs: 10,
+    });
     now = 20;
-    expect(job.status()).toMatchObject({ state: 'Exception', message: expect.stringContaining('no firmware component') });
-    expect(() => host.startFirmwareUpdate({ imageUri: 'x', componentId: 'GPU', version: '1', durationMs: 0 })).toThrow(SimHostError);
+    expect(job.status()).toMatchObject({
+      state: 'Exception',
+      message: expect.stringContaining('no firmware component'),
+    });
+    expect(() => host.startFirmwareUpdate({ imageUri: 'x', componentId: 'GPU', version: '1', durationMs: 0 })).toThrow(
+      SimHostError,
+    );
   });
 
   it('counts concurrent commands and keeps a bounded, timestamped history', () => {

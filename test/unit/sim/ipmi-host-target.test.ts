@@ -72,7 +72,9 @@ describe('HostIpmiTarget', () => {
         }
       }
     }
-    expect(overrideFromBootFlags({ valid: false, persistent: true, mode: 'efi', device: 'pxe' }).enabled).toBe('disabled');
+    expect(overrideFromBootFlags({ valid: false, persistent: true, mode: 'efi', device: 'pxe' }).enabled).toBe(
+      'disabled',
+    );
   });
 
   it('reports the vendor, a product id per model and the BMC firmware version as the device identity', () => {
@@ -82,7 +84,9 @@ describe('HostIpmiTarget', () => {
     const dell = deviceIdentityOf(new SimHost({ ...spec, vendor: 'Dell Inc.', model: 'PowerEdge R650' }));
     expect(dell.manufacturerId).toBe(674);
     expect(dell.productId).not.toBe(plain.productId);
-    expect(deviceIdentityOf(new SimHost({ ...spec, vendor: 'Dell Inc.', model: 'PowerEdge R650' })).productId).toBe(dell.productId);
+    expect(deviceIdentityOf(new SimHost({ ...spec, vendor: 'Dell Inc.', model: 'PowerEdge R650' })).productId).toBe(
+      dell.productId,
+    );
   });
 
   it('lets the power drift and boots fail under the host faults, as the Redfish face does', () => {

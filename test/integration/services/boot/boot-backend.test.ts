@@ -13,76 +13,79 @@ import { nodeFixture } from '../../../support/node-fixture.js';
 const postgresUp = await postgresAvailable();
 
 for (const engine of ENGINES) {
-  describe.skipIf(engine === 'postgres' && !postgresUp)(`the boot backend over nodes, ports and IPAM [${engine}]`, () => {
-    let tdb: TestDatabase;
-    let db: Database;
-    let backend: NodeBootBackend;
-    let nodes: NodeRepository;
-    let history: NodeHistory;
-    let ipam: IpamService;
+  describe.skipIf(engine === 'postgres' && !postgresUp)(
+    `the boot backend over nodes, ports and IPAM [${engine}]`,
+    () => {
+      let tdb: TestDatabase;
+      let db: Database;
+      let backend: NodeBootBackend;
+      let nodes: NodeRepository;
+      let history: NodeHistory;
+      let ipam: IpamService;
 
-    beforeAll(async () => {
-      tdb = await createTestDatabase(engine);
-      db = openDatabase(tdb.url);
-      await migrateToLatest(db.knex);
-      nodes = new NodeRepository(db.knex, SecretBox.fromKey(Buffer.alloc(32, 7)));
-      history = new NodeHistory(db.knex, 'test');
-      ipam = new IpamService(db.knex);
-      backend = new NodeBootBackend(nodes, new PortRepository(db.knex), ipam, history, {
-        apiUrl: 'http://192.0.2.1:6385',
-        bootFilesUrl: 'http://192.0.2.1:8080/boot-files',
+      beforeAll(async () => {
+        tdb = await createTestDatabase(engine);
+        db = openDatabase(tdb.url);
+        await migrateToLatest(db.knex);
+        nodes = new NodeRepository(db.knex, SecretBox.fromKey(Buffer.alloc(32, 7)));
+        history = new NodeHistory(db.knex, 'test');
+        ipam = new IpamService(db.knex);
+        backend = new NodeBootBackend(nodes, new PortRepository(db.knex), ipam, history, {
+          apiUrl: 'http://192.0.2.1:6385',
+          bootFilesUrl: 'http://192.0.2.1:8080/boot-files',
+        });
       });
-    });
-    afterAll(async () => {
-      await db?.close();
-      await tdb?.drop();
-    });
-
-    it('finds a host by MAC and by its IPAM address, with its lease and what to boot', async () => {
-      const now = new Date().toISOString();
-      const node = await nodes.create(
-        nodeFixture({
-          uuid: '00000000-0000-4000-8000-0000000000b1',
-          name: 'boot-host',
-          driver_info: { deploy_kernel: 'k', deploy_ramdisk: 'r' },
-          provision_state: 'wait call-back',
-          target_provision_state: 'active',
-          power_state: 'power on',
-        }),
-      );
-      await db.knex('ports').insert({
-        uuid: '00000000-0000-4000-9000-0000000000b1',
-        address: '52:54:00:00:0b:01',
-        node_id: node.id,
-        extra: '{}',
-        internal_info: '{}',
-        local_link_connection: '{}',
-        pxe_enabled: true,
-        created_at: now,
+      afterAll(async () => {
+        await db?.close();
+        await tdb?.drop();
       });
-      await ipam.createPool('boot-net', {
-        ranges: [{ subnet: '198.51.100.0/24' }],
-        gateway: '198.51.100.1',
-        dns_servers: ['198.51.100.53'],
-      } as Parameters<IpamService['createPool']>[1]);
-      const [claim] = await claimAddressesForNode(ipam, node, ['boot-net']);
 
-      const byMac = await backend.getByMac('52-54-00-00-0B-01');
-      expect(byMac).toMatchObject({
-        mac: '52:54:00:00:0b:01',
-        nodeUuid: node.uuid,
-        hostname: 'boot-host',
-        lease: { address: claim!.address, prefix: 24, gateway: '198.51.100.1', dnsServers: ['198.51.100.53'] },
-        boot: { kind: 'agent', kernelUrl: 'http://192.0.2.1:8080/boot-files/k' },
+      it('finds a host by MAC and by its IPAM address, with its lease and what to boot', async () => {
+        const now = new Date().toISOString();
+        const node = await nodes.create(
+          nodeFixture({
+            uuid: '00000000-0000-4000-8000-0000000000b1',
+            name: 'boot-host',
+            driver_info: { deploy_kernel: 'k', deploy_ramdisk: 'r' },
+            provision_state: 'wait call-back',
+            target_provision_state: 'active',
+            power_state: 'power on',
+          }),
+        );
+        await db.knex('ports').insert({
+          uuid: '00000000-0000-4000-9000-0000000000b1',
+          address: '52:54:00:00:0b:01',
+          node_id: node.id,
+          extra: '{}',
+          internal_info: '{}',
+          local_link_connection: '{}',
+          pxe_enabled: true,
+          created_at: now,
+        });
+        await ipam.createPool('boot-net', {
+          ranges: [{ subnet: '198.51.100.0/24' }],
+          gateway: '198.51.100.1',
+          dns_servers: ['198.51.100.53'],
+        } as Parameters<IpamService['createPool']>[1]);
+        const [claim] = await claimAddressesForNode(ipam, node, ['boot-net']);
+
+        const byMac = await backend.getByMac('52-54-00-00-0B-01');
+        expect(byMac).toMatchObject({
+          mac: '52:54:00:00:0b:01',
+          nodeUuid: node.uuid,
+          hostname: 'boot-host',
+          lease: { address: claim!.address, prefix: 24, gateway: '198.51.100.1', dnsServers: ['198.51.100.53'] },
+          boot: { kind: 'agent', kernelUrl: 'http://192.0.2.1:8080/boot-files/k' },
+        });
+        expect(await backend.getByIp(claim!.address)).toEqual(byMac);
+        expect(await backend.getByMac('52:54:00:00:0b:99')).toBeNull();
+        expect(await backend.getByIp('203.0.113.9')).toBeNull();
+        expect(await backend.getByIp('not an address')).toBeNull();
+
+        await backend.recordServed('52:54:00:00:0b:01', { protocol: 'tftp', detail: 'undionly.kpxe' });
+        const events = (await history.list(node.id, 10)).map((e) => e.event);
+        expect(events).toContain('tftp to 52:54:00:00:0b:01: undionly.kpxe');
       });
-      expect(await backend.getByIp(claim!.address)).toEqual(byMac);
-      expect(await backend.getByMac('52:54:00:00:0b:99')).toBeNull();
-      expect(await backend.getByIp('203.0.113.9')).toBeNull();
-      expect(await backend.getByIp('not an address')).toBeNull();
-
-      await backend.recordServed('52:54:00:00:0b:01', { protocol: 'tftp', detail: 'undionly.kpxe' });
-      const events = (await history.list(node.id, 10)).map((e) => e.event);
-      expect(events).toContain('tftp to 52:54:00:00:0b:01: undionly.kpxe');
-    });
-  });
+    },
+  );
 }

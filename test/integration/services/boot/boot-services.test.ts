@@ -21,7 +21,10 @@ describeOnEngines('network boot services run with the service', (svc) => {
 
     const db = (await import('../../../../services/db/index.js')).openDatabase(svc().db.url);
     try {
-      await db.knex('nodes').where({ uuid: node.uuid }).update({ provision_state: 'wait call-back', target_provision_state: 'active' });
+      await db
+        .knex('nodes')
+        .where({ uuid: node.uuid })
+        .update({ provision_state: 'wait call-back', target_provision_state: 'active' });
     } finally {
       await db.close();
     }

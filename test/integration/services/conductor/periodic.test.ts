@@ -20,7 +20,12 @@ async function manageableNode(svc: TestService, i: number): Promise<{ uuid: stri
   const res = await svc.request('POST', '/v1/nodes', {
     driver: 'ipmi',
     name: `${host.name}-${svc.db.engine}`,
-    driver_info: { ipmi_address: '127.0.0.1', ipmi_port: port, ipmi_username: host.ipmi.username, ipmi_password: host.ipmi.password },
+    driver_info: {
+      ipmi_address: '127.0.0.1',
+      ipmi_port: port,
+      ipmi_username: host.ipmi.username,
+      ipmi_password: host.ipmi.password,
+    },
   });
   expect(res.status, res.text).toBe(201);
   await svc.request('PUT', `/v1/nodes/${res.body.uuid}/states/provision`, { target: 'manage' });
@@ -67,9 +72,12 @@ describeOnEngines(
       simHost(host).powerAction('On');
       // The history entry is written once the BMC has done it, so it is the later of the two to look for.
       await eventually(
-        async () => (await svc().request('GET', `/v1/nodes/${uuid}/history`)).body.history.map((h: { event: string }) => h.event),
+        async () =>
+          (await svc().request('GET', `/v1/nodes/${uuid}/history`)).body.history.map((h: { event: string }) => h.event),
         (events: string[]) =>
-          events.includes('Power sync: the hardware was power on, recorded power off; the recorded state was forced onto the hardware'),
+          events.includes(
+            'Power sync: the hardware was power on, recorded power off; the recorded state was forced onto the hardware',
+          ),
         30_000,
       );
       expect(simHost(host).power).toBe('Off');
@@ -80,14 +88,22 @@ describeOnEngines(
       await setFaults(host, { hang: true });
       let failed;
       try {
-        failed = await eventually(() => svc().request('GET', `/v1/nodes/${uuid}`), (r) => r.body.fault === 'power failure', 30_000);
+        failed = await eventually(
+          () => svc().request('GET', `/v1/nodes/${uuid}`),
+          (r) => r.body.fault === 'power failure',
+          30_000,
+        );
       } finally {
         await setFaults(host, {});
       }
       expect(failed.body.maintenance).toBe(true);
       expect(failed.body.maintenance_reason).toMatch(/^Power sync failed 2 times in a row/);
       expect(failed.body.maintenance_reason).not.toContain(sim.manifest.hosts[1]!.ipmi.password);
-      const recovered = await eventually(() => svc().request('GET', `/v1/nodes/${uuid}`), (r) => r.body.fault === null, 30_000);
+      const recovered = await eventually(
+        () => svc().request('GET', `/v1/nodes/${uuid}`),
+        (r) => r.body.fault === null,
+        30_000,
+      );
       expect(recovered.body.maintenance).toBe(false);
       expect(recovered.body.power_state).not.toBeNull();
     }, 60_000);
@@ -100,7 +116,11 @@ describeOnEngines(
         { op: 'add', path: '/automated_clean', value: false },
       ]);
       await provision(svc(), uuid, 'provide');
-      await eventually(() => svc().request('GET', `/v1/nodes/${uuid}`), (r) => r.body.provision_state === 'available', 30_000);
+      await eventually(
+        () => svc().request('GET', `/v1/nodes/${uuid}`),
+        (r) => r.body.provision_state === 'available',
+        30_000,
+      );
       // The wait lasts a second: the node may pass through wait call-back between two looks.
       await provision(svc(), uuid, 'active');
       const failed = await eventually(
@@ -111,7 +131,9 @@ describeOnEngines(
       expect(failed.body.last_error).toMatch(
         /^Timeout reached while waiting for callback for node .* in "wait call-back" \(1 s\); no agent ever called back\.$/,
       );
-      const events = (await svc().request('GET', `/v1/nodes/${uuid}/history`)).body.history.map((h: { event: string }) => h.event);
+      const events = (await svc().request('GET', `/v1/nodes/${uuid}/history`)).body.history.map(
+        (h: { event: string }) => h.event,
+      );
       expect(events).toContain('deploying -> wait call-back (wait)');
     }, 60_000);
   },
@@ -134,7 +156,11 @@ describeOnEngines(
       const before = (await svc().request('GET', `/v1/nodes/${uuid}`)).body.power_state;
       simHost(host).powerAction(before === 'power on' ? 'ForceOff' : 'On');
       const expected = before === 'power on' ? 'power off' : 'power on';
-      await eventually(() => svc().request('GET', `/v1/nodes/${uuid}`), (r) => r.body.power_state === expected, 30_000);
+      await eventually(
+        () => svc().request('GET', `/v1/nodes/${uuid}`),
+        (r) => r.body.power_state === expected,
+        30_000,
+      );
       expect(simHost(host).power).toBe(before === 'power on' ? 'Off' : 'On');
     });
   },

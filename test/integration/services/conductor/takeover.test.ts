@@ -24,12 +24,15 @@ for (const engine of ENGINES) {
       await tdb?.drop();
     });
 
-    it('frees the locks held under its name and its name:part holders, and no one else\'s', async () => {
+    it("frees the locks held under its name and its name:part holders, and no one else's", async () => {
       const holders = ['c_1', 'c_1:api', 'c_1:sync', 'c_10', 'cx1:api', 'c_1x', 'c2'];
       for (const reservation of holders) await nodes.create(nodeFixture({ reservation }));
       const freed = await nodes.releaseHeldBy(['c_1']);
       expect(freed.map((n) => n.reservation).sort()).toEqual(['c_1', 'c_1:api', 'c_1:sync']);
-      const left: { reservation: string | null }[] = await db.knex('nodes').select('reservation').whereNotNull('reservation');
+      const left: { reservation: string | null }[] = await db
+        .knex('nodes')
+        .select('reservation')
+        .whereNotNull('reservation');
       expect(left.map((r) => r.reservation).sort()).toEqual(['c2', 'c_10', 'c_1x', 'cx1:api']);
     });
   });

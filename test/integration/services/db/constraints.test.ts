@@ -6,10 +6,44 @@ const postgresUp = await postgresAvailable();
 
 function nodeRow(uuid: string, name: string | null) {
   const json = '{}';
-  const row: Record<string, unknown> = { uuid, name, driver: 'fake-hardware', provision_state: 'enroll', created_at: new Date().toISOString() };
-  for (const c of ['driver_info', 'driver_internal_info', 'instance_info', 'properties', 'extra', 'network_data', 'raid_config', 'target_raid_config', 'clean_step', 'deploy_step', 'service_step']) row[c] = json;
+  const row: Record<string, unknown> = {
+    uuid,
+    name,
+    driver: 'fake-hardware',
+    provision_state: 'enroll',
+    created_at: new Date().toISOString(),
+  };
+  for (const c of [
+    'driver_info',
+    'driver_internal_info',
+    'instance_info',
+    'properties',
+    'extra',
+    'network_data',
+    'raid_config',
+    'target_raid_config',
+    'clean_step',
+    'deploy_step',
+    'service_step',
+  ])
+    row[c] = json;
   row.traits = '[]';
-  for (const i of ['bios', 'boot', 'console', 'deploy', 'firmware', 'inspect', 'management', 'network', 'power', 'raid', 'rescue', 'storage', 'vendor']) row[`${i}_interface`] = 'fake';
+  for (const i of [
+    'bios',
+    'boot',
+    'console',
+    'deploy',
+    'firmware',
+    'inspect',
+    'management',
+    'network',
+    'power',
+    'raid',
+    'rescue',
+    'storage',
+    'vendor',
+  ])
+    row[`${i}_interface`] = 'fake';
   return row;
 }
 
@@ -34,9 +68,15 @@ for (const engine of ENGINES) {
 
     it('makes node uuid and name unique in the database itself', async () => {
       await db.knex('nodes').insert(nodeRow('00000000-0000-4000-8000-000000000001', 'unique-name'));
-      const byUuid = await db.knex('nodes').insert(nodeRow('00000000-0000-4000-8000-000000000001', 'other')).catch((e: unknown) => e);
+      const byUuid = await db
+        .knex('nodes')
+        .insert(nodeRow('00000000-0000-4000-8000-000000000001', 'other'))
+        .catch((e: unknown) => e);
       expect(uniqueViolationColumn(byUuid, 'nodes')).toBe('uuid');
-      const byName = await db.knex('nodes').insert(nodeRow('00000000-0000-4000-8000-000000000002', 'unique-name')).catch((e: unknown) => e);
+      const byName = await db
+        .knex('nodes')
+        .insert(nodeRow('00000000-0000-4000-8000-000000000002', 'unique-name'))
+        .catch((e: unknown) => e);
       expect(uniqueViolationColumn(byName, 'nodes')).toBe('name');
       // Many nameless nodes are fine: NULLs do not collide.
       await db.knex('nodes').insert(nodeRow('00000000-0000-4000-8000-000000000003', null));
@@ -65,7 +105,11 @@ for (const engine of ENGINES) {
       const id = (await db.knex('nodes').where({ uuid: '00000000-0000-4000-8000-000000000003' }).first()).id;
       const attempts = await Promise.all(
         Array.from({ length: 8 }, (_, i) =>
-          db.knex('nodes').where({ id }).whereNull('reservation').update({ reservation: `host-${i}` }),
+          db
+            .knex('nodes')
+            .where({ id })
+            .whereNull('reservation')
+            .update({ reservation: `host-${i}` }),
         ),
       );
       expect(attempts.reduce((a, b) => a + b, 0)).toBe(1);

@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IpamService } from '../../../../ipam/index.js';
 import { migrateToLatest, openDatabase, type Database } from '../../../../services/db/index.js';
-import { claimAddressesForNode, nodeAddresses, releaseNodeAddresses } from '../../../../services/ipam/node-addresses.js';
+import {
+  claimAddressesForNode,
+  nodeAddresses,
+  releaseNodeAddresses,
+} from '../../../../services/ipam/node-addresses.js';
 import { renderNetworkData } from '../../../../services/network-data/render.js';
 import { createTestDatabase, ENGINES, postgresAvailable, type TestDatabase } from '../../../support/engines.js';
 
@@ -18,8 +22,16 @@ for (const engine of ENGINES) {
       db = openDatabase(tdb.url);
       await migrateToLatest(db.knex);
       ipam = new IpamService(db.knex);
-      await ipam.createPool('prov', { gateway: '192.0.2.1', dns_servers: ['192.0.2.53'], ranges: [{ subnet: '192.0.2.0/24' }] });
-      await ipam.createPool('prov6', { prefix: 64, gateway: '2001:db8::1', ranges: [{ start: '2001:db8::100', end: '2001:db8::1ff' }] });
+      await ipam.createPool('prov', {
+        gateway: '192.0.2.1',
+        dns_servers: ['192.0.2.53'],
+        ranges: [{ subnet: '192.0.2.0/24' }],
+      });
+      await ipam.createPool('prov6', {
+        prefix: 64,
+        gateway: '2001:db8::1',
+        ranges: [{ start: '2001:db8::100', end: '2001:db8::1ff' }],
+      });
     });
     afterAll(async () => {
       await db?.close();
@@ -37,7 +49,10 @@ for (const engine of ENGINES) {
     });
 
     it('renders the node network data from its claims, then releases them all with the node', async () => {
-      const data = renderNetworkData([{ uuid: 'p1', mac: '52:54:00:00:00:01', pxe_enabled: true }], await nodeAddresses(ipam, NODE));
+      const data = renderNetworkData(
+        [{ uuid: 'p1', mac: '52:54:00:00:00:01', pxe_enabled: true }],
+        await nodeAddresses(ipam, NODE),
+      );
       expect(data.networks.map((n) => [n.type, n.ip_address, n.netmask, n.routes[0]?.gateway])).toEqual([
         ['ipv4', '192.0.2.2', '255.255.255.0', '192.0.2.1'],
         ['ipv6', '2001:db8::100', 'ffff:ffff:ffff:ffff::', '2001:db8::1'],

@@ -108,7 +108,13 @@ describe('sessions', () => {
   it('serialises concurrent calls over one session', async () => {
     const { sim } = await startSim();
     const c = client(sim.port);
-    const results = await Promise.all([c.getPowerState(), c.getDeviceId(), c.getPowerState(), c.getBootFlags(), c.getPowerState()]);
+    const results = await Promise.all([
+      c.getPowerState(),
+      c.getDeviceId(),
+      c.getPowerState(),
+      c.getBootFlags(),
+      c.getPowerState(),
+    ]);
     expect(results[0]).toBe('off');
     expect(sim.stats.sessionsOpened).toBe(1);
   });
@@ -153,7 +159,9 @@ describe('sessions', () => {
     const kg = Buffer.alloc(20, 0x4b);
     const { sim } = await startSim({ kg });
     expect(await client(sim.port, { kg }).getPowerState()).toBe('off');
-    expect(await rejection(client(sim.port, { kg: Buffer.alloc(20, 0x4c) }).getPowerState())).toBeInstanceOf(IpmiAuthError);
+    expect(await rejection(client(sim.port, { kg: Buffer.alloc(20, 0x4c) }).getPowerState())).toBeInstanceOf(
+      IpmiAuthError,
+    );
   });
 });
 
@@ -203,7 +211,9 @@ describe('faults', () => {
 
 describe('cipher suite 0', () => {
   it('is refused unless explicitly allowed', () => {
-    expect(() => new IpmiClient({ host: '127.0.0.1', username: 'a', password: 'b', cipherSuite: 0 })).toThrow(IpmiProtocolError);
+    expect(() => new IpmiClient({ host: '127.0.0.1', username: 'a', password: 'b', cipherSuite: 0 })).toThrow(
+      IpmiProtocolError,
+    );
   });
 
   it('works when both sides allow it', async () => {

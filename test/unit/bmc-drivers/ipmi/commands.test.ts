@@ -32,7 +32,11 @@ describe('chassis commands', () => {
   });
 
   it('decodes Get Chassis Status: power bit and restore policy', () => {
-    expect(getChassisStatus().decode(hex('21 10 00'))).toMatchObject({ powerOn: true, restorePolicy: 'previous', lastPowerEvent: 0x10 });
+    expect(getChassisStatus().decode(hex('21 10 00'))).toMatchObject({
+      powerOn: true,
+      restorePolicy: 'previous',
+      lastPowerEvent: 0x10,
+    });
     expect(getChassisStatus().decode(hex('40 00 00 00'))).toMatchObject({ powerOn: false, restorePolicy: 'always-on' });
     expect(() => getChassisStatus().decode(hex('01'))).toThrow(IpmiProtocolError);
   });
@@ -61,9 +65,19 @@ describe('boot options', () => {
   it('reads parameter 5 back: version, parameter, flags', () => {
     const command = getBootFlags();
     expect([command.cmd, ...command.data]).toEqual([0x09, 5, 0, 0]);
-    expect(command.decode(hex('01 05 e0 04 00 00 00'))).toEqual({ valid: true, persistent: true, mode: 'efi', device: 'pxe' });
+    expect(command.decode(hex('01 05 e0 04 00 00 00'))).toEqual({
+      valid: true,
+      persistent: true,
+      mode: 'efi',
+      device: 'pxe',
+    });
     // OpenIPMI's ipmi_sim answers without the valid bit.
-    expect(command.decode(hex('01 05 00 04 00 00 00'))).toEqual({ valid: false, persistent: false, mode: 'legacy', device: 'pxe' });
+    expect(command.decode(hex('01 05 00 04 00 00 00'))).toEqual({
+      valid: false,
+      persistent: false,
+      mode: 'legacy',
+      device: 'pxe',
+    });
     expect(() => command.decode(hex('01 04 00 00'))).toThrow(IpmiProtocolError);
     expect(() => command.decode(hex('01 05 80 28 00 00 00'))).toThrow(IpmiProtocolError); // selector 0xA is reserved
   });
@@ -96,7 +110,11 @@ describe('device and channel commands', () => {
       supportsIpmi20: true,
       supportsIpmi15: false,
     });
-    expect(command.decode(hex('01 16 04 00 00 00 00 00'))).toMatchObject({ supportsIpmi20: false, supportsIpmi15: true, authTypes: 0x16 });
+    expect(command.decode(hex('01 16 04 00 00 00 00 00'))).toMatchObject({
+      supportsIpmi20: false,
+      supportsIpmi15: true,
+      authTypes: 0x16,
+    });
   });
 
   it('lists cipher suites by suite and decodes standard and OEM records (Tables 22-18 to 22-20)', () => {

@@ -18,7 +18,8 @@ import {
   type KeyExchangeContext,
 } from '../../../../bmc-drivers/ipmi/rakp.js';
 
-const hmac = (alg: 'sha1' | 'sha256', key: Buffer, ...parts: Buffer[]): Buffer => createHmac(alg, key).update(Buffer.concat(parts)).digest();
+const hmac = (alg: 'sha1' | 'sha256', key: Buffer, ...parts: Buffer[]): Buffer =>
+  createHmac(alg, key).update(Buffer.concat(parts)).digest();
 const le32 = (n: number): Buffer => {
   const b = Buffer.alloc(4);
   b.writeUInt32LE(n, 0);
@@ -60,17 +61,30 @@ describe.each([
 
   it('computes the RAKP 2 code over SIDm|SIDc|Rm|Rc|GUIDc|ROLE|ULEN|UNAME', () => {
     expect(rakp2KeyExchangeCode(suite, userKey(password), ctx)).toEqual(
-      hmac(alg, kuid, le32(ctx.consoleSessionId), le32(ctx.bmcSessionId), ctx.consoleRandom, ctx.bmcRandom, ctx.bmcGuid, roleName),
+      hmac(
+        alg,
+        kuid,
+        le32(ctx.consoleSessionId),
+        le32(ctx.bmcSessionId),
+        ctx.consoleRandom,
+        ctx.bmcRandom,
+        ctx.bmcGuid,
+        roleName,
+      ),
     );
   });
 
   it('computes the RAKP 3 code over Rc|SIDm|ROLE|ULEN|UNAME', () => {
-    expect(rakp3KeyExchangeCode(suite, userKey(password), ctx)).toEqual(hmac(alg, kuid, ctx.bmcRandom, le32(ctx.consoleSessionId), roleName));
+    expect(rakp3KeyExchangeCode(suite, userKey(password), ctx)).toEqual(
+      hmac(alg, kuid, ctx.bmcRandom, le32(ctx.consoleSessionId), roleName),
+    );
   });
 
   it(`truncates the RAKP 4 integrity check value to ${icv} bytes`, () => {
     const sik = deriveSessionKeys(suite, userKey(password), ctx).sik;
-    expect(rakp4IntegrityCheckValue(suite, sik, ctx)).toEqual(hmac(alg, sik, ctx.consoleRandom, le32(ctx.bmcSessionId), ctx.bmcGuid).subarray(0, icv));
+    expect(rakp4IntegrityCheckValue(suite, sik, ctx)).toEqual(
+      hmac(alg, sik, ctx.consoleRandom, le32(ctx.bmcSessionId), ctx.bmcGuid).subarray(0, icv),
+    );
   });
 
   it(`signs packets with a ${icv}-byte HMAC keyed by K1`, () => {
@@ -102,7 +116,11 @@ describe('AES-CBC-128 confidentiality', () => {
   it('rejects ciphertext that is not IV plus whole blocks, or whose pad is wrong', () => {
     expect(() => decryptPayload(suite, k2, Buffer.alloc(31))).toThrow(IpmiProtocolError);
     const cipher = createCipheriv('aes-128-cbc', k2.subarray(0, 16), iv).setAutoPadding(false);
-    const badPad = Buffer.concat([iv, cipher.update(Buffer.concat([Buffer.alloc(13), Buffer.from([1, 3, 2])])), cipher.final()]);
+    const badPad = Buffer.concat([
+      iv,
+      cipher.update(Buffer.concat([Buffer.alloc(13), Buffer.from([1, 3, 2])])),
+      cipher.final(),
+    ]);
     expect(() => decryptPayload(suite, k2, badPad)).toThrow(IpmiProtocolError);
   });
 });

@@ -56,21 +56,32 @@ const bytes = fc.uint8Array({ maxLength: 160 }).map((a) => Buffer.from(a));
 
 describe('decoders on arbitrary bytes', () => {
   it.each(decoders)('%s: returns or throws IpmiProtocolError', (_name, decode) => {
-    fc.assert(fc.property(bytes, (b) => onlyProtocolErrors(() => decode(b))), { numRuns: 300 });
+    fc.assert(
+      fc.property(bytes, (b) => onlyProtocolErrors(() => decode(b))),
+      { numRuns: 300 },
+    );
   });
 
   it('datagram decoding survives RMCP-prefixed garbage', () => {
-    const prefixed = fc.tuple(fc.constantFrom(0x06, 0x07), fc.constantFrom(0x00, 0x02, 0x06), bytes).map(([cls, authType, rest]) =>
-      Buffer.concat([Buffer.from([0x06, 0x00, 0xff, cls, authType]), rest]),
+    const prefixed = fc
+      .tuple(fc.constantFrom(0x06, 0x07), fc.constantFrom(0x00, 0x02, 0x06), bytes)
+      .map(([cls, authType, rest]) => Buffer.concat([Buffer.from([0x06, 0x00, 0xff, cls, authType]), rest]));
+    fc.assert(
+      fc.property(prefixed, (b) => onlyProtocolErrors(() => decodeDatagram(b, security3))),
+      { numRuns: 500 },
     );
-    fc.assert(fc.property(prefixed, (b) => onlyProtocolErrors(() => decodeDatagram(b, security3))), { numRuns: 500 });
   });
 });
 
 describe('decoders on damaged valid packets', () => {
   const valid = encodeSessionPacket(
     security3,
-    { sessionId: 7, sessionSeq: 9, payloadType: PayloadType.ipmiMessage, payload: encodeRequestMessage({ netFn: 0, cmd: 1, rqSeq: 3, data: Buffer.alloc(0) }) },
+    {
+      sessionId: 7,
+      sessionSeq: 9,
+      payloadType: PayloadType.ipmiMessage,
+      payload: encodeRequestMessage({ netFn: 0, cmd: 1, rqSeq: 3, data: Buffer.alloc(0) }),
+    },
     Buffer.alloc(16, 5),
   );
 

@@ -38,7 +38,13 @@ describe('RMCP and ASF', () => {
 
   it('decodes a presence pong that announces IPMI', () => {
     const body = hex('00 00 11 be 40 2a 00 10  00 00 11 be  00 00 00 00  81 00  00 00 00 00 00 00');
-    expect(decodeAsfPong(body)).toEqual({ messageTag: 0x2a, enterprise: 4542, oemDefined: 0, ipmiSupported: true, supportedInteractions: 0 });
+    expect(decodeAsfPong(body)).toEqual({
+      messageTag: 0x2a,
+      enterprise: 4542,
+      oemDefined: 0,
+      ipmiSupported: true,
+      supportedInteractions: 0,
+    });
   });
 });
 
@@ -46,36 +52,60 @@ describe('IPMI LAN messages', () => {
   it('encodes Get Channel Authentication Capabilities in the IPMI 1.5 wrapper exactly as the classic capture', () => {
     const message = encodeRequestMessage({ netFn: 0x06, cmd: 0x38, rqSeq: 0, data: hex('8e 04') });
     expect(message).toEqual(hex('20 18 c8 81 00 38 8e 04 b5'));
-    expect(encodePresessionMessage(message)).toEqual(hex('06 00 ff 07  00  00 00 00 00  00 00 00 00  09  20 18 c8 81 00 38 8e 04 b5'));
+    expect(encodePresessionMessage(message)).toEqual(
+      hex('06 00 ff 07  00  00 00 00 00  00 00 00 00  09  20 18 c8 81 00 38 8e 04 b5'),
+    );
   });
 
   it('puts rqSeq in the upper 6 bits and checksums both halves', () => {
-    expect(encodeRequestMessage({ netFn: 0x00, cmd: 0x02, rqSeq: 5, data: hex('01') })).toEqual(hex('20 00 e0 81 14 02 01 68'));
+    expect(encodeRequestMessage({ netFn: 0x00, cmd: 0x02, rqSeq: 5, data: hex('01') })).toEqual(
+      hex('20 00 e0 81 14 02 01 68'),
+    );
     expect(checksum(hex('20 18'))).toBe(0xc8);
   });
 
   it('decodes a response: netFn+1, rqSeq, completion code and data', () => {
     const response = decodeResponseMessage(hex('81 1c 63 20 00 38 00 01 80 04 02 00 00 00 00 21'));
-    expect(response).toEqual({ netFn: 0x07, cmd: 0x38, rqSeq: 0, completionCode: 0, data: hex('01 80 04 02 00 00 00 00') });
+    expect(response).toEqual({
+      netFn: 0x07,
+      cmd: 0x38,
+      rqSeq: 0,
+      completionCode: 0,
+      data: hex('01 80 04 02 00 00 00 00'),
+    });
   });
 
   it('refuses a response whose checksum is wrong', () => {
-    expect(() => decodeResponseMessage(hex('81 1c 63 20 00 38 00 01 80 04 02 00 00 00 00 22'))).toThrow(IpmiProtocolError);
+    expect(() => decodeResponseMessage(hex('81 1c 63 20 00 38 00 01 80 04 02 00 00 00 00 22'))).toThrow(
+      IpmiProtocolError,
+    );
     expect(() => decodeResponseMessage(hex('81 1c 64 20 00 38 00 21'))).toThrow(IpmiProtocolError);
   });
 });
 
 describe('RMCP+ session establishment payloads', () => {
   it('lays out an Open Session Request for cipher suite 3 (Table 13-9)', () => {
-    const payload = encodeOpenSessionRequest({ messageTag: 0x11, maxPrivilege: 4, consoleSessionId: 0xa0a1a2a3, suite: CIPHER_SUITES[3] });
+    const payload = encodeOpenSessionRequest({
+      messageTag: 0x11,
+      maxPrivilege: 4,
+      consoleSessionId: 0xa0a1a2a3,
+      suite: CIPHER_SUITES[3],
+    });
     expect(payload).toEqual(
       hex('11 04 00 00  a3 a2 a1 a0  00 00 00 08 01 00 00 00  01 00 00 08 01 00 00 00  02 00 00 08 01 00 00 00'),
     );
   });
 
   it('lays out an Open Session Request for cipher suite 17 with HMAC-SHA256 numbers', () => {
-    const payload = encodeOpenSessionRequest({ messageTag: 0, maxPrivilege: 3, consoleSessionId: 1, suite: CIPHER_SUITES[17] });
-    expect(payload.subarray(8)).toEqual(hex('00 00 00 08 03 00 00 00  01 00 00 08 04 00 00 00  02 00 00 08 01 00 00 00'));
+    const payload = encodeOpenSessionRequest({
+      messageTag: 0,
+      maxPrivilege: 3,
+      consoleSessionId: 1,
+      suite: CIPHER_SUITES[17],
+    });
+    expect(payload.subarray(8)).toEqual(
+      hex('00 00 00 08 03 00 00 00  01 00 00 08 04 00 00 00  02 00 00 08 01 00 00 00'),
+    );
   });
 
   it('wraps session setup payloads in an IPMI 2.0 header with session 0', () => {
@@ -84,7 +114,9 @@ describe('RMCP+ session establishment payloads', () => {
   });
 
   it('decodes an Open Session Response (Table 13-10)', () => {
-    const payload = hex('11 00 04 00  a3 a2 a1 a0  04 03 02 01  00 00 00 08 01 00 00 00  01 00 00 08 01 00 00 00  02 00 00 08 01 00 00 00');
+    const payload = hex(
+      '11 00 04 00  a3 a2 a1 a0  04 03 02 01  00 00 00 08 01 00 00 00  01 00 00 08 01 00 00 00  02 00 00 08 01 00 00 00',
+    );
     expect(decodeOpenSessionResponse(payload)).toEqual({
       messageTag: 0x11,
       status: 0,
@@ -103,8 +135,16 @@ describe('RMCP+ session establishment payloads', () => {
 
   it('lays out RAKP 1 with the role byte and user name (Table 13-11)', () => {
     const rm = Buffer.alloc(16, 0x5a);
-    const payload = encodeRakp1({ messageTag: 2, bmcSessionId: 0x01020304, consoleRandom: rm, role: 0x14, username: Buffer.from('admin') });
-    expect(payload).toEqual(Buffer.concat([hex('02 00 00 00  04 03 02 01'), rm, hex('14 00 00 05'), Buffer.from('admin')]));
+    const payload = encodeRakp1({
+      messageTag: 2,
+      bmcSessionId: 0x01020304,
+      consoleRandom: rm,
+      role: 0x14,
+      username: Buffer.from('admin'),
+    });
+    expect(payload).toEqual(
+      Buffer.concat([hex('02 00 00 00  04 03 02 01'), rm, hex('14 00 00 05'), Buffer.from('admin')]),
+    );
   });
 
   it('decodes RAKP 2 with a 20-byte code for suite 3 and a 32-byte code for suite 17 (Table 13-12)', () => {
@@ -112,11 +152,19 @@ describe('RMCP+ session establishment payloads', () => {
     const rc = Buffer.alloc(16, 0xc1);
     const guid = Buffer.alloc(16, 0x67);
     const sha1 = decodeRakp2(Buffer.concat([head, rc, guid, Buffer.alloc(20, 0xee)]), CIPHER_SUITES[3]);
-    expect(sha1).toMatchObject({ messageTag: 2, status: 0, consoleSessionId: 0xa0a1a2a3, bmcRandom: rc, bmcGuid: guid });
+    expect(sha1).toMatchObject({
+      messageTag: 2,
+      status: 0,
+      consoleSessionId: 0xa0a1a2a3,
+      bmcRandom: rc,
+      bmcGuid: guid,
+    });
     expect('keyExchangeCode' in sha1 && sha1.keyExchangeCode.length).toBe(20);
     const sha256 = decodeRakp2(Buffer.concat([head, rc, guid, Buffer.alloc(32, 0xee)]), CIPHER_SUITES[17]);
     expect('keyExchangeCode' in sha256 && sha256.keyExchangeCode.length).toBe(32);
-    expect(() => decodeRakp2(Buffer.concat([head, rc, guid, Buffer.alloc(20)]), CIPHER_SUITES[17])).toThrow(IpmiProtocolError);
+    expect(() => decodeRakp2(Buffer.concat([head, rc, guid, Buffer.alloc(20)]), CIPHER_SUITES[17])).toThrow(
+      IpmiProtocolError,
+    );
   });
 
   it('lays out RAKP 3 and decodes RAKP 4 (Tables 13-13, 13-14)', () => {
@@ -142,7 +190,11 @@ describe('packets inside a session', () => {
   const message = hex('20 00 e0 81 14 02 01 68');
 
   it('encrypts with AES-CBC-128 and signs with HMAC-SHA1-96 over Auth Type..Next Header (suite 3)', () => {
-    const datagram = encodeSessionPacket({ suite: CIPHER_SUITES[3], k1, k2 }, { sessionId: 0x01020304, sessionSeq: 7, payloadType: PayloadType.ipmiMessage, payload: message }, iv);
+    const datagram = encodeSessionPacket(
+      { suite: CIPHER_SUITES[3], k1, k2 },
+      { sessionId: 0x01020304, sessionSeq: 7, payloadType: PayloadType.ipmiMessage, payload: message },
+      iv,
+    );
     // Header: RMCP, auth type 06, payload type 00 | encrypted | authenticated, session ID, sequence, length 32 (IV + 1 block).
     expect(datagram.subarray(0, 16)).toEqual(hex('06 00 ff 07  06 c0  04 03 02 01  07 00 00 00  20 00'));
     expect(datagram.subarray(16, 32)).toEqual(iv);
@@ -159,14 +211,27 @@ describe('packets inside a session', () => {
 
   it('signs with HMAC-SHA256-128 for suite 17', () => {
     const k1sha256 = Buffer.alloc(32, 0x01);
-    const datagram = encodeSessionPacket({ suite: CIPHER_SUITES[17], k1: k1sha256, k2: Buffer.alloc(32, 0x02) }, { sessionId: 1, sessionSeq: 1, payloadType: PayloadType.ipmiMessage, payload: message }, iv);
+    const datagram = encodeSessionPacket(
+      { suite: CIPHER_SUITES[17], k1: k1sha256, k2: Buffer.alloc(32, 0x02) },
+      { sessionId: 1, sessionSeq: 1, payloadType: PayloadType.ipmiMessage, payload: message },
+      iv,
+    );
     const authCode = datagram.subarray(datagram.length - 16);
-    expect(authCode).toEqual(createHmac('sha256', k1sha256).update(datagram.subarray(4, datagram.length - 16)).digest().subarray(0, 16));
+    expect(authCode).toEqual(
+      createHmac('sha256', k1sha256)
+        .update(datagram.subarray(4, datagram.length - 16))
+        .digest()
+        .subarray(0, 16),
+    );
   });
 
   it('decodes what it encodes and rejects a flipped bit', () => {
     const security = { suite: CIPHER_SUITES[3], k1, k2 };
-    const datagram = encodeSessionPacket(security, { sessionId: 9, sessionSeq: 3, payloadType: PayloadType.ipmiMessage, payload: message }, iv);
+    const datagram = encodeSessionPacket(
+      security,
+      { sessionId: 9, sessionSeq: 3, payloadType: PayloadType.ipmiMessage, payload: message },
+      iv,
+    );
     expect(decodeDatagram(datagram, security)).toEqual({
       kind: 'v2.0',
       payloadType: 0,
@@ -191,7 +256,9 @@ describe('packets inside a session', () => {
       authCode: undefined,
       message: hex('aa'),
     });
-    const md5 = decodeSessionHeader(Buffer.concat([hex('02 00 00 00 00 00 00 00 00'), Buffer.alloc(16, 9), hex('01 bb')]));
+    const md5 = decodeSessionHeader(
+      Buffer.concat([hex('02 00 00 00 00 00 00 00 00'), Buffer.alloc(16, 9), hex('01 bb')]),
+    );
     expect(md5).toMatchObject({ format: 'v1.5', authType: 2, authCode: Buffer.alloc(16, 9), message: hex('bb') });
   });
 });

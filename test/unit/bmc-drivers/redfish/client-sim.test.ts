@@ -31,7 +31,9 @@ let sim: RedfishSim;
 const opened: RedfishSystem[] = [];
 
 async function connect(name: string): Promise<RedfishSystem> {
-  const system = await connectRedfish(`redfish+${sim.url}/redfish/v1/Systems/${name}`, credentials, { timeoutMs: 5000 });
+  const system = await connectRedfish(`redfish+${sim.url}/redfish/v1/Systems/${name}`, credentials, {
+    timeoutMs: 5000,
+  });
   opened.push(system);
   return system;
 }
@@ -124,12 +126,25 @@ describe('Redfish client against the Redfish sim', () => {
     const system = await connect('sim-0');
     const host = fleet.get('sim-0');
     const inventory = await inspectHardware(system);
-    expect(inventory).toMatchObject({ vendor: 'Anvil Sim', model: 'SimServer 2U', serial: host?.serial, uuid: host?.uuid });
+    expect(inventory).toMatchObject({
+      vendor: 'Anvil Sim',
+      model: 'SimServer 2U',
+      serial: host?.serial,
+      uuid: host?.uuid,
+    });
     expect(inventory.cpu).toMatchObject({ count: 2, cores: 16, threads: 32, arch: 'x86_64' });
     expect(inventory.memoryMiB).toBe(host?.memoryMiB);
-    expect(inventory.nics).toEqual(host?.nics.map((n) => ({ id: n.id, mac: n.mac, linkUp: n.link === 'up', speedMbps: n.speedMbps })));
+    expect(inventory.nics).toEqual(
+      host?.nics.map((n) => ({ id: n.id, mac: n.mac, linkUp: n.link === 'up', speedMbps: n.speedMbps })),
+    );
     expect(inventory.disks).toEqual(
-      host?.disks.map((d) => ({ id: d.id, model: d.model, sizeBytes: d.sizeBytes, type: d.type.toLowerCase(), serial: d.serial })),
+      host?.disks.map((d) => ({
+        id: d.id,
+        model: d.model,
+        sizeBytes: d.sizeBytes,
+        type: d.type.toLowerCase(),
+        serial: d.serial,
+      })),
     );
   });
 
@@ -139,7 +154,11 @@ describe('Redfish client against the Redfish sim', () => {
     expect(device).toMatchObject({ owner: 'manager', image: 'http://127.0.0.1:9/deploy.iso', inserted: true });
     // A second insert replaces the image: the client ejects first.
     await insertVirtualMedia(system, 'https://127.0.0.1:9/other.iso');
-    expect(fleet.get('sim-0')?.media).toEqual({ image: 'https://127.0.0.1:9/other.iso', inserted: true, writeProtected: true });
+    expect(fleet.get('sim-0')?.media).toEqual({
+      image: 'https://127.0.0.1:9/other.iso',
+      inserted: true,
+      writeProtected: true,
+    });
     expect(await ejectVirtualMedia(system)).toBe(true);
     expect(await ejectVirtualMedia(system)).toBe(false);
     expect((await findVirtualMedia(system)).inserted).toBe(false);
@@ -165,7 +184,11 @@ describe('Redfish client against the Redfish sim', () => {
 
   it('runs SimpleUpdate as a task and sees the new version', async () => {
     const system = await connect('sim-2');
-    const outcome = await updateFirmware(system, 'http://127.0.0.1:9/bios-1.9.0.bin', { targets: [system.path], pollIntervalMs: 25, timeoutMs: 5000 });
+    const outcome = await updateFirmware(system, 'http://127.0.0.1:9/bios-1.9.0.bin', {
+      targets: [system.path],
+      pollIntervalMs: 25,
+      timeoutMs: 5000,
+    });
     expect(outcome.state).toBe('Completed');
     expect((await getFirmwareVersions(system)).bios).toBe('1.9.0');
     const inventory = await listFirmwareInventory(system);
@@ -174,7 +197,11 @@ describe('Redfish client against the Redfish sim', () => {
 
   it('raises RedfishTaskError when the update task fails', async () => {
     const system = await connect('sim-2');
-    const err = await updateFirmware(system, 'http://127.0.0.1:9/bmc-noversion.bin', { targets: [system.path], pollIntervalMs: 25, timeoutMs: 5000 }).catch((e: unknown) => e);
+    const err = await updateFirmware(system, 'http://127.0.0.1:9/bmc-noversion.bin', {
+      targets: [system.path],
+      pollIntervalMs: 25,
+      timeoutMs: 5000,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RedfishTaskError);
     expect(err).toMatchObject({ taskState: 'Exception' });
   });

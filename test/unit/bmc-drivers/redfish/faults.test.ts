@@ -18,7 +18,11 @@ let sim: RedfishSim;
 let system: RedfishSystem;
 
 async function putFaults(path: string, body: unknown): Promise<Response> {
-  return fetch(`${sim.url}/sim/v1/${path}`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  return fetch(`${sim.url}/sim/v1/${path}`, {
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 }
 
 beforeAll(async () => {
@@ -55,7 +59,13 @@ describe('Redfish client under injected faults', () => {
   it('answers a fraction of requests with 500 at errorRate 0.5', async () => {
     await putFaults('hosts/sim-0/faults', { errorRate: 0.5, errorStatus: 500 });
     const outcomes = [];
-    for (let i = 0; i < 20; i++) outcomes.push(await getPowerState(system).then(() => 'ok', (e: unknown) => (e instanceof RedfishHttpError ? e.status : 'other')));
+    for (let i = 0; i < 20; i++)
+      outcomes.push(
+        await getPowerState(system).then(
+          () => 'ok',
+          (e: unknown) => (e instanceof RedfishHttpError ? e.status : 'other'),
+        ),
+      );
     expect(outcomes).toContain('ok');
     expect(outcomes).toContain(500);
     expect(outcomes).not.toContain('other');

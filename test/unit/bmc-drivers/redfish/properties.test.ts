@@ -29,7 +29,11 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  client = new RedfishClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, credentials: { username: 'u', password: 'p4ss' }, timeoutMs: 2000 });
+  client = new RedfishClient({
+    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    credentials: { username: 'u', password: 'p4ss' },
+    timeoutMs: 2000,
+  });
 });
 
 afterAll(async () => {
@@ -44,7 +48,13 @@ const bodies = fc.oneof(
   fc.string({ maxLength: 200 }).map((s) => Buffer.from(s)),
   fc.jsonValue({ maxDepth: 4 }).map((v) => Buffer.from(JSON.stringify(v))),
   fc.jsonValue({ maxDepth: 3 }).map((v) => Buffer.from(JSON.stringify({ error: v }))),
-  fc.record({ Id: fc.jsonValue({ maxDepth: 1 }), PowerState: fc.jsonValue({ maxDepth: 1 }), Boot: fc.jsonValue({ maxDepth: 2 }) }).map((v) => Buffer.from(JSON.stringify(v))),
+  fc
+    .record({
+      Id: fc.jsonValue({ maxDepth: 1 }),
+      PowerState: fc.jsonValue({ maxDepth: 1 }),
+      Boot: fc.jsonValue({ maxDepth: 2 }),
+    })
+    .map((v) => Buffer.from(JSON.stringify(v))),
 );
 
 describe('Redfish client properties', () => {
@@ -89,8 +99,14 @@ describe('Redfish client properties', () => {
   });
 
   it('reads redfish+http, redfish:// and bare hosts like Ironic', () => {
-    expect(parseRedfishAddress('redfish+http://127.0.0.1:8000/redfish/v1/Systems/sim-0')).toEqual({ baseUrl: 'http://127.0.0.1:8000', systemPath: '/redfish/v1/Systems/sim-0' });
-    expect(parseRedfishAddress('redfish://10.0.0.5/redfish/v1/Systems/System.Embedded.1/')).toEqual({ baseUrl: 'https://10.0.0.5', systemPath: '/redfish/v1/Systems/System.Embedded.1' });
+    expect(parseRedfishAddress('redfish+http://127.0.0.1:8000/redfish/v1/Systems/sim-0')).toEqual({
+      baseUrl: 'http://127.0.0.1:8000',
+      systemPath: '/redfish/v1/Systems/sim-0',
+    });
+    expect(parseRedfishAddress('redfish://10.0.0.5/redfish/v1/Systems/System.Embedded.1/')).toEqual({
+      baseUrl: 'https://10.0.0.5',
+      systemPath: '/redfish/v1/Systems/System.Embedded.1',
+    });
     expect(parseRedfishAddress('10.0.0.6')).toEqual({ baseUrl: 'https://10.0.0.6', systemPath: null });
     expect(() => parseRedfishAddress('redfish+http://admin:pw@10.0.0.5/')).toThrow(RedfishProtocolError);
     expect(() => parseRedfishAddress('ipmi://10.0.0.5')).toThrow(RedfishProtocolError);

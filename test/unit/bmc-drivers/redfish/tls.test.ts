@@ -14,13 +14,33 @@ let sim: RedfishSim;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'anvil-redfish-tls-'));
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1',
-    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-  ], { stdio: 'ignore', timeout: 20_000 });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore', timeout: 20_000 },
+  );
   cert = readFileSync(join(dir, 'cert.pem'));
-  sim = await startRedfishSim({ fleet: createFleet({ count: 1 }), credentials, tls: { cert, key: readFileSync(join(dir, 'key.pem')) } });
+  sim = await startRedfishSim({
+    fleet: createFleet({ count: 1 }),
+    credentials,
+    tls: { cert, key: readFileSync(join(dir, 'key.pem')) },
+  });
 });
 
 afterAll(async () => {
@@ -36,7 +56,9 @@ describe('Redfish client over TLS', () => {
   });
 
   it('refuses the same certificate without the CA', async () => {
-    const err = await connectRedfish(`redfish+${sim.url}/redfish/v1/Systems/sim-0`, credentials).catch((e: unknown) => e);
+    const err = await connectRedfish(`redfish+${sim.url}/redfish/v1/Systems/sim-0`, credentials).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(RedfishConnectionError);
     expect((err as RedfishConnectionError).code).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
   });

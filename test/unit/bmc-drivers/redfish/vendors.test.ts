@@ -41,7 +41,9 @@ class FakeBmc {
   url = '';
 
   constructor(fixture: string) {
-    const parsed = JSON.parse(readFileSync(new URL(`../../../fixtures/redfish/${fixture}`, import.meta.url), 'utf8')) as { resources: Record<string, Json> };
+    const parsed = JSON.parse(
+      readFileSync(new URL(`../../../fixtures/redfish/${fixture}`, import.meta.url), 'utf8'),
+    ) as { resources: Record<string, Json> };
     this.resources = new Map(Object.entries(parsed.resources).map(([k, v]) => [k, v]));
     this.server = http.createServer((req, res) => {
       let raw = '';
@@ -79,15 +81,25 @@ class FakeBmc {
 
   private standard(req: Recorded): Answer {
     if (req.method === 'POST' && req.path.toLowerCase().endsWith('/sessions')) {
-      return { status: 201, body: {}, headers: { 'X-Auth-Token': 'tok', Location: '/redfish/v1/SessionService/Sessions/1' } };
+      return {
+        status: 201,
+        body: {},
+        headers: { 'X-Auth-Token': 'tok', Location: '/redfish/v1/SessionService/Sessions/1' },
+      };
     }
     if (req.method === 'DELETE') return { status: 204 };
     const resource = this.resources.get(req.path);
-    if (req.method === 'GET') return resource ? { status: 200, body: resource } : { status: 404, body: { error: { code: 'Base.1.0.ResourceMissingAtURI', message: 'not found' } } };
+    if (req.method === 'GET')
+      return resource
+        ? { status: 200, body: resource }
+        : { status: 404, body: { error: { code: 'Base.1.0.ResourceMissingAtURI', message: 'not found' } } };
     if (req.method === 'PATCH' && resource) {
       const patch = req.body as Json;
       for (const [k, v] of Object.entries(patch)) {
-        resource[k] = typeof v === 'object' && v !== null && !Array.isArray(v) ? { ...((resource[k] as Json | undefined) ?? {}), ...(v as Json) } : v;
+        resource[k] =
+          typeof v === 'object' && v !== null && !Array.isArray(v)
+            ? { ...((resource[k] as Json | undefined) ?? {}), ...(v as Json) }
+            : v;
       }
       return { status: 200, body: resource };
     }
@@ -138,7 +150,11 @@ describe('Dell iDRAC', () => {
   });
 
   it('resolves System.Embedded.1 from the bare BMC address', () => {
-    expect(system).toMatchObject({ path: '/redfish/v1/Systems/System.Embedded.1', id: 'System.Embedded.1', vendor: 'dell' });
+    expect(system).toMatchObject({
+      path: '/redfish/v1/Systems/System.Embedded.1',
+      id: 'System.Embedded.1',
+      vendor: 'dell',
+    });
   });
 
   it('inspects NICs (MACs lower-cased), colon-named drives and both sockets', async () => {
@@ -149,11 +165,23 @@ describe('Dell iDRAC', () => {
       { id: 'NIC.Integrated.1-1-1', mac: 'e4:43:4b:10:20:30', linkUp: true, speedMbps: 10000 },
       { id: 'NIC.Integrated.1-2-1', mac: 'e4:43:4b:10:20:31', linkUp: false, speedMbps: 0 },
     ]);
-    expect(inv.disks).toEqual([{ id: 'Disk.Bay.0:Enclosure.Internal.0-1:RAID.Integrated.1-1', model: 'MZ7LH480HAHQ0D3', sizeBytes: 479559942144, type: 'ssd', serial: 'S45PNA0M512345' }]);
+    expect(inv.disks).toEqual([
+      {
+        id: 'Disk.Bay.0:Enclosure.Internal.0-1:RAID.Integrated.1-1',
+        model: 'MZ7LH480HAHQ0D3',
+        sizeBytes: 479559942144,
+        type: 'ssd',
+        serial: 'S45PNA0M512345',
+      },
+    ]);
   });
 
   it('does not send On to a server that is already on', async () => {
-    bmc.on((req) => (req.path.endsWith('ComputerSystem.Reset') ? { status: 409, body: { error: { message: 'Server is already powered ON.' } } } : undefined));
+    bmc.on((req) =>
+      req.path.endsWith('ComputerSystem.Reset')
+        ? { status: 409, body: { error: { message: 'Server is already powered ON.' } } }
+        : undefined,
+    );
     expect(await setPowerState(system, 'power on')).toBeNull();
     expect(bmc.sent('POST', 'ComputerSystem.Reset')).toHaveLength(0);
     bmc.on(() => undefined);
@@ -162,20 +190,33 @@ describe('Dell iDRAC', () => {
   it('finds the CD under the Manager, skipping RemovableDisk', async () => {
     const device = await insertVirtualMedia(system, 'http://10.0.0.1/boot.iso');
     expect(device).toMatchObject({ id: 'CD', owner: 'manager', inserted: true });
-    expect(bmc.sent('POST', 'CD/Actions/VirtualMedia.InsertMedia')[0]?.body).toEqual({ Image: 'http://10.0.0.1/boot.iso' });
+    expect(bmc.sent('POST', 'CD/Actions/VirtualMedia.InsertMedia')[0]?.body).toEqual({
+      Image: 'http://10.0.0.1/boot.iso',
+    });
   });
 
   it('follows a SimpleUpdate whose Location is the Task itself (200 + TaskState)', async () => {
     let polls = 0;
     bmc.on((req) => {
-      if (req.path.endsWith('UpdateService.SimpleUpdate')) return { status: 202, headers: { Location: '/redfish/v1/TaskService/Tasks/JID_001' } };
+      if (req.path.endsWith('UpdateService.SimpleUpdate'))
+        return { status: 202, headers: { Location: '/redfish/v1/TaskService/Tasks/JID_001' } };
       if (req.path === '/redfish/v1/TaskService/Tasks/JID_001') {
         polls += 1;
-        return { status: 200, body: { Id: 'JID_001', TaskState: polls < 3 ? 'Running' : 'Completed', Messages: [{ Message: 'Job completed successfully.' }] } };
+        return {
+          status: 200,
+          body: {
+            Id: 'JID_001',
+            TaskState: polls < 3 ? 'Running' : 'Completed',
+            Messages: [{ Message: 'Job completed successfully.' }],
+          },
+        };
       }
       return undefined;
     });
-    const outcome = await updateFirmware(system, 'http://10.0.0.1/BIOS_2.18.1.EXE', { pollIntervalMs: 10, timeoutMs: 3000 });
+    const outcome = await updateFirmware(system, 'http://10.0.0.1/BIOS_2.18.1.EXE', {
+      pollIntervalMs: 10,
+      timeoutMs: 3000,
+    });
     expect(outcome).toMatchObject({ state: 'Completed', messages: ['Job completed successfully.'] });
     expect(polls).toBe(3);
     expect(await getFirmwareVersions(system)).toEqual({ bios: '2.17.1', bmc: '6.10.30.00' });
@@ -195,17 +236,25 @@ describe('HPE iLO', () => {
   it('detects HPE and inspects disks through SimpleStorage', async () => {
     expect(system).toMatchObject({ path: '/redfish/v1/systems/1', vendor: 'hpe' });
     const inv = await inspectHardware(system);
-    expect(inv.disks).toEqual([{ id: '0-0', model: 'MM1000GFJTE', sizeBytes: 1000204886016, type: null, serial: null }]);
+    expect(inv.disks).toEqual([
+      { id: '0-0', model: 'MM1000GFJTE', sizeBytes: 1000204886016, type: null, serial: null },
+    ]);
     expect(inv.nics).toEqual([{ id: '1', mac: '94:40:c9:aa:bb:01', linkUp: null, speedMbps: null }]);
   });
 
   it('stages BIOS changes at the lower-case bios/settings/ path the Bios names', async () => {
     await setBiosAttributes(system, { WorkloadProfile: 'Virtualization-MaxPerformance' });
-    expect(bmc.sent('PATCH', '/redfish/v1/systems/1/bios/settings')[0]?.body).toEqual({ Attributes: { WorkloadProfile: 'Virtualization-MaxPerformance' } });
+    expect(bmc.sent('PATCH', '/redfish/v1/systems/1/bios/settings')[0]?.body).toEqual({
+      Attributes: { WorkloadProfile: 'Virtualization-MaxPerformance' },
+    });
   });
 
   it('picks the CD (Id 2) and ejects with a JSON body, which iLO requires', async () => {
-    bmc.on((req) => (req.path.endsWith('VirtualMedia.EjectMedia') && req.rawBody === '' ? { status: 415, body: { error: { message: 'Unsupported media type' } } } : undefined));
+    bmc.on((req) =>
+      req.path.endsWith('VirtualMedia.EjectMedia') && req.rawBody === ''
+        ? { status: 415, body: { error: { message: 'Unsupported media type' } } }
+        : undefined,
+    );
     expect((await insertVirtualMedia(system, 'https://10.0.0.1/ks.iso')).id).toBe('2');
     expect(await ejectVirtualMedia(system)).toBe(true);
     expect(bmc.get('/redfish/v1/managers/1/virtualmedia/2').Inserted).toBe(false);
@@ -215,10 +264,18 @@ describe('HPE iLO', () => {
   it('uses the HpeiLOVirtualMedia OEM actions on iLO 4, which lacks the standard ones', async () => {
     const cd = bmc.get('/redfish/v1/managers/1/virtualmedia/2');
     delete cd.Actions;
-    cd.Oem = { Hpe: { Actions: {
-      '#HpeiLOVirtualMedia.InsertVirtualMedia': { target: '/redfish/v1/managers/1/virtualmedia/2/Actions/Oem/Hpe/HpeiLOVirtualMedia.InsertVirtualMedia/' },
-      '#HpeiLOVirtualMedia.EjectVirtualMedia': { target: '/redfish/v1/managers/1/virtualmedia/2/Actions/Oem/Hpe/HpeiLOVirtualMedia.EjectVirtualMedia/' },
-    } } };
+    cd.Oem = {
+      Hpe: {
+        Actions: {
+          '#HpeiLOVirtualMedia.InsertVirtualMedia': {
+            target: '/redfish/v1/managers/1/virtualmedia/2/Actions/Oem/Hpe/HpeiLOVirtualMedia.InsertVirtualMedia/',
+          },
+          '#HpeiLOVirtualMedia.EjectVirtualMedia': {
+            target: '/redfish/v1/managers/1/virtualmedia/2/Actions/Oem/Hpe/HpeiLOVirtualMedia.EjectVirtualMedia/',
+          },
+        },
+      },
+    };
     bmc.on((req) => {
       if (req.path.endsWith('HpeiLOVirtualMedia.InsertVirtualMedia')) {
         Object.assign(cd, { Image: (req.body as Json).Image, Inserted: true });
@@ -248,7 +305,9 @@ describe('Supermicro X11', () => {
         : undefined,
     );
     await setBootDevice(system, 'cdrom');
-    expect(bmc.sent('PATCH', '/Systems/1')[0]?.body).toEqual({ Boot: { BootSourceOverrideTarget: 'UsbCd', BootSourceOverrideEnabled: 'Once' } });
+    expect(bmc.sent('PATCH', '/Systems/1')[0]?.body).toEqual({
+      Boot: { BootSourceOverrideTarget: 'UsbCd', BootSourceOverrideEnabled: 'Once' },
+    });
     bmc.on(() => undefined);
   });
 
@@ -256,9 +315,25 @@ describe('Supermicro X11', () => {
     bmc.on((req) => {
       if (!req.path.endsWith('VirtualMedia.InsertMedia')) return undefined;
       const body = req.body as Json;
-      if ('Inserted' in body || 'WriteProtected' in body) return { status: 400, body: { error: { message: 'unexpected property' } } };
+      if ('Inserted' in body || 'WriteProtected' in body)
+        return { status: 400, body: { error: { message: 'unexpected property' } } };
       if (!('TransferProtocolType' in body)) {
-        return { status: 400, body: { error: { code: 'Base.1.5.ActionParameterMissing', message: 'missing', '@Message.ExtendedInfo': [{ MessageId: 'Base.1.5.ActionParameterMissing', Message: 'TransferProtocolType is missing', RelatedProperties: ['#/TransferProtocolType'] }] } } };
+        return {
+          status: 400,
+          body: {
+            error: {
+              code: 'Base.1.5.ActionParameterMissing',
+              message: 'missing',
+              '@Message.ExtendedInfo': [
+                {
+                  MessageId: 'Base.1.5.ActionParameterMissing',
+                  Message: 'TransferProtocolType is missing',
+                  RelatedProperties: ['#/TransferProtocolType'],
+                },
+              ],
+            },
+          },
+        };
       }
       return undefined;
     });
@@ -282,10 +357,18 @@ describe('Lenovo XCC', () => {
   });
 
   it('attaches and detaches media by PATCH, with Inserted', async () => {
-    bmc.on((req) => (req.method === 'PATCH' && req.path.endsWith('EXT1') && !('Inserted' in (req.body as Json)) ? { status: 400, body: { error: { message: 'Inserted required' } } } : undefined));
+    bmc.on((req) =>
+      req.method === 'PATCH' && req.path.endsWith('EXT1') && !('Inserted' in (req.body as Json))
+        ? { status: 400, body: { error: { message: 'Inserted required' } } }
+        : undefined,
+    );
     const device = await insertVirtualMedia(system, 'http://10.0.0.1/boot.iso');
     expect(device).toMatchObject({ id: 'EXT1', inserted: true, image: 'http://10.0.0.1/boot.iso' });
-    expect(bmc.sent('PATCH', 'EXT1')[0]?.body).toEqual({ Image: 'http://10.0.0.1/boot.iso', Inserted: true, WriteProtected: true });
+    expect(bmc.sent('PATCH', 'EXT1')[0]?.body).toEqual({
+      Image: 'http://10.0.0.1/boot.iso',
+      Inserted: true,
+      WriteProtected: true,
+    });
     expect(await ejectVirtualMedia(system)).toBe(true);
     expect((await findVirtualMedia(system)).inserted).toBe(false);
     bmc.on(() => undefined);

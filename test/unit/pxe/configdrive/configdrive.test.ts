@@ -35,7 +35,10 @@ describe('config drive from the dict form', () => {
     expect(contents.joliet).toBe(true);
     const files = Object.fromEntries([...contents.files].map(([path, data]) => [path, data.toString('utf8')]));
     for (const version of ['2012-08-10', 'latest']) {
-      expect(JSON.parse(files[`openstack/${version}/meta_data.json`]!)).toEqual({ hostname: 'node-0.example', public_keys: { default: 'ssh-ed25519 AAAA' } });
+      expect(JSON.parse(files[`openstack/${version}/meta_data.json`]!)).toEqual({
+        hostname: 'node-0.example',
+        public_keys: { default: 'ssh-ed25519 AAAA' },
+      });
       expect(JSON.parse(files[`openstack/${version}/network_data.json`]!)).toEqual(networkData);
       expect(files[`openstack/${version}/user_data`]).toBe('#cloud-config\nhostname: node-0\n');
       expect(JSON.parse(files[`openstack/${version}/vendor_data2.json`]!)).toEqual({ provider: 'anvil' });
@@ -44,7 +47,9 @@ describe('config drive from the dict form', () => {
   });
 
   it('writes object and array user data as JSON, as Ironic does for Ignition', () => {
-    expect(filesOf({ user_data: { ignition: { version: '3.2.0' } } })['openstack/latest/user_data']).toBe('{"ignition":{"version":"3.2.0"}}');
+    expect(filesOf({ user_data: { ignition: { version: '3.2.0' } } })['openstack/latest/user_data']).toBe(
+      '{"ignition":{"version":"3.2.0"}}',
+    );
     expect(filesOf({ user_data: [] })['openstack/latest/user_data']).toBe('[]');
   });
 
@@ -56,9 +61,11 @@ describe('config drive from the dict form', () => {
     expect(Object.keys(filesOf({ user_data: null, meta_data: null }))).toHaveLength(2);
   });
 
-  it("fills meta_data uuid and name from the node unless the caller set them", () => {
+  it('fills meta_data uuid and name from the node unless the caller set them', () => {
     expect(JSON.parse(filesOf({})['openstack/latest/meta_data.json']!)).toEqual({ uuid: 'node-uuid', name: 'node-0' });
-    expect(JSON.parse(filesOf({ meta_data: { uuid: 'mine', name: 'own' } })['openstack/latest/meta_data.json']!)).toEqual({ uuid: 'mine', name: 'own' });
+    expect(
+      JSON.parse(filesOf({ meta_data: { uuid: 'mine', name: 'own' } })['openstack/latest/meta_data.json']!),
+    ).toEqual({ uuid: 'mine', name: 'own' });
   });
 
   it('keeps non-ASCII user data byte for byte', () => {
@@ -93,7 +100,9 @@ describe('config drive from the dict form', () => {
   });
 
   it('lists files in openstacksdk order: meta, network, vendor, user data per version', () => {
-    const files = configDriveFiles(parseConfigDrive({ meta_data: {}, network_data: networkData, user_data: 'u', vendor_data: { v: 1 } }));
+    const files = configDriveFiles(
+      parseConfigDrive({ meta_data: {}, network_data: networkData, user_data: 'u', vendor_data: { v: 1 } }),
+    );
     expect(files.map((f) => f.path)).toEqual([
       'openstack/2012-08-10/meta_data.json',
       'openstack/2012-08-10/network_data.json',

@@ -41,7 +41,10 @@ describe('ISO9660 + Joliet writer and reader', () => {
   });
 
   it('spreads a directory with many entries over several sectors', () => {
-    const files = Array.from({ length: 300 }, (_, i) => ({ path: `many/file-with-a-long-name-${i}.json`, data: Buffer.from(String(i)) }));
+    const files = Array.from({ length: 300 }, (_, i) => ({
+      path: `many/file-with-a-long-name-${i}.json`,
+      data: Buffer.from(String(i)),
+    }));
     sameFiles(writeIso9660(files, { volumeId: 'many' }), files);
   });
 
@@ -67,8 +70,24 @@ describe('ISO9660 + Joliet writer and reader', () => {
   });
 
   it('refuses a path given twice or used as both file and directory', () => {
-    expect(() => writeIso9660([{ path: 'a', data: Buffer.alloc(1) }, { path: 'a', data: Buffer.alloc(1) }], { volumeId: 'v' })).toThrow(IsoWriteError);
-    expect(() => writeIso9660([{ path: 'a', data: Buffer.alloc(1) }, { path: 'a/b', data: Buffer.alloc(1) }], { volumeId: 'v' })).toThrow(IsoWriteError);
+    expect(() =>
+      writeIso9660(
+        [
+          { path: 'a', data: Buffer.alloc(1) },
+          { path: 'a', data: Buffer.alloc(1) },
+        ],
+        { volumeId: 'v' },
+      ),
+    ).toThrow(IsoWriteError);
+    expect(() =>
+      writeIso9660(
+        [
+          { path: 'a', data: Buffer.alloc(1) },
+          { path: 'a/b', data: Buffer.alloc(1) },
+        ],
+        { volumeId: 'v' },
+      ),
+    ).toThrow(IsoWriteError);
   });
 
   it('round-trips random file trees (property)', () => {
@@ -101,9 +120,15 @@ describe('ISO9660 + Joliet writer and reader', () => {
       ],
       { volumeId: 'config-2' },
     );
-    const edits = fc.array(fc.record({ at: fc.nat({ max: base.length - 1 }), value: fc.integer({ min: 0, max: 255 }) }), { minLength: 1, maxLength: 8 });
+    const edits = fc.array(
+      fc.record({ at: fc.nat({ max: base.length - 1 }), value: fc.integer({ min: 0, max: 255 }) }),
+      { minLength: 1, maxLength: 8 },
+    );
     // Aim half the edits at the descriptors, directories and path tables, where the structure lives.
-    const structural = fc.array(fc.record({ at: fc.integer({ min: 16 * 2048, max: 30 * 2048 - 1 }), value: fc.integer({ min: 0, max: 255 }) }), { minLength: 1, maxLength: 8 });
+    const structural = fc.array(
+      fc.record({ at: fc.integer({ min: 16 * 2048, max: 30 * 2048 - 1 }), value: fc.integer({ min: 0, max: 255 }) }),
+      { minLength: 1, maxLength: 8 },
+    );
     fc.assert(
       fc.property(fc.oneof(edits, structural), fc.nat({ max: base.length }), (changes, cut) => {
         const image = Buffer.from(base.subarray(0, Math.max(cut, 17 * 2048)));
@@ -126,7 +151,12 @@ describe('ISO9660 + Joliet writer and reader', () => {
 
 describe('config drive from random dict input (property)', () => {
   it('either builds a readable config-2 image or refuses with ConfigDriveInvalid', () => {
-    const section = fc.oneof(fc.constant(undefined), fc.constant(null), fc.jsonValue({ maxDepth: 3 }), fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 })));
+    const section = fc.oneof(
+      fc.constant(undefined),
+      fc.constant(null),
+      fc.jsonValue({ maxDepth: 3 }),
+      fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 })),
+    );
     const input = fc.oneof(
       fc.record(
         { meta_data: section, network_data: section, user_data: fc.oneof(section, fc.string()), vendor_data: section },
@@ -157,13 +187,21 @@ describe.runIf(requireTool('xorriso'))('against xorriso', () => {
   const xorriso = (...args: string[]) => spawnSync('xorriso', args, { encoding: 'utf8' });
 
   it('lists and extracts the config drive byte-identical, with label config-2', () => {
-    const image = buildConfigDrive({ meta_data: { hostname: 'h' }, network_data: { links: [{ id: 'x' }] }, user_data: '#!/bin/sh\necho hi\n', vendor_data: { v: true } });
+    const image = buildConfigDrive({
+      meta_data: { hostname: 'h' },
+      network_data: { links: [{ id: 'x' }] },
+      user_data: '#!/bin/sh\necho hi\n',
+      vendor_data: { v: true },
+    });
     const path = join(work, 'cd.iso');
     writeFileSync(path, image);
     const listed = xorriso('-indev', path, '-find', '/', '-type', 'f');
     expect(listed.status).toBe(0);
     expect(listed.stderr).toContain("Volume id    : 'config-2'");
-    const names = listed.stdout.trim().split('\n').map((line) => line.replace(/^'|'$/g, ''));
+    const names = listed.stdout
+      .trim()
+      .split('\n')
+      .map((line) => line.replace(/^'|'$/g, ''));
     const expected = readIso9660(image).files;
     expect(names.sort()).toEqual([...expected.keys()].map((p) => `/${p}`).sort());
     const out = join(work, 'extracted');
@@ -173,13 +211,19 @@ describe.runIf(requireTool('xorriso'))('against xorriso', () => {
 
   it('reads an image xorriso wrote with Joliet and Rock Ridge', () => {
     const tree = join(work, 'tree');
-    const files = { 'openstack/latest/meta_data.json': '{"uuid":"u"}', 'openstack/latest/user_data': 'ud', 'openstack/2012-08-10/meta_data.json': '{}' };
+    const files = {
+      'openstack/latest/meta_data.json': '{"uuid":"u"}',
+      'openstack/latest/user_data': 'ud',
+      'openstack/2012-08-10/meta_data.json': '{}',
+    };
     for (const [file, text] of Object.entries(files)) {
       mkdirSync(dirname(join(tree, file)), { recursive: true });
       writeFileSync(join(tree, file), text);
     }
     const path = join(work, 'xorriso.iso');
-    expect(spawnSync('xorriso', ['-as', 'mkisofs', '-quiet', '-V', 'config-2', '-J', '-r', '-o', path, tree]).status).toBe(0);
+    expect(
+      spawnSync('xorriso', ['-as', 'mkisofs', '-quiet', '-V', 'config-2', '-J', '-r', '-o', path, tree]).status,
+    ).toBe(0);
     const contents = readIso9660(readFileSync(path));
     expect(contents.volumeId).toBe('config-2');
     expect(Object.fromEntries([...contents.files].map(([p, d]) => [p, d.toString()]))).toEqual(files);

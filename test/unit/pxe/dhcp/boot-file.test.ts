@@ -13,7 +13,9 @@ describe('boot file choice', () => {
   });
 
   it('serves snponly.efi to UEFI x86-64 when configured', () => {
-    expect(chooseBoot(pxeClass(9), KNOWN_MAC, { ...BOOT, uefiX64File: 'snponly.efi' })).toMatchObject({ file: 'snponly.efi' });
+    expect(chooseBoot(pxeClass(9), KNOWN_MAC, { ...BOOT, uefiX64File: 'snponly.efi' })).toMatchObject({
+      file: 'snponly.efi',
+    });
   });
 
   it('treats a PXE client without option 93 as BIOS', () => {

@@ -2,10 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { LeaseBook, type DynamicRange } from '../../../../pxe/dhcp/dynamic-leases.js';
 import { DhcpConfigError } from '../../../../pxe/dhcp/errors.js';
 
-const RANGE: DynamicRange = { start: '192.0.2.100', end: '192.0.2.102', prefix: 24, gateway: null, dnsServers: [], leaseTime: 600 };
+const RANGE: DynamicRange = {
+  start: '192.0.2.100',
+  end: '192.0.2.102',
+  prefix: 24,
+  gateway: null,
+  dnsServers: [],
+  leaseTime: 600,
+};
 const A = '52:54:00:00:00:0a';
 const B = '52:54:00:00:00:0b';
-const first = (book: LeaseBook, mac: string, now: number): string | undefined => book.candidates(mac, now).next().value ?? undefined;
+const first = (book: LeaseBook, mac: string, now: number): string | undefined =>
+  book.candidates(mac, now).next().value ?? undefined;
 
 describe('discovery lease book', () => {
   it('offers the lowest free address and holds an offer for another client', () => {
@@ -44,7 +52,9 @@ describe('discovery lease book', () => {
 
   it('has no candidate once every address is held', () => {
     const book = new LeaseBook(RANGE);
-    ['192.0.2.100', '192.0.2.101', '192.0.2.102'].forEach((address, i) => book.apply({ kind: 'bind', mac: `52:54:00:00:01:0${i}`, address, leaseTime: 600 }, 0));
+    ['192.0.2.100', '192.0.2.101', '192.0.2.102'].forEach((address, i) =>
+      book.apply({ kind: 'bind', mac: `52:54:00:00:01:0${i}`, address, leaseTime: 600 }, 0),
+    );
     expect([...book.candidates(A, 1)]).toEqual([]);
   });
 

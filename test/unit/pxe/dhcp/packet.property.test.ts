@@ -5,8 +5,13 @@ import type { DhcpOptions } from '../../../../pxe/dhcp/options.js';
 import { decodeMessage, encodeMessage, type DhcpMessage } from '../../../../pxe/dhcp/packet.js';
 
 const ipv4 = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((o) => o.join('.'));
-const text = fc.string({ unit: fc.integer({ min: 1, max: 255 }).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: 300 });
-const bytes = (min: number, max: number) => fc.uint8Array({ minLength: min, maxLength: max }).map((b) => Buffer.from(b));
+const text = fc.string({
+  unit: fc.integer({ min: 1, max: 255 }).map((c) => String.fromCharCode(c)),
+  minLength: 1,
+  maxLength: 300,
+});
+const bytes = (min: number, max: number) =>
+  fc.uint8Array({ minLength: min, maxLength: max }).map((b) => Buffer.from(b));
 
 const options: fc.Arbitrary<DhcpOptions> = fc.record(
   {

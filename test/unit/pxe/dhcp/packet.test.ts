@@ -43,14 +43,41 @@ const PXE_DISCOVER = datagram({
   flags: 0x8000,
   mac: MAC,
   options: [
-    53, 1, 1,
-    57, 2, 0x04, 0xec,
-    55, 7, 1, 3, 6, 43, 60, 66, 67,
-    93, 2, 0, 0,
-    94, 3, 1, 2, 1,
-    97, 17, 0, ...Array.from({ length: 16 }, (_, i) => i),
-    60, 32, ...ascii('PXEClient:Arch:00000:UNDI:002001'),
-    77, 4, ...ascii('iPXE'),
+    53,
+    1,
+    1,
+    57,
+    2,
+    0x04,
+    0xec,
+    55,
+    7,
+    1,
+    3,
+    6,
+    43,
+    60,
+    66,
+    67,
+    93,
+    2,
+    0,
+    0,
+    94,
+    3,
+    1,
+    2,
+    1,
+    97,
+    17,
+    0,
+    ...Array.from({ length: 16 }, (_, i) => i),
+    60,
+    32,
+    ...ascii('PXEClient:Arch:00000:UNDI:002001'),
+    77,
+    4,
+    ...ascii('iPXE'),
     255,
   ],
 });
@@ -71,7 +98,14 @@ describe('DHCP message decoding', () => {
   });
 
   it('concatenates repeated instances of one option (RFC 3396)', () => {
-    const m = decodeMessage(datagram({ op: 1, xid: 1, mac: MAC, options: [53, 1, 1, 12, 3, ...ascii('nod'), 0, 0, 12, 2, ...ascii('e1'), 255] }));
+    const m = decodeMessage(
+      datagram({
+        op: 1,
+        xid: 1,
+        mac: MAC,
+        options: [53, 1, 1, 12, 3, ...ascii('nod'), 0, 0, 12, 2, ...ascii('e1'), 255],
+      }),
+    );
     expect(m.options.hostname).toBe('node1');
   });
 
@@ -96,14 +130,30 @@ describe('DHCP message decoding', () => {
   });
 
   it('decodes a datagram without the End option, as some clients send', () => {
-    expect(decodeMessage(datagram({ op: 1, xid: 1, mac: MAC, options: [53, 1, 8] })).options.messageType).toBe('inform');
+    expect(decodeMessage(datagram({ op: 1, xid: 1, mac: MAC, options: [53, 1, 8] })).options.messageType).toBe(
+      'inform',
+    );
   });
 
   it.each([
     ['shorter than 240 octets', PXE_DISCOVER.subarray(0, 239)],
     ['op 3', Buffer.concat([Buffer.from([3]), PXE_DISCOVER.subarray(1)])],
-    ['hlen 17', (() => { const b = Buffer.from(PXE_DISCOVER); b[2] = 17; return b; })()],
-    ['no magic cookie (plain BOOTP)', (() => { const b = Buffer.from(PXE_DISCOVER); b[236] = 0; return b; })()],
+    [
+      'hlen 17',
+      (() => {
+        const b = Buffer.from(PXE_DISCOVER);
+        b[2] = 17;
+        return b;
+      })(),
+    ],
+    [
+      'no magic cookie (plain BOOTP)',
+      (() => {
+        const b = Buffer.from(PXE_DISCOVER);
+        b[236] = 0;
+        return b;
+      })(),
+    ],
     ['an option past the end', datagram({ op: 1, xid: 1, mac: MAC, options: [53, 1, 1, 12, 10, 65] })],
     ['an option without its length', datagram({ op: 1, xid: 1, mac: MAC, options: [53, 1, 1, 12] })],
     ['message type 9', datagram({ op: 1, xid: 1, mac: MAC, options: [53, 1, 9, 255] })],
@@ -149,17 +199,61 @@ describe('DHCP message encoding', () => {
       mac: MAC,
       file: 'undionly.kpxe',
       options: [
-        53, 1, 2,
-        54, 4, 192, 0, 2, 1,
-        51, 4, 0, 0, 0x1c, 0x20,
-        1, 4, 255, 255, 255, 0,
-        3, 4, 192, 0, 2, 254,
-        6, 8, 192, 0, 2, 53, 192, 0, 2, 54,
-        12, 6, ...ascii('node-1'),
-        60, 9, ...ascii('PXEClient'),
-        66, 9, ...ascii('192.0.2.1'),
-        67, 13, ...ascii('undionly.kpxe'),
-        43, 4, 6, 1, 8, 255,
+        53,
+        1,
+        2,
+        54,
+        4,
+        192,
+        0,
+        2,
+        1,
+        51,
+        4,
+        0,
+        0,
+        0x1c,
+        0x20,
+        1,
+        4,
+        255,
+        255,
+        255,
+        0,
+        3,
+        4,
+        192,
+        0,
+        2,
+        254,
+        6,
+        8,
+        192,
+        0,
+        2,
+        53,
+        192,
+        0,
+        2,
+        54,
+        12,
+        6,
+        ...ascii('node-1'),
+        60,
+        9,
+        ...ascii('PXEClient'),
+        66,
+        9,
+        ...ascii('192.0.2.1'),
+        67,
+        13,
+        ...ascii('undionly.kpxe'),
+        43,
+        4,
+        6,
+        1,
+        8,
+        255,
         255,
       ],
     });
@@ -167,7 +261,10 @@ describe('DHCP message encoding', () => {
   });
 
   it('pads a short message with Pad options to the 300-octet BOOTP minimum (RFC 1542 §2.1)', () => {
-    const nak = encodeMessage({ ...request('52:54:00:12:34:56', { messageType: 'nak', serverId: '192.0.2.1' }), op: 'reply' });
+    const nak = encodeMessage({
+      ...request('52:54:00:12:34:56', { messageType: 'nak', serverId: '192.0.2.1' }),
+      op: 'reply',
+    });
     const meaningful = datagram({ op: 2, xid: 0x3903f326, mac: MAC, options: [53, 1, 6, 54, 4, 192, 0, 2, 1, 255] });
     expect(nak.length).toBe(300);
     expect(nak.subarray(0, meaningful.length)).toEqual(meaningful);
@@ -177,7 +274,10 @@ describe('DHCP message encoding', () => {
 
   it('splits an option longer than 255 octets into consecutive instances (RFC 3396)', () => {
     const url = `${BOOT.ipxeScriptUrl}?${'x'.repeat(300)}`;
-    const bytes = encodeMessage({ ...request('52:54:00:12:34:56', { messageType: 'ack', bootfile: url }), op: 'reply' });
+    const bytes = encodeMessage({
+      ...request('52:54:00:12:34:56', { messageType: 'ack', bootfile: url }),
+      op: 'reply',
+    });
     const at = bytes.indexOf(Buffer.from([67, 255]));
     expect(at).toBeGreaterThan(240);
     expect(bytes[at + 2 + 255]).toBe(67);

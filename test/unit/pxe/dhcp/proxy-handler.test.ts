@@ -11,7 +11,14 @@ const UUID = Buffer.from([0, ...Array.from({ length: 16 }, (_, i) => 0xa0 + i)])
 
 function run(
   options: DhcpOptions,
-  { mac = KNOWN_MAC, host = knownHost(), port = 'dhcp', fields = {}, config = CONFIG, source = { address: '0.0.0.0', port: 68 } }: {
+  {
+    mac = KNOWN_MAC,
+    host = knownHost(),
+    port = 'dhcp',
+    fields = {},
+    config = CONFIG,
+    source = { address: '0.0.0.0', port: 68 },
+  }: {
     mac?: string;
     host?: BootHost | null;
     port?: 'dhcp' | 'pxe';
@@ -49,14 +56,24 @@ describe('proxyDHCP', () => {
     );
     if (outcome.action !== 'reply') throw new Error(outcome.reason);
     expect(outcome.reply.message).toMatchObject({ yiaddr: '0.0.0.0', ciaddr: '192.0.2.150' });
-    expect(outcome.reply.message.options).toMatchObject({ messageType: 'ack', bootfile: 'http://192.0.2.1:8080/boot/52:54:00:12:34:56.ipxe' });
+    expect(outcome.reply.message.options).toMatchObject({
+      messageType: 'ack',
+      bootfile: 'http://192.0.2.1:8080/boot/52:54:00:12:34:56.ipxe',
+    });
     expect(outcome.reply.message.options.leaseTime).toBeUndefined();
     expect(outcome.reply.destination).toEqual({ kind: 'source', address: '192.0.2.150', port: 68 });
   });
 
   it('replies to an address-less port 4011 request by broadcast to its source port', () => {
-    const outcome = run({ messageType: 'request', ...pxeClass(0) }, { port: 'pxe', source: { address: '0.0.0.0', port: 68 } });
-    expect(outcome.action === 'reply' && outcome.reply.destination).toEqual({ kind: 'source', address: '255.255.255.255', port: 68 });
+    const outcome = run(
+      { messageType: 'request', ...pxeClass(0) },
+      { port: 'pxe', source: { address: '0.0.0.0', port: 68 } },
+    );
+    expect(outcome.action === 'reply' && outcome.reply.destination).toEqual({
+      kind: 'source',
+      address: '255.255.255.255',
+      port: 68,
+    });
   });
 
   it('sends a relayed DISCOVER back through the relay', () => {
@@ -65,13 +82,38 @@ describe('proxyDHCP', () => {
   });
 
   it.each([
-    ['DHCPREQUEST on port 67 (the site server answers it)', { messageType: 'request' as const, ...pxeClass(0) }, 'dhcp' as const, 'unexpected-message'],
-    ['DHCPINFORM on port 67', { messageType: 'inform' as const, ...pxeClass(0) }, 'dhcp' as const, 'unexpected-message'],
-    ['DHCPDISCOVER on port 4011', { messageType: 'discover' as const, ...pxeClass(0) }, 'pxe' as const, 'unexpected-message'],
+    [
+      'DHCPREQUEST on port 67 (the site server answers it)',
+      { messageType: 'request' as const, ...pxeClass(0) },
+      'dhcp' as const,
+      'unexpected-message',
+    ],
+    [
+      'DHCPINFORM on port 67',
+      { messageType: 'inform' as const, ...pxeClass(0) },
+      'dhcp' as const,
+      'unexpected-message',
+    ],
+    [
+      'DHCPDISCOVER on port 4011',
+      { messageType: 'discover' as const, ...pxeClass(0) },
+      'pxe' as const,
+      'unexpected-message',
+    ],
     ['DHCPRELEASE', { messageType: 'release' as const, ...pxeClass(0) }, 'dhcp' as const, 'unexpected-message'],
     ['DHCPDECLINE', { messageType: 'decline' as const, ...pxeClass(0) }, 'dhcp' as const, 'unexpected-message'],
-    ['a non-PXE client', { messageType: 'discover' as const, vendorClass: 'udhcp 1.35.0' }, 'dhcp' as const, 'not-a-pxe-client'],
-    ['an unsupported architecture', { messageType: 'discover' as const, ...pxeClass(6) }, 'dhcp' as const, 'not-a-pxe-client'],
+    [
+      'a non-PXE client',
+      { messageType: 'discover' as const, vendorClass: 'udhcp 1.35.0' },
+      'dhcp' as const,
+      'not-a-pxe-client',
+    ],
+    [
+      'an unsupported architecture',
+      { messageType: 'discover' as const, ...pxeClass(6) },
+      'dhcp' as const,
+      'not-a-pxe-client',
+    ],
   ])('ignores %s', (_, options, port, reason) => {
     expect(run(options, { port })).toMatchObject({ action: 'ignore', reason });
   });
@@ -79,10 +121,14 @@ describe('proxyDHCP', () => {
   it('ignores an unknown MAC unless told to answer unknown hosts', () => {
     const discover = { messageType: 'discover' as const, ...pxeClass(0) };
     expect(run(discover, { mac: UNKNOWN_MAC, host: null })).toMatchObject({ action: 'ignore', reason: 'unknown-host' });
-    expect(run(discover, { mac: UNKNOWN_MAC, host: null, config: { ...CONFIG, answerUnknown: true } })).toMatchObject({ action: 'reply' });
+    expect(run(discover, { mac: UNKNOWN_MAC, host: null, config: { ...CONFIG, answerUnknown: true } })).toMatchObject({
+      action: 'reply',
+    });
   });
 
   it('answers a known host that has no lease, since the site server gives the address', () => {
-    expect(run({ messageType: 'discover', ...pxeClass(0) }, { host: knownHost({ lease: null }) })).toMatchObject({ action: 'reply' });
+    expect(run({ messageType: 'discover', ...pxeClass(0) }, { host: knownHost({ lease: null }) })).toMatchObject({
+      action: 'reply',
+    });
   });
 });

@@ -4,18 +4,29 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { BootBackend } from '../../../../pxe/backend.js';
 import { DhcpConfigError } from '../../../../pxe/dhcp/errors.js';
 import { decodeMessage, encodeMessage, type DhcpMessage } from '../../../../pxe/dhcp/packet.js';
-import { startDhcpServer, type DhcpServer, type DhcpServerEvent, type DhcpServerOptions } from '../../../../pxe/dhcp/server.js';
+import {
+  startDhcpServer,
+  type DhcpServer,
+  type DhcpServerEvent,
+  type DhcpServerOptions,
+} from '../../../../pxe/dhcp/server.js';
 import { KNOWN_MAC, knownHost, MemoryBackend, pxeClass, request, UNKNOWN_MAC } from './fixtures.js';
 
 // Everything here stays on loopback, on high ports: the server serves `lo` as 127.0.0.1.
-const LO_HOST = knownHost({ lease: { address: '127.0.0.10', prefix: 8, gateway: null, dnsServers: [], leaseTime: 600 } });
+const LO_HOST = knownHost({
+  lease: { address: '127.0.0.10', prefix: 8, gateway: null, dnsServers: [], leaseTime: 600 },
+});
 
 async function freePorts(n: number): Promise<number[]> {
   const sockets = await Promise.all(
-    Array.from({ length: n }, () => new Promise<Socket>((resolve) => {
-      const s = createSocket('udp4');
-      s.bind(0, '127.0.0.1', () => resolve(s));
-    })),
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<Socket>((resolve) => {
+          const s = createSocket('udp4');
+          s.bind(0, '127.0.0.1', () => resolve(s));
+        }),
+    ),
   );
   const ports = sockets.map((s) => s.address().port);
   await Promise.all(sockets.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
@@ -26,7 +37,10 @@ async function freePorts(n: number): Promise<number[]> {
 class Client {
   private readonly inbox: DhcpMessage[] = [];
   private waiters: Array<() => void> = [];
-  private constructor(readonly socket: Socket, readonly sender: Socket) {
+  private constructor(
+    readonly socket: Socket,
+    readonly sender: Socket,
+  ) {
     socket.on('message', (b) => {
       try {
         this.inbox.push(decodeMessage(b));
@@ -98,25 +112,50 @@ describe('DHCP server on loopback', () => {
   it('completes DISCOVER-OFFER-REQUEST-ACK for a known MAC over broadcast and records both replies', async () => {
     const backend = new MemoryBackend([LO_HOST]);
     const { client, ports, events } = await setup({ backend });
-    client.send(request(KNOWN_MAC, { messageType: 'discover', ...pxeClass(0) }, { xid: 1, flags: 0x8000 }), ports.server);
+    client.send(
+      request(KNOWN_MAC, { messageType: 'discover', ...pxeClass(0) }, { xid: 1, flags: 0x8000 }),
+      ports.server,
+    );
     const offer = await client.next(1);
     expect(offer).toMatchObject({ op: 'reply', yiaddr: '127.0.0.10', siaddr: '127.0.0.1', file: 'undionly.kpxe' });
     expect(offer!.options).toMatchObject({ messageType: 'offer', serverId: '127.0.0.1', leaseTime: 600 });
-    client.send(request(KNOWN_MAC, { messageType: 'request', serverId: '127.0.0.1', requestedIp: '127.0.0.10', ...pxeClass(0) }, { xid: 2 }), ports.server);
+    client.send(
+      request(
+        KNOWN_MAC,
+        { messageType: 'request', serverId: '127.0.0.1', requestedIp: '127.0.0.10', ...pxeClass(0) },
+        { xid: 2 },
+      ),
+      ports.server,
+    );
     expect((await client.next(2))?.options.messageType).toBe('ack');
     await expect.poll(() => backend.served.length).toBe(2);
     expect(backend.served).toEqual([
       { mac: KNOWN_MAC, protocol: 'dhcp', detail: 'DHCPOFFER 127.0.0.10 undionly.kpxe' },
       { mac: KNOWN_MAC, protocol: 'dhcp', detail: 'DHCPACK 127.0.0.10 undionly.kpxe' },
     ]);
-    expect(events.filter((e) => e.kind === 'replied').map((e) => e.kind === 'replied' && e.messageType)).toEqual(['offer', 'ack']);
+    expect(events.filter((e) => e.kind === 'replied').map((e) => e.kind === 'replied' && e.messageType)).toEqual([
+      'offer',
+      'ack',
+    ]);
   });
 
   it('answers a RENEWING client unicast to its ciaddr, and NAKs a renewal of an address it does not hold', async () => {
     const { client, ports } = await setup({ backend: new MemoryBackend([LO_HOST]) });
-    client.send(request(KNOWN_MAC, { messageType: 'request' }, { xid: 3, ciaddr: '127.0.0.10' }), ports.server, '127.0.0.1');
-    expect(await client.next(3)).toMatchObject({ ciaddr: '127.0.0.10', yiaddr: '127.0.0.10', options: { messageType: 'ack' } });
-    client.send(request(KNOWN_MAC, { messageType: 'request' }, { xid: 33, ciaddr: '127.0.0.11' }), ports.server, '127.0.0.1');
+    client.send(
+      request(KNOWN_MAC, { messageType: 'request' }, { xid: 3, ciaddr: '127.0.0.10' }),
+      ports.server,
+      '127.0.0.1',
+    );
+    expect(await client.next(3)).toMatchObject({
+      ciaddr: '127.0.0.10',
+      yiaddr: '127.0.0.10',
+      options: { messageType: 'ack' },
+    });
+    client.send(
+      request(KNOWN_MAC, { messageType: 'request' }, { xid: 33, ciaddr: '127.0.0.11' }),
+      ports.server,
+      '127.0.0.1',
+    );
     expect((await client.next(33))?.options.messageType).toBe('nak');
   });
 
@@ -125,15 +164,30 @@ describe('DHCP server on loopback', () => {
     const { client, ports, events } = await setup({ backend });
     client.send(request(UNKNOWN_MAC, { messageType: 'discover' }, { xid: 4 }), ports.server);
     expect(await client.next(4, 400)).toBeNull();
-    expect(events).toContainEqual({ kind: 'ignored', reason: 'unknown-host', messageType: 'discover', mac: UNKNOWN_MAC });
+    expect(events).toContainEqual({
+      kind: 'ignored',
+      reason: 'unknown-host',
+      messageType: 'discover',
+      mac: UNKNOWN_MAC,
+    });
     expect(backend.served).toEqual([]);
   });
 
   it('gives concurrent unknown MACs distinct discovery addresses, skipping ones enrolled hosts hold', async () => {
-    const holder = knownHost({ mac: '52:54:00:00:00:01', lease: { address: '127.0.1.1', prefix: 8, gateway: null, dnsServers: [] } });
+    const holder = knownHost({
+      mac: '52:54:00:00:00:01',
+      lease: { address: '127.0.1.1', prefix: 8, gateway: null, dnsServers: [] },
+    });
     const { client, ports } = await setup({
       backend: new MemoryBackend([holder]),
-      discoveryRange: { start: '127.0.1.1', end: '127.0.1.20', prefix: 8, gateway: null, dnsServers: [], leaseTime: 60 },
+      discoveryRange: {
+        start: '127.0.1.1',
+        end: '127.0.1.20',
+        prefix: 8,
+        gateway: null,
+        dnsServers: [],
+        leaseTime: 60,
+      },
     });
     const macs = Array.from({ length: 5 }, (_, i) => `52:54:00:aa:00:0${i}`);
     macs.forEach((mac, i) => client.send(request(mac, { messageType: 'discover' }, { xid: 100 + i }), ports.server));
@@ -142,7 +196,10 @@ describe('DHCP server on loopback', () => {
     expect(new Set(addresses).size).toBe(5);
     expect(addresses).not.toContain('127.0.1.1');
     macs.forEach((mac, i) =>
-      client.send(request(mac, { messageType: 'request', serverId: '127.0.0.1', requestedIp: addresses[i]! }, { xid: 200 + i }), ports.server),
+      client.send(
+        request(mac, { messageType: 'request', serverId: '127.0.0.1', requestedIp: addresses[i]! }, { xid: 200 + i }),
+        ports.server,
+      ),
     );
     const acks = await Promise.all(macs.map((_, i) => client.next(200 + i)));
     expect(acks.map((a) => a?.options.messageType)).toEqual(Array(5).fill('ack'));
@@ -159,8 +216,21 @@ describe('DHCP server on loopback', () => {
     open.push(boot);
     await new Promise<void>((resolve) => boot.bind(0, '127.0.0.1', resolve));
     const ack = new Promise<DhcpMessage>((resolve) => boot.once('message', (b) => resolve(decodeMessage(b))));
-    boot.send(encodeMessage(request(KNOWN_MAC, { messageType: 'request', ...pxeClass(9), userClass: Buffer.from('iPXE') }, { xid: 6, ciaddr: '127.0.0.1' })), ports.pxe, '127.0.0.1');
-    expect(await ack).toMatchObject({ yiaddr: '0.0.0.0', options: { messageType: 'ack', bootfile: 'http://127.0.0.1:8080/boot/52:54:00:12:34:56.ipxe' } });
+    boot.send(
+      encodeMessage(
+        request(
+          KNOWN_MAC,
+          { messageType: 'request', ...pxeClass(9), userClass: Buffer.from('iPXE') },
+          { xid: 6, ciaddr: '127.0.0.1' },
+        ),
+      ),
+      ports.pxe,
+      '127.0.0.1',
+    );
+    expect(await ack).toMatchObject({
+      yiaddr: '0.0.0.0',
+      options: { messageType: 'ack', bootfile: 'http://127.0.0.1:8080/boot/52:54:00:12:34:56.ipxe' },
+    });
   });
 
   it('survives random and damaged datagrams and still answers afterwards', async () => {

@@ -8,10 +8,21 @@ export interface Reply {
 }
 
 /** One request with the path sent exactly as given (fetch would normalise `..` away before the server saw it). */
-export function request(base: string, rawPath: string, options: { method?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
+export function request(
+  base: string,
+  rawPath: string,
+  options: { method?: string; headers?: Record<string, string> } = {},
+): Promise<Reply> {
   const url = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: url.hostname, port: url.port, path: rawPath, method: options.method ?? 'GET', headers: options.headers, agent: false });
+    const req = http.request({
+      host: url.hostname,
+      port: url.port,
+      path: rawPath,
+      method: options.method ?? 'GET',
+      headers: options.headers,
+      agent: false,
+    });
     req.on('error', reject);
     req.on('response', (res) => {
       const chunks: Buffer[] = [];

@@ -26,7 +26,12 @@ beforeAll(async () => {
   }
   closeSync(fd);
   expected = hash.digest('hex');
-  server = await startBootHttpServer({ host: '127.0.0.1', port: 0, backend: new FakeBackend([]), imageDirs: { images: work } });
+  server = await startBootHttpServer({
+    host: '127.0.0.1',
+    port: 0,
+    backend: new FakeBackend([]),
+    imageDirs: { images: work },
+  });
 });
 
 afterAll(async () => {

@@ -1,5 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, openSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+  writeSync,
+  closeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -25,8 +36,19 @@ const agentHost: BootHost = {
     kernelParams: ['ipa-api-url=http://127.0.0.1:6385'],
   },
 };
-const activeHost: BootHost = { ...agentHost, mac: '52:54:00:00:00:02', nodeUuid: '22222222-2222-4222-8222-222222222222', lease: null, boot: { kind: 'local-disk' } };
-const brokenHost: BootHost = { ...agentHost, mac: '52:54:00:00:00:03', lease: null, boot: { ...agentHost.boot, kernelParams: ['has space'] } as BootHost['boot'] };
+const activeHost: BootHost = {
+  ...agentHost,
+  mac: '52:54:00:00:00:02',
+  nodeUuid: '22222222-2222-4222-8222-222222222222',
+  lease: null,
+  boot: { kind: 'local-disk' },
+};
+const brokenHost: BootHost = {
+  ...agentHost,
+  mac: '52:54:00:00:00:03',
+  lease: null,
+  boot: { ...agentHost.boot, kernelParams: ['has space'] } as BootHost['boot'],
+};
 
 let backend: FakeBackend;
 let server: BootHttpServer;
@@ -73,8 +95,12 @@ describe('GET /boot/<mac>.ipxe', () => {
     expect(reply.headers['cache-control']).toBe('no-store');
     const text = reply.body.toString();
     expect(text.startsWith('#!ipxe\n')).toBe(true);
-    expect(text).toContain('kernel --name kernel http://127.0.0.1:8080/boot-files/ipa.kernel ipa-api-url=http://127.0.0.1:6385 BOOTIF=01-52-54-00-00-00-01 initrd=ramdisk');
-    expect(backend.served).toEqual([{ mac: '52:54:00:00:00:01', what: { protocol: 'http', detail: '/boot/52:54:00:00:00:01.ipxe' } }]);
+    expect(text).toContain(
+      'kernel --name kernel http://127.0.0.1:8080/boot-files/ipa.kernel ipa-api-url=http://127.0.0.1:6385 BOOTIF=01-52-54-00-00-00-01 initrd=ramdisk',
+    );
+    expect(backend.served).toEqual([
+      { mac: '52:54:00:00:00:01', what: { protocol: 'http', detail: '/boot/52:54:00:00:00:01.ipxe' } },
+    ]);
   });
 
   it("accepts iPXE's ${mac:hexhyp} spelling and upper case", async () => {
@@ -122,7 +148,12 @@ describe('GET /boot/<mac>.ipxe', () => {
       port: 0,
       backend,
       imageDirs: {},
-      unknownHosts: { kind: 'discovery', kernelUrl: 'http://127.0.0.1/k', ramdiskUrl: 'http://127.0.0.1/r', kernelParams: ['ipa-inspection-callback-url=http://127.0.0.1:6385/v1/continue_inspection'] },
+      unknownHosts: {
+        kind: 'discovery',
+        kernelUrl: 'http://127.0.0.1/k',
+        ramdiskUrl: 'http://127.0.0.1/r',
+        kernelParams: ['ipa-inspection-callback-url=http://127.0.0.1:6385/v1/continue_inspection'],
+      },
     });
     try {
       const text = (await request(discovering.url, '/boot/52:54:00:99:99:99.ipxe')).body.toString();
@@ -143,12 +174,19 @@ describe('GET and HEAD /images and /boot-files', () => {
     expect(reply.headers['content-length']).toBe(String(kernel.length));
     expect(reply.headers['accept-ranges']).toBe('bytes');
     expect(reply.headers.etag).toMatch(/^"[0-9a-f]+-[0-9a-f]+-[0-9a-f]+"$/);
-    expect(reply.headers['last-modified']).toBe(new Date(statSync(join(bootFiles, 'ipa.kernel')).mtimeMs).toUTCString());
-    await expect.poll(() => backend.served).toEqual([{ mac: agentHost.mac, what: { protocol: 'http', detail: '/boot-files/ipa.kernel' } }]);
+    expect(reply.headers['last-modified']).toBe(
+      new Date(statSync(join(bootFiles, 'ipa.kernel')).mtimeMs).toUTCString(),
+    );
+    await expect
+      .poll(() => backend.served)
+      .toEqual([{ mac: agentHost.mac, what: { protocol: 'http', detail: '/boot-files/ipa.kernel' } }]);
   });
 
   it('answers HEAD with the length and no body', async () => {
-    const reply = await request(server.url, '/boot-files/ipa.kernel', { method: 'HEAD', headers: { Range: 'bytes=0-9' } });
+    const reply = await request(server.url, '/boot-files/ipa.kernel', {
+      method: 'HEAD',
+      headers: { Range: 'bytes=0-9' },
+    });
     expect(reply.status).toBe(200);
     expect(reply.headers['content-length']).toBe(String(kernel.length));
     expect(reply.body.length).toBe(0);
@@ -167,31 +205,52 @@ describe('GET and HEAD /images and /boot-files', () => {
     expect(reply.body.equals(kernel.subarray(start, end + 1))).toBe(true);
   });
 
-  it.each(['bytes=100000-', 'bytes=200000-300000', 'bytes=-0'])('answers unsatisfiable Range %s with 416 and the size', async (range) => {
-    const reply = await request(server.url, '/boot-files/ipa.kernel', { headers: { Range: range } });
-    expect(reply.status).toBe(416);
-    expect(reply.headers['content-range']).toBe(`bytes */${kernel.length}`);
-  });
+  it.each(['bytes=100000-', 'bytes=200000-300000', 'bytes=-0'])(
+    'answers unsatisfiable Range %s with 416 and the size',
+    async (range) => {
+      const reply = await request(server.url, '/boot-files/ipa.kernel', { headers: { Range: range } });
+      expect(reply.status).toBe(416);
+      expect(reply.headers['content-range']).toBe(`bytes */${kernel.length}`);
+    },
+  );
 
-  it.each(['bytes=0-1,5-6', 'items=0-1', 'bytes=9-3', 'bytes=abc'])('sends the whole file for a Range it does not serve (%s)', async (range) => {
-    const reply = await request(server.url, '/boot-files/ipa.kernel', { headers: { Range: range } });
-    expect(reply.status).toBe(200);
-    expect(reply.body.length).toBe(kernel.length);
-  });
+  it.each(['bytes=0-1,5-6', 'items=0-1', 'bytes=9-3', 'bytes=abc'])(
+    'sends the whole file for a Range it does not serve (%s)',
+    async (range) => {
+      const reply = await request(server.url, '/boot-files/ipa.kernel', { headers: { Range: range } });
+      expect(reply.status).toBe(200);
+      expect(reply.body.length).toBe(kernel.length);
+    },
+  );
 
   it('honours If-Range: a stale validator gets the whole file, the current one the range', async () => {
     const { etag } = (await request(server.url, '/boot-files/ipa.kernel', { method: 'HEAD' })).headers;
-    expect((await request(server.url, '/boot-files/ipa.kernel', { headers: { Range: 'bytes=0-9', 'If-Range': '"stale"' } })).status).toBe(200);
-    expect((await request(server.url, '/boot-files/ipa.kernel', { headers: { Range: 'bytes=0-9', 'If-Range': etag! } })).status).toBe(206);
+    expect(
+      (await request(server.url, '/boot-files/ipa.kernel', { headers: { Range: 'bytes=0-9', 'If-Range': '"stale"' } }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await request(server.url, '/boot-files/ipa.kernel', { headers: { Range: 'bytes=0-9', 'If-Range': etag! } }))
+        .status,
+    ).toBe(206);
   });
 
   it('answers 304 to If-None-Match with the ETag and to If-Modified-Since with the date', async () => {
-    const { etag, 'last-modified': lastModified } = (await request(server.url, '/images/disk.img', { method: 'HEAD' })).headers;
+    const { etag, 'last-modified': lastModified } = (await request(server.url, '/images/disk.img', { method: 'HEAD' }))
+      .headers;
     const byTag = await request(server.url, '/images/disk.img', { headers: { 'If-None-Match': `"other", ${etag}` } });
     expect(byTag.status).toBe(304);
     expect(byTag.body.length).toBe(0);
-    expect((await request(server.url, '/images/disk.img', { headers: { 'If-Modified-Since': lastModified! } })).status).toBe(304);
-    expect((await request(server.url, '/images/disk.img', { headers: { 'If-Modified-Since': 'Thu, 01 Jan 1970 00:00:00 GMT' } })).status).toBe(200);
+    expect(
+      (await request(server.url, '/images/disk.img', { headers: { 'If-Modified-Since': lastModified! } })).status,
+    ).toBe(304);
+    expect(
+      (
+        await request(server.url, '/images/disk.img', {
+          headers: { 'If-Modified-Since': 'Thu, 01 Jan 1970 00:00:00 GMT' },
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it('serves an empty file, percent-encoded names and symlinks that stay inside', async () => {
@@ -253,11 +312,15 @@ describe('published checksums', () => {
     utimesSync(file, atime, new Date(mtime.getTime() + 5000));
     const changed = Buffer.from(first);
     changed.fill(0xff, 0, 10);
-    expect((await request(server.url, '/images/hashed.img.sha256')).body.toString()).toBe(`${createHash('sha256').update(changed).digest('hex')}  hashed.img\n`);
+    expect((await request(server.url, '/images/hashed.img.sha256')).body.toString()).toBe(
+      `${createHash('sha256').update(changed).digest('hex')}  hashed.img\n`,
+    );
   });
 
   it('serves a checksum file the operator placed instead of computing one', async () => {
-    expect((await request(server.url, '/images/published.img.sha256')).body.toString()).toBe('operator-provided  published.img\n');
+    expect((await request(server.url, '/images/published.img.sha256')).body.toString()).toBe(
+      'operator-provided  published.img\n',
+    );
   });
 
   it('answers 404 for the checksum of a missing file and 403 for one outside', async () => {

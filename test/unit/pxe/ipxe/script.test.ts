@@ -42,7 +42,8 @@ describe('iPXE scripts', () => {
   });
 
   it('honours the attempt count and drops the sleep when the delay is zero', () => {
-    expect(renderHostScript({ mac, nodeUuid, boot: agent }, 'uefi', { fetchAttempts: 1, retryDelaySeconds: 0 })).toMatchInlineSnapshot(`
+    expect(renderHostScript({ mac, nodeUuid, boot: agent }, 'uefi', { fetchAttempts: 1, retryDelaySeconds: 0 }))
+      .toMatchInlineSnapshot(`
       "#!ipxe
       # Anvil: agent ramdisk for 52:54:00:12:34:56, node 1be26c0b-03f2-4d2e-ae87-c02d7f33c123
       set attempt:int32 0
@@ -177,7 +178,9 @@ describe('iPXE scripts', () => {
 
   it('refuses attempt counts outside 1..100', () => {
     expect(() => renderHostScript({ mac, nodeUuid, boot: agent }, null, { fetchAttempts: 0 })).toThrow(IpxeScriptError);
-    expect(() => renderHostScript({ mac, nodeUuid, boot: agent }, null, { fetchAttempts: 2.5 })).toThrow(IpxeScriptError);
+    expect(() => renderHostScript({ mac, nodeUuid, boot: agent }, null, { fetchAttempts: 2.5 })).toThrow(
+      IpxeScriptError,
+    );
   });
 });
 

@@ -29,7 +29,7 @@ describe('GRUB configuration', () => {
     `);
   });
 
-  it("quotes parameters GRUB would expand or split, and does not repeat boot_method", () => {
+  it('quotes parameters GRUB would expand or split, and does not repeat boot_method', () => {
     const text = renderGrubConfig(['boot_method=vmedia', 'a=$HOME', "it's=x y", 'b=1;reboot']);
     expect(text).toContain(`linux /boot/vmlinuz boot_method=vmedia 'a=$HOME' 'it'\\''s=x y' 'b=1;reboot'\n`);
   });
@@ -42,14 +42,25 @@ describe('GRUB configuration', () => {
 describe('buildVirtualMediaIso', () => {
   it('refuses an unreadable kernel before running anything', async () => {
     await expect(
-      buildVirtualMediaIso({ kernelPath: join(work, 'missing'), ramdiskPath: join(work, 'missing'), kernelParams: [], outPath: join(work, 'x.iso') }),
+      buildVirtualMediaIso({
+        kernelPath: join(work, 'missing'),
+        ramdiskPath: join(work, 'missing'),
+        kernelParams: [],
+        outPath: join(work, 'x.iso'),
+      }),
     ).rejects.toThrow(VirtualMediaError);
   });
 
   it('names the Debian packages when grub-mkrescue is missing', async () => {
     writeFileSync(join(work, 'k'), 'k');
     await expect(
-      buildVirtualMediaIso({ kernelPath: join(work, 'k'), ramdiskPath: join(work, 'k'), kernelParams: [], outPath: join(work, 'x.iso'), grubMkrescue: join(work, 'no-such-program') }),
+      buildVirtualMediaIso({
+        kernelPath: join(work, 'k'),
+        ramdiskPath: join(work, 'k'),
+        kernelParams: [],
+        outPath: join(work, 'x.iso'),
+        grubMkrescue: join(work, 'no-such-program'),
+      }),
     ).rejects.toThrow(/grub-efi-amd64-bin/);
   });
 });
@@ -77,9 +88,15 @@ describe.runIf(requireTool('grub-mkrescue') && requireTool('xorriso'))('a built 
     // The kernel was a symlink: the ISO holds the file itself.
     expect(contents.files.get('boot/vmlinuz')!.equals(readFileSync(kernel))).toBe(true);
     expect(contents.files.get('boot/initrd')!.equals(readFileSync(ramdisk))).toBe(true);
-    expect(contents.files.get('boot/grub/grub.cfg')!.toString()).toBe(renderGrubConfig(['ipa-api-url=http://192.0.2.1:6385']));
-    expect(JSON.parse(contents.files.get('openstack/latest/network_data.json')!.toString())).toEqual({ links: [{ id: 'eth0' }] });
-    expect(JSON.parse(contents.files.get('openstack/latest/meta_data.json')!.toString())).toEqual({ uuid: 'node-uuid' });
+    expect(contents.files.get('boot/grub/grub.cfg')!.toString()).toBe(
+      renderGrubConfig(['ipa-api-url=http://192.0.2.1:6385']),
+    );
+    expect(JSON.parse(contents.files.get('openstack/latest/network_data.json')!.toString())).toEqual({
+      links: [{ id: 'eth0' }],
+    });
+    expect(JSON.parse(contents.files.get('openstack/latest/meta_data.json')!.toString())).toEqual({
+      uuid: 'node-uuid',
+    });
 
     const report = spawnSync('xorriso', ['-indev', outPath, '-report_el_torito', 'plain'], { encoding: 'utf8' });
     const lines = `${report.stdout}${report.stderr}`;
@@ -91,7 +108,12 @@ describe.runIf(requireTool('grub-mkrescue') && requireTool('xorriso'))('a built 
   }, 30_000);
 
   it('is labelled VMEDIA_BOOT_ISO without a config drive, as Ironic does', async () => {
-    const iso = await buildVirtualMediaIso({ kernelPath: kernel, ramdiskPath: ramdisk, kernelParams: [], outPath: join(work, 'plain.iso') });
+    const iso = await buildVirtualMediaIso({
+      kernelPath: kernel,
+      ramdiskPath: ramdisk,
+      kernelParams: [],
+      outPath: join(work, 'plain.iso'),
+    });
     expect(iso.volumeId).toBe('VMEDIA_BOOT_ISO');
     expect(readIso9660(readFileSync(iso.path)).files.has('openstack/latest/meta_data.json')).toBe(false);
   }, 30_000);

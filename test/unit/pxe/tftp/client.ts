@@ -47,9 +47,26 @@ export function tftpGet(options: GetOptions): Promise<GetResult> {
   const retryMs = options.retryMs ?? 200;
   const maxRetries = options.maxRetries ?? 10;
   const socket = createSocket('udp4');
-  const requested: WireOption[] = Object.entries(options.options ?? {}).map(([name, value]) => ({ name, value: String(value) }));
-  const request = encodePacket({ op: options.op ?? 'RRQ', filename: options.file, mode: options.mode ?? 'octet', options: requested });
-  const result: GetResult = { data: Buffer.alloc(0), oack: null, error: null, serverPort: null, localPort: 0, dataPackets: 0, outOfOrder: 0, vanished: false };
+  const requested: WireOption[] = Object.entries(options.options ?? {}).map(([name, value]) => ({
+    name,
+    value: String(value),
+  }));
+  const request = encodePacket({
+    op: options.op ?? 'RRQ',
+    filename: options.file,
+    mode: options.mode ?? 'octet',
+    options: requested,
+  });
+  const result: GetResult = {
+    data: Buffer.alloc(0),
+    oack: null,
+    error: null,
+    serverPort: null,
+    localPort: 0,
+    dataPackets: 0,
+    outOfOrder: 0,
+    vanished: false,
+  };
   const chunks: Buffer[] = [];
   const ackCounts = new Map<number, number>();
   let blksize = 512;
@@ -170,7 +187,11 @@ export function tftpGet(options: GetOptions): Promise<GetResult> {
 }
 
 /** Sends one raw datagram to `port` from a fresh socket and collects what comes back within `waitMs`. */
-export async function sendRaw(port: number, datagram: Uint8Array, waitMs: number): Promise<{ port: number; bytes: Buffer }[]> {
+export async function sendRaw(
+  port: number,
+  datagram: Uint8Array,
+  waitMs: number,
+): Promise<{ port: number; bytes: Buffer }[]> {
   const socket = createSocket('udp4');
   const replies: { port: number; bytes: Buffer }[] = [];
   socket.on('message', (bytes, rinfo) => replies.push({ port: rinfo.port, bytes }));

@@ -22,7 +22,10 @@ describe('named files (configured boot binaries)', () => {
       root: path.join(base, 'root'),
       host: '127.0.0.1',
       port: 0,
-      resolve: namedFiles({ '/ipxe.efi': path.join(base, 'lib', 'ipxe.efi'), 'snponly.efi': path.join(base, 'lib', 'missing.efi') }),
+      resolve: namedFiles({
+        '/ipxe.efi': path.join(base, 'lib', 'ipxe.efi'),
+        'snponly.efi': path.join(base, 'lib', 'missing.efi'),
+      }),
     });
   });
   afterAll(async () => {
@@ -37,7 +40,10 @@ describe('named files (configured boot binaries)', () => {
   });
 
   it('answers a configured file that is not installed with File not found', async () => {
-    expect((await tftpGet({ port: server.port, file: 'snponly.efi' })).error).toEqual({ code: 1, message: 'File not found' });
+    expect((await tftpGet({ port: server.port, file: 'snponly.efi' })).error).toEqual({
+      code: 1,
+      message: 'File not found',
+    });
   });
 
   it('serves nothing else near the configured files', async () => {

@@ -10,12 +10,26 @@ describe('option negotiation', () => {
   });
 
   it('accepts blksize, tsize, timeout and windowsize, answering in the client order and spelling', () => {
-    const result = negotiate(opts([['WindowSize', '8'], ['tsize', '0'], ['BLKSIZE', '1468'], ['timeout', '3']]), limits, 673312);
+    const result = negotiate(
+      opts([
+        ['WindowSize', '8'],
+        ['tsize', '0'],
+        ['BLKSIZE', '1468'],
+        ['timeout', '3'],
+      ]),
+      limits,
+      673312,
+    );
     expect(result).toEqual({
       blksize: 1468,
       windowsize: 8,
       timeoutSeconds: 3,
-      accepted: opts([['WindowSize', '8'], ['tsize', '673312'], ['BLKSIZE', '1468'], ['timeout', '3']]),
+      accepted: opts([
+        ['WindowSize', '8'],
+        ['tsize', '673312'],
+        ['BLKSIZE', '1468'],
+        ['timeout', '3'],
+      ]),
     });
   });
 
@@ -29,7 +43,9 @@ describe('option negotiation', () => {
   });
 
   it('answers a blksize above the configured maximum with the maximum', () => {
-    expect(negotiate(opts([['blksize', '9000']]), { ...limits, maxBlksize: 1468 }, 1).accepted).toEqual(opts([['blksize', '1468']]));
+    expect(negotiate(opts([['blksize', '9000']]), { ...limits, maxBlksize: 1468 }, 1).accepted).toEqual(
+      opts([['blksize', '1468']]),
+    );
   });
 
   it.each([
@@ -54,20 +70,53 @@ describe('option negotiation', () => {
   });
 
   it.each([
-    [[['windowsize', '8'], ['blksize', '65464']], '1', '65464'],
-    [[['blksize', '8192'], ['windowsize', '16']], '8', '8192'],
-    [[['windowsize', '16'], ['blksize', '1468']], '16', '1468'],
-  ] as [[string, string][], string, string][])('shrinks the window to fit maxWindowBytes, whatever the option order (%j)', (asked, windowsize, blksize) => {
-    const result = negotiate(opts(asked), { ...limits, maxWindowBytes: 65536 }, 1);
-    expect(Object.fromEntries(result.accepted.map((o) => [o.name, o.value]))).toEqual({ windowsize, blksize });
-    expect(result.windowsize).toBe(Number(windowsize));
-  });
+    [
+      [
+        ['windowsize', '8'],
+        ['blksize', '65464'],
+      ],
+      '1',
+      '65464',
+    ],
+    [
+      [
+        ['blksize', '8192'],
+        ['windowsize', '16'],
+      ],
+      '8',
+      '8192',
+    ],
+    [
+      [
+        ['windowsize', '16'],
+        ['blksize', '1468'],
+      ],
+      '16',
+      '1468',
+    ],
+  ] as [[string, string][], string, string][])(
+    'shrinks the window to fit maxWindowBytes, whatever the option order (%j)',
+    (asked, windowsize, blksize) => {
+      const result = negotiate(opts(asked), { ...limits, maxWindowBytes: 65536 }, 1);
+      expect(Object.fromEntries(result.accepted.map((o) => [o.name, o.value]))).toEqual({ windowsize, blksize });
+      expect(result.windowsize).toBe(Number(windowsize));
+    },
+  );
 
   it('omits tsize when the size is unknown (a generated stream)', () => {
     expect(negotiate(opts([['tsize', '0']]), limits, null).accepted).toEqual([]);
   });
 
   it('answers the first of repeated options only', () => {
-    expect(negotiate(opts([['blksize', '1024'], ['blksize', '2048']]), limits, 1).accepted).toEqual(opts([['blksize', '1024']]));
+    expect(
+      negotiate(
+        opts([
+          ['blksize', '1024'],
+          ['blksize', '2048'],
+        ]),
+        limits,
+        1,
+      ).accepted,
+    ).toEqual(opts([['blksize', '1024']]));
   });
 });

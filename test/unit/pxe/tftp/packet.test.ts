@@ -10,7 +10,11 @@ function bytes(...parts: (number | string)[]): Buffer {
 describe('TFTP packets, byte for byte', () => {
   const cases: [string, TftpPacket, Buffer][] = [
     // RFC 1350 §5, figure 5-1: | 01/02 | Filename | 0 | Mode | 0 |
-    ['RFC 1350 RRQ', { op: 'RRQ', filename: 'undionly.kpxe', mode: 'octet', options: [] }, bytes(0, 1, 'undionly.kpxe', 0, 'octet', 0)],
+    [
+      'RFC 1350 RRQ',
+      { op: 'RRQ', filename: 'undionly.kpxe', mode: 'octet', options: [] },
+      bytes(0, 1, 'undionly.kpxe', 0, 'octet', 0),
+    ],
     ['RFC 1350 WRQ', { op: 'WRQ', filename: 'x', mode: 'netascii', options: [] }, bytes(0, 2, 'x', 0, 'netascii', 0)],
     // figure 5-2: | 03 | Block # | Data |
     ['RFC 1350 DATA', { op: 'DATA', block: 1, data: Buffer.from('hello') }, bytes(0, 3, 0, 1, 'hello')],
@@ -25,14 +29,30 @@ describe('TFTP packets, byte for byte', () => {
       { op: 'RRQ', filename: 'foobar', mode: 'octet', options: [{ name: 'blksize', value: '1432' }] },
       bytes(0, 1, 'foobar', 0, 'octet', 0, 'blksize', 0, '1432', 0),
     ],
-    ['RFC 2348 OACK', { op: 'OACK', options: [{ name: 'blksize', value: '1432' }] }, bytes(0, 6, 'blksize', 0, '1432', 0)],
+    [
+      'RFC 2348 OACK',
+      { op: 'OACK', options: [{ name: 'blksize', value: '1432' }] },
+      bytes(0, 6, 'blksize', 0, '1432', 0),
+    ],
     // RFC 2349 §"Example": the RRQ asks |tsize|0|0|0|, the OACK answers |tsize|0|673312|0|
     [
       'RFC 2349 RRQ with tsize and timeout',
-      { op: 'RRQ', filename: 'foobar', mode: 'octet', options: [{ name: 'tsize', value: '0' }, { name: 'timeout', value: '1' }] },
+      {
+        op: 'RRQ',
+        filename: 'foobar',
+        mode: 'octet',
+        options: [
+          { name: 'tsize', value: '0' },
+          { name: 'timeout', value: '1' },
+        ],
+      },
       bytes(0, 1, 'foobar', 0, 'octet', 0, 'tsize', 0, '0', 0, 'timeout', 0, '1', 0),
     ],
-    ['RFC 2349 OACK', { op: 'OACK', options: [{ name: 'tsize', value: '673312' }] }, bytes(0, 6, 'tsize', 0, '673312', 0)],
+    [
+      'RFC 2349 OACK',
+      { op: 'OACK', options: [{ name: 'tsize', value: '673312' }] },
+      bytes(0, 6, 'tsize', 0, '673312', 0),
+    ],
     // RFC 7440 §"Example": |1|foobar|0|octet|0|windowsize|0|16|0|
     [
       'RFC 7440 RRQ with windowsize',
@@ -45,7 +65,8 @@ describe('TFTP packets, byte for byte', () => {
   it.each(cases)('encodes and decodes the %s', (_name, packet, wire) => {
     expect(encodePacket(packet)).toEqual(wire);
     const decoded = decodePacket(wire);
-    if (decoded.op === 'DATA' && packet.op === 'DATA') expect(Buffer.from(decoded.data)).toEqual(Buffer.from(packet.data));
+    if (decoded.op === 'DATA' && packet.op === 'DATA')
+      expect(Buffer.from(decoded.data)).toEqual(Buffer.from(packet.data));
     else expect(decoded).toEqual(packet);
   });
 
@@ -88,11 +109,23 @@ describe('malformed datagrams', () => {
   });
 });
 
-const text = fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789./-_ ÄéЖ'.split('')), maxLength: 40 });
+const text = fc.string({
+  unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789./-_ ÄéЖ'.split('')),
+  maxLength: 40,
+});
 const option = fc.record({ name: text, value: text });
 const packetArb: fc.Arbitrary<TftpPacket> = fc.oneof(
-  fc.record({ op: fc.constantFrom('RRQ' as const, 'WRQ' as const), filename: text, mode: text, options: fc.array(option, { maxLength: 6 }) }),
-  fc.record({ op: fc.constant('DATA' as const), block: fc.integer({ min: 0, max: 65535 }), data: fc.uint8Array({ maxLength: 600 }) }),
+  fc.record({
+    op: fc.constantFrom('RRQ' as const, 'WRQ' as const),
+    filename: text,
+    mode: text,
+    options: fc.array(option, { maxLength: 6 }),
+  }),
+  fc.record({
+    op: fc.constant('DATA' as const),
+    block: fc.integer({ min: 0, max: 65535 }),
+    data: fc.uint8Array({ maxLength: 600 }),
+  }),
   fc.record({ op: fc.constant('ACK' as const), block: fc.integer({ min: 0, max: 65535 }) }),
   fc.record({ op: fc.constant('ERROR' as const), code: fc.integer({ min: 0, max: 65535 }), message: text }),
   fc.record({ op: fc.constant('OACK' as const), options: fc.array(option, { maxLength: 6 }) }),
@@ -118,7 +151,10 @@ describe('decoder properties', () => {
   });
 
   it('answers any datagram with a packet or a TftpPacketError, nothing else', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 1500 }), (wire) => decodesOrRefuses(wire)), { numRuns: 5000 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 1500 }), (wire) => decodesOrRefuses(wire)),
+      { numRuns: 5000 },
+    );
   });
 
   it('survives every truncation and byte flip of valid packets', () => {

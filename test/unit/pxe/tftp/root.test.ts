@@ -17,9 +17,12 @@ describe('request names inside the root', () => {
     expect(mapRequestPath(name)).toBe(relative);
   });
 
-  it.each(['../../etc/passwd', '..', 'a/../../b', 'a/../b', '..\\..\\windows', '/../etc/shadow'])('refuses %j as traversal', (name) => {
-    expect(() => mapRequestPath(name)).toThrow(expect.objectContaining({ reason: 'traversal', code: 2 }));
-  });
+  it.each(['../../etc/passwd', '..', 'a/../../b', 'a/../b', '..\\..\\windows', '/../etc/shadow'])(
+    'refuses %j as traversal',
+    (name) => {
+      expect(() => mapRequestPath(name)).toThrow(expect.objectContaining({ reason: 'traversal', code: 2 }));
+    },
+  );
 
   it.each(['', '/', './.'])('answers %j as not found', (name) => {
     expect(() => mapRequestPath(name)).toThrow(expect.objectContaining({ reason: 'not-found', code: 1 }));
@@ -67,9 +70,12 @@ describe('opening files inside the root', () => {
     }
   });
 
-  it.each(['escape', 'relative-escape', 'updir/secret'])('refuses the symlink %s pointing outside the root', async (name) => {
-    expect(await refusal(name)).toMatchObject({ reason: 'outside-root', code: 2 });
-  });
+  it.each(['escape', 'relative-escape', 'updir/secret'])(
+    'refuses the symlink %s pointing outside the root',
+    async (name) => {
+      expect(await refusal(name)).toMatchObject({ reason: 'outside-root', code: 2 });
+    },
+  );
 
   it('answers a missing file, a path through a file, a directory and a FIFO as not found', async () => {
     expect(await refusal('nothing')).toMatchObject({ reason: 'not-found', code: 1 });

@@ -7,7 +7,13 @@ import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BootBackend, BootHost, ServedEvent } from '../../../../pxe/backend.js';
-import { startTftpServer, TftpConfigError, type TftpEvent, type TftpServer, type TftpServerOptions } from '../../../../pxe/tftp/index.js';
+import {
+  startTftpServer,
+  TftpConfigError,
+  type TftpEvent,
+  type TftpServer,
+  type TftpServerOptions,
+} from '../../../../pxe/tftp/index.js';
 import { decodePacket, encodePacket } from '../../../../pxe/tftp/packet.js';
 import { sendRaw, tftpGet } from './client.js';
 
@@ -64,7 +70,14 @@ describe('serving files over UDP', () => {
     expect(result.oack).toEqual({ blksize: String(blksize), tsize: String(files['medium.bin']?.length) });
     expect(result.data.equals(files['medium.bin'] as Buffer)).toBe(true);
     const event = await eventFor(result.localPort);
-    expect(event).toMatchObject({ event: 'transfer-complete', file: 'medium.bin', client: '127.0.0.1', bytes: 1_500_123, blksize, windowsize: 1 });
+    expect(event).toMatchObject({
+      event: 'transfer-complete',
+      file: 'medium.bin',
+      client: '127.0.0.1',
+      bytes: 1_500_123,
+      blksize,
+      windowsize: 1,
+    });
   });
 
   it.each([4, 8])('serves a file byte-identical with windowsize %i (RFC 7440)', async (windowsize) => {
@@ -100,18 +113,31 @@ describe('serving files over UDP', () => {
   it('serves 50 concurrent transfers', async () => {
     const sizes = [512, 1468, 8192, 65464];
     const results = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => tftpGet({ port: server.port, file: i % 2 ? 'medium.bin' : 'exact.bin', options: { blksize: sizes[i % 4] as number, windowsize: (i % 3) + 1 } })),
+      Array.from({ length: 50 }, (_, i) =>
+        tftpGet({
+          port: server.port,
+          file: i % 2 ? 'medium.bin' : 'exact.bin',
+          options: { blksize: sizes[i % 4] as number, windowsize: (i % 3) + 1 },
+        }),
+      ),
     );
-    results.forEach((result, i) => expect(result.data.equals(files[i % 2 ? 'medium.bin' : 'exact.bin'] as Buffer)).toBe(true));
+    results.forEach((result, i) =>
+      expect(result.data.equals(files[i % 2 ? 'medium.bin' : 'exact.bin'] as Buffer)).toBe(true),
+    );
     const ports = new Set(results.map((r) => r.serverPort));
     expect(ports.size).toBe(50);
-    for (const result of results) expect(await eventFor(result.localPort)).toMatchObject({ event: 'transfer-complete' });
+    for (const result of results)
+      expect(await eventFor(result.localPort)).toMatchObject({ event: 'transfer-complete' });
   });
 });
 
 describe('loss and vanishing clients', () => {
   it('recovers a lost ACK by retransmitting the block (lock-step)', async () => {
-    const result = await tftpGet({ port: server.port, file: 'medium.bin', dropAck: (block, nth) => (block === 10 || block === 500) && nth === 1 });
+    const result = await tftpGet({
+      port: server.port,
+      file: 'medium.bin',
+      dropAck: (block, nth) => (block === 10 || block === 500) && nth === 1,
+    });
     expect(result.data.equals(files['medium.bin'] as Buffer)).toBe(true);
     expect(result.outOfOrder).toBeGreaterThanOrEqual(2);
     expect((await eventFor(result.localPort)).retransmits).toBeGreaterThanOrEqual(2);
@@ -154,7 +180,11 @@ describe('loss and vanishing clients', () => {
     const socket = createSocket('udp4');
     const oack = new Promise<number>((resolve) => socket.once('message', (_msg, rinfo) => resolve(rinfo.port)));
     await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
-    socket.send(encodePacket({ op: 'RRQ', filename: 'medium.bin', mode: 'octet', options: [{ name: 'blksize', value: '1468' }] }), server.port, '127.0.0.1');
+    socket.send(
+      encodePacket({ op: 'RRQ', filename: 'medium.bin', mode: 'octet', options: [{ name: 'blksize', value: '1468' }] }),
+      server.port,
+      '127.0.0.1',
+    );
     const tid = await oack;
     socket.send(encodePacket({ op: 'ERROR', code: 8, message: 'no thanks' }), tid, '127.0.0.1');
     const event = await eventFor(socket.address().port);
@@ -196,10 +226,18 @@ describe('refusals', () => {
     const socket = createSocket('udp4');
     await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
     const firstData = new Promise<number>((resolve) => socket.once('message', (_msg, rinfo) => resolve(rinfo.port)));
-    socket.send(encodePacket({ op: 'RRQ', filename: 'small.txt', mode: 'octet', options: [] }), server.port, '127.0.0.1');
+    socket.send(
+      encodePacket({ op: 'RRQ', filename: 'small.txt', mode: 'octet', options: [] }),
+      server.port,
+      '127.0.0.1',
+    );
     const tid = await firstData;
     const replies = await sendRaw(tid, encodePacket({ op: 'ACK', block: 1 }), 150);
-    expect(replies.map((r) => decodePacket(r.bytes))).toContainEqual({ op: 'ERROR', code: 5, message: 'Unknown transfer ID' });
+    expect(replies.map((r) => decodePacket(r.bytes))).toContainEqual({
+      op: 'ERROR',
+      code: 5,
+      message: 'Unknown transfer ID',
+    });
     socket.send(encodePacket({ op: 'ACK', block: 1 }), tid, '127.0.0.1');
     const event = await eventFor(socket.address().port);
     socket.close();
@@ -237,14 +275,41 @@ describe('refusals', () => {
   });
 
   it('refuses to start without a root directory', async () => {
-    await expect(startTftpServer({ root: path.join(base, 'nope'), host: '127.0.0.1', port: 0 })).rejects.toThrow(TftpConfigError);
-    await expect(startTftpServer({ root: path.join(root, 'small.txt'), host: '127.0.0.1', port: 0 })).rejects.toThrow(/not a directory/);
+    await expect(startTftpServer({ root: path.join(base, 'nope'), host: '127.0.0.1', port: 0 })).rejects.toThrow(
+      TftpConfigError,
+    );
+    await expect(startTftpServer({ root: path.join(root, 'small.txt'), host: '127.0.0.1', port: 0 })).rejects.toThrow(
+      /not a directory/,
+    );
   });
 });
 
 describe('junk never stops the server', () => {
   const near = fc
-    .tuple(fc.constantFrom(...[1, 2, 3, 4, 5, 6].map((op) => encodePacket(op === 3 ? { op: 'DATA', block: 1, data: Buffer.from('x') } : op === 4 ? { op: 'ACK', block: 0 } : op === 5 ? { op: 'ERROR', code: 0, message: 'e' } : op === 6 ? { op: 'OACK', options: [] } : { op: op === 1 ? 'RRQ' : 'WRQ', filename: 'nope', mode: 'octet', options: [{ name: 'blksize', value: '9' }] }))), fc.nat(), fc.nat(255))
+    .tuple(
+      fc.constantFrom(
+        ...[1, 2, 3, 4, 5, 6].map((op) =>
+          encodePacket(
+            op === 3
+              ? { op: 'DATA', block: 1, data: Buffer.from('x') }
+              : op === 4
+                ? { op: 'ACK', block: 0 }
+                : op === 5
+                  ? { op: 'ERROR', code: 0, message: 'e' }
+                  : op === 6
+                    ? { op: 'OACK', options: [] }
+                    : {
+                        op: op === 1 ? 'RRQ' : 'WRQ',
+                        filename: 'nope',
+                        mode: 'octet',
+                        options: [{ name: 'blksize', value: '9' }],
+                      },
+          ),
+        ),
+      ),
+      fc.nat(),
+      fc.nat(255),
+    )
     .map(([wire, at, value]) => {
       const copy = Buffer.from(wire);
       copy[at % copy.length] = value;
@@ -283,7 +348,11 @@ describe('junk never stops the server', () => {
         if (packet.data.length < 512) resolve();
       });
     });
-    socket.send(encodePacket({ op: 'RRQ', filename: 'sub/nested.bin', mode: 'octet', options: [] }), server.port, '127.0.0.1');
+    socket.send(
+      encodePacket({ op: 'RRQ', filename: 'sub/nested.bin', mode: 'octet', options: [] }),
+      server.port,
+      '127.0.0.1',
+    );
     await done;
     socket.close();
     expect(Buffer.concat(chunks).equals(files['sub/nested.bin'] as Buffer)).toBe(true);
@@ -362,7 +431,13 @@ describe('virtual files, streaming and the backend', () => {
     const streaming = await start({ resolve: () => ({ stream: huge, size: total }) });
     try {
       // The client stops after 200 blocks of 65464 bytes (about 12.5 MiB of 64).
-      const result = await tftpGet({ port: streaming.port, file: 'huge', options: { blksize: 65464, windowsize: 4 }, vanishAfter: 200, onData: (n) => (received = n) });
+      const result = await tftpGet({
+        port: streaming.port,
+        file: 'huge',
+        options: { blksize: 65464, windowsize: 4 },
+        vanishAfter: 200,
+        onData: (n) => (received = n),
+      });
       expect(result.vanished).toBe(true);
       expect(await eventFor(result.localPort)).toMatchObject({ event: 'transfer-failed', reason: 'client-timeout' });
       expect(produced).toBeLessThan(16 * 1024 * 1024);
@@ -374,7 +449,13 @@ describe('virtual files, streaming and the backend', () => {
 
   it('records each completed transfer against the client MAC, through getByIp or a resolver', async () => {
     const served: [string, ServedEvent][] = [];
-    const host: BootHost = { mac: '52:54:00:00:00:01', nodeUuid: 'u', hostname: null, lease: null, boot: { kind: 'exit' } };
+    const host: BootHost = {
+      mac: '52:54:00:00:00:01',
+      nodeUuid: 'u',
+      hostname: null,
+      lease: null,
+      boot: { kind: 'exit' },
+    };
     const backend: Pick<BootBackend, 'getByIp' | 'recordServed'> = {
       getByIp: async (ip) => (ip === '127.0.0.1' ? host : null),
       recordServed: async (mac, what) => void served.push([mac, what]),
@@ -397,12 +478,19 @@ describe('virtual files, streaming and the backend', () => {
   });
 
   it('reports a backend failure as record-failed while the client still gets its file', async () => {
-    const failing = await start({ backend: { getByIp: async () => Promise.reject(new Error('db down')), recordServed: async () => undefined } });
+    const failing = await start({
+      backend: { getByIp: async () => Promise.reject(new Error('db down')), recordServed: async () => undefined },
+    });
     try {
       const result = await tftpGet({ port: failing.port, file: 'small.txt' });
       expect(result.data.toString()).toBe('hello, pxe\n');
       await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(events).toContainEqual({ event: 'record-failed', file: 'small.txt', client: '127.0.0.1', error: new Error('db down') });
+      expect(events).toContainEqual({
+        event: 'record-failed',
+        file: 'small.txt',
+        client: '127.0.0.1',
+        error: new Error('db down'),
+      });
     } finally {
       await failing.close();
     }
@@ -422,5 +510,5 @@ describe('virtual files, streaming and the backend', () => {
     const deadline = Date.now() + 3000;
     while (server.activeTransfers > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(server.activeTransfers).toBe(0);
-});
+  });
 });

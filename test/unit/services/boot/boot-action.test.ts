@@ -29,7 +29,9 @@ describe('what a node network-boots', () => {
 
   it('tells an inspecting agent where to post its inventory', () => {
     const action = bootActionFor(node('inspect wait'), urls);
-    expect(action.kind === 'agent' && action.kernelParams[1]).toBe('ipa-inspection-callback-url=http://192.0.2.1:6385/v1/continue_inspection');
+    expect(action.kind === 'agent' && action.kernelParams[1]).toBe(
+      'ipa-inspection-callback-url=http://192.0.2.1:6385/v1/continue_inspection',
+    );
   });
 
   it('boots an active node from its disk, so it never netboots in a loop', () => {
@@ -37,7 +39,18 @@ describe('what a node network-boots', () => {
   });
 
   it('netboots nothing in every state where no agent runs, or without an agent to boot', () => {
-    const agentStates = ['inspecting', 'inspect wait', 'cleaning', 'clean wait', 'deploying', 'wait call-back', 'rescuing', 'rescue wait', 'servicing', 'service wait'];
+    const agentStates = [
+      'inspecting',
+      'inspect wait',
+      'cleaning',
+      'clean wait',
+      'deploying',
+      'wait call-back',
+      'rescuing',
+      'rescue wait',
+      'servicing',
+      'service wait',
+    ];
     for (const state of ALL_STATES) {
       if (state === 'active' || agentStates.includes(state)) continue;
       expect(bootActionFor(node(state), urls), state).toEqual({ kind: 'exit' });

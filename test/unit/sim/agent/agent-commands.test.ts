@@ -8,7 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentServer, agentBootParams, HostDisk, METADATA_BYTES, SimAgent, DEFAULT_AGENT_TIMING } from '../../../../sim/agent/index.js';
+import {
+  AgentServer,
+  agentBootParams,
+  HostDisk,
+  METADATA_BYTES,
+  SimAgent,
+  DEFAULT_AGENT_TIMING,
+} from '../../../../sim/agent/index.js';
 import { FaultBook, seededRandom } from '../../../../sim/faults/index.js';
 import { SimHost, hostSpec } from '../../../../sim/host/index.js';
 import { eventually } from '../support/eventually.js';
@@ -18,7 +25,11 @@ import { buildIso } from '../support/iso-builder.js';
 const TOKEN = 'agent-token-1';
 const NODE = '1be26c0b-03f2-4d2e-ae87-c02d7f33c123';
 // A disk image with data, a long run of zeros (a hole in the disk file), and data again.
-const image = Buffer.concat([Buffer.from('GPT image head'.repeat(1000)), Buffer.alloc(2 * 1024 * 1024), Buffer.from('tail of the image')]);
+const image = Buffer.concat([
+  Buffer.from('GPT image head'.repeat(1000)),
+  Buffer.alloc(2 * 1024 * 1024),
+  Buffer.from('tail of the image'),
+]);
 const digest = (algo: string, data: Buffer = image): string => createHash(algo).update(data).digest('hex');
 
 let anvil: FakeAnvil;
@@ -37,7 +48,10 @@ beforeAll(async () => {
   agent = new SimAgent({
     host,
     disk: new HostDisk(join(dir, host.name)),
-    params: agentBootParams([`ipa-api-url=${anvil.url}`, `BOOTIF=01-${(host.nics[0]?.mac ?? '').replaceAll(':', '-')}`]),
+    params: agentBootParams([
+      `ipa-api-url=${anvil.url}`,
+      `BOOTIF=01-${(host.nics[0]?.mac ?? '').replaceAll(':', '-')}`,
+    ]),
     server: new AgentServer(),
     faults,
     random: seededRandom(5),
@@ -69,7 +83,11 @@ interface Answer {
   body: Record<string, unknown>;
 }
 
-async function command(name: string, params: Record<string, unknown>, options: { wait?: boolean; token?: string | null } = {}): Promise<Answer> {
+async function command(
+  name: string,
+  params: Record<string, unknown>,
+  options: { wait?: boolean; token?: string | null } = {},
+): Promise<Answer> {
   const query = new URLSearchParams({ wait: String(options.wait ?? true) });
   const token = options.token === undefined ? TOKEN : options.token;
   if (token !== null) query.set('agent_token', token);
@@ -83,7 +101,15 @@ async function command(name: string, params: Record<string, unknown>, options: {
 
 function writeImageStep(imageInfo: Record<string, unknown>, configdrive?: string): Record<string, unknown> {
   return {
-    step: { step: 'write_image', interface: 'deploy', priority: 80, args: { image_info: { id: 'img-1', urls: [`${anvil.url}/images/disk.raw`], disk_format: 'raw', ...imageInfo }, ...(configdrive ? { configdrive } : {}) } },
+    step: {
+      step: 'write_image',
+      interface: 'deploy',
+      priority: 80,
+      args: {
+        image_info: { id: 'img-1', urls: [`${anvil.url}/images/disk.raw`], disk_format: 'raw', ...imageInfo },
+        ...(configdrive ? { configdrive } : {}),
+      },
+    },
     node: { uuid: NODE },
     ports: [],
   };
@@ -94,7 +120,13 @@ describe('fake agent commands', () => {
     await eventually(() => anvil.heartbeats.length >= 2, 'a second heartbeat');
     const [first, second] = anvil.heartbeats;
     expect(first?.uuid).toBe(NODE);
-    expect(first?.body).toEqual({ callback_url: agent.callbackUrl, agent_token: TOKEN, agent_version: '9.x (anvil-sim)', agent_status: 'start', agent_verify_ca: false });
+    expect(first?.body).toEqual({
+      callback_url: agent.callbackUrl,
+      agent_token: TOKEN,
+      agent_version: '9.x (anvil-sim)',
+      agent_status: 'start',
+      agent_verify_ca: false,
+    });
     expect(second?.body.agent_status).toBe('end');
     expect(agent.callbackUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
@@ -110,12 +142,30 @@ describe('fake agent commands', () => {
 
   it('answers get_deploy_steps and get_clean_steps at once, in IPA shapes', async () => {
     const deploy = await command('deploy.get_deploy_steps', {}, { wait: false });
-    expect(deploy.body).toMatchObject({ command_name: 'get_deploy_steps', command_status: 'SUCCEEDED', command_error: null });
-    const steps = (deploy.body.command_result as { deploy_steps: Record<string, Array<{ step: string; priority: number }>> }).deploy_steps.GenericHardwareManager;
-    expect(steps?.map((s) => [s.step, s.priority])).toEqual([['write_image', 80], ['prepare_instance_boot', 60], ['tear_down_agent', 40], ['boot_instance', 20]]);
-    expect((await command('standby.get_partition_uuids', {}, { wait: false })).body).toMatchObject({ command_status: 'SUCCEEDED', command_result: {} });
+    expect(deploy.body).toMatchObject({
+      command_name: 'get_deploy_steps',
+      command_status: 'SUCCEEDED',
+      command_error: null,
+    });
+    const steps = (
+      deploy.body.command_result as { deploy_steps: Record<string, Array<{ step: string; priority: number }>> }
+    ).deploy_steps.GenericHardwareManager;
+    expect(steps?.map((s) => [s.step, s.priority])).toEqual([
+      ['write_image', 80],
+      ['prepare_instance_boot', 60],
+      ['tear_down_agent', 40],
+      ['boot_instance', 20],
+    ]);
+    expect((await command('standby.get_partition_uuids', {}, { wait: false })).body).toMatchObject({
+      command_status: 'SUCCEEDED',
+      command_result: {},
+    });
     const clean = await command('clean.get_clean_steps', {});
-    expect(clean.body.command_result).toMatchObject({ clean_steps: { GenericHardwareManager: [{ step: 'erase_devices_metadata', priority: 99 }, { step: 'erase_devices' }] } });
+    expect(clean.body.command_result).toMatchObject({
+      clean_steps: {
+        GenericHardwareManager: [{ step: 'erase_devices_metadata', priority: 99 }, { step: 'erase_devices' }],
+      },
+    });
   });
 
   it.each([
@@ -127,9 +177,18 @@ describe('fake agent commands', () => {
     ['os_hash md5', { os_hash_algo: 'md5', os_hash_value: digest('md5') }],
   ])('writes the image to a sparse disk file, verified by %s', async (_what, checksum) => {
     const answer = await command('deploy.execute_deploy_step', writeImageStep(checksum));
-    expect(answer.body).toMatchObject({ command_name: 'execute_deploy_step', command_status: 'SUCCEEDED', command_error: null });
+    expect(answer.body).toMatchObject({
+      command_name: 'execute_deploy_step',
+      command_status: 'SUCCEEDED',
+      command_error: null,
+    });
     const disk = host.disk;
-    expect(disk).toMatchObject({ bytes: image.length, sha256: digest('sha256'), imageUrl: `${anvil.url}/images/disk.raw`, configDrivePath: null });
+    expect(disk).toMatchObject({
+      bytes: image.length,
+      sha256: digest('sha256'),
+      imageUrl: `${anvil.url}/images/disk.raw`,
+      configDrivePath: null,
+    });
     const file = await readFile(disk?.path ?? '');
     expect(digest('sha256', file)).toBe(digest('sha256'));
     // The zeros were skipped: fewer blocks on disk than the file's length needs.
@@ -137,13 +196,15 @@ describe('fake agent commands', () => {
     expect(info.blocks * 512).toBeLessThan(info.size);
   });
 
-  it('fails write_image on a wrong checksum with IPA\'s ImageChecksumError, leaving the disk as it was', async () => {
+  it("fails write_image on a wrong checksum with IPA's ImageChecksumError, leaving the disk as it was", async () => {
     const before = host.disk;
     const answer = await command('deploy.execute_deploy_step', writeImageStep({ checksum: 'f'.repeat(64) }));
     expect(answer.body.command_status).toBe('FAILED');
     expect(answer.body.command_error).toMatchObject({ type: 'ImageChecksumError' });
     expect((answer.body.command_error as { message: string }).message).toMatch(
-      new RegExp(`sha256 checksum calculated for the downloaded image \\(${digest('sha256')}\\) does not match the expected checksum \\(f{64}\\)`),
+      new RegExp(
+        `sha256 checksum calculated for the downloaded image \\(${digest('sha256')}\\) does not match the expected checksum \\(f{64}\\)`,
+      ),
     );
     expect(host.disk).toEqual(before);
   });
@@ -151,12 +212,19 @@ describe('fake agent commands', () => {
   it('fails write_image when no image URL answers, naming the URL and the reason', async () => {
     const step = writeImageStep({ checksum: digest('sha256') });
     const closed = await closedPort();
-    ((step.step as { args: { image_info: { urls: string[] } } }).args.image_info).urls = [`http://127.0.0.1:${closed}/nowhere.raw`, `${anvil.url}/images/missing.raw`];
+    (step.step as { args: { image_info: { urls: string[] } } }).args.image_info.urls = [
+      `http://127.0.0.1:${closed}/nowhere.raw`,
+      `${anvil.url}/images/missing.raw`,
+    ];
     const answer = await command('deploy.execute_deploy_step', step);
     expect(answer.body.command_status).toBe('FAILED');
     const error = answer.body.command_error as { type: string; message: string };
     expect(error.type).toBe('ImageDownloadError');
-    expect(error.message).toMatch(new RegExp(`Download of image img-1 failed: http://127\\.0\\.0\\.1:${closed}/nowhere\\.raw: .*ECONNREFUSED.*; .*missing\\.raw: HTTP 404`));
+    expect(error.message).toMatch(
+      new RegExp(
+        `Download of image img-1 failed: http://127\\.0\\.0\\.1:${closed}/nowhere\\.raw: .*ECONNREFUSED.*; .*missing\\.raw: HTTP 404`,
+      ),
+    );
   });
 
   it('refuses image_info with no usable checksum', async () => {
@@ -166,16 +234,32 @@ describe('fake agent commands', () => {
 
   it('keeps the config drive (gzip+base64) beside the disk and reads its meta and network data', async () => {
     const iso = buildIso({
-      'openstack/latest/meta_data.json': JSON.stringify({ uuid: NODE, hostname: 'web-1.example.org', public_keys: { default: 'ssh-ed25519 AAAA test' } }),
+      'openstack/latest/meta_data.json': JSON.stringify({
+        uuid: NODE,
+        hostname: 'web-1.example.org',
+        public_keys: { default: 'ssh-ed25519 AAAA test' },
+      }),
       'openstack/latest/network_data.json': JSON.stringify({
         links: [{ id: 'eth0', type: 'phy', ethernet_mac_address: host.nics[0]?.mac }],
-        networks: [{ id: 'n0', type: 'ipv4', link: 'eth0', ip_address: '192.0.2.10', netmask: '255.255.255.0', routes: [{ network: '0.0.0.0', netmask: '0.0.0.0', gateway: '192.0.2.1' }] }],
+        networks: [
+          {
+            id: 'n0',
+            type: 'ipv4',
+            link: 'eth0',
+            ip_address: '192.0.2.10',
+            netmask: '255.255.255.0',
+            routes: [{ network: '0.0.0.0', netmask: '0.0.0.0', gateway: '192.0.2.1' }],
+          },
+        ],
         services: [{ type: 'dns', address: '192.0.2.53' }],
       }),
       'openstack/latest/user_data': '#cloud-config\nhostname: web-1\n',
     });
     const configdrive = gzipSync(iso).toString('base64');
-    const answer = await command('deploy.execute_deploy_step', writeImageStep({ checksum: digest('sha256') }, configdrive));
+    const answer = await command(
+      'deploy.execute_deploy_step',
+      writeImageStep({ checksum: digest('sha256') }, configdrive),
+    );
     expect(answer.body.command_status).toBe('SUCCEEDED');
     const disk = host.disk;
     expect(disk?.configDrivePath).toMatch(/config-drive\.iso$/);
@@ -185,14 +269,23 @@ describe('fake agent commands', () => {
   });
 
   it('runs a command with wait=false and reports it on GET /v1/commands', async () => {
-    const started = await command('deploy.execute_deploy_step', { step: { step: 'prepare_instance_boot', interface: 'deploy' } }, { wait: false });
+    const started = await command(
+      'deploy.execute_deploy_step',
+      { step: { step: 'prepare_instance_boot', interface: 'deploy' } },
+      { wait: false },
+    );
     const id = started.body.id as string;
     const done = await eventually(async () => {
       const one = (await (await fetch(`${agent.callbackUrl}/v1/commands/${id}`)).json()) as Record<string, unknown>;
       return one.command_status === 'SUCCEEDED' ? one : undefined;
     }, 'the command to finish');
-    expect(done.command_result).toEqual({ deploy_result: null, deploy_step: { step: 'prepare_instance_boot', interface: 'deploy' } });
-    const all = (await (await fetch(`${agent.callbackUrl}/v1/commands/`)).json()) as { commands: Array<{ id: string; command_params: Record<string, unknown> }> };
+    expect(done.command_result).toEqual({
+      deploy_result: null,
+      deploy_step: { step: 'prepare_instance_boot', interface: 'deploy' },
+    });
+    const all = (await (await fetch(`${agent.callbackUrl}/v1/commands/`)).json()) as {
+      commands: Array<{ id: string; command_params: Record<string, unknown> }>;
+    };
     expect(all.commands.map((c) => c.id)).toContain(id);
     expect((await fetch(`${agent.callbackUrl}/v1/commands/no-such-id`)).status).toBe(404);
   });
@@ -200,11 +293,18 @@ describe('fake agent commands', () => {
   it('answers an unknown command 400 and an unknown step FAILED', async () => {
     expect((await command('deploy.frobnicate', {})).status).toBe(400);
     const unknown = await command('clean.execute_clean_step', { step: { step: 'burn_firmware', interface: 'deploy' } });
-    expect(unknown.body).toMatchObject({ command_status: 'FAILED', command_error: { type: 'InvalidCommandParamsError' } });
+    expect(unknown.body).toMatchObject({
+      command_status: 'FAILED',
+      command_error: { type: 'InvalidCommandParamsError' },
+    });
   });
 
   it('erases the disk metadata: the first MiB is zero, and no OS is left to boot', async () => {
-    const answer = await command('clean.execute_clean_step', { step: { step: 'erase_devices_metadata', interface: 'deploy', priority: 99 }, node: { uuid: NODE }, ports: [] });
+    const answer = await command('clean.execute_clean_step', {
+      step: { step: 'erase_devices_metadata', interface: 'deploy', priority: 99 },
+      node: { uuid: NODE },
+      ports: [],
+    });
     expect(answer.body.command_status).toBe('SUCCEEDED');
     const file = await readFile(join(dir, host.name, 'disk0.img'));
     expect(file.length).toBe(image.length);

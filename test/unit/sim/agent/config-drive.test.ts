@@ -17,7 +17,15 @@ const NETWORK = {
     { id: 'vlan42', type: 'vlan', vlan_link: 'bond0', vlan_id: 42 },
   ],
   networks: [
-    { id: 'a', type: 'ipv4', link: 'bond0', ip_address: '10.1.2.3', netmask: '255.255.254.0', routes: [{ network: '0.0.0.0', gateway: '10.1.2.1' }], dns_nameservers: ['10.0.0.53'] },
+    {
+      id: 'a',
+      type: 'ipv4',
+      link: 'bond0',
+      ip_address: '10.1.2.3',
+      netmask: '255.255.254.0',
+      routes: [{ network: '0.0.0.0', gateway: '10.1.2.1' }],
+      dns_nameservers: ['10.0.0.53'],
+    },
     { id: 'b', type: 'ipv6', link: 'vlan42', ip_address: '2001:db8::5/64', routes: [] },
     { id: 'c', type: 'ipv4_dhcp', link: 'bond0' },
   ],
@@ -70,24 +78,34 @@ describe('config drive', () => {
     await expect(readConfigDrive(Buffer.alloc(40_000))).rejects.toBeInstanceOf(IsoFormatError);
   });
 
-  it.runIf(requireTool('xorriso'))('reads Joliet and Rock Ridge names from an image xorriso built, as genisoimage -J -r does', async () => {
-    const root = join(dir, 'tree');
-    for (const [path, content] of Object.entries(FILES)) {
-      await mkdir(join(root, path, '..'), { recursive: true });
-      await writeFile(join(root, path), content);
-    }
-    const out = join(dir, 'cd.iso');
-    for (const flags of [['-J', '-r'], ['-r']]) {
-      const built = spawnSync('xorriso', ['-as', 'mkisofs', ...flags, '-V', 'config-2', '-o', out, root], { encoding: 'utf8' });
-      expect(built.status, built.stderr).toBe(0);
-      expect(await readConfigDrive(await readFile(out))).toEqual(EXPECTED);
-    }
-  });
+  it.runIf(requireTool('xorriso'))(
+    'reads Joliet and Rock Ridge names from an image xorriso built, as genisoimage -J -r does',
+    async () => {
+      const root = join(dir, 'tree');
+      for (const [path, content] of Object.entries(FILES)) {
+        await mkdir(join(root, path, '..'), { recursive: true });
+        await writeFile(join(root, path), content);
+      }
+      const out = join(dir, 'cd.iso');
+      for (const flags of [['-J', '-r'], ['-r']]) {
+        const built = spawnSync('xorriso', ['-as', 'mkisofs', ...flags, '-V', 'config-2', '-o', out, root], {
+          encoding: 'utf8',
+        });
+        expect(built.status, built.stderr).toBe(0);
+        expect(await readConfigDrive(await readFile(out))).toEqual(EXPECTED);
+      }
+    },
+  );
 });
 
 describe('network_data.json', () => {
   it('takes a netmask in either family and ignores what it cannot use', () => {
-    expect(readNetworkData({ links: [], networks: [{ type: 'ipv6', ip_address: 'fd00::1', netmask: 'ffff:ffff:ffff:ff00::' }] }).addresses[0]?.prefix).toBe(56);
+    expect(
+      readNetworkData({
+        links: [],
+        networks: [{ type: 'ipv6', ip_address: 'fd00::1', netmask: 'ffff:ffff:ffff:ff00::' }],
+      }).addresses[0]?.prefix,
+    ).toBe(56);
     expect(readNetworkData(null)).toEqual({ addresses: [], dnsServers: [] });
     expect(readNetworkData({ networks: 'nope' })).toEqual({ addresses: [], dnsServers: [] });
   });

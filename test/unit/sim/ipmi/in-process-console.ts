@@ -17,7 +17,12 @@ export async function exchangeInProcess<T>(sim: IpmiSimServer, attempt: Attempt<
   return value;
 }
 
-export function openInProcessSession(sim: IpmiSimServer, username: string, password: string, suite: CipherSuiteId = 3): Promise<Session> {
+export function openInProcessSession(
+  sim: IpmiSimServer,
+  username: string,
+  password: string,
+  suite: CipherSuiteId = 3,
+): Promise<Session> {
   return establishSession(
     {
       exchange: (_operation, attempt) => exchangeInProcess(sim, attempt()),

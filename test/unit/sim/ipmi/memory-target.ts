@@ -3,7 +3,14 @@
 import type { IpmiBootFlags, IpmiChassisAction, IpmiPowerState, IpmiTarget } from '../../../../sim/ipmi/index.js';
 
 export class MemoryTarget implements IpmiTarget {
-  readonly deviceIdentity = { deviceId: 0x20, deviceRevision: 1, firmwareMajor: 2, firmwareMinor: 47, manufacturerId: 0xa2b3c, productId: 0x1234 };
+  readonly deviceIdentity = {
+    deviceId: 0x20,
+    deviceRevision: 1,
+    firmwareMajor: 2,
+    firmwareMinor: 47,
+    manufacturerId: 0xa2b3c,
+    productId: 0x1234,
+  };
   power: IpmiPowerState = 'off';
   bootFlags: IpmiBootFlags = { valid: false, persistent: false, mode: 'legacy', device: 'none' };
   readonly actions: IpmiChassisAction[] = [];

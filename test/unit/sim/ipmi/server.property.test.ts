@@ -52,15 +52,24 @@ describe('the sim under garbage', () => {
     const valid = sessionAttempt(session, getChassisStatus(), session.nextRqSeq(), randomBytes(16)).datagram;
     await fc.assert(
       // Flips start after the RMCP header: its sequence byte lies outside the integrity range (section 13.28.4).
-      fc.asyncProperty(fc.integer({ min: 0, max: valid.length }), fc.integer({ min: 4, max: valid.length - 1 }), async (cut, flip) => {
-        const damaged = Buffer.from(valid.subarray(0, cut));
-        if (flip < damaged.length) damaged[flip] = (damaged[flip] ?? 0) ^ 0x20;
-        expect(await sim.handle(damaged, CONSOLE)).toBeUndefined();
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: valid.length }),
+        fc.integer({ min: 4, max: valid.length - 1 }),
+        async (cut, flip) => {
+          const damaged = Buffer.from(valid.subarray(0, cut));
+          if (flip < damaged.length) damaged[flip] = (damaged[flip] ?? 0) ^ 0x20;
+          expect(await sim.handle(damaged, CONSOLE)).toBeUndefined();
+        },
+      ),
       { numRuns: 300 },
     );
     expect(sim.stats.dropped.internal).toBe(0);
-    expect(await sim.handle(sessionAttempt(session, getChassisStatus(), session.nextRqSeq(), randomBytes(16)).datagram, CONSOLE)).toBeDefined();
+    expect(
+      await sim.handle(
+        sessionAttempt(session, getChassisStatus(), session.nextRqSeq(), randomBytes(16)).datagram,
+        CONSOLE,
+      ),
+    ).toBeDefined();
   });
 
   it('still serves a client over UDP after a burst of junk', async () => {
@@ -69,7 +78,13 @@ describe('the sim under garbage', () => {
     const junk = createSocket('udp4');
     const samples = fc.sample(datagrams, 200);
     for (const datagram of samples) junk.send(datagram, sim.port, '127.0.0.1');
-    const client = new IpmiClient({ host: '127.0.0.1', port: sim.port, username: 'admin', password: 'pw', timing: { retransmitMs: 100, deadlineMs: 3000 } });
+    const client = new IpmiClient({
+      host: '127.0.0.1',
+      port: sim.port,
+      username: 'admin',
+      password: 'pw',
+      timing: { retransmitMs: 100, deadlineMs: 3000 },
+    });
     expect(await client.getPowerState()).toBe('off');
     await client.close();
     await new Promise<void>((resolve) => junk.close(() => resolve()));

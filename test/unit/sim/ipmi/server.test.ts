@@ -50,7 +50,9 @@ describe('session-less answers', () => {
   });
 
   it('answers Get Channel Authentication Capabilities in the IPMI 1.5 wrapper: RMCP+ only', async () => {
-    const datagram = encodePresessionMessage(encodeRequestMessage({ netFn: NetFn.app, cmd: 0x38, rqSeq: 0, data: hex('8e 04') }));
+    const datagram = encodePresessionMessage(
+      encodeRequestMessage({ netFn: NetFn.app, cmd: 0x38, rqSeq: 0, data: hex('8e 04') }),
+    );
     const reply = await sim().sim.handle(datagram, CONSOLE);
     expect(reply).toEqual(hex('06 00 ff 07 00 00000000 00000000 10  81 1c 63 20 00 38 00 01 80 04 02 00 00 00 00 21'));
   });
@@ -59,7 +61,15 @@ describe('session-less answers', () => {
     const { sim: s } = sim();
     const page = async (index: number): Promise<Buffer | undefined> =>
       s.handle(
-        encodeSessionSetupPayload(PayloadType.ipmiMessage, encodeRequestMessage({ netFn: NetFn.app, cmd: 0x54, rqSeq: 1, data: Buffer.from([0x0e, 0x00, 0x80 | index]) })),
+        encodeSessionSetupPayload(
+          PayloadType.ipmiMessage,
+          encodeRequestMessage({
+            netFn: NetFn.app,
+            cmd: 0x54,
+            rqSeq: 1,
+            data: Buffer.from([0x0e, 0x00, 0x80 | index]),
+          }),
+        ),
         CONSOLE,
       );
     // IPMI 2.0 header of 16 bytes, then rqAddr..cc (7 bytes), channel, records, checksum.
@@ -69,7 +79,9 @@ describe('session-less answers', () => {
 
   it('drops in-session commands sent without a session', async () => {
     const { sim: s } = sim();
-    const datagram = encodePresessionMessage(encodeRequestMessage({ netFn: NetFn.chassis, cmd: 0x02, rqSeq: 0, data: hex('01') }));
+    const datagram = encodePresessionMessage(
+      encodeRequestMessage({ netFn: NetFn.chassis, cmd: 0x02, rqSeq: 0, data: hex('01') }),
+    );
     expect(await s.handle(datagram, CONSOLE)).toBeUndefined();
     expect(s.stats.dropped.unsupported).toBe(1);
   });
@@ -77,7 +89,12 @@ describe('session-less answers', () => {
 
 describe('session establishment', () => {
   it('answers an Open Session Request with "no cipher suite match" for suites it does not offer', async () => {
-    const request = encodeOpenSessionRequest({ messageTag: 7, maxPrivilege: 4, consoleSessionId: 0x11223344, suite: CIPHER_SUITES[0] });
+    const request = encodeOpenSessionRequest({
+      messageTag: 7,
+      maxPrivilege: 4,
+      consoleSessionId: 0x11223344,
+      suite: CIPHER_SUITES[0],
+    });
     const reply = await sim().sim.handle(encodeSessionSetupPayload(PayloadType.openSessionRequest, request), CONSOLE);
     expect(reply?.subarray(16)).toEqual(hex('07 11 00 00 44 33 22 11'));
   });
@@ -85,10 +102,22 @@ describe('session establishment', () => {
   it('answers RAKP 1 for an unknown session with "invalid session ID" and an unknown user with "unauthorized name"', async () => {
     const { sim: s } = sim();
     const rakp1 = (bmcSessionId: number, username: string): Buffer =>
-      encodeSessionSetupPayload(PayloadType.rakp1, encodeRakp1({ messageTag: 1, bmcSessionId, consoleRandom: randomBytes(16), role: 0x14, username: Buffer.from(username) }));
+      encodeSessionSetupPayload(
+        PayloadType.rakp1,
+        encodeRakp1({
+          messageTag: 1,
+          bmcSessionId,
+          consoleRandom: randomBytes(16),
+          role: 0x14,
+          username: Buffer.from(username),
+        }),
+      );
     expect((await s.handle(rakp1(0x55, 'admin'), CONSOLE))?.subarray(16, 18)).toEqual(hex('01 02'));
     const open = await s.handle(
-      encodeSessionSetupPayload(PayloadType.openSessionRequest, encodeOpenSessionRequest({ messageTag: 2, maxPrivilege: 4, consoleSessionId: 9, suite: CIPHER_SUITES[3] })),
+      encodeSessionSetupPayload(
+        PayloadType.openSessionRequest,
+        encodeOpenSessionRequest({ messageTag: 2, maxPrivilege: 4, consoleSessionId: 9, suite: CIPHER_SUITES[3] }),
+      ),
       CONSOLE,
     );
     const bmcSessionId = open?.readUInt32LE(16 + 8) ?? 0;
@@ -124,7 +153,9 @@ describe('inside a session', () => {
     expect(await s.handle(attempt.datagram, CONSOLE)).toBeDefined();
     expect(await s.handle(attempt.datagram, CONSOLE)).toBeUndefined();
     expect(s.stats.dropped.replay).toBe(1);
-    const tampered = Buffer.from(sessionAttempt(session, chassisControl('off'), session.nextRqSeq(), randomBytes(16)).datagram);
+    const tampered = Buffer.from(
+      sessionAttempt(session, chassisControl('off'), session.nextRqSeq(), randomBytes(16)).datagram,
+    );
     tampered[30] = (tampered[30] ?? 0) ^ 0xff;
     expect(await s.handle(tampered, CONSOLE)).toBeUndefined();
     expect(s.stats.dropped.integrity).toBe(1);
@@ -136,7 +167,10 @@ describe('inside a session', () => {
     const session = await openInProcessSession(s, 'admin', 'pw');
     const rqSeq = session.nextRqSeq();
     for (let i = 0; i < 3; i++) {
-      const reply = await s.handle(sessionAttempt(session, chassisControl('cycle'), rqSeq, randomBytes(16)).datagram, CONSOLE);
+      const reply = await s.handle(
+        sessionAttempt(session, chassisControl('cycle'), rqSeq, randomBytes(16)).datagram,
+        CONSOLE,
+      );
       expect(reply).toBeDefined();
     }
     expect(target.actions).toEqual(['cycle']);
@@ -145,10 +179,16 @@ describe('inside a session', () => {
   it('keeps boot flags on the target and refuses devices a simulated host lacks', async () => {
     const { sim: s, target } = sim();
     const session = await openInProcessSession(s, 'admin', 'pw');
-    expect((await request(s, session, setBootFlags({ valid: true, persistent: true, mode: 'efi', device: 'cdrom' }))).completionCode).toBe(0);
+    expect(
+      (await request(s, session, setBootFlags({ valid: true, persistent: true, mode: 'efi', device: 'cdrom' })))
+        .completionCode,
+    ).toBe(0);
     expect(target.bootFlags).toEqual({ valid: true, persistent: true, mode: 'efi', device: 'cdrom' });
     expect((await request(s, session, getBootFlags())).data).toEqual(hex('01 05 e0 14 00 00 00'));
-    expect((await request(s, session, setBootFlags({ valid: true, persistent: false, mode: 'legacy', device: 'floppy' }))).completionCode).toBe(0xcc);
+    expect(
+      (await request(s, session, setBootFlags({ valid: true, persistent: false, mode: 'legacy', device: 'floppy' })))
+        .completionCode,
+    ).toBe(0xcc);
     expect((await request(s, session, raw(NetFn.chassis, 0x08, [0x07, 0]))).completionCode).toBe(0x80);
     expect((await request(s, session, raw(NetFn.chassis, 0x08, [0x03, 0x08]))).completionCode).toBe(0);
     expect((await request(s, session, raw(NetFn.chassis, 0x09, [0x03, 0, 0]))).data).toEqual(hex('01 03 08'));

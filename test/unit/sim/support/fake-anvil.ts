@@ -81,13 +81,20 @@ async function handle(anvil: FakeAnvil, req: IncomingMessage, res: ServerRespons
     }
     json(res, 200, {
       node: { uuid: anvil.node.uuid, properties: {}, instance_info: {}, driver_internal_info: {} },
-      config: { heartbeat_timeout: anvil.node.heartbeatTimeout, agent_token: anvil.node.token, agent_token_required: true },
+      config: {
+        heartbeat_timeout: anvil.node.heartbeatTimeout,
+        agent_token: anvil.node.token,
+        agent_token_required: true,
+      },
     });
     return;
   }
   const beat = /^\/v1\/heartbeat\/([^/]+)$/.exec(url.pathname);
   if (req.method === 'POST' && beat) {
-    anvil.heartbeats.push({ uuid: beat[1] as string, body: JSON.parse(body.toString('utf8')) as Record<string, unknown> });
+    anvil.heartbeats.push({
+      uuid: beat[1] as string,
+      body: JSON.parse(body.toString('utf8')) as Record<string, unknown>,
+    });
     res.writeHead(202).end();
     return;
   }
@@ -102,7 +109,10 @@ async function handle(anvil: FakeAnvil, req: IncomingMessage, res: ServerRespons
     if (match) {
       const start = Number(match[1]);
       const end = Math.min(Number(match[2]), file.length - 1);
-      res.writeHead(206, { 'Content-Range': `bytes ${start}-${end}/${file.length}`, 'Content-Length': end - start + 1 });
+      res.writeHead(206, {
+        'Content-Range': `bytes ${start}-${end}/${file.length}`,
+        'Content-Length': end - start + 1,
+      });
       res.end(file.subarray(start, end + 1));
     } else {
       res.writeHead(200, { 'Content-Length': file.length }).end(file);

@@ -54,8 +54,12 @@ export function buildIso(files: Record<string, string | Buffer>): Buffer {
   term[6] = 1;
   for (const d of dirs) {
     const records = [record(d.lba, SECTOR, true, Buffer.from([0])), record(d.lba, SECTOR, true, Buffer.from([1]))];
-    for (const child of d.dirs.values()) records.push(record(child.lba, SECTOR, true, Buffer.from(child.name.toUpperCase(), 'ascii')));
-    for (const [name, content] of d.files) records.push(record(fileLba.get(content) as number, content.length, false, Buffer.from(`${name.toUpperCase()};1`, 'ascii')));
+    for (const child of d.dirs.values())
+      records.push(record(child.lba, SECTOR, true, Buffer.from(child.name.toUpperCase(), 'ascii')));
+    for (const [name, content] of d.files)
+      records.push(
+        record(fileLba.get(content) as number, content.length, false, Buffer.from(`${name.toUpperCase()};1`, 'ascii')),
+      );
     Buffer.concat(records).copy(image, d.lba * SECTOR);
     for (const content of d.files.values()) content.copy(image, (fileLba.get(content) as number) * SECTOR);
   }

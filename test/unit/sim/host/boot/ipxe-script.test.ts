@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { IpxeSyntaxError, kernelArgsFromBootConfig, parseIpxeScript, runIpxeScript, type IpxeMachine, type IpxeOutcome } from '../../../../../sim/host/boot/index.js';
+import {
+  IpxeSyntaxError,
+  kernelArgsFromBootConfig,
+  parseIpxeScript,
+  runIpxeScript,
+  type IpxeMachine,
+  type IpxeOutcome,
+} from '../../../../../sim/host/boot/index.js';
 
 const MAC = '52:54:00:00:00:01';
 
@@ -51,7 +58,10 @@ function machine(failing: Set<string> = new Set()): IpxeMachine & { fetched: str
 }
 
 async function run(text: string, m = machine()): Promise<IpxeOutcome> {
-  return runIpxeScript(parseIpxeScript(text), m, { baseUrl: 'http://anvil/boot/x.ipxe', variables: new Map([['mac', MAC]]) });
+  return runIpxeScript(parseIpxeScript(text), m, {
+    baseUrl: 'http://anvil/boot/x.ipxe',
+    variables: new Map([['mac', MAC]]),
+  });
 }
 
 describe('iPXE script parser', () => {
@@ -97,7 +107,10 @@ describe('iPXE script runner', () => {
     const outcome = await run(AGENT_SCRIPT, m);
     expect(outcome).toEqual({
       kind: 'kernel',
-      kernel: { url: 'http://anvil/ipa.kernel', args: ['ipa-api-url=http://anvil:6385', 'BOOTIF=01-52-54-00-00-00-01', 'nofb'] },
+      kernel: {
+        url: 'http://anvil/ipa.kernel',
+        args: ['ipa-api-url=http://anvil:6385', 'BOOTIF=01-52-54-00-00-00-01', 'nofb'],
+      },
       initrds: ['http://anvil/ipa.initramfs'],
     });
     expect(m.fetched).toEqual(['kernel http://anvil/ipa.kernel', 'initrd http://anvil/ipa.initramfs']);
@@ -114,16 +127,33 @@ describe('iPXE script runner', () => {
   it('resolves relative URLs against the script and follows chain to a script or a binary', async () => {
     const m = machine();
     const viaScript = await run('#!ipxe\nchain next.ipxe\n', m);
-    expect(viaScript).toMatchObject({ kind: 'kernel', kernel: { url: 'http://anvil/boot/vmlinuz', args: ['a=1'] }, initrds: ['http://anvil/boot/initrd.img'] });
-    expect(await run('#!ipxe\nchain http://other/kernel console=ttyS0\n')).toMatchObject({ kind: 'kernel', kernel: { url: 'http://other/kernel', args: ['console=ttyS0'] } });
+    expect(viaScript).toMatchObject({
+      kind: 'kernel',
+      kernel: { url: 'http://anvil/boot/vmlinuz', args: ['a=1'] },
+      initrds: ['http://anvil/boot/initrd.img'],
+    });
+    expect(await run('#!ipxe\nchain http://other/kernel console=ttyS0\n')).toMatchObject({
+      kind: 'kernel',
+      kernel: { url: 'http://other/kernel', args: ['console=ttyS0'] },
+    });
     expect(await run('#!ipxe\nchain http://x/missing || exit\n')).toEqual({ kind: 'exit' });
   });
 });
 
 describe('boot loader configs on an agent ISO', () => {
   it('take the command line from grub linux/linuxefi and isolinux append lines', () => {
-    expect(kernelArgsFromBootConfig('menuentry "x" {\n  linuxefi /vmlinuz ipa-api-url=http://a BOOTIF=01-aa\n  initrdefi /initrd\n}\n', 'grub')).toEqual(['ipa-api-url=http://a', 'BOOTIF=01-aa']);
-    expect(kernelArgsFromBootConfig('default boot\nlabel boot\n  kernel /vmlinuz\n  APPEND initrd=/initrd ipa-api-url=http://a nofb\n', 'isolinux')).toEqual(['ipa-api-url=http://a', 'nofb']);
+    expect(
+      kernelArgsFromBootConfig(
+        'menuentry "x" {\n  linuxefi /vmlinuz ipa-api-url=http://a BOOTIF=01-aa\n  initrdefi /initrd\n}\n',
+        'grub',
+      ),
+    ).toEqual(['ipa-api-url=http://a', 'BOOTIF=01-aa']);
+    expect(
+      kernelArgsFromBootConfig(
+        'default boot\nlabel boot\n  kernel /vmlinuz\n  APPEND initrd=/initrd ipa-api-url=http://a nofb\n',
+        'isolinux',
+      ),
+    ).toEqual(['ipa-api-url=http://a', 'nofb']);
     expect(kernelArgsFromBootConfig('set timeout=5\n', 'grub')).toBeNull();
   });
 });

@@ -26,7 +26,13 @@ const faults = new FaultBook();
 
 beforeAll(async () => {
   events = [];
-  tftp = await startTinyTftp(new Map([['ipxe.efi', randomBytes(3000)], ['undionly.kpxe', randomBytes(2000)]]), events);
+  tftp = await startTinyTftp(
+    new Map([
+      ['ipxe.efi', randomBytes(3000)],
+      ['undionly.kpxe', randomBytes(2000)],
+    ]),
+    events,
+  );
   anvil = await startFakeAnvil(events);
   anvil.files.set('/ipa.kernel', kernel);
   anvil.files.set('/ipa.initramfs', ramdisk);
@@ -87,7 +93,11 @@ async function console(h: SimHost): Promise<SimHostSnapshot & { faults: unknown 
   return (await res.json()) as SimHostSnapshot & { faults: unknown };
 }
 
-async function agentCommand(callbackUrl: string, name: string, params: Record<string, unknown>): Promise<Record<string, unknown>> {
+async function agentCommand(
+  callbackUrl: string,
+  name: string,
+  params: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
   const res = await fetch(`${callbackUrl}/v1/commands/?wait=true&agent_token=${TOKEN}`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
@@ -106,7 +116,9 @@ describe('network boot', () => {
     h.powerAction('On');
     await eventually(() => anvil.heartbeats.length >= 3, 'three heartbeats');
 
-    const sequence = events.filter((e) => !e.startsWith('POST /v1/heartbeat') || e === events.find((x) => x.startsWith('POST /v1/heartbeat')));
+    const sequence = events.filter(
+      (e) => !e.startsWith('POST /v1/heartbeat') || e === events.find((x) => x.startsWith('POST /v1/heartbeat')),
+    );
     expect(sequence.slice(0, 8)).toEqual([
       'tftp ipxe.efi blksize=1468',
       `GET /boot/${mac(h)}.ipxe`,
@@ -117,7 +129,12 @@ describe('network boot', () => {
       'GET /v1/lookup',
       `POST /v1/heartbeat/${NODE}`,
     ]);
-    expect(anvil.heartbeats[0]?.body).toMatchObject({ agent_token: TOKEN, agent_status: 'start', agent_version: '9.x (anvil-sim)', agent_verify_ca: false });
+    expect(anvil.heartbeats[0]?.body).toMatchObject({
+      agent_token: TOKEN,
+      agent_status: 'start',
+      agent_version: '9.x (anvil-sim)',
+      agent_verify_ca: false,
+    });
 
     const seen = await console(h);
     expect(seen.bootSteps.map((s) => [s.kind, s.outcome])).toEqual([
@@ -131,8 +148,12 @@ describe('network boot', () => {
       ['heartbeat', 'ok'],
     ]);
     expect(seen.bootSteps.find((s) => s.kind === 'tftp')?.source).toBe(`tftp://127.0.0.1:${tftp.port}/ipxe.efi`);
-    expect(seen.bootSteps.find((s) => s.kind === 'kernel')?.detail).toBe(`HTTP 206, 65536 bytes read of ${kernel.length}`);
-    expect(seen.bootSteps.find((s) => s.kind === 'lookup')?.detail).toMatch(new RegExp(`node ${NODE}, heartbeat_timeout 300 s, agent token received \\(attempt 3\\)`));
+    expect(seen.bootSteps.find((s) => s.kind === 'kernel')?.detail).toBe(
+      `HTTP 206, 65536 bytes read of ${kernel.length}`,
+    );
+    expect(seen.bootSteps.find((s) => s.kind === 'lookup')?.detail).toMatch(
+      new RegExp(`node ${NODE}, heartbeat_timeout 300 s, agent token received \\(attempt 3\\)`),
+    );
   });
 
   it('fetches undionly.kpxe for a legacy BIOS boot', async () => {
@@ -143,7 +164,11 @@ describe('network boot', () => {
     await eventually(() => h.bootSteps.some((s) => s.kind === 'os'), 'the fall-through to the disk');
     expect(events.find((e) => e.startsWith('tftp'))).toBe('tftp undionly.kpxe blksize=1468');
     // exit goes back to the firmware, whose next device is a disk with nothing on it.
-    expect(h.bootSteps.at(-1)).toMatchObject({ kind: 'os', outcome: 'failed', detail: 'no bootable device: the disk holds no operating system' });
+    expect(h.bootSteps.at(-1)).toMatchObject({
+      kind: 'os',
+      outcome: 'failed',
+      detail: 'no bootable device: the disk holds no operating system',
+    });
   });
 
   it('deploys through the agent, then boots the installed OS from disk, which sees its config drive', async () => {
@@ -152,20 +177,39 @@ describe('network boot', () => {
     anvil.node = { uuid: NODE, token: TOKEN, heartbeatTimeout: 300 };
     h.setBootOverride({ target: 'pxe', enabled: 'continuous', mode: 'uefi' });
     h.powerAction('On');
-    const callbackUrl = await eventually(() => anvil.heartbeats[0]?.body.callback_url as string | undefined, 'a heartbeat');
+    const callbackUrl = await eventually(
+      () => anvil.heartbeats[0]?.body.callback_url as string | undefined,
+      'a heartbeat',
+    );
     const iso = buildIso({
       'openstack/latest/meta_data.json': JSON.stringify({ uuid: NODE, hostname: 'node-2' }),
       'openstack/latest/network_data.json': JSON.stringify({
         links: [{ id: 'l0', ethernet_mac_address: mac(h) }],
-        networks: [{ type: 'ipv4', link: 'l0', ip_address: '198.51.100.7/25', routes: [{ network: '0.0.0.0', gateway: '198.51.100.1' }] }],
+        networks: [
+          {
+            type: 'ipv4',
+            link: 'l0',
+            ip_address: '198.51.100.7/25',
+            routes: [{ network: '0.0.0.0', gateway: '198.51.100.1' }],
+          },
+        ],
       }),
     });
     const sha256 = createHash('sha256').update(image).digest('hex');
     const write = await agentCommand(callbackUrl, 'deploy.execute_deploy_step', {
-      step: { step: 'write_image', interface: 'deploy', args: { image_info: { urls: [`${anvil.url}/images/os.raw`], os_hash_algo: 'sha256', os_hash_value: sha256 }, configdrive: gzipSync(iso).toString('base64') } },
+      step: {
+        step: 'write_image',
+        interface: 'deploy',
+        args: {
+          image_info: { urls: [`${anvil.url}/images/os.raw`], os_hash_algo: 'sha256', os_hash_value: sha256 },
+          configdrive: gzipSync(iso).toString('base64'),
+        },
+      },
     });
     expect(write.command_status).toBe('SUCCEEDED');
-    const teardown = await agentCommand(callbackUrl, 'deploy.execute_deploy_step', { step: { step: 'tear_down_agent', interface: 'deploy' } });
+    const teardown = await agentCommand(callbackUrl, 'deploy.execute_deploy_step', {
+      step: { step: 'tear_down_agent', interface: 'deploy' },
+    });
     expect(teardown.command_status).toBe('SUCCEEDED');
     await eventually(() => h.power === 'Off', 'tear_down_agent to power the host off');
     await expect(fetch(`${callbackUrl}/v1/commands/`)).rejects.toThrow();
@@ -238,7 +282,10 @@ describe('boot faults', () => {
     faults.setHost(h.name, { bootFailureRate: 1 });
     const res = await fetch(`${sim.redfish.url}/redfish/v1/Systems/${h.name}/Actions/ComputerSystem.Reset`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: `Basic ${Buffer.from('admin:password').toString('base64')}` },
+      headers: {
+        'Content-Type': 'application/json',
+        Authorization: `Basic ${Buffer.from('admin:password').toString('base64')}`,
+      },
       body: JSON.stringify({ ResetType: 'On' }),
     });
     expect(res.status).toBeLessThan(300);
@@ -253,7 +300,10 @@ describe('boot faults', () => {
     anvil.node = { uuid: NODE, token: TOKEN, heartbeatTimeout: 300 };
     h.setBootOverride({ target: 'pxe', enabled: 'continuous', mode: 'uefi' });
     h.powerAction('On');
-    const callbackUrl = await eventually(() => anvil.heartbeats[0]?.body.callback_url as string | undefined, 'a heartbeat');
+    const callbackUrl = await eventually(
+      () => anvil.heartbeats[0]?.body.callback_url as string | undefined,
+      'a heartbeat',
+    );
     faults.setHost(h.name, { agentCrash: true });
     await eventually(() => h.bootSteps.some((s) => s.kind === 'agent' && s.outcome === 'failed'), 'the crash');
     const after = anvil.heartbeats.length;

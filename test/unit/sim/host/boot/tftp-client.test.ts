@@ -10,7 +10,12 @@ const exactBlocks = randomBytes(512 * 4);
 let server: TinyTftpServer;
 
 beforeAll(async () => {
-  server = await startTinyTftp(new Map([['ipxe.efi', bootFile], ['exact.bin', exactBlocks]]));
+  server = await startTinyTftp(
+    new Map([
+      ['ipxe.efi', bootFile],
+      ['exact.bin', exactBlocks],
+    ]),
+  );
 });
 
 afterEach(() => {
@@ -28,7 +33,13 @@ const where = (): { host: string; port: number } => ({ host: '127.0.0.1', port: 
 describe('TFTP client', () => {
   it('reads a whole file with the negotiated blksize and the size from tsize', async () => {
     const read = await tftpRead({ ...where(), file: 'ipxe.efi', blksize: 1468 });
-    expect(read).toEqual({ bytes: bootFile.length, sha256: sha256(bootFile), blksize: 1468, size: bootFile.length, complete: true });
+    expect(read).toEqual({
+      bytes: bootFile.length,
+      sha256: sha256(bootFile),
+      blksize: 1468,
+      size: bootFile.length,
+      complete: true,
+    });
     expect(server.requests.at(-1)).toBe('tftp ipxe.efi blksize=1468');
   });
 
@@ -68,7 +79,13 @@ describe('TFTP client', () => {
     silent.on('message', () => (seen += 1));
     try {
       const started = Date.now();
-      const failure = await tftpRead({ host: '127.0.0.1', port: (silent.address() as AddressInfo).port, file: 'x', timeoutMs: 50, retries: 3 }).catch((e: unknown) => e);
+      const failure = await tftpRead({
+        host: '127.0.0.1',
+        port: (silent.address() as AddressInfo).port,
+        file: 'x',
+        timeoutMs: 50,
+        retries: 3,
+      }).catch((e: unknown) => e);
       expect(failure).toBeInstanceOf(TftpTimeoutError);
       expect((failure as Error).message).toMatch(/after 4 tries of 50 ms/);
       expect(seen).toBe(4);
