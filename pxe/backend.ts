@@ -16,7 +16,10 @@ export interface StaticLease {
 
 /** What a host should boot right now. */
 export type BootAction =
-  /** The ramdisk agent (deploying, inspecting, cleaning): kernel and ramdisk by URL, with kernel parameters. */
+  /**
+   * The ramdisk agent (deploying, inspecting, cleaning), with kernel parameters. Kernel and ramdisk are
+   * http(s) URLs, or paths that the boot HTTP server serves under its `/boot-files/` (it knows its own address).
+   */
   | { kind: 'agent'; kernelUrl: string; ramdiskUrl: string; kernelParams: string[] }
   /** An installed host: boot from its local disk, never netboot in a loop. */
   | { kind: 'local-disk' }

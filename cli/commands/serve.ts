@@ -21,9 +21,9 @@ export function serveCommand(): Command {
     .action(async (_opts: unknown, cmd: Command) => {
       // The program's global --config takes the flag wherever it is written, so serve reads it from there.
       const opts = cmd.optsWithGlobals<{ config?: string; role: 'all' | 'api' | 'conductor' | 'pxe' }>();
-      // The composition root lives with the API; only `serve` loads it.
+      // Only `serve` loads the composition root (server/).
       const { loadConfig, ConfigError } = await import('../../services/config.js');
-      const { startService } = await import('../../api/main.js');
+      const { startService } = await import('../../server/index.js');
       let service;
       try {
         service = await startService(loadConfig(process.env, opts.config ?? process.env.ANVIL_CONFIG), {

@@ -28,6 +28,8 @@ export interface ScriptContext {
   backend: BootBackend;
   unknownHosts: UnknownHostPolicy;
   script: ScriptOptions;
+  /** Where this server's `/boot-files/` are reached, ending in `/`: the base of kernel and ramdisk paths. */
+  bootFilesUrl: string;
 }
 
 /** iPXE's `${platform}` values, which a script URL may pass as `?platform=`. */
@@ -53,9 +55,24 @@ export async function answerScript(
   try {
     if (!host)
       return { status: 200, body: renderUnknownHostScript(mac, context.unknownHosts, context.script), known: false };
-    return { status: 200, body: renderHostScript(host, bootMode, context.script), known: true };
+    return {
+      status: 200,
+      body: renderHostScript(withBootFileUrls(host, context.bootFilesUrl), bootMode, context.script),
+      known: true,
+    };
   } catch (error) {
     if (!(error instanceof IpxeScriptError)) throw error;
     return { status: 200, body: renderErrorScript(mac, error.message), known: host !== null, renderError: error };
   }
+}
+
+/** An agent's kernel and ramdisk given as paths are this server's boot files. */
+function withBootFileUrls(host: BootHost, bootFilesUrl: string): BootHost {
+  if (host.boot.kind !== 'agent') return host;
+  const resolve = (location: string) =>
+    /^https?:\/\//.test(location) ? location : `${bootFilesUrl}${location.replace(/^\/+/, '')}`;
+  return {
+    ...host,
+    boot: { ...host.boot, kernelUrl: resolve(host.boot.kernelUrl), ramdiskUrl: resolve(host.boot.ramdiskUrl) },
+  };
 }

@@ -48,6 +48,8 @@ export interface BootHttpOptions {
   /** 0 picks a free port. */
   port: number;
   backend: BootBackend;
+  /** How hosts reach this server (`http://host:port`); its listening address when absent. */
+  publicUrl?: string;
   /** The directories served under `/images/` and `/boot-files/`; a route without one answers 404. */
   imageDirs: { images?: string; bootFiles?: string };
   /** What an unknown MAC's script does; `exit` by default. */
@@ -57,7 +59,7 @@ export interface BootHttpOptions {
 }
 
 export interface BootHttpServer {
-  /** `http://host:port`, for building kernel and ramdisk URLs. */
+  /** `http://host:port` as hosts reach it: the public URL when given, else the listening address. */
   url: string;
   port: number;
   /** Stops listening and ends open connections, downloads included. */
@@ -71,8 +73,7 @@ export async function startBootHttpServer(options: BootHttpOptions): Promise<Boo
   const roots = new Map<HttpRoute, string>();
   if (options.imageDirs.images) roots.set('images', await realpath(options.imageDirs.images));
   if (options.imageDirs.bootFiles) roots.set('boot-files', await realpath(options.imageDirs.bootFiles));
-  const handler = new Handler(options, roots);
-  const server = http.createServer((req, res) => handler.handle(req, res));
+  const server = http.createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
@@ -82,8 +83,13 @@ export async function startBootHttpServer(options: BootHttpOptions): Promise<Boo
   });
   const port = (server.address() as AddressInfo).port;
   const hostInUrl = options.host.includes(':') ? `[${options.host}]` : options.host;
+  // The port may be chosen by listen, so the address (and with it boot file URLs) is known only now;
+  // requests are handled from the same tick on, before any connection is read.
+  const url = options.publicUrl?.replace(/\/$/, '') ?? `http://${hostInUrl}:${port}`;
+  const handler = new Handler(options, roots, `${url}/boot-files/`);
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => handler.handle(req, res));
   return {
-    url: `http://${hostInUrl}:${port}`,
+    url,
     port,
     close: () =>
       new Promise<void>((resolve) => {
@@ -99,6 +105,7 @@ class Handler {
   constructor(
     private readonly options: BootHttpOptions,
     private readonly roots: Map<HttpRoute, string>,
+    private readonly bootFilesUrl: string,
   ) {}
 
   handle(req: IncomingMessage, res: ServerResponse): void {
@@ -185,6 +192,7 @@ class Handler {
       backend: this.options.backend,
       unknownHosts: this.options.unknownHosts ?? { kind: 'exit' },
       script: this.options.script ?? {},
+      bootFilesUrl: this.bootFilesUrl,
     });
     if (answer.renderError) this.options.observer?.onError?.(answer.renderError, `script for ${mac}`);
     if (answer.known && answer.status === 200) {

@@ -1,5 +1,4 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Intake } from '../conductor/intake.js';
 import { InvalidAgentToken, InvalidParameterValue, NodeNotFound } from '../errors.js';
 import { normalizeMac } from '../nodes/identifiers.js';
 import type { JsonObject, Node } from '../nodes/model.js';
@@ -9,6 +8,7 @@ import type { ProvisionState } from '../nodes/states.js';
 import type { PortRepository } from '../ports/repository.js';
 import type { InventoryStore } from '../inspect/inventory.js';
 import { maskSecrets } from '../secrets/index.js';
+import type { AgentCheckIn } from './check-in.js';
 
 /** Ironic's LOOKUP_ALLOWED_STATES: an agent may find its node only while the node expects one. */
 export const LOOKUP_STATES: readonly ProvisionState[] = [
@@ -40,6 +40,16 @@ export interface LookupAnswer {
   config: JsonObject;
 }
 
+export interface RamdiskDeps {
+  nodes: NodeRepository;
+  nodeService: NodeService;
+  ports: PortRepository;
+  checkIn: AgentCheckIn;
+  inventory: InventoryStore;
+  heartbeatTimeoutSeconds: number;
+  addPorts: boolean;
+}
+
 /**
  * The ramdisk agent's side of the API (IPA's protocol): lookup hands out the
  * node's agent token once; heartbeats must carry it; inspection data is
@@ -47,22 +57,14 @@ export interface LookupAnswer {
  * as in Ironic.
  */
 export class RamdiskService {
-  constructor(
-    private readonly nodes: NodeRepository,
-    private readonly nodeService: NodeService,
-    private readonly ports: PortRepository,
-    private readonly intake: Intake,
-    private readonly inventory: InventoryStore,
-    private readonly heartbeatTimeoutSeconds: number,
-    private readonly addPorts: boolean,
-  ) {}
+  constructor(private readonly deps: RamdiskDeps) {}
 
   async lookup(addresses: string[], nodeUuid: string | null): Promise<LookupAnswer> {
     const node = await this.find(addresses, nodeUuid);
     let token: string | null = null;
     if (typeof node.driver_internal_info.agent_secret_token !== 'string') {
       // The first agent to look the node up gets the token (decided under the lock); later lookups get it masked.
-      await this.intake.agentCheckedIn(node, [], (fresh) => {
+      await this.deps.checkIn.agentCheckedIn(node, [], (fresh) => {
         if (typeof fresh.driver_internal_info.agent_secret_token === 'string') return {};
         token = randomBytes(32).toString('base64url');
         return { driver_internal_info: { ...fresh.driver_internal_info, agent_secret_token: token } };
@@ -76,7 +78,7 @@ export class RamdiskService {
         driver_internal_info: maskSecrets(node.driver_internal_info),
       },
       config: {
-        heartbeat_timeout: this.heartbeatTimeoutSeconds,
+        heartbeat_timeout: this.deps.heartbeatTimeoutSeconds,
         agent_token: token ?? '******',
         agent_token_required: true,
         metrics: { backend: 'noop', prepend_host: false, prepend_uuid: false, global_prefix: null },
@@ -86,7 +88,7 @@ export class RamdiskService {
   }
 
   async heartbeat(ident: string, beat: Heartbeat): Promise<void> {
-    const node = await this.nodeService.get(ident);
+    const node = await this.deps.nodeService.get(ident);
     checkToken(node, beat.agent_token);
     const known = node.driver_internal_info.agent_url;
     if (typeof known === 'string' && known !== beat.callback_url && LOOKUP_STATES.includes(node.provision_state)) {
@@ -94,7 +96,7 @@ export class RamdiskService {
         `Node ${node.uuid}'s agent already called back from ${known}; a different callback_url is refused.`,
       );
     }
-    await this.intake.agentCheckedIn(node, HEARTBEAT_RESUMES, (fresh) => ({
+    await this.deps.checkIn.agentCheckedIn(node, HEARTBEAT_RESUMES, (fresh) => ({
       driver_internal_info: {
         ...fresh.driver_internal_info,
         agent_url: beat.callback_url,
@@ -115,13 +117,13 @@ export class RamdiskService {
     const macs = interfaces.map((i) => String(i.mac_address ?? ''));
     const node = await this.find(macs, nodeUuid, ['inspect wait']);
     const { inventory: _inv, ...pluginData } = data;
-    await this.inventory.save(node.id, { inventory: inv, plugin_data: pluginData });
-    if (this.addPorts)
-      await this.ports.createMissing(
+    await this.deps.inventory.save(node.id, { inventory: inv, plugin_data: pluginData });
+    if (this.deps.addPorts)
+      await this.deps.ports.createMissing(
         node.id,
         macs.map((m) => normalizeMac(m)).filter((m): m is string => m !== null),
       );
-    await this.intake.agentCheckedIn(node, ['inspect wait'], (fresh) => ({
+    await this.deps.checkIn.agentCheckedIn(node, ['inspect wait'], (fresh) => ({
       properties: { ...fresh.properties, ...propertiesOf(inv) },
       driver_internal_info: { ...fresh.driver_internal_info, inspection_reported: true },
     }));
@@ -136,15 +138,15 @@ export class RamdiskService {
   ): Promise<Node> {
     let node: Node | null = null;
     if (nodeUuid !== null) {
-      node = await this.nodes.findByUuid(nodeUuid);
+      node = await this.deps.nodes.findByUuid(nodeUuid);
     } else {
       const macs = addresses.map((a) => normalizeMac(a)).filter((m): m is string => m !== null);
       if (macs.length === 0)
         throw new InvalidParameterValue('Lookup needs node_uuid or at least one valid MAC address in "addresses".');
       for (const mac of macs) {
-        const port = await this.ports.findByAddress(mac);
+        const port = await this.deps.ports.findByAddress(mac);
         if (port) {
-          node = await this.nodes.getById(port.node_id);
+          node = await this.deps.nodes.getById(port.node_id);
           break;
         }
       }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { NodeLocks } from '../conductor/node-locks.js';
+import type { NodeLocks } from '../nodes/locks.js';
 import type { SortDir } from '../db/index.js';
 import { AllocationNotFound, InvalidParameterValue, InvalidState, NotFound } from '../errors.js';
 import { isUuidLike, isValidLogicalName, normalizeUuid } from '../nodes/identifiers.js';

@@ -19,19 +19,14 @@ const AGENT_STATES: readonly ProvisionState[] = [
 /** Ironic's [pxe]kernel_append_params default. */
 const DEFAULT_KERNEL_PARAMS = ['nofb', 'nomodeset', 'vga=normal'];
 
-export interface BootUrls {
-  /** Where the agent reaches the API (lookup, heartbeat): `ipa-api-url`. */
-  apiUrl: string;
-  /** Base URL of the HTTP boot server's files, for deploy_kernel/deploy_ramdisk given as paths. */
-  bootFilesUrl: string;
-}
-
 /**
  * What a node's PXE NIC should boot now: the agent while the conductor needs
  * it, the local disk once active (so an installed host never netboots in a
- * loop), and nothing otherwise. Pure.
+ * loop), and nothing otherwise. `apiUrl` is where the agent reaches the API
+ * (`ipa-api-url`). deploy_kernel/deploy_ramdisk pass through as given: a URL,
+ * or a path the boot HTTP server resolves under its own `/boot-files/`. Pure.
  */
-export function bootActionFor(node: Node, urls: BootUrls): BootAction {
+export function bootActionFor(node: Node, apiUrl: string): BootAction {
   if (node.provision_state === 'active') return { kind: 'local-disk' };
   if (!AGENT_STATES.includes(node.provision_state)) return { kind: 'exit' };
   const kernel = node.driver_info.deploy_kernel;
@@ -40,20 +35,16 @@ export function bootActionFor(node: Node, urls: BootUrls): BootAction {
   if (typeof kernel !== 'string' || typeof ramdisk !== 'string' || kernel === '' || ramdisk === '')
     return { kind: 'exit' };
   const inspecting = node.provision_state === 'inspecting' || node.provision_state === 'inspect wait';
-  const callback = inspecting ? [`ipa-inspection-callback-url=${urls.apiUrl}/v1/continue_inspection`] : [];
+  const callback = inspecting ? [`ipa-inspection-callback-url=${apiUrl}/v1/continue_inspection`] : [];
   const extra =
     typeof node.driver_info.kernel_append_params === 'string'
       ? node.driver_info.kernel_append_params.split(/\s+/).filter(Boolean)
       : DEFAULT_KERNEL_PARAMS;
   return {
     kind: 'agent',
-    kernelUrl: absolute(kernel, urls.bootFilesUrl),
-    ramdiskUrl: absolute(ramdisk, urls.bootFilesUrl),
+    kernelUrl: kernel,
+    ramdiskUrl: ramdisk,
     // BOOTIF is not ours to add: the script renderer derives it from the MAC the host booted with.
-    kernelParams: [`ipa-api-url=${urls.apiUrl}`, ...callback, ...extra],
+    kernelParams: [`ipa-api-url=${apiUrl}`, ...callback, ...extra],
   };
-}
-
-function absolute(location: string, base: string): string {
-  return /^https?:\/\//.test(location) ? location : `${base.replace(/\/$/, '')}/${location.replace(/^\//, '')}`;
 }

@@ -6,7 +6,16 @@ import { normalizeMac } from '../nodes/identifiers.js';
 import type { Node } from '../nodes/model.js';
 import type { NodeRepository } from '../nodes/repository.js';
 import type { PortRepository } from '../ports/repository.js';
-import { bootActionFor, type BootUrls } from './boot-action.js';
+import { bootActionFor } from './boot-action.js';
+
+export interface NodeBootBackendDeps {
+  nodes: NodeRepository;
+  ports: PortRepository;
+  ipam: IpamService;
+  history: NodeHistory;
+  /** Where the agent reaches the API: `ipa-api-url`. */
+  apiUrl: string;
+}
 
 /**
  * The network boot services' view of Anvil: hosts by MAC (a port) or by IP
@@ -14,50 +23,39 @@ import { bootActionFor, type BootUrls } from './boot-action.js';
  * boot given their node's state.
  */
 export class NodeBootBackend implements BootBackend {
-  constructor(
-    private readonly nodes: NodeRepository,
-    private readonly ports: PortRepository,
-    private readonly ipam: IpamService,
-    private readonly history: NodeHistory,
-    private urls: BootUrls,
-  ) {}
-
-  /** The HTTP boot server's address is known once it listens (its port may be chosen then). */
-  setBootFilesUrl(url: string): void {
-    this.urls = { ...this.urls, bootFilesUrl: url };
-  }
+  constructor(private readonly deps: NodeBootBackendDeps) {}
 
   async getByMac(mac: string): Promise<BootHost | null> {
     const normalized = normalizeMac(mac);
     if (normalized === null) return null;
-    const port = await this.ports.findByAddress(normalized);
+    const port = await this.deps.ports.findByAddress(normalized);
     if (!port || !port.pxe_enabled) return null;
-    return this.hostOf(await this.nodes.getById(port.node_id), normalized);
+    return this.hostOf(await this.deps.nodes.getById(port.node_id), normalized);
   }
 
   async getByIp(address: string): Promise<BootHost | null> {
     let owner: string | null;
     try {
       owner =
-        (await this.ipam.listAddresses({ address }, { limit: 1, sortKey: 'id', sortDir: 'asc' }))[0]?.record.owner ??
-        null;
+        (await this.deps.ipam.listAddresses({ address }, { limit: 1, sortKey: 'id', sortDir: 'asc' }))[0]?.record
+          .owner ?? null;
     } catch (err) {
       // Not an address at all (a malformed ciaddr): no host has it.
       if (err instanceof IpamError) return null;
       throw err;
     }
     if (owner === null || !owner.startsWith('node:')) return null;
-    const node = await this.nodes.findByUuid(owner.slice('node:'.length));
+    const node = await this.deps.nodes.findByUuid(owner.slice('node:'.length));
     if (!node) return null;
-    const pxe = (await this.ports.listForNode(node.id)).find((p) => p.pxe_enabled);
+    const pxe = (await this.deps.ports.listForNode(node.id)).find((p) => p.pxe_enabled);
     return pxe ? this.hostOf(node, pxe.address) : null;
   }
 
   async recordServed(mac: string, what: ServedEvent): Promise<void> {
     const normalized = normalizeMac(mac);
-    const port = normalized === null ? null : await this.ports.findByAddress(normalized);
+    const port = normalized === null ? null : await this.deps.ports.findByAddress(normalized);
     if (!port) return;
-    await this.history.record(port.node_id, {
+    await this.deps.history.record(port.node_id, {
       severity: 'INFO',
       event_type: 'boot',
       event: `${what.protocol} to ${normalized}: ${what.detail}`,
@@ -65,13 +63,13 @@ export class NodeBootBackend implements BootBackend {
   }
 
   private async hostOf(node: Node, mac: string): Promise<BootHost> {
-    const v4 = (await nodeAddresses(this.ipam, node)).find((a) => a.family === 'ipv4');
+    const v4 = (await nodeAddresses(this.deps.ipam, node)).find((a) => a.family === 'ipv4');
     return {
       mac,
       nodeUuid: node.uuid,
       hostname: node.name,
       lease: v4 ? { address: v4.address, prefix: v4.prefix, gateway: v4.gateway, dnsServers: v4.dns_servers } : null,
-      boot: bootActionFor(node, this.urls),
+      boot: bootActionFor(node, this.deps.apiUrl),
     };
   }
 }

@@ -6,7 +6,7 @@ import { namedFiles, startTftpServer, TftpConfigError, type TftpServer } from '.
 import type { AnvilConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import type { NodeBootBackend } from './boot-backend.js';
+import type { BootBackend } from '../../pxe/backend.js';
 
 /** What DHCP points PXE clients at (BIOS, UEFI, UEFI without its own NIC driver). */
 const IPXE_BINARIES = ['undionly.kpxe', 'ipxe.efi', 'snponly.efi'];
@@ -25,7 +25,7 @@ export interface BootServices {
  */
 export async function startBootServices(
   config: AnvilConfig['boot'],
-  backend: NodeBootBackend,
+  backend: BootBackend,
   metrics: Metrics,
   log: Logger,
 ): Promise<BootServices> {
@@ -37,6 +37,7 @@ export async function startBootServices(
     const http: BootHttpServer = await startBootHttpServer({
       host: config.httpHost,
       port: config.httpPort,
+      ...(config.publicUrl === null ? {} : { publicUrl: config.publicUrl }),
       backend,
       imageDirs: { images: config.imagesDir, bootFiles: config.bootFilesDir },
       observer: {
@@ -45,8 +46,7 @@ export async function startBootServices(
       },
     });
     started.push(http);
-    const httpUrl = config.publicUrl ?? http.url;
-    backend.setBootFilesUrl(`${httpUrl}/boot-files`);
+    const httpUrl = http.url;
 
     let tftp: TftpServer | null = null;
     if (config.tftpPort !== null) {

@@ -39,6 +39,16 @@ class StepFailure extends Error {}
 
 type Step = (task: NodeTask, driver: BmcDriver) => Promise<void>;
 
+export interface BmcRuntimeDeps {
+  drivers: DriverCache;
+  inventory: InventoryStore;
+  makePorts: PortMaker;
+  history: NodeHistory;
+  agent: AgentClient;
+  configDrive: ConfigDriveEncoder;
+  options: BmcRuntimeOptions;
+}
+
 /**
  * Carries Redfish and IPMI nodes through their work with the node's BMC
  * driver. Each call to `advance` runs the current state's step, which ends
@@ -54,15 +64,7 @@ export class BmcRuntime implements HardwareRuntime {
     adopting: (t, d) => this.adopt(t, d),
   };
 
-  constructor(
-    private readonly drivers: DriverCache,
-    private readonly inventory: InventoryStore,
-    private readonly makePorts: PortMaker,
-    private readonly history: NodeHistory,
-    private readonly agent: AgentClient,
-    private readonly configDrive: ConfigDriveEncoder,
-    private readonly options: BmcRuntimeOptions,
-  ) {}
+  constructor(private readonly deps: BmcRuntimeDeps) {}
 
   async advance(task: NodeTask): Promise<void> {
     // Bounded: the longest chain here (deleting → cleaning → available) is two steps.
@@ -88,14 +90,14 @@ export class BmcRuntime implements HardwareRuntime {
   async setPower(task: NodeTask, target: TargetPowerState, timeoutSeconds: number | null): Promise<PowerState> {
     const driver = this.driverFor(task.node);
     await driver.power.setPowerState(target, {
-      timeoutMs: (timeoutSeconds ?? this.options.powerTimeoutSeconds) * 1000,
+      timeoutMs: (timeoutSeconds ?? this.deps.options.powerTimeoutSeconds) * 1000,
     });
     return target === 'power off' || target === 'soft power off' ? 'power off' : 'power on';
   }
 
   private driverFor(node: Node): BmcDriver {
     try {
-      return this.drivers.for(node);
+      return this.deps.drivers.for(node);
     } catch (err) {
       if (err instanceof InvalidDriverInfo) throw new StepFailure(`Cannot reach the BMC: ${err.message}`);
       throw err;
@@ -130,14 +132,14 @@ export class BmcRuntime implements HardwareRuntime {
     if (node.inspect_interface.startsWith('no-'))
       throw new StepFailure('Inspection is disabled for this node (inspect_interface no-inspect).');
     const hw = await requireInterface(driver, 'inspect').inspectHardware();
-    await this.inventory.save(node.id, { inventory: toIronicInventory(hw, driver.bmc), plugin_data: {} });
-    if (this.options.addPorts === 'all' && hw.nics.length > 0) {
-      const skipped = await this.makePorts(
+    await this.deps.inventory.save(node.id, { inventory: toIronicInventory(hw, driver.bmc), plugin_data: {} });
+    if (this.deps.options.addPorts === 'all' && hw.nics.length > 0) {
+      const skipped = await this.deps.makePorts(
         node,
         hw.nics.map((n) => n.mac),
       );
       for (const mac of skipped) {
-        await this.history.record(node.id, {
+        await this.deps.history.record(node.id, {
           severity: 'WARNING',
           event_type: 'provisioning',
           event: `Inspection found NIC ${mac}, which is already a port of another node; no port created`,
@@ -180,7 +182,7 @@ export class BmcRuntime implements HardwareRuntime {
         });
         return;
       }
-      const command = await this.agent.execute(session.url, session.token, 'clean.execute_clean_step', {
+      const command = await this.deps.agent.execute(session.url, session.token, 'clean.execute_clean_step', {
         step,
         node: agentNodeView(node),
         ports: [],
@@ -226,7 +228,7 @@ export class BmcRuntime implements HardwareRuntime {
         `${step} on node ${node.uuid}: lost track of the agent's command, no agent session is recorded.`,
       );
     const command = await during(`${step} on node ${node.uuid}: could not read the agent's progress`, () =>
-      this.agent.command(session.url, session.token, id),
+      this.deps.agent.command(session.url, session.token, id),
     );
     if (command.command_status === 'RUNNING') {
       await task.fire('wait');
@@ -243,7 +245,7 @@ export class BmcRuntime implements HardwareRuntime {
   }
 
   private automatedSteps(node: Node): JsonObject[] {
-    const enabled = node.automated_clean ?? this.options.automatedClean;
+    const enabled = node.automated_clean ?? this.deps.options.automatedClean;
     return enabled ? [{ interface: 'deploy', step: 'erase_devices_metadata', priority: 99, args: {} }] : [];
   }
 
@@ -301,7 +303,7 @@ export class BmcRuntime implements HardwareRuntime {
     if (node.driver_internal_info.deploy_phase !== 'writing') {
       const imageInfo = await this.imageInfo(node);
       const command = await during(`Deploy step deploy.write_image could not start on node ${node.uuid}`, () =>
-        this.agent.execute(session.url, session.token, 'deploy.execute_deploy_step', {
+        this.deps.agent.execute(session.url, session.token, 'deploy.execute_deploy_step', {
           step: { interface: 'deploy', step: 'write_image', priority: 80, args: { image_info: imageInfo } },
           node: agentNodeView(node),
           ports: [],
@@ -349,7 +351,7 @@ export class BmcRuntime implements HardwareRuntime {
     }
     const configdrive = info.configdrive;
     if (typeof configdrive === 'string' || (configdrive !== null && typeof configdrive === 'object')) {
-      image.configdrive = await this.configDrive(configdrive as string | JsonObject, node);
+      image.configdrive = await this.deps.configDrive(configdrive as string | JsonObject, node);
     }
     return image;
   }

@@ -18,6 +18,18 @@ export interface PeriodicPass {
   run(isMine: Ownership): Promise<void>;
 }
 
+export interface ConductorDeps {
+  worker: Worker;
+  group: string;
+  membership: ConductorMembership;
+  placement: Placement;
+  nodes: NodeRepository;
+  history: NodeHistory;
+  timing: ConductorTiming;
+  passes: readonly PeriodicPass[];
+  log: Logger;
+}
+
 /**
  * A conductor's life: it registers and heartbeats its row, and on each sweep
  * frees the locks of conductors that died, then runs the work it owns. Each
@@ -30,27 +42,19 @@ export class ConductorService {
   /** Passes under way, awaited by stop(). */
   private readonly running = new Set<Promise<void>>();
 
-  constructor(
-    private readonly worker: Worker,
-    private readonly group: string,
-    private readonly membership: ConductorMembership,
-    private readonly placement: Placement,
-    private readonly nodes: NodeRepository,
-    private readonly history: NodeHistory,
-    private readonly timing: ConductorTiming,
-    private readonly passes: readonly PeriodicPass[],
-    private readonly log: Logger,
-  ) {}
+  constructor(private readonly deps: ConductorDeps) {}
 
   async start(): Promise<void> {
-    await this.membership.register(this.worker.name, this.group);
-    this.placement.invalidate();
-    this.every(this.timing.heartbeatIntervalMs, 'heartbeat', () => this.membership.heartbeat(this.worker.name));
-    this.every(this.timing.sweepIntervalMs, 'sweep', () => this.sweep());
-    for (const pass of this.passes) {
+    await this.deps.membership.register(this.deps.worker.name, this.deps.group);
+    this.deps.placement.invalidate();
+    this.every(this.deps.timing.heartbeatIntervalMs, 'heartbeat', () =>
+      this.deps.membership.heartbeat(this.deps.worker.name),
+    );
+    this.every(this.deps.timing.sweepIntervalMs, 'sweep', () => this.sweep());
+    for (const pass of this.deps.passes) {
       if (pass.intervalMs > 0) this.every(pass.intervalMs, pass.name, () => pass.run(this.isMine));
     }
-    const first = this.sweep().catch((err: unknown) => this.log.error({ err }, 'first sweep failed'));
+    const first = this.sweep().catch((err: unknown) => this.deps.log.error({ err }, 'first sweep failed'));
     this.running.add(first);
     void first.finally(() => this.running.delete(first));
   }
@@ -58,12 +62,12 @@ export class ConductorService {
   /** Frees the locks of dead conductors, then takes the work this conductor owns. */
   async sweep(): Promise<void> {
     await this.takeOver();
-    await this.worker.sweep(this.isMine);
+    await this.deps.worker.sweep(this.isMine);
   }
 
   private readonly isMine: Ownership = async (uuid, group) => {
     try {
-      return (await this.placement.ownerOf(uuid, group)) === this.worker.name;
+      return (await this.deps.placement.ownerOf(uuid, group)) === this.deps.worker.name;
     } catch (err) {
       if (err instanceof TemporaryFailure) return false;
       throw err;
@@ -74,23 +78,23 @@ export class ConductorService {
     this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
     await Promise.allSettled([...this.running]);
-    await this.worker.drain();
-    await this.membership.unregister(this.worker.name);
+    await this.deps.worker.drain();
+    await this.deps.membership.unregister(this.deps.worker.name);
   }
 
   private async takeOver(): Promise<void> {
-    const dead = (await this.membership.dead()).filter((name) => name !== this.worker.name);
-    const freed = await this.nodes.releaseHeldBy(dead);
+    const dead = (await this.deps.membership.dead()).filter((name) => name !== this.deps.worker.name);
+    const freed = await this.deps.nodes.releaseHeldBy(dead);
     if (freed.length === 0) return;
-    this.placement.invalidate();
+    this.deps.placement.invalidate();
     for (const node of freed) {
-      await this.history.record(node.id, {
+      await this.deps.history.record(node.id, {
         severity: 'WARNING',
         event_type: 'lock',
         event: `Lock of conductor ${node.reservation ?? ''} released: it stopped heartbeating; its work is taken over`,
       });
     }
-    this.log.warn({ conductors: dead, nodes: freed.length }, 'took over the nodes of dead conductors');
+    this.deps.log.warn({ conductors: dead, nodes: freed.length }, 'took over the nodes of dead conductors');
   }
 
   private every(intervalMs: number, name: string, pass: () => Promise<void>): void {
@@ -104,13 +108,16 @@ export class ConductorService {
         try {
           await run;
         } catch (err) {
-          this.log.error({ err, pass: name }, 'periodic pass failed');
+          this.deps.log.error({ err, pass: name }, 'periodic pass failed');
         } finally {
           this.running.delete(run);
         }
         const took = Date.now() - started;
         if (took > intervalMs)
-          this.log.warn({ pass: name, took_ms: took, interval_ms: intervalMs }, 'periodic pass overran its interval');
+          this.deps.log.warn(
+            { pass: name, took_ms: took, interval_ms: intervalMs },
+            'periodic pass overran its interval',
+          );
         schedule();
       }, intervalMs);
       timer.unref();

@@ -4,6 +4,5 @@ export type { HardwareRuntime, NodeTask } from './hardware-runtime.js';
 export { HashRing } from './hash-ring.js';
 export { Intake, type ProvisionRequest } from './intake.js';
 export { ConductorMembership } from './membership.js';
-export { NodeLocks } from './node-locks.js';
 export { Placement } from './placement.js';
 export { RUNNABLE_STATES, Worker } from './worker.js';

@@ -5,12 +5,13 @@ import {
   NoFreeConductorWorker,
   NoValidHost,
 } from '../errors.js';
+import type { AgentCheckIn } from '../agent/check-in.js';
 import { withoutSession } from '../agent/session.js';
 import type { NodeHistory } from '../events/history.js';
 import type { JsonObject, Node, NodeChanges, TargetPowerState } from '../nodes/model.js';
 import type { NodeRepository } from '../nodes/repository.js';
 import { isActionable, transition, type ProvisionState, type Verb } from '../nodes/states.js';
-import type { NodeLocks } from './node-locks.js';
+import type { NodeLocks } from '../nodes/locks.js';
 import type { Placement } from './placement.js';
 import type { Worker } from './worker.js';
 
@@ -46,6 +47,16 @@ const RAMDISK_WAITS: readonly ProvisionState[] = [
   'service wait',
 ];
 
+export interface IntakeDeps {
+  nodes: NodeRepository;
+  locks: NodeLocks;
+  placement: Placement;
+  history: NodeHistory;
+  drivers: ReadonlySet<string>;
+  /** The worker in this process, when it runs a conductor too. */
+  local: Worker | null;
+}
+
 /**
  * Where the API hands work to the conductors (DESIGN decision 4): a request
  * is checked and written as intent under the node's lock, and the lock is
@@ -53,20 +64,12 @@ const RAMDISK_WAITS: readonly ProvisionState[] = [
  * The node therefore answers 409 NodeLocked from the moment the request is
  * accepted until that conductor has finished the step.
  */
-export class Intake {
-  constructor(
-    private readonly nodes: NodeRepository,
-    private readonly locks: NodeLocks,
-    private readonly placement: Placement,
-    private readonly history: NodeHistory,
-    private readonly drivers: ReadonlySet<string>,
-    /** The worker in this process, when it runs a conductor too. */
-    private readonly local: Worker | null,
-  ) {}
+export class Intake implements AgentCheckIn {
+  constructor(private readonly deps: IntakeDeps) {}
 
   /** Whether the conductors can drive nodes of `driver` (false: requests get 400 NoValidHost). */
   supports(driver: string): boolean {
-    return this.drivers.has(driver);
+    return this.deps.drivers.has(driver);
   }
 
   async provision(node: Node, req: ProvisionRequest): Promise<void> {
@@ -167,26 +170,26 @@ export class Intake {
         `No valid host was found. Reason: No conductor service registered which supports driver ${node.driver} for conductor group "${node.conductor_group}".`,
       );
     }
-    await this.locks.acquire(node.id, node.uuid);
+    await this.deps.locks.acquire(node.id, node.uuid);
     let handedTo: string | null = null;
     try {
-      const fresh = await this.nodes.getById(node.id);
+      const fresh = await this.deps.nodes.getById(node.id);
       const decision = decide(fresh);
       const { changes, work } = 'work' in decision ? decision : { changes: decision, work: true };
       if (!work) {
-        await this.nodes.update(fresh.id, changes);
+        await this.deps.nodes.update(fresh.id, changes);
         return;
       }
-      const owner = await this.placement.ownerOf(fresh.uuid, fresh.conductor_group);
-      if (owner === this.local?.name && !this.local.hasCapacity()) throw new NoFreeConductorWorker();
-      const after = await this.nodes.update(fresh.id, { ...changes, reservation: owner });
+      const owner = await this.deps.placement.ownerOf(fresh.uuid, fresh.conductor_group);
+      if (owner === this.deps.local?.name && !this.deps.local.hasCapacity()) throw new NoFreeConductorWorker();
+      const after = await this.deps.nodes.update(fresh.id, { ...changes, reservation: owner });
       handedTo = owner;
       const entry = describe?.(fresh, after);
-      if (entry) await this.history.record(fresh.id, entry);
+      if (entry) await this.deps.history.record(fresh.id, entry);
     } finally {
-      if (handedTo === null) await this.nodes.release(node.id, this.locks.holder);
+      if (handedTo === null) await this.deps.nodes.release(node.id, this.deps.locks.holder);
     }
-    if (handedTo === this.local?.name) this.local.kick(node.id);
+    if (handedTo === this.deps.local?.name) this.deps.local.kick(node.id);
   }
 }
 

@@ -32,6 +32,16 @@ const SYNC_SKIPPED_STATES: readonly ProvisionState[] = [
 ];
 const POWER_FAILURE = 'power failure';
 
+export interface PeriodicTasksDeps {
+  name: string;
+  nodes: NodeRepository;
+  drivers: DriverCache;
+  history: NodeHistory;
+  metrics: Metrics;
+  settings: PeriodicSettings;
+  log: Logger;
+}
+
 /**
  * What a conductor does on its own, over the nodes it owns: power sync,
  * recovery from power failures, and failing nodes that waited too long.
@@ -41,48 +51,40 @@ export class PeriodicTasks {
   /** Consecutive power sync failures per node; a conductor's own view, as in Ironic. */
   private readonly failures = new Map<number, number>();
 
-  constructor(
-    private readonly name: string,
-    private readonly nodes: NodeRepository,
-    private readonly drivers: DriverCache,
-    private readonly history: NodeHistory,
-    private readonly metrics: Metrics,
-    private readonly settings: PeriodicSettings,
-    private readonly log: Logger,
-  ) {}
+  constructor(private readonly deps: PeriodicTasksDeps) {}
 
   async syncPower(isMine: Ownership): Promise<void> {
-    const stop = this.metrics.powerSyncDuration.startTimer();
+    const stop = this.deps.metrics.powerSyncDuration.startTimer();
     const candidates = await this.mine(isMine, (q) =>
       q
         .where({ maintenance: false })
         .whereNull('target_power_state')
         .whereNotIn('provision_state', SYNC_SKIPPED_STATES),
     );
-    await forEachBounded(candidates, this.settings.syncWorkers, (node) => this.syncOne(node));
+    await forEachBounded(candidates, this.deps.settings.syncWorkers, (node) => this.syncOne(node));
     stop();
   }
 
   /** Nodes put in maintenance by failed syncs come out by themselves once their BMC answers. */
   async recoverPowerFailures(isMine: Ownership): Promise<void> {
     const faulty = await this.mine(isMine, (q) => q.where({ maintenance: true, fault: POWER_FAILURE }));
-    await forEachBounded(faulty, this.settings.syncWorkers, async (node) => {
+    await forEachBounded(faulty, this.deps.settings.syncWorkers, async (node) => {
       let power: PowerState;
       try {
-        power = await this.drivers.for(node).power.getPowerState();
+        power = await this.deps.drivers.for(node).power.getPowerState();
       } catch {
         return;
       }
       await this.locked(node, async (fresh) => {
         if (fresh.fault !== POWER_FAILURE) return;
         this.failures.delete(node.id);
-        await this.nodes.update(node.id, {
+        await this.deps.nodes.update(node.id, {
           maintenance: false,
           maintenance_reason: null,
           fault: null,
           power_state: power,
         });
-        await this.history.record(node.id, {
+        await this.deps.history.record(node.id, {
           severity: 'INFO',
           event_type: 'power',
           event: `The BMC answers again (${power}): power failure cleared, maintenance off`,
@@ -93,10 +95,10 @@ export class PeriodicTasks {
 
   /** Fails nodes whose agent never called back within the wait state's timeout. */
   async failTimedOutWaits(isMine: Ownership, now = new Date()): Promise<void> {
-    const states = Object.keys(this.settings.waitTimeouts) as ProvisionState[];
+    const states = Object.keys(this.deps.settings.waitTimeouts) as ProvisionState[];
     const waiting = await this.mine(isMine, (q) => q.whereIn('provision_state', states));
     for (const node of waiting) {
-      const limit = this.settings.waitTimeouts[node.provision_state]!;
+      const limit = this.deps.settings.waitTimeouts[node.provision_state]!;
       const since = Date.parse(node.provision_updated_at ?? node.created_at);
       if (now.getTime() - since < limit * 1000) continue;
       await this.locked(node, async (fresh) => {
@@ -108,7 +110,9 @@ export class PeriodicTasks {
           (typeof heard === 'string'
             ? `; the agent's last heartbeat was at ${heard}.`
             : '; no agent ever called back.');
-        await createNodeTask(fresh, this.nodes, this.history, this.metrics).fire('fail', { last_error: error });
+        await createNodeTask(fresh, this.deps.nodes, this.deps.history, this.deps.metrics).fire('fail', {
+          last_error: error,
+        });
       });
     }
   }
@@ -122,7 +126,7 @@ export class PeriodicTasks {
   private async syncOne(listed: Node): Promise<void> {
     let actual: PowerState;
     try {
-      actual = await this.drivers.for(listed).power.getPowerState();
+      actual = await this.deps.drivers.for(listed).power.getPowerState();
     } catch (err) {
       await this.locked(listed, async (fresh) => {
         if (this.stillSyncable(listed, fresh)) await this.syncFailed(fresh, err);
@@ -145,21 +149,21 @@ export class PeriodicTasks {
     if (node.power_state === actual) return;
     if (
       node.power_state === null ||
-      !this.settings.forcePowerState ||
+      !this.deps.settings.forcePowerState ||
       (node.disable_power_off && actual === 'power on')
     ) {
-      await this.nodes.update(node.id, { power_state: actual });
-      await this.history.record(node.id, {
+      await this.deps.nodes.update(node.id, { power_state: actual });
+      await this.deps.history.record(node.id, {
         severity: node.power_state === null ? 'INFO' : 'WARNING',
         event_type: 'power',
         event: `Power sync: recorded ${node.power_state ?? 'nothing'}, the hardware is ${actual}; recorded the hardware's state`,
       });
       return;
     }
-    this.metrics.powerSyncMismatches.inc();
+    this.deps.metrics.powerSyncMismatches.inc();
     try {
-      await this.drivers.for(node).power.setPowerState(node.power_state);
-      await this.history.record(node.id, {
+      await this.deps.drivers.for(node).power.setPowerState(node.power_state);
+      await this.deps.history.record(node.id, {
         severity: 'WARNING',
         event_type: 'power',
         event: `Power sync: the hardware was ${actual}, recorded ${node.power_state}; the recorded state was forced onto the hardware`,
@@ -170,28 +174,31 @@ export class PeriodicTasks {
   }
 
   private async syncFailed(node: Node, err: unknown): Promise<void> {
-    this.metrics.powerSyncFailures.inc();
+    this.deps.metrics.powerSyncFailures.inc();
     const count = (this.failures.get(node.id) ?? 0) + 1;
     this.failures.set(node.id, count);
     const reason = err instanceof Error ? err.message : String(err);
-    await this.history.record(node.id, {
+    await this.deps.history.record(node.id, {
       severity: 'ERROR',
       event_type: 'bmc',
       event: `Power sync failed (${count}): ${reason}`,
     });
-    if (count < this.settings.maxPowerFailures) return;
+    if (count < this.deps.settings.maxPowerFailures) return;
     const changes: NodeChanges = {
       maintenance: true,
       fault: POWER_FAILURE,
       maintenance_reason: `Power sync failed ${count} times in a row; the BMC is unreachable or refuses us. Last error: ${reason}`,
       power_state: null,
     };
-    await this.nodes.update(node.id, changes);
-    this.log.warn({ node_uuid: node.uuid, failures: count }, 'node moved to maintenance after power sync failures');
+    await this.deps.nodes.update(node.id, changes);
+    this.deps.log.warn(
+      { node_uuid: node.uuid, failures: count },
+      'node moved to maintenance after power sync failures',
+    );
   }
 
   private async mine(isMine: Ownership, where: Parameters<NodeRepository['listUnlocked']>[1]): Promise<Node[]> {
-    const nodes = await this.nodes.listUnlocked(this.settings.drivers, where);
+    const nodes = await this.deps.nodes.listUnlocked(this.deps.settings.drivers, where);
     const owned: Node[] = [];
     for (const node of nodes) if (await isMine(node.uuid, node.conductor_group)) owned.push(node);
     return owned;
@@ -199,13 +206,13 @@ export class PeriodicTasks {
 
   /** Runs `work` on the node as it is under its lock; a node someone else holds is left for the next pass. */
   private async locked(node: Node, work: (fresh: Node) => Promise<void>): Promise<void> {
-    if (!(await this.nodes.reserve(node.id, this.name))) return;
+    if (!(await this.deps.nodes.reserve(node.id, this.deps.name))) return;
     try {
-      await work(await this.nodes.getById(node.id));
+      await work(await this.deps.nodes.getById(node.id));
     } catch (err) {
-      this.log.error({ err, node_uuid: node.uuid }, 'periodic task failed on a node');
+      this.deps.log.error({ err, node_uuid: node.uuid }, 'periodic task failed on a node');
     } finally {
-      await this.nodes.release(node.id, this.name);
+      await this.deps.nodes.release(node.id, this.deps.name);
     }
   }
 }

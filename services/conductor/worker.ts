@@ -23,6 +23,16 @@ export const RUNNABLE_STATES: readonly ProvisionState[] = [
 /** Whether this conductor owns a node, by the hash ring. */
 export type Ownership = (nodeUuid: string, group: string) => Promise<boolean>;
 
+export interface WorkerDeps {
+  name: string;
+  nodes: NodeRepository;
+  runtimes: ReadonlyMap<string, HardwareRuntime>;
+  history: NodeHistory;
+  capacity: number;
+  metrics: Metrics;
+  log: Logger;
+}
+
 /**
  * The conductor's hands: runs the pending work of nodes whose lock it holds,
  * a bounded number at a time, and releases each lock when the work ends.
@@ -32,22 +42,18 @@ export type Ownership = (nodeUuid: string, group: string) => Promise<boolean>;
 export class Worker {
   private readonly running = new Map<number, Promise<void>>();
 
-  constructor(
-    readonly name: string,
-    private readonly nodes: NodeRepository,
-    private readonly runtimes: ReadonlyMap<string, HardwareRuntime>,
-    private readonly history: NodeHistory,
-    private readonly capacity: number,
-    private readonly metrics: Metrics,
-    private readonly log: Logger,
-  ) {}
+  readonly name: string;
+
+  constructor(private readonly deps: WorkerDeps) {
+    this.name = deps.name;
+  }
 
   supports(driver: string): boolean {
-    return this.runtimes.has(driver);
+    return this.deps.runtimes.has(driver);
   }
 
   hasCapacity(): boolean {
-    return this.running.size < this.capacity;
+    return this.running.size < this.deps.capacity;
   }
 
   /** Starts the work of a node whose lock was just handed to this worker; a full pool leaves it to the sweep. */
@@ -57,14 +63,14 @@ export class Worker {
 
   /** Picks up work handed to this worker and unlocked work on nodes it owns. */
   async sweep(isMine: Ownership): Promise<void> {
-    for (const node of await this.nodes.listReservedBy(this.name)) {
+    for (const node of await this.deps.nodes.listReservedBy(this.name)) {
       if (!this.hasCapacity()) return;
       if (!this.running.has(node.id)) this.start(node.id);
     }
-    for (const candidate of await this.nodes.listUnlockedWork(RUNNABLE_STATES, this.capacity)) {
+    for (const candidate of await this.deps.nodes.listUnlockedWork(RUNNABLE_STATES, this.deps.capacity)) {
       if (!this.hasCapacity()) return;
       if (!(await isMine(candidate.uuid, candidate.conductor_group))) continue;
-      if (await this.nodes.reserve(candidate.id, this.name)) this.start(candidate.id);
+      if (await this.deps.nodes.reserve(candidate.id, this.name)) this.start(candidate.id);
     }
   }
 
@@ -80,11 +86,11 @@ export class Worker {
 
   private async run(nodeId: number): Promise<void> {
     try {
-      const node = await this.nodes.getById(nodeId);
+      const node = await this.deps.nodes.getById(nodeId);
       // Another conductor may have taken the node over since; its lock is not ours to release.
       if (node.reservation !== this.name) return;
-      const task = createNodeTask(node, this.nodes, this.history, this.metrics);
-      const runtime = this.runtimes.get(node.driver);
+      const task = createNodeTask(node, this.deps.nodes, this.deps.history, this.deps.metrics);
+      const runtime = this.deps.runtimes.get(node.driver);
       if (!runtime) {
         await this.failUnsupported(task);
       } else {
@@ -92,10 +98,10 @@ export class Worker {
         if (RUNNABLE_STATES.includes(task.node.provision_state)) await this.advance(task, runtime);
       }
     } catch (err) {
-      this.log.error({ err, node_id: nodeId }, 'node work failed');
+      this.deps.log.error({ err, node_id: nodeId }, 'node work failed');
     } finally {
-      await this.nodes.release(nodeId, this.name).catch((err: unknown) => {
-        this.log.error({ err, node_id: nodeId }, 'could not release node lock');
+      await this.deps.nodes.release(nodeId, this.name).catch((err: unknown) => {
+        this.deps.log.error({ err, node_id: nodeId }, 'could not release node lock');
       });
     }
   }
@@ -104,7 +110,7 @@ export class Worker {
     try {
       await runtime.advance(task);
     } catch (err) {
-      this.log.warn({ err, node_uuid: task.node.uuid }, 'provisioning step failed');
+      this.deps.log.warn({ err, node_uuid: task.node.uuid }, 'provisioning step failed');
       if (isActionable(task.node.provision_state, 'fail')) await task.fire('fail', { last_error: messageOf(err) });
     }
   }
@@ -115,7 +121,7 @@ export class Worker {
     try {
       const reached = await runtime.setPower(task, target, typeof timeout === 'number' ? timeout : null);
       await task.update({ power_state: reached, target_power_state: null, driver_internal_info: internal });
-      await this.history.record(task.node.id, {
+      await this.deps.history.record(task.node.id, {
         severity: 'INFO',
         event_type: 'power',
         event: `Power "${target}" done: the node is ${reached}`,
@@ -123,7 +129,7 @@ export class Worker {
     } catch (err) {
       const error = `Failed to change power state to "${target}": ${messageOf(err)}`;
       await task.update({ target_power_state: null, last_error: error, driver_internal_info: internal });
-      await this.history.record(task.node.id, { severity: 'ERROR', event_type: 'power', event: error });
+      await this.deps.history.record(task.node.id, { severity: 'ERROR', event_type: 'power', event: error });
     }
   }
 

@@ -8,7 +8,7 @@ import {
   type FirmwareComponent,
 } from '../../bmc-drivers/index.js';
 import type { DriverCache } from '../conductor/driver-cache.js';
-import type { NodeLocks } from '../conductor/node-locks.js';
+import type { NodeLocks } from '../nodes/locks.js';
 import { InvalidParameterValue, TemporaryFailure } from '../errors.js';
 import type { InventoryStore, StoredInventory } from '../inspect/inventory.js';
 import type { Node } from '../nodes/model.js';
@@ -23,18 +23,20 @@ export interface BootDeviceView {
 const FAKE_BOOT_KEY = 'fake_boot_device';
 const FAKE_BOOT_DEVICES: readonly BootDevice[] = ['pxe', 'disk'];
 
+export interface NodeHardwareDeps {
+  nodes: NodeRepository;
+  locks: NodeLocks;
+  drivers: DriverCache;
+  inventory: InventoryStore;
+}
+
 /**
  * Synchronous hardware questions and settings asked through the API (boot
  * device, BIOS, firmware, virtual media): one BMC call under the node's lock,
  * so they never overlap a conductor's step on the same machine.
  */
 export class NodeHardware {
-  constructor(
-    private readonly nodes: NodeRepository,
-    private readonly locks: NodeLocks,
-    private readonly drivers: DriverCache,
-    private readonly inventory: InventoryStore,
-  ) {}
+  constructor(private readonly deps: NodeHardwareDeps) {}
 
   async getBootDevice(node: Node): Promise<BootDeviceView> {
     if (node.driver === 'fake-hardware') {
@@ -53,8 +55,8 @@ export class NodeHardware {
       );
     }
     if (node.driver === 'fake-hardware') {
-      await this.locks.withLock(node.id, node.uuid, () =>
-        this.nodes.update(node.id, {
+      await this.deps.locks.withLock(node.id, node.uuid, () =>
+        this.deps.nodes.update(node.id, {
           driver_internal_info: { ...node.driver_internal_info, [FAKE_BOOT_KEY]: { boot_device: device, persistent } },
         }),
       );
@@ -90,7 +92,7 @@ export class NodeHardware {
   }
 
   inventoryOf(node: Node): Promise<StoredInventory> {
-    return this.inventory.get(node.id, node.uuid);
+    return this.deps.inventory.get(node.id, node.uuid);
   }
 
   private hasPart(node: Node, part: 'bios' | 'firmware' | 'virtualMedia'): boolean {
@@ -105,7 +107,7 @@ export class NodeHardware {
 
   private driverOf(node: Node): BmcDriver {
     try {
-      return this.drivers.for(node);
+      return this.deps.drivers.for(node);
     } catch (err) {
       if (err instanceof InvalidDriverInfo)
         throw new InvalidParameterValue(`Cannot reach the BMC of node ${node.uuid}: ${err.message}`);
@@ -116,7 +118,7 @@ export class NodeHardware {
   /** One BMC call under the node's lock; a BMC that fails answers 503 so that clients retry later. */
   private async withBmc<T>(node: Node, call: (driver: BmcDriver) => Promise<T>): Promise<T> {
     const driver = this.driverOf(node);
-    return this.locks.withLock(node.id, node.uuid, async () => {
+    return this.deps.locks.withLock(node.id, node.uuid, async () => {
       try {
         return await call(driver);
       } catch (err) {

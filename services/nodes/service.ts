@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { NodeLocks } from '../conductor/node-locks.js';
+import type { NodeLocks } from './locks.js';
 import type { NodeHistory } from '../events/history.js';
 import { findHardwareType, HARDWARE_TYPES, type HardwareType } from '../drivers/hardware-types.js';
 import {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { NodeLocks } from '../conductor/node-locks.js';
+import type { NodeLocks } from '../nodes/locks.js';
 import { InvalidParameterValue, InvalidState, PortNotFound } from '../errors.js';
 import { isUuidLike, isValidLogicalName, normalizeMac, normalizeUuid } from '../nodes/identifiers.js';
 import type { Node } from '../nodes/model.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { startService, type RunningService } from '../../api/main.js';
+import { startService, type RunningService } from '../../server/index.js';
 import { loadConfig } from '../../services/config.js';
 import { createLogger } from '../../services/logger.js';
 import { afterAll, beforeAll, describe } from 'vitest';

@@ -30,9 +30,12 @@ for (const engine of ENGINES) {
         nodes = new NodeRepository(db.knex, SecretBox.fromKey(Buffer.alloc(32, 7)));
         history = new NodeHistory(db.knex, 'test');
         ipam = new IpamService(db.knex);
-        backend = new NodeBootBackend(nodes, new PortRepository(db.knex), ipam, history, {
+        backend = new NodeBootBackend({
+          nodes,
+          ports: new PortRepository(db.knex),
+          ipam,
+          history,
           apiUrl: 'http://192.0.2.1:6385',
-          bootFilesUrl: 'http://192.0.2.1:8080/boot-files',
         });
       });
       afterAll(async () => {
@@ -75,7 +78,7 @@ for (const engine of ENGINES) {
           nodeUuid: node.uuid,
           hostname: 'boot-host',
           lease: { address: claim!.address, prefix: 24, gateway: '198.51.100.1', dnsServers: ['198.51.100.53'] },
-          boot: { kind: 'agent', kernelUrl: 'http://192.0.2.1:8080/boot-files/k' },
+          boot: { kind: 'agent', kernelUrl: 'k' },
         });
         expect(await backend.getByIp(claim!.address)).toEqual(byMac);
         expect(await backend.getByMac('52:54:00:00:0b:99')).toBeNull();

@@ -49,6 +49,13 @@ const brokenHost: BootHost = {
   lease: null,
   boot: { ...agentHost.boot, kernelParams: ['has space'] } as BootHost['boot'],
 };
+/** deploy_kernel/deploy_ramdisk given as paths: this server's own boot files. */
+const pathHost: BootHost = {
+  ...agentHost,
+  mac: '52:54:00:00:00:04',
+  lease: null,
+  boot: { ...agentHost.boot, kernelUrl: 'ipa.kernel', ramdiskUrl: '/ipa.initramfs' } as BootHost['boot'],
+};
 
 let backend: FakeBackend;
 let server: BootHttpServer;
@@ -68,7 +75,7 @@ beforeAll(async () => {
   symlinkSync(join(work, 'secret.txt'), join(images, 'escape.img'));
   symlinkSync(work, join(images, 'escape-dir'));
   symlinkSync(join(images, 'disk.img'), join(images, 'alias.img'));
-  backend = new FakeBackend([agentHost, activeHost, brokenHost]);
+  backend = new FakeBackend([agentHost, activeHost, brokenHost, pathHost]);
   server = await startBootHttpServer({
     host: '127.0.0.1',
     port: 0,
@@ -101,6 +108,30 @@ describe('GET /boot/<mac>.ipxe', () => {
     expect(backend.served).toEqual([
       { mac: '52:54:00:00:00:01', what: { protocol: 'http', detail: '/boot/52:54:00:00:00:01.ipxe' } },
     ]);
+  });
+
+  it('resolves kernel and ramdisk paths under its own /boot-files/, at its public URL when it has one', async () => {
+    const local = (await request(server.url, '/boot/52:54:00:00:00:04.ipxe')).body.toString();
+    expect(local).toContain(`kernel --name kernel ${server.url}/boot-files/ipa.kernel `);
+    expect(local).toContain(`initrd --name ramdisk ${server.url}/boot-files/ipa.initramfs `);
+
+    const published = await startBootHttpServer({
+      host: '127.0.0.1',
+      port: 0,
+      publicUrl: 'http://boot.example:8080/',
+      backend,
+      imageDirs: { bootFiles },
+    });
+    try {
+      expect(published.url).toBe('http://boot.example:8080');
+      const text = (
+        await request(`http://127.0.0.1:${published.port}`, '/boot/52:54:00:00:00:04.ipxe')
+      ).body.toString();
+      expect(text).toContain('kernel --name kernel http://boot.example:8080/boot-files/ipa.kernel ');
+      expect(text).toContain('initrd --name ramdisk http://boot.example:8080/boot-files/ipa.initramfs ');
+    } finally {
+      await published.close();
+    }
   });
 
   it("accepts iPXE's ${mac:hexhyp} spelling and upper case", async () => {

@@ -3,7 +3,7 @@ import { bootActionFor } from '../../../../services/boot/boot-action.js';
 import type { Node } from '../../../../services/nodes/model.js';
 import { ALL_STATES } from '../../../../services/nodes/states.js';
 
-const urls = { apiUrl: 'http://192.0.2.1:6385', bootFilesUrl: 'http://192.0.2.1:8080/boot-files/' };
+const apiUrl = 'http://192.0.2.1:6385';
 
 function node(state: Node['provision_state'], driverInfo: Record<string, unknown> = {}): Node {
   return {
@@ -13,29 +13,29 @@ function node(state: Node['provision_state'], driverInfo: Record<string, unknown
 }
 
 describe('what a node network-boots', () => {
-  it('boots the agent while the conductor needs it, with the API URL', () => {
-    expect(bootActionFor(node('wait call-back'), urls)).toEqual({
+  it('boots the agent while the conductor needs it, with the API URL; a boot file path is left to the boot server', () => {
+    expect(bootActionFor(node('wait call-back'), apiUrl)).toEqual({
       kind: 'agent',
-      kernelUrl: 'http://192.0.2.1:8080/boot-files/ipa.kernel',
+      kernelUrl: 'ipa.kernel',
       ramdiskUrl: 'http://images/ipa.initramfs',
       kernelParams: ['ipa-api-url=http://192.0.2.1:6385', 'nofb', 'nomodeset', 'vga=normal'],
     });
   });
 
   it('uses kernel_append_params from driver_info instead of the defaults', () => {
-    const action = bootActionFor(node('clean wait', { kernel_append_params: 'console=ttyS0  ipa-debug=1' }), urls);
+    const action = bootActionFor(node('clean wait', { kernel_append_params: 'console=ttyS0  ipa-debug=1' }), apiUrl);
     expect(action.kind === 'agent' && action.kernelParams.slice(1)).toEqual(['console=ttyS0', 'ipa-debug=1']);
   });
 
   it('tells an inspecting agent where to post its inventory', () => {
-    const action = bootActionFor(node('inspect wait'), urls);
+    const action = bootActionFor(node('inspect wait'), apiUrl);
     expect(action.kind === 'agent' && action.kernelParams[1]).toBe(
       'ipa-inspection-callback-url=http://192.0.2.1:6385/v1/continue_inspection',
     );
   });
 
   it('boots an active node from its disk, so it never netboots in a loop', () => {
-    expect(bootActionFor(node('active'), urls)).toEqual({ kind: 'local-disk' });
+    expect(bootActionFor(node('active'), apiUrl)).toEqual({ kind: 'local-disk' });
   });
 
   it('netboots nothing in every state where no agent runs, or without an agent to boot', () => {
@@ -53,8 +53,8 @@ describe('what a node network-boots', () => {
     ];
     for (const state of ALL_STATES) {
       if (state === 'active' || agentStates.includes(state)) continue;
-      expect(bootActionFor(node(state), urls), state).toEqual({ kind: 'exit' });
+      expect(bootActionFor(node(state), apiUrl), state).toEqual({ kind: 'exit' });
     }
-    expect(bootActionFor(node('deploying', { deploy_kernel: '' }), urls)).toEqual({ kind: 'exit' });
+    expect(bootActionFor(node('deploying', { deploy_kernel: '' }), apiUrl)).toEqual({ kind: 'exit' });
   });
 });

@@ -1,7 +1,14 @@
 import { NodeLocked } from '../errors.js';
 import type { NodeHistory } from '../events/history.js';
 import type { Metrics } from '../metrics.js';
-import type { NodeRepository } from '../nodes/repository.js';
+import type { NodeRepository } from './repository.js';
+
+export interface NodeLocksDeps {
+  nodes: NodeRepository;
+  holder: string;
+  history: NodeHistory;
+  metrics: Metrics;
+}
 
 /**
  * Short changes under a node's exclusive lock (a conditional UPDATE of
@@ -9,28 +16,27 @@ import type { NodeRepository } from '../nodes/repository.js';
  * NodeLocked at once rather than queueing behind a long step.
  */
 export class NodeLocks {
-  constructor(
-    private readonly nodes: NodeRepository,
-    readonly holder: string,
-    private readonly history: NodeHistory,
-    private readonly metrics: Metrics,
-  ) {}
+  readonly holder: string;
+
+  constructor(private readonly deps: NodeLocksDeps) {
+    this.holder = deps.holder;
+  }
 
   async withLock<T>(nodeId: number, ident: string, work: () => Promise<T>): Promise<T> {
     await this.acquire(nodeId, ident);
     try {
       return await work();
     } finally {
-      await this.nodes.release(nodeId, this.holder);
+      await this.deps.nodes.release(nodeId, this.holder);
     }
   }
 
   /** Takes the lock, or records the conflict and throws NodeLocked naming the holder. */
   async acquire(nodeId: number, ident: string): Promise<void> {
-    if (await this.nodes.reserve(nodeId, this.holder)) return;
-    const holder = (await this.nodes.getById(nodeId)).reservation ?? 'another conductor';
-    this.metrics.lockConflicts.inc();
-    await this.history.record(nodeId, {
+    if (await this.deps.nodes.reserve(nodeId, this.holder)) return;
+    const holder = (await this.deps.nodes.getById(nodeId)).reservation ?? 'another conductor';
+    this.deps.metrics.lockConflicts.inc();
+    await this.deps.history.record(nodeId, {
       severity: 'WARNING',
       event_type: 'lock',
       event: `Lock refused: held by ${holder}`,

@@ -1,0 +1,110 @@
+import { BmcDriverRegistry } from '../bmc-drivers/index.js';
+import { IpamService } from '../ipam/index.js';
+import { AgentClient } from '../services/agent/client.js';
+import { BmcRuntime } from '../services/conductor/bmc-runtime.js';
+import { DriverCache } from '../services/conductor/driver-cache.js';
+import { ConductorMembership, fakeHardware, Placement, type HardwareRuntime } from '../services/conductor/index.js';
+import type { AnvilConfig } from '../services/config.js';
+import { migrateToLatest, openDatabase, type Database } from '../services/db/index.js';
+import { configDriveEncoder } from '../services/deploy/config-drive.js';
+import { NodeHistory } from '../services/events/history.js';
+import { InventoryStore } from '../services/inspect/inventory.js';
+import { networkDataFor } from '../services/ipam/node-addresses.js';
+import type { Logger } from '../services/logger.js';
+import { Metrics } from '../services/metrics.js';
+import { NodeRepository } from '../services/nodes/repository.js';
+import { PortRepository } from '../services/ports/repository.js';
+import { SecretBox } from '../services/secrets/index.js';
+
+/** How long a process trusts its list of live conductors before reading it again. */
+const PLACEMENT_TTL_MS = 1000;
+
+/** What every role of a process shares: the database and what reads it, metrics, and the BMC drivers. */
+export interface Core {
+  config: AnvilConfig;
+  log: Logger;
+  db: Database;
+  nodes: NodeRepository;
+  ports: PortRepository;
+  history: NodeHistory;
+  metrics: Metrics;
+  drivers: DriverCache;
+  inventory: InventoryStore;
+  ipam: IpamService;
+  /** How each hardware type's nodes are driven, by driver name. */
+  runtimes: ReadonlyMap<string, HardwareRuntime>;
+  membership: ConductorMembership;
+  placement: Placement;
+  close(): Promise<void>;
+}
+
+/** Opens and migrates the database and builds what every role uses. */
+export async function openCore(config: AnvilConfig, log: Logger): Promise<Core> {
+  const secrets = SecretBox.load(config.secretKey, config.dataDir);
+  const db = openDatabase(config.database.url);
+  try {
+    await migrateToLatest(db.knex);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  const nodes = new NodeRepository(db.knex, secrets);
+  const ports = new PortRepository(db.knex);
+  const history = new NodeHistory(db.knex, config.conductor.name);
+  const metrics = new Metrics(nodes);
+  const drivers = new DriverCache(
+    new BmcDriverRegistry({
+      policy: {
+        timeoutMs: config.bmc.attemptTimeoutSeconds * 1000,
+        attempts: config.bmc.attempts,
+        baseDelayMs: config.bmc.retryDelaySeconds * 1000,
+        maxConcurrent: config.bmc.maxConcurrent,
+      },
+      onCall: (e) =>
+        metrics.bmcCallDuration.observe({ driver: e.driver, operation: e.operation, outcome: e.outcome }, e.seconds),
+    }),
+  );
+  const inventory = new InventoryStore(db.knex);
+  const ipam = new IpamService(db.knex);
+  const bmc = new BmcRuntime({
+    drivers,
+    inventory,
+    makePorts: (node, macs) => ports.createMissing(node.id, macs),
+    history,
+    agent: new AgentClient(config.agent.commandTimeoutSeconds * 1000),
+    configDrive: configDriveEncoder(async (node) => {
+      const data = await networkDataFor(ipam, node, await ports.listForNode(node.id));
+      return data.networks.length === 0 ? null : { ...data };
+    }),
+    options: {
+      powerTimeoutSeconds: config.conductor.powerTimeoutSeconds,
+      automatedClean: config.conductor.automatedClean,
+      addPorts: config.conductor.inspectAddPorts,
+    },
+  });
+  const membership = new ConductorMembership(db.knex, config.conductor.heartbeatTimeoutSeconds);
+  return {
+    config,
+    log,
+    db,
+    nodes,
+    ports,
+    history,
+    metrics,
+    drivers,
+    inventory,
+    ipam,
+    runtimes: new Map<string, HardwareRuntime>([
+      ['fake-hardware', fakeHardware],
+      ['redfish', bmc],
+      ['idrac', bmc],
+      ['ipmi', bmc],
+    ]),
+    membership,
+    placement: new Placement(membership, PLACEMENT_TTL_MS),
+    async close() {
+      await drivers.closeAll();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { startService, type Role, type RunningService } from './start.js';
