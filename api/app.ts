@@ -77,12 +77,19 @@ export function createApp(ctx: ApiContext): Express {
   return app;
 }
 
+/** The matched route's pattern (`/v1/nodes/:node`), or `unmatched`; express types `req.route` as any. */
+function routePattern(req: Request): string {
+  const route: unknown = req.route;
+  if (typeof route !== 'object' || route === null || !('path' in route)) return 'unmatched';
+  return `${req.baseUrl}${String(route.path)}`;
+}
+
 /** Records each request's duration under its route pattern, so paths with ids do not explode the label set. */
 function measure(ctx: ApiContext) {
   return (req: Request, res: Response, next: NextFunction) => {
     const stop = ctx.metrics.httpDuration.startTimer({ method: req.method });
     res.on('finish', () => {
-      const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      const route = routePattern(req);
       stop({ route, status: String(res.statusCode) });
     });
     next();

@@ -51,16 +51,16 @@ export function errorHandler(log: Logger) {
       sendError(res, IPAM_STATUS[err.reason], err.message);
       return;
     }
-    const parser = err as BodyParserError;
-    if (parser?.type === 'entity.parse.failed') {
+    const parser: BodyParserError = typeof err === 'object' && err !== null ? err : {};
+    if (parser.type === 'entity.parse.failed') {
       sendError(res, 400, `The request body is not valid JSON: ${parser.message ?? ''}`.trim());
       return;
     }
-    if (parser?.type === 'entity.too.large') {
+    if (parser.type === 'entity.too.large') {
       sendError(res, 413, `The request body is larger than the limit of ${parser.limit ?? 0} bytes.`);
       return;
     }
-    if (parser?.type === 'encoding.unsupported' || parser?.type === 'charset.unsupported') {
+    if (parser.type === 'encoding.unsupported' || parser.type === 'charset.unsupported') {
       sendError(res, 415, parser.message ?? 'Unsupported request encoding.');
       return;
     }

@@ -3,7 +3,7 @@ import type { SortDir } from '../services/db/index.js';
 import { InvalidParameterValue } from '../services/errors.js';
 import { isUuidLike, normalizeUuid } from '../services/nodes/identifiers.js';
 import { baseUrl } from './serializers/links.js';
-import { queryString } from './validation.js';
+import { asText, queryString } from './validation.js';
 
 export interface Page<K extends string> {
   limit: number;
@@ -51,7 +51,7 @@ export function nextLink(
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(req.query)) {
     if (key === 'marker' || key === 'limit') continue;
-    for (const v of Array.isArray(value) ? value : [value]) params.append(key, String(v));
+    for (const v of Array.isArray(value) ? value : [value]) params.append(key, asText(v));
   }
   params.set('limit', String(page.limit));
   params.set('marker', items[items.length - 1]!.uuid);

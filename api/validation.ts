@@ -40,18 +40,33 @@ function valueAt(input: unknown, path: PropertyKey[]): unknown {
   return node;
 }
 
+/**
+ * A query parameter or loosely typed input as text: query values are strings,
+ * or arrays of them when repeated (express's simple parser); anything else is
+ * shown as JSON, never as `[object Object]`.
+ */
+export function asText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) return value.map(asText).join(',');
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (value === undefined) return '';
+  if (value === null) return 'null';
+  // An object as JSON; a function or symbol (never from a request) by its kind.
+  return typeof value === 'object' ? JSON.stringify(value) : typeof value;
+}
+
 /** Query-string booleans as Ironic reads them. */
 export function parseBoolean(value: unknown, name: string): boolean | undefined {
   if (value === undefined) return undefined;
-  const text = String(value).toLowerCase();
+  const text = asText(value).toLowerCase();
   if (['true', '1', 'yes', 'on', 't', 'y'].includes(text)) return true;
   if (['false', '0', 'no', 'off', 'f', 'n'].includes(text)) return false;
-  throw new InvalidParameterValue(`Invalid value for ${name}: "${String(value)}". Expected a boolean.`);
+  throw new InvalidParameterValue(`Invalid value for ${name}: "${asText(value)}". Expected a boolean.`);
 }
 
 /** A single query parameter as a string (the last one when repeated). */
 export function queryString(value: unknown): string | undefined {
   if (value === undefined) return undefined;
-  if (Array.isArray(value)) return value.length > 0 ? String(value[value.length - 1]) : undefined;
-  return String(value);
+  if (Array.isArray(value)) return value.length > 0 ? asText(value[value.length - 1]) : undefined;
+  return asText(value);
 }

@@ -180,7 +180,7 @@ function addressFilter(req: Request): { pool?: string; claim?: string; owner?: s
 }
 
 function patchableView(view: PoolView): Record<string, unknown> {
-  return structuredClone({ ...view.record.spec }) as unknown as Record<string, unknown>;
+  return structuredClone({ ...view.record.spec });
 }
 
 /** What a removed pool attribute becomes: its default at creation. */

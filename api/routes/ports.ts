@@ -4,7 +4,7 @@ import { InvalidParameterValue, NotFound } from '../../services/errors.js';
 import { isUuidLike, isValidLogicalName, normalizeMac } from '../../services/nodes/identifiers.js';
 import type { Node } from '../../services/nodes/model.js';
 import { PORT_SORT_KEYS, type PortFilter } from '../../services/ports/repository.js';
-import { PORT_PATCHABLE_FIELDS, type PortUpdate } from '../../services/ports/service.js';
+import { PORT_PATCHABLE_FIELDS } from '../../services/ports/service.js';
 import type { Port } from '../../services/ports/model.js';
 import type { ApiContext } from '../context.js';
 import { applyPatch, jsonPatchSchema } from '../json-patch.js';
@@ -80,7 +80,7 @@ export function portRoutes(ctx: ApiContext): Router {
         },
         req.apiMinor,
       );
-      return parseInput(portUpdateSchema, patched, 'port') as PortUpdate;
+      return parseInput(portUpdateSchema, patched, 'port');
     });
     res.json(serializePort(port, req, req.apiMinor));
   });

@@ -1,5 +1,6 @@
 import { InvalidParameterValue, NotAcceptable } from '../../services/errors.js';
 import type { Minor } from '../microversion.js';
+import { asText } from '../validation.js';
 
 /** Each field of a resource with the microversion that introduced it. */
 export type FieldVersions = Readonly<Record<string, Minor>>;
@@ -10,7 +11,7 @@ export type FieldVersions = Readonly<Record<string, Minor>>;
  */
 export function parseFields(raw: unknown, versions: FieldVersions, minor: Minor): string[] | null {
   if (raw === undefined) return null;
-  const text = Array.isArray(raw) ? raw.join(',') : String(raw);
+  const text = asText(raw);
   const fields = text
     .split(',')
     .map((f) => f.trim())

@@ -61,13 +61,14 @@ export class RamdiskService {
 
   async lookup(addresses: string[], nodeUuid: string | null): Promise<LookupAnswer> {
     const node = await this.find(addresses, nodeUuid);
-    let token: string | null = null;
+    // Set inside the check-in's callback, which the compiler's narrowing does not follow.
+    const issued: { token: string | null } = { token: null };
     if (typeof node.driver_internal_info.agent_secret_token !== 'string') {
       // The first agent to look the node up gets the token (decided under the lock); later lookups get it masked.
       await this.deps.checkIn.agentCheckedIn(node, [], (fresh) => {
         if (typeof fresh.driver_internal_info.agent_secret_token === 'string') return {};
-        token = randomBytes(32).toString('base64url');
-        return { driver_internal_info: { ...fresh.driver_internal_info, agent_secret_token: token } };
+        issued.token = randomBytes(32).toString('base64url');
+        return { driver_internal_info: { ...fresh.driver_internal_info, agent_secret_token: issued.token } };
       });
     }
     return {
@@ -79,7 +80,7 @@ export class RamdiskService {
       },
       config: {
         heartbeat_timeout: this.deps.heartbeatTimeoutSeconds,
-        agent_token: token ?? '******',
+        agent_token: issued.token ?? '******',
         agent_token_required: true,
         metrics: { backend: 'noop', prepend_host: false, prepend_uuid: false, global_prefix: null },
         metrics_statsd: {},
@@ -114,7 +115,7 @@ export class RamdiskService {
     }
     const inv = inventory as JsonObject;
     const interfaces = Array.isArray(inv.interfaces) ? (inv.interfaces as JsonObject[]) : [];
-    const macs = interfaces.map((i) => String(i.mac_address ?? ''));
+    const macs = interfaces.map((i) => (typeof i.mac_address === 'string' ? i.mac_address : ''));
     const node = await this.find(macs, nodeUuid, ['inspect wait']);
     const { inventory: _inv, ...pluginData } = data;
     await this.deps.inventory.save(node.id, { inventory: inv, plugin_data: pluginData });

@@ -269,8 +269,10 @@ export class BmcRuntime implements HardwareRuntime {
         if (!Array.isArray(settings))
           throw new StepFailure('firmware.update needs args.settings: a list of {url, component?}.');
         for (const s of settings as JsonObject[]) {
-          const result = await requireInterface(driver, 'firmware').update(String(s.url), {
-            ...(s.component ? { targets: [String(s.component)] } : {}),
+          if (typeof s.url !== 'string' || (s.component !== undefined && typeof s.component !== 'string'))
+            throw new StepFailure('firmware.update needs args.settings: a list of {url, component?} strings.');
+          const result = await requireInterface(driver, 'firmware').update(s.url, {
+            ...(s.component ? { targets: [s.component] } : {}),
           });
           if (result.state !== 'Completed') {
             throw new StepFailure(
@@ -416,7 +418,8 @@ function isAgentStep(step: JsonObject): boolean {
 
 /** `interface.step` of a clean or deploy step, as Ironic names steps in messages. */
 function stepLabel(step: JsonObject): string {
-  return typeof step.step === 'string' ? `${String(step.interface ?? 'deploy')}.${step.step}` : 'agent step';
+  if (typeof step.step !== 'string') return 'agent step';
+  return `${typeof step.interface === 'string' ? step.interface : 'deploy'}.${step.step}`;
 }
 
 /**
@@ -445,7 +448,8 @@ function describeAgentError(error: unknown): string {
   if (error === null || error === undefined) return 'no reason given';
   if (typeof error === 'string') return error;
   const e = error as { message?: unknown; details?: unknown };
-  return String(e.details ?? e.message ?? JSON.stringify(error));
+  for (const text of [e.details, e.message]) if (typeof text === 'string') return text;
+  return JSON.stringify(error);
 }
 
 function isVirtualMediaBoot(node: Node): boolean {
@@ -457,7 +461,7 @@ function bootModeOf(node: Node): BootMode {
   const fromInstance = (node.instance_info.capabilities as JsonObject | undefined)?.boot_mode;
   const caps = typeof node.properties.capabilities === 'string' ? node.properties.capabilities : '';
   const fromProps = /(?:^|,)boot_mode:(\w+)/.exec(caps)?.[1];
-  const mode = String(fromInstance ?? fromProps ?? 'uefi');
+  const mode = typeof fromInstance === 'string' ? fromInstance : (fromProps ?? 'uefi');
   return mode === 'bios' || mode === 'legacy' ? 'bios' : 'uefi';
 }
 

@@ -100,7 +100,7 @@ export class ConductorService {
   private every(intervalMs: number, name: string, pass: () => Promise<void>): void {
     const schedule = () => {
       if (this.stopped) return;
-      const timer = setTimeout(async () => {
+      const tick = async () => {
         this.timers.delete(timer);
         const started = Date.now();
         const run = pass();
@@ -119,7 +119,8 @@ export class ConductorService {
             'periodic pass overran its interval',
           );
         schedule();
-      }, intervalMs);
+      };
+      const timer = setTimeout(() => void tick(), intervalMs);
       timer.unref();
       this.timers.add(timer);
     };

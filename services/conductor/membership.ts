@@ -1,5 +1,15 @@
 import type { Knex } from 'knex';
 
+/** A row of the conductors table (migration 005). */
+interface ConductorRow {
+  id: number;
+  hostname: string;
+  conductor_group: string;
+  online: boolean;
+  heartbeat_at: string;
+  created_at: string;
+}
+
 export interface LiveConductor {
   hostname: string;
   group: string;
@@ -40,7 +50,7 @@ export class ConductorMembership {
   }
 
   async alive(): Promise<LiveConductor[]> {
-    const rows: { hostname: string; conductor_group: string }[] = await this.knex('conductors')
+    const rows = await this.knex<ConductorRow>('conductors')
       .select('hostname', 'conductor_group')
       .where({ online: true })
       .where('heartbeat_at', '>', this.cutoff())
@@ -50,9 +60,11 @@ export class ConductorMembership {
 
   /** Conductors that stopped, cleanly or not. */
   async dead(): Promise<string[]> {
-    const rows: { hostname: string }[] = await this.knex('conductors')
+    const rows = await this.knex<ConductorRow>('conductors')
       .select('hostname')
-      .where((w) => w.where({ online: false }).orWhere('heartbeat_at', '<=', this.cutoff()));
+      .where((w) => {
+        w.where({ online: false }).orWhere('heartbeat_at', '<=', this.cutoff());
+      });
     return rows.map((r) => r.hostname);
   }
 

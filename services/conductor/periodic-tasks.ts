@@ -55,19 +55,20 @@ export class PeriodicTasks {
 
   async syncPower(isMine: Ownership): Promise<void> {
     const stop = this.deps.metrics.powerSyncDuration.startTimer();
-    const candidates = await this.mine(isMine, (q) =>
-      q
-        .where({ maintenance: false })
+    const candidates = await this.mine(isMine, (q) => {
+      q.where({ maintenance: false })
         .whereNull('target_power_state')
-        .whereNotIn('provision_state', SYNC_SKIPPED_STATES),
-    );
+        .whereNotIn('provision_state', SYNC_SKIPPED_STATES);
+    });
     await forEachBounded(candidates, this.deps.settings.syncWorkers, (node) => this.syncOne(node));
     stop();
   }
 
   /** Nodes put in maintenance by failed syncs come out by themselves once their BMC answers. */
   async recoverPowerFailures(isMine: Ownership): Promise<void> {
-    const faulty = await this.mine(isMine, (q) => q.where({ maintenance: true, fault: POWER_FAILURE }));
+    const faulty = await this.mine(isMine, (q) => {
+      q.where({ maintenance: true, fault: POWER_FAILURE });
+    });
     await forEachBounded(faulty, this.deps.settings.syncWorkers, async (node) => {
       let power: PowerState;
       try {
@@ -96,7 +97,9 @@ export class PeriodicTasks {
   /** Fails nodes whose agent never called back within the wait state's timeout. */
   async failTimedOutWaits(isMine: Ownership, now = new Date()): Promise<void> {
     const states = Object.keys(this.deps.settings.waitTimeouts) as ProvisionState[];
-    const waiting = await this.mine(isMine, (q) => q.whereIn('provision_state', states));
+    const waiting = await this.mine(isMine, (q) => {
+      q.whereIn('provision_state', states);
+    });
     for (const node of waiting) {
       const limit = this.deps.settings.waitTimeouts[node.provision_state]!;
       const since = Date.parse(node.provision_updated_at ?? node.created_at);

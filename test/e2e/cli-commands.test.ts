@@ -422,7 +422,7 @@ describe('anvil port, allocation, ipam, fleet', () => {
       anvil(env, ['allocation', 'show', 'alloc-1', '-o', 'yaml']),
     ]);
     expect(list.stdout).toMatch(/alloc-1\s+│ active/);
-    expect((parseYaml(show.stdout) as any).resource_class).toBe('fh-class');
+    expect(parseYaml(show.stdout).resource_class).toBe('fh-class');
     expectOk(await anvil(env, ['allocation', 'delete', 'alloc-1']));
     expect((await svc.request('GET', '/v1/allocations/alloc-1', undefined, '1.95')).status).toBe(404);
   });

@@ -61,7 +61,7 @@ describe('an IPMI host provisioned through the REST API with the agent', () => {
     );
     expect(node.properties).toMatchObject({ memory_mb: seen.memoryMiB, cpu_arch: seen.cpu.arch });
 
-    let mark = seen.bootSteps.length;
+    const mark = seen.bootSteps.length;
     node = await drive(svc, uuid, { target: 'provide' }, 'available', 30_000);
     seen = await simHost(rig.sim, host.name);
     expect(node.last_error).toBeNull();
@@ -95,7 +95,6 @@ describe('an IPMI host provisioned through the REST API with the agent', () => {
       boots.join('\n'),
     ).toHaveLength(3);
 
-    mark = seen.bootSteps.length;
     node = await drive(svc, uuid, { target: 'deleted' }, 'available', 30_000);
     expect(node.last_error).toBeNull();
     seen = await simHost(rig.sim, host.name);
@@ -104,7 +103,7 @@ describe('an IPMI host provisioned through the REST API with the agent', () => {
 
     const second = putImage(svc, 'disk-ipmi-2.img', 96 * 1024);
     await setImage(svc, uuid, second);
-    node = await deploy(svc, uuid, 'db-0b');
+    await deploy(svc, uuid, 'db-0b');
     seen = await osRunning(rig, host.name, seen.os?.bootedAt ?? null);
     expect(seen.disk?.sha256).toBe(second.sha256);
     expect(seen.os?.hostname).toBe('db-0b');

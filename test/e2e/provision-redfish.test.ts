@@ -37,8 +37,8 @@ describe('a Redfish host provisioned through the REST API with the agent', () =>
     const { svc } = rig;
     const { uuid, host, address, prefix } = await enrollForDeploy(rig, 0, 'redfish', 'prov-rf');
 
-    let node = await drive(svc, uuid, { target: 'manage' }, 'manageable');
-    node = await drive(svc, uuid, { target: 'inspect' }, 'manageable');
+    await drive(svc, uuid, { target: 'manage' }, 'manageable');
+    let node = await drive(svc, uuid, { target: 'inspect' }, 'manageable');
     expect(node.inspection_finished_at).not.toBeNull();
     const inventory = await svc.request('GET', `/v1/nodes/${uuid}/inventory`, undefined, '1.81');
     expect(inventory.status, inventory.text).toBe(200);
@@ -99,7 +99,7 @@ describe('a Redfish host provisioned through the REST API with the agent', () =>
     const second = putImage(svc, 'disk-2.img', 128 * 1024);
     await setImage(svc, uuid, second);
     const before = seen.os?.bootedAt ?? null;
-    node = await deploy(svc, uuid, 'web-0b');
+    await deploy(svc, uuid, 'web-0b');
     seen = await osRunning(rig, host.name, before);
     expect(seen.disk?.sha256).toBe(second.sha256);
     expect(seen.os?.hostname).toBe('web-0b');

@@ -116,7 +116,7 @@ describe('a Redfish host provisioned over virtual media', () => {
     seen = await simHost(rig.sim, host.name);
     expect(seen.disk).toBeNull();
 
-    node = await deploy(svc, uuid, 'vm-0b');
+    await deploy(svc, uuid, 'vm-0b');
     seen = await osRunning(rig, host.name, seen.os?.bootedAt ?? null);
     expect(seen.os?.hostname).toBe('vm-0b');
     expect(seen.disk?.sha256).toBe(rig.image.sha256);

@@ -43,7 +43,7 @@ describe.skipIf(!haveCli)('the real baremetal CLI provisions sim hosts that netw
       return stdout;
     } catch (err) {
       const e = err as { stderr?: string; message: string };
-      throw new Error(`baremetal ${args.join(' ')}: ${e.stderr ?? ''}${e.message}`);
+      throw new Error(`baremetal ${args.join(' ')}: ${e.stderr ?? ''}${e.message}`, { cause: err });
     }
   }
   const json = async (...args: string[]) => JSON.parse(await baremetal(...args, '-f', 'json')) as Record<string, any>;

@@ -124,8 +124,8 @@ export class AnvilInNs {
     );
     const anvil = new AnvilInNs(child, configDir);
     let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    createInterface({ input: child.stdout }).on('line', (line) => {
       try {
         anvil.lines.push(JSON.parse(line) as RunnerLine);
       } catch {

@@ -248,8 +248,8 @@ describe.skipIf(!ready)('Anvil proxyDHCP beside dnsmasq in network namespaces', 
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
       let vmConsole = '';
-      vm.stdout!.on('data', (d: Buffer) => (vmConsole += d.toString()));
-      vm.stderr!.on('data', (d: Buffer) => (vmConsole += d.toString()));
+      vm.stdout.on('data', (d: Buffer) => (vmConsole += d.toString()));
+      vm.stderr.on('data', (d: Buffer) => (vmConsole += d.toString()));
       try {
         const path = `/boot/${MACS.vm}.ipxe`;
         // iPXE percent-encodes the MAC's colons in the request path.

@@ -334,8 +334,8 @@ describe.skipIf(!ready)(
         { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
       );
       let qemuOut = '';
-      vm.stdout!.on('data', (d: Buffer) => (qemuOut += d.toString()));
-      vm.stderr!.on('data', (d: Buffer) => (qemuOut += d.toString()));
+      vm.stdout.on('data', (d: Buffer) => (qemuOut += d.toString()));
+      vm.stderr.on('data', (d: Buffer) => (qemuOut += d.toString()));
       const serial = () =>
         readFileSync(serialLog, 'latin1')
           .replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, '')

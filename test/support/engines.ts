@@ -23,7 +23,7 @@ export function postgresAvailable(): Promise<boolean> {
       return true;
     } catch (err) {
       const line = `!!! PostgreSQL at ${POSTGRES_URL} does not answer (${(err as Error).message}): the PostgreSQL suite is SKIPPED`;
-      if (process.env.CI === 'true') throw new Error(`${line} — refused under CI=true`);
+      if (process.env.CI === 'true') throw new Error(`${line} — refused under CI=true`, { cause: err });
       console.warn(line);
       return false;
     } finally {

@@ -69,7 +69,7 @@ for (const engine of ENGINES) {
           ranges: [{ subnet: '198.51.100.0/24' }],
           gateway: '198.51.100.1',
           dns_servers: ['198.51.100.53'],
-        } as Parameters<IpamService['createPool']>[1]);
+        });
         const [claim] = await claimAddressesForNode(ipam, node, ['boot-net']);
 
         const byMac = await backend.getByMac('52-54-00-00-0B-01');
