@@ -2,7 +2,7 @@ import type { RamdiskService } from '../services/agent/ramdisk.js';
 import type { AllocationService } from '../services/allocations/service.js';
 import type { IpamService } from '../ipam/index.js';
 import type { Intake, Placement } from '../services/conductor/index.js';
-import type { AnvilConfig } from '../services/config.js';
+import type { AnvilConfig } from '../services/config/index.js';
 import type { NodeHistory } from '../services/events/history.js';
 import type { NodeHardware } from '../services/hardware/node-hardware.js';
 import type { NodeAddresses } from '../services/ipam/node-addresses.js';

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startService } from '../server/index.js';
-import { loadConfig } from '../services/config.js';
+import { loadConfig } from '../services/config/index.js';
 import { createLogger } from '../services/logger.js';
 import { createTestDatabase, postgresAvailable, type EngineName } from '../test/support/engines.js';
 

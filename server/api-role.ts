@@ -5,7 +5,7 @@ import { RamdiskService } from '../services/agent/ramdisk.js';
 import { AllocationRepository } from '../services/allocations/repository.js';
 import { AllocationService } from '../services/allocations/service.js';
 import { Intake, type Worker } from '../services/conductor/index.js';
-import { checkApiExposure } from '../services/config.js';
+import { checkApiExposure } from '../services/config/index.js';
 import { redactUrl } from '../services/db/index.js';
 import { NodeHardware } from '../services/hardware/node-hardware.js';
 import { NodeAddresses, releaseNodeAddresses } from '../services/ipam/node-addresses.js';

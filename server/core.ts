@@ -4,7 +4,7 @@ import { AgentClient } from '../services/agent/client.js';
 import { BmcRuntime } from '../services/conductor/bmc-runtime.js';
 import { DriverCache } from '../services/conductor/driver-cache.js';
 import { ConductorMembership, fakeHardware, Placement, type HardwareRuntime } from '../services/conductor/index.js';
-import type { AnvilConfig } from '../services/config.js';
+import type { AnvilConfig } from '../services/config/index.js';
 import { migrateToLatest, openDatabase, type Database } from '../services/db/index.js';
 import { configDriveEncoder } from '../services/deploy/config-drive.js';
 import { NodeHistory } from '../services/events/history.js';

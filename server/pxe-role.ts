@@ -1,6 +1,6 @@
 import { NodeBootBackend } from '../services/boot/boot-backend.js';
 import { startBootServices, type BootServices } from '../services/boot/boot-services.js';
-import { ConfigError } from '../services/config.js';
+import { ConfigError } from '../services/config/index.js';
 import type { Core } from './core.js';
 
 /**

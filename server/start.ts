@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { BootServices } from '../services/boot/boot-services.js';
-import type { AnvilConfig } from '../services/config.js';
+import type { AnvilConfig } from '../services/config/index.js';
 import { createLogger, type Logger } from '../services/logger.js';
 import { startApiRole, type ApiRole } from './api-role.js';
 import { startConductorRole, type ConductorRole } from './conductor-role.js';

@@ -22,7 +22,7 @@ export function serveCommand(): Command {
       // The program's global --config takes the flag wherever it is written, so serve reads it from there.
       const opts = cmd.optsWithGlobals<{ config?: string; role: 'all' | 'api' | 'conductor' | 'pxe' }>();
       // Only `serve` loads the composition root (server/).
-      const { loadConfig, ConfigError } = await import('../../services/config.js');
+      const { loadConfig, ConfigError } = await import('../../services/config/index.js');
       const { startService } = await import('../../server/index.js');
       let service;
       try {

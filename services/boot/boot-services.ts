@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { startDhcpServer, type DhcpServer } from '../../pxe/dhcp/index.js';
 import { startBootHttpServer, type BootHttpServer } from '../../pxe/http/index.js';
 import { namedFiles, startTftpServer, TftpConfigError, type TftpServer } from '../../pxe/tftp/index.js';
-import type { AnvilConfig } from '../config.js';
+import type { AnvilConfig } from '../config/index.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { BootBackend } from '../../pxe/backend.js';

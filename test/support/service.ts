@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { startService, type RunningService } from '../../server/index.js';
-import { loadConfig } from '../../services/config.js';
+import { loadConfig } from '../../services/config/index.js';
 import { createLogger } from '../../services/logger.js';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { createTestDatabase, ENGINES, postgresAvailable, type EngineName, type TestDatabase } from './engines.js';

@@ -1,0 +1,350 @@
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { InWords, Setting, type ConfigOf } from './setting.js';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const seconds = (max: number) => z.coerce.number().positive().max(max);
+/** An interval where 0 turns the periodic pass off. */
+const interval = z.coerce.number().min(0).max(86_400);
+const count = (max: number) => z.coerce.number().int().min(1).max(max);
+const directory = z
+  .string()
+  .min(1)
+  .transform((dir) => path.resolve(dir));
+const booleanSetting = z.union([z.boolean(), z.stringbool()], { error: 'must be true or false' });
+
+// Settings other defaults are derived from.
+const apiHost = new Setting({
+  env: 'ANVIL_API_HOST',
+  yaml: 'api.host',
+  schema: z.string().min(1),
+  default: '127.0.0.1',
+  help: 'API listen address; without authentication only loopback is allowed',
+});
+const dataDir = new Setting({
+  env: 'ANVIL_DATA_DIR',
+  yaml: 'data_dir',
+  schema: directory,
+  default: './var',
+  help: 'Data directory: database, secret key, boot files, images',
+});
+
+/**
+ * Every setting, grouped as the configuration object is: the object's type,
+ * the loader, its error messages and the README's table all come from here.
+ * Names are part of the public contract (DESIGN.md §6).
+ */
+export const settings = {
+  api: {
+    host: apiHost,
+    port: new Setting({
+      env: 'ANVIL_API_PORT',
+      yaml: 'api.port',
+      schema: port,
+      default: 6385,
+      help: "API port (Ironic's); 0 picks a free port",
+    }),
+    maxLimit: new Setting({
+      env: 'ANVIL_API_MAX_LIMIT',
+      yaml: 'api.max_limit',
+      schema: count(100_000),
+      default: 1000,
+      help: 'Largest page a list answers',
+    }),
+  },
+  database: {
+    url: new Setting({
+      env: 'ANVIL_DATABASE_URL',
+      yaml: 'database_url',
+      schema: z.string().min(1),
+      default: new InWords(
+        '`sqlite:$ANVIL_DATA_DIR/anvil.db`',
+        (get) => `sqlite:${path.join(get(dataDir), 'anvil.db')}`,
+      ),
+      help: 'Database; `postgres://user@host:5432/db` for many conductors',
+    }),
+  },
+  dataDir,
+  auth: new Setting({
+    env: 'ANVIL_AUTH',
+    yaml: 'auth',
+    schema: z.enum(['none'], { error: () => 'must be "none" (basic and token auth are not available yet)' }),
+    default: 'none',
+    help: 'Authentication; `none` is refused unless the API listens on loopback',
+  }),
+  secretKey: new Setting({
+    env: 'ANVIL_SECRET_KEY',
+    yaml: 'secret_key',
+    schema: z.string().min(1).nullable(),
+    default: new InWords('a key file `secret.key` (mode 0600) created in the data directory', () => null),
+    help: 'Base64 or hex AES-256 key for BMC passwords and agent tokens at rest',
+  }),
+  logLevel: new Setting({
+    env: 'ANVIL_LOG_LEVEL',
+    yaml: 'log_level',
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    default: 'info',
+    help: '`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`',
+  }),
+  bmc: {
+    attemptTimeoutSeconds: new Setting({
+      env: 'ANVIL_BMC_TIMEOUT',
+      yaml: 'bmc.timeout',
+      schema: seconds(3600),
+      default: 60,
+      help: 'Seconds one attempt of a BMC call may take',
+    }),
+    attempts: new Setting({
+      env: 'ANVIL_BMC_ATTEMPTS',
+      yaml: 'bmc.attempts',
+      schema: count(10),
+      default: 3,
+      help: 'Attempts of a BMC call before it fails',
+    }),
+    retryDelaySeconds: new Setting({
+      env: 'ANVIL_BMC_RETRY_DELAY',
+      yaml: 'bmc.retry_delay',
+      schema: z.coerce.number().min(0).max(600),
+      default: 1,
+      help: 'Seconds before the first retry of a BMC call (jittered backoff)',
+    }),
+    maxConcurrent: new Setting({
+      env: 'ANVIL_BMC_MAX_CONCURRENT',
+      yaml: 'bmc.max_concurrent',
+      schema: count(10_000),
+      default: 64,
+      help: 'BMC calls in flight at once, over all BMCs',
+    }),
+  },
+  conductor: {
+    name: new Setting({
+      env: 'ANVIL_CONDUCTOR_NAME',
+      yaml: 'conductor.name',
+      schema: z.string().min(1).max(255),
+      default: new InWords('the host name', () => os.hostname()),
+      help: "This conductor's name in the conductors table and in node locks",
+    }),
+    group: new Setting({
+      env: 'ANVIL_CONDUCTOR_GROUP',
+      yaml: 'conductor.group',
+      schema: z
+        .string()
+        .max(255)
+        .regex(/^[a-zA-Z0-9_.:-]*$/, 'may hold only letters, digits, _ . : and -')
+        .transform((group) => group.toLowerCase()),
+      default: '',
+      help: 'Conductor group, lowercased: this conductor takes the nodes whose `conductor_group` matches',
+    }),
+    workers: new Setting({
+      env: 'ANVIL_CONDUCTOR_WORKERS',
+      yaml: 'conductor.workers',
+      schema: count(10_000),
+      default: 100,
+      help: 'Steps run at once; over this, state changes get 503',
+    }),
+    heartbeatIntervalSeconds: new Setting({
+      env: 'ANVIL_CONDUCTOR_HEARTBEAT_INTERVAL',
+      yaml: 'conductor.heartbeat_interval',
+      schema: seconds(3600),
+      default: 10,
+      help: 'Seconds between heartbeats of this conductor',
+    }),
+    heartbeatTimeoutSeconds: new Setting({
+      env: 'ANVIL_CONDUCTOR_HEARTBEAT_TIMEOUT',
+      yaml: 'conductor.heartbeat_timeout',
+      schema: seconds(86_400),
+      default: 60,
+      help: 'Seconds of silence after which a conductor is dead: its locks are freed and its nodes taken over; more than the interval',
+    }),
+    sweepIntervalSeconds: new Setting({
+      env: 'ANVIL_CONDUCTOR_SWEEP_INTERVAL',
+      yaml: 'conductor.sweep_interval',
+      schema: seconds(3600),
+      default: 2,
+      help: 'Seconds between looks for work handed to this conductor',
+    }),
+    powerTimeoutSeconds: new Setting({
+      env: 'ANVIL_POWER_STATE_CHANGE_TIMEOUT',
+      yaml: 'conductor.power_timeout',
+      schema: seconds(3600),
+      default: 60,
+      help: "Seconds a power change may take to show on the BMC (Ironic's power_state_change_timeout)",
+    }),
+    automatedClean: new Setting({
+      env: 'ANVIL_AUTOMATED_CLEAN',
+      yaml: 'conductor.automated_clean',
+      schema: booleanSetting,
+      default: true,
+      help: 'Automated cleaning for nodes whose `automated_clean` is unset',
+    }),
+    inspectAddPorts: new Setting({
+      env: 'ANVIL_INSPECT_ADD_PORTS',
+      yaml: 'conductor.inspect_add_ports',
+      schema: z.enum(['all', 'none']),
+      default: 'all',
+      help: '`all`: create ports for the NICs out-of-band inspection finds; `none`',
+    }),
+    powerSyncIntervalSeconds: new Setting({
+      env: 'ANVIL_POWER_SYNC_INTERVAL',
+      yaml: 'conductor.power_sync_interval',
+      schema: interval,
+      default: 120,
+      help: 'Seconds between power sync passes (0: off)',
+    }),
+    powerSyncWorkers: new Setting({
+      env: 'ANVIL_POWER_SYNC_WORKERS',
+      yaml: 'conductor.power_sync_workers',
+      schema: count(1000),
+      default: 8,
+      help: 'Nodes a power sync pass checks in parallel',
+    }),
+    powerSyncMaxRetries: new Setting({
+      env: 'ANVIL_POWER_SYNC_MAX_RETRIES',
+      yaml: 'conductor.power_sync_max_retries',
+      schema: count(100),
+      default: 3,
+      help: 'Failed power syncs in a row before a node goes to maintenance with `fault: "power failure"`',
+    }),
+    forcePowerStateDuringSync: new Setting({
+      env: 'ANVIL_FORCE_POWER_STATE_DURING_SYNC',
+      yaml: 'conductor.force_power_state_during_sync',
+      schema: booleanSetting,
+      default: true,
+      help: 'Power sync puts a node back in the power state Anvil recorded, rather than recording what the BMC says',
+    }),
+    powerFailureRecoveryIntervalSeconds: new Setting({
+      env: 'ANVIL_POWER_FAILURE_RECOVERY_INTERVAL',
+      yaml: 'conductor.power_failure_recovery_interval',
+      schema: interval,
+      default: 300,
+      help: 'Seconds between checks whether BMCs of nodes in power failure answer again (0: off)',
+    }),
+    checkProvisionStateIntervalSeconds: new Setting({
+      env: 'ANVIL_CHECK_PROVISION_STATE_INTERVAL',
+      yaml: 'conductor.check_provision_state_interval',
+      schema: interval,
+      default: 60,
+      help: 'Seconds between checks for nodes that waited too long for their agent (0: off)',
+    }),
+    deployCallbackTimeoutSeconds: new Setting({
+      env: 'ANVIL_DEPLOY_CALLBACK_TIMEOUT',
+      yaml: 'conductor.deploy_callback_timeout',
+      schema: seconds(604_800),
+      default: 1800,
+      help: 'Seconds a deploy (or service) waits for the agent before it fails',
+    }),
+    inspectWaitTimeoutSeconds: new Setting({
+      env: 'ANVIL_INSPECT_WAIT_TIMEOUT',
+      yaml: 'conductor.inspect_wait_timeout',
+      schema: seconds(604_800),
+      default: 1800,
+      help: 'Seconds an inspection waits for the agent before it fails',
+    }),
+    cleanCallbackTimeoutSeconds: new Setting({
+      env: 'ANVIL_CLEAN_CALLBACK_TIMEOUT',
+      yaml: 'conductor.clean_callback_timeout',
+      schema: seconds(604_800),
+      default: 1800,
+      help: 'Seconds a cleaning waits for the agent before it fails',
+    }),
+    rescueCallbackTimeoutSeconds: new Setting({
+      env: 'ANVIL_RESCUE_CALLBACK_TIMEOUT',
+      yaml: 'conductor.rescue_callback_timeout',
+      schema: seconds(604_800),
+      default: 1800,
+      help: 'Seconds a rescue waits for the agent before it fails',
+    }),
+  },
+  boot: {
+    httpHost: new Setting({
+      env: 'ANVIL_HTTP_HOST',
+      yaml: 'boot.http_host',
+      schema: z.string().min(1),
+      default: new InWords('the API host', (get) => get(apiHost)),
+      help: 'Listen address of the HTTP boot server (iPXE scripts, `/images`, `/boot-files`) and of TFTP',
+    }),
+    httpPort: new Setting({
+      env: 'ANVIL_HTTP_PORT',
+      yaml: 'boot.http_port',
+      schema: port,
+      default: 8080,
+      help: 'HTTP boot server port; 0 picks a free port',
+    }),
+    publicUrl: new Setting({
+      env: 'ANVIL_PUBLIC_URL',
+      yaml: 'boot.public_url',
+      schema: z.url().nullable(),
+      default: new InWords('derived from the HTTP host and port', () => null),
+      help: 'How hosts reach the HTTP boot server',
+    }),
+    apiPublicUrl: new Setting({
+      env: 'ANVIL_API_PUBLIC_URL',
+      yaml: 'boot.api_public_url',
+      schema: z.url().nullable(),
+      default: new InWords("derived from the API's host and port", () => null),
+      help: 'How the ramdisk agent reaches the API',
+    }),
+    imagesDir: new Setting({
+      env: 'ANVIL_IMAGES_DIR',
+      yaml: 'boot.images_dir',
+      schema: directory,
+      default: new InWords('`$ANVIL_DATA_DIR/images`', (get) => path.join(get(dataDir), 'images')),
+      help: 'Images the HTTP boot server serves under `/images`',
+    }),
+    bootFilesDir: new Setting({
+      env: 'ANVIL_BOOT_FILES_DIR',
+      yaml: 'boot.boot_files_dir',
+      schema: directory,
+      default: new InWords('`$ANVIL_DATA_DIR/boot`', (get) => path.join(get(dataDir), 'boot')),
+      help: 'Kernels, ramdisks and ISOs the HTTP boot server serves under `/boot-files`',
+    }),
+    tftpPort: new Setting({
+      env: 'ANVIL_TFTP_PORT',
+      yaml: 'boot.tftp_port',
+      schema: z.union([z.literal('off').transform(() => null), port]),
+      default: 69,
+      help: 'TFTP port; `off`: no TFTP server; 0 picks a free port',
+    }),
+    tftpRoot: new Setting({
+      env: 'ANVIL_TFTP_ROOT',
+      yaml: 'boot.tftp_root',
+      schema: z.string().min(1),
+      default: '/usr/lib/ipxe',
+      help: "What TFTP serves: Debian's `ipxe` package's binaries",
+    }),
+    dhcpMode: new Setting({
+      env: 'ANVIL_DHCP_MODE',
+      yaml: 'boot.dhcp_mode',
+      schema: z.enum(['off', 'full', 'proxy']),
+      default: 'off',
+      help: '`full`: static leases from IPAM; `proxy`: boot options beside a site DHCP server',
+    }),
+    dhcpInterface: new Setting({
+      env: 'ANVIL_DHCP_INTERFACE',
+      yaml: 'boot.dhcp_interface',
+      schema: z.string().min(1).nullable(),
+      default: null,
+      help: 'The interface DHCP serves, e.g. `eth1`; needed unless ANVIL_DHCP_MODE is `off`',
+    }),
+  },
+  agent: {
+    heartbeatTimeoutSeconds: new Setting({
+      env: 'ANVIL_AGENT_HEARTBEAT_TIMEOUT',
+      yaml: 'agent.heartbeat_timeout',
+      schema: seconds(86_400),
+      default: 300,
+      help: "Seconds; what lookup tells the agent, which heartbeats at a fraction of this (IPA's cadence)",
+    }),
+    commandTimeoutSeconds: new Setting({
+      env: 'ANVIL_AGENT_COMMAND_TIMEOUT',
+      yaml: 'agent.command_timeout',
+      schema: seconds(3600),
+      default: 60,
+      help: "Seconds a call to the agent's API may take",
+    }),
+  },
+};
+
+/** The configuration object: one value per setting, of the type its schema gives. */
+export type AnvilConfig = ConfigOf<typeof settings>;
