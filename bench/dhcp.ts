@@ -150,7 +150,7 @@ function runLoad(ns: string, exchanges: number, window: number, base: number): P
       },
     );
     let out = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const kill = setTimeout(() => child.kill('SIGKILL'), 300_000);
     child.on('exit', (code) => {
       clearTimeout(kill);

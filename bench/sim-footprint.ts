@@ -57,7 +57,7 @@ async function startRedfishOnly(fleet: Fleet): Promise<Started> {
     });
     return `Redfish ${last}: ${((await res.json()) as { PowerState: string }).PowerState}`;
   };
-  return { close: sim.close, check };
+  return { close: () => sim.close(), check };
 }
 
 async function startBothFaces(fleet: Fleet): Promise<Started> {
@@ -77,7 +77,7 @@ async function startBothFaces(fleet: Fleet): Promise<Started> {
       await client.close();
     }
   };
-  return { close: sim.close, check };
+  return { close: () => sim.close(), check };
 }
 
 async function child(hosts: number, face: Face): Promise<Measurement> {

@@ -35,7 +35,7 @@ export interface PowerInterface {
 }
 
 export interface BootDeviceInfo {
-  /** null when no override is active. */
+  /** null when no override is active, or when the BMC's boot target has no name here. */
   device: BootDevice | null;
   /** null when no override is active. */
   persistent: boolean | null;

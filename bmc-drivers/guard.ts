@@ -29,13 +29,16 @@ export const DEFAULT_GUARD_POLICY: Readonly<GuardPolicy> = {
   maxConcurrent: 64,
 };
 
-/** Time and chance, injectable so retry tests run instantly and always the same way. */
+/**
+ * Time and chance, injectable so retry tests run instantly and always the same way.
+ * Free functions, not methods: the guard merges a partial clock over the system one.
+ */
 export interface GuardClock {
   /** Milliseconds, for durations only. */
-  now(): number;
-  sleep(ms: number): Promise<void>;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
   /** Uniform in [0, 1), for jitter. */
-  random(): number;
+  random: () => number;
 }
 
 const SYSTEM_CLOCK: GuardClock = {

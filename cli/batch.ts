@@ -23,7 +23,7 @@ export async function runBatch(
   signal: AbortSignal,
   work: (item: string) => Promise<ItemOutcome>,
 ): Promise<ItemOutcome[]> {
-  const outcomes: ItemOutcome[] = new Array(items.length);
+  const outcomes = new Array<ItemOutcome>(items.length);
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < items.length) {

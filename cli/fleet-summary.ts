@@ -1,4 +1,4 @@
-import { FAILURE_STATES } from './node-goals.js';
+import { FAILED_STATES } from './node-goals.js';
 import { nodeLabel, type NodeRecord } from './node-record.js';
 
 /** What `anvil fleet status` reports: the fleet at a glance. */
@@ -25,7 +25,7 @@ export function summarizeFleet(nodes: readonly NodeRecord[]): FleetSummary {
     power[powerState] = (power[powerState] ?? 0) + 1;
     if (node.maintenance) maintenance++;
     if (node.fault !== null) faults[node.fault] = (faults[node.fault] ?? 0) + 1;
-    if (FAILURE_STATES.has(node.provision_state) || node.last_error !== null) {
+    if (FAILED_STATES.has(node.provision_state) || node.last_error !== null) {
       failed.push({
         name: nodeLabel(node),
         uuid: node.uuid,

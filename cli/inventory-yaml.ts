@@ -26,11 +26,10 @@ export function readYamlInventory(text: string): RawInventory {
     return { nodes: [], defaults: null, problems: ['line 1: expected a mapping with a "nodes" (or "hosts") list'] };
   const problems: string[] = [];
   for (const pair of root.items) {
-    const key = String((pair.key as { value?: unknown } | null)?.value ?? pair.key);
+    // A scalar key prints as its value; a collection key (`? [a, b]`) as YAML.
+    const key = String(pair.key);
     if (!TOP_KEYS.has(key))
-      problems.push(
-        `line ${lineAt(rangeOf(pair.key as YamlNode | null))}: unknown key "${key}" (expected nodes, hosts, defaults)`,
-      );
+      problems.push(`line ${lineAt(rangeOf(pair.key))}: unknown key "${key}" (expected nodes, hosts, defaults)`);
   }
   const list = root.get('nodes', true) ?? root.get('hosts', true);
   if (list === undefined) {
@@ -38,7 +37,7 @@ export function readYamlInventory(text: string): RawInventory {
     return { nodes: [], defaults: null, problems };
   }
   if (!isSeq(list)) {
-    problems.push(`line ${lineAt(rangeOf(list as YamlNode))}: "nodes" must be a list`);
+    problems.push(`line ${lineAt(rangeOf(list))}: "nodes" must be a list`);
     return { nodes: [], defaults: null, problems };
   }
   const located = (node: YamlNode): RawNode => ({

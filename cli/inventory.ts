@@ -152,7 +152,7 @@ function checkNode(
   }
   if (typeof bmc.address === 'string' && bmc.address !== '') {
     try {
-      enrollment = enrollmentFromBmc(bmc.address, String(bmc.username ?? ''), String(bmc.password ?? ''));
+      enrollment = enrollmentFromBmc(bmc.address, textOf(bmc.username), textOf(bmc.password));
     } catch (err) {
       if (!(err instanceof BadBmcAddress)) throw err;
       at(bmcKey, `${label}${bmcKey}.address: ${err.message}`, ['address']);
@@ -193,6 +193,11 @@ function checkNode(
   if (resourceClass !== undefined) body.resource_class = resourceClass;
   if (automatedClean !== undefined) body.automated_clean = automatedClean;
   return { line, name: name as string, body, macs };
+}
+
+/** The string, or '' for anything else (which the checks above have reported already). */
+function textOf(value: unknown): string {
+  return typeof value === 'string' ? value : '';
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

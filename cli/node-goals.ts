@@ -1,19 +1,14 @@
+import { FAILURE_STATES, type PowerState, type StableState } from '../contract/index.js';
 import type { NodeRecord } from './node-record.js';
 
-/** Where a state change ends: a provision state, or a power state. */
-export type NodeGoal = { kind: 'provision'; state: string } | { kind: 'power'; state: 'power on' | 'power off' };
+/** Where a state change ends: a provision state the node rests in, or a power state. */
+export type NodeGoal = { kind: 'provision'; state: StableState } | { kind: 'power'; state: PowerState };
 
-/** Ironic's failure states: a node resting in one of these has failed its last operation. */
-export const FAILURE_STATES: ReadonlySet<string> = new Set([
-  'deploy failed',
-  'clean failed',
-  'inspect failed',
-  'rescue failed',
-  'unrescue failed',
-  'adopt failed',
-  'service failed',
-  'error',
-]);
+/**
+ * Where a node rests when its last operation failed: Ironic's failure states,
+ * and `error`, where a failed tear-down (delete) ends.
+ */
+export const FAILED_STATES: ReadonlySet<string> = new Set<string>([...FAILURE_STATES, 'error']);
 
 export type Verdict = { kind: 'done' } | { kind: 'waiting' } | { kind: 'failed'; reason: string };
 
@@ -26,7 +21,7 @@ export type Verdict = { kind: 'done' } | { kind: 'waiting' } | { kind: 'failed';
  */
 export function judge(node: NodeRecord, goal: NodeGoal): Verdict {
   if (goal.kind === 'provision') {
-    if (FAILURE_STATES.has(node.provision_state)) return failed(node, node.provision_state);
+    if (FAILED_STATES.has(node.provision_state)) return failed(node, node.provision_state);
     if (node.target_provision_state !== null || node.reservation !== null) return { kind: 'waiting' };
     if (node.provision_state === goal.state) return { kind: 'done' };
     return failed(node, `stopped in "${node.provision_state}" instead of "${goal.state}"`);

@@ -58,6 +58,12 @@ class PlainLines implements Progress {
 /** Redraws at most this often: a terminal cannot show faster, and large batches would flood it. */
 const REDRAW_MS = 100;
 
+/**
+ * A terminal's stream. Node leaves `rows` and `columns` unset when the
+ * terminal does not tell its size, whatever @types/node says.
+ */
+type Terminal = NodeJS.WritableStream & { readonly rows?: number; readonly columns?: number };
+
 class LiveTable implements Progress {
   private readonly rows = new Map<string, Row>();
   private drawnLines = 0;
@@ -65,7 +71,7 @@ class LiveTable implements Progress {
   private readonly started = Date.now();
 
   constructor(
-    private readonly stream: NodeJS.WriteStream,
+    private readonly stream: Terminal,
     private readonly items: readonly string[],
   ) {
     for (const item of items) this.rows.set(item, { state: '…', power: '', status: 'working' });

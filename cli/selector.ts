@@ -35,10 +35,16 @@ export function parseSelector(text: string): Selector {
 export function matches(selector: Selector, node: NodeRecord): boolean {
   if (selector.provisionState !== null && node.provision_state !== selector.provisionState) return false;
   for (const [key, value] of selector.extra) {
-    const actual = node.extra?.[key];
-    if (actual === undefined || actual === null || String(actual) !== value) return false;
+    if (scalarText(node.extra[key]) !== value) return false;
   }
   return true;
+}
+
+/** An extra field as a selector compares it: a string, number or boolean by its text; anything else never matches. */
+function scalarText(value: unknown): string | null {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return null;
 }
 
 /** The listing to ask for: the state filter is the server's to apply; extra keys are matched here. */

@@ -17,14 +17,14 @@ import {
   getDeviceId,
   keepBootFlagsPastTimeout,
   setBootFlags,
-  type BootDevice,
   type BootFlags,
-  type BootMode,
   type ChannelAuthCapabilities,
   type ChassisControlAction,
   type ChassisStatus,
   type CipherSuiteRecord,
   type DeviceId,
+  type IpmiBootDevice,
+  type IpmiBootMode,
   type IpmiCommand,
 } from './commands.js';
 import { IpmiCompletionCodeError, IpmiError, IpmiProtocolError, IpmiTimeoutError } from './errors.js';
@@ -87,9 +87,9 @@ export interface IpmiClientOptions {
 }
 
 export interface BootDeviceRequest {
-  device: BootDevice;
+  device: IpmiBootDevice;
   persistent: boolean;
-  mode: BootMode;
+  mode: IpmiBootMode;
 }
 
 export interface IpmiClientStats {

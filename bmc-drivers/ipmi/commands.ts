@@ -136,7 +136,7 @@ export function chassisControl(action: ChassisControlAction): IpmiCommand<void> 
 
 // --- System Boot Options (Chassis 08h/09h, sections 28.12-28.13, Table 28-14) ---
 
-export type BootDevice =
+export type IpmiBootDevice =
   | 'none'
   | 'pxe'
   | 'disk'
@@ -151,7 +151,7 @@ export type BootDevice =
   | 'floppy';
 
 /** Boot flags data 2, bits 5:2: the boot device selector. */
-const BOOT_DEVICE_SELECTOR: Readonly<Record<BootDevice, number>> = {
+const BOOT_DEVICE_SELECTOR: Readonly<Record<IpmiBootDevice, number>> = {
   none: 0x0,
   pxe: 0x1,
   disk: 0x2,
@@ -166,15 +166,15 @@ const BOOT_DEVICE_SELECTOR: Readonly<Record<BootDevice, number>> = {
   floppy: 0xf,
 };
 
-export type BootMode = 'legacy' | 'efi';
+export type IpmiBootMode = 'legacy' | 'efi';
 
 export interface BootFlags {
   /** Boot flag valid bit: the BMC applies the override at the next boot. */
   valid: boolean;
   /** All future boots (true) or the next one only (false). */
   persistent: boolean;
-  mode: BootMode;
-  device: BootDevice;
+  mode: IpmiBootMode;
+  device: IpmiBootDevice;
 }
 
 const BOOT_PARAM_VALID_BIT_CLEARING = 3;
@@ -195,7 +195,7 @@ export function decodeBootFlags(data: Buffer): BootFlags {
   const r = new ByteReader(data, 'boot flags');
   const data1 = r.u8();
   const selector = (r.u8() >> 2) & 0x0f;
-  const device = (Object.keys(BOOT_DEVICE_SELECTOR) as BootDevice[]).find(
+  const device = (Object.keys(BOOT_DEVICE_SELECTOR) as IpmiBootDevice[]).find(
     (name) => BOOT_DEVICE_SELECTOR[name] === selector,
   );
   if (device === undefined) throw new IpmiProtocolError(`reserved boot device selector 0x${selector.toString(16)}`);

@@ -19,7 +19,7 @@ import {
 import { DriverClosed } from '../errors.js';
 import type { BmcCallGuard, GuardedCall } from '../guard.js';
 import { IpmiClient, type IpmiTiming } from './client.js';
-import type { BootDevice as IpmiBootDevice, BootMode as IpmiBootMode } from './commands.js';
+import type { IpmiBootDevice, IpmiBootMode } from './commands.js';
 import { IpmiTimeoutError } from './errors.js';
 import { ipmiFailure } from './failure.js';
 

@@ -20,14 +20,14 @@ export { CIPHER_SUITES } from './cipher-suites.js';
 export type { CipherSuite, CipherSuiteId } from './cipher-suites.js';
 export { chassisControl, getBootFlags, getChassisStatus, getDeviceId, setBootFlags } from './commands.js';
 export type {
-  BootDevice,
   BootFlags,
-  BootMode,
   ChannelAuthCapabilities,
   ChassisControlAction,
   ChassisStatus,
   CipherSuiteRecord,
   DeviceId,
+  IpmiBootDevice,
+  IpmiBootMode,
   IpmiCommand,
   PowerRestorePolicy,
 } from './commands.js';

@@ -1,8 +1,7 @@
+import type { BiosAttributes } from '../driver.js';
 import { RedfishUnsupportedError } from './errors.js';
-import { biosSchema, biosSettingsSchema, systemSchema, type BiosValue } from './schemas.js';
+import { biosSchema, biosSettingsSchema, systemSchema } from './schemas.js';
 import type { RedfishSystem } from './system-path.js';
-
-export type BiosAttributes = Record<string, BiosValue>;
 
 async function biosPath(system: RedfishSystem): Promise<string> {
   const ref = (await system.client.getAs(system.path, systemSchema)).body.Bios;

@@ -1,3 +1,4 @@
+import type { FirmwareComponent } from '../driver.js';
 import type { TaskOutcome, TaskWaitOptions } from './client.js';
 import { RedfishProtocolError, RedfishUnsupportedError } from './errors.js';
 import {
@@ -15,11 +16,8 @@ export interface FirmwareVersions {
   bmc: string | null;
 }
 
-export interface FirmwareComponent {
-  id: string;
-  name: string | null;
-  version: string | null;
-  updateable: boolean | null;
+/** A FirmwareInventory entry: the driver's component plus what Redfish relates it to. */
+export interface FirmwareInventoryEntry extends FirmwareComponent {
   /** The Systems/Managers the component belongs to, when the BMC says. */
   relatedTo: string[];
 }
@@ -50,11 +48,11 @@ async function updateServicePath(system: RedfishSystem): Promise<string> {
 }
 
 /** Every entry of the FirmwareInventory, one GET each. */
-export async function listFirmwareInventory(system: RedfishSystem): Promise<FirmwareComponent[]> {
+export async function listFirmwareInventory(system: RedfishSystem): Promise<FirmwareInventoryEntry[]> {
   const service = (await system.client.getAs(await updateServicePath(system), updateServiceSchema)).body;
   if (!service.FirmwareInventory) throw new RedfishUnsupportedError('the UpdateService has no FirmwareInventory');
   const list = (await system.client.getAs(service.FirmwareInventory['@odata.id'], collectionSchema)).body.Members;
-  const out: FirmwareComponent[] = [];
+  const out: FirmwareInventoryEntry[] = [];
   for (const ref of list) {
     const item = (await system.client.getAs(ref['@odata.id'], softwareInventorySchema)).body;
     out.push({

@@ -23,7 +23,7 @@ export {
 export { parseRedfishAddress, detectVendor, resolveSystem, connectRedfish } from './system-path.js';
 export type { RedfishAddress, RedfishSystem, Vendor, ConnectOptions } from './system-path.js';
 export { getPowerState, setPowerState, POWER_STATE_MAP, RESET_TYPE_MAP } from './power.js';
-export type { PowerState, PowerTarget, SetPowerOptions } from './power.js';
+export type { ResetWaitOptions } from './power.js';
 export {
   getBootDevice,
   setBootDevice,
@@ -32,12 +32,14 @@ export {
   BOOT_DEVICE_TO_TARGET,
   BOOT_MODE_MAP,
 } from './management.js';
-export type { BootDevice, BootMode, BootDeviceInfo, SetBootDeviceOptions } from './management.js';
 export { inspectHardware } from './inspect.js';
-export type { HardwareInventory, InspectedCpu, InspectedNic, InspectedDisk } from './inspect.js';
 export { findVirtualMedia, insertVirtualMedia, ejectVirtualMedia } from './virtual-media.js';
 export type { VirtualMediaDevice } from './virtual-media.js';
 export { getBiosAttributes, getPendingBiosAttributes, setBiosAttributes } from './bios.js';
-export type { BiosAttributes } from './bios.js';
 export { getFirmwareVersions, listFirmwareInventory, startFirmwareUpdate, updateFirmware } from './firmware.js';
-export type { FirmwareVersions, FirmwareComponent, FirmwareUpdateStart, UpdateFirmwareOptions } from './firmware.js';
+export type {
+  FirmwareVersions,
+  FirmwareInventoryEntry,
+  FirmwareUpdateStart,
+  UpdateFirmwareOptions,
+} from './firmware.js';

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { HardwareInventory, InventoryCpu, InventoryDisk, InventoryNic } from '../driver.js';
 import { RedfishHttpError } from './errors.js';
 import {
   collectionSchema,
@@ -10,42 +11,6 @@ import {
   systemSchema,
 } from './schemas.js';
 import type { RedfishSystem } from './system-path.js';
-
-export interface InspectedCpu {
-  count: number | null;
-  cores: number | null;
-  threads: number | null;
-  model: string | null;
-  arch: 'x86_64' | 'aarch64' | null;
-  maxSpeedMHz: number | null;
-}
-
-export interface InspectedNic {
-  id: string;
-  /** Lower case, colon separated. */
-  mac: string;
-  linkUp: boolean | null;
-  speedMbps: number | null;
-}
-
-export interface InspectedDisk {
-  id: string;
-  model: string | null;
-  sizeBytes: number | null;
-  type: 'ssd' | 'hdd' | null;
-  serial: string | null;
-}
-
-export interface HardwareInventory {
-  vendor: string | null;
-  model: string | null;
-  serial: string | null;
-  uuid: string | null;
-  cpu: InspectedCpu;
-  memoryMiB: number | null;
-  nics: InspectedNic[];
-  disks: InspectedDisk[];
-}
 
 /** Out-of-band inspection: everything the BMC knows without booting the host. */
 export async function inspectHardware(system: RedfishSystem): Promise<HardwareInventory> {
@@ -74,14 +39,14 @@ async function members<T>(system: RedfishSystem, path: string, schema: z.ZodType
 function archOf(
   architecture: string | null | undefined,
   instructionSet: string | null | undefined,
-): InspectedCpu['arch'] {
+): InventoryCpu['arch'] {
   const words = `${architecture ?? ''} ${instructionSet ?? ''}`.toLowerCase();
   if (words.includes('arm') || words.includes('a64')) return 'aarch64';
   if (words.includes('x86')) return 'x86_64';
   return null;
 }
 
-async function inspectCpu(system: RedfishSystem, body: z.infer<typeof systemSchema>): Promise<InspectedCpu> {
+async function inspectCpu(system: RedfishSystem, body: z.infer<typeof systemSchema>): Promise<InventoryCpu> {
   const summary = body.ProcessorSummary;
   const processorsPath = body.Processors?.['@odata.id'];
   const cpus =
@@ -101,9 +66,9 @@ async function inspectCpu(system: RedfishSystem, body: z.infer<typeof systemSche
   };
 }
 
-async function inspectNics(system: RedfishSystem, path: string | undefined): Promise<InspectedNic[]> {
+async function inspectNics(system: RedfishSystem, path: string | undefined): Promise<InventoryNic[]> {
   if (path === undefined) return [];
-  const nics: InspectedNic[] = [];
+  const nics: InventoryNic[] = [];
   for (const nic of await members(system, path, ethernetInterfaceSchema)) {
     const mac = nic.MACAddress ?? nic.PermanentMACAddress;
     if (!mac) continue;
@@ -118,17 +83,17 @@ async function inspectNics(system: RedfishSystem, path: string | undefined): Pro
   return nics;
 }
 
-function diskType(mediaType: string | null | undefined): InspectedDisk['type'] {
+function diskType(mediaType: string | null | undefined): InventoryDisk['type'] {
   if (mediaType === 'SSD') return 'ssd';
   if (mediaType === 'HDD') return 'hdd';
   return null;
 }
 
-async function inspectDisks(system: RedfishSystem, body: z.infer<typeof systemSchema>): Promise<InspectedDisk[]> {
+async function inspectDisks(system: RedfishSystem, body: z.infer<typeof systemSchema>): Promise<InventoryDisk[]> {
   const storagePath = body.Storage?.['@odata.id'];
   if (storagePath !== undefined) {
     try {
-      const disks: InspectedDisk[] = [];
+      const disks: InventoryDisk[] = [];
       for (const storage of await members(system, storagePath, storageSchema)) {
         for (const ref of storage.Drives ?? []) {
           const drive = (await system.client.getAs(ref['@odata.id'], driveSchema)).body;

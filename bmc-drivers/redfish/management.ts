@@ -1,9 +1,7 @@
+import type { BootDevice, BootDeviceInfo, BootMode, SetBootDeviceOptions } from '../driver.js';
 import { RedfishUnsupportedError } from './errors.js';
 import { systemSchema } from './schemas.js';
 import type { RedfishSystem } from './system-path.js';
-
-export type BootDevice = 'pxe' | 'disk' | 'cdrom' | 'bios';
-export type BootMode = 'uefi' | 'bios';
 
 /** Redfish BootSourceOverrideTarget to Anvil's boot devices. */
 export const BOOT_DEVICE_MAP: Readonly<Record<string, BootDevice>> = {
@@ -24,21 +22,6 @@ export const BOOT_DEVICE_TO_TARGET: Readonly<Record<BootDevice, string>> = {
 
 export const BOOT_MODE_MAP: Readonly<Record<string, BootMode>> = { UEFI: 'uefi', Legacy: 'bios' };
 const BOOT_MODE_TO_REDFISH: Readonly<Record<BootMode, string>> = { uefi: 'UEFI', bios: 'Legacy' };
-
-export interface BootDeviceInfo {
-  /** null when no override is active or the target is unmapped. */
-  device: BootDevice | null;
-  /** true for Continuous, false for Once, null when no override is active. */
-  persistent: boolean | null;
-  mode: BootMode | null;
-}
-
-export interface SetBootDeviceOptions {
-  /** Keep the device for every boot (Continuous) rather than the next one (Once). */
-  persistent?: boolean;
-  /** Also set the boot mode in the same change. */
-  mode?: BootMode;
-}
 
 export async function getBootDevice(system: RedfishSystem): Promise<BootDeviceInfo> {
   const boot = (await system.client.getAs(system.path, systemSchema)).body.Boot;

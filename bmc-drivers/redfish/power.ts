@@ -1,10 +1,7 @@
+import type { PowerState, PowerTarget } from '../driver.js';
 import { RedfishTimeoutError, RedfishUnsupportedError } from './errors.js';
 import { systemSchema } from './schemas.js';
 import type { RedfishSystem } from './system-path.js';
-
-/** Anvil's (Ironic's) power words. */
-export type PowerState = 'power on' | 'power off';
-export type PowerTarget = 'power on' | 'power off' | 'rebooting' | 'soft power off' | 'soft rebooting';
 
 /** Redfish PowerState to Anvil's; transitional states count as where they head. */
 export const POWER_STATE_MAP: Readonly<Record<string, PowerState>> = {
@@ -33,7 +30,8 @@ export const EXPECTED_POWER_STATE: Readonly<Record<PowerTarget, PowerState>> = {
   'soft rebooting': 'power on',
 };
 
-export interface SetPowerOptions {
+/** How one Reset action waits for its result (the driver waits in a call of its own instead). */
+export interface ResetWaitOptions {
   /** Wait until the BMC reports the expected state; 0 (default) returns after the action. */
   waitMs?: number;
   pollIntervalMs?: number;
@@ -52,7 +50,7 @@ export async function getPowerState(system: RedfishSystem): Promise<PowerState |
 export async function setPowerState(
   system: RedfishSystem,
   target: PowerTarget,
-  options: SetPowerOptions = {},
+  options: ResetWaitOptions = {},
 ): Promise<string | null> {
   const { body } = await system.client.getAs(system.path, systemSchema);
   const current = POWER_STATE_MAP[body.PowerState ?? ''] ?? null;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { BiosValue } from '../driver.js';
 
 // The parts of DMTF Redfish resources Anvil reads. Objects are loose: BMCs add
 // Oem sections and newer properties, and that must never fail a read. Only
@@ -129,8 +130,7 @@ export const virtualMediaSchema = z.looseObject({
 });
 export type VirtualMedia = z.infer<typeof virtualMediaSchema>;
 
-const biosValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
-export type BiosValue = z.infer<typeof biosValue>;
+const biosValue = z.union([z.string(), z.number(), z.boolean(), z.null()]) satisfies z.ZodType<BiosValue>;
 
 export const biosSchema = z.looseObject({
   Attributes: z.record(z.string(), biosValue),

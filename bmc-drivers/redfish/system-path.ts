@@ -92,7 +92,8 @@ export async function resolveSystem(client: RedfishClient, systemPath: string | 
   return { client, path: path.replace(/\/+$/, ''), id: system.Id, vendor: detectVendor(root, system.Manufacturer) };
 }
 
-export interface ConnectOptions extends Omit<RedfishClientOptions, 'baseUrl' | 'credentials'> {}
+/** The client's options but what the address and credentials give. */
+export type ConnectOptions = Omit<RedfishClientOptions, 'baseUrl' | 'credentials'>;
 
 /** Parses the address, opens a client, and resolves the system. */
 export async function connectRedfish(

@@ -6,13 +6,19 @@ import { collectList } from '../option-parsers.js';
 import type { Column } from '../output.js';
 
 type Row = Record<string, unknown>;
+/** One range of a pool as the API takes and shows it: a subnet, or its first and last address. */
+interface PoolRange {
+  start?: string | null;
+  end?: string | null;
+  subnet?: string | null;
+}
 
 const poolPath = (pool: string) => `/v1/ipam/pools/${encodeURIComponent(pool)}`;
 
 const POOL_COLUMNS: Column<Row>[] = [
   { header: 'Name', value: (p) => p.name },
   { header: 'Family', value: (p) => p.family },
-  { header: 'Ranges', value: (p) => (p.ranges as Row[]).map(rangeText).join(' ') },
+  { header: 'Ranges', value: (p) => (p.ranges as PoolRange[]).map(rangeText).join(' ') },
   { header: 'Gateway', value: (p) => p.gateway },
   { header: 'Strategy', value: (p) => p.allocation_strategy },
 ];
@@ -31,12 +37,12 @@ const ADDRESS_COLUMNS: Column<Row>[] = [
   { header: 'Owner', value: (a) => a.owner },
 ];
 
-function rangeText(r: Row): string {
-  return r.subnet ? String(r.subnet) : `${String(r.start)}-${String(r.end)}`;
+function rangeText(r: PoolRange): string {
+  return r.subnet ? r.subnet : `${String(r.start)}-${String(r.end)}`;
 }
 
 /** `--range 10.0.12.10-10.0.12.200` or `--range 10.0.12.0/24`: one range of a pool. */
-function collectRange(text: string, previous: Row[] = []): Row[] {
+function collectRange(text: string, previous: PoolRange[] = []): PoolRange[] {
   if (text.includes('/')) return [...previous, { subnet: text }];
   const [start, end, ...rest] = text.split('-');
   if (!start || !end || rest.length > 0)
@@ -45,7 +51,7 @@ function collectRange(text: string, previous: Row[] = []): Row[] {
 }
 
 interface PoolFlags {
-  range: Row[];
+  range: PoolRange[];
   prefix?: string;
   gateway?: string;
   dns?: string[];

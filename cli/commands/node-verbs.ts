@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import type { PowerState, TargetPowerState } from '../../contract/index.js';
 import { contextOf } from '../context.js';
 import { withExamples } from '../help-text.js';
 import type { PatchOp } from '../http-client.js';
@@ -34,7 +35,7 @@ const POWER_VERBS = {
   on: { target: 'power on', state: 'power on' },
   off: { target: 'power off', state: 'power off' },
   reboot: { target: 'rebooting', state: 'power on' },
-} as const;
+} as const satisfies Record<string, { target: TargetPowerState; state: PowerState }>;
 
 /** The options every batch verb takes: names or a selector, concurrency, --wait. */
 export function batchOptions(command: Command, waitable: boolean): Command {

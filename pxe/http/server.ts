@@ -178,10 +178,11 @@ class Handler {
     query: URLSearchParams,
     event: HttpRequestEvent,
   ): Promise<void> {
-    let mac: string | null = null;
+    let mac: string | null;
     try {
       mac = normalizeMac(decodeURIComponent(encodedMac));
     } catch {
+      // A malformed %-escape names no MAC either.
       mac = null;
     }
     if (mac === null) {

@@ -165,9 +165,12 @@ export async function startTftpServer(options: TftpServerOptions): Promise<TftpS
     // event without a handler would throw and take the whole server down.
     socket.on('error', () => undefined);
     let stop: (failure: TransferFailed) => void = () => undefined;
-    let stopped: TransferFailed | null = null;
+    // close() may stop the request while the file is still being opened. A
+    // property rather than a `let`: the compiler does not see the closure
+    // assign a local, and would take it for the null it started as.
+    const early: { stop: TransferFailed | null } = { stop: null };
     active.set(key, (failure) => {
-      stopped = failure;
+      early.stop = failure;
       stop(failure);
     });
     let file = request.filename;
@@ -181,9 +184,9 @@ export async function startTftpServer(options: TftpServerOptions): Promise<TftpS
         throw new TftpRefusal('mode', ErrorCode.IllegalOperation, 'Only octet mode is served');
       file = mapRequestPath(request.filename);
       const content = await openContent(file, peer);
-      if (stopped !== null) {
+      if (early.stop !== null) {
         content.source.close();
-        throw stopped;
+        throw early.stop;
       }
       const transfer = new Transfer(socket, peer, content.source, content.size, settings);
       stop = (failure) => transfer.fail(failure);

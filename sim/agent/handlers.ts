@@ -11,8 +11,8 @@ import { CLEAN_STEPS, DEPLOY_STEPS, HARDWARE_MANAGER, HARDWARE_MANAGER_VERSION }
 export interface HandlerContext {
   host: SimHost;
   disk: HostDisk;
-  /** Throws when the agent has died; long work calls it between pieces. */
-  checkAlive(): void;
+  /** Throws when the agent has died; long work calls it between pieces. A plain function, handed on as it is. */
+  checkAlive: () => void;
   imageStallTimeoutMs: number;
   httpTimeoutMs: number;
 }

@@ -76,9 +76,17 @@ async function get(
   }
 }
 
+/**
+ * The reader of a response body. The Fetch standard has a body stream carry
+ * Uint8Array chunks; the fetch types leave their type `any`.
+ */
+export function bodyReader(body: ReadableStream): ReadableStreamDefaultReader<Uint8Array> {
+  return (body as ReadableStream<Uint8Array>).getReader();
+}
+
 async function readUpTo(response: Response, skip: number, length: number, url: string): Promise<Buffer> {
   if (response.body === null) return Buffer.alloc(0);
-  const reader = response.body.getReader();
+  const reader = bodyReader(response.body);
   const chunks: Buffer[] = [];
   let seen = 0;
   let kept = 0;

@@ -4,7 +4,7 @@
 // the checksum does not match. The bytes are written as they come (no
 // qcow2 conversion), so the disk file's checksum is the image's.
 import { createHash } from 'node:crypto';
-import { describeFailure } from './http-fetch.js';
+import { bodyReader, describeFailure } from './http-fetch.js';
 import { expectedChecksum, type ExpectedChecksum } from './checksum.js';
 import { AgentCommandError } from './command-error.js';
 import type { HostDisk } from './disk.js';
@@ -31,7 +31,7 @@ export interface ImageWriteOptions {
   stallTimeoutMs: number;
   signal: AbortSignal;
   /** Called between chunks; throwing stops the write (the agent crashed, the host lost power). */
-  checkAlive(): void;
+  checkAlive: () => void;
 }
 
 export async function writeImage(disk: HostDisk, info: ImageInfo, options: ImageWriteOptions): Promise<WrittenImage> {
@@ -82,7 +82,7 @@ async function writeFrom(
   }
   const write = await disk.beginWrite();
   const hash = createHash(checksum.algo);
-  const reader = response.body.getReader();
+  const reader = bodyReader(response.body);
   try {
     for (;;) {
       options.checkAlive();

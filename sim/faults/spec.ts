@@ -54,5 +54,7 @@ export function resolveFaults(fleetWide: FaultSpec, host: FaultSpec | undefined)
 }
 
 function definedOnly(spec: FaultSpec): FaultSpec {
-  return Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined)) as FaultSpec;
+  // Object.entries types the values without the undefined an optional field may hold.
+  const entries: [string, unknown][] = Object.entries(spec);
+  return Object.fromEntries(entries.filter(([, v]) => v !== undefined));
 }

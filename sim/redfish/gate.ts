@@ -28,7 +28,7 @@ export function hostNameOf(path: string): string | null {
 export interface Gate {
   handler: RequestHandler;
   /** Cancels pending latency timers so the server can close promptly. */
-  stop(): void;
+  stop: () => void;
 }
 
 /**

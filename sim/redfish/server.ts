@@ -82,7 +82,7 @@ function toFault(err: unknown): RedfishFault {
   return new RedfishFault(500, 'InternalError', 'The request failed due to an internal service error.');
 }
 
-function buildRedfishApp(ctx: SimContext): { app: express.Express; stop(): void } {
+function buildRedfishApp(ctx: SimContext): { app: express.Express; stop: () => void } {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);

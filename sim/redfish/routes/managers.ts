@@ -85,7 +85,7 @@ function parseInsert(body: Record<string, unknown>): { image: string; inserted: 
       '#/Image',
     ]);
   }
-  let url: URL | null = null;
+  let url: URL | null;
   try {
     url = typeof image === 'string' ? new URL(image) : null;
   } catch {

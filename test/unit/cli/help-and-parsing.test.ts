@@ -101,23 +101,22 @@ describe('inventories', () => {
 });
 
 describe('selectors and wait verdicts', () => {
-  const node = (fields: Partial<NodeRecord>): NodeRecord =>
-    ({
-      uuid: 'u',
-      name: 'n',
-      driver: 'fake-hardware',
-      provision_state: 'available',
-      target_provision_state: null,
-      power_state: 'power off',
-      target_power_state: null,
-      maintenance: false,
-      maintenance_reason: null,
-      fault: null,
-      last_error: null,
-      reservation: null,
-      extra: {},
-      ...fields,
-    }) as NodeRecord;
+  const node = (fields: Partial<NodeRecord>): NodeRecord => ({
+    uuid: 'u',
+    name: 'n',
+    driver: 'fake-hardware',
+    provision_state: 'available',
+    target_provision_state: null,
+    power_state: 'power off',
+    target_power_state: null,
+    maintenance: false,
+    maintenance_reason: null,
+    fault: null,
+    last_error: null,
+    reservation: null,
+    extra: {},
+    ...fields,
+  });
 
   it('matches extra fields and the provision state', () => {
     const selector = parseSelector('rack=r12,state=deploy failed');

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { PowerTarget } from '../../../../bmc-drivers/index.js';
 import {
   connectRedfish,
   ejectVirtualMedia,
@@ -19,7 +20,6 @@ import {
   setBootDevice,
   setPowerState,
   updateFirmware,
-  type PowerTarget,
   type RedfishSystem,
 } from '../../../../bmc-drivers/redfish/index.js';
 import { createFleet, type Fleet } from '../../../../sim/host/index.js';

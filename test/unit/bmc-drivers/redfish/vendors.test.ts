@@ -50,7 +50,7 @@ class FakeBmc {
       req.on('data', (c: Buffer) => (raw += c.toString()));
       req.on('end', () => {
         const path = (req.url ?? '/').split('?')[0]?.replace(/\/+$/, '') ?? '';
-        let body: unknown = undefined;
+        let body: unknown;
         try {
           body = raw === '' ? undefined : JSON.parse(raw);
         } catch {
@@ -97,9 +97,7 @@ class FakeBmc {
       const patch = req.body as Json;
       for (const [k, v] of Object.entries(patch)) {
         resource[k] =
-          typeof v === 'object' && v !== null && !Array.isArray(v)
-            ? { ...((resource[k] as Json | undefined) ?? {}), ...(v as Json) }
-            : v;
+          typeof v === 'object' && v !== null && !Array.isArray(v) ? { ...(resource[k] ?? {}), ...(v as Json) } : v;
       }
       return { status: 200, body: resource };
     }

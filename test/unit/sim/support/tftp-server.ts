@@ -2,7 +2,6 @@
 // files from memory, every request recorded, and a few ways to misbehave
 // (drop datagrams, refuse options, answer with an error).
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import type { AddressInfo } from 'node:net';
 
 export interface TinyTftpServer {
   port: number;
@@ -112,7 +111,7 @@ export async function startTinyTftp(files: ReadonlyMap<string, Buffer>, events?:
   }
 
   await new Promise<void>((resolve) => main.bind(0, '127.0.0.1', () => resolve()));
-  server.port = (main.address() as AddressInfo).port;
+  server.port = main.address().port;
   return server;
 }
 

@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TftpRemoteError, TftpTimeoutError, tftpRead } from '../../../../../sim/host/boot/index.js';
 import { startTinyTftp, type TinyTftpServer } from '../../support/tftp-server.js';
@@ -81,7 +80,7 @@ describe('TFTP client', () => {
       const started = Date.now();
       const failure = await tftpRead({
         host: '127.0.0.1',
-        port: (silent.address() as AddressInfo).port,
+        port: silent.address().port,
         file: 'x',
         timeoutMs: 50,
         retries: 3,

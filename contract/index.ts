@@ -1,0 +1,10 @@
+// Ironic's wire vocabulary, shared by the server and its HTTP clients. It imports nothing.
+export { FAILURE_STATES, POWER_STATES, STABLE_STATES, TARGET_POWER_STATES, TRANSITIONAL_STATES } from './states.js';
+export type {
+  FailureState,
+  PowerState,
+  ProvisionState,
+  StableState,
+  TargetPowerState,
+  TransitionalState,
+} from './states.js';
