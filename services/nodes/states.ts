@@ -3,40 +3,18 @@
  * Nothing else in Anvil decides whether a transition is allowed.
  */
 
-export const STABLE_STATES = ['enroll', 'manageable', 'available', 'active', 'error', 'rescue'] as const;
-export const FAILURE_STATES = [
-  'deploy failed',
-  'clean failed',
-  'inspect failed',
-  'rescue failed',
-  'unrescue failed',
-  'adopt failed',
-  'service failed',
-] as const;
-export const TRANSITIONAL_STATES = [
-  'verifying',
-  'inspecting',
-  'inspect wait',
-  'cleaning',
-  'clean wait',
-  'clean hold',
-  'deploying',
-  'wait call-back',
-  'deploy hold',
-  'deleting',
-  'adopting',
-  'rescuing',
-  'rescue wait',
-  'unrescuing',
-  'servicing',
-  'service wait',
-  'service hold',
-] as const;
+import {
+  FAILURE_STATES,
+  STABLE_STATES,
+  TRANSITIONAL_STATES,
+  type FailureState,
+  type ProvisionState,
+  type StableState,
+  type TransitionalState,
+} from '../../contract/index.js';
 
-export type StableState = (typeof STABLE_STATES)[number];
-export type FailureState = (typeof FAILURE_STATES)[number];
-export type TransitionalState = (typeof TRANSITIONAL_STATES)[number];
-export type ProvisionState = StableState | FailureState | TransitionalState;
+export { FAILURE_STATES, STABLE_STATES, TRANSITIONAL_STATES };
+export type { FailureState, ProvisionState, StableState, TransitionalState };
 
 export const ALL_STATES: readonly ProvisionState[] = [...STABLE_STATES, ...FAILURE_STATES, ...TRANSITIONAL_STATES];
 
