@@ -227,7 +227,6 @@ interface ParsedRange {
 
 function parseRange(r: RangeSpec, i: number, family: FamilyCheck): ParsedRange {
   const where = `ranges/${i}`;
-  if (r === null || typeof r !== 'object') throw new InvalidIpamInput(`${where} must be an object.`);
   if (r.start == null && r.end == null && r.subnet == null) {
     throw new InvalidIpamInput(`${where} needs at least one of start, end and subnet.`);
   }

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { formatAddress, fromHex, maxAddress, parseAddress, toHex, type IpFamily } from './address.js';
 import { MarkerNotFound } from './errors.js';
+import { ALLOCATION_STRATEGIES, type CanonicalPoolSpec, type CanonicalRangeSpec } from './pool.js';
+import { insertedId, isStringList, isStringRecord, rawRows, RowReader } from './rows.js';
 import { isPostgres } from './schema.js';
-import type { CanonicalPoolSpec, CanonicalRangeSpec } from './pool.js';
 
 /** A pool row with its ranges, as stored. */
 export interface PoolRecord {
@@ -52,7 +53,14 @@ export interface ListPage<K extends string> {
 /** The stored claim, or why it could not be stored. */
 export type InsertOutcome = ClaimRecord | 'name-taken' | 'address-taken' | 'pool-changed';
 
-type Row = Record<string, any>;
+const FAMILIES: readonly IpFamily[] = ['ipv4', 'ipv6'];
+
+/** Why a claim's transaction was rolled back, when the database refused it for a reason the caller handles. */
+class ClaimRefused extends Error {
+  constructor(readonly outcome: Exclude<InsertOutcome, ClaimRecord>) {
+    super(outcome);
+  }
+}
 
 /** IPAM's tables over the knex connection it is given. Thin: it decides nothing. */
 export class IpamRepository {
@@ -66,10 +74,10 @@ export class IpamRepository {
     const now = new Date().toISOString();
     try {
       await this.knex.transaction(async (trx) => {
-        const [row] = await trx('ipam_pools')
+        const inserted: unknown = await trx('ipam_pools')
           .insert({ uuid: randomUUID(), name, family, ...poolColumns(spec), created_at: now })
           .returning('id');
-        await insertRanges(trx, (row as { id: number }).id, family, spec.ranges);
+        await insertRanges(trx, insertedId(inserted, 'ipam_pools'), family, spec.ranges);
       });
       return 'inserted';
     } catch (err) {
@@ -79,22 +87,20 @@ export class IpamRepository {
   }
 
   async findPool(ident: string): Promise<PoolRecord | null> {
-    const row = await this.knex('ipam_pools').where({ name: ident }).orWhere({ uuid: ident }).first();
+    const row = RowReader.first(
+      await this.knex('ipam_pools').where({ name: ident }).orWhere({ uuid: ident }).first(),
+      'ipam_pools',
+    );
     return row ? this.withRanges(row) : null;
   }
 
   async listPools(page: ListPage<'id' | 'name'>): Promise<PoolRecord[]> {
-    const rows: Row[] = await keyset(
-      this.knex('ipam_pools'),
-      'ipam_pools',
-      page,
-      await this.markerRow('ipam_pools', page),
-    );
+    const rows = await this.page(this.knex('ipam_pools'), 'ipam_pools', page);
     return Promise.all(rows.map((r) => this.withRanges(r)));
   }
 
   async listAllPools(): Promise<PoolRecord[]> {
-    const rows: Row[] = await this.knex('ipam_pools').orderBy('id');
+    const rows = RowReader.all(await this.knex('ipam_pools').orderBy('id'), 'ipam_pools');
     return Promise.all(rows.map((r) => this.withRanges(r)));
   }
 
@@ -155,21 +161,27 @@ export class IpamRepository {
 
   /** The first held address in [lo, hi] (hex), or null: an index probe, used to check edits. */
   async firstHeldBetween(poolId: number, lo: string, hi: string, trx: Knex = this.knex): Promise<string | null> {
-    const row = await trx('ipam_addresses')
-      .where({ pool_id: poolId })
-      .whereBetween('address', [lo, hi])
-      .orderBy('address')
-      .first('address');
-    return row ? (row.address as string) : null;
+    const row = RowReader.first(
+      await trx('ipam_addresses')
+        .where({ pool_id: poolId })
+        .whereBetween('address', [lo, hi])
+        .orderBy('address')
+        .first('address'),
+      'ipam_addresses',
+    );
+    return row ? row.text('address') : null;
   }
 
   /** The claim holding an address, by name, or null. */
   async holderOf(poolId: number, addressHex: string, trx: Knex = this.knex): Promise<string | null> {
-    const row = await trx('ipam_addresses')
-      .join('ipam_claims', 'ipam_claims.id', 'ipam_addresses.claim_id')
-      .where({ 'ipam_addresses.pool_id': poolId, 'ipam_addresses.address': addressHex })
-      .first('ipam_claims.name');
-    return row ? (row.name as string) : null;
+    const row = RowReader.first(
+      await trx('ipam_addresses')
+        .join('ipam_claims', 'ipam_claims.id', 'ipam_addresses.claim_id')
+        .where({ 'ipam_addresses.pool_id': poolId, 'ipam_addresses.address': addressHex })
+        .first('ipam_claims.name'),
+      'ipam_claims',
+    );
+    return row ? row.text('name') : null;
   }
 
   /**
@@ -180,8 +192,8 @@ export class IpamRepository {
   async firstFree(poolId: number, family: IpFamily, from: bigint, to: bigint): Promise<bigint | null> {
     const lo = toHex(family, from);
     const hi = toHex(family, to);
-    const taken = await this.knex('ipam_addresses').where({ pool_id: poolId, address: lo }).first('id');
-    if (!taken) return from;
+    const taken: unknown = await this.knex('ipam_addresses').where({ pool_id: poolId, address: lo }).first('id');
+    if (taken === undefined) return from;
     const result: unknown = await this.knex.raw(
       `select a."next" from ipam_addresses a
         where a.pool_id = ? and a."next" >= ? and a."next" <= ?
@@ -189,9 +201,8 @@ export class IpamRepository {
         order by a."next" limit 1`,
       [poolId, lo, hi],
     );
-    // knex.raw answers pg's result object on PostgreSQL and the rows themselves on SQLite.
-    const rows = (this.postgres ? (result as { rows: Row[] }).rows : result) as Row[];
-    return rows.length === 0 ? null : fromHex(rows[0]!.next as string);
+    const [first] = rawRows(result, 'ipam_addresses');
+    return first ? fromHex(first.text('next')) : null;
   }
 
   /**
@@ -211,28 +222,25 @@ export class IpamRepository {
     const next = address === maxAddress(family) ? null : toHex(family, address + 1n);
     const uuid = randomUUID();
     const addressUuid = randomUUID();
-    let failed: InsertOutcome | null = null;
     try {
       const id = await this.knex.transaction(async (trx) => {
         // The first statement writes, so SQLite takes its write lock (waiting on busy_timeout) up front.
-        const [row] = await trx('ipam_claims')
+        const inserted: unknown = await trx('ipam_claims')
           .insert({ uuid, pool_id: pool.id, ...claim, created_at: now })
           .returning('id')
           .catch((err: unknown) => {
-            if (isUniqueViolation(err)) failed = 'name-taken';
-            throw err;
+            throw isUniqueViolation(err) ? new ClaimRefused('name-taken') : err;
           });
-        const claimId = (row as { id: number }).id;
-        const current = await trx('ipam_pools').where({ id: pool.id }).forKeyShare().first('version');
-        if (!current || current.version !== pool.version) {
-          failed = 'pool-changed';
-          throw new Error('pool changed');
-        }
+        const claimId = insertedId(inserted, 'ipam_claims');
+        const current = RowReader.first(
+          await trx('ipam_pools').where({ id: pool.id }).forKeyShare().first('version'),
+          'ipam_pools',
+        );
+        if (current?.integer('version') !== pool.version) throw new ClaimRefused('pool-changed');
         await trx('ipam_addresses')
           .insert({ uuid: addressUuid, pool_id: pool.id, claim_id: claimId, address: hex, next, created_at: now })
           .catch((err: unknown) => {
-            if (isUniqueViolation(err)) failed = 'address-taken';
-            throw err;
+            throw isUniqueViolation(err) ? new ClaimRefused('address-taken') : err;
           });
         return claimId;
       });
@@ -247,21 +255,23 @@ export class IpamRepository {
         created_at: now,
       };
     } catch (err) {
-      if (failed !== null) return failed;
+      if (err instanceof ClaimRefused) return err.outcome;
       if (isForeignKeyViolation(err)) return 'pool-changed';
       throw err;
     }
   }
 
   async findClaim(poolId: number, name: string, trx: Knex = this.knex): Promise<ClaimRecord | null> {
-    const row = await this.claims(trx).where({ 'ipam_claims.pool_id': poolId, 'ipam_claims.name': name }).first();
+    const row = RowReader.first(
+      await this.claims(trx).where({ 'ipam_claims.pool_id': poolId, 'ipam_claims.name': name }).first(),
+      'ipam_claims',
+    );
     return row ? claimFromRow(row) : null;
   }
 
   async listClaims(poolId: number, page: ListPage<'id' | 'name'>): Promise<ClaimRecord[]> {
     const query = this.claims().where('ipam_claims.pool_id', poolId);
-    const rows: Row[] = await keyset(query, 'ipam_claims', page, await this.markerRow('ipam_claims', page));
-    return rows.map(claimFromRow);
+    return (await this.page(query, 'ipam_claims', page)).map(claimFromRow);
   }
 
   /** Addresses with their claims, filtered; marker and sort keys are the address's. */
@@ -271,12 +281,12 @@ export class IpamRepository {
     if (filter.claim !== undefined) query.where('ipam_claims.name', filter.claim);
     if (filter.owner !== undefined) query.where('ipam_claims.owner', filter.owner);
     if (filter.addressHex !== undefined) query.where('ipam_addresses.address', filter.addressHex);
-    const rows: Row[] = await keyset(query, 'ipam_addresses', page, await this.markerRow('ipam_addresses', page));
-    return rows.map(claimFromRow);
+    return (await this.page(query, 'ipam_addresses', page)).map(claimFromRow);
   }
 
   async claimsOwnedBy(owner: string): Promise<ClaimRecord[]> {
-    return (await this.claims().where('ipam_claims.owner', owner).orderBy('ipam_claims.id')).map(claimFromRow);
+    const rows = await this.claims().where('ipam_claims.owner', owner).orderBy('ipam_claims.id');
+    return RowReader.all(rows, 'ipam_claims').map(claimFromRow);
   }
 
   /** Deletes a claim; its address goes with it (the foreign key cascades). False if it was already gone. */
@@ -288,7 +298,9 @@ export class IpamRepository {
   async advanceCursor(poolId: number, epoch: number, to: string): Promise<void> {
     await this.knex('ipam_pools')
       .where({ id: poolId, cursor_epoch: epoch })
-      .andWhere((w) => w.whereNull('cursor').orWhere('cursor', '<', to))
+      .andWhere((w) => {
+        w.whereNull('cursor').orWhere('cursor', '<', to);
+      })
       .update({ cursor: to });
   }
 
@@ -314,44 +326,66 @@ export class IpamRepository {
       );
   }
 
-  private async markerRow(table: string, page: ListPage<string>): Promise<Row | null | undefined> {
-    if (page.marker === undefined) return undefined;
-    return (await this.knex(table).where({ uuid: page.marker }).first()) ?? null;
+  /**
+   * One page of `query` (rows of `table`, perhaps joined with others): by the
+   * sort key then id, after the row whose uuid is the marker.
+   */
+  private async page(query: Knex.QueryBuilder, table: string, page: ListPage<string>): Promise<RowReader[]> {
+    const col = `${table}.${page.sortKey}`;
+    const id = `${table}.id`;
+    if (page.marker !== undefined) {
+      const marker = RowReader.first(await this.knex(table).where({ uuid: page.marker }).first(), table);
+      if (!marker) throw new MarkerNotFound(page.marker);
+      const value = marker.sortValue(page.sortKey);
+      const markerId = marker.integer('id');
+      const cmp = page.sortDir === 'asc' ? '>' : '<';
+      query.where((w) => {
+        w.where(col, cmp, value).orWhere((x) => {
+          x.where(col, value).andWhere(id, cmp, markerId);
+        });
+      });
+    }
+    return RowReader.all(await query.orderBy(col, page.sortDir).orderBy(id, page.sortDir).limit(page.limit), table);
   }
 
-  private async withRanges(row: Row): Promise<PoolRecord> {
-    const ranges: Row[] = await this.knex('ipam_ranges').where({ pool_id: row.id }).orderBy('position');
+  private async withRanges(row: RowReader): Promise<PoolRecord> {
+    const id = row.integer('id');
+    const family = row.oneOf('family', FAMILIES);
+    const ranges = RowReader.all(
+      await this.knex('ipam_ranges').where({ pool_id: id }).orderBy('position'),
+      'ipam_ranges',
+    );
     return {
-      id: row.id,
-      uuid: row.uuid,
-      name: row.name,
-      family: row.family,
-      version: row.version,
-      cursor: row.cursor ?? null,
-      cursorEpoch: row.cursor_epoch,
-      created_at: row.created_at,
-      updated_at: row.updated_at ?? null,
+      id,
+      uuid: row.text('uuid'),
+      name: row.text('name'),
+      family,
+      version: row.integer('version'),
+      cursor: row.nullableText('cursor'),
+      cursorEpoch: row.integer('cursor_epoch'),
+      created_at: row.text('created_at'),
+      updated_at: row.nullableText('updated_at'),
       spec: {
-        allocation_strategy: row.allocation_strategy,
-        prefix: row.prefix ?? null,
-        gateway: row.gateway ?? null,
-        dns_servers: JSON.parse(row.dns_servers),
-        excluded: JSON.parse(row.excluded),
-        pre_allocations: JSON.parse(row.pre_allocations),
+        allocation_strategy: row.oneOf('allocation_strategy', ALLOCATION_STRATEGIES),
+        prefix: row.nullableInteger('prefix'),
+        gateway: row.nullableText('gateway'),
+        dns_servers: row.json('dns_servers', isStringList),
+        excluded: row.json('excluded', isStringList),
+        pre_allocations: row.json('pre_allocations', isStringRecord),
         ranges: ranges.map((r) => ({
-          start: formatAddress(row.family, fromHex(r.start_address)),
-          end: formatAddress(row.family, fromHex(r.end_address)),
-          subnet: r.subnet ?? null,
-          prefix: r.prefix ?? null,
-          gateway: r.gateway ?? null,
-          dns_servers: r.dns_servers == null ? null : JSON.parse(r.dns_servers),
+          start: formatAddress(family, fromHex(r.text('start_address'))),
+          end: formatAddress(family, fromHex(r.text('end_address'))),
+          subnet: r.nullableText('subnet'),
+          prefix: r.nullableInteger('prefix'),
+          gateway: r.nullableText('gateway'),
+          dns_servers: r.nullableJson('dns_servers', isStringList),
         })),
       },
     };
   }
 }
 
-function poolColumns(spec: CanonicalPoolSpec): Row {
+function poolColumns(spec: CanonicalPoolSpec): Record<string, unknown> {
   return {
     allocation_strategy: spec.allocation_strategy,
     prefix: spec.prefix,
@@ -377,44 +411,24 @@ async function insertRanges(trx: Knex, poolId: number, family: IpFamily, ranges:
   );
 }
 
-function keyset<T extends {}>(
-  query: Knex.QueryBuilder<T>,
-  table: string,
-  page: ListPage<string>,
-  marker: Row | null | undefined,
-) {
-  if (marker === null) throw new MarkerNotFound(page.marker ?? '');
-  const col = `${table}.${page.sortKey}`;
-  const id = `${table}.id`;
-  if (marker) {
-    const cmp = page.sortDir === 'asc' ? '>' : '<';
-    query.where((w) =>
-      w
-        .where(col, cmp, marker[page.sortKey])
-        .orWhere((x) => x.where(col, marker[page.sortKey]).andWhere(id, cmp, marker.id)),
-    );
-  }
-  return query.orderBy(col, page.sortDir).orderBy(id, page.sortDir).limit(page.limit);
-}
-
-function claimFromRow(row: Row): ClaimRecord {
+function claimFromRow(row: RowReader): ClaimRecord {
   return {
-    id: row.id,
-    uuid: row.uuid,
-    pool: row.pool,
-    poolId: row.pool_id,
-    name: row.name,
-    owner: row.owner ?? null,
-    requested_address: row.requested_address ?? null,
-    address: row.address,
-    address_uuid: row.address_uuid,
-    created_at: row.created_at,
+    id: row.integer('id'),
+    uuid: row.text('uuid'),
+    pool: row.text('pool'),
+    poolId: row.integer('pool_id'),
+    name: row.text('name'),
+    owner: row.nullableText('owner'),
+    requested_address: row.nullableText('requested_address'),
+    address: row.text('address'),
+    address_uuid: row.text('address_uuid'),
+    created_at: row.text('created_at'),
   };
 }
 
 async function count(query: Knex.QueryBuilder): Promise<number> {
-  const row = await query.count({ n: '*' }).first();
-  return Number((row as { n: number | string } | undefined)?.n ?? 0);
+  const row = RowReader.first(await query.count({ n: '*' }).first(), 'count(*)');
+  return row ? row.count('n') : 0;
 }
 
 function isUniqueViolation(err: unknown): boolean {

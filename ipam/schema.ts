@@ -3,7 +3,9 @@ import type { Knex } from 'knex';
 export const IPAM_TABLES = ['ipam_addresses', 'ipam_claims', 'ipam_ranges', 'ipam_pools'] as const;
 
 export function isPostgres(knex: Knex): boolean {
-  return knex.client.dialect === 'postgresql';
+  // knex types its client as any: read the dialect as the unknown it is.
+  const client: unknown = knex.client;
+  return typeof client === 'object' && client !== null && 'dialect' in client && client.dialect === 'postgresql';
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { JsonObject } from '../nodes/model.js';
 
-export type AllocationState = 'allocating' | 'active' | 'error';
+export const ALLOCATION_STATES = ['allocating', 'active', 'error'] as const;
+export type AllocationState = (typeof ALLOCATION_STATES)[number];
 
 /** Ironic's allocation: a claim on one available node matching a resource class and traits. */
 export interface Allocation {

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
-import { applyKeyset, uniqueViolationColumn, type SortDir } from '../db/index.js';
+import { col, insertRecord, listPage, rowCodec, uniqueViolationError, type PageRequest } from '../db/index.js';
 import { AllocationNotFound, Conflict } from '../errors.js';
-import type { Allocation } from './model.js';
+import { ALLOCATION_STATES, type Allocation } from './model.js';
 
 export interface AllocationFilter {
   node_id?: number;
@@ -34,8 +34,23 @@ export interface CandidateQuery {
   among: string[];
 }
 
-type Row = Record<string, unknown>;
-const JSON_FIELDS = ['traits', 'candidate_nodes', 'extra'] as const;
+const ALLOCATIONS = rowCodec<Allocation>('allocations', {
+  id: col.generatedId,
+  uuid: col.text,
+  name: col.nullable(col.text),
+  node_id: col.nullable(col.integer),
+  node_uuid: col.readOnly(col.nullable(col.text)),
+  state: col.oneOf(ALLOCATION_STATES),
+  last_error: col.nullable(col.text),
+  resource_class: col.nullable(col.text),
+  traits: col.jsonStringList,
+  candidate_nodes: col.jsonStringList,
+  extra: col.jsonObject,
+  owner: col.nullable(col.text),
+  created_at: col.timestamp,
+  updated_at: col.nullable(col.timestamp),
+});
+const CANDIDATES = rowCodec<NodeCandidate>('nodes', { id: col.integer, uuid: col.text });
 
 export class AllocationRepository {
   constructor(private readonly knex: Knex) {}
@@ -47,53 +62,25 @@ export class AllocationRepository {
   }
 
   async create(a: Omit<Allocation, 'id' | 'node_id' | 'node_uuid'>): Promise<Allocation> {
-    try {
-      const [row] = await this.knex('allocations').insert(toRow(a)).returning('id');
-      return await this.getById((row as { id: number }).id);
-    } catch (err) {
-      const column = uniqueViolationColumn(err, 'allocations');
-      if (column === 'name') throw new Conflict(`An allocation with name ${a.name ?? ''} already exists.`);
-      if (column === 'uuid') throw new Conflict(`An allocation with UUID ${a.uuid} already exists.`);
-      throw err;
-    }
+    return this.getById(await insertRecord(this.knex, ALLOCATIONS, a, (err) => translate(err, a)));
   }
 
   async getById(id: number): Promise<Allocation> {
-    const row = await this.base().where('allocations.id', id).first();
-    if (!row) throw new AllocationNotFound(String(id));
-    return fromRow(row);
+    const row: unknown = await this.base().where('allocations.id', id).first();
+    return ALLOCATIONS.fromFound(row, () => new AllocationNotFound(String(id)));
   }
 
   async find(column: 'uuid' | 'name' | 'node_id', value: string | number): Promise<Allocation | null> {
-    const row = await this.base().where(`allocations.${column}`, value).first();
-    return row ? fromRow(row) : null;
+    return ALLOCATIONS.fromFirst(await this.base().where(`allocations.${column}`, value).first());
   }
 
-  async list(q: {
-    filter: AllocationFilter;
-    sortKey: AllocationSortKey;
-    sortDir: SortDir;
-    limit: number;
-    marker?: string;
-  }) {
+  async list(q: PageRequest<AllocationSortKey> & { filter: AllocationFilter }): Promise<Allocation[]> {
     const query = this.base();
-    for (const [key, value] of Object.entries(q.filter)) {
+    for (const key of ['node_id', 'resource_class', 'state', 'owner'] as const) {
+      const value = q.filter[key];
       if (value !== undefined) query.where(`allocations.${key}`, value);
     }
-    let after: { value: unknown; id: number } | undefined;
-    if (q.marker !== undefined) {
-      const marker = await this.knex('allocations').where({ uuid: q.marker }).first();
-      if (!marker) throw new AllocationNotFound(q.marker);
-      after = { value: marker[q.sortKey], id: marker.id as number };
-    }
-    const rows: Row[] = await applyKeyset(query, {
-      table: 'allocations',
-      column: q.sortKey,
-      dir: q.sortDir,
-      limit: q.limit,
-      ...(after ? { after } : {}),
-    });
-    return rows.map(fromRow);
+    return listPage(this.knex, ALLOCATIONS, query, q, AllocationNotFound);
   }
 
   /**
@@ -111,11 +98,16 @@ export class AllocationRepository {
       .limit(limit);
     if (want.resourceClass !== null) query.where('resource_class', want.resourceClass);
     // As Ironic's project filter: a node owned or leased by the allocation's owner.
-    if (want.owner !== null) query.where((w) => w.where('owner', want.owner).orWhere('lessee', want.owner));
+    const { owner } = want;
+    if (owner !== null) {
+      query.where((w) => {
+        w.where('owner', owner).orWhere('lessee', owner);
+      });
+    }
     if (want.among.length > 0) query.whereIn('uuid', want.among);
     // Traits are a JSON list of [A-Z0-9_] names: a quoted name matches exactly one element.
     for (const trait of want.traits) query.where('traits', 'like', `%"${trait}"%`);
-    return query;
+    return CANDIDATES.fromRows(await query);
   }
 
   /**
@@ -128,7 +120,9 @@ export class AllocationRepository {
       const update = trx('nodes')
         .where({ id: nodeId })
         .whereNull('allocation_uuid')
-        .where((w) => w.whereNull('instance_uuid').orWhere('instance_uuid', allocation.uuid))
+        .where((w) => {
+          w.whereNull('instance_uuid').orWhere('instance_uuid', allocation.uuid);
+        })
         .whereNull('reservation');
       if (requireAvailable)
         update.where({ provision_state: 'available', maintenance: false }).whereNotNull('power_state');
@@ -151,12 +145,9 @@ export class AllocationRepository {
     try {
       await this.knex('allocations')
         .where({ id })
-        .update({ ...toRow(changes), updated_at: new Date().toISOString() });
+        .update({ ...ALLOCATIONS.toRow(changes), updated_at: new Date().toISOString() });
     } catch (err) {
-      if (uniqueViolationColumn(err, 'allocations') === 'name') {
-        throw new Conflict(`An allocation with name ${changes.name ?? ''} already exists.`);
-      }
-      throw err;
+      throw translate(err, changes);
     }
     return this.getById(id);
   }
@@ -177,15 +168,9 @@ export class AllocationRepository {
   }
 }
 
-function toRow(a: Partial<Allocation>): Row {
-  const row: Row = { ...a };
-  for (const f of JSON_FIELDS) if (row[f] !== undefined) row[f] = JSON.stringify(row[f]);
-  delete row.node_uuid;
-  return row;
-}
-
-function fromRow(row: Row): Allocation {
-  const a: Row = { ...row };
-  for (const f of JSON_FIELDS) a[f] = JSON.parse(row[f] as string);
-  return a as unknown as Allocation;
+function translate(err: unknown, a: Partial<Pick<Allocation, 'uuid' | 'name'>>): unknown {
+  return uniqueViolationError(err, 'allocations', {
+    name: () => new Conflict(`An allocation with name ${a.name ?? ''} already exists.`),
+    uuid: () => new Conflict(`An allocation with UUID ${a.uuid ?? ''} already exists.`),
+  });
 }

@@ -16,3 +16,17 @@ export function uniqueViolationColumn(err: unknown, table: string): string | nul
   }
   return null;
 }
+
+/**
+ * What to throw for `err`: the error `errors` makes for the column whose
+ * unique constraint it violated, or `err` itself.
+ */
+export function uniqueViolationError(
+  err: unknown,
+  table: string,
+  errors: Readonly<Record<string, () => Error>>,
+): unknown {
+  const column = uniqueViolationColumn(err, table);
+  const make = column === null ? undefined : errors[column];
+  return make ? make() : err;
+}

@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
+import { col, rowCodec } from '../db/index.js';
 import { NotFound } from '../errors.js';
 
-export type Severity = 'INFO' | 'WARNING' | 'ERROR';
+const SEVERITIES = ['INFO', 'WARNING', 'ERROR'] as const;
+export type Severity = (typeof SEVERITIES)[number];
 /** What an entry is about: a state transition, a power change, a lock conflict, a BMC error, a network boot step... */
-export type EventType = 'provisioning' | 'power' | 'lock' | 'maintenance' | 'bmc' | 'boot';
+const EVENT_TYPES = ['provisioning', 'power', 'lock', 'maintenance', 'bmc', 'boot'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
 
 export interface HistoryEntry {
   uuid: string;
@@ -22,6 +25,17 @@ export interface HistoryEvent {
   event: string;
 }
 
+const ENTRIES = rowCodec<HistoryEntry>('node_history', {
+  uuid: col.text,
+  created_at: col.timestamp,
+  severity: col.oneOf(SEVERITIES),
+  event_type: col.oneOf(EVENT_TYPES),
+  event: col.text,
+  conductor: col.nullable(col.text),
+  user: col.nullable(col.text),
+});
+const POSITION = rowCodec<{ id: number }>('node_history', { id: col.generatedId });
+
 /** Every transition, power change, BMC error and lock conflict of a node (Ironic's node history). */
 export class NodeHistory {
   constructor(
@@ -30,34 +44,31 @@ export class NodeHistory {
   ) {}
 
   async record(nodeId: number, e: HistoryEvent): Promise<void> {
-    await this.knex('node_history').insert({
+    const entry: HistoryEntry = {
       uuid: randomUUID(),
-      node_id: nodeId,
       created_at: new Date().toISOString(),
-      severity: e.severity,
-      event_type: e.event_type,
-      event: e.event,
+      ...e,
       conductor: this.conductor,
       user: null,
-    });
+    };
+    await this.knex('node_history').insert({ node_id: nodeId, ...ENTRIES.toRow(entry) });
   }
 
   async get(nodeId: number, uuid: string): Promise<HistoryEntry> {
-    const row = await this.knex('node_history').where({ node_id: nodeId, uuid }).first();
-    if (!row) throw new NotFound(`Node history record ${uuid} could not be found.`);
-    const { id: _id, node_id: _node, ...entry } = row as HistoryEntry & { id: number; node_id: number };
-    return entry;
+    const row: unknown = await this.knex('node_history').where({ node_id: nodeId, uuid }).first();
+    return ENTRIES.fromFound(row, () => new NotFound(`Node history record ${uuid} could not be found.`));
   }
 
   /** Oldest first, paged by entry uuid as Ironic's other collections are. */
   async list(nodeId: number, limit: number, marker?: string): Promise<HistoryEntry[]> {
     const query = this.knex('node_history').where({ node_id: nodeId }).orderBy('id').limit(limit);
     if (marker !== undefined) {
-      const after = await this.knex('node_history').where({ uuid: marker, node_id: nodeId }).first('id');
+      const after = POSITION.fromFirst(
+        await this.knex('node_history').where({ uuid: marker, node_id: nodeId }).first('id'),
+      );
       if (!after) throw new NotFound(`Node history record ${marker} could not be found.`);
       query.where('id', '>', after.id);
     }
-    const rows: (HistoryEntry & { id: number; node_id: number })[] = await query;
-    return rows.map(({ id: _id, node_id: _node, ...entry }) => entry);
+    return ENTRIES.fromRows(await query);
   }
 }

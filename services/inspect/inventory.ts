@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { HardwareInventory } from '../../bmc-drivers/index.js';
+import { col, rowCodec } from '../db/index.js';
 import { NotFound } from '../errors.js';
 import type { JsonObject } from '../nodes/model.js';
 
@@ -9,25 +10,24 @@ export interface StoredInventory {
   plugin_data: JsonObject;
 }
 
+const INVENTORIES = rowCodec<StoredInventory>('node_inventory', {
+  inventory: col.jsonObject,
+  plugin_data: col.jsonObject,
+});
+
 /** One inventory per node, replaced by each inspection. */
 export class InventoryStore {
   constructor(private readonly knex: Knex) {}
 
   async save(nodeId: number, doc: StoredInventory): Promise<void> {
-    const row = {
-      node_id: nodeId,
-      inventory: JSON.stringify(doc.inventory),
-      plugin_data: JSON.stringify(doc.plugin_data),
-      created_at: new Date().toISOString(),
-    };
+    const row = { node_id: nodeId, ...INVENTORIES.toRow(doc), created_at: new Date().toISOString() };
     await this.knex('node_inventory').insert(row).onConflict('node_id').merge();
   }
 
   async get(nodeId: number, nodeUuid: string): Promise<StoredInventory> {
-    const row = await this.knex('node_inventory').where({ node_id: nodeId }).first();
+    const row: unknown = await this.knex('node_inventory').where({ node_id: nodeId }).first();
     // A 404 tells baremetal-operator that the node still needs inspecting.
-    if (!row) throw new NotFound(`Node ${nodeUuid} has no inventory yet: inspect it first.`);
-    return { inventory: JSON.parse(row.inventory as string), plugin_data: JSON.parse(row.plugin_data as string) };
+    return INVENTORIES.fromFound(row, () => new NotFound(`Node ${nodeUuid} has no inventory yet: inspect it first.`));
   }
 }
 

@@ -1,7 +1,7 @@
+import type { PowerState, TargetPowerState } from '../../contract/index.js';
 import type { ProvisionState } from './states.js';
 
-export type PowerState = 'power on' | 'power off';
-export type TargetPowerState = PowerState | 'rebooting' | 'soft power off' | 'soft rebooting';
+export type { PowerState, TargetPowerState };
 export type JsonObject = Record<string, unknown>;
 
 export const INTERFACE_FIELDS = [
@@ -74,34 +74,5 @@ export interface Node extends Record<InterfaceField, string> {
   created_at: string;
   updated_at: string | null;
 }
-
-/** Columns holding JSON documents (text in the database). */
-export const NODE_JSON_FIELDS = [
-  'driver_info',
-  'driver_internal_info',
-  'instance_info',
-  'properties',
-  'extra',
-  'network_data',
-  'raid_config',
-  'target_raid_config',
-  'clean_step',
-  'deploy_step',
-  'service_step',
-  'traits',
-] as const;
-
-export const NODE_BOOLEAN_FIELDS = [
-  'maintenance',
-  'automated_clean',
-  'protected',
-  'retired',
-  'disable_power_off',
-  'console_enabled',
-  'secure_boot',
-] as const;
-
-/** JSON documents whose sensitive values are encrypted at rest. */
-export const NODE_SECRET_FIELDS = ['driver_info', 'driver_internal_info', 'instance_info'] as const;
 
 export type NodeChanges = Partial<Omit<Node, 'id' | 'uuid' | 'created_at'>>;

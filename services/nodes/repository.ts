@@ -1,9 +1,19 @@
 import type { Knex } from 'knex';
-import { applyKeyset, uniqueViolationColumn, type SortDir } from '../db/index.js';
+import { POWER_STATES, TARGET_POWER_STATES } from '../../contract/index.js';
+import {
+  col,
+  insertRecord,
+  listPage,
+  rowCodec,
+  uniqueViolationError,
+  type Columns,
+  type RowCodec,
+  type PageRequest,
+} from '../db/index.js';
 import { DuplicateName, NodeAlreadyExists, NodeAssociated, NodeNotFound } from '../errors.js';
 import { mapSensitive, type SecretBox } from '../secrets/index.js';
-import { NODE_BOOLEAN_FIELDS, NODE_JSON_FIELDS, NODE_SECRET_FIELDS, type Node, type NodeChanges } from './model.js';
-import type { ProvisionState } from './states.js';
+import type { JsonObject, Node, NodeChanges } from './model.js';
+import { ALL_STATES, type ProvisionState } from './states.js';
 
 export interface NodeFilter {
   provision_state?: string;
@@ -47,71 +57,51 @@ export const NODE_SORT_KEYS = [
 ] as const;
 export type NodeSortKey = (typeof NODE_SORT_KEYS)[number];
 
-export interface NodeListQuery {
+export interface NodeListQuery extends PageRequest<NodeSortKey> {
   filter: NodeFilter;
-  sortKey: NodeSortKey;
-  sortDir: SortDir;
-  limit: number;
-  /** uuid of the last node of the previous page. */
-  marker?: string;
 }
-
-type Row = Record<string, unknown>;
 
 /** Nodes in the database: JSON columns, booleans and at-rest encryption handled here. */
 export class NodeRepository {
+  private readonly rows: RowCodec<Node>;
+  private readonly work: RowCodec<Pick<Node, 'id' | 'uuid' | 'conductor_group'>>;
+  private readonly held: RowCodec<Pick<Node, 'id' | 'uuid' | 'reservation'>>;
+
   constructor(
     private readonly knex: Knex,
-    private readonly secrets: SecretBox,
-  ) {}
+    secrets: SecretBox,
+  ) {
+    this.rows = rowCodec('nodes', nodeColumns(sealedDocument(secrets)));
+    this.work = this.rows.pick('id', 'uuid', 'conductor_group');
+    this.held = this.rows.pick('id', 'uuid', 'reservation');
+  }
 
   async create(node: Omit<Node, 'id'>): Promise<Node> {
-    try {
-      const [row] = await this.knex('nodes').insert(this.toRow(node)).returning('id');
-      return await this.getById((row as { id: number }).id);
-    } catch (err) {
-      throw this.translate(err, node);
-    }
+    return this.getById(await insertRecord(this.knex, this.rows, node, (err) => this.translate(err, node)));
   }
 
   async getById(id: number): Promise<Node> {
-    const row = await this.knex('nodes').where({ id }).first();
-    if (!row) throw new NodeNotFound(String(id));
-    return this.fromRow(row);
+    return this.rows.fromFound(await this.knex('nodes').where({ id }).first(), () => new NodeNotFound(String(id)));
   }
 
   async findByUuid(uuid: string): Promise<Node | null> {
-    const row = await this.knex('nodes').where({ uuid }).first();
-    return row ? this.fromRow(row) : null;
+    return this.rows.fromFirst(await this.knex('nodes').where({ uuid }).first());
   }
 
   async findByName(name: string): Promise<Node | null> {
-    const row = await this.knex('nodes').where({ name }).first();
-    return row ? this.fromRow(row) : null;
+    return this.rows.fromFirst(await this.knex('nodes').where({ name }).first());
   }
 
   async list(q: NodeListQuery): Promise<Node[]> {
     const query = this.knex('nodes').select('*');
     applyFilter(query, q.filter);
-    let after: { value: unknown; id: number } | undefined;
-    if (q.marker !== undefined) {
-      const marker = await this.knex('nodes').where({ uuid: q.marker }).first();
-      if (!marker) throw new NodeNotFound(q.marker);
-      after = { value: marker[q.sortKey], id: marker.id as number };
-    }
-    const rows = await applyKeyset(query, {
-      column: q.sortKey,
-      dir: q.sortDir,
-      limit: q.limit,
-      ...(after ? { after } : {}),
-    });
-    return rows.map((r: Row) => this.fromRow(r));
+    return listPage(this.knex, this.rows, query, q, NodeNotFound);
   }
 
   /** Writes `changes` and returns the node as stored. */
   async update(id: number, changes: NodeChanges): Promise<Node> {
     try {
-      const count = await this.knex('nodes').where({ id }).update(this.toRow(changes));
+      const count = await this.knex('nodes').where({ id }).update(this.rows.toRow(changes));
       if (count === 0) throw new NodeNotFound(String(id));
     } catch (err) {
       throw this.translate(err, changes);
@@ -135,7 +125,7 @@ export class NodeRepository {
 
   /** Nodes whose lock `host` holds: work handed to it, or left from before a restart. */
   async listReservedBy(host: string): Promise<Node[]> {
-    return (await this.knex('nodes').where({ reservation: host }).orderBy('id')).map((r: Row) => this.fromRow(r));
+    return this.rows.fromRows(await this.knex('nodes').where({ reservation: host }).orderBy('id'));
   }
 
   /** Unlocked nodes with work pending: a runnable provision state or a power target. */
@@ -143,19 +133,23 @@ export class NodeRepository {
     states: readonly ProvisionState[],
     limit: number,
   ): Promise<Pick<Node, 'id' | 'uuid' | 'conductor_group'>[]> {
-    return this.knex('nodes')
-      .select('id', 'uuid', 'conductor_group')
-      .whereNull('reservation')
-      .where((w) => w.whereIn('provision_state', states).orWhereNotNull('target_power_state'))
-      .orderBy('id')
-      .limit(limit);
+    return this.work.fromRows(
+      await this.knex('nodes')
+        .select('id', 'uuid', 'conductor_group')
+        .whereNull('reservation')
+        .where((w) => {
+          w.whereIn('provision_state', states).orWhereNotNull('target_power_state');
+        })
+        .orderBy('id')
+        .limit(limit),
+    );
   }
 
   /** Unlocked nodes of `drivers` matching `where`: the candidates of a periodic pass, read in full. */
   async listUnlocked(drivers: readonly string[], where: (q: Knex.QueryBuilder) => void): Promise<Node[]> {
     const query = this.knex('nodes').whereNull('reservation').whereIn('driver', drivers).orderBy('id');
     where(query);
-    return (await query).map((r: Row) => this.fromRow(r));
+    return this.rows.fromRows(await query);
   }
 
   /**
@@ -164,14 +158,16 @@ export class NodeRepository {
    */
   async releaseHeldBy(hosts: string[]): Promise<Pick<Node, 'id' | 'uuid' | 'reservation'>[]> {
     if (hosts.length === 0) return [];
-    const held: Pick<Node, 'id' | 'uuid' | 'reservation'>[] = await this.knex('nodes')
-      .select('id', 'uuid', 'reservation')
-      .where((w) => {
-        w.whereIn('reservation', hosts);
-        for (const host of hosts) {
-          w.orWhereRaw(`reservation like ? escape '\\'`, [`${host.replace(/[\\%_]/g, (c) => `\\${c}`)}:%`]);
-        }
-      });
+    const held = this.held.fromRows(
+      await this.knex('nodes')
+        .select('id', 'uuid', 'reservation')
+        .where((w) => {
+          w.whereIn('reservation', hosts);
+          for (const host of hosts) {
+            w.orWhereRaw(`reservation like ? escape '\\'`, [`${host.replace(/[\\%_]/g, (c) => `\\${c}`)}:%`]);
+          }
+        }),
+    );
     for (const n of held)
       await this.knex('nodes').where({ id: n.id, reservation: n.reservation }).update({ reservation: null });
     return held;
@@ -185,42 +181,91 @@ export class NodeRepository {
     return new Map(rows.map((r) => [r.provision_state, Number(r.n)]));
   }
 
-  private toRow(node: NodeChanges): Row {
-    const row: Row = { ...node };
-    for (const field of NODE_SECRET_FIELDS) {
-      if (row[field] !== undefined) row[field] = mapSensitive(row[field], (v) => this.secrets.sealValue(v));
-    }
-    for (const field of NODE_JSON_FIELDS) {
-      if (row[field] !== undefined) row[field] = JSON.stringify(row[field]);
-    }
-    delete row.id;
-    return row;
-  }
-
-  private fromRow(row: Row): Node {
-    const node: Row = { ...row };
-    for (const field of NODE_JSON_FIELDS) node[field] = JSON.parse(row[field] as string);
-    for (const field of NODE_SECRET_FIELDS) {
-      node[field] = mapSensitive(node[field], (v) => this.secrets.openValue(v));
-    }
-    for (const field of NODE_BOOLEAN_FIELDS) {
-      if (node[field] !== null) node[field] = Boolean(node[field]);
-    }
-    return node as unknown as Node;
-  }
-
   private translate(err: unknown, node: NodeChanges & { uuid?: string }): unknown {
-    switch (uniqueViolationColumn(err, 'nodes')) {
-      case 'uuid':
-        return new NodeAlreadyExists(node.uuid ?? '');
-      case 'name':
-        return new DuplicateName(node.name ?? '');
-      case 'instance_uuid':
-        return new NodeAssociated(node.name ?? node.uuid ?? '', node.instance_uuid ?? '');
-      default:
-        return err;
-    }
+    return uniqueViolationError(err, 'nodes', {
+      uuid: () => new NodeAlreadyExists(node.uuid ?? ''),
+      name: () => new DuplicateName(node.name ?? ''),
+      instance_uuid: () => new NodeAssociated(node.name ?? node.uuid ?? '', node.instance_uuid ?? ''),
+    });
   }
+}
+
+/**
+ * A JSON document whose sensitive values (passwords, tokens) are sealed at
+ * rest: sealed before it is written, opened as it is read.
+ */
+function sealedDocument(secrets: SecretBox): col.ColumnCodec<JsonObject> {
+  return col.json('an object', col.isRecord, {
+    read: (document) => mapSensitive(document, (v) => secrets.openValue(v)),
+    write: (document) => mapSensitive(document, (v) => secrets.sealValue(v)),
+  });
+}
+
+function nodeColumns(sealed: col.ColumnCodec<JsonObject>): Columns<Node> {
+  return {
+    id: col.generatedId,
+    uuid: col.text,
+    name: col.nullable(col.text),
+    driver: col.text,
+    driver_info: sealed,
+    driver_internal_info: sealed,
+    instance_info: sealed,
+    properties: col.jsonObject,
+    extra: col.jsonObject,
+    network_data: col.jsonObject,
+    raid_config: col.jsonObject,
+    target_raid_config: col.jsonObject,
+    clean_step: col.jsonObject,
+    deploy_step: col.jsonObject,
+    service_step: col.jsonObject,
+    traits: col.jsonStringList,
+    provision_state: col.oneOf(ALL_STATES),
+    target_provision_state: col.nullable(col.oneOf(ALL_STATES)),
+    power_state: col.nullable(col.oneOf(POWER_STATES)),
+    target_power_state: col.nullable(col.oneOf(TARGET_POWER_STATES)),
+    maintenance: col.boolean,
+    maintenance_reason: col.nullable(col.text),
+    fault: col.nullable(col.text),
+    last_error: col.nullable(col.text),
+    reservation: col.nullable(col.text),
+    conductor_group: col.text,
+    instance_uuid: col.nullable(col.text),
+    allocation_uuid: col.nullable(col.text),
+    resource_class: col.nullable(col.text),
+    bios_interface: col.text,
+    boot_interface: col.text,
+    console_interface: col.text,
+    deploy_interface: col.text,
+    firmware_interface: col.text,
+    inspect_interface: col.text,
+    management_interface: col.text,
+    network_interface: col.text,
+    power_interface: col.text,
+    raid_interface: col.text,
+    rescue_interface: col.text,
+    storage_interface: col.text,
+    vendor_interface: col.text,
+    automated_clean: col.nullable(col.boolean),
+    protected: col.boolean,
+    protected_reason: col.nullable(col.text),
+    retired: col.boolean,
+    retired_reason: col.nullable(col.text),
+    owner: col.nullable(col.text),
+    lessee: col.nullable(col.text),
+    description: col.nullable(col.text),
+    shard: col.nullable(col.text),
+    parent_node: col.nullable(col.text),
+    disable_power_off: col.boolean,
+    console_enabled: col.boolean,
+    boot_mode: col.nullable(col.text),
+    secure_boot: col.nullable(col.boolean),
+    chassis_uuid: col.nullable(col.text),
+    inspection_started_at: col.nullable(col.timestamp),
+    inspection_finished_at: col.nullable(col.timestamp),
+    provision_updated_at: col.nullable(col.timestamp),
+    created_at: col.timestamp,
+    updated_at: col.nullable(col.timestamp),
+  };
 }
 
 function applyFilter(query: Knex.QueryBuilder, f: NodeFilter): void {

@@ -18,7 +18,4 @@ export interface Port {
   updated_at: string | null;
 }
 
-export const PORT_JSON_FIELDS = ['extra', 'internal_info', 'local_link_connection'] as const;
-export const PORT_BOOLEAN_FIELDS = ['pxe_enabled', 'is_smartnic'] as const;
-
 export type PortChanges = Partial<Omit<Port, 'id' | 'uuid' | 'created_at' | 'node_uuid'>>;

@@ -1,8 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { applyKeyset, uniqueViolationColumn, type SortDir } from '../db/index.js';
+import {
+  col,
+  insertRecord,
+  listPage,
+  rowCodec,
+  uniqueViolationColumn,
+  uniqueViolationError,
+  type PageRequest,
+} from '../db/index.js';
 import { Conflict, MACAlreadyExists, PortAlreadyExists, PortNotFound } from '../errors.js';
-import { PORT_BOOLEAN_FIELDS, PORT_JSON_FIELDS, type Port, type PortChanges } from './model.js';
+import type { Port, PortChanges } from './model.js';
 
 export interface PortFilter {
   node_id?: number;
@@ -21,15 +29,27 @@ export const PORT_SORT_KEYS = [
 ] as const;
 export type PortSortKey = (typeof PORT_SORT_KEYS)[number];
 
-export interface PortListQuery {
+export interface PortListQuery extends PageRequest<PortSortKey> {
   filter: PortFilter;
-  sortKey: PortSortKey;
-  sortDir: SortDir;
-  limit: number;
-  marker?: string;
 }
 
-type Row = Record<string, unknown>;
+const PORTS = rowCodec<Port>('ports', {
+  id: col.generatedId,
+  uuid: col.text,
+  address: col.text,
+  node_id: col.integer,
+  node_uuid: col.readOnly(col.text),
+  name: col.nullable(col.text),
+  extra: col.jsonObject,
+  internal_info: col.jsonObject,
+  local_link_connection: col.jsonObject,
+  pxe_enabled: col.boolean,
+  physical_network: col.nullable(col.text),
+  is_smartnic: col.boolean,
+  created_at: col.timestamp,
+  updated_at: col.nullable(col.timestamp),
+});
+const OWNER = PORTS.pick('node_id');
 
 export class PortRepository {
   constructor(private readonly knex: Knex) {}
@@ -39,57 +59,34 @@ export class PortRepository {
   }
 
   async create(port: Omit<Port, 'id' | 'node_uuid'>): Promise<Port> {
-    try {
-      const [row] = await this.knex('ports').insert(toRow(port)).returning('id');
-      return await this.getById((row as { id: number }).id);
-    } catch (err) {
-      throw translate(err, port);
-    }
+    return this.getById(await insertRecord(this.knex, PORTS, port, (err) => translate(err, port)));
   }
 
   async getById(id: number): Promise<Port> {
-    const row = await this.base().where('ports.id', id).first();
-    if (!row) throw new PortNotFound(String(id));
-    return fromRow(row);
+    return PORTS.fromFound(await this.base().where('ports.id', id).first(), () => new PortNotFound(String(id)));
   }
 
   async findByUuid(uuid: string): Promise<Port | null> {
-    const row = await this.base().where('ports.uuid', uuid).first();
-    return row ? fromRow(row) : null;
+    return PORTS.fromFirst(await this.base().where('ports.uuid', uuid).first());
   }
 
   async findByAddress(address: string): Promise<Port | null> {
-    const row = await this.base().where('ports.address', address).first();
-    return row ? fromRow(row) : null;
+    return PORTS.fromFirst(await this.base().where('ports.address', address).first());
   }
 
   async findByName(name: string): Promise<Port | null> {
-    const row = await this.base().where('ports.name', name).first();
-    return row ? fromRow(row) : null;
+    return PORTS.fromFirst(await this.base().where('ports.name', name).first());
   }
 
   async list(q: PortListQuery): Promise<Port[]> {
     const query = this.base();
     if (q.filter.node_id !== undefined) query.where('ports.node_id', q.filter.node_id);
     if (q.filter.address !== undefined) query.where('ports.address', q.filter.address);
-    let after: { value: unknown; id: number } | undefined;
-    if (q.marker !== undefined) {
-      const marker = await this.knex('ports').where({ uuid: q.marker }).first();
-      if (!marker) throw new PortNotFound(q.marker);
-      after = { value: marker[q.sortKey], id: marker.id as number };
-    }
-    const rows: Row[] = await applyKeyset(query, {
-      table: 'ports',
-      column: q.sortKey,
-      dir: q.sortDir,
-      limit: q.limit,
-      ...(after ? { after } : {}),
-    });
-    return rows.map(fromRow);
+    return listPage(this.knex, PORTS, query, q, PortNotFound);
   }
 
   async listForNode(nodeId: number): Promise<Port[]> {
-    return (await this.base().where('ports.node_id', nodeId).orderBy('ports.id')).map(fromRow);
+    return PORTS.fromRows(await this.base().where('ports.node_id', nodeId).orderBy('ports.id'));
   }
 
   /**
@@ -99,14 +96,14 @@ export class PortRepository {
   async createMissing(nodeId: number, macs: string[]): Promise<string[]> {
     const taken: string[] = [];
     for (const address of macs) {
-      const existing = await this.knex('ports').where({ address }).first('node_id');
+      const existing = OWNER.fromFirst(await this.knex('ports').where({ address }).first('node_id'));
       if (existing) {
         if (existing.node_id !== nodeId) taken.push(address);
         continue;
       }
       try {
         await this.knex('ports').insert(
-          toRow({
+          PORTS.toRow({
             uuid: randomUUID(),
             address,
             node_id: nodeId,
@@ -124,7 +121,7 @@ export class PortRepository {
       } catch (err) {
         // Someone created it between the look and the insert: the constraint decided.
         if (uniqueViolationColumn(err, 'ports') !== 'address') throw err;
-        const winner = await this.knex('ports').where({ address }).first('node_id');
+        const winner = OWNER.fromFirst(await this.knex('ports').where({ address }).first('node_id'));
         if (winner?.node_id !== nodeId) taken.push(address);
       }
     }
@@ -133,7 +130,7 @@ export class PortRepository {
 
   async update(id: number, changes: PortChanges): Promise<Port> {
     try {
-      await this.knex('ports').where({ id }).update(toRow(changes));
+      await this.knex('ports').where({ id }).update(PORTS.toRow(changes));
     } catch (err) {
       throw translate(err, changes);
     }
@@ -145,30 +142,10 @@ export class PortRepository {
   }
 }
 
-function toRow(port: Partial<Port>): Row {
-  const row: Row = { ...port };
-  for (const f of PORT_JSON_FIELDS) if (row[f] !== undefined) row[f] = JSON.stringify(row[f]);
-  delete row.node_uuid;
-  delete row.id;
-  return row;
-}
-
-function fromRow(row: Row): Port {
-  const port: Row = { ...row };
-  for (const f of PORT_JSON_FIELDS) port[f] = JSON.parse(row[f] as string);
-  for (const f of PORT_BOOLEAN_FIELDS) port[f] = Boolean(row[f]);
-  return port as unknown as Port;
-}
-
 function translate(err: unknown, port: PortChanges & { uuid?: string }): unknown {
-  switch (uniqueViolationColumn(err, 'ports')) {
-    case 'address':
-      return new MACAlreadyExists(port.address ?? '');
-    case 'uuid':
-      return new PortAlreadyExists(port.uuid ?? '');
-    case 'name':
-      return new Conflict(`A port with name ${port.name ?? ''} already exists.`);
-    default:
-      return err;
-  }
+  return uniqueViolationError(err, 'ports', {
+    address: () => new MACAlreadyExists(port.address ?? ''),
+    uuid: () => new PortAlreadyExists(port.uuid ?? ''),
+    name: () => new Conflict(`A port with name ${port.name ?? ''} already exists.`),
+  });
 }
