@@ -1,15 +1,15 @@
-import type { RamdiskService } from '../services/agent/ramdisk.js';
-import type { AllocationService } from '../services/allocations/service.js';
+import type { RamdiskService } from '../services/agent/index.js';
+import type { AllocationService } from '../services/allocations/index.js';
 import type { IpamService } from '../ipam/index.js';
 import type { Intake, Placement } from '../services/conductor/index.js';
 import type { AnvilConfig } from '../services/config/index.js';
-import type { NodeHistory } from '../services/events/history.js';
-import type { NodeHardware } from '../services/hardware/node-hardware.js';
-import type { NodeAddresses } from '../services/ipam/node-addresses.js';
+import type { NodeHistory } from '../services/events/index.js';
+import type { NodeHardware } from '../services/hardware/index.js';
+import type { NodeAddresses } from '../services/ipam/index.js';
 import type { Logger } from '../services/logger.js';
 import type { Metrics } from '../services/metrics.js';
-import type { NodeService } from '../services/nodes/service.js';
-import type { PortService } from '../services/ports/service.js';
+import type { NodeService } from '../services/nodes/index.js';
+import type { PortService } from '../services/ports/index.js';
 
 /** What the HTTP layer is given: services only, never a database handle. */
 export interface ApiContext {

@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import type { SortDir } from '../services/db/index.js';
 import { InvalidParameterValue } from '../services/errors.js';
-import { isUuidLike, normalizeUuid } from '../services/nodes/identifiers.js';
+import { isUuidLike, normalizeUuid } from '../services/nodes/index.js';
 import { baseUrl } from './serializers/links.js';
 import { asText, queryString } from './validation.js';
 

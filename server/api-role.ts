@@ -1,17 +1,17 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../api/index.js';
-import { RamdiskService } from '../services/agent/ramdisk.js';
-import { AllocationRepository } from '../services/allocations/repository.js';
-import { AllocationService } from '../services/allocations/service.js';
+import { RamdiskService } from '../services/agent/index.js';
+import { AllocationRepository } from '../services/allocations/index.js';
+import { AllocationService } from '../services/allocations/index.js';
 import { Intake, type Worker } from '../services/conductor/index.js';
 import { checkApiExposure } from '../services/config/index.js';
 import { redactUrl } from '../services/db/index.js';
-import { NodeHardware } from '../services/hardware/node-hardware.js';
-import { NodeAddresses, releaseNodeAddresses } from '../services/ipam/node-addresses.js';
-import { NodeLocks } from '../services/nodes/locks.js';
-import { NodeService } from '../services/nodes/service.js';
-import { PortService } from '../services/ports/service.js';
+import { NodeHardware } from '../services/hardware/index.js';
+import { NodeAddresses, releaseNodeAddresses } from '../services/ipam/index.js';
+import { NodeLocks } from '../services/nodes/index.js';
+import { NodeService } from '../services/nodes/index.js';
+import { PortService } from '../services/ports/index.js';
 import type { Core } from './core.js';
 
 export interface ApiRole {

@@ -1,4 +1,4 @@
-import { PeriodicTasks } from '../services/conductor/periodic-tasks.js';
+import { PeriodicTasks } from '../services/conductor/index.js';
 import { ConductorService, Worker } from '../services/conductor/index.js';
 import type { Core } from './core.js';
 

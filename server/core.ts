@@ -1,19 +1,19 @@
 import { BmcDriverRegistry } from '../bmc-drivers/index.js';
 import { IpamService } from '../ipam/index.js';
-import { AgentClient } from '../services/agent/client.js';
-import { BmcRuntime } from '../services/conductor/bmc-runtime.js';
-import { DriverCache } from '../services/conductor/driver-cache.js';
+import { AgentClient } from '../services/agent/index.js';
+import { BmcRuntime } from '../services/conductor/index.js';
+import { DriverCache } from '../services/conductor/index.js';
 import { ConductorMembership, fakeHardware, Placement, type HardwareRuntime } from '../services/conductor/index.js';
 import type { AnvilConfig } from '../services/config/index.js';
 import { migrateToLatest, openDatabase, type Database } from '../services/db/index.js';
-import { configDriveEncoder } from '../services/deploy/config-drive.js';
-import { NodeHistory } from '../services/events/history.js';
-import { InventoryStore } from '../services/inspect/inventory.js';
-import { networkDataFor } from '../services/ipam/node-addresses.js';
+import { configDriveEncoder } from '../services/deploy/index.js';
+import { NodeHistory } from '../services/events/index.js';
+import { InventoryStore } from '../services/inspect/index.js';
+import { networkDataFor } from '../services/ipam/index.js';
 import type { Logger } from '../services/logger.js';
 import { Metrics } from '../services/metrics.js';
-import { NodeRepository } from '../services/nodes/repository.js';
-import { PortRepository } from '../services/ports/repository.js';
+import { NodeRepository } from '../services/nodes/index.js';
+import { PortRepository } from '../services/ports/index.js';
 import { SecretBox } from '../services/secrets/index.js';
 
 /** How long a process trusts its list of live conductors before reading it again. */

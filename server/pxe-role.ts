@@ -1,5 +1,5 @@
-import { NodeBootBackend } from '../services/boot/boot-backend.js';
-import { startBootServices, type BootServices } from '../services/boot/boot-services.js';
+import { NodeBootBackend } from '../services/boot/index.js';
+import { startBootServices, type BootServices } from '../services/boot/index.js';
 import { ConfigError } from '../services/config/index.js';
 import type { Core } from './core.js';
 

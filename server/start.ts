@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { BootServices } from '../services/boot/boot-services.js';
+import type { BootServices } from '../services/boot/index.js';
 import type { AnvilConfig } from '../services/config/index.js';
 import { createLogger, type Logger } from '../services/logger.js';
 import { startApiRole, type ApiRole } from './api-role.js';

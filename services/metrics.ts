@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PoolUsage } from '../ipam/index.js';
-import type { NodeRepository } from './nodes/repository.js';
+import type { NodeRepository } from './nodes/index.js';
 
 /** The process's Prometheus registry and the instruments every layer shares. */
 export class Metrics {

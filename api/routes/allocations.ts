@@ -1,8 +1,8 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { ALLOCATION_SORT_KEYS, type AllocationFilter } from '../../services/allocations/repository.js';
+import { ALLOCATION_SORT_KEYS, type AllocationFilter } from '../../services/allocations/index.js';
 import { InvalidParameterValue, NotFound } from '../../services/errors.js';
-import { isUuidLike } from '../../services/nodes/identifiers.js';
+import { isUuidLike } from '../../services/nodes/index.js';
 import type { ApiContext } from '../context.js';
 import { applyPatch, jsonPatchSchema } from '../json-patch.js';
 import { requireEndpointMinor, requireMinor } from '../microversion.js';

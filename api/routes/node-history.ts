@@ -1,7 +1,7 @@
 import { Router, type Request } from 'express';
 import { InvalidParameterValue } from '../../services/errors.js';
-import type { HistoryEntry } from '../../services/events/history.js';
-import { isUuidLike } from '../../services/nodes/identifiers.js';
+import type { HistoryEntry } from '../../services/events/index.js';
+import { isUuidLike } from '../../services/nodes/index.js';
 import type { ApiContext } from '../context.js';
 import { requireEndpointMinor } from '../microversion.js';
 import { baseUrl, resourceLinks } from '../serializers/links.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { isUuidLike } from '../../services/nodes/identifiers.js';
-import { INTERFACE_FIELDS } from '../../services/nodes/model.js';
+import { isUuidLike } from '../../services/nodes/index.js';
+import { INTERFACE_FIELDS } from '../../services/nodes/index.js';
 import { apiBoolean, jsonObject } from '../validation.js';
 
 const uuid = z.string().refine(isUuidLike, 'Expected a UUID.');

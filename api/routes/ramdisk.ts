@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { isUuidLike, normalizeUuid } from '../../services/nodes/identifiers.js';
+import { isUuidLike, normalizeUuid } from '../../services/nodes/index.js';
 import { InvalidParameterValue } from '../../services/errors.js';
 import type { ApiContext } from '../context.js';
 import { requireEndpointMinor } from '../microversion.js';

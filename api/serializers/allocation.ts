@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { Allocation } from '../../services/allocations/model.js';
+import type { Allocation } from '../../services/allocations/index.js';
 import type { Minor } from '../microversion.js';
 import { project, type FieldVersions } from './fields.js';
 import { resourceLinks } from './links.js';

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { Node } from '../../services/nodes/model.js';
+import type { Node } from '../../services/nodes/index.js';
 import { MASK, maskSecrets } from '../../services/secrets/index.js';
 import type { Minor } from '../microversion.js';
 import { project, type FieldVersions } from './fields.js';

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { Port } from '../../services/ports/model.js';
+import type { Port } from '../../services/ports/index.js';
 import type { Minor } from '../microversion.js';
 import { project, type FieldVersions } from './fields.js';
 import { resourceLinks } from './links.js';

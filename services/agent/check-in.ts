@@ -1,5 +1,5 @@
-import type { Node, NodeChanges } from '../nodes/model.js';
-import type { ProvisionState } from '../nodes/states.js';
+import type { Node, NodeChanges } from '../nodes/index.js';
+import type { ProvisionState } from '../nodes/index.js';
 
 /**
  * What the agent's endpoints need of the conductors, and all they may ask:

@@ -1,12 +1,12 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { InvalidAgentToken, InvalidParameterValue, NodeNotFound } from '../errors.js';
-import { normalizeMac } from '../nodes/identifiers.js';
-import type { JsonObject, Node } from '../nodes/model.js';
-import type { NodeRepository } from '../nodes/repository.js';
-import type { NodeService } from '../nodes/service.js';
-import type { ProvisionState } from '../nodes/states.js';
-import type { PortRepository } from '../ports/repository.js';
-import type { InventoryStore } from '../inspect/inventory.js';
+import { normalizeMac } from '../nodes/index.js';
+import type { JsonObject, Node } from '../nodes/index.js';
+import type { NodeRepository } from '../nodes/index.js';
+import type { NodeService } from '../nodes/index.js';
+import type { ProvisionState } from '../nodes/index.js';
+import type { PortRepository } from '../ports/index.js';
+import type { InventoryStore } from '../inspect/index.js';
 import { maskSecrets } from '../secrets/index.js';
 import type { AgentCheckIn } from './check-in.js';
 

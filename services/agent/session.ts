@@ -1,4 +1,4 @@
-import type { JsonObject, Node } from '../nodes/model.js';
+import type { JsonObject, Node } from '../nodes/index.js';
 
 /** driver_internal_info keys of one agent session; a new verb starts a new session. */
 export const AGENT_SESSION_KEYS = [

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../nodes/model.js';
+import type { JsonObject } from '../nodes/index.js';
 
 export const ALLOCATION_STATES = ['allocating', 'active', 'error'] as const;
 export type AllocationState = (typeof ALLOCATION_STATES)[number];

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { NodeLocks } from '../nodes/locks.js';
+import type { NodeLocks } from '../nodes/index.js';
 import type { SortDir } from '../db/index.js';
 import { AllocationNotFound, InvalidParameterValue, InvalidState, NotFound } from '../errors.js';
-import { isUuidLike, isValidLogicalName, normalizeUuid } from '../nodes/identifiers.js';
-import type { JsonObject } from '../nodes/model.js';
-import type { NodeService } from '../nodes/service.js';
-import { checkTrait } from '../nodes/traits.js';
+import { isUuidLike, isValidLogicalName, normalizeUuid } from '../nodes/index.js';
+import type { JsonObject } from '../nodes/index.js';
+import type { NodeService } from '../nodes/index.js';
+import { checkTrait } from '../nodes/index.js';
 import type { Allocation } from './model.js';
 import type { AllocationFilter, AllocationRepository, AllocationSortKey } from './repository.js';
 

@@ -1,6 +1,6 @@
-import type { BootAction } from '../../pxe/backend.js';
-import type { Node } from '../nodes/model.js';
-import type { ProvisionState } from '../nodes/states.js';
+import type { BootAction } from '../../pxe/index.js';
+import type { Node } from '../nodes/index.js';
+import type { ProvisionState } from '../nodes/index.js';
 
 /** States in which the node runs the ramdisk agent, so it must network-boot it. */
 const AGENT_STATES: readonly ProvisionState[] = [

@@ -1,11 +1,11 @@
 import { IpamError, type IpamService } from '../../ipam/index.js';
-import type { BootBackend, BootHost, ServedEvent } from '../../pxe/backend.js';
-import type { NodeHistory } from '../events/history.js';
-import { nodeAddresses } from '../ipam/node-addresses.js';
-import { normalizeMac } from '../nodes/identifiers.js';
-import type { Node } from '../nodes/model.js';
-import type { NodeRepository } from '../nodes/repository.js';
-import type { PortRepository } from '../ports/repository.js';
+import type { BootBackend, BootHost, ServedEvent } from '../../pxe/index.js';
+import type { NodeHistory } from '../events/index.js';
+import { nodeAddresses } from '../ipam/index.js';
+import { normalizeMac } from '../nodes/index.js';
+import type { Node } from '../nodes/index.js';
+import type { NodeRepository } from '../nodes/index.js';
+import type { PortRepository } from '../ports/index.js';
 import { bootActionFor } from './boot-action.js';
 
 export interface NodeBootBackendDeps {

@@ -6,7 +6,7 @@ import { namedFiles, startTftpServer, TftpConfigError, type TftpServer } from '.
 import type { AnvilConfig } from '../config/index.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import type { BootBackend } from '../../pxe/backend.js';
+import type { BootBackend } from '../../pxe/index.js';
 
 /** What DHCP points PXE clients at (BIOS, UEFI, UEFI without its own NIC driver). */
 const IPXE_BINARIES = ['undionly.kpxe', 'ipxe.efi', 'snponly.efi'];

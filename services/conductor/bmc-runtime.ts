@@ -8,12 +8,12 @@ import {
   type BootMode,
   type PowerTarget,
 } from '../../bmc-drivers/index.js';
-import type { AgentClient } from '../agent/client.js';
-import { agentSession, withoutSession } from '../agent/session.js';
-import type { NodeHistory } from '../events/history.js';
-import { propertiesFromInventory, toIronicInventory, type InventoryStore } from '../inspect/inventory.js';
-import type { JsonObject, Node, PowerState, TargetPowerState } from '../nodes/model.js';
-import type { ProvisionState } from '../nodes/states.js';
+import type { AgentClient } from '../agent/index.js';
+import { agentSession, withoutSession } from '../agent/index.js';
+import type { NodeHistory } from '../events/index.js';
+import { propertiesFromInventory, toIronicInventory, type InventoryStore } from '../inspect/index.js';
+import type { JsonObject, Node, PowerState, TargetPowerState } from '../nodes/index.js';
+import type { ProvisionState } from '../nodes/index.js';
 import type { DriverCache } from './driver-cache.js';
 import type { HardwareRuntime, NodeTask } from './hardware-runtime.js';
 

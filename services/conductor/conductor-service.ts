@@ -1,7 +1,7 @@
 import { TemporaryFailure } from '../errors.js';
-import type { NodeHistory } from '../events/history.js';
+import type { NodeHistory } from '../events/index.js';
 import type { Logger } from '../logger.js';
-import type { NodeRepository } from '../nodes/repository.js';
+import type { NodeRepository } from '../nodes/index.js';
 import type { ConductorMembership } from './membership.js';
 import type { Placement } from './placement.js';
 import type { Ownership, Worker } from './worker.js';

@@ -1,5 +1,5 @@
 import type { BmcDriver, BmcDriverRegistry } from '../../bmc-drivers/index.js';
-import type { Node } from '../nodes/model.js';
+import type { Node } from '../nodes/index.js';
 
 /**
  * One BMC driver per node, kept between steps so that sessions (Redfish

@@ -1,5 +1,5 @@
-import type { PowerState, TargetPowerState } from '../nodes/model.js';
-import type { ProvisionEvent, ProvisionState } from '../nodes/states.js';
+import type { PowerState, TargetPowerState } from '../nodes/index.js';
+import type { ProvisionEvent, ProvisionState } from '../nodes/index.js';
 import type { HardwareRuntime, NodeTask } from './hardware-runtime.js';
 
 /**

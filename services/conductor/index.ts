@@ -6,3 +6,6 @@ export { Intake, type ProvisionRequest } from './intake.js';
 export { ConductorMembership } from './membership.js';
 export { Placement } from './placement.js';
 export { RUNNABLE_STATES, Worker } from './worker.js';
+export { BmcRuntime } from './bmc-runtime.js';
+export { DriverCache } from './driver-cache.js';
+export { PeriodicTasks } from './periodic-tasks.js';

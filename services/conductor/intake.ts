@@ -5,13 +5,13 @@ import {
   NoFreeConductorWorker,
   NoValidHost,
 } from '../errors.js';
-import type { AgentCheckIn } from '../agent/check-in.js';
-import { withoutSession } from '../agent/session.js';
-import type { NodeHistory } from '../events/history.js';
-import type { JsonObject, Node, NodeChanges, TargetPowerState } from '../nodes/model.js';
-import type { NodeRepository } from '../nodes/repository.js';
-import { isActionable, transition, type ProvisionState, type Verb } from '../nodes/states.js';
-import type { NodeLocks } from '../nodes/locks.js';
+import type { AgentCheckIn } from '../agent/index.js';
+import { withoutSession } from '../agent/index.js';
+import type { NodeHistory } from '../events/index.js';
+import type { JsonObject, Node, NodeChanges, TargetPowerState } from '../nodes/index.js';
+import type { NodeRepository } from '../nodes/index.js';
+import { isActionable, transition, type ProvisionState, type Verb } from '../nodes/index.js';
+import type { NodeLocks } from '../nodes/index.js';
 import type { Placement } from './placement.js';
 import type { Worker } from './worker.js';
 

@@ -1,9 +1,9 @@
-import type { NodeHistory } from '../events/history.js';
+import type { NodeHistory } from '../events/index.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import type { TargetPowerState } from '../nodes/model.js';
-import type { NodeRepository } from '../nodes/repository.js';
-import { isActionable, type ProvisionState } from '../nodes/states.js';
+import type { TargetPowerState } from '../nodes/index.js';
+import type { NodeRepository } from '../nodes/index.js';
+import { isActionable, type ProvisionState } from '../nodes/index.js';
 import type { HardwareRuntime, NodeTask } from './hardware-runtime.js';
 import { createNodeTask } from './node-task.js';
 

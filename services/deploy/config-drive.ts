@@ -1,5 +1,5 @@
 import { buildConfigDrive, encodeConfigDrive } from '../../pxe/configdrive/index.js';
-import type { JsonObject, Node } from '../nodes/model.js';
+import type { JsonObject, Node } from '../nodes/index.js';
 
 /** A node's network_data.json from its IPAM addresses, or null when it holds none. */
 export type NetworkDataSource = (node: Node) => Promise<JsonObject | null>;

@@ -1,4 +1,4 @@
-import type { InterfaceName } from '../nodes/model.js';
+import type { InterfaceName } from '../nodes/index.js';
 
 /**
  * Hardware types are compositions of interfaces, as in Ironic: for each

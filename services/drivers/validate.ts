@@ -1,5 +1,5 @@
 import { InvalidDriverInfo as InvalidBmcInfo, parseDriverInfo } from '../../bmc-drivers/index.js';
-import type { InterfaceName, Node } from '../nodes/model.js';
+import type { InterfaceName, Node } from '../nodes/index.js';
 
 /** One interface's check failed; the message says why, in Ironic's words. */
 class ValidationFailure extends Error {}

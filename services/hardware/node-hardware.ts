@@ -7,12 +7,12 @@ import {
   type BootDevice,
   type FirmwareComponent,
 } from '../../bmc-drivers/index.js';
-import type { DriverCache } from '../conductor/driver-cache.js';
-import type { NodeLocks } from '../nodes/locks.js';
+import type { DriverCache } from '../conductor/index.js';
+import type { NodeLocks } from '../nodes/index.js';
 import { InvalidParameterValue, TemporaryFailure } from '../errors.js';
-import type { InventoryStore, StoredInventory } from '../inspect/inventory.js';
-import type { Node } from '../nodes/model.js';
-import type { NodeRepository } from '../nodes/repository.js';
+import type { InventoryStore, StoredInventory } from '../inspect/index.js';
+import type { Node } from '../nodes/index.js';
+import type { NodeRepository } from '../nodes/index.js';
 
 export interface BootDeviceView {
   boot_device: BootDevice | null;

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { HardwareInventory } from '../../bmc-drivers/index.js';
 import { col, rowCodec } from '../db/index.js';
 import { NotFound } from '../errors.js';
-import type { JsonObject } from '../nodes/model.js';
+import type { JsonObject } from '../nodes/index.js';
 
 /** What `GET /v1/nodes/{id}/inventory` serves: Ironic's (and IPA's) inventory shape. */
 export interface StoredInventory {

@@ -1,7 +1,7 @@
 import type { ClaimView, IpamService } from '../../ipam/index.js';
-import { renderNetworkData, type NetworkAddressInput, type NetworkData } from '../network-data/render.js';
-import type { NodeService } from '../nodes/service.js';
-import type { PortService } from '../ports/service.js';
+import { renderNetworkData, type NetworkAddressInput, type NetworkData } from '../network-data/index.js';
+import type { NodeService } from '../nodes/index.js';
+import type { PortService } from '../ports/index.js';
 
 /** The owner reference a node's claims carry, so they can be found and released with it. */
 export function nodeOwner(nodeUuid: string): string {

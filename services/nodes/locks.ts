@@ -1,5 +1,5 @@
 import { NodeLocked } from '../errors.js';
-import type { NodeHistory } from '../events/history.js';
+import type { NodeHistory } from '../events/index.js';
 import type { Metrics } from '../metrics.js';
 import type { NodeRepository } from './repository.js';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NodeLocks } from './locks.js';
-import type { NodeHistory } from '../events/history.js';
-import { findHardwareType, HARDWARE_TYPES, type HardwareType } from '../drivers/hardware-types.js';
+import type { NodeHistory } from '../events/index.js';
+import { findHardwareType, HARDWARE_TYPES, type HardwareType } from '../drivers/index.js';
 import {
   InvalidParameterValue,
   InvalidState,

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../nodes/model.js';
+import type { JsonObject } from '../nodes/index.js';
 
 export interface Port {
   id: number;

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { NodeLocks } from '../nodes/locks.js';
+import type { NodeLocks } from '../nodes/index.js';
 import { InvalidParameterValue, InvalidState, PortNotFound } from '../errors.js';
-import { isUuidLike, isValidLogicalName, normalizeMac, normalizeUuid } from '../nodes/identifiers.js';
-import type { Node } from '../nodes/model.js';
-import type { NodeService } from '../nodes/service.js';
+import { isUuidLike, isValidLogicalName, normalizeMac, normalizeUuid } from '../nodes/index.js';
+import type { Node } from '../nodes/index.js';
+import type { NodeService } from '../nodes/index.js';
 import type { Port, PortChanges } from './model.js';
 import type { PortListQuery, PortRepository } from './repository.js';
 

@@ -1,0 +1,1 @@
+export type { BootAction, BootBackend, BootHost, ServedEvent, StaticLease } from './backend.js';

@@ -1,0 +1,3 @@
+export { type Allocation } from './model.js';
+export { ALLOCATION_SORT_KEYS, AllocationRepository, type AllocationFilter } from './repository.js';
+export { AllocationService } from './service.js';

@@ -1,0 +1,1 @@
+export { configDriveEncoder } from './config-drive.js';

@@ -1,0 +1,1 @@
+export { NodeHistory, type HistoryEntry } from './history.js';

@@ -1,0 +1,1 @@
+export { NodeHardware } from './node-hardware.js';

@@ -1,0 +1,1 @@
+export { InventoryStore, propertiesFromInventory, toIronicInventory, type StoredInventory } from './inventory.js';

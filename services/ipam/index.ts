@@ -1,0 +1,1 @@
+export { NodeAddresses, networkDataFor, nodeAddresses, releaseNodeAddresses } from './node-addresses.js';

@@ -1,0 +1,1 @@
+export { renderNetworkData, type NetworkAddressInput, type NetworkData } from './render.js';

@@ -1,0 +1,23 @@
+export { isUuidLike, isValidLogicalName, normalizeMac, normalizeUuid } from './identifiers.js';
+export { NodeLocks } from './locks.js';
+export {
+  INTERFACE_FIELDS,
+  type InterfaceName,
+  type JsonObject,
+  type Node,
+  type NodeChanges,
+  type PowerState,
+  type TargetPowerState,
+} from './model.js';
+export { NODE_SORT_KEYS, NodeRepository, type NodeFilter } from './repository.js';
+export { NodeService, PATCHABLE_FIELDS, type NodeUpdate } from './service.js';
+export {
+  FAILURE_STATES,
+  isActionable,
+  isProvisionState,
+  transition,
+  type ProvisionEvent,
+  type ProvisionState,
+  type Verb,
+} from './states.js';
+export { checkTrait } from './traits.js';
