@@ -15,12 +15,17 @@ export async function resolveTargets(
 ): Promise<string[]> {
   if (names.length > 0 && selectorText !== undefined) throw new UsageError('give node names or --selector, not both');
   if (selectorText !== undefined) {
-    const selector = parseSelector(selectorText);
-    const nodes = await client.listAll<NodeRecord>(`/v1/nodes/detail${selectorQuery(selector)}`, 'nodes');
     // None matching is an answer, not an error: "retry the failed ones" with none failed has nothing to do.
-    return nodes.filter((n) => matches(selector, n)).map(nodeLabel);
+    return (await listNodes(client, selectorText)).map(nodeLabel);
   }
   if (names.length === 0) throw new UsageError('name at least one node, or give --selector (e.g. --selector rack=r12)');
   const seen = new Set<string>();
   return names.filter((n) => !seen.has(n) && seen.add(n));
+}
+
+/** Every node, or those a selector matches: the state is filtered by the server, extra fields here. */
+export async function listNodes(client: AnvilClient, selectorText: string | undefined): Promise<NodeRecord[]> {
+  const selector = selectorText === undefined ? null : parseSelector(selectorText);
+  const nodes = await client.listAll<NodeRecord>(`/v1/nodes/detail${selector ? selectorQuery(selector) : ''}`, 'nodes');
+  return selector ? nodes.filter((n) => matches(selector, n)) : nodes;
 }

@@ -2,8 +2,7 @@ import { Command } from 'commander';
 import { contextOf } from '../context.js';
 import { summarizeFleet } from '../fleet-summary.js';
 import { withExamples } from '../help-text.js';
-import type { NodeRecord } from '../node-record.js';
-import { matches, parseSelector, selectorQuery } from '../selector.js';
+import { listNodes } from '../targets.js';
 
 export function fleetCommand(): Command {
   const fleet = new Command('fleet').description('the whole fleet at a glance');
@@ -16,12 +15,7 @@ export function fleetCommand(): Command {
         .option('-s, --selector <terms>', 'only nodes matching key=value terms (rack=r12, state=…)')
         .action(async (flags: { selector?: string }, cmd: Command) => {
           const ctx = contextOf(cmd);
-          const selector = flags.selector === undefined ? null : parseSelector(flags.selector);
-          const all = await ctx.client.listAll<NodeRecord>(
-            `/v1/nodes/detail${selector ? selectorQuery(selector) : ''}`,
-            'nodes',
-          );
-          const summary = summarizeFleet(selector ? all.filter((n) => matches(selector, n)) : all);
+          const summary = summarizeFleet(await listNodes(ctx.client, flags.selector));
           if (ctx.printer.format !== 'table') return ctx.printer.data(summary);
           const counts = (record: Record<string, number>) =>
             Object.entries(record).sort(([a], [b]) => a.localeCompare(b));

@@ -7,7 +7,7 @@ import { runNodeBatch } from '../node-batch.js';
 import { nodePath, type NodeRecord } from '../node-record.js';
 import { collectKeyValue } from '../option-parsers.js';
 import type { Column } from '../output.js';
-import { matches, parseSelector, selectorQuery } from '../selector.js';
+import { listNodes } from '../targets.js';
 import { enrollCommand } from './enroll.js';
 import { batchOptions, powerCommand, provisionVerbCommands, type BatchFlags } from './node-verbs.js';
 
@@ -57,12 +57,7 @@ export function nodeCommand(): Command {
         )
         .action(async (flags: { selector?: string }, cmd: Command) => {
           const ctx = contextOf(cmd);
-          const selector = flags.selector === undefined ? null : parseSelector(flags.selector);
-          const all = await ctx.client.listAll<NodeRecord>(
-            `/v1/nodes/detail${selector ? selectorQuery(selector) : ''}`,
-            'nodes',
-          );
-          const nodes = selector ? all.filter((n) => matches(selector, n)) : all;
+          const nodes = await listNodes(ctx.client, flags.selector);
           ctx.printer.list(nodes, NODE_COLUMNS);
         }),
       'anvil node list',

@@ -10,8 +10,8 @@ import { bootFields, chooseBoot, type BootFileConfig } from './boot-file.js';
 import type { DynamicRange, HeldLease, LeaseChange } from './dynamic-leases.js';
 import { prefixToMask, sameSubnet, ZERO_ADDRESS } from './ipv4.js';
 import type { DhcpMessageType } from './options.js';
-import { clientMac, type DhcpMessage } from './packet.js';
-import { ignore, servedLine, type Outcome } from './outcome.js';
+import type { DhcpMessage } from './packet.js';
+import { clientRequest, ignore, servedLine, type Outcome } from './outcome.js';
 import { addressed, replyTo } from './reply.js';
 
 export interface FullModeConfig {
@@ -41,11 +41,9 @@ interface Grant {
 
 export function handleFull(input: FullModeInput, config: FullModeConfig): Outcome {
   const { request } = input;
-  if (request.op !== 'request') return ignore('not-a-client-request');
-  const mac = clientMac(request);
-  if (mac === null) return ignore('not-ethernet');
-  const type = request.options.messageType;
-  if (type === undefined) return ignore('no-message-type');
+  const client = clientRequest(request);
+  if ('action' in client) return client;
+  const { mac, type } = client;
   const grant = grantFor(input, config);
 
   switch (type) {

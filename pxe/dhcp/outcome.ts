@@ -5,7 +5,8 @@
  */
 import type { LeaseChange } from './dynamic-leases.js';
 import { ZERO_ADDRESS } from './ipv4.js';
-import type { DhcpMessage } from './packet.js';
+import type { DhcpMessageType } from './options.js';
+import { clientMac, type DhcpMessage } from './packet.js';
 import type { DhcpReply } from './reply.js';
 
 export type IgnoreReason =
@@ -27,6 +28,16 @@ export type Outcome =
 
 export function ignore(reason: IgnoreReason): Outcome {
   return { action: 'ignore', reason, lease: null, served: null };
+}
+
+/** What both handlers first read of a request: the client's Ethernet address and message type, or why it is ignored. */
+export function clientRequest(request: DhcpMessage): { mac: string; type: DhcpMessageType } | Outcome {
+  if (request.op !== 'request') return ignore('not-a-client-request');
+  const mac = clientMac(request);
+  if (mac === null) return ignore('not-ethernet');
+  const type = request.options.messageType;
+  if (type === undefined) return ignore('no-message-type');
+  return { mac, type };
 }
 
 /** The line for BootBackend.recordServed, e.g. `DHCPACK 192.0.2.10 undionly.kpxe`. */

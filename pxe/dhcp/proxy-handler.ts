@@ -8,8 +8,8 @@
 import type { BootHost } from '../backend.js';
 import { bootFields, chooseBoot, type BootFileConfig } from './boot-file.js';
 import { LIMITED_BROADCAST, ZERO_ADDRESS } from './ipv4.js';
-import { ignore, servedLine, type Outcome } from './outcome.js';
-import { clientMac, type DhcpMessage } from './packet.js';
+import { clientRequest, ignore, servedLine, type Outcome } from './outcome.js';
+import type { DhcpMessage } from './packet.js';
 import { addressed, replyTo, type DhcpReply } from './reply.js';
 
 export interface ProxyModeConfig {
@@ -30,11 +30,9 @@ export interface ProxyModeInput {
 
 export function handleProxy(input: ProxyModeInput, config: ProxyModeConfig): Outcome {
   const { request } = input;
-  if (request.op !== 'request') return ignore('not-a-client-request');
-  const mac = clientMac(request);
-  if (mac === null) return ignore('not-ethernet');
-  const type = request.options.messageType;
-  if (type === undefined) return ignore('no-message-type');
+  const client = clientRequest(request);
+  if ('action' in client) return client;
+  const { mac, type } = client;
   const choice = chooseBoot(request.options, mac, config.boot);
   if (!choice) return ignore('not-a-pxe-client');
   if (!input.host && !config.answerUnknown) return ignore('unknown-host');
