@@ -67,7 +67,7 @@ export function allocationRoutes(ctx: ApiContext): Router {
     requireMinor(req, 57, 'Updating an allocation');
     const ops = parseInput(jsonPatchSchema, req.body, 'patch');
     const current = await ctx.allocations.get(req.params.ident);
-    const patched = applyPatch(
+    const changes = applyPatch(
       { name: current.name, extra: current.extra },
       ops,
       {
@@ -75,10 +75,12 @@ export function allocationRoutes(ctx: ApiContext): Router {
         versions: ALLOCATION_FIELD_VERSIONS,
         mandatory: [],
         removedValue: (f) => (f === 'extra' ? {} : null),
+        secrets: {},
+        schema: allocationUpdateSchema,
+        what: 'allocation',
       },
       req.apiMinor,
     );
-    const changes = parseInput(allocationUpdateSchema, patched, 'allocation');
     res.json(serializeAllocation(await ctx.allocations.update(current.uuid, changes), req, req.apiMinor));
   });
 

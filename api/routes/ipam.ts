@@ -90,7 +90,7 @@ export function ipamRoutes(ctx: ApiContext): Router {
   router.patch('/pools/:pool', async (req, res) => {
     const ops = parseInput(jsonPatchSchema, req.body, 'patch');
     const view = await ctx.ipam.updatePool(req.params.pool, (current) => {
-      const patched = applyPatch(
+      return applyPatch(
         patchableView(current),
         ops,
         {
@@ -98,10 +98,12 @@ export function ipamRoutes(ctx: ApiContext): Router {
           versions: POOL_FIELD_VERSIONS,
           mandatory: ['ranges', 'allocation_strategy'],
           removedValue: removedPoolValue,
+          secrets: {},
+          schema: poolUpdateSchema,
+          what: 'pool',
         },
         req.apiMinor,
-      );
-      return parseInput(poolUpdateSchema, patched, 'pool') as PoolSpec;
+      ) as PoolSpec;
     });
     res.json(serializePool(view, req, await ctx.ipam.usage(view)));
   });

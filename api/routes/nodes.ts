@@ -9,7 +9,7 @@ import { applyPatch, jsonPatchSchema } from '../json-patch.js';
 import { requireMinor } from '../microversion.js';
 import { nextLink, parsePage } from '../pagination.js';
 import { parseFields, requireFieldVersion } from '../serializers/fields.js';
-import { NODE_FIELD_VERSIONS, NODE_LIST_FIELDS, serializeNode } from '../serializers/node.js';
+import { NODE_FIELD_VERSIONS, NODE_LIST_FIELDS, NODE_SECRETS, serializeNode } from '../serializers/node.js';
 import { parseBoolean, parseInput, queryString } from '../validation.js';
 import { nodeCreateSchema, nodeUpdateSchema } from './node-schemas.js';
 
@@ -80,13 +80,21 @@ export function nodeRoutes(ctx: ApiContext): Router {
     const ops = parseInput(jsonPatchSchema, req.body, 'patch');
     const node = await ctx.nodes.update(req.params.ident, (current) => {
       const doc = patchableView(current);
-      const patched = applyPatch(
+      return applyPatch(
         doc,
         ops,
-        { patchable: PATCHABLE_FIELDS, versions: NODE_FIELD_VERSIONS, mandatory: ['driver'], removedValue },
+        {
+          patchable: PATCHABLE_FIELDS,
+          versions: NODE_FIELD_VERSIONS,
+          mandatory: ['driver'],
+          removedValue,
+          // What serializeNode masks: driver_internal_info is not patchable, but is named in case it becomes so.
+          secrets: NODE_SECRETS,
+          schema: nodeUpdateSchema,
+          what: 'node',
+        },
         req.apiMinor,
-      );
-      return parseInput(nodeUpdateSchema, patched, 'node') as NodeUpdate;
+      ) as NodeUpdate;
     });
     res.json(serializeNode(node, await view(req)));
   });

@@ -69,7 +69,7 @@ export function portRoutes(ctx: ApiContext): Router {
   router.patch('/:ident', async (req, res) => {
     const ops = parseInput(jsonPatchSchema, req.body, 'patch');
     const port = await ctx.ports.update(req.params.ident, (current) => {
-      const patched = applyPatch(
+      return applyPatch(
         patchableView(current),
         ops,
         {
@@ -77,10 +77,12 @@ export function portRoutes(ctx: ApiContext): Router {
           versions: PORT_FIELD_VERSIONS,
           mandatory: ['address', 'node_uuid'],
           removedValue: removedPortValue,
+          secrets: {},
+          schema: portUpdateSchema,
+          what: 'port',
         },
         req.apiMinor,
       );
-      return parseInput(portUpdateSchema, patched, 'port');
     });
     res.json(serializePort(port, req, req.apiMinor));
   });

@@ -86,12 +86,18 @@ export interface NodeViewContext {
   conductorOf: (nodeUuid: string, group: string) => string | null;
 }
 
+/**
+ * Where a node keeps secrets, masked here and never read by a patch: the
+ * sensitive keys of these attributes, and the extra keys listed (Swift temp
+ * URLs carry credentials in the query string).
+ */
+export const NODE_SECRETS = { driver_info: [], driver_internal_info: [], instance_info: ['image_url'] } as const;
+
 /** The node as Ironic shows it, secrets masked, fields limited by version and `fields`. */
 export function serializeNode(node: Node, ctx: NodeViewContext, only: readonly string[] | null = null) {
   const { req } = ctx;
   const instanceInfo = maskSecrets(node.instance_info);
-  // Swift temp URLs carry credentials in the query string.
-  if (typeof instanceInfo.image_url === 'string') instanceInfo.image_url = MASK;
+  for (const key of NODE_SECRETS.instance_info) if (typeof instanceInfo[key] === 'string') instanceInfo[key] = MASK;
   const full: Record<string, unknown> = {
     ...node,
     // Before 1.2 Ironic called `available` "no state".

@@ -1,2 +1,2 @@
-export { isSensitiveKey, maskSecrets, mapSensitive, MASK } from './sensitive-keys.js';
+export { hasSensitive, isSensitiveKey, maskSecrets, mapSensitive, MASK } from './sensitive-keys.js';
 export { SecretBox, SecretKeyError } from './secret-box.js';

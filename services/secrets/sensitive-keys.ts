@@ -52,3 +52,12 @@ export function mapSensitive(
   }
   return out;
 }
+
+/** Whether `value` holds a sensitive key anywhere inside it, through objects and arrays. */
+export function hasSensitive(value: unknown, extraKeys: readonly string[] = []): boolean {
+  if (Array.isArray(value)) return value.some((v) => hasSensitive(v, extraKeys));
+  if (value === null || typeof value !== 'object') return false;
+  return Object.entries(value).some(
+    ([k, v]) => isSensitiveKey(k) || extraKeys.includes(k) || hasSensitive(v, extraKeys),
+  );
+}
