@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { pinoHttp } from 'pino-http';
+import { accessControl } from './auth.js';
 import type { ApiContext } from './context.js';
 import { errorHandler, sendError } from './errors.js';
 import { microversionMiddleware } from './microversion.js';
+import { checkPolicyCovers, POLICY } from './policy.js';
 import { allocationRoutes, nodeAllocationRoutes } from './routes/allocations.js';
 import { driverRoutes } from './routes/drivers.js';
 import { ipamRoutes } from './routes/ipam.js';
@@ -15,6 +17,7 @@ import { nodeRoutes } from './routes/nodes.js';
 import { ramdiskRoutes } from './routes/ramdisk.js';
 import { nodePortRoutes, portRoutes } from './routes/ports.js';
 import { rootDocument, v1Routes } from './routes/root.js';
+import { tokenRoutes } from './routes/tokens.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -41,6 +44,8 @@ export function createApp(ctx: ApiContext): Express {
     }),
   );
   app.use(measure(ctx));
+  // Before the body is read: a caller without the right credentials costs no parsing.
+  app.use(accessControl(ctx.access));
   app.use(express.json({ limit: MAX_BODY_BYTES, type: ['application/json', 'application/*+json'] }));
 
   app.get('/', (req, res) => {
@@ -68,12 +73,14 @@ export function createApp(ctx: ApiContext): Express {
   v1.use('/ipam', ipamRoutes(ctx));
   v1.use('/', ramdiskRoutes(ctx));
   v1.use('/anvil/nodes/:ident', nodeAddressRoutes(ctx));
+  v1.use('/anvil/tokens', tokenRoutes(ctx));
   app.use('/v1', v1);
 
   app.use((req: Request, res: Response) => {
     sendError(res, 404, `The resource could not be found: ${req.method} ${req.path}`);
   });
   app.use(errorHandler(ctx.log));
+  checkPolicyCovers(app, POLICY);
   return app;
 }
 

@@ -1,6 +1,7 @@
 import type { RamdiskService } from '../services/agent/index.js';
 import type { AllocationService } from '../services/allocations/index.js';
 import type { IpamService } from '../ipam/index.js';
+import type { TokenStore } from '../services/auth/index.js';
 import type { Intake, Placement } from '../services/conductor/index.js';
 import type { AnvilConfig } from '../services/config/index.js';
 import type { NodeHistory } from '../services/events/index.js';
@@ -10,6 +11,7 @@ import type { Logger } from '../services/logger.js';
 import type { Metrics } from '../services/metrics.js';
 import type { NodeService } from '../services/nodes/index.js';
 import type { PortService } from '../services/ports/index.js';
+import type { AccessControl } from './auth.js';
 
 /** What the HTTP layer is given: services only, never a database handle. */
 export interface ApiContext {
@@ -27,4 +29,7 @@ export interface ApiContext {
   ramdisk: RamdiskService;
   history: NodeHistory;
   allocations: AllocationService;
+  /** Authentication, the policy table and the failed-login throttle. */
+  access: AccessControl;
+  tokens: TokenStore;
 }

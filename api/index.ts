@@ -1,2 +1,5 @@
 export { createApp } from './app.js';
+export type { AccessControl } from './auth.js';
 export type { ApiContext } from './context.js';
+export { FailureThrottle } from './failure-throttle.js';
+export { Policy, POLICY } from './policy.js';

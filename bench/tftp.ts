@@ -111,7 +111,8 @@ async function main(): Promise<void> {
   await chmod(path.join(root, BIG), 0o644);
   await chmod(path.join(root, SMALL), 0o644);
 
-  const anvil = await startTftpServer({ root, host: '127.0.0.1', port: 0 });
+  // Every client here is 127.0.0.1: lift the per-client bound, which would refuse the bench's own concurrency.
+  const anvil = await startTftpServer({ root, host: '127.0.0.1', port: 0, maxTransfersPerClient: CONCURRENT });
   const tftpdPort = await freePort();
   const tftpd = await startTftpd(root, tftpdPort);
   const servers = [

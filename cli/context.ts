@@ -12,5 +12,9 @@ export interface CommandContext {
 
 export function contextOf(command: Command): CommandContext {
   const settings = resolveSettings(command.optsWithGlobals<GlobalFlags>(), process.env);
-  return { settings, client: new AnvilClient(settings.url, settings.token), printer: new Printer(settings.output) };
+  return {
+    settings,
+    client: new AnvilClient(settings.url, settings.credentials, settings.cacert),
+    printer: new Printer(settings.output),
+  };
 }

@@ -1,4 +1,7 @@
-import { ApiError, Unreachable } from './errors.js';
+import { readFileSync } from 'node:fs';
+import { Agent, fetch, type Response } from 'undici';
+import { ApiError, Unreachable, UsageError } from './errors.js';
+import type { Credentials } from './settings.js';
 
 /** Every request asks for Anvil's newest microversion, so every field and endpoint is there. */
 const API_VERSION = '1.95';
@@ -15,10 +18,23 @@ export interface PatchOp {
 
 /** Anvil's REST API over HTTP: JSON in and out, Ironic error bodies turned into ApiError. */
 export class AnvilClient {
+  private readonly authorization: string | null;
+  private readonly dispatcher: Agent | undefined;
+
   constructor(
     readonly baseUrl: string,
-    private readonly token: string | null,
-  ) {}
+    credentials: Credentials = null,
+    /** PEM CA certificates to trust for https, besides the system's. */
+    cacert: string | null = null,
+  ) {
+    this.authorization =
+      credentials === null
+        ? null
+        : credentials.kind === 'token'
+          ? `Bearer ${credentials.token}`
+          : `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+    this.dispatcher = cacert === null ? undefined : new Agent({ connect: { ca: readCa(cacert) } });
+  }
 
   get<T>(path: string): Promise<T> {
     return this.request<T>('GET', path);
@@ -70,7 +86,7 @@ export class AnvilClient {
       'X-OpenStack-Ironic-API-Version': API_VERSION,
       Accept: 'application/json',
     };
-    if (this.token !== null) headers.Authorization = `Bearer ${this.token}`;
+    if (this.authorization !== null) headers.Authorization = this.authorization;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     let res: Response;
     try {
@@ -79,6 +95,7 @@ export class AnvilClient {
         headers,
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        ...(this.dispatcher === undefined ? {} : { dispatcher: this.dispatcher }),
       });
     } catch (err) {
       throw new Unreachable(`cannot reach Anvil at ${this.baseUrl}: ${networkReason(err)}`);
@@ -115,7 +132,7 @@ function faultOf(status: number, text: string): string {
   }
   const message = faultstring ?? (text.trim().split('\n')[0]?.slice(0, 200) || `HTTP ${status}`);
   if (status === 401)
-    return `Anvil refused the credentials (HTTP 401): ${message}; check --token, ANVIL_TOKEN or the config file`;
+    return `Anvil refused the credentials (HTTP 401): ${message}; check --token or --username/--password (ANVIL_TOKEN, ANVIL_USERNAME, ANVIL_PASSWORD) or the config file`;
   if (status === 403) return `not allowed (HTTP 403): ${message}`;
   return message;
 }
@@ -135,4 +152,12 @@ function relativeTo(baseUrl: string, link: string): string {
   const basePath = new URL(baseUrl).pathname.replace(/\/+$/, '');
   const path = url.pathname.startsWith(basePath) ? url.pathname.slice(basePath.length) : url.pathname;
   return `${path}${url.search}`;
+}
+
+function readCa(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read the CA file ${file}: ${(err as Error).message}`);
+  }
 }

@@ -8,6 +8,7 @@ import { nodeCommand } from './commands/node.js';
 import { portCommand } from './commands/port.js';
 import { serveCommand } from './commands/serve.js';
 import { simCommand } from './commands/sim.js';
+import { tokenCommand } from './commands/token.js';
 import { withExamples } from './help-text.js';
 import { OUTPUT_FORMATS } from './output.js';
 import { DEFAULT_URL } from './settings.js';
@@ -20,8 +21,14 @@ export function buildProgram(): Command {
   const program = new Command('anvil')
     .description('Anvil bare-metal provisioning')
     .option('--url <url>', `Anvil API endpoint (env ANVIL_URL; default ${DEFAULT_URL})`)
-    .option('--token <token>', 'bearer token (env ANVIL_TOKEN)')
-    .option('--config <file>', 'CLI config file with url, token, output (default ~/.config/anvil/config.yaml)')
+    .option('--token <token>', 'bearer token, with ANVIL_AUTH=token (env ANVIL_TOKEN)')
+    .option('--username <name>', 'user for basic auth, with ANVIL_AUTH=basic (env ANVIL_USERNAME)')
+    .option('--password <password>', 'password for basic auth (env ANVIL_PASSWORD)')
+    .option('--cacert <file>', 'PEM CA certificates to trust for an https URL (env ANVIL_CACERT)')
+    .option(
+      '--config <file>',
+      'CLI config file with url, token or username/password, cacert, output (default ~/.config/anvil/config.yaml)',
+    )
     .addOption(
       new Option('-o, --output <format>', 'table for people, json or yaml for scripts').choices(OUTPUT_FORMATS),
     );
@@ -34,6 +41,7 @@ export function buildProgram(): Command {
     ipamCommand(),
     fleetCommand(),
     simCommand(),
+    tokenCommand(),
   ]) {
     program.addCommand(command);
   }

@@ -8,9 +8,15 @@ import { yamlModule } from './yaml-module.js';
 /** DESIGN.md §6: the CLI's endpoint when nothing else names one. */
 export const DEFAULT_URL = 'http://127.0.0.1:6385';
 
+/** How the CLI proves who it is: a bearer token, a user and password (basic auth), or nothing. */
+export type Credentials =
+  { kind: 'token'; token: string } | { kind: 'basic'; username: string; password: string } | null;
+
 export interface Settings {
   url: string;
-  token: string | null;
+  credentials: Credentials;
+  /** A PEM file of CA certificates to trust for an https URL (a private CA's). */
+  cacert: string | null;
   output: OutputFormat;
 }
 
@@ -18,15 +24,15 @@ export interface Settings {
 export interface GlobalFlags {
   url?: string;
   token?: string;
+  username?: string;
+  password?: string;
+  cacert?: string;
   config?: string;
   output?: string;
 }
 
-interface ConfigFile {
-  url?: string;
-  token?: string;
-  output?: string;
-}
+const FILE_KEYS = ['url', 'token', 'username', 'password', 'cacert', 'output'] as const;
+type ConfigFile = Partial<Record<(typeof FILE_KEYS)[number], string>>;
 
 /** `$XDG_CONFIG_HOME/anvil/config.yaml`, else `~/.config/anvil/config.yaml`. */
 function defaultConfigPath(env: NodeJS.ProcessEnv): string {
@@ -35,15 +41,34 @@ function defaultConfigPath(env: NodeJS.ProcessEnv): string {
   return path.join(base, 'anvil', 'config.yaml');
 }
 
-/** Flags over ANVIL_URL/ANVIL_TOKEN over the config file over the defaults. */
+/** Flags over ANVIL_* variables over the config file over the defaults. */
 export function resolveSettings(flags: GlobalFlags, env: NodeJS.ProcessEnv): Settings {
   const file = readConfigFile(flags.config ?? defaultConfigPath(env), flags.config !== undefined);
-  const url = nonEmpty(flags.url) ?? nonEmpty(env.ANVIL_URL) ?? nonEmpty(file.url) ?? DEFAULT_URL;
-  const token = nonEmpty(flags.token) ?? nonEmpty(env.ANVIL_TOKEN) ?? nonEmpty(file.token) ?? null;
+  const pick = (flag: string | undefined, variable: string | undefined, fromFile: string | undefined) =>
+    nonEmpty(flag) ?? nonEmpty(variable) ?? nonEmpty(fromFile) ?? null;
+  const url = pick(flags.url, env.ANVIL_URL, file.url) ?? DEFAULT_URL;
   const output = flags.output ?? file.output ?? 'table';
   if (!isOutputFormat(output))
     throw new UsageError(`output format "${output}" is not one of ${OUTPUT_FORMATS.join(', ')}`);
-  return { url: checkedUrl(url), token, output };
+  return {
+    url: checkedUrl(url),
+    credentials: credentialsOf(
+      pick(flags.token, env.ANVIL_TOKEN, file.token),
+      pick(flags.username, env.ANVIL_USERNAME, file.username),
+      pick(flags.password, env.ANVIL_PASSWORD, file.password),
+    ),
+    cacert: pick(flags.cacert, env.ANVIL_CACERT, file.cacert),
+    output,
+  };
+}
+
+function credentialsOf(token: string | null, username: string | null, password: string | null): Credentials {
+  if (token !== null && username !== null) throw new UsageError('give a token or a user name and password, not both');
+  if (token !== null) return { kind: 'token', token };
+  if (username === null && password === null) return null;
+  if (username === null || password === null)
+    throw new UsageError('basic auth needs both --username and --password (or ANVIL_USERNAME and ANVIL_PASSWORD)');
+  return { kind: 'basic', username, password };
 }
 
 function readConfigFile(file: string, named: boolean): ConfigFile {
@@ -63,13 +88,14 @@ function readConfigFile(file: string, named: boolean): ConfigFile {
   }
   if (parsed === null || parsed === undefined) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed))
-    throw new UsageError(`config file ${file}: expected a mapping of url, token, output`);
+    throw new UsageError(`config file ${file}: expected a mapping of ${FILE_KEYS.join(', ')}`);
   const out: ConfigFile = {};
   for (const [key, value] of Object.entries(parsed)) {
-    if (key !== 'url' && key !== 'token' && key !== 'output')
-      throw new UsageError(`config file ${file}: unknown key "${key}" (expected url, token, output)`);
+    const known = FILE_KEYS.find((k) => k === key);
+    if (known === undefined)
+      throw new UsageError(`config file ${file}: unknown key "${key}" (expected ${FILE_KEYS.join(', ')})`);
     if (typeof value !== 'string') throw new UsageError(`config file ${file}: ${key} must be a string`);
-    out[key] = value;
+    out[known] = value;
   }
   return out;
 }

@@ -1,11 +1,14 @@
-import type { Server } from 'node:http';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { createApp } from '../api/index.js';
+import { createApp, FailureThrottle, Policy, POLICY, type AccessControl } from '../api/index.js';
+import { Authenticator, HtpasswdError, HtpasswdFile, TokenStore } from '../services/auth/index.js';
 import { RamdiskService } from '../services/agent/index.js';
 import { AllocationRepository } from '../services/allocations/index.js';
 import { AllocationService } from '../services/allocations/index.js';
 import { Intake, type Worker } from '../services/conductor/index.js';
-import { checkApiExposure } from '../services/config/index.js';
+import { checkApiExposure, ConfigError, type AnvilConfig } from '../services/config/index.js';
+import type { Logger } from '../services/logger.js';
 import { redactUrl } from '../services/db/index.js';
 import { NodeHardware } from '../services/hardware/index.js';
 import { NodeAddresses, releaseNodeAddresses } from '../services/ipam/index.js';
@@ -13,6 +16,7 @@ import { NodeLocks } from '../services/nodes/index.js';
 import { NodeService } from '../services/nodes/index.js';
 import { PortService } from '../services/ports/index.js';
 import type { Core } from './core.js';
+import { loadTls, reloadTlsOnChange } from './tls.js';
 
 export interface ApiRole {
   /** The API's base URL as it listens. */
@@ -44,6 +48,13 @@ export async function startApiRole(core: Core, worker: Worker | null): Promise<A
     drivers: new Set(core.runtimes.keys()),
     local: worker,
   });
+  const tokens = new TokenStore(core.db.knex);
+  const access: AccessControl = {
+    authenticator: authenticatorFor(config, tokens, log),
+    policy: new Policy(POLICY, { metricsPublic: config.access.metricsPublic }),
+    throttle: new FailureThrottle(LOGIN_THROTTLE),
+    metrics: core.metrics,
+  };
   core.metrics.trackIpamPools(core.ipam);
   // A deleted node's addresses go back to their pools.
   nodes.onDeleted(async (node) => {
@@ -62,6 +73,8 @@ export async function startApiRole(core: Core, worker: Worker | null): Promise<A
     ipam: core.ipam,
     nodeAddresses: new NodeAddresses(core.ipam, nodes, ports),
     hardware: new NodeHardware({ nodes: core.nodes, locks, drivers: core.drivers, inventory: core.inventory }),
+    access,
+    tokens,
     ramdisk: new RamdiskService({
       nodes: core.nodes,
       nodeService: nodes,
@@ -72,20 +85,67 @@ export async function startApiRole(core: Core, worker: Worker | null): Promise<A
       addPorts: config.conductor.inspectAddPorts === 'all',
     }),
   });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.api.port, config.api.host, () => resolve(s));
-    s.once('error', reject);
+  const tls =
+    config.tls.cert !== null && config.tls.key !== null ? { cert: config.tls.cert, key: config.tls.key } : null;
+  const server: Server = tls === null ? createHttpServer(app) : createHttpsServer(loadTls(tls), app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.api.port, config.api.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
+  const stopReloading =
+    tls === null
+      ? () => {}
+      : reloadTlsOnChange(tls, (options) => (server as HttpsServer).setSecureContext(options), log);
   const { port } = server.address() as AddressInfo;
   const host = config.api.host.includes(':') ? `[${config.api.host}]` : config.api.host;
-  const url = `http://${host}:${port}`;
+  const url = `${tls === null ? 'http' : 'https'}://${host}:${port}`;
   log.info({ url, database: redactUrl(config.database.url), engine: core.db.engine }, 'anvil API listening');
   return {
     url,
     server,
     async close() {
+      stopReloading();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
     },
   };
+}
+
+/** Failed logins: five free within five minutes, then each try from that source waits longer, up to 5 s. */
+const LOGIN_THROTTLE = { freeFailures: 5, windowSeconds: 300, maxDelayMs: 5000 };
+
+function authenticatorFor(config: AnvilConfig, tokens: TokenStore, log: Logger): Authenticator {
+  switch (config.auth) {
+    case 'none':
+      return new Authenticator({ mode: 'none' });
+    case 'token':
+      return new Authenticator({ mode: 'token', tokens });
+    case 'basic': {
+      const file = config.access.htpasswd;
+      if (file === null)
+        throw new ConfigError('invalid configuration ANVIL_HTPASSWD: ANVIL_AUTH=basic needs the htpasswd file');
+      let htpasswd: HtpasswdFile;
+      try {
+        htpasswd = new HtpasswdFile(file, {
+          onSkipped: (path, skipped) =>
+            log.error(
+              { file: path, line: skipped.line, user: skipped.user },
+              `htpasswd line SKIPPED: ${skipped.why}; the other users are served`,
+            ),
+        });
+      } catch (err) {
+        if (err instanceof HtpasswdError) throw new ConfigError(err.message);
+        throw err;
+      }
+      return new Authenticator({
+        mode: 'basic',
+        htpasswd,
+        roles: config.access.roles,
+        defaultRole: config.access.defaultRole,
+      });
+    }
+  }
 }

@@ -36,6 +36,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly authFailures = new Counter({
+    name: 'anvil_auth_failures_total',
+    help: 'Requests refused authentication, by reason (missing, malformed, unknown-user, bad-password, ...)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   readonly lockConflicts = new Counter({
     name: 'anvil_node_lock_conflicts_total',
     help: 'Requests refused with NodeLocked',

@@ -8,8 +8,17 @@ import type { FileHandle } from 'node:fs/promises';
 import { ConfinementRefusal, openConfinedFile, type ConfinementReason } from '../confined-file.js';
 import { ErrorCode } from './packet.js';
 
+/** `busy`: the server's cap on running transfers; `client-limit`: the client address's own. */
 export type RefusalReason =
-  'traversal' | 'not-found' | 'not-a-file' | 'outside-root' | 'unreadable' | 'write-refused' | 'mode' | 'busy';
+  | 'traversal'
+  | 'not-found'
+  | 'not-a-file'
+  | 'outside-root'
+  | 'unreadable'
+  | 'write-refused'
+  | 'mode'
+  | 'busy'
+  | 'client-limit';
 
 /** Why a request is refused, and the RFC 1350 error code the client is sent. */
 export class TftpRefusal extends Error {

@@ -62,20 +62,38 @@ export interface TftpServerOptions {
   observer?: (event: TftpEvent) => void;
   /** First retransmission delay when the client does not negotiate `timeout`; default 1000. */
   retransmitMs?: number;
-  /** Default 5: with the defaults a vanished client is given up after about 31 s. */
+  /** Default 5: with the defaults a vanished client is given up after 47 s (resends at 1, 3, 7, 15 and 31 s). */
   maxRetries?: number;
   /** Cap on the doubled delay; default 16000. */
   maxRetransmitMs?: number;
   /** A transfer running longer than this is ended; default 600000 (10 min). */
   transferTimeoutMs?: number;
+  /**
+   * A transfer whose first packet (OACK or DATA 1) is not acknowledged within
+   * this is dropped, whatever `timeout` the client negotiated; default 5000:
+   * the first packet and its resends at 1 and 3 s. A PXE ROM acknowledges
+   * within milliseconds; what never does (a flood, a scan, firmware walking
+   * away from a `tsize` probe) gives its slot back this soon.
+   */
+  firstAckTimeoutMs?: number;
   /** Default 65464 (RFC 2348's largest). */
   maxBlksize?: number;
   /** Default 16: a window is buffered for retransmission, so this bounds memory per transfer. */
   maxWindowsize?: number;
   /** Default 65536: windows are shrunk to fit (see `NegotiationLimits.maxWindowBytes`). */
   maxWindowBytes?: number;
-  /** Requests beyond this many running transfers are refused; default 1000. */
+  /**
+   * Requests beyond this many running transfers are refused with "Server busy";
+   * default 1000. The last resort: `maxTransfersPerClient` keeps one source from filling it.
+   */
   maxTransfers?: number;
+  /**
+   * Running transfers one client address may have (over all its ports); its
+   * requests beyond this are refused, other clients are unaffected. Default 8:
+   * a PXE ROM or iPXE needs one or two at once, a few more when firmware
+   * abandons a transfer and starts another from a new port.
+   */
+  maxTransfersPerClient?: number;
 }
 
 export interface TftpServer {
@@ -102,6 +120,7 @@ export async function startTftpServer(options: TftpServerOptions): Promise<TftpS
     retransmitMs: options.retransmitMs ?? 1000,
     maxRetries: options.maxRetries ?? 5,
     maxRetransmitMs: options.maxRetransmitMs ?? 16_000,
+    firstAckTimeoutMs: options.firstAckTimeoutMs ?? 5000,
     limits: {
       maxBlksize: Math.min(options.maxBlksize ?? MAX_BLKSIZE, MAX_BLKSIZE),
       maxWindowsize: options.maxWindowsize ?? 16,
@@ -110,9 +129,12 @@ export async function startTftpServer(options: TftpServerOptions): Promise<TftpS
   };
   const transferTimeoutMs = options.transferTimeoutMs ?? 600_000;
   const maxTransfers = options.maxTransfers ?? 1000;
+  const maxPerClient = options.maxTransfersPerClient ?? 8;
   const observe = options.observer ?? ((): void => undefined);
   /** Running requests by client address and port, each with its way to stop. */
   const active = new Map<string, (failure: TransferFailed) => void>();
+  /** Running requests by client address (in `plainAddress` form), for `maxTransfersPerClient`. */
+  const perClient = new Map<string, number>();
   const finished = new Set<Promise<void>>();
   let closing = false;
 
@@ -141,16 +163,31 @@ export async function startTftpServer(options: TftpServerOptions): Promise<TftpS
     // already under way for it answers, not a second one on another port.
     if (active.has(key)) return;
     const peer: Peer = { address: rinfo.address, port: rinfo.port };
+    const client = plainAddress(peer.address);
+    const running = perClient.get(client) ?? 0;
+    // Refusals come from port 69 rather than a transfer port of their own: a
+    // flood must not make the server open a socket per request it turns away.
+    // Their text is short and fixed (the address and count go to the
+    // observer), so a forged source gets back little more than it sent.
+    // The client's own bound first, so a noisy source is named as such even
+    // when it has also filled the server.
+    if (running >= maxPerClient) {
+      refuse(peer, 'Too many transfers from this client');
+      observe(failedEvent(packet.filename, peer, 0, 'client-limit', `${running} transfers running from ${client}`));
+      return;
+    }
     if (active.size >= maxTransfers) {
-      listener.send(
-        encodePacket({ op: 'ERROR', code: ErrorCode.NotDefined, message: 'Server busy' }),
-        peer.port,
-        peer.address,
-      );
+      refuse(peer, 'Server busy');
       observe(failedEvent(packet.filename, peer, 0, 'busy', `${maxTransfers} transfers running`));
       return;
     }
-    const job = serve(packet, peer, key).finally(() => finished.delete(job));
+    perClient.set(client, running + 1);
+    const job = serve(packet, peer, key).finally(() => {
+      const left = (perClient.get(client) ?? 1) - 1;
+      if (left > 0) perClient.set(client, left);
+      else perClient.delete(client);
+      finished.delete(job);
+    });
     finished.add(job);
   });
   // An ICMP error surfacing on the listener concerns one past reply, not the server.
@@ -238,6 +275,11 @@ export async function startTftpServer(options: TftpServerOptions): Promise<TftpS
       active.delete(key);
       socket.close();
     }
+  }
+
+  /** Turns a request away at once, from the listening port (ERROR 0: RFC 1350 has no code for "not now"). */
+  function refuse(peer: Peer, message: string): void {
+    listener.send(encodePacket({ op: 'ERROR', code: ErrorCode.NotDefined, message }), peer.port, peer.address);
   }
 
   async function openContent(file: string, peer: Peer): Promise<{ source: BlockSource; size: number | null }> {

@@ -16,6 +16,13 @@ export interface TransferSettings {
   maxRetries: number;
   /** Cap on the doubled retransmission delay. */
   maxRetransmitMs: number;
+  /**
+   * How long the first packet sent (OACK or DATA 1) may go unacknowledged
+   * before the transfer is dropped, whatever `timeout` the client negotiated:
+   * a request nobody answers (a flood, a scan, firmware abandoning a probe)
+   * holds its slot this long, not the whole retransmission schedule.
+   */
+  firstAckTimeoutMs: number;
   limits: NegotiationLimits;
 }
 
@@ -24,7 +31,14 @@ export interface Peer {
   port: number;
 }
 
-export type FailureReason = 'client-timeout' | 'client-error' | 'transfer-timeout' | 'read-error' | 'server-closing';
+export type FailureReason =
+  | 'client-timeout'
+  /** The client never acknowledged the first packet within `firstAckTimeoutMs`. */
+  | 'unacknowledged'
+  | 'client-error'
+  | 'transfer-timeout'
+  | 'read-error'
+  | 'server-closing';
 
 /** Why a transfer that started did not finish. */
 export class TransferFailed extends Error {
@@ -57,6 +71,8 @@ export class Transfer {
   private waiter: Waiter | null = null;
   private failure: TransferFailed | null = null;
   private timeoutSeconds: number | null = null;
+  /** Armed when the first packet leaves, cleared by the first ACK the transfer accepts. */
+  private readonly firstAck: { timer: NodeJS.Timeout | null; received: boolean } = { timer: null, received: false };
 
   constructor(
     private readonly socket: Socket,
@@ -98,6 +114,7 @@ export class Transfer {
       }
       throw failure;
     } finally {
+      if (this.firstAck.timer !== null) clearTimeout(this.firstAck.timer);
       this.source.close();
     }
   }
@@ -192,6 +209,7 @@ export class Transfer {
         sendAll();
         arm();
       };
+      this.armFirstAck();
       this.waiter = {
         accept,
         resolve: (block) => {
@@ -206,6 +224,22 @@ export class Transfer {
       sendAll();
       arm();
     });
+  }
+
+  /**
+   * A transfer that never heard back is reclaimed on a deadline of its own,
+   * shorter than the retransmission schedule (47 s with the server's
+   * defaults, minutes with a negotiated `timeout`): until a client
+   * acknowledges once, nothing shows it is there at all, and its source
+   * address may be forged.
+   */
+  private armFirstAck(): void {
+    if (this.firstAck.received || this.firstAck.timer !== null) return;
+    const ms = this.settings.firstAckTimeoutMs;
+    this.firstAck.timer = setTimeout(
+      () => this.fail(new TransferFailed('unacknowledged', `no acknowledgement of the first packet within ${ms} ms`)),
+      ms,
+    );
   }
 
   private delay(attempt: number): number {
@@ -237,7 +271,12 @@ export class Transfer {
       const waiter = this.waiter;
       if (waiter === null) return;
       const block = waiter.accept(packet.block);
-      if (block !== null) waiter.resolve(block);
+      if (block === null) return;
+      if (!this.firstAck.received) {
+        this.firstAck.received = true;
+        if (this.firstAck.timer !== null) clearTimeout(this.firstAck.timer);
+      }
+      waiter.resolve(block);
     } else if (packet.op === 'ERROR') {
       this.fail(new TransferFailed('client-error', `client sent ERROR ${packet.code}: ${packet.message}`));
     }

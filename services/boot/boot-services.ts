@@ -57,6 +57,8 @@ export async function startBootServices(
           resolve: namedFiles(Object.fromEntries(IPXE_BINARIES.map((f) => [f, path.join(config.tftpRoot, f)]))),
           host: config.httpHost,
           port: config.tftpPort,
+          maxTransfersPerClient: config.tftpMaxTransfersPerClient,
+          firstAckTimeoutMs: Math.ceil(config.tftpFirstAckTimeoutSeconds * 1000),
           backend,
           observer: (e) => {
             if (e.event === 'record-failed')

@@ -14,8 +14,6 @@ function isLoopback(host: string): boolean {
  * listens on no API port, so the check is not theirs.
  */
 export function checkApiExposure(config: AnvilConfig): void {
-  // `none` is the only mode today; the comparison stands ready for basic and token auth.
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
   if (config.auth === 'none' && !isLoopback(config.api.host)) {
     throw new ConfigError(
       `${settings.auth.spec.env}=none is refused while the API listens on ${config.api.host}: listen on loopback, or configure authentication`,

@@ -91,6 +91,15 @@ function checkAcross(config: AnvilConfig): void {
   if (config.boot.dhcpMode !== 'off' && config.boot.dhcpInterface === null) {
     throw invalid(boot.dhcpInterface, 'DHCP needs the interface to serve, e.g. eth1');
   }
+  if (config.auth === 'basic' && config.access.htpasswd === null) {
+    throw invalid(settings.access.htpasswd, `${settings.auth.spec.env}=basic needs the htpasswd file`);
+  }
+  if ((config.tls.cert === null) !== (config.tls.key === null)) {
+    throw invalid(
+      config.tls.cert === null ? settings.tls.cert : settings.tls.key,
+      'TLS needs both a certificate and its key',
+    );
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { ROLES } from '../auth/index.js';
 import { InWords, Setting, type ConfigOf } from './setting.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -13,6 +14,27 @@ const directory = z
   .min(1)
   .transform((dir) => path.resolve(dir));
 const booleanSetting = z.union([z.boolean(), z.stringbool()], { error: 'must be true or false' });
+/** `alice=admin,bmo=operator` from the environment, or a mapping in YAML. */
+const roleMap = z
+  .union([
+    z
+      .string()
+      .regex(/^\s*([^=,\s]+=\w+\s*(,\s*|$))*$/, 'must be user=role pairs separated by commas')
+      .transform((text) =>
+        Object.fromEntries(
+          text
+            .split(',')
+            .map((pair) => pair.trim())
+            .filter(Boolean)
+            .map((pair): [string, string] => {
+              const [user = '', role = ''] = pair.split('=').map((part) => part.trim());
+              return [user, role];
+            }),
+        ),
+      ),
+    z.record(z.string(), z.string()),
+  ])
+  .pipe(z.record(z.string().min(1), z.enum(ROLES, { error: () => `roles are ${ROLES.join(', ')}` })));
 
 // Settings other defaults are derived from.
 const apiHost = new Setting({
@@ -69,10 +91,56 @@ export const settings = {
   auth: new Setting({
     env: 'ANVIL_AUTH',
     yaml: 'auth',
-    schema: z.enum(['none'], { error: () => 'must be "none" (basic and token auth are not available yet)' }),
+    schema: z.enum(['none', 'basic', 'token'], { error: () => 'must be "none", "basic" or "token"' }),
     default: 'none',
-    help: 'Authentication; `none` is refused unless the API listens on loopback',
+    help: '`basic` (htpasswd), `token` (bearer tokens) or `none`, which is refused unless the API listens on loopback',
   }),
+  access: {
+    htpasswd: new Setting({
+      env: 'ANVIL_HTPASSWD',
+      yaml: 'htpasswd',
+      schema: z.string().min(1).nullable(),
+      default: null,
+      help: 'htpasswd file of bcrypt hashes (`htpasswd -B`) for `basic`; re-read when it changes',
+    }),
+    roles: new Setting({
+      env: 'ANVIL_AUTH_ROLES',
+      yaml: 'auth_roles',
+      schema: roleMap,
+      default: {},
+      help: 'Roles of basic-auth users, `user=role,...` (a mapping in YAML); roles: `admin`, `operator`, `reader`',
+    }),
+    defaultRole: new Setting({
+      env: 'ANVIL_AUTH_DEFAULT_ROLE',
+      yaml: 'auth_default_role',
+      schema: z.enum(ROLES),
+      default: 'operator',
+      help: 'Role of a basic-auth user `ANVIL_AUTH_ROLES` does not name',
+    }),
+    metricsPublic: new Setting({
+      env: 'ANVIL_METRICS_PUBLIC',
+      yaml: 'metrics_public',
+      schema: booleanSetting,
+      default: true,
+      help: '`/metrics` without authentication (it holds no secrets); `false`: readers and up',
+    }),
+  },
+  tls: {
+    cert: new Setting({
+      env: 'ANVIL_TLS_CERT',
+      yaml: 'tls.cert',
+      schema: z.string().min(1).nullable(),
+      default: null,
+      help: 'PEM certificate (chain allowed) for HTTPS on the API; reloaded on SIGHUP or when it changes',
+    }),
+    key: new Setting({
+      env: 'ANVIL_TLS_KEY',
+      yaml: 'tls.key',
+      schema: z.string().min(1).nullable(),
+      default: null,
+      help: 'PEM private key of `ANVIL_TLS_CERT`',
+    }),
+  },
   secretKey: new Setting({
     env: 'ANVIL_SECRET_KEY',
     yaml: 'secret_key',
@@ -312,6 +380,20 @@ export const settings = {
       schema: z.string().min(1),
       default: '/usr/lib/ipxe',
       help: "What TFTP serves: Debian's `ipxe` package's binaries",
+    }),
+    tftpMaxTransfersPerClient: new Setting({
+      env: 'ANVIL_TFTP_MAX_TRANSFERS_PER_CLIENT',
+      yaml: 'boot.tftp_max_transfers_per_client',
+      schema: count(1000),
+      default: 8,
+      help: 'TFTP transfers one client address may run at once (a PXE ROM needs 1 or 2); more are refused, other clients unaffected',
+    }),
+    tftpFirstAckTimeoutSeconds: new Setting({
+      env: 'ANVIL_TFTP_FIRST_ACK_TIMEOUT',
+      yaml: 'boot.tftp_first_ack_timeout',
+      schema: seconds(255),
+      default: 5,
+      help: "Seconds a TFTP transfer waits for the client's first ACK before it is dropped (unanswered requests free their slot)",
     }),
     dhcpMode: new Setting({
       env: 'ANVIL_DHCP_MODE',

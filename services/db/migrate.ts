@@ -5,6 +5,7 @@ import * as m003 from './migrations/003_node_history.js';
 import * as m004 from './migrations/004_allocations.js';
 import * as m005 from './migrations/005_conductors.js';
 import * as m006 from './migrations/006_node_inventory.js';
+import * as m007 from './migrations/007_auth_tokens.js';
 
 interface Migration {
   name: string;
@@ -14,7 +15,7 @@ interface Migration {
 
 // Migrations are listed here rather than found on disk, so the same code runs
 // from TypeScript sources (tests) and from the compiled dist/ tree.
-const MIGRATIONS: Migration[] = [m001, m002, m003, m004, m005, m006];
+const MIGRATIONS: Migration[] = [m001, m002, m003, m004, m005, m006, m007];
 
 const source: Knex.MigrationSource<Migration> = {
   getMigrations: async () => MIGRATIONS,

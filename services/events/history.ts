@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { col, rowCodec } from '../db/index.js';
 import { NotFound } from '../errors.js';
+import { currentActor } from './actor.js';
 
 const SEVERITIES = ['INFO', 'WARNING', 'ERROR'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -36,7 +37,10 @@ const ENTRIES = rowCodec<HistoryEntry>('node_history', {
 });
 const POSITION = rowCodec<{ id: number }>('node_history', { id: col.generatedId });
 
-/** Every transition, power change, BMC error and lock conflict of a node (Ironic's node history). */
+/**
+ * Every transition, power change, BMC error and lock conflict of a node
+ * (Ironic's node history), with the user or token it was done for, if any.
+ */
 export class NodeHistory {
   constructor(
     private readonly knex: Knex,
@@ -49,7 +53,7 @@ export class NodeHistory {
       created_at: new Date().toISOString(),
       ...e,
       conductor: this.conductor,
-      user: null,
+      user: currentActor(),
     };
     await this.knex('node_history').insert({ node_id: nodeId, ...ENTRIES.toRow(entry) });
   }

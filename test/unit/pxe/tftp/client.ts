@@ -11,6 +11,8 @@ export interface GetOptions {
   port: number;
   file: string;
   host?: string;
+  /** The address the client sends from (any 127.x.y.z on loopback: a distinct client to the server); default `host`. */
+  localAddress?: string;
   op?: 'RRQ' | 'WRQ';
   mode?: string;
   options?: Record<string, string | number>;
@@ -178,7 +180,7 @@ export function tftpGet(options: GetOptions): Promise<GetResult> {
         if (last) finish();
       }
     });
-    socket.bind(0, host, () => {
+    socket.bind(0, options.localAddress ?? host, () => {
       result.localPort = socket.address().port;
       send(request, options.port);
       arm();

@@ -95,6 +95,8 @@ describe('configuration', () => {
       bootFilesDir: path.resolve('./var/boot'),
       tftpPort: 69,
       tftpRoot: '/usr/lib/ipxe',
+      tftpMaxTransfersPerClient: 8,
+      tftpFirstAckTimeoutSeconds: 5,
       dhcpMode: 'off',
       dhcpInterface: null,
     });
