@@ -34,14 +34,6 @@ export class NoValidHost extends AnvilError {
   readonly kind = 'invalid';
 }
 
-/** A ramdisk agent presented no agent token, or the wrong one. */
-export class InvalidAgentToken extends AnvilError {
-  readonly kind = 'unauthorized';
-  constructor() {
-    super('Invalid or missing agent token received.');
-  }
-}
-
 export class NodeProtected extends AnvilError {
   readonly kind = 'forbidden';
   constructor(node: string) {

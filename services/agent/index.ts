@@ -1,4 +1,4 @@
 export { type AgentCheckIn } from './check-in.js';
 export { AgentClient } from './client.js';
 export { RamdiskService } from './ramdisk.js';
-export { agentSession, withoutSession } from './session.js';
+export { agentSession, revokeAgentOnExit, withoutSession } from './session.js';

@@ -6,7 +6,7 @@ import {
   NoValidHost,
 } from '../errors.js';
 import type { AgentCheckIn } from '../agent/index.js';
-import { withoutSession } from '../agent/index.js';
+import { revokeAgentOnExit, withoutSession } from '../agent/index.js';
 import type { NodeHistory } from '../events/index.js';
 import type { JsonObject, Node, NodeChanges, TargetPowerState } from '../nodes/index.js';
 import type { NodeRepository } from '../nodes/index.js';
@@ -175,7 +175,8 @@ export class Intake implements AgentCheckIn {
     try {
       const fresh = await this.deps.nodes.getById(node.id);
       const decision = decide(fresh);
-      const { changes, work } = 'work' in decision ? decision : { changes: decision, work: true };
+      const { changes: decided, work } = 'work' in decision ? decision : { changes: decision, work: true };
+      const changes = revokeAgentOnExit(fresh, decided);
       if (!work) {
         await this.deps.nodes.update(fresh.id, changes);
         return;

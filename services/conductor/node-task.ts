@@ -1,3 +1,4 @@
+import { revokeAgentOnExit } from '../agent/index.js';
 import type { NodeHistory } from '../events/index.js';
 import type { Metrics } from '../metrics.js';
 import type { Node, NodeChanges } from '../nodes/index.js';
@@ -20,13 +21,16 @@ export function createNodeTask(initial: Node, nodes: NodeRepository, history: No
         extra.inspection_finished_at = now;
       }
       const from = node.provision_state;
-      node = await nodes.update(node.id, {
-        ...extra,
-        ...changes,
-        provision_state: next.state,
-        target_provision_state: next.target,
-        provision_updated_at: now,
-      });
+      node = await nodes.update(
+        node.id,
+        revokeAgentOnExit(node, {
+          ...extra,
+          ...changes,
+          provision_state: next.state,
+          target_provision_state: next.target,
+          provision_updated_at: now,
+        }),
+      );
       metrics.transitions.inc({ state: next.state });
       const failed = (FAILURE_STATES as readonly string[]).includes(next.state) || event === 'fail';
       await history.record(node.id, {
