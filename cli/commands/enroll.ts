@@ -17,8 +17,8 @@ interface EnrollFlags {
   check?: boolean;
   concurrency: number;
   bmc?: string;
-  username?: string;
-  password?: string;
+  bmcUsername?: string;
+  bmcPassword?: string;
   mac?: string[];
   extra?: Record<string, unknown>;
   property?: Record<string, unknown>;
@@ -39,7 +39,7 @@ export function enrollCommand(name = 'enroll'): Command {
     .description(
       'enroll nodes and their ports from an inventory file (YAML, CSV, anvil-sim manifest) or from flags; idempotent',
     )
-    .argument('[name]', 'enroll one node by this name (with --bmc, --username, --password)')
+    .argument('[name]', 'enroll one node by this name (with --bmc, --bmc-username, --bmc-password)')
     .option('-f, --file <inventory>', 'inventory file: .yaml/.yml, .csv, or an anvil-sim manifest (.json)')
     .addOption(
       new Option('--bmc-protocol <protocol>', 'which BMC of an anvil-sim manifest host to use')
@@ -49,8 +49,9 @@ export function enrollCommand(name = 'enroll'): Command {
     .option('--check', 'validate the inventory and show what it holds; send nothing')
     .option('--concurrency <n>', 'nodes enrolled at once', parseConcurrency, 10)
     .option('--bmc <address>', 'BMC address: redfish+https://host/redfish/v1/Systems/1 or ipmi://host:623')
-    .option('--username <user>', 'BMC user name')
-    .option('--password <password>', 'BMC password')
+    // Not --username/--password: those are the CLI's own credentials for the API, on every command.
+    .option('--bmc-username <user>', 'BMC user name')
+    .option('--bmc-password <password>', 'BMC password')
     .option('--mac <mac>', 'a NIC to create a port for (repeatable)', collectList)
     .option('--extra <key=value>', 'an extra field, e.g. rack=r12 (repeatable)', collectKeyValue)
     .option('--property <key=value>', 'a property, e.g. cpu_arch=x86_64 (repeatable)', collectKeyValue)
@@ -68,7 +69,7 @@ export function enrollCommand(name = 'enroll'): Command {
     `anvil ${name} -f rack-r12.yaml            # re-run it: what exists is reported, nothing changes`,
     `anvil ${name} -f rack-r12.csv --check     # validate only, with line numbers`,
     `anvil ${name} -f sim.json --bmc-protocol ipmi`,
-    `anvil ${name} r12-u01 --bmc redfish+https://10.0.12.1/redfish/v1/Systems/1 --username admin --password secret --mac 52:54:00:12:00:01 --extra rack=r12`,
+    `anvil ${name} r12-u01 --bmc redfish+https://10.0.12.1/redfish/v1/Systems/1 --bmc-username admin --bmc-password secret --mac 52:54:00:12:00:01 --extra rack=r12`,
   );
 }
 
@@ -118,10 +119,12 @@ function inventoryOf(nodeName: string | undefined, flags: EnrollFlags): Inventor
     return readInventory(flags.file, flags.bmcProtocol);
   }
   if (nodeName === undefined)
-    throw new UsageError('give an inventory file (-f FILE) or a node name with --bmc, --username and --password');
+    throw new UsageError(
+      'give an inventory file (-f FILE) or a node name with --bmc, --bmc-username and --bmc-password',
+    );
   const fields: Record<string, unknown> = {
     name: nodeName,
-    bmc: { address: flags.bmc, username: flags.username, password: flags.password },
+    bmc: { address: flags.bmc, username: flags.bmcUsername, password: flags.bmcPassword },
     macs: flags.mac ?? [],
   };
   if (flags.extra) fields.extra = flags.extra;

@@ -12,8 +12,8 @@ const FORWARDED = {
   ipmiBasePort: '--ipmi-base-port',
   manifest: '--manifest',
   bind: '--bind',
-  username: '--username',
-  password: '--password',
+  bmcUsername: '--username',
+  bmcPassword: '--password',
   prefix: '--prefix',
   seed: '--seed',
   bootHttp: '--boot-http',
@@ -41,8 +41,9 @@ export function simCommand(): Command {
     .option('--ipmi-base-port <port>', 'host i answers IPMI on this port + i (0: any free ports)', '6230')
     .option('--manifest <file>', 'write the manifest (for `anvil enroll -f`) here instead of stdout')
     .option('--bind <address>', 'address to listen on', '127.0.0.1')
-    .option('--username <user>', 'BMC user name')
-    .option('--password <password>', 'BMC password')
+    // Not --username/--password: those are the CLI's own credentials for the API, on every command.
+    .option('--bmc-username <user>', 'BMC user name')
+    .option('--bmc-password <password>', 'BMC password')
     .option('--prefix <prefix>', 'host name prefix', 'sim-')
     .option('--seed <n>', 'seed for MACs and hardware')
     .option('--boot-http <url>', "Anvil's HTTP boot server: hosts then network-boot and run the agent")
