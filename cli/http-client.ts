@@ -132,7 +132,7 @@ function faultOf(status: number, text: string): string {
   }
   const message = faultstring ?? (text.trim().split('\n')[0]?.slice(0, 200) || `HTTP ${status}`);
   if (status === 401)
-    return `Anvil refused the credentials (HTTP 401): ${message}; check --token or --username/--password (ANVIL_TOKEN, ANVIL_USERNAME, ANVIL_PASSWORD) or the config file`;
+    return `Anvil refused the credentials (HTTP 401): ${message.replace(/\.$/, '')}; check --token or --username/--password (ANVIL_TOKEN, ANVIL_USERNAME, ANVIL_PASSWORD) or the config file`;
   if (status === 403) return `not allowed (HTTP 403): ${message}`;
   return message;
 }

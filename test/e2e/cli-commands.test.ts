@@ -539,7 +539,7 @@ describe('anvil with a bad endpoint or credentials', () => {
     for (const r of [flag, fromEnv, fromFile]) {
       expect(r.code).toBe(1);
       expect(errorLines(r)).toEqual([
-        'anvil: Anvil refused the credentials (HTTP 401): The request you have made requires authentication.; check --token or --username/--password (ANVIL_TOKEN, ANVIL_USERNAME, ANVIL_PASSWORD) or the config file',
+        'anvil: Anvil refused the credentials (HTTP 401): The request you have made requires authentication; check --token or --username/--password (ANVIL_TOKEN, ANVIL_USERNAME, ANVIL_PASSWORD) or the config file',
       ]);
     }
     expect(seen.map((h) => h.authorization).sort()).toEqual([

@@ -15,6 +15,8 @@ packages=(
   tftpd-hpa
   atftp
   curl
+  apache2-utils          # htpasswd -B: the htpasswd file of the basic-auth proof
+  openssl                # a CA and server certificate for the API over HTTPS
   busybox                # udhcpc
   isc-dhcp-client        # dhclient
   dnsmasq-base           # the "site DHCP server" beside Anvil's proxy mode
