@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { startSimFleet, type SimFleet } from './fleet-runner.js';
-import type { BootConfig } from './host/boot/index.js';
+import { startUdhcpc, type BootConfig, type Udhcpc } from './host/boot/index.js';
 import { createFleet } from './host/index.js';
 
 export const simConfigSchema = z.strictObject({
@@ -27,6 +27,14 @@ export const simConfigSchema = z.strictObject({
   firmwareUpdateMs: z.number().int().min(0).default(2000),
   /** Anvil's HTTP boot server; given, hosts network-boot against Anvil and run agents. */
   bootHttp: z.url().optional(),
+  /**
+   * Hosts ask DHCP on the wire (busybox udhcpc on the interface carrying
+   * their MAC) for their address, boot file and script URL, and network-boot
+   * from the answers; --boot-http is then not needed.
+   */
+  dhcp: z.boolean().default(false),
+  /** PEM CA bundle the agents verify an https ipa-api-url against. */
+  apiCa: z.string().optional(),
   /** Anvil's TFTP server as IP:PORT; default the boot-http host, port 69. */
   bootTftp: z
     .string()
@@ -43,7 +51,8 @@ export type SimConfig = z.infer<typeof simConfigSchema>;
 export const USAGE = `usage: anvil-sim [--hosts N] [--redfish-port P] [--ipmi-base-port Q] [--manifest FILE]
                  [--config FILE.yaml] [--bind ADDR] [--username U] [--password P]
                  [--prefix sim-] [--seed S] [--tls-cert PEM --tls-key PEM] [--firmware-update-ms MS]
-                 [--boot-http URL [--boot-tftp IP:PORT] [--disk-dir DIR] [--heartbeat-interval-ms MS]]`;
+                 [--boot-http URL | --dhcp] [--boot-tftp IP:PORT] [--disk-dir DIR] [--heartbeat-interval-ms MS]
+                 [--api-ca PEM]`;
 
 const FLAGS = {
   hosts: { type: 'string' },
@@ -63,6 +72,8 @@ const FLAGS = {
   'boot-tftp': { type: 'string' },
   'disk-dir': { type: 'string' },
   'heartbeat-interval-ms': { type: 'string' },
+  dhcp: { type: 'boolean' },
+  'api-ca': { type: 'string' },
   help: { type: 'boolean' },
 } as const;
 
@@ -85,7 +96,12 @@ export async function loadSimConfig(argv: string[]): Promise<SimConfig | 'help'>
   }
   const fromFlags: Record<string, unknown> = {};
   for (const [flag, value] of Object.entries(values)) {
-    if (flag === 'config' || flag === 'help' || typeof value !== 'string') continue;
+    if (flag === 'config' || flag === 'help') continue;
+    if (typeof value === 'boolean') {
+      fromFlags[camel(flag)] = value;
+      continue;
+    }
+    if (typeof value !== 'string') continue;
     const key = camel(flag);
     fromFlags[key] = NUMERIC.has(key) ? Number(value) : value;
   }
@@ -95,6 +111,8 @@ export async function loadSimConfig(argv: string[]): Promise<SimConfig | 'help'>
   }
   if ((result.data.tlsCert === undefined) !== (result.data.tlsKey === undefined))
     throw new Error('--tls-cert and --tls-key go together');
+  if (result.data.dhcp && result.data.bootHttp !== undefined)
+    throw new Error('--dhcp learns the boot server from DHCP: leave out --boot-http');
   return result.data;
 }
 
@@ -104,20 +122,42 @@ export async function startSim(config: SimConfig): Promise<SimFleet> {
     config.tlsCert !== undefined && config.tlsKey !== undefined
       ? { cert: await readFile(config.tlsCert), key: await readFile(config.tlsKey) }
       : undefined;
-  return startSimFleet({
-    fleet,
-    host: config.bind,
-    redfishPort: config.redfishPort,
-    ipmiBasePort: config.ipmiBasePort,
-    credentials: { username: config.username, password: config.password },
-    firmwareUpdateMs: config.firmwareUpdateMs,
-    ...(tls ? { tls } : {}),
-    ...(config.bootHttp !== undefined ? { boot: bootConfigOf(config, config.bootHttp) } : {}),
-  });
+  const apiCa = config.apiCa === undefined ? undefined : await readFile(config.apiCa, 'utf8');
+  const udhcpc: Udhcpc | null = config.dhcp ? await startUdhcpc() : null;
+  const boot =
+    udhcpc !== null
+      ? bootConfigOf(config, { dhcp: udhcpc.client }, apiCa)
+      : config.bootHttp !== undefined
+        ? bootConfigOf(config, { httpUrl: config.bootHttp }, apiCa)
+        : undefined;
+  let sim: SimFleet;
+  try {
+    sim = await startSimFleet({
+      fleet,
+      host: config.bind,
+      redfishPort: config.redfishPort,
+      ipmiBasePort: config.ipmiBasePort,
+      credentials: { username: config.username, password: config.password },
+      firmwareUpdateMs: config.firmwareUpdateMs,
+      ...(tls ? { tls } : {}),
+      ...(boot ? { boot } : {}),
+    });
+  } catch (err) {
+    await udhcpc?.close();
+    throw err;
+  }
+  if (udhcpc === null) return sim;
+  return {
+    ...sim,
+    close: async () => {
+      await sim.close();
+      await udhcpc.close();
+    },
+  };
 }
 
-function bootConfigOf(config: SimConfig, httpUrl: string): BootConfig {
-  const boot: BootConfig = { httpUrl };
+function bootConfigOf(config: SimConfig, source: Pick<BootConfig, 'httpUrl' | 'dhcp'>, apiCa?: string): BootConfig {
+  const boot: BootConfig = { ...source, ...(apiCa === undefined ? {} : { apiCa }) };
   if (config.bootTftp !== undefined) {
     const split = config.bootTftp.lastIndexOf(':');
     boot.tftpServer = {

@@ -3,6 +3,7 @@
 // itself up until Anvil knows it (404 is "not yet"), then heartbeats at a
 // jittered fraction of heartbeat_timeout and runs the commands Anvil sends.
 // It lives from boot to power-off; nothing of it remains afterwards.
+import type { Dispatcher } from 'undici';
 import type { FaultBook, RandomSource } from '../faults/index.js';
 import type { BootStep, SimHost } from '../host/index.js';
 import { CommandLog, type RunningCommand } from './commands.js';
@@ -55,6 +56,8 @@ export interface SimAgentOptions {
   address: string;
   /** Reported as the inventory's bmc_address. */
   bmcAddress: string;
+  /** How the API is reached (an https one with a private CA); null or absent: fetch's defaults. */
+  apiDispatcher?: Dispatcher | null;
 }
 
 type AgentState = 'starting' | 'inspecting' | 'looking-up' | 'heartbeating' | 'gave-up' | 'crashed' | 'stopped';
@@ -152,10 +155,11 @@ export class SimAgent implements AgentEndpoint {
     }
     if (params.apiUrl === null) return;
     this.agentState = 'looking-up';
-    const api = new IpaApi(params.apiUrl, this.options.timing.httpTimeoutMs);
+    const api = new IpaApi(params.apiUrl, this.options.timing.httpTimeoutMs, this.options.apiDispatcher ?? null);
     const answer = await this.lookUp(api, nodeUuid);
     if (answer === null) return;
     this.lookup = answer;
+    if (answer.agentToken !== null) this.options.host.recordAgentToken(answer.agentToken);
     this.agentState = 'heartbeating';
     await this.heartbeat(api);
   }
@@ -172,7 +176,14 @@ export class SimAgent implements AgentEndpoint {
     let last = '';
     for (let attempt = 1; attempt <= timing.inspectionAttempts; attempt++) {
       this.checkAlive();
-      const answer = await jsonCall('POST', callbackUrl, body, this.abort.signal, timing.httpTimeoutMs);
+      const answer = await jsonCall(
+        'POST',
+        callbackUrl,
+        body,
+        this.abort.signal,
+        timing.httpTimeoutMs,
+        this.options.apiDispatcher ?? null,
+      );
       if (!('failure' in answer) && answer.status >= 200 && answer.status < 300) {
         const uuid = (answer.body as { uuid?: unknown } | null)?.uuid;
         this.record('inspection', callbackUrl, 'ok', `inventory accepted (HTTP ${answer.status})`);

@@ -1,5 +1,6 @@
 // The calls a ramdisk agent makes to Anvil, in Ironic's shapes
 // (ironic-api.md §3): lookup, heartbeat, and the in-band inspection post.
+import { fetch as undiciFetch, type Dispatcher } from 'undici';
 import { describeFailure } from './http-fetch.js';
 
 /** The agent calls need 1.22 (lookup) to 1.84 (continue_inspection); heartbeat's agent_status is 1.72. */
@@ -29,6 +30,8 @@ export class IpaApi {
   constructor(
     private readonly apiUrl: string,
     private readonly timeoutMs: number,
+    /** How to reach an https API with a private CA; null: fetch's defaults. */
+    private readonly dispatcher: Dispatcher | null = null,
   ) {}
 
   /** 404 is "no node for you yet" (unknown, or not in a lookup state): the agent keeps asking. */
@@ -77,31 +80,37 @@ export class IpaApi {
   }
 
   private call(method: string, url: string, body: unknown, signal: AbortSignal): Promise<HttpAnswer> {
-    return jsonCall(method, url, body, signal, this.timeoutMs);
+    return jsonCall(method, url, body, signal, this.timeoutMs, this.dispatcher);
   }
 }
 
 export type HttpAnswer = { status: number; body: unknown } | { failure: string };
 
-/** One JSON request with the Ironic microversion header; network failures come back as text, not thrown. */
+/**
+ * One JSON request with the Ironic microversion header; network failures
+ * (a certificate the CA did not sign among them) come back as text, not thrown.
+ */
 export async function jsonCall(
   method: string,
   url: string,
   body: unknown,
   signal: AbortSignal,
   timeoutMs: number,
+  dispatcher: Dispatcher | null = null,
 ): Promise<HttpAnswer> {
+  const init = {
+    method,
+    headers: {
+      'Content-Type': 'application/json',
+      Accept: 'application/json',
+      'X-OpenStack-Ironic-API-Version': API_VERSION,
+    },
+    body: body === undefined ? null : JSON.stringify(body),
+    signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+  };
   try {
-    const response = await fetch(url, {
-      method,
-      headers: {
-        'Content-Type': 'application/json',
-        Accept: 'application/json',
-        'X-OpenStack-Ironic-API-Version': API_VERSION,
-      },
-      body: body === undefined ? null : JSON.stringify(body),
-      signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
-    });
+    // undici's own fetch for a dispatcher of its own: Node's bundled fetch may be another undici version.
+    const response = dispatcher === null ? await fetch(url, init) : await undiciFetch(url, { ...init, dispatcher });
     const text = await response.text();
     let parsed: unknown = null;
     try {

@@ -89,6 +89,12 @@ export interface SimHostSnapshot {
   maxInFlight: number;
   history: CommandRecord[];
   bootSteps: BootStep[];
+  /**
+   * The agent tokens lookup handed this machine's agents, oldest first: the
+   * console shows what the machine holds (as the manifest shows BMC
+   * passwords), so a test can check that none ever leaks out of Anvil.
+   */
+  agentTokens: string[];
   os: OsView | null;
   disk: DiskContents | null;
 }
@@ -130,6 +136,7 @@ export class SimHost {
   private maxInFlightCount = 0;
   private readonly commandHistory: CommandRecord[] = [];
   private readonly bootStepList: BootStep[] = [];
+  private readonly agentTokenList: string[] = [];
   private osView: OsView | null = null;
   private diskContents: DiskContents | null = null;
   private readonly powerListeners = new Set<(event: PowerEvent) => void>();
@@ -245,6 +252,12 @@ export class SimHost {
     if (this.bootStepList.length > this.historyLimit) {
       this.bootStepList.splice(0, this.bootStepList.length - this.historyLimit);
     }
+  }
+
+  /** A token an agent of this machine was handed; the last historyLimit are kept. */
+  recordAgentToken(token: string): void {
+    this.agentTokenList.push(token);
+    if (this.agentTokenList.length > this.historyLimit) this.agentTokenList.shift();
   }
 
   setOs(view: OsView | null): void {
@@ -403,6 +416,7 @@ export class SimHost {
       maxInFlight: this.maxInFlightCount,
       history: this.history,
       bootSteps: this.bootSteps,
+      agentTokens: [...this.agentTokenList],
       os: this.os,
       disk: this.disk,
     };

@@ -90,6 +90,7 @@ export type PowerEvent = { kind: 'on'; boot: BootRecord } | { kind: 'off' };
 
 export type BootStepKind =
   | 'firmware'
+  | 'dhcp'
   | 'tftp'
   | 'script'
   | 'kernel'
@@ -109,7 +110,7 @@ export interface BootStep {
   /** The host's boot count when it happened, so the steps of one boot read together. */
   boot: number;
   kind: BootStepKind;
-  /** What was fetched or contacted: a tftp:// or http:// URL, a file on the disk. */
+  /** What was fetched or contacted: a tftp:// or http:// URL, dhcp://<server> (dhcp://<mac> when none answered), a file on the disk. */
   source: string;
   outcome: 'ok' | 'failed';
   detail: string;

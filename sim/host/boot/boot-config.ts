@@ -1,17 +1,34 @@
 // How simulated hosts find Anvil when they boot. Real hosts learn the TFTP
-// server and boot file from DHCP (tested elsewhere, in network namespaces);
-// here configuration stands in for Anvil's DHCP answers, so a thousand
-// hosts boot on loopback with no DHCP at all.
+// server, boot file and script URL from DHCP, and so do simulated ones given
+// a DhcpClient (hosts on real interfaces, in network namespaces); otherwise
+// configuration stands in for Anvil's DHCP answers, so a thousand hosts
+// boot on loopback with no DHCP at all.
 import { DEFAULT_AGENT_TIMING, type AgentTiming } from '../../agent/index.js';
 import type { CpuSummary, BootMode } from '../types.js';
+import type { DhcpClient } from './dhcp-client.js';
 
 /** The boot file DHCP would name, by what option 93 says the client is. */
 export type FirmwareKind = 'bios' | 'efi-x86_64' | 'efi-arm64';
 
 export interface BootConfig {
-  /** Anvil's HTTP boot server; a host's script is `${httpUrl}/boot/<mac>.ipxe` (DESIGN.md decision 9). */
-  httpUrl: string;
-  /** Anvil's TFTP server (DHCP's next-server); default httpUrl's host, port 69. An IP address. */
+  /**
+   * Anvil's HTTP boot server; a host's script is `${httpUrl}/boot/<mac>.ipxe`
+   * (DESIGN.md decision 9). Needed unless `dhcp` is given.
+   */
+  httpUrl?: string;
+  /**
+   * Ask DHCP on the wire at every network boot, as the PXE ROM and then iPXE
+   * do, and boot from its answers (address, next-server, boot file, script
+   * URL): httpUrl, tftpServer's host, bootFiles and leaseAddress are then
+   * not used for network boots, and agents listen on the leased address.
+   */
+  dhcp?: DhcpClient;
+  /** PEM certificates (a CA bundle) agents verify an https ipa-api-url against, instead of the system's. */
+  apiCa?: string;
+  /**
+   * Anvil's TFTP server (DHCP's next-server); default httpUrl's host, port
+   * 69. An IP address. With dhcp, only the port is used.
+   */
   tftpServer?: { host: string; port: number };
   /** Default: undionly.kpxe, ipxe.efi, ipxe-arm64.efi. */
   bootFiles?: Partial<Record<FirmwareKind, string>>;
@@ -36,14 +53,17 @@ export interface BootConfig {
    */
   mediaKernelParams?: string[];
   agent?: Partial<AgentTiming>;
-  /** The address agents bind their command ports on and put in callback_url. Default 127.0.0.1. */
+  /** The address agents bind their command ports on and put in callback_url, without DHCP. Default 127.0.0.1. */
   agentAddress?: string;
   /** What inventories report as bmc_address. Default 127.0.0.1. */
   bmcAddress?: string;
 }
 
 export interface ResolvedBootConfig {
-  httpUrl: string;
+  /** Null only with `dhcp`. */
+  httpUrl: string | null;
+  dhcp: DhcpClient | null;
+  apiCa: string | null;
   tftpServer: { host: string; port: number };
   bootFiles: Record<FirmwareKind, string>;
   tftp: { blksize: number; timeoutMs: number; retries: number; maxBytes: number };
@@ -64,10 +84,15 @@ const DEFAULT_BOOT_FILES: Record<FirmwareKind, string> = {
 };
 
 export function resolveBootConfig(config: BootConfig): ResolvedBootConfig {
-  const httpUrl = config.httpUrl.replace(/\/+$/, '');
+  const httpUrl = config.httpUrl?.replace(/\/+$/, '') ?? null;
+  if (httpUrl === null && config.dhcp === undefined)
+    throw new TypeError('a boot configuration needs httpUrl, or dhcp to learn it from');
+  const tftpHost = httpUrl === null ? '' : new URL(httpUrl).hostname.replace(/^\[|\]$/g, '');
   return {
     httpUrl,
-    tftpServer: config.tftpServer ?? { host: new URL(httpUrl).hostname.replace(/^\[|\]$/g, ''), port: 69 },
+    dhcp: config.dhcp ?? null,
+    apiCa: config.apiCa ?? null,
+    tftpServer: config.tftpServer ?? { host: tftpHost, port: 69 },
     bootFiles: { ...DEFAULT_BOOT_FILES, ...config.bootFiles },
     tftp: {
       blksize: config.tftp?.blksize ?? 1468,

@@ -4,6 +4,7 @@
 // boot order does: network or virtual media first when asked, then the
 // local disk. A power-off ends whatever was running, agent included. Idle
 // hosts hold no timer and no socket.
+import type { Dispatcher } from 'undici';
 import { agentBootParams, SimAgent, type AgentServer, type HostDisk } from '../../agent/index.js';
 import type { FaultBook, RandomSource } from '../../faults/index.js';
 import type { SimHost } from '../host.js';
@@ -20,6 +21,8 @@ export interface HostBootDeps {
   disk: HostDisk;
   faults: FaultBook;
   random: RandomSource;
+  /** How agents reach the API (the CA they trust); null: fetch's defaults. */
+  apiDispatcher: Dispatcher | null;
 }
 
 interface BootRun {
@@ -86,7 +89,8 @@ export class HostBoot {
       case 'pxe': {
         const mac = this.pxeMac();
         const outcome = await networkBoot(ctx, mac);
-        if (outcome.kind === 'kernel') return this.startAgent(ctx, run, outcome.args, outcome.kernelUrl);
+        if (outcome.kind === 'kernel')
+          return this.startAgent(ctx, run, outcome.args, outcome.kernelUrl, outcome.address);
         if (outcome.kind === 'poweroff') return this.host.powerAction('ForceOff');
         if (outcome.kind === 'reboot') return this.host.powerAction('ForceRestart');
         await bootInstalledOs(ctx, this.deps.disk);
@@ -96,7 +100,7 @@ export class HostBoot {
         const media = this.host.media;
         if (media.inserted && media.image !== null) {
           const outcome = await mediaBoot(ctx, media.image);
-          if (outcome.kind === 'kernel') return this.startAgent(ctx, run, outcome.args, media.image);
+          if (outcome.kind === 'kernel') return this.startAgent(ctx, run, outcome.args, media.image, null);
         } else {
           ctx.record('media', 'virtual media', 'failed', 'no media inserted');
         }
@@ -112,7 +116,14 @@ export class HostBoot {
     }
   }
 
-  private async startAgent(ctx: BootContext, run: BootRun, args: string[], from: string): Promise<void> {
+  /** `address`: the one DHCP gave the host, which the agent listens on; else the configured one. */
+  private async startAgent(
+    ctx: BootContext,
+    run: BootRun,
+    args: string[],
+    from: string,
+    address: string | null,
+  ): Promise<void> {
     const params = agentBootParams(args);
     if (params.apiUrl === null && params.inspectionCallbackUrl === null) {
       ctx.record(
@@ -132,8 +143,9 @@ export class HostBoot {
       faults: this.deps.faults,
       random: this.deps.random,
       timing: ctx.config.agent,
-      address: ctx.config.agentAddress,
+      address: address ?? ctx.config.agentAddress,
       bmcAddress: ctx.config.bmcAddress,
+      apiDispatcher: this.deps.apiDispatcher,
     });
     run.agent = agent;
     await agent.start();

@@ -1,6 +1,9 @@
 export { startFleetBoot } from './fleet-boot.js';
 export type { FleetBoot } from './fleet-boot.js';
 export type { BootConfig, FirmwareKind } from './boot-config.js';
+export type { DhcpAsk, DhcpClient, DhcpLease } from './dhcp-client.js';
+export { startUdhcpc } from './udhcpc.js';
+export type { Udhcpc, UdhcpcOptions } from './udhcpc.js';
 export { tftpRead, TftpRemoteError, TftpTimeoutError } from './tftp-client.js';
 export type { TftpReadOptions, TftpReadResult } from './tftp-client.js';
 export { parseIpxeScript, IpxeSyntaxError } from './ipxe-script.js';

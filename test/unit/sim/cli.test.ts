@@ -88,4 +88,39 @@ describe('anvil-sim', () => {
       await sim.close();
     }
   });
+
+  it('boots hosts by DHCP with --dhcp, trusting the CA file --api-ca names, and refuses --dhcp with --boot-http', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'anvil-sim-cli-'));
+    try {
+      const ca = join(dir, 'ca.pem');
+      writeFileSync(ca, '-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n');
+      const config = await loadSimConfig([
+        '--hosts',
+        '1',
+        '--redfish-port',
+        '0',
+        '--ipmi-base-port',
+        '0',
+        '--dhcp',
+        '--api-ca',
+        ca,
+      ]);
+      if (config === 'help') throw new Error('unexpected help');
+      expect(config).toMatchObject({ dhcp: true, apiCa: ca });
+      expect(config.bootHttp).toBeUndefined();
+      expect(await loadSimConfig(['--hosts', '1'])).toMatchObject({ dhcp: false });
+      await expect(loadSimConfig(['--dhcp', '--boot-http', 'http://127.0.0.1:8080'])).rejects.toThrow(
+        /leave out --boot-http/,
+      );
+      // Started, the hosts have their firmware; nothing asks DHCP until one powers on with PXE first.
+      const sim = await startSim(config);
+      try {
+        expect(sim.boot?.diskRoot).toMatch(/anvil-sim-disks-/);
+      } finally {
+        await sim.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
