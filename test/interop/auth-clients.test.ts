@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anvil, cliEnv, errorLines, type CliEnv, type CliResult } from '../e2e/cli-run.js';
 import { createTestDatabase, type TestDatabase } from '../support/engines.js';
 import { startTestService, type TestService } from '../support/service.js';
+import { makeServerCert, makeTestCa } from '../support/test-pki.js';
 import { requirePythonModule, requireTool } from './tools.js';
 
 const run = promisify(execFile);
@@ -30,60 +31,6 @@ const ALICE = { user: 'alice', password: 'alice-Secret-7f3a' };
 const BMO = { user: 'bmo', password: 'bmo-Secret-91c2' };
 const WRONG = 'not-alice-Secret-0d44';
 
-/**
- * A private CA and a server certificate it signs for 127.0.0.1 (an IP
- * subjectAltName, as clients match an IP endpoint against it), made with
- * the openssl command line as an operator would.
- */
-function makeCertificates(dir: string): { ca: string; cert: string; key: string } {
-  const file = (name: string) => path.join(dir, name);
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe', timeout: 30_000 });
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-  openssl(
-    'req',
-    '-x509',
-    ...ec,
-    '-keyout',
-    file('ca.key'),
-    '-out',
-    file('ca.pem'),
-    '-days',
-    '2',
-    '-subj',
-    '/CN=Anvil test CA',
-  );
-  openssl('req', ...ec, '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', '/CN=anvil-api');
-  writeFileSync(
-    file('server.ext'),
-    [
-      'subjectAltName = IP:127.0.0.1',
-      'basicConstraints = CA:FALSE',
-      'keyUsage = digitalSignature, keyEncipherment',
-      'extendedKeyUsage = serverAuth',
-      'authorityKeyIdentifier = keyid,issuer',
-    ].join('\n'),
-  );
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    file('server.csr'),
-    '-CA',
-    file('ca.pem'),
-    '-CAkey',
-    file('ca.key'),
-    '-set_serial',
-    '0x5eed01',
-    '-days',
-    '2',
-    '-extfile',
-    file('server.ext'),
-    '-out',
-    file('server.pem'),
-  );
-  return { ca: file('ca.pem'), cert: file('server.pem'), key: file('server.key') };
-}
-
 describe.skipIf(!haveOpenssl || !haveHtpasswd)(
   'real clients against Anvil over HTTPS with basic auth and tokens',
   () => {
@@ -96,7 +43,7 @@ describe.skipIf(!haveOpenssl || !haveHtpasswd)(
 
     beforeAll(async () => {
       dir = mkdtempSync(path.join(os.tmpdir(), 'anvil-auth-interop-'));
-      tls = makeCertificates(dir);
+      tls = { ca: makeTestCa(dir), ...makeServerCert(dir, { name: 'server', ip: '127.0.0.1', serial: '0x5eed01' }) };
       const htpasswd = path.join(dir, 'htpasswd');
       // -B bcrypt (what Metal3 deploys Ironic with), -b password on the command line, -c create the file.
       execFileSync('htpasswd', ['-B', '-b', '-c', htpasswd, ALICE.user, ALICE.password], { stdio: 'pipe' });

@@ -4,10 +4,10 @@
 // sockets (provision-netns-relay.ts) with every answer kept, and packet
 // counters in a namespace's own iptables.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Agent, fetch } from 'undici';
+import { makeServerCert, makeTestCa } from '../support/test-pki.js';
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
 
@@ -95,54 +95,11 @@ export interface Pki {
   key: string;
 }
 
-/** A private CA and a server certificate for `ip` (an IP subjectAltName), with the openssl command line. */
+/** A private CA and a server certificate for `ip` (an IP subjectAltName). */
 export function makeCertificates(dir: string, ip: string): Pki {
-  const file = (name: string) => path.join(dir, name);
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe', timeout: 30_000 });
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-  openssl(
-    'req',
-    '-x509',
-    ...ec,
-    '-keyout',
-    file('ca.key'),
-    '-out',
-    file('ca.pem'),
-    '-days',
-    '2',
-    '-subj',
-    '/CN=Anvil netns test CA',
-  );
-  openssl('req', ...ec, '-keyout', file('api.key'), '-out', file('api.csr'), '-subj', '/CN=anvil-api');
-  writeFileSync(
-    file('api.ext'),
-    [
-      `subjectAltName = IP:${ip}`,
-      'basicConstraints = CA:FALSE',
-      'keyUsage = digitalSignature, keyEncipherment',
-      'extendedKeyUsage = serverAuth',
-      'authorityKeyIdentifier = keyid,issuer',
-    ].join('\n'),
-  );
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    file('api.csr'),
-    '-CA',
-    file('ca.pem'),
-    '-CAkey',
-    file('ca.key'),
-    '-set_serial',
-    '0x5eed12',
-    '-days',
-    '2',
-    '-extfile',
-    file('api.ext'),
-    '-out',
-    file('api.pem'),
-  );
-  return { ca: file('ca.pem'), cert: file('api.pem'), key: file('api.key') };
+  const ca = makeTestCa(dir, 'Anvil netns test CA');
+  const { cert, key } = makeServerCert(dir, { name: 'api', ip, serial: '0x5eed12' });
+  return { ca, cert, key };
 }
 
 export interface Answer {

@@ -2,9 +2,7 @@
 // certificate and key do not belong together, and replaced in a running
 // service (SIGHUP, or the files changing) for new connections while a
 // keep-alive connection opened before carries on with its session.
-import { execFileSync } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,63 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService } from '../../../server/index.js';
 import { loadConfig } from '../../../services/config/index.js';
 import { createTestDatabase } from '../../support/engines.js';
+import { makeServerCert, makeTestCa, type ServerCert } from '../../support/test-pki.js';
 import { eventually, startTestService, type TestService } from '../../support/service.js';
-
-interface ServerPair {
-  cert: string;
-  key: string;
-  serial: string;
-}
-
-/** A private CA, so a renewed certificate (another key, another serial) is trusted like the first. */
-function makeCa(dir: string): string {
-  openssl(
-    'req',
-    '-x509',
-    ...EC_KEY,
-    '-keyout',
-    path.join(dir, 'ca.key'),
-    '-out',
-    path.join(dir, 'ca.pem'),
-    '-days',
-    '2',
-    '-subj',
-    '/CN=Anvil TLS test CA',
-  );
-  return path.join(dir, 'ca.pem');
-}
-
-/** A key and a certificate for 127.0.0.1 signed by the CA in `dir`, with the given serial. */
-function makeServerPair(dir: string, name: string, serial: string): ServerPair {
-  const file = (ext: string) => path.join(dir, `${name}.${ext}`);
-  openssl('req', ...EC_KEY, '-keyout', file('key'), '-out', file('csr'), '-subj', '/CN=anvil-api');
-  writeFileSync(file('ext'), 'subjectAltName = IP:127.0.0.1\nextendedKeyUsage = serverAuth\n');
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    file('csr'),
-    '-CA',
-    path.join(dir, 'ca.pem'),
-    '-CAkey',
-    path.join(dir, 'ca.key'),
-    '-set_serial',
-    serial,
-    '-days',
-    '2',
-    '-extfile',
-    file('ext'),
-    '-out',
-    file('pem'),
-  );
-  return { cert: file('pem'), key: file('key'), serial: new X509Certificate(readFileSync(file('pem'))).serialNumber };
-}
-
-const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-
-function openssl(...args: string[]): void {
-  execFileSync('openssl', args, { stdio: 'pipe', timeout: 30_000 });
-}
 
 interface Answer {
   status: number;
@@ -103,19 +46,19 @@ function replaceFile(target: string, from: string): void {
 describe('the API over HTTPS from certificate files', () => {
   let dir: string;
   let ca: Buffer;
-  let first: ServerPair;
-  let second: ServerPair;
-  let third: ServerPair;
+  let first: ServerCert;
+  let second: ServerCert;
+  let third: ServerCert;
   /** The paths the service is configured with; the tests put other pairs there. */
   let live: { cert: string; key: string };
   let svc: TestService;
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'anvil-tls-'));
-    ca = readFileSync(makeCa(dir));
-    first = makeServerPair(dir, 'first', '0x1001');
-    second = makeServerPair(dir, 'second', '0x2002');
-    third = makeServerPair(dir, 'third', '0x3003');
+    ca = readFileSync(makeTestCa(dir, 'Anvil TLS test CA'));
+    first = makeServerCert(dir, { name: 'first', ip: '127.0.0.1', serial: '0x1001' });
+    second = makeServerCert(dir, { name: 'second', ip: '127.0.0.1', serial: '0x2002' });
+    third = makeServerCert(dir, { name: 'third', ip: '127.0.0.1', serial: '0x3003' });
     live = { cert: path.join(dir, 'tls.crt'), key: path.join(dir, 'tls.key') };
     copyFileSync(first.cert, live.cert);
     copyFileSync(first.key, live.key);

@@ -1,8 +1,7 @@
 // The agent's calls to an API on HTTPS whose certificate a private CA
 // signed: accepted with that CA (a fleet's `apiCa`, anvil-sim's --api-ca),
 // refused without it, the refusal reported as a failure, not thrown.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,6 +9,7 @@ import { join } from 'node:path';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IpaApi, jsonCall } from '../../../../sim/agent/ipa-api.js';
+import { makeServerCert, makeTestCa } from '../../../support/test-pki.js';
 
 const NODE = '8a0e6d1c-3b2f-4a5e-9c7d-1e2f3a4b5c6d';
 let dir: string;
@@ -19,44 +19,10 @@ let url: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'anvil-sim-api-tls-'));
-  const file = (name: string) => join(dir, name);
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore', timeout: 20_000 });
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-  openssl(
-    'req',
-    '-x509',
-    ...ec,
-    '-keyout',
-    file('ca.key'),
-    '-out',
-    file('ca.pem'),
-    '-days',
-    '1',
-    '-subj',
-    '/CN=sim test CA',
-  );
-  openssl('req', ...ec, '-keyout', file('api.key'), '-out', file('api.csr'), '-subj', '/CN=api');
-  writeFileSync(file('api.ext'), 'subjectAltName = IP:127.0.0.1\nbasicConstraints = CA:FALSE\n');
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    file('api.csr'),
-    '-CA',
-    file('ca.pem'),
-    '-CAkey',
-    file('ca.key'),
-    '-set_serial',
-    '7',
-    '-days',
-    '1',
-    '-extfile',
-    file('api.ext'),
-    '-out',
-    file('api.pem'),
-  );
-  ca = readFileSync(file('ca.pem'), 'utf8');
-  server = createServer({ cert: readFileSync(file('api.pem')), key: readFileSync(file('api.key')) }, (req, res) => {
+  makeTestCa(dir, 'sim test CA');
+  const api = makeServerCert(dir, { name: 'api', ip: '127.0.0.1', serial: '7' });
+  ca = readFileSync(join(dir, 'ca.pem'), 'utf8');
+  server = createServer({ cert: readFileSync(api.cert), key: readFileSync(api.key) }, (req, res) => {
     if (req.url?.startsWith('/v1/lookup')) {
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ node: { uuid: NODE }, config: { agent_token: 'tok-tls', heartbeat_timeout: 60 } }));
