@@ -7,6 +7,7 @@ import { errorHandler, sendError } from './errors.js';
 import { microversionMiddleware } from './microversion.js';
 import { checkPolicyCovers, POLICY } from './policy.js';
 import { allocationRoutes, nodeAllocationRoutes } from './routes/allocations.js';
+import { conductorRoutes } from './routes/conductors.js';
 import { driverRoutes } from './routes/drivers.js';
 import { ipamRoutes } from './routes/ipam.js';
 import { nodeActionRoutes } from './routes/node-actions.js';
@@ -44,6 +45,7 @@ export function createApp(ctx: ApiContext): Express {
     }),
   );
   app.use(measure(ctx));
+  app.use(unversioned);
   // Before the body is read: a caller without the right credentials costs no parsing.
   app.use(accessControl(ctx.access));
   app.use(express.json({ limit: MAX_BODY_BYTES, type: ['application/json', 'application/*+json'] }));
@@ -70,6 +72,7 @@ export function createApp(ctx: ApiContext): Express {
   v1.use('/allocations', allocationRoutes(ctx));
   v1.use('/ports', portRoutes(ctx));
   v1.use('/drivers', driverRoutes(ctx));
+  v1.use('/conductors', conductorRoutes(ctx));
   v1.use('/ipam', ipamRoutes(ctx));
   v1.use('/', ramdiskRoutes(ctx));
   v1.use('/anvil/nodes/:ident', nodeAddressRoutes(ctx));
@@ -82,6 +85,28 @@ export function createApp(ctx: ApiContext): Express {
   app.use(errorHandler(ctx.log));
   checkPolicyCovers(app, POLICY);
   return app;
+}
+
+/** The first path segments served under `/v1`, from the policy table (which checkPolicyCovers holds equal to the routes). */
+const V1_RESOURCES = new Set(
+  POLICY.flatMap((rule) => {
+    const resource = /^\/v1\/([^/]+)/.exec(rule.path)?.[1];
+    return resource === undefined ? [] : [resource];
+  }),
+);
+
+/**
+ * Ironic serves a path without the version as the default version's
+ * (`/nodes/x` is `/v1/nodes/x`), and bookmark links, Anvil's as Ironic's,
+ * point there. Such a path is rewritten onto `/v1` before access control and
+ * routing, so one route table and one policy table serve both; `/`,
+ * `/healthz`, `/metrics` and any other top-level path are left alone.
+ */
+function unversioned(req: Request, _res: Response, next: NextFunction): void {
+  // Routing is case-insensitive (express's default), so this is too.
+  const resource = /^\/([^/?]+)/.exec(req.url)?.[1]?.toLowerCase();
+  if (resource !== undefined && V1_RESOURCES.has(resource)) req.url = `/v1${req.url}`;
+  next();
 }
 
 /** The matched route's pattern (`/v1/nodes/:node`), or `unmatched`; express types `req.route` as any. */

@@ -2,7 +2,7 @@ import type { RamdiskService } from '../services/agent/index.js';
 import type { AllocationService } from '../services/allocations/index.js';
 import type { IpamService } from '../ipam/index.js';
 import type { TokenStore } from '../services/auth/index.js';
-import type { Intake, Placement } from '../services/conductor/index.js';
+import type { ConductorMembership, Intake, Placement } from '../services/conductor/index.js';
 import type { AnvilConfig } from '../services/config/index.js';
 import type { NodeHistory } from '../services/events/index.js';
 import type { NodeHardware } from '../services/hardware/index.js';
@@ -23,6 +23,8 @@ export interface ApiContext {
   intake: Intake;
   /** Which conductor owns which node, for the `conductor` field. */
   placement: Placement;
+  /** The conductors table, read for `/v1/conductors`. */
+  conductors: Pick<ConductorMembership, 'list' | 'get'>;
   ipam: IpamService;
   nodeAddresses: NodeAddresses;
   hardware: NodeHardware;

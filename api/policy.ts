@@ -82,6 +82,9 @@ export const POLICY: readonly PolicyRule[] = [
   read('/v1/drivers/:name'),
   read('/v1/drivers/:name/properties'),
 
+  read('/v1/conductors'),
+  read('/v1/conductors/:hostname'),
+
   read('/v1/ipam/pools'),
   operate('POST', '/v1/ipam/pools'),
   read('/v1/ipam/pools/:pool'),

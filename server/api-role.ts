@@ -68,6 +68,7 @@ export async function startApiRole(core: Core, worker: Worker | null): Promise<A
     ports,
     intake,
     placement: core.placement,
+    conductors: core.membership,
     history: core.history,
     allocations: new AllocationService(new AllocationRepository(core.db.knex), nodes, locks),
     ipam: core.ipam,

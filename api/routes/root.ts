@@ -43,6 +43,9 @@ export function v1Routes(): Router {
       nodes: link(req, 'nodes'),
       ports: link(req, 'ports'),
       drivers: link(req, 'drivers'),
+      // Newer collections are listed from the version that brought them, as Ironic lists them.
+      ...(req.apiMinor >= 49 ? { conductors: link(req, 'conductors') } : {}),
+      ...(req.apiMinor >= 52 ? { allocations: link(req, 'allocations') } : {}),
       version: versionDoc(req),
     });
   });
