@@ -41,6 +41,8 @@ export function serveCommand(): Command {
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      // SIGHUP reloads what can be reloaded (the TLS certificate, when there is one), and never stops the service.
+      process.on('SIGHUP', () => {});
     });
   return withExamples(
     command,

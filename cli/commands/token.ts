@@ -111,9 +111,5 @@ export function tokenCommand(): Command {
       'anvil token revoke 0b5c2c8e-8a39-4a47-9d3b-6f1f2d1c1e11',
     ),
   );
-  return withExamples(
-    token,
-    'anvil token create --role operator --expires 30d --description bmo',
-    'anvil token list',
-  );
+  return withExamples(token, 'anvil token create --role operator --expires 30d --description bmo', 'anvil token list');
 }

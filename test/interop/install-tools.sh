@@ -21,6 +21,7 @@ packages=(
   isc-dhcp-client        # dhclient
   dnsmasq-base           # the "site DHCP server" beside Anvil's proxy mode
   iproute2               # ip netns, veth
+  iptables               # counts who connected to the API in the network provisioning proof
   ipxe                   # undionly.kpxe, ipxe.efi, snponly.efi served over TFTP
   ipxe-qemu
   qemu-system-x86
@@ -31,6 +32,10 @@ packages=(
   mtools
   ovmf                   # UEFI firmware for QEMU boot tests of that ISO
   tmux                   # drives the CLI's progress display on a terminal
+  podman                 # builds and runs Anvil's container image (container.test.ts)
+  runc                   # podman's OCI runtime here
+  debootstrap            # the local Debian base image, where no registry answers
+  systemd                # systemd-analyze verify, systemd-sysusers, systemd-tmpfiles on packaging/ (never started)
 )
 
 missing=()
