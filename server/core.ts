@@ -38,8 +38,16 @@ export interface Core {
   close(): Promise<void>;
 }
 
-/** Opens and migrates the database and builds what every role uses. */
-export async function openCore(config: AnvilConfig, log: Logger): Promise<Core> {
+/**
+ * Opens and migrates the database and builds what every role uses.
+ * `servesBootFiles`: this process runs the boot HTTP server, so its conductor
+ * can check a boot file given as a path before a machine boots it.
+ */
+export async function openCore(
+  config: AnvilConfig,
+  log: Logger,
+  { servesBootFiles }: { servesBootFiles: boolean },
+): Promise<Core> {
   const secrets = SecretBox.load(config.secretKey, config.dataDir);
   const db = openDatabase(config.database.url);
   try {
@@ -76,6 +84,7 @@ export async function openCore(config: AnvilConfig, log: Logger): Promise<Core> 
       const data = await networkDataFor(ipam, node, await ports.listForNode(node.id));
       return data.networks.length === 0 ? null : { ...data };
     }),
+    bootFilesDir: servesBootFiles ? config.boot.bootFilesDir : null,
     options: {
       powerTimeoutSeconds: config.conductor.powerTimeoutSeconds,
       automatedClean: config.conductor.automatedClean,

@@ -37,7 +37,7 @@ export async function startService(
   { role = 'all', log = createLogger(config.logLevel) }: { role?: Role; log?: Logger } = {},
 ): Promise<RunningService> {
   const runs = RUNS[role];
-  const core = await openCore(config, log);
+  const core = await openCore(config, log, { servesBootFiles: runs.pxe });
   let conductor: ConductorRole | null = null;
   let api: ApiRole | null = null;
   let boot: BootServices | null = null;

@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import type { ProvisionRequest } from '../../services/conductor/index.js';
+import { configDriveProblem } from '../../services/deploy/index.js';
 import { validateNodeInterfaces } from '../../services/drivers/index.js';
 import { InvalidParameterValue, NotAcceptable } from '../../services/errors.js';
 import type { TargetPowerState } from '../../services/nodes/index.js';
@@ -81,6 +82,9 @@ export function nodeActionRoutes(ctx: ApiContext): Router {
         );
       }
       if (typeof body.configdrive !== 'string') requireMinor(req, 56, 'A config drive as a JSON object');
+      // One the agent could not write is refused now, not after the machine has booted it.
+      const problem = configDriveProblem(body.configdrive);
+      if (problem !== null) throw new InvalidParameterValue(problem);
       request.configdrive = body.configdrive;
     }
     if (body.clean_steps !== undefined && target.verb !== 'clean') {

@@ -31,7 +31,8 @@ export function bootActionFor(node: Node, apiUrl: string): BootAction {
   if (!AGENT_STATES.includes(node.provision_state)) return { kind: 'exit' };
   const kernel = node.driver_info.deploy_kernel;
   const ramdisk = node.driver_info.deploy_ramdisk;
-  // Without an agent to boot there is nothing sensible to netboot; the deploy will time out with its reason.
+  // Without an agent to boot there is nothing sensible to netboot. The conductor refuses to start a step
+  // without them (services/conductor/step-prerequisites.ts); this is for driver_info changed under a running one.
   if (typeof kernel !== 'string' || typeof ramdisk !== 'string' || kernel === '' || ramdisk === '')
     return { kind: 'exit' };
   const inspecting = node.provision_state === 'inspecting' || node.provision_state === 'inspect wait';

@@ -16,6 +16,13 @@ import type { JsonObject, Node, PowerState, TargetPowerState } from '../nodes/in
 import type { ProvisionState } from '../nodes/index.js';
 import type { DriverCache } from './driver-cache.js';
 import type { HardwareRuntime, NodeTask } from './hardware-runtime.js';
+import { isVirtualMediaBoot, StepPrerequisites, type AgentWork } from './step-prerequisites.js';
+
+/**
+ * How long the HEAD request checking a boot file URL may take before the
+ * step goes ahead unchecked: a node's lock and a worker are held meanwhile.
+ */
+const BOOT_FILE_CHECK_TIMEOUT_MS = 3000;
 
 /** What inspection does with the NICs it finds. */
 export type AddPorts = 'all' | 'none';
@@ -47,6 +54,13 @@ export interface BmcRuntimeDeps {
   agent: AgentClient;
   configDrive: ConfigDriveEncoder;
   options: BmcRuntimeOptions;
+  /**
+   * The boot HTTP server's `/boot-files/` directory when this process runs
+   * that server (`--role all`), so a deploy_kernel or deploy_ramdisk given as
+   * a path is checked there before the machine boots; absent or null when
+   * another process serves boot files and the path cannot be seen from here.
+   */
+  bootFilesDir: string | null;
 }
 
 /**
@@ -64,7 +78,14 @@ export class BmcRuntime implements HardwareRuntime {
     adopting: (t, d) => this.adopt(t, d),
   };
 
-  constructor(private readonly deps: BmcRuntimeDeps) {}
+  private readonly prerequisites: StepPrerequisites;
+
+  constructor(private readonly deps: BmcRuntimeDeps) {
+    this.prerequisites = new StepPrerequisites({
+      bootFilesDir: deps.bootFilesDir,
+      headTimeoutMs: BOOT_FILE_CHECK_TIMEOUT_MS,
+    });
+  }
 
   async advance(task: NodeTask): Promise<void> {
     // Bounded: the longest chain here (deleting → cleaning → available) is two steps.
@@ -125,6 +146,7 @@ export class BmcRuntime implements HardwareRuntime {
         await task.fire('done', { power_state: 'power off', driver_internal_info: withoutSession(node) });
         return;
       }
+      await this.mayStart(node, 'inspect');
       await this.bootRamdisk(task, driver);
       await task.fire('wait');
       return;
@@ -167,6 +189,8 @@ export class BmcRuntime implements HardwareRuntime {
       if (!(await this.agentStepDone(task, 'clean_command_id', `Clean step ${stepLabel(node.clean_step)}`))) return;
       index++;
     }
+    // Ironic prepares the ramdisk before any step runs: no out-of-band step is applied for a clean that cannot finish.
+    if (agentSession(task.node) === null && steps.slice(index).some(isAgentStep)) await this.mayStart(node, 'clean');
     for (; index < steps.length; index++) {
       const step = steps[index]!;
       await task.update({ clean_step: step });
@@ -296,6 +320,7 @@ export class BmcRuntime implements HardwareRuntime {
     const node = task.node;
     const session = agentSession(node);
     if (session === null) {
+      await this.mayStart(node, 'deploy');
       await during(`Failed to boot the agent for deployment for node ${node.uuid}`, () =>
         this.bootRamdisk(task, driver),
       );
@@ -371,6 +396,12 @@ export class BmcRuntime implements HardwareRuntime {
    */
   private async ejectAgentMedia(node: Node, driver: BmcDriver): Promise<void> {
     if (isVirtualMediaBoot(node)) await requireInterface(driver, 'virtualMedia').eject();
+  }
+
+  /** Fails the step, before the machine is touched, when what it boots or hands the agent is missing or invalid. */
+  private async mayStart(node: Node, work: AgentWork): Promise<void> {
+    const problem = await this.prerequisites.problem(node, work);
+    if (problem !== null) throw new StepFailure(problem);
   }
 
   /** Next boot from the network (or the agent ISO over virtual media), then (re)start the machine. */
@@ -450,10 +481,6 @@ function describeAgentError(error: unknown): string {
   const e = error as { message?: unknown; details?: unknown };
   for (const text of [e.details, e.message]) if (typeof text === 'string') return text;
   return JSON.stringify(error);
-}
-
-function isVirtualMediaBoot(node: Node): boolean {
-  return node.boot_interface.includes('virtual-media') || node.boot_interface === 'redfish-https';
 }
 
 /** UEFI unless the node says legacy BIOS, in Ironic's places for it. */

@@ -1,1 +1,1 @@
-export { configDriveEncoder } from './config-drive.js';
+export { configDriveEncoder, configDriveProblem } from './config-drive.js';

@@ -4,9 +4,10 @@ import type { InterfaceName, Node } from '../nodes/index.js';
 /** One interface's check failed; the message says why, in Ironic's words. */
 class ValidationFailure extends Error {}
 
-function missing(kind: 'driver_info' | 'instance_info', keys: string[]): ValidationFailure {
+/** Ironic's `check_for_missing_params`, with the interface's own lead (`Cannot validate PXE bootloader`) when it has one. */
+function missing(kind: 'driver_info' | 'instance_info', keys: string[], lead?: string): ValidationFailure {
   return new ValidationFailure(
-    `Some parameters were missing in node's ${kind}. Missing are: [${keys.map((k) => `'${k}'`).join(', ')}]`,
+    `${lead ? `${lead}. ` : ''}Some parameters were missing in node's ${kind}. Missing are: [${keys.map((k) => `'${k}'`).join(', ')}]`,
   );
 }
 
@@ -34,20 +35,52 @@ function unsupported(iface: InterfaceName): Check {
   };
 }
 
-function requireKeys(kind: 'driver_info' | 'instance_info', keys: string[]): Check {
+function requireKeys(kind: 'driver_info' | 'instance_info', keys: string[], lead?: string): Check {
   return (n) => {
     const doc = kind === 'driver_info' ? n.driver_info : n.instance_info;
     const absent = keys.filter((k) => doc[k] === undefined || doc[k] === null || doc[k] === '');
-    if (absent.length > 0) throw missing(kind, absent);
+    if (absent.length > 0) throw missing(kind, absent, lead);
   };
 }
 
-const agentBoot = requireKeys('driver_info', ['deploy_kernel', 'deploy_ramdisk']);
+/** As the iPXE script renderer tells a URL from a path (pxe/http/scripts.ts): lower-case schemes only. */
+const HTTP_URL = /^https?:\/\//;
+const SCHEME = /^([a-z][a-z0-9+.-]*):/i;
+
+/**
+ * A boot file in driver_info names something the machine can fetch: an
+ * http(s) URL, or (where `paths`) a path the boot HTTP server serves from its
+ * boot files directory. Other schemes (Ironic's glance, file://) have no
+ * server here to hand them to the machine; worded as Ironic's image href
+ * validation.
+ */
+function bootFileHref(key: string, paths: boolean): Check {
+  return (n) => {
+    const href = n.driver_info[key];
+    if (typeof href === 'string' && (HTTP_URL.test(href) || (paths && !SCHEME.test(href)))) return;
+    const scheme = typeof href === 'string' ? SCHEME.exec(href)?.[1] : undefined;
+    const why = scheme ? `Image download protocol ${scheme} is not supported` : 'It is not an http(s) URL';
+    const wanted = paths
+      ? 'an http(s) URL or a path under the boot files directory'
+      : 'an http(s) URL the BMC can fetch';
+    throw new ValidationFailure(
+      `Validation of image href ${typeof href === 'string' ? href : JSON.stringify(href)} failed, reason: ${why}; driver_info/${key} must be ${wanted}.`,
+    );
+  };
+}
+
+/** Network boot of the agent: its kernel and ramdisk, served by the boot HTTP server (a path) or from a URL. */
+const agentBoot: Check = (n) => {
+  requireKeys('driver_info', ['deploy_kernel', 'deploy_ramdisk'], 'Cannot validate PXE bootloader')(n);
+  bootFileHref('deploy_kernel', true)(n);
+  bootFileHref('deploy_ramdisk', true)(n);
+};
 
 /** Boot from the agent ISO the BMC fetches (driver_info/deploy_iso), as the deploy does. */
 const virtualMediaBoot: Check = (n) => {
   bmc(n);
-  if (!n.driver_info.deploy_iso) throw missing('driver_info', ['deploy_iso']);
+  requireKeys('driver_info', ['deploy_iso'], 'Error validating Redfish virtual media')(n);
+  bootFileHref('deploy_iso', false)(n);
 };
 
 const directDeploy: Check = (n) => {

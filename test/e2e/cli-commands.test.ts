@@ -337,7 +337,15 @@ describe('anvil node', () => {
   });
 
   it('stops waiting on SIGINT without aborting the operation, exit 130', async () => {
-    // sim-1 has no agent to call back, so its deploy waits in "wait call-back" until told otherwise.
+    // sim-1 has no agent to call back, so its deploy waits in "wait call-back" until told otherwise. It has
+    // what a deploy needs to start (agent images, an image): without them it would fail at once instead.
+    const ready = await svc.request('PATCH', '/v1/nodes/sim-1', [
+      { op: 'add', path: '/driver_info/deploy_kernel', value: 'http://127.0.0.1:9/ipa.kernel' },
+      { op: 'add', path: '/driver_info/deploy_ramdisk', value: 'http://127.0.0.1:9/ipa.initramfs' },
+      { op: 'add', path: '/instance_info/image_source', value: 'http://127.0.0.1:9/ubuntu.img' },
+      { op: 'add', path: '/instance_info/image_checksum', value: 'sha256:00' },
+    ]);
+    expect(ready.status, ready.text).toBe(200);
     const child = startAnvil(env, ['node', 'deploy', 'sim-1', '--wait']);
     const result = finished(child);
     let seen = '';

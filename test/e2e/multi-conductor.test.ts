@@ -180,9 +180,11 @@ describe.skipIf(!postgresUp)(`${CONDUCTORS.length} conductor processes and ${HOS
         driver,
         driver_info: {
           ...driverInfo,
-          deploy_kernel: 'http://127.0.0.1:8080/ipa.kernel',
-          deploy_ramdisk: 'http://127.0.0.1:8080/ipa.initramfs',
+          deploy_kernel: 'http://127.0.0.1:9/ipa.kernel',
+          deploy_ramdisk: 'http://127.0.0.1:9/ipa.initramfs',
         },
+        // What a deploy needs to start; the agent it boots never comes, so each deploy rests in wait call-back.
+        instance_info: { image_source: 'http://127.0.0.1:9/images/disk.img', image_checksum: 'sha256:0000' },
         resource_class: RESOURCE_CLASS,
         automated_clean: false,
       });

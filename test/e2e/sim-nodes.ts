@@ -13,8 +13,8 @@ export type BmcProtocol = 'redfish' | 'ipmi';
 
 /** The agent images a deploy boots; never fetched here, since these sims run without a boot configuration. */
 const DEPLOY_IMAGES = {
-  deploy_kernel: 'http://127.0.0.1:8080/ipa.kernel',
-  deploy_ramdisk: 'http://127.0.0.1:8080/ipa.initramfs',
+  deploy_kernel: 'http://127.0.0.1:9/ipa.kernel',
+  deploy_ramdisk: 'http://127.0.0.1:9/ipa.initramfs',
 };
 
 /** The manifest entry of a fleet host, by index. */
@@ -43,7 +43,7 @@ export async function enroll(
     driver,
     driver_info: { ...driverInfo, ...DEPLOY_IMAGES },
     automated_clean: false,
-    instance_info: { image_source: 'http://127.0.0.1:8080/images/ubuntu.qcow2', image_checksum: 'sha256:0000' },
+    instance_info: { image_source: 'http://127.0.0.1:9/images/ubuntu.qcow2', image_checksum: 'sha256:0000' },
     ...fields,
   });
   expect(res.status, res.text).toBe(201);

@@ -113,6 +113,9 @@ describeOnEngines(
       await svc().request('PATCH', `/v1/nodes/${uuid}`, [
         { op: 'add', path: '/driver_info/deploy_kernel', value: 'http://127.0.0.1/k' },
         { op: 'add', path: '/driver_info/deploy_ramdisk', value: 'http://127.0.0.1/r' },
+        // A deploy that could not start would fail at once: this one has its image, only no agent ever comes.
+        { op: 'add', path: '/instance_info/image_source', value: 'http://127.0.0.1/disk.img' },
+        { op: 'add', path: '/instance_info/image_checksum', value: 'sha256:0000' },
         { op: 'add', path: '/automated_clean', value: false },
       ]);
       await provision(svc(), uuid, 'provide');

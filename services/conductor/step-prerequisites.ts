@@ -1,0 +1,142 @@
+import { realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { configDriveProblem } from '../deploy/index.js';
+import { validateNodeInterfaces } from '../drivers/index.js';
+import type { Node } from '../nodes/index.js';
+
+/** The work for which the conductor boots the ramdisk agent. */
+export type AgentWork = 'inspect' | 'clean' | 'deploy';
+
+/** How Ironic words a step that could not be prepared (its `inspection_error_handler`, `prepare_cleaning`, `deploy.prepare` failures). */
+const UNPREPARED: Record<AgentWork, (node: Node, reason: string) => string> = {
+  inspect: (_node, reason) => `Failed to inspect hardware. Reason: unable to start inspection: ${reason}`,
+  clean: (node, reason) => `Failed to prepare node ${node.uuid} for cleaning: ${reason}`,
+  deploy: (_node, reason) => `Failed to prepare to deploy: ${reason}`,
+};
+
+export interface StepPrerequisiteOptions {
+  /**
+   * The directory the boot HTTP server serves `/boot-files/` from, when this
+   * process runs that server; null when another process does (`--role
+   * conductor` beside `--role pxe`), where a boot file given as a path cannot
+   * be seen from here and is left to the host's own fetch.
+   */
+  bootFilesDir: string | null;
+  /** Bound on the HEAD request that checks a boot file given as a URL. */
+  headTimeoutMs: number;
+}
+
+/**
+ * What a step needs before it may touch the machine (DESIGN decision 15): a
+ * step that cannot start fails at once, with the reason, instead of powering
+ * the machine on into a network boot with nothing to boot and waiting out
+ * the callback timeout. First what `validate` says of the interfaces the step
+ * uses (pure), then what only the conductor can look at: the config drive it
+ * would hand the agent, and whether the boot files exist.
+ */
+export class StepPrerequisites {
+  constructor(private readonly options: StepPrerequisiteOptions) {}
+
+  /** Why `work` cannot start on `node`, as its last_error, or null when it may. */
+  async problem(node: Node, work: AgentWork): Promise<string | null> {
+    const invalid = interfaceProblem(node, work);
+    if (invalid !== null) {
+      // Ironic refuses a deploy in `do_node_deploy`'s validation with these words; the others fail in preparing.
+      return work === 'deploy'
+        ? `Failed to validate deploy or power info for node ${node.uuid}: ${invalid}`
+        : UNPREPARED[work](node, invalid);
+    }
+    const unprepared =
+      (work === 'deploy' ? configDriveProblem(node.instance_info.configdrive) : null) ??
+      (await this.missingBootFile(node));
+    return unprepared === null ? null : UNPREPARED[work](node, unprepared);
+  }
+
+  /** The first boot file the agent's boot names that is known not to exist, worded as Ironic's image href validation. */
+  private async missingBootFile(node: Node): Promise<string | null> {
+    const found = await Promise.all(
+      agentBootFiles(node).map((href) => (/^https?:\/\//.test(href) ? this.checkUrl(href) : this.checkPath(href))),
+    );
+    return found.find((problem) => problem !== null) ?? null;
+  }
+
+  /**
+   * HEAD, bounded by a short timeout, failing only on an answer that the
+   * file is not there (404, 410). An unreachable server or another status
+   * proves nothing: hosts fetch boot files over the provisioning network,
+   * which the conductor need not be on, a server may refuse HEAD (405) or
+   * strangers (403); those boots go ahead, as before.
+   */
+  private async checkUrl(href: string): Promise<string | null> {
+    let status: number;
+    try {
+      const res = await fetch(href, { method: 'HEAD', signal: AbortSignal.timeout(this.options.headTimeoutMs) });
+      await res.body?.cancel();
+      status = res.status;
+    } catch {
+      return null;
+    }
+    return status === 404 || status === 410
+      ? `Validation of image href ${href} failed, reason: Got HTTP code ${status} instead of 200 in response to HEAD request.`
+      : null;
+  }
+
+  /**
+   * A path is resolved as the boot HTTP server resolves it (percent-escapes
+   * decoded, empty and `.` segments dropped, `..` refused) under its boot
+   * files directory, where it must be a regular file.
+   */
+  private async checkPath(href: string): Promise<string | null> {
+    const dir = this.options.bootFilesDir;
+    if (dir === null) return null;
+    const notFound = (why: string) => `Validation of image href ${href} failed, reason: ${why}.`;
+    let segments: string[];
+    try {
+      segments = href.split('/').map(decodeURIComponent);
+    } catch {
+      return notFound('Malformed percent-encoding in the path');
+    }
+    segments = segments.filter((s) => s !== '' && s !== '.');
+    if (segments.length === 0 || segments.some((s) => s === '..' || /[\\\0]/.test(s)))
+      return notFound(`The path does not name a file under the boot files directory ${dir}`);
+    try {
+      const root = await realpath(dir);
+      // Symlinks are followed as the server follows them, and must stay inside the directory as it requires.
+      const real = await realpath(path.join(root, ...segments));
+      if (path.relative(root, real).startsWith('..'))
+        return notFound(`Specified image file leads out of the boot files directory ${dir}`);
+      if (!(await stat(real)).isFile())
+        return notFound(`Specified image file is not a regular file in the boot files directory ${dir}`);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR')
+        return notFound(`Specified image file not found in the boot files directory ${dir}`);
+      // This process serves the directory: what it cannot read here, the boot HTTP server cannot send either.
+      return notFound(
+        `Specified image file cannot be read in the boot files directory ${dir} (${code ?? String(err)})`,
+      );
+    }
+    return null;
+  }
+}
+
+/** The first failing `validate` result of the interfaces `work` uses: the boot interface, and for a deploy the deploy interface. */
+function interfaceProblem(node: Node, work: AgentWork): string | null {
+  const results = validateNodeInterfaces(node);
+  for (const iface of work === 'deploy' ? ['boot', 'deploy'] : ['boot']) {
+    const result = results[iface];
+    if (result && !result.result) return result.reason ?? `the ${iface} interface does not validate`;
+  }
+  return null;
+}
+
+/** What the agent's boot fetches, as the boot interface names it: the ISO over virtual media, else kernel and ramdisk. */
+function agentBootFiles(node: Node): string[] {
+  const keys = isVirtualMediaBoot(node) ? ['deploy_iso'] : ['deploy_kernel', 'deploy_ramdisk'];
+  return keys.map((k) => node.driver_info[k]).filter((v): v is string => typeof v === 'string' && v !== '');
+}
+
+/** Boot interfaces that boot the agent from an ISO the BMC attaches, rather than over the network. */
+export function isVirtualMediaBoot(node: Node): boolean {
+  return node.boot_interface.includes('virtual-media') || node.boot_interface === 'redfish-https';
+}
