@@ -19,6 +19,8 @@ export default tseslint.config(
       '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
       '@typescript-eslint/no-unnecessary-condition': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // One import statement per module (value and type names together).
+      'no-duplicate-imports': 'error',
       // An async function without await is how an interface's promise-returning method is written.
       '@typescript-eslint/require-await': 'off',
       // Protocol parsers (DHCP, TFTP, ISO9660, iPXE) match control bytes on purpose.

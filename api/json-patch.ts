@@ -3,8 +3,7 @@ import { z } from 'zod';
 import { InvalidParameterValue, PatchError } from '../services/errors.js';
 import { hasSensitive, isSensitiveKey, maskSecrets } from '../services/secrets/index.js';
 import type { Minor } from './microversion.js';
-import { requireFieldVersion } from './serializers/fields.js';
-import type { FieldVersions } from './serializers/fields.js';
+import { requireFieldVersion, type FieldVersions } from './serializers/fields.js';
 import { parseInput } from './validation.js';
 
 /** An RFC 6902 document: a non-empty list of operations. */

@@ -1,5 +1,4 @@
-import { PeriodicTasks } from '../services/conductor/index.js';
-import { ConductorService, Worker } from '../services/conductor/index.js';
+import { PeriodicTasks, ConductorService, Worker } from '../services/conductor/index.js';
 import type { Core } from './core.js';
 
 export interface ConductorRole {

@@ -1,9 +1,14 @@
 import { BmcDriverRegistry } from '../bmc-drivers/index.js';
 import { IpamService } from '../ipam/index.js';
 import { AgentClient } from '../services/agent/index.js';
-import { BmcRuntime } from '../services/conductor/index.js';
-import { DriverCache } from '../services/conductor/index.js';
-import { ConductorMembership, fakeHardware, Placement, type HardwareRuntime } from '../services/conductor/index.js';
+import {
+  BmcRuntime,
+  DriverCache,
+  ConductorMembership,
+  fakeHardware,
+  Placement,
+  type HardwareRuntime,
+} from '../services/conductor/index.js';
 import type { AnvilConfig } from '../services/config/index.js';
 import { migrateToLatest, openDatabase, type Database } from '../services/db/index.js';
 import { configDriveEncoder } from '../services/deploy/index.js';

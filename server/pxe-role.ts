@@ -1,5 +1,4 @@
-import { NodeBootBackend } from '../services/boot/index.js';
-import { startBootServices, type BootServices } from '../services/boot/index.js';
+import { NodeBootBackend, startBootServices, type BootServices } from '../services/boot/index.js';
 import { ConfigError } from '../services/config/index.js';
 import type { Core } from './core.js';
 

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { isUuidLike } from '../../services/nodes/index.js';
-import { INTERFACE_FIELDS } from '../../services/nodes/index.js';
+import { isUuidLike, INTERFACE_FIELDS } from '../../services/nodes/index.js';
 import { apiBoolean, jsonObject } from '../validation.js';
 
 const uuid = z.string().refine(isUuidLike, 'Expected a UUID.');

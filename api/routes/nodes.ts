@@ -1,9 +1,13 @@
 import { Router, type Request } from 'express';
 import { InvalidParameterValue } from '../../services/errors.js';
-import type { Node } from '../../services/nodes/index.js';
-import { NODE_SORT_KEYS, type NodeFilter } from '../../services/nodes/index.js';
-import { PATCHABLE_FIELDS, type NodeUpdate } from '../../services/nodes/index.js';
-import { isProvisionState } from '../../services/nodes/index.js';
+import {
+  type Node,
+  NODE_SORT_KEYS,
+  type NodeFilter,
+  PATCHABLE_FIELDS,
+  type NodeUpdate,
+  isProvisionState,
+} from '../../services/nodes/index.js';
 import type { ApiContext } from '../context.js';
 import { applyPatch, jsonPatchSchema } from '../json-patch.js';
 import { requireMinor } from '../microversion.js';

@@ -1,11 +1,8 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { InvalidParameterValue, NotFound } from '../../services/errors.js';
-import { isUuidLike, isValidLogicalName, normalizeMac } from '../../services/nodes/index.js';
-import type { Node } from '../../services/nodes/index.js';
-import { PORT_SORT_KEYS, type PortFilter } from '../../services/ports/index.js';
-import { PORT_PATCHABLE_FIELDS } from '../../services/ports/index.js';
-import type { Port } from '../../services/ports/index.js';
+import { isUuidLike, isValidLogicalName, normalizeMac, type Node } from '../../services/nodes/index.js';
+import { PORT_SORT_KEYS, type PortFilter, PORT_PATCHABLE_FIELDS, type Port } from '../../services/ports/index.js';
 import type { ApiContext } from '../context.js';
 import { applyPatch, jsonPatchSchema } from '../json-patch.js';
 import { nextLink, parsePage } from '../pagination.js';

@@ -2,8 +2,7 @@ import { Command, Option } from 'commander';
 import { contextOf } from '../context.js';
 import { UsageError } from '../errors.js';
 import { withExamples } from '../help-text.js';
-import type { Column } from '../output.js';
-import { Printer } from '../output.js';
+import { type Column, Printer } from '../output.js';
 
 const ROLE_CHOICES = ['admin', 'operator', 'reader'];
 

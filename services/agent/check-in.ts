@@ -1,5 +1,4 @@
-import type { Node, NodeChanges } from '../nodes/index.js';
-import type { ProvisionState } from '../nodes/index.js';
+import type { Node, NodeChanges, ProvisionState } from '../nodes/index.js';
 
 /**
  * What the agent's endpoints need of the conductors, and all they may ask:

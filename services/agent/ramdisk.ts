@@ -1,10 +1,13 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { InvalidParameterValue, NodeNotFound } from '../errors.js';
-import { normalizeMac } from '../nodes/index.js';
-import type { JsonObject, Node } from '../nodes/index.js';
-import type { NodeRepository } from '../nodes/index.js';
-import type { NodeService } from '../nodes/index.js';
-import type { ProvisionState } from '../nodes/index.js';
+import {
+  normalizeMac,
+  type JsonObject,
+  type Node,
+  type NodeRepository,
+  type NodeService,
+  type ProvisionState,
+} from '../nodes/index.js';
 import type { PortRepository } from '../ports/index.js';
 import type { InventoryStore } from '../inspect/index.js';
 import { MASK, maskSecrets } from '../secrets/index.js';

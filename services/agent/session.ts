@@ -1,5 +1,4 @@
-import type { JsonObject, Node, NodeChanges } from '../nodes/index.js';
-import type { ProvisionState } from '../nodes/index.js';
+import type { JsonObject, Node, NodeChanges, ProvisionState } from '../nodes/index.js';
 
 /** Ironic's LOOKUP_ALLOWED_STATES, with servicing: an agent may find its node only while the node expects one. */
 export const LOOKUP_STATES: readonly ProvisionState[] = [

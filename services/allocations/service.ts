@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { NodeLocks } from '../nodes/index.js';
+import {
+  type NodeLocks,
+  isUuidLike,
+  isValidLogicalName,
+  normalizeUuid,
+  type JsonObject,
+  type NodeService,
+  checkTrait,
+} from '../nodes/index.js';
 import type { SortDir } from '../db/index.js';
 import { AllocationNotFound, InvalidParameterValue, InvalidState, NotFound } from '../errors.js';
-import { isUuidLike, isValidLogicalName, normalizeUuid } from '../nodes/index.js';
-import type { JsonObject } from '../nodes/index.js';
-import type { NodeService } from '../nodes/index.js';
-import { checkTrait } from '../nodes/index.js';
 import type { Allocation } from './model.js';
 import type { AllocationFilter, AllocationRepository, AllocationSortKey } from './repository.js';
 

@@ -25,11 +25,6 @@ export class AuthenticationFailed extends AnvilError {
   }
 }
 
-/** 403: authenticated, but the role is too low for the request. */
-export class RoleTooLow extends AnvilError {
-  readonly kind = 'forbidden';
-}
-
 export class TokenNotFound extends AnvilError {
   readonly kind = 'not-found';
   constructor(ident: string) {

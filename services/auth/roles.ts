@@ -6,10 +6,6 @@
 export const ROLES = ['reader', 'operator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
-export function isRole(value: string): value is Role {
-  return (ROLES as readonly string[]).includes(value);
-}
-
 /** Whether `role` may do what `needed` may. */
 export function roleAllows(role: Role, needed: Role): boolean {
   return ROLES.indexOf(role) >= ROLES.indexOf(needed);

@@ -32,7 +32,7 @@ const codec = rowCodec<TokenRow>('auth_tokens', {
 });
 
 /** Secrets start with this, so a leaked one is recognisable (and greppable) as Anvil's. */
-export const TOKEN_PREFIX = 'anvil_';
+const TOKEN_PREFIX = 'anvil_';
 
 export interface NewToken {
   role: Role;

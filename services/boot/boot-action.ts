@@ -1,6 +1,5 @@
 import type { BootAction } from '../../pxe/index.js';
-import type { Node } from '../nodes/index.js';
-import type { ProvisionState } from '../nodes/index.js';
+import type { Node, ProvisionState } from '../nodes/index.js';
 
 /** States in which the node runs the ramdisk agent, so it must network-boot it. */
 const AGENT_STATES: readonly ProvisionState[] = [

@@ -2,9 +2,7 @@ import { IpamError, type IpamService } from '../../ipam/index.js';
 import type { BootBackend, BootHost, ServedEvent } from '../../pxe/index.js';
 import type { NodeHistory } from '../events/index.js';
 import { nodeAddresses } from '../ipam/index.js';
-import { normalizeMac } from '../nodes/index.js';
-import type { Node } from '../nodes/index.js';
-import type { NodeRepository } from '../nodes/index.js';
+import { normalizeMac, type Node, type NodeRepository } from '../nodes/index.js';
 import type { PortRepository } from '../ports/index.js';
 import { bootActionFor } from './boot-action.js';
 

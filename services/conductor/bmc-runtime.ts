@@ -8,12 +8,10 @@ import {
   type BootMode,
   type PowerTarget,
 } from '../../bmc-drivers/index.js';
-import type { AgentClient } from '../agent/index.js';
-import { agentSession, withoutSession } from '../agent/index.js';
+import { type AgentClient, agentSession, withoutSession } from '../agent/index.js';
 import type { NodeHistory } from '../events/index.js';
 import { propertiesFromInventory, toIronicInventory, type InventoryStore } from '../inspect/index.js';
-import type { JsonObject, Node, PowerState, TargetPowerState } from '../nodes/index.js';
-import type { ProvisionState } from '../nodes/index.js';
+import type { JsonObject, Node, PowerState, TargetPowerState, ProvisionState } from '../nodes/index.js';
 import type { DriverCache } from './driver-cache.js';
 import type { HardwareRuntime, NodeTask } from './hardware-runtime.js';
 import { isVirtualMediaBoot, StepPrerequisites, type AgentWork } from './step-prerequisites.js';

@@ -1,5 +1,4 @@
-import type { PowerState, TargetPowerState } from '../nodes/index.js';
-import type { ProvisionEvent, ProvisionState } from '../nodes/index.js';
+import type { PowerState, TargetPowerState, ProvisionEvent, ProvisionState } from '../nodes/index.js';
 import type { HardwareRuntime, NodeTask } from './hardware-runtime.js';
 
 /**

@@ -1,5 +1,4 @@
-import type { Node, NodeChanges, PowerState, TargetPowerState } from '../nodes/index.js';
-import type { ProvisionEvent } from '../nodes/index.js';
+import type { Node, NodeChanges, PowerState, TargetPowerState, ProvisionEvent } from '../nodes/index.js';
 
 /** A node under its lock, with the one way to move it through the state machine. */
 export interface NodeTask {

@@ -5,13 +5,20 @@ import {
   NoFreeConductorWorker,
   NoValidHost,
 } from '../errors.js';
-import type { AgentCheckIn } from '../agent/index.js';
-import { revokeAgentOnExit, withoutSession } from '../agent/index.js';
+import { type AgentCheckIn, revokeAgentOnExit, withoutSession } from '../agent/index.js';
 import type { NodeHistory } from '../events/index.js';
-import type { JsonObject, Node, NodeChanges, TargetPowerState } from '../nodes/index.js';
-import type { NodeRepository } from '../nodes/index.js';
-import { isActionable, transition, type ProvisionState, type Verb } from '../nodes/index.js';
-import type { NodeLocks } from '../nodes/index.js';
+import {
+  type JsonObject,
+  type Node,
+  type NodeChanges,
+  type TargetPowerState,
+  type NodeRepository,
+  isActionable,
+  transition,
+  type ProvisionState,
+  type Verb,
+  type NodeLocks,
+} from '../nodes/index.js';
 import type { Placement } from './placement.js';
 import type { Worker } from './worker.js';
 

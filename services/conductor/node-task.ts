@@ -1,9 +1,14 @@
 import { revokeAgentOnExit } from '../agent/index.js';
 import type { NodeHistory } from '../events/index.js';
 import type { Metrics } from '../metrics.js';
-import type { Node, NodeChanges } from '../nodes/index.js';
-import type { NodeRepository } from '../nodes/index.js';
-import { FAILURE_STATES, transition, type ProvisionEvent } from '../nodes/index.js';
+import {
+  type Node,
+  type NodeChanges,
+  type NodeRepository,
+  FAILURE_STATES,
+  transition,
+  type ProvisionEvent,
+} from '../nodes/index.js';
 import type { NodeTask } from './hardware-runtime.js';
 
 /** A NodeTask over the repository: each event is a table transition, persisted and recorded in history. */

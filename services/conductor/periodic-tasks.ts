@@ -1,9 +1,7 @@
 import type { NodeHistory } from '../events/index.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import type { Node, NodeChanges, PowerState } from '../nodes/index.js';
-import type { NodeRepository } from '../nodes/index.js';
-import type { ProvisionState } from '../nodes/index.js';
+import type { Node, NodeChanges, PowerState, NodeRepository, ProvisionState } from '../nodes/index.js';
 import { forEachBounded } from './bounded.js';
 import type { DriverCache } from './driver-cache.js';
 import { createNodeTask } from './node-task.js';

@@ -1,9 +1,7 @@
 import type { NodeHistory } from '../events/index.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import type { TargetPowerState } from '../nodes/index.js';
-import type { NodeRepository } from '../nodes/index.js';
-import { isActionable, type ProvisionState } from '../nodes/index.js';
+import { type TargetPowerState, type NodeRepository, isActionable, type ProvisionState } from '../nodes/index.js';
 import type { HardwareRuntime, NodeTask } from './hardware-runtime.js';
 import { createNodeTask } from './node-task.js';
 

@@ -8,11 +8,9 @@ import {
   type FirmwareComponent,
 } from '../../bmc-drivers/index.js';
 import type { DriverCache } from '../conductor/index.js';
-import type { NodeLocks } from '../nodes/index.js';
+import type { NodeLocks, Node, NodeRepository } from '../nodes/index.js';
 import { InvalidParameterValue, TemporaryFailure } from '../errors.js';
 import type { InventoryStore, StoredInventory } from '../inspect/index.js';
-import type { Node } from '../nodes/index.js';
-import type { NodeRepository } from '../nodes/index.js';
 
 export interface BootDeviceView {
   boot_device: BootDevice | null;

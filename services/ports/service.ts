@@ -1,9 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { NodeLocks } from '../nodes/index.js';
+import {
+  type NodeLocks,
+  isUuidLike,
+  isValidLogicalName,
+  normalizeMac,
+  normalizeUuid,
+  type Node,
+  type NodeService,
+} from '../nodes/index.js';
 import { InvalidParameterValue, InvalidState, PortNotFound } from '../errors.js';
-import { isUuidLike, isValidLogicalName, normalizeMac, normalizeUuid } from '../nodes/index.js';
-import type { Node } from '../nodes/index.js';
-import type { NodeService } from '../nodes/index.js';
 import type { Port, PortChanges } from './model.js';
 import type { PortListQuery, PortRepository } from './repository.js';
 

@@ -8,8 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { startSimFleet, type SimFleet } from '../../sim/fleet-runner.js';
-import { createFleet } from '../../sim/host/index.js';
-import type { SimHostSnapshot, SimManifestHost } from '../../sim/host/index.js';
+import { createFleet, type SimHostSnapshot, type SimManifestHost } from '../../sim/host/index.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { enroll, provision, reaches, simHost, type BmcProtocol } from './sim-nodes.js';
 

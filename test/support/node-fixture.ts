@@ -1,5 +1,4 @@
-import type { Node } from '../../services/nodes/model.js';
-import { INTERFACE_FIELDS } from '../../services/nodes/model.js';
+import { type Node, INTERFACE_FIELDS } from '../../services/nodes/model.js';
 
 /** A complete node record for repository-level tests, fake-hardware in enroll unless overridden. */
 export function nodeFixture(overrides: Partial<Omit<Node, 'id'>> = {}): Omit<Node, 'id'> {
