@@ -169,20 +169,22 @@ describe.skipIf(!ready)(
       ip('-n', lan.switchNs, 'link', 'set', 'tap0', 'master', 'br0', 'up');
 
       // The machine's BMC, and the API with a conductor (no TFTP: the pxe process serves it).
+      // The agent's kernel and ramdisk, in the boot-files directory both processes serve (as a site
+      // shares it), so the conductor finds them before it boots the machine. The kernel is Debian's
+      // ipxe.lkrn, a real bzImage, so iPXE's `kernel` accepts it and goes on to the ramdisk.
+      const bootFiles = join(dir, 'boot-files');
+      mkdirSync(bootFiles);
+      copyFileSync(LKRN, join(bootFiles, 'ipa.kernel'));
+      writeFileSync(join(bootFiles, 'ipa.initramfs'), Buffer.alloc(64 * 1024, 0x5a));
+
       sim = await startSimFleet({ fleet: createFleet({ count: 1, seed: 79 }), redfishPort: 0, ipmiBasePort: 0 });
       svc = await startTestService('sqlite', {
         ANVIL_SECRET_KEY: SECRET_KEY,
         ANVIL_TFTP_PORT: 'off',
         ANVIL_CONDUCTOR_NAME: 'api-and-conductor',
         ANVIL_POWER_STATE_CHANGE_TIMEOUT: '5',
+        ANVIL_BOOT_FILES_DIR: bootFiles,
       });
-
-      // The agent's kernel and ramdisk, in the pxe process's boot-files directory. The kernel is
-      // Debian's ipxe.lkrn, a real bzImage, so iPXE's `kernel` accepts it and goes on to the ramdisk.
-      const bootFiles = join(dir, 'boot-files');
-      mkdirSync(bootFiles);
-      copyFileSync(LKRN, join(bootFiles, 'ipa.kernel'));
-      writeFileSync(join(bootFiles, 'ipa.initramfs'), Buffer.alloc(64 * 1024, 0x5a));
 
       // `anvil serve --role pxe` inside the namespace, on the same database.
       pxe = spawn(
