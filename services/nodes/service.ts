@@ -174,8 +174,10 @@ export class NodeService {
     const node = await this.get(ident);
     return this.locks.withLock(node.id, ident, async () => {
       const current = await this.repo.getById(node.id);
-      const update = compute(current);
-      return this.repo.update(node.id, this.checkUpdate(current, update));
+      const changes = this.checkUpdate(current, compute(current));
+      // A patch that changes nothing (a value set to what it is) writes nothing, as in Ironic.
+      if (Object.keys(changes).length === 0) return current;
+      return this.repo.update(node.id, changes);
     });
   }
 
@@ -279,9 +281,12 @@ export class NodeService {
         );
       }
       // A new driver keeps the interfaces it also supports and takes its defaults for the rest.
-      const keep = asked ?? (type.interfaces[ifaceName(field)].includes(node[field]) ? node[field] : undefined);
+      const keep =
+        asked !== undefined ? asked : type.interfaces[ifaceName(field)].includes(node[field]) ? node[field] : undefined;
+      // A removed interface (null) goes back to the driver's default.
       const resolved = resolveInterface(type, field, keep);
       if (resolved !== node[field]) changes[field] = resolved;
+      else delete changes[field];
     }
     if (changes.resource_class !== undefined && node.instance_uuid !== null && !interfacesMayChange) {
       throw new InvalidState(`Node ${node.uuid} can not have resource_class changed while it has an instance.`);

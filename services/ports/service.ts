@@ -8,7 +8,7 @@ import {
   type Node,
   type NodeService,
 } from '../nodes/index.js';
-import { InvalidParameterValue, InvalidState, PortNotFound } from '../errors.js';
+import { InvalidParameterValue, InvalidState, NotFound, PortNotFound } from '../errors.js';
 import type { Port, PortChanges } from './model.js';
 import type { PortListQuery, PortRepository } from './repository.js';
 
@@ -52,8 +52,18 @@ export class PortService {
     return this.repo.listForNode(node.id);
   }
 
+  /** The node a port body names: one that does not exist is bad input (400), as in Ironic, not a missing resource. */
+  private async nodeNamed(ident: string): Promise<Node> {
+    try {
+      return await this.nodes.get(ident);
+    } catch (err) {
+      if (err instanceof NotFound) throw new InvalidParameterValue(err.message);
+      throw err;
+    }
+  }
+
   async create(input: PortCreate): Promise<Port> {
-    const node = await this.nodes.get(input.node_uuid);
+    const node = await this.nodeNamed(input.node_uuid);
     const now = new Date().toISOString();
     return this.repo.create({
       uuid: input.uuid ? normalizeUuid(input.uuid) : randomUUID(),
@@ -80,7 +90,7 @@ export class PortService {
       const changes: PortChanges = {};
       for (const [key, value] of Object.entries(update) as [keyof PortUpdate, unknown][]) {
         if (JSON.stringify(value) === JSON.stringify(current[key])) continue;
-        if (key === 'node_uuid') changes.node_id = (await this.nodes.get(value as string)).id;
+        if (key === 'node_uuid') changes.node_id = (await this.nodeNamed(value as string)).id;
         else (changes as Record<string, unknown>)[key] = key === 'address' ? mac(value as string) : value;
       }
       if (Object.keys(changes).length === 0) return current;

@@ -217,6 +217,28 @@ describeOnEngines('nodes: PATCH', (svc) => {
     expect(res.body.extra).toEqual({});
   });
 
+  it('answers a patch that changes nothing with the node as it is, writing nothing', async () => {
+    const node = await create(svc(), { name: 'unchanged', driver: 'fake-hardware' });
+    const res = await svc().request('PATCH', `/v1/nodes/${node.uuid}`, [
+      { op: 'replace', path: '/power_interface', value: 'fake' },
+      { op: 'replace', path: '/name', value: 'unchanged' },
+    ]);
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.power_interface).toBe('fake');
+    expect(res.body.updated_at).toBe(node.updated_at);
+  });
+
+  it("removing an interface returns it to the driver's default", async () => {
+    const node = await create(svc(), { driver: 'redfish', boot_interface: 'redfish-virtual-media' });
+    const res = await svc().request('PATCH', `/v1/nodes/${node.uuid}`, [
+      { op: 'remove', path: '/boot_interface' },
+      { op: 'remove', path: '/power_interface' },
+    ]);
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.boot_interface).toBe('ipxe');
+    expect(res.body.power_interface).toBe('redfish');
+  });
+
   it('refuses read-only, unknown and mandatory attributes and leaves the node unchanged', async () => {
     const node = await create(svc(), { name: 'guarded' });
     const cases: [unknown[], number, string][] = [

@@ -128,13 +128,25 @@ describeOnEngines('ports', (svc) => {
       [{ node_uuid: n, address: 'zz:zz' }, 400],
       [{ node_uuid: n }, 400],
       [{ address: '52:54:00:ab:cd:08' }, 400],
-      [{ node_uuid: '00000000-0000-4000-8000-000000000000', address: '52:54:00:ab:cd:08' }, 404],
+      [{ node_uuid: '00000000-0000-4000-8000-000000000000', address: '52:54:00:ab:cd:08' }, 400],
       [{ node_uuid: n, address: '52:54:00:ab:cd:08', pxe_enabled: 'yes' }, 400],
       [{ node_uuid: n, address: '52:54:00:ab:cd:08', colour: 'red' }, 400],
     ];
     for (const [body, status] of cases)
       expect((await svc().request('POST', '/v1/ports', body)).status, JSON.stringify(body)).toBe(status);
     expect((await svc().request('GET', `/v1/ports?node_uuid=${n}`)).body.ports).toEqual([]);
+  });
+
+  it('refuses to move a port to a node that does not exist with 400, as Ironic does, and keeps it', async () => {
+    const n = await node(svc(), 'p-node-9');
+    const port = (await svc().request('POST', '/v1/ports', { node_uuid: n, address: '52:54:00:ab:cd:09' })).body;
+    const missing = '00000000-0000-4000-8000-000000000009';
+    const res = await svc().request('PATCH', `/v1/ports/${port.uuid}`, [
+      { op: 'replace', path: '/node_uuid', value: missing },
+    ]);
+    expect(res.status, res.text).toBe(400);
+    expect(faultOf(res)).toBe(`Node ${missing} could not be found.`);
+    expect((await svc().request('GET', `/v1/ports/${port.uuid}`)).body.node_uuid).toBe(n);
   });
 });
 
