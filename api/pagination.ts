@@ -12,8 +12,16 @@ export interface Page<K extends string> {
   sortDir: SortDir;
 }
 
-/** `limit`, `marker`, `sort_key`, `sort_dir` as Ironic validates them. */
-export function parsePage<K extends string>(req: Request, sortKeys: readonly K[], maxLimit: number): Page<K> {
+/**
+ * `limit`, `marker`, `sort_key`, `sort_dir` as Ironic validates them. A
+ * marker is a uuid, except for collections keyed by name (conductors, by hostname).
+ */
+export function parsePage<K extends string>(
+  req: Request,
+  sortKeys: readonly K[],
+  maxLimit: number,
+  markerKind: 'uuid' | 'name' = 'uuid',
+): Page<K> {
   const q = req.query;
   let limit = maxLimit;
   const rawLimit = queryString(q.limit);
@@ -33,7 +41,8 @@ export function parsePage<K extends string>(req: Request, sortKeys: readonly K[]
   }
   const page: Page<K> = { limit, sortKey, sortDir };
   const marker = queryString(q.marker);
-  if (marker !== undefined) {
+  if (marker !== undefined && markerKind === 'name') page.marker = marker;
+  else if (marker !== undefined) {
     if (!isUuidLike(marker)) throw new InvalidParameterValue(`Expected a UUID for marker but received ${marker}.`);
     page.marker = normalizeUuid(marker);
   }
@@ -45,15 +54,16 @@ export function nextLink(
   req: Request,
   path: string,
   page: Page<string>,
-  items: { uuid: string }[],
+  /** The markers of the page's items, in order: their uuids, or names where the collection is keyed by name. */
+  markers: readonly string[],
 ): string | undefined {
-  if (items.length < page.limit) return undefined;
+  if (markers.length < page.limit) return undefined;
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(req.query)) {
     if (key === 'marker' || key === 'limit') continue;
     for (const v of Array.isArray(value) ? value : [value]) params.append(key, asText(v));
   }
   params.set('limit', String(page.limit));
-  params.set('marker', items[items.length - 1]!.uuid);
+  params.set('marker', markers[markers.length - 1]!);
   return `${baseUrl(req)}/v1/${path}?${params.toString()}`;
 }

@@ -42,7 +42,12 @@ export function allocationRoutes(ctx: ApiContext): Router {
     const body: Record<string, unknown> = {
       allocations: items.map((a) => serializeAllocation(a, req, req.apiMinor, fields)),
     };
-    const next = nextLink(req, 'allocations', page, items);
+    const next = nextLink(
+      req,
+      'allocations',
+      page,
+      items.map((a) => a.uuid),
+    );
     if (next) body.next = next;
     res.json(body);
   });

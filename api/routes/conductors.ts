@@ -1,5 +1,5 @@
-import { Router, type Request } from 'express';
-import { CONDUCTOR_SORT_KEYS, type ConductorPage } from '../../services/conductor/index.js';
+import { Router } from 'express';
+import { CONDUCTOR_SORT_KEYS } from '../../services/conductor/index.js';
 import { HARDWARE_TYPES } from '../../services/drivers/index.js';
 import { InvalidParameterValue } from '../../services/errors.js';
 import type { ApiContext } from '../context.js';
@@ -7,7 +7,7 @@ import { requireEndpointMinor } from '../microversion.js';
 import { nextLink, parsePage } from '../pagination.js';
 import { CONDUCTOR_FIELD_VERSIONS, CONDUCTOR_LIST_FIELDS, serializeConductor } from '../serializers/conductor.js';
 import { parseFields } from '../serializers/fields.js';
-import { parseBoolean, queryString } from '../validation.js';
+import { parseBoolean } from '../validation.js';
 
 /**
  * `/v1/conductors` (API 1.49): every conductor that registered, the dead ones
@@ -30,18 +30,17 @@ export function conductorRoutes(ctx: ApiContext): Router {
     const fields = parseFields(req.query.fields, CONDUCTOR_FIELD_VERSIONS, req.apiMinor);
     if (fields && detail === true)
       throw new InvalidParameterValue('Can not specify ?detail=True and fields in the same request.');
-    const page = conductorPage(req, ctx.config.api.maxLimit);
+    const page = parsePage(req, CONDUCTOR_SORT_KEYS, ctx.config.api.maxLimit, 'name');
     const conductors = await ctx.conductors.list(page);
     const only = detail === true ? null : (fields ?? CONDUCTOR_LIST_FIELDS);
     const body: Record<string, unknown> = {
       conductors: conductors.map((c) => serializeConductor(c, drivers, req, req.apiMinor, only)),
     };
-    // nextLink takes the marker from `uuid`; a conductor's marker is its hostname.
     const next = nextLink(
       req,
       'conductors',
       page,
-      conductors.map((c) => ({ uuid: c.hostname })),
+      conductors.map((c) => c.hostname),
     );
     if (next) body.next = next;
     res.json(body);
@@ -54,15 +53,4 @@ export function conductorRoutes(ctx: ApiContext): Router {
   });
 
   return router;
-}
-
-/**
- * `limit`, `sort_key` and `sort_dir` as every list reads them; the marker is
- * a hostname here, which parsePage (made for uuid markers) would refuse.
- */
-function conductorPage(req: Request, maxLimit: number): ConductorPage {
-  const { marker: _marker, ...others } = req.query;
-  const page = parsePage({ query: others } as Request, CONDUCTOR_SORT_KEYS, maxLimit);
-  const marker = queryString(req.query.marker);
-  return marker === undefined ? page : { ...page, marker };
 }

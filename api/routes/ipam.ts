@@ -67,7 +67,7 @@ export function ipamRoutes(ctx: ApiContext): Router {
       req,
       'ipam/pools',
       page,
-      pools.map((p) => p.record),
+      pools.map((p) => p.record.uuid),
     );
     if (next) body.next = next;
     res.json(body);
@@ -121,7 +121,7 @@ export function ipamRoutes(ctx: ApiContext): Router {
       req,
       `ipam/pools/${encodeURIComponent(req.params.pool)}/claims`,
       page,
-      claims.map((c) => c.record),
+      claims.map((c) => c.record.uuid),
     );
     if (next) body.next = next;
     res.json(body);
@@ -163,7 +163,7 @@ export function ipamRoutes(ctx: ApiContext): Router {
       req,
       'ipam/addresses',
       page,
-      addresses.map((a) => ({ uuid: a.record.address_uuid })),
+      addresses.map((a) => a.record.address_uuid),
     );
     if (next) body.next = next;
     res.json(body);

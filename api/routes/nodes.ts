@@ -49,7 +49,12 @@ export function nodeRoutes(ctx: ApiContext): Router {
     const only = wantsDetail ? null : (fields ?? NODE_LIST_FIELDS);
     const v = await view(req);
     const body: Record<string, unknown> = { nodes: nodes.map((n) => serializeNode(n, v, only)) };
-    const next = nextLink(req, detail ? 'nodes/detail' : 'nodes', page, nodes);
+    const next = nextLink(
+      req,
+      detail ? 'nodes/detail' : 'nodes',
+      page,
+      nodes.map((n) => n.uuid),
+    );
     if (next) body.next = next;
     return body;
   }

@@ -120,7 +120,12 @@ async function listPorts(ctx: ApiContext, req: Request, path: string, filter: Po
   const ports = filter === null ? [] : await ctx.ports.list({ filter, ...page });
   const only = wantsDetail ? null : (fields ?? PORT_LIST_FIELDS);
   const body: Record<string, unknown> = { ports: ports.map((p) => serializePort(p, req, req.apiMinor, only)) };
-  const next = nextLink(req, path, page, ports);
+  const next = nextLink(
+    req,
+    path,
+    page,
+    ports.map((p) => p.uuid),
+  );
   if (next) body.next = next;
   return body;
 }

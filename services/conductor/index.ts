@@ -3,7 +3,7 @@ export { fakeHardware } from './fake-hardware.js';
 export type { HardwareRuntime, NodeTask } from './hardware-runtime.js';
 export { HashRing } from './hash-ring.js';
 export { Intake, type ProvisionRequest } from './intake.js';
-export { CONDUCTOR_SORT_KEYS, ConductorMembership, type ConductorPage, type ConductorRecord } from './membership.js';
+export { CONDUCTOR_SORT_KEYS, ConductorMembership, type ConductorRecord } from './membership.js';
 export { Placement } from './placement.js';
 export { RUNNABLE_STATES, Worker } from './worker.js';
 export { BmcRuntime } from './bmc-runtime.js';

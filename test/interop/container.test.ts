@@ -35,7 +35,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '../support/engines.js';
 import { requireNetns } from './dhcp-netns.js';
-import { requireTool } from './tools.js';
+import { requireTool, stopGroup } from './tools.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
 /** How podman runs on this machine: runc, and no systemd to manage cgroups. */
@@ -126,23 +126,6 @@ function ulimits(): string[] {
 
 function sha256(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
-}
-
-/** Kills a process group this test started. */
-async function stopGroup(child: ChildProcess | undefined): Promise<void> {
-  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise<void>((r) => child.once('exit', () => r()));
-  const kill = (signal: NodeJS.Signals) => {
-    try {
-      process.kill(-child.pid!, signal);
-    } catch {
-      // Already gone.
-    }
-  };
-  kill('SIGTERM');
-  const timer = setTimeout(() => kill('SIGKILL'), 5000);
-  await gone;
-  clearTimeout(timer);
 }
 
 const podman = (args: string[], timeoutMs?: number): Promise<Run> =>

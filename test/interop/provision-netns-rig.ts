@@ -8,6 +8,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Agent, fetch } from 'undici';
 import { makeServerCert, makeTestCa } from '../support/test-pki.js';
+import { stopGroup } from './tools.js';
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
 
@@ -59,19 +60,7 @@ export class NsProcess {
 
   /** SIGTERM to the group, SIGKILL after 5 s; resolves once it is gone. */
   async stop(): Promise<void> {
-    if (!this.running || this.child.pid === undefined) return;
-    const pid = this.child.pid;
-    const signal = (s: NodeJS.Signals) => {
-      try {
-        process.kill(-pid, s);
-      } catch {
-        // Already gone.
-      }
-    };
-    signal('SIGTERM');
-    const timer = setTimeout(() => signal('SIGKILL'), 5_000);
-    await this.exited;
-    clearTimeout(timer);
+    if (this.running) await stopGroup(this.child);
   }
 }
 

@@ -37,7 +37,7 @@ import { createFleet } from '../../sim/host/index.js';
 import { drive, enroll, manifestHost, simHost } from '../e2e/sim-nodes.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { ip, Lan, removeStaleNamespaces, requireNetns } from './dhcp-netns.js';
-import { requireFile, requireTool } from './tools.js';
+import { requireFile, requireTool, stopGroup } from './tools.js';
 
 const E1000_ROM = '/usr/lib/ipxe/qemu/pxe-e1000.rom';
 const LKRN = '/usr/lib/ipxe/ipxe.lkrn';
@@ -71,23 +71,6 @@ interface HistoryEntry {
   event_type: string;
   conductor: string;
   created_at: string;
-}
-
-/** Kills a process group this test started (detached children lead their own group). */
-async function stopGroup(child: ChildProcess | undefined): Promise<void> {
-  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise<void>((r) => child.once('exit', () => r()));
-  const kill = (signal: NodeJS.Signals) => {
-    try {
-      process.kill(-child.pid!, signal);
-    } catch {
-      // Already gone.
-    }
-  };
-  kill('SIGTERM');
-  const timer = setTimeout(() => kill('SIGKILL'), 5000);
-  await gone;
-  clearTimeout(timer);
 }
 
 async function readEnv(file: string): Promise<Record<string, string>> {

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 /**
@@ -27,4 +27,22 @@ function missing(what: string): false {
   if (process.env.CI === 'true') throw new Error(`${line} — refused under CI=true`);
   console.warn(line);
   return false;
+}
+
+/** Stops a process group this test started (a detached child leads its own): SIGTERM, SIGKILL after 5 s. */
+export async function stopGroup(child: ChildProcess | undefined): Promise<void> {
+  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+  const pid = child.pid;
+  const gone = new Promise<void>((r) => child.once('exit', () => r()));
+  const kill = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // Already gone.
+    }
+  };
+  kill('SIGTERM');
+  const timer = setTimeout(() => kill('SIGKILL'), 5000);
+  await gone;
+  clearTimeout(timer);
 }
