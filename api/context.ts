@@ -2,15 +2,20 @@ import type { RamdiskService } from '../services/agent/index.js';
 import type { AllocationService } from '../services/allocations/index.js';
 import type { IpamService } from '../ipam/index.js';
 import type { TokenStore } from '../services/auth/index.js';
+import type { ChassisService } from '../services/chassis/index.js';
 import type { ConductorMembership, Intake, Placement } from '../services/conductor/index.js';
 import type { AnvilConfig } from '../services/config/index.js';
+import type { DeployTemplateService } from '../services/deploy-templates/index.js';
 import type { NodeHistory } from '../services/events/index.js';
-import type { NodeHardware } from '../services/hardware/index.js';
+import type { HardwareCalls } from '../services/hardware/index.js';
+import type { InventoryStore } from '../services/inspect/index.js';
 import type { NodeAddresses } from '../services/ipam/index.js';
 import type { Logger } from '../services/logger.js';
 import type { Metrics } from '../services/metrics.js';
 import type { NodeService } from '../services/nodes/index.js';
+import type { PortgroupService } from '../services/portgroups/index.js';
 import type { PortService } from '../services/ports/index.js';
+import type { VolumeConnectorService, VolumeTargetService } from '../services/volume/index.js';
 import type { AccessControl } from './auth.js';
 
 /** What the HTTP layer is given: services only, never a database handle. */
@@ -20,6 +25,10 @@ export interface ApiContext {
   metrics: Metrics;
   nodes: NodeService;
   ports: PortService;
+  portgroups: PortgroupService;
+  chassis: ChassisService;
+  volumeConnectors: VolumeConnectorService;
+  volumeTargets: VolumeTargetService;
   intake: Intake;
   /** Which conductor owns which node, for the `conductor` field. */
   placement: Placement;
@@ -27,10 +36,14 @@ export interface ApiContext {
   conductors: Pick<ConductorMembership, 'list' | 'get'>;
   ipam: IpamService;
   nodeAddresses: NodeAddresses;
-  hardware: NodeHardware;
+  /** Synchronous hardware calls, made by the conductor that owns the node. */
+  hardware: HardwareCalls;
+  /** Inventories stored by inspection (`GET /v1/nodes/{id}/inventory`). */
+  inventory: Pick<InventoryStore, 'get'>;
   ramdisk: RamdiskService;
   history: NodeHistory;
   allocations: AllocationService;
+  deployTemplates: DeployTemplateService;
   /** Authentication, the policy table and the failed-login throttle. */
   access: AccessControl;
   tokens: TokenStore;

@@ -8,6 +8,7 @@ const STATUS: Record<ErrorKind, number> = {
   unauthorized: 401,
   forbidden: 403,
   'not-found': 404,
+  'method-not-allowed': 405,
   'not-acceptable': 406,
   conflict: 409,
   temporary: 503,

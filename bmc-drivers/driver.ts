@@ -52,6 +52,8 @@ export interface ManagementInterface {
   readonly supportedBootDevices: readonly BootDevice[];
   getBootDevice(): Promise<BootDeviceInfo>;
   setBootDevice(device: BootDevice, options?: SetBootDeviceOptions): Promise<void>;
+  /** A non-maskable interrupt to the running machine (a kernel dump on a hung OS). */
+  injectNmi(): Promise<void>;
 }
 
 export interface InventoryCpu {

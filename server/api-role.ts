@@ -5,14 +5,19 @@ import { createApp, FailureThrottle, Policy, POLICY, type AccessControl } from '
 import { Authenticator, HtpasswdError, HtpasswdFile, TokenStore } from '../services/auth/index.js';
 import { RamdiskService } from '../services/agent/index.js';
 import { AllocationRepository, AllocationService } from '../services/allocations/index.js';
-import { Intake, type Worker } from '../services/conductor/index.js';
+import { ChassisRepository, ChassisService } from '../services/chassis/index.js';
+import { Intake } from '../services/conductor/index.js';
 import { checkApiExposure, ConfigError, type AnvilConfig } from '../services/config/index.js';
 import type { Logger } from '../services/logger.js';
 import { redactUrl } from '../services/db/index.js';
-import { NodeHardware } from '../services/hardware/index.js';
+import { DeployTemplateRepository, DeployTemplateService } from '../services/deploy-templates/index.js';
 import { NodeAddresses, releaseNodeAddresses } from '../services/ipam/index.js';
 import { NodeLocks, NodeService } from '../services/nodes/index.js';
+import { PortgroupRepository, PortgroupService } from '../services/portgroups/index.js';
 import { PortService } from '../services/ports/index.js';
+import { VolumeConnectorRepository, VolumeService, VolumeTargetRepository } from '../services/volume/index.js';
+import { ConductorRpcClient } from '../services/rpc/index.js';
+import type { ConductorRole } from './conductor-role.js';
 import type { Core } from './core.js';
 import { loadTls, reloadTlsOnChange } from './tls.js';
 
@@ -24,10 +29,11 @@ export interface ApiRole {
 }
 
 /**
- * The HTTP API: the services it calls and the app over them. `worker` is the
- * conductor of this process, when it runs one, so accepted work starts at once.
+ * The HTTP API: the services it calls and the app over them. `conductor` is
+ * the conductor of this process, when it runs one: accepted work starts there
+ * at once, and hardware calls for the nodes it owns are made in place.
  */
-export async function startApiRole(core: Core, worker: Worker | null): Promise<ApiRole> {
+export async function startApiRole(core: Core, conductor: ConductorRole | null): Promise<ApiRole> {
   const { config, log } = core;
   checkApiExposure(config);
   const locks = new NodeLocks({
@@ -37,14 +43,15 @@ export async function startApiRole(core: Core, worker: Worker | null): Promise<A
     metrics: core.metrics,
   });
   const nodes = new NodeService(core.nodes, locks, core.history);
-  const ports = new PortService(core.ports, nodes, locks);
+  const portgroups = new PortgroupService(new PortgroupRepository(core.db.knex), nodes, locks);
+  const ports = new PortService(core.ports, nodes, locks, portgroups);
   const intake = new Intake({
     nodes: core.nodes,
     locks,
     placement: core.placement,
     history: core.history,
     drivers: new Set(core.runtimes.keys()),
-    local: worker,
+    local: conductor?.worker ?? null,
   });
   const tokens = new TokenStore(core.db.knex);
   const access: AccessControl = {
@@ -64,14 +71,31 @@ export async function startApiRole(core: Core, worker: Worker | null): Promise<A
     metrics: core.metrics,
     nodes,
     ports,
+    portgroups,
+    chassis: new ChassisService(new ChassisRepository(core.db.knex)),
+    volumeConnectors: new VolumeService(new VolumeConnectorRepository(core.db.knex), nodes, locks),
+    volumeTargets: new VolumeService(new VolumeTargetRepository(core.db.knex), nodes, locks),
     intake,
     placement: core.placement,
     conductors: core.membership,
     history: core.history,
-    allocations: new AllocationService(new AllocationRepository(core.db.knex), nodes, locks),
+    allocations: new AllocationService(
+      new AllocationRepository(core.db.knex),
+      nodes,
+      locks,
+      conductor?.allocations ?? null,
+    ),
+    deployTemplates: new DeployTemplateService(new DeployTemplateRepository(core.db.knex)),
     ipam: core.ipam,
     nodeAddresses: new NodeAddresses(core.ipam, nodes, ports),
-    hardware: new NodeHardware({ nodes: core.nodes, locks, drivers: core.drivers, inventory: core.inventory }),
+    hardware: new ConductorRpcClient({
+      placement: core.placement,
+      membership: core.membership,
+      secret: core.rpcSecret,
+      local: conductor === null ? null : { name: conductor.worker.name, hardware: conductor.hardware },
+      timeoutMs: RPC_TIMEOUT_MARGIN_MS + config.bmc.attemptTimeoutSeconds * 1000 * config.bmc.attempts * 2,
+    }),
+    inventory: core.inventory,
     access,
     tokens,
     ramdisk: new RamdiskService({
@@ -112,6 +136,9 @@ export async function startApiRole(core: Core, worker: Worker | null): Promise<A
     },
   };
 }
+
+/** Beyond the BMC's own time (its attempts, and the wait for the node's lock): the hop and the queue. */
+const RPC_TIMEOUT_MARGIN_MS = 10_000;
 
 /** Failed logins: five free within five minutes, then each try from that source waits longer, up to 5 s. */
 const LOGIN_THROTTLE = { freeFailures: 5, windowSeconds: 300, maxDelayMs: 5000 };

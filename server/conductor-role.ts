@@ -1,16 +1,37 @@
+import { AllocationRepository, AllocationWorker, Allocator } from '../services/allocations/index.js';
 import { PeriodicTasks, ConductorService, Worker } from '../services/conductor/index.js';
+import { NodeHardware, type HardwareCalls } from '../services/hardware/index.js';
+import { NodeLocks } from '../services/nodes/index.js';
+import { startRpcServer } from '../services/rpc/index.js';
 import type { Core } from './core.js';
 
 export interface ConductorRole {
   /** Handed to this process's API, so work it accepts starts here without waiting for a sweep. */
   worker: Worker;
+  /** Its hardware calls, which this process's API makes in place for the nodes this conductor owns. */
+  hardware: HardwareCalls;
+  /** Takes the allocations this process's API creates, when this conductor owns them. */
+  allocations: AllocationWorker;
   stop(): Promise<void>;
 }
 
-/** A conductor: the worker pool, heartbeats and sweeps, and the periodic passes over the nodes it owns. */
+/**
+ * A conductor: the worker pool, heartbeats and sweeps, the periodic passes
+ * over the nodes it owns, and the RPC server where API processes send their
+ * hardware calls for those nodes.
+ */
 export async function startConductorRole(core: Core): Promise<ConductorRole> {
   const { config, log } = core;
   const c = config.conductor;
+  const hardware = new NodeHardware({
+    nodes: core.nodes,
+    locks: new NodeLocks({ nodes: core.nodes, holder: `${c.name}:rpc`, history: core.history, metrics: core.metrics }),
+    drivers: core.drivers,
+  });
+  const rpc = await startRpcServer(
+    { hardware, nodes: core.nodes, secret: core.rpcSecret, log },
+    { host: c.rpcHost, port: c.rpcPort, advertiseHost: c.rpcAdvertiseHost },
+  );
   const worker = new Worker({
     name: c.name,
     nodes: core.nodes,
@@ -18,6 +39,14 @@ export async function startConductorRole(core: Core): Promise<ConductorRole> {
     history: core.history,
     capacity: c.workers,
     metrics: core.metrics,
+    log,
+  });
+  const allocationRepo = new AllocationRepository(core.db.knex);
+  const allocations = new AllocationWorker({
+    repo: allocationRepo,
+    allocator: new Allocator(allocationRepo, log),
+    owns: async (uuid) => (await core.placement.ownerOfAny(uuid)) === c.name,
+    capacity: c.workers,
     log,
   });
   // Each part of a process locks under a name of its own (`name:part`), so a
@@ -46,6 +75,7 @@ export async function startConductorRole(core: Core): Promise<ConductorRole> {
   const conductor = new ConductorService({
     worker,
     group: c.group,
+    rpcUrl: rpc.url,
     membership: core.membership,
     placement: core.placement,
     nodes: core.nodes,
@@ -63,10 +93,25 @@ export async function startConductorRole(core: Core): Promise<ConductorRole> {
         intervalMs: c.checkProvisionStateIntervalSeconds * 1000,
         run: (mine) => periodic.failTimedOutWaits(mine),
       },
+      { name: 'allocations', intervalMs: c.sweepIntervalSeconds * 1000, run: () => allocations.sweep() },
     ],
     log,
   });
-  await conductor.start();
-  log.info({ conductor: c.name, group: c.group }, 'conductor started');
-  return { worker, stop: () => conductor.stop() };
+  try {
+    await conductor.start();
+  } catch (err) {
+    await rpc.close();
+    throw err;
+  }
+  log.info({ conductor: c.name, group: c.group, rpc: rpc.url }, 'conductor started');
+  return {
+    worker,
+    hardware,
+    allocations,
+    async stop() {
+      await conductor.stop();
+      await allocations.drain();
+      await rpc.close();
+    },
+  };
 }

@@ -19,6 +19,7 @@ import type { Logger } from '../services/logger.js';
 import { Metrics } from '../services/metrics.js';
 import { NodeRepository } from '../services/nodes/index.js';
 import { PortRepository } from '../services/ports/index.js';
+import { RPC_SECRET_PURPOSE } from '../services/rpc/index.js';
 import { SecretBox } from '../services/secrets/index.js';
 
 /** How long a process trusts its list of live conductors before reading it again. */
@@ -40,6 +41,8 @@ export interface Core {
   runtimes: ReadonlyMap<string, HardwareRuntime>;
   membership: ConductorMembership;
   placement: Placement;
+  /** The bearer secret of the conductor RPC, derived from the shared secret key. */
+  rpcSecret: string;
   close(): Promise<void>;
 }
 
@@ -90,6 +93,7 @@ export async function openCore(
       return data.networks.length === 0 ? null : { ...data };
     }),
     bootFilesDir: servesBootFiles ? config.boot.bootFilesDir : null,
+    pxePortCount: async (node) => (await ports.listForNode(node.id)).filter((p) => p.pxe_enabled).length,
     options: {
       powerTimeoutSeconds: config.conductor.powerTimeoutSeconds,
       automatedClean: config.conductor.automatedClean,
@@ -116,6 +120,7 @@ export async function openCore(
     ]),
     membership,
     placement: new Placement(membership, PLACEMENT_TTL_MS),
+    rpcSecret: secrets.derive(RPC_SECRET_PURPOSE),
     async close() {
       await drivers.closeAll();
       await db.close();

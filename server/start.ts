@@ -49,7 +49,7 @@ export async function startService(
   };
   try {
     if (runs.conductor) conductor = await startConductorRole(core);
-    if (runs.api) api = await startApiRole(core, conductor?.worker ?? null);
+    if (runs.api) api = await startApiRole(core, conductor);
     if (runs.pxe) boot = await startPxeRole(core, api?.url ?? null);
   } catch (err) {
     await stop();

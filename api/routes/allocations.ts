@@ -11,16 +11,17 @@ import { ALLOCATION_FIELD_VERSIONS, serializeAllocation } from '../serializers/a
 import { parseFields, requireFieldVersion } from '../serializers/fields.js';
 import { jsonObject, parseInput, queryString } from '../validation.js';
 
+/** Ironic's schema: every field may also be null, meaning absent. */
 const allocationCreateSchema = z
   .object({
-    uuid: z.string().refine(isUuidLike, 'Expected a UUID.').optional(),
+    uuid: z.string().refine(isUuidLike, 'Expected a UUID.').nullable().optional(),
     name: z.string().max(255).nullable().optional(),
     resource_class: z.string().max(80).nullable().optional(),
-    traits: z.array(z.string()).optional(),
-    candidate_nodes: z.array(z.string()).optional(),
-    extra: jsonObject.optional(),
+    traits: z.array(z.string()).nullable().optional(),
+    candidate_nodes: z.array(z.string()).nullable().optional(),
+    extra: jsonObject.nullable().optional(),
     owner: z.string().max(255).nullable().optional(),
-    node: z.string().optional(),
+    node: z.string().nullable().optional(),
   })
   .strict();
 
@@ -38,7 +39,7 @@ export function allocationRoutes(ctx: ApiContext): Router {
     const fields = parseFields(req.query.fields, ALLOCATION_FIELD_VERSIONS, req.apiMinor);
     const page = parsePage(req, ALLOCATION_SORT_KEYS, ctx.config.api.maxLimit);
     const filter = await allocationFilter(ctx, req);
-    const items = filter === null ? [] : await ctx.allocations.list({ filter, ...page });
+    const items = await ctx.allocations.list({ filter, ...page });
     const body: Record<string, unknown> = {
       allocations: items.map((a) => serializeAllocation(a, req, req.apiMinor, fields)),
     };
@@ -54,7 +55,9 @@ export function allocationRoutes(ctx: ApiContext): Router {
 
   router.post('/', async (req, res) => {
     const body = parseInput(allocationCreateSchema, req.body, 'allocation');
-    if (body.node !== undefined) requireMinor(req, 58, 'Backfilling an allocation with "node"');
+    if (body.node && req.apiMinor < 58) {
+      throw new InvalidParameterValue('Cannot set node when creating an allocation in this API version');
+    }
     if (body.owner !== undefined) requireFieldVersion('owner', ALLOCATION_FIELD_VERSIONS, req.apiMinor);
     const allocation = await ctx.allocations.create(body);
     res
@@ -117,15 +120,15 @@ export function nodeAllocationRoutes(ctx: ApiContext): Router {
   return router;
 }
 
-/** Null when a filter names a node that does not exist: such a filter matches nothing. */
-async function allocationFilter(ctx: ApiContext, req: Request): Promise<AllocationFilter | null> {
+/** A `node` filter naming no node is a bad request, as in Ironic; an unknown `state` just matches nothing. */
+async function allocationFilter(ctx: ApiContext, req: Request): Promise<AllocationFilter> {
   const filter: AllocationFilter = {};
   const node = queryString(req.query.node);
   if (node !== undefined) {
     try {
       filter.node_id = (await ctx.nodes.get(node)).id;
     } catch (err) {
-      if (err instanceof NotFound || err instanceof InvalidParameterValue) return null;
+      if (err instanceof NotFound) throw new InvalidParameterValue(err.message);
       throw err;
     }
   }
@@ -134,8 +137,5 @@ async function allocationFilter(ctx: ApiContext, req: Request): Promise<Allocati
     if (value !== undefined) filter[key] = value;
   }
   if (filter.owner !== undefined) requireMinor(req, 60, 'Filtering by owner');
-  if (filter.state !== undefined && !['allocating', 'active', 'error'].includes(filter.state)) {
-    throw new InvalidParameterValue(`Invalid allocation state ${filter.state}: expected allocating, active or error.`);
-  }
   return filter;
 }

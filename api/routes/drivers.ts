@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import { DriverNotFound, InvalidParameterValue } from '../../services/errors.js';
-import { findHardwareType, HARDWARE_TYPES } from '../../services/drivers/index.js';
+import { findHardwareType, HARDWARE_TYPES, logicalDiskProperties } from '../../services/drivers/index.js';
 import type { ApiContext } from '../context.js';
+import { requireMinor } from '../microversion.js';
 import { serializeDriver } from '../serializers/driver.js';
 import { parseBoolean, queryString } from '../validation.js';
 
@@ -34,6 +35,14 @@ export function driverRoutes(ctx: ApiContext): Router {
     const type = findHardwareType(req.params.name);
     if (!type) throw new DriverNotFound(req.params.name);
     res.json(type.properties);
+  });
+
+  router.get('/:name/raid/logical_disk_properties', (req, res) => {
+    requireMinor(req, 12, 'RAID logical disk properties');
+    const type = findHardwareType(req.params.name);
+    if (!type) throw new DriverNotFound(req.params.name);
+    // Every RAID interface here (no-raid included, as in Ironic) reads the same logical disk schema.
+    res.json(logicalDiskProperties());
   });
 
   return router;

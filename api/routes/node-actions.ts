@@ -2,10 +2,16 @@ import { Router, type Request, type Response } from 'express';
 import type { ProvisionRequest } from '../../services/conductor/index.js';
 import { configDriveProblem } from '../../services/deploy/index.js';
 import { validateNodeInterfaces } from '../../services/drivers/index.js';
-import { InvalidParameterValue, NotAcceptable } from '../../services/errors.js';
+import {
+  InvalidParameterValue,
+  MethodNotAllowed,
+  NodeProtected,
+  NotAcceptable,
+  NotFound,
+} from '../../services/errors.js';
 import type { TargetPowerState, Verb } from '../../services/nodes/index.js';
 import type { ApiContext } from '../context.js';
-import { requireEndpointMinor, requireMinor } from '../microversion.js';
+import { requireMinor } from '../microversion.js';
 import { baseUrl } from '../serializers/links.js';
 import { serializeNodeStates } from '../serializers/node.js';
 import { parseInput } from '../validation.js';
@@ -51,7 +57,7 @@ export function nodeActionRoutes(ctx: ApiContext): Router {
       .end();
 
   router.get('/:ident/states', async (req, res) => {
-    res.json(serializeNodeStates(await ctx.nodes.get(req.params.ident)));
+    res.json(serializeNodeStates(await ctx.nodes.get(req.params.ident), req.apiMinor));
   });
 
   router.put('/:ident/states/provision', async (req, res) => {
@@ -66,6 +72,7 @@ export function nodeActionRoutes(ctx: ApiContext): Router {
       throw new NotAcceptable(`The "${body.target}" target requires API version 1.${target.since} or later.`);
     }
     const node = await ctx.nodes.get(req.params.ident);
+    if (node.protected && (target.verb === 'delete' || target.verb === 'rebuild')) throw new NodeProtected(node.uuid);
     const abortSince = ABORT_SINCE[node.provision_state];
     if (target.verb === 'abort' && abortSince !== undefined && req.apiMinor < abortSince) {
       throw new NotAcceptable(
@@ -155,7 +162,7 @@ export function nodeActionRoutes(ctx: ApiContext): Router {
 
   const traits = Router({ mergeParams: true });
   traits.use((req, _res, next) => {
-    requireEndpointMinor(req, 37);
+    if (req.apiMinor < 37) throw traitsBefore137(req.method);
     next();
   });
   traits.get('/', async (req, res) => {
@@ -181,6 +188,18 @@ export function nodeActionRoutes(ctx: ApiContext): Router {
   router.use('/:ident/traits', traits);
 
   return router;
+}
+
+/**
+ * Before 1.37 Ironic has no traits endpoint and the path falls to the node
+ * itself, and tempest holds servers to what that answers: a GET asks for the
+ * node's `traits` field (406), a PUT is no method of a node (405), a DELETE
+ * names nothing to delete (404).
+ */
+function traitsBefore137(method: string): NotAcceptable | MethodNotAllowed | NotFound {
+  if (method === 'GET' || method === 'HEAD') return new NotAcceptable('Request not acceptable.');
+  if (method === 'PUT') return new MethodNotAllowed('The method PUT is not allowed for this resource.');
+  return new NotFound('The resource could not be found.');
 }
 
 function identOf(req: Request): string {

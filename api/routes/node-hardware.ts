@@ -6,6 +6,8 @@ import { resourceLinks } from '../serializers/links.js';
 import { apiBoolean, parseBoolean, parseInput } from '../validation.js';
 
 const bootDeviceSchema = z.object({ boot_device: z.string().min(1), persistent: apiBoolean.optional() }).strict();
+/** Ironic's inject_nmi takes an empty object. */
+const emptyBody = z.object({}).strict();
 const vmediaSchema = z
   .object({
     device_type: z.literal('cdrom', { error: 'Only the cdrom device type is supported.' }),
@@ -15,8 +17,9 @@ const vmediaSchema = z
   .strict();
 
 /**
- * Per-node hardware endpoints answered with one BMC call each: boot device
- * (management), BIOS, firmware, virtual media, and the stored inventory.
+ * Per-node hardware endpoints, each one call made by the conductor that owns
+ * the node: boot device (management), BIOS, firmware, virtual media; and the
+ * stored inventory, read from the database.
  */
 export function nodeHardwareRoutes(ctx: ApiContext): Router {
   const router = Router({ mergeParams: true });
@@ -34,6 +37,13 @@ export function nodeHardwareRoutes(ctx: ApiContext): Router {
 
   router.get('/management/boot_device/supported', async (req, res) => {
     res.json({ supported_boot_devices: await ctx.hardware.supportedBootDevices(await node(req)) });
+  });
+
+  router.put('/management/inject_nmi', async (req, res) => {
+    requireEndpointMinor(req, 29);
+    parseInput(emptyBody, req.body ?? {}, 'inject NMI request');
+    await ctx.hardware.injectNmi(await node(req));
+    res.status(204).end();
   });
 
   router.get('/bios', async (req, res) => {
@@ -79,7 +89,8 @@ export function nodeHardwareRoutes(ctx: ApiContext): Router {
 
   router.get('/inventory', async (req, res) => {
     requireEndpointMinor(req, 81);
-    res.json(await ctx.hardware.inventoryOf(await node(req)));
+    const n = await node(req);
+    res.json(await ctx.inventory.get(n.id, n.uuid));
   });
 
   return router;

@@ -31,8 +31,6 @@ const writable = {
   shard: shortText(255).nullable().optional(),
   parent_node: shortText(255).nullable().optional(),
   disable_power_off: apiBoolean.optional(),
-  protected: apiBoolean.optional(),
-  protected_reason: shortText(255).nullable().optional(),
   retired: apiBoolean.optional(),
   retired_reason: shortText(255).nullable().optional(),
   maintenance: apiBoolean.optional(),
@@ -44,8 +42,15 @@ export const nodeCreateSchema = z
   .object({ uuid: uuid.optional(), driver: shortText(255).min(1, 'A driver is required.'), ...writable })
   .strict();
 
+/** A node is made protected once deployed, so only a PATCH sets these (Ironic's create schema lacks them). */
 export const nodeUpdateSchema = z
-  .object({ driver: shortText(255).min(1), instance_uuid: uuid.nullable().optional(), ...writable })
+  .object({
+    driver: shortText(255).min(1),
+    instance_uuid: uuid.nullable().optional(),
+    protected: apiBoolean.optional(),
+    protected_reason: shortText(255).nullable().optional(),
+    ...writable,
+  })
   .strict();
 
 const configdriveDict = z
@@ -84,3 +89,5 @@ export const powerSchema = z
 export const maintenanceSchema = z.object({ reason: shortText(255).nullable().optional() }).strict();
 
 export const traitsSchema = z.object({ traits: z.array(z.string()) }).strict();
+
+export const consoleSchema = z.object({ enabled: apiBoolean }).strict();

@@ -1,6 +1,7 @@
 import { Router, type Request } from 'express';
 import { InvalidParameterValue } from '../../services/errors.js';
 import {
+  FAULTS,
   type Node,
   NODE_SORT_KEYS,
   type NodeFilter,
@@ -33,39 +34,64 @@ const STRING_FILTERS: Record<string, number> = {
 const JSON_FIELDS = new Set(['driver_info', 'instance_info', 'properties', 'extra', 'network_data']);
 const BOOLEAN_FIELDS = new Set(['disable_power_off', 'protected', 'retired', 'maintenance']);
 
+/** A node listing scoped to one chassis: the chassis's uuid, and the collection's path for `next` links. */
+export interface ChassisScope {
+  chassis_uuid: string;
+  path: string;
+}
+
+async function nodeView(ctx: ApiContext, req: Request) {
+  return { req, minor: req.apiMinor, conductorOf: await ctx.placement.snapshot() };
+}
+
+/**
+ * A page of nodes as `GET /v1/nodes[/detail]` answers it; with `scope`, only
+ * a chassis's nodes, as `GET /v1/chassis/{uuid}/nodes[/detail]` answers them.
+ */
+export async function listNodes(ctx: ApiContext, req: Request, detail: boolean, scope?: ChassisScope) {
+  const path = scope?.path ?? 'nodes';
+  if (detail && req.query.fields !== undefined)
+    throw new InvalidParameterValue(`The fields parameter is not allowed on /${path}/detail.`);
+  const detailParam = parseBoolean(req.query.detail, 'detail');
+  if (detailParam !== undefined) requireMinor(req, 43, 'The detail parameter');
+  const wantsDetail = detail || detailParam === true;
+  const fields = parseFields(req.query.fields, NODE_FIELD_VERSIONS, req.apiMinor);
+  if (fields && wantsDetail)
+    throw new InvalidParameterValue('Can not specify ?detail=True and fields in the same request.');
+  const page = parsePage(req, NODE_SORT_KEYS, ctx.config.api.maxLimit);
+  const conductor = queryString(req.query.conductor);
+  if (conductor !== undefined) requireMinor(req, 49, 'Filtering by conductor');
+  const v = await nodeView(ctx, req);
+  const filter = parseNodeFilter(req);
+  if (scope !== undefined) filter.chassis_uuid = scope.chassis_uuid;
+  // A chassis that does not exist is 404, as in Ironic, never an empty list.
+  else if (filter.chassis_uuid !== undefined) filter.chassis_uuid = (await ctx.chassis.get(filter.chassis_uuid)).uuid;
+  const listed = await ctx.nodes.list({ filter, ...page });
+  // The owning conductor is the hash ring's answer, not a column: filtered after the query, as in Ironic.
+  const nodes =
+    conductor === undefined ? listed : listed.filter((n) => v.conductorOf(n.uuid, n.conductor_group) === conductor);
+  const only = wantsDetail ? null : (fields ?? NODE_LIST_FIELDS);
+  const body: Record<string, unknown> = { nodes: nodes.map((n) => serializeNode(n, v, only)) };
+  const next = nextLink(
+    req,
+    detail ? `${path}/detail` : path,
+    page,
+    nodes.map((n) => n.uuid),
+  );
+  if (next) body.next = next;
+  return body;
+}
+
 export function nodeRoutes(ctx: ApiContext): Router {
   const router = Router();
-  const view = async (req: Request) => ({ req, minor: req.apiMinor, conductorOf: await ctx.placement.snapshot() });
-
-  async function list(req: Request, detail: boolean) {
-    const detailParam = parseBoolean(req.query.detail, 'detail');
-    if (detailParam !== undefined) requireMinor(req, 43, 'The detail parameter');
-    const wantsDetail = detail || detailParam === true;
-    const fields = parseFields(req.query.fields, NODE_FIELD_VERSIONS, req.apiMinor);
-    if (fields && wantsDetail)
-      throw new InvalidParameterValue('Can not specify ?detail=True and fields in the same request.');
-    const page = parsePage(req, NODE_SORT_KEYS, ctx.config.api.maxLimit);
-    const nodes = await ctx.nodes.list({ filter: parseNodeFilter(req), ...page });
-    const only = wantsDetail ? null : (fields ?? NODE_LIST_FIELDS);
-    const v = await view(req);
-    const body: Record<string, unknown> = { nodes: nodes.map((n) => serializeNode(n, v, only)) };
-    const next = nextLink(
-      req,
-      detail ? 'nodes/detail' : 'nodes',
-      page,
-      nodes.map((n) => n.uuid),
-    );
-    if (next) body.next = next;
-    return body;
-  }
+  const view = (req: Request) => nodeView(ctx, req);
+  const list = (req: Request, detail: boolean) => listNodes(ctx, req, detail);
 
   router.get('/', async (req, res) => {
     res.json(await list(req, false));
   });
 
   router.get('/detail', async (req, res) => {
-    if (req.query.fields !== undefined)
-      throw new InvalidParameterValue('The fields parameter is not allowed on /nodes/detail.');
     res.json(await list(req, true));
   });
 
@@ -86,25 +112,40 @@ export function nodeRoutes(ctx: ApiContext): Router {
   });
 
   router.patch('/:ident', async (req, res) => {
+    const resetInterfaces = parseBoolean(req.query.reset_interfaces, 'reset_interfaces');
+    if (resetInterfaces !== undefined) requireMinor(req, 45, 'The reset_interfaces parameter');
     const ops = parseInput(jsonPatchSchema, req.body, 'patch');
-    const node = await ctx.nodes.update(req.params.ident, (current) => {
-      const doc = patchableView(current);
-      return applyPatch(
-        doc,
-        ops,
-        {
-          patchable: PATCHABLE_FIELDS,
-          versions: NODE_FIELD_VERSIONS,
-          mandatory: ['driver'],
-          removedValue,
-          // What serializeNode masks: driver_internal_info is not patchable, but is named in case it becomes so.
-          secrets: NODE_SECRETS,
-          schema: nodeUpdateSchema,
-          what: 'node',
-        },
-        req.apiMinor,
-      ) as NodeUpdate;
-    });
+    if (resetInterfaces && !ops.some((op) => op.path === '/driver' && op.op !== 'remove')) {
+      throw new InvalidParameterValue(
+        "The reset_interfaces parameter can only be used when changing the node's driver.",
+      );
+    }
+    const node = await ctx.nodes.update(
+      req.params.ident,
+      (current) => {
+        const doc = patchableView(current);
+        const update = applyPatch(
+          doc,
+          ops,
+          {
+            patchable: PATCHABLE_FIELDS,
+            versions: NODE_FIELD_VERSIONS,
+            mandatory: ['driver'],
+            removedValue,
+            // What serializeNode masks: driver_internal_info is not patchable, but is named in case it becomes so.
+            secrets: NODE_SECRETS,
+            schema: nodeUpdateSchema,
+            what: 'node',
+          },
+          req.apiMinor,
+        ) as NodeUpdate;
+        if (current.chassis_uuid !== null && update.chassis_uuid === null) {
+          requireMinor(req, 25, "Removing a node's chassis_uuid");
+        }
+        return update;
+      },
+      { resetInterfaces },
+    );
     res.json(serializeNode(node, await view(req)));
   });
 
@@ -137,6 +178,11 @@ function parseNodeFilter(req: Request): NodeFilter {
     const value = queryString(q[name]);
     if (value === undefined) continue;
     requireMinor(req, since, `Filtering by ${name}`);
+    if (name === 'fault' && !(FAULTS as readonly string[]).includes(value)) {
+      throw new InvalidParameterValue(
+        `Unrecognized fault "${value}" is specified, allowed faults are (${FAULTS.map((f) => `'${f}'`).join(', ')})`,
+      );
+    }
     (filter as Record<string, unknown>)[name] = name === 'conductor_group' ? value.toLowerCase() : value;
   }
   const state = queryString(q.provision_state);

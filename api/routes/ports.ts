@@ -5,6 +5,7 @@ import { isUuidLike, isValidLogicalName, normalizeMac, type Node } from '../../s
 import { PORT_SORT_KEYS, type PortFilter, PORT_PATCHABLE_FIELDS, type Port } from '../../services/ports/index.js';
 import type { ApiContext } from '../context.js';
 import { applyPatch, jsonPatchSchema } from '../json-patch.js';
+import { requireEndpointMinor, requireMinor } from '../microversion.js';
 import { nextLink, parsePage } from '../pagination.js';
 import { parseFields, requireFieldVersion } from '../serializers/fields.js';
 import { PORT_FIELD_VERSIONS, PORT_LIST_FIELDS, serializePort } from '../serializers/port.js';
@@ -33,7 +34,7 @@ const writable = {
 const portCreateSchema = z
   .object({ uuid: uuid.optional(), node_uuid: nodeIdent, portgroup_uuid: uuid.nullable().optional(), ...writable })
   .strict();
-const portUpdateSchema = z.object({ node_uuid: nodeIdent, ...writable }).strict();
+const portUpdateSchema = z.object({ node_uuid: nodeIdent, portgroup_uuid: uuid.nullable(), ...writable }).strict();
 
 export function portRoutes(ctx: ApiContext): Router {
   const router = Router();
@@ -49,9 +50,7 @@ export function portRoutes(ctx: ApiContext): Router {
   router.post('/', async (req, res) => {
     const body = parseInput(portCreateSchema, req.body, 'port');
     for (const key of Object.keys(body)) requireFieldVersion(key, PORT_FIELD_VERSIONS, req.apiMinor);
-    if (body.portgroup_uuid) throw new InvalidParameterValue('Port groups are not supported by this service.');
-    const { portgroup_uuid: _ignored, ...input } = body;
-    const port = await ctx.ports.create(input);
+    const port = await ctx.ports.create(body);
     res
       .status(201)
       .location(`/v1/ports/${port.uuid}`)
@@ -97,7 +96,8 @@ export function nodePortRoutes(ctx: ApiContext): Router {
   const router = Router({ mergeParams: true });
   const scoped = async (req: Request) => {
     const node = await ctx.nodes.get(String((req.params as Record<string, string>).ident));
-    return { ...(await portFilter(ctx, req)), node_id: node.id };
+    const filter = await portFilter(ctx, req);
+    return filter === null ? null : { ...filter, node_id: node.id };
   };
   router.get('/', async (req, res) => {
     const ident = String((req.params as Record<string, string>).ident);
@@ -106,6 +106,28 @@ export function nodePortRoutes(ctx: ApiContext): Router {
   router.get('/detail', async (req, res) => {
     const ident = String((req.params as Record<string, string>).ident);
     res.json(await listPorts(ctx, req, `nodes/${ident}/ports/detail`, await scoped(req), true));
+  });
+  return router;
+}
+
+/** `GET /v1/portgroups/{group}/ports[/detail]` (API 1.24): the same listing, scoped to one port group. */
+export function portgroupPortRoutes(ctx: ApiContext): Router {
+  const router = Router({ mergeParams: true });
+  router.use((req, _res, next) => {
+    requireEndpointMinor(req, 24);
+    next();
+  });
+  const ident = (req: Request) => String((req.params as Record<string, string>).ident);
+  const scoped = async (req: Request) => {
+    const group = await ctx.portgroups.get(ident(req));
+    const filter = await portFilter(ctx, req);
+    return filter === null ? null : { ...filter, portgroup_id: group.id };
+  };
+  router.get('/', async (req, res) => {
+    res.json(await listPorts(ctx, req, `portgroups/${ident(req)}/ports`, await scoped(req), false));
+  });
+  router.get('/detail', async (req, res) => {
+    res.json(await listPorts(ctx, req, `portgroups/${ident(req)}/ports/detail`, await scoped(req), true));
   });
   return router;
 }
@@ -130,9 +152,19 @@ async function listPorts(ctx: ApiContext, req: Request, path: string, filter: Po
   return body;
 }
 
-/** Filters `address`, `node_uuid` and `node`; null when the filter cannot match any port. */
+/** Filters `address`, `node_uuid`, `node` and `portgroup`; null when the filter cannot match any port. */
 async function portFilter(ctx: ApiContext, req: Request): Promise<PortFilter | null> {
   const filter: PortFilter = {};
+  const portgroup = queryString(req.query.portgroup);
+  if (portgroup !== undefined) {
+    requireMinor(req, 24, 'Filtering ports by portgroup');
+    try {
+      filter.portgroup_id = (await ctx.portgroups.get(portgroup)).id;
+    } catch (err) {
+      if (err instanceof NotFound || err instanceof InvalidParameterValue) return null;
+      throw err;
+    }
+  }
   const address = queryString(req.query.address);
   if (address !== undefined) {
     const normalized = normalizeMac(address);

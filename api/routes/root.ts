@@ -42,10 +42,14 @@ export function v1Routes(): Router {
       media_types: [{ base: 'application/json', type: 'application/vnd.openstack.ironic.v1+json' }],
       nodes: link(req, 'nodes'),
       ports: link(req, 'ports'),
+      chassis: link(req, 'chassis'),
       drivers: link(req, 'drivers'),
       // Newer collections are listed from the version that brought them, as Ironic lists them.
+      ...(req.apiMinor >= 23 ? { portgroups: link(req, 'portgroups') } : {}),
+      ...(req.apiMinor >= 32 ? { volume: link(req, 'volume') } : {}),
       ...(req.apiMinor >= 49 ? { conductors: link(req, 'conductors') } : {}),
       ...(req.apiMinor >= 52 ? { allocations: link(req, 'allocations') } : {}),
+      ...(req.apiMinor >= 55 ? { deploy_templates: link(req, 'deploy_templates') } : {}),
       version: versionDoc(req),
     });
   });

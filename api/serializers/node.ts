@@ -100,8 +100,7 @@ export function serializeNode(node: Node, ctx: NodeViewContext, only: readonly s
   for (const key of NODE_SECRETS.instance_info) if (typeof instanceInfo[key] === 'string') instanceInfo[key] = MASK;
   const full: Record<string, unknown> = {
     ...node,
-    // Before 1.2 Ironic called `available` "no state".
-    provision_state: ctx.minor < 2 && node.provision_state === 'available' ? null : node.provision_state,
+    provision_state: provisionStateAt(node.provision_state, ctx.minor),
     driver_info: maskSecrets(node.driver_info),
     driver_internal_info: maskSecrets(node.driver_internal_info),
     instance_info: instanceInfo,
@@ -115,16 +114,28 @@ export function serializeNode(node: Node, ctx: NodeViewContext, only: readonly s
   return project(full, NODE_FIELD_VERSIONS, ctx.minor, only);
 }
 
-export function serializeNodeStates(node: Node) {
-  return {
+/** A provision state in the words of an older version: Ironic renamed two since 1.1. */
+function provisionStateAt(state: Node['provision_state'], minor: Minor): string | null {
+  // Before 1.2 `available` was "no state"; before 1.39 `inspect wait` was shown as `inspecting`.
+  if (minor < 2 && state === 'available') return null;
+  if (minor < 39 && state === 'inspect wait') return 'inspecting';
+  return state;
+}
+
+/** `GET /v1/nodes/{id}/states`: the state fields, each from the version that shows it on the node. */
+export function serializeNodeStates(node: Node, minor: Minor) {
+  const states: Record<string, unknown> = {
     console_enabled: node.console_enabled,
     last_error: node.last_error,
     power_state: node.power_state,
-    provision_state: node.provision_state,
+    provision_state: provisionStateAt(node.provision_state, minor),
     provision_updated_at: node.provision_updated_at,
     raid_config: node.raid_config,
     target_power_state: node.target_power_state,
     target_provision_state: node.target_provision_state,
     target_raid_config: node.target_raid_config,
+    boot_mode: node.boot_mode,
+    secure_boot: node.secure_boot,
   };
+  return project(states, NODE_FIELD_VERSIONS, minor, null);
 }

@@ -32,7 +32,7 @@ export function serializePort(port: Port, req: Request, minor: Minor, only: read
     internal_info: port.internal_info,
     local_link_connection: port.local_link_connection,
     pxe_enabled: port.pxe_enabled,
-    portgroup_uuid: null,
+    portgroup_uuid: port.portgroup_uuid,
     physical_network: port.physical_network,
     is_smartnic: port.is_smartnic,
     name: port.name,

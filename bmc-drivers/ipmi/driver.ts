@@ -92,6 +92,8 @@ export class IpmiDriver implements BmcDriver {
           }),
         );
       },
+      // Chassis Control "pulse diagnostic interrupt", which BMCs deliver as an NMI (as ipmitool's `chassis power diag`).
+      injectNmi: () => this.call('inject_nmi', () => this.client.chassisControl('diagnostic-interrupt')),
     };
   }
 

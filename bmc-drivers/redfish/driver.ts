@@ -27,7 +27,7 @@ import { redfishFailure } from './failure.js';
 import { getBiosAttributes, getPendingBiosAttributes, setBiosAttributes } from './bios.js';
 import { listFirmwareInventory, startFirmwareUpdate } from './firmware.js';
 import { inspectHardware } from './inspect.js';
-import { getBootDevice, setBootDevice } from './management.js';
+import { getBootDevice, injectNmi, setBootDevice } from './management.js';
 import { EXPECTED_POWER_STATE, getPowerState, setPowerState, waitForPower } from './power.js';
 import { connectRedfish, type RedfishSystem } from './system-path.js';
 import { ejectVirtualMedia, insertVirtualMedia } from './virtual-media.js';
@@ -103,6 +103,7 @@ export class RedfishDriver implements BmcDriver {
         const checked = checkBootDevice(this.name, BOOT_DEVICES, device);
         await this.call('set_boot_device', (system) => setBootDevice(system, checked, options));
       },
+      injectNmi: () => this.call('inject_nmi', (system) => injectNmi(system)),
     };
     this.inspect = {
       inspectHardware: () =>

@@ -62,6 +62,17 @@ export async function setBootDevice(
   if (options.mode !== undefined) await setBootMode(system, options.mode);
 }
 
+/** ComputerSystem.Reset with ResetType `Nmi`, refused up front where the BMC does not list it. */
+export async function injectNmi(system: RedfishSystem): Promise<void> {
+  const { body } = await system.client.getAs(system.path, systemSchema);
+  const action = body.Actions?.['#ComputerSystem.Reset'];
+  const allowed = action?.['ResetType@Redfish.AllowableValues'];
+  if (allowed !== undefined && !allowed.includes('Nmi')) {
+    throw new RedfishUnsupportedError(`the BMC does not offer the Nmi reset (allowed: ${allowed.join(', ')})`);
+  }
+  await system.client.post(action?.target ?? `${system.path}/Actions/ComputerSystem.Reset`, { ResetType: 'Nmi' });
+}
+
 export async function setBootMode(system: RedfishSystem, mode: BootMode): Promise<void> {
   const { body, etag } = await system.client.getAs(system.path, systemSchema);
   if (BOOT_MODE_MAP[body.Boot?.BootSourceOverrideMode ?? ''] === mode) return;

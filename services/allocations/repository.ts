@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import { col, insertRecord, listPage, rowCodec, uniqueViolationError, type PageRequest } from '../db/index.js';
-import { AllocationNotFound, Conflict } from '../errors.js';
+import { AllocationNotFound, Conflict, InstanceAssociated, NodeAssociated } from '../errors.js';
+import type { Node } from '../nodes/index.js';
+import { wantOf, type NodeCandidate, type NodeWant } from './rules.js';
 import { ALLOCATION_STATES, type Allocation } from './model.js';
 
 export interface AllocationFilter {
@@ -21,18 +23,14 @@ export const ALLOCATION_SORT_KEYS = [
 ] as const;
 export type AllocationSortKey = (typeof ALLOCATION_SORT_KEYS)[number];
 
-export interface NodeCandidate {
-  id: number;
-  uuid: string;
-}
+/**
+ * What became of an attempt to give a node to an allocation: the node is
+ * locked for a moment (worth retrying), someone else has it or it no longer
+ * fits, or the allocation is no longer waiting (done elsewhere, or deleted).
+ */
+export type ClaimOutcome = 'claimed' | 'busy' | 'taken' | 'gone';
 
-export interface CandidateQuery {
-  resourceClass: string | null;
-  owner: string | null;
-  traits: string[];
-  /** Node uuids to choose among; empty means any. */
-  among: string[];
-}
+type NewAllocation = Omit<Allocation, 'id' | 'node_id' | 'node_uuid'>;
 
 const ALLOCATIONS = rowCodec<Allocation>('allocations', {
   id: col.generatedId,
@@ -50,7 +48,18 @@ const ALLOCATIONS = rowCodec<Allocation>('allocations', {
   created_at: col.timestamp,
   updated_at: col.nullable(col.timestamp),
 });
-const CANDIDATES = rowCodec<NodeCandidate>('nodes', { id: col.integer, uuid: col.text });
+const CANDIDATES = rowCodec<NodeCandidate>('nodes', {
+  id: col.integer,
+  uuid: col.text,
+  name: col.nullable(col.text),
+});
+
+/** Thrown inside a claim's transaction to undo it. */
+class ClaimUndone extends Error {
+  constructor(readonly outcome: 'gone') {
+    super(outcome);
+  }
+}
 
 export class AllocationRepository {
   constructor(private readonly knex: Knex) {}
@@ -61,8 +70,34 @@ export class AllocationRepository {
       .select('allocations.*', 'nodes.uuid as node_uuid');
   }
 
-  async create(a: Omit<Allocation, 'id' | 'node_id' | 'node_uuid'>): Promise<Allocation> {
+  async create(a: NewAllocation): Promise<Allocation> {
     return this.getById(await insertRecord(this.knex, ALLOCATIONS, a, (err) => translate(err, a)));
+  }
+
+  /**
+   * Records an active allocation for a node that already runs its instance,
+   * and points the node back at it, in one transaction: the node must have no
+   * allocation, and no instance or this one.
+   */
+  async createBackfilled(a: NewAllocation, node: Pick<Node, 'id' | 'uuid' | 'instance_uuid'>): Promise<Allocation> {
+    const id = await this.knex.transaction(async (trx) => {
+      const inserted = await insertRecord(trx, ALLOCATIONS, { ...a, node_id: node.id }, (err) => translate(err, a));
+      let taken: number;
+      try {
+        taken = await trx('nodes')
+          .where({ id: node.id })
+          .whereNull('allocation_uuid')
+          .where((w) => {
+            w.whereNull('instance_uuid').orWhere('instance_uuid', a.uuid);
+          })
+          .update({ allocation_uuid: a.uuid, instance_uuid: a.uuid });
+      } catch (err) {
+        throw uniqueViolationError(err, 'nodes', { instance_uuid: () => new InstanceAssociated(a.uuid, node.uuid) });
+      }
+      if (taken !== 1) throw new NodeAssociated(node.uuid, node.instance_uuid ?? a.uuid);
+      return inserted;
+    });
+    return this.getById(id);
   }
 
   async getById(id: number): Promise<Allocation> {
@@ -83,61 +118,62 @@ export class AllocationRepository {
     return listPage(this.knex, ALLOCATIONS, query, q, AllocationNotFound);
   }
 
-  /**
-   * Nodes an allocation could take: available, powered, out of maintenance,
-   * free, unlocked, of the class and owner, holding every trait asked for.
-   */
-  async candidates(want: CandidateQuery, limit: number): Promise<NodeCandidate[]> {
-    const query = this.knex('nodes')
-      .select('id', 'uuid')
-      .where({ provision_state: 'available', maintenance: false })
-      .whereNotNull('power_state')
-      .whereNull('instance_uuid')
-      .whereNull('allocation_uuid')
-      .whereNull('reservation')
-      .limit(limit);
-    if (want.resourceClass !== null) query.where('resource_class', want.resourceClass);
-    // As Ironic's project filter: a node owned or leased by the allocation's owner.
-    const { owner } = want;
-    if (owner !== null) {
-      query.where((w) => {
-        w.where('owner', owner).orWhere('lessee', owner);
-      });
-    }
-    if (want.among.length > 0) query.whereIn('uuid', want.among);
-    // Traits are a JSON list of [A-Z0-9_] names: a quoted name matches exactly one element.
-    for (const trait of want.traits) query.where('traits', 'like', `%"${trait}"%`);
+  /** Allocations still waiting for a node, oldest first. */
+  async listAllocating(limit: number): Promise<Allocation[]> {
+    return ALLOCATIONS.fromRows(
+      await this.base().where('allocations.state', 'allocating').orderBy('allocations.id').limit(limit),
+    );
+  }
+
+  /** Up to `limit` nodes that fit `want`, locked or not (a lock is a moment; the claim sees it). */
+  async candidates(want: NodeWant, limit: number): Promise<NodeCandidate[]> {
+    const query = this.knex('nodes').select('id', 'uuid', 'name').limit(limit);
+    whereFits(query, want);
     return CANDIDATES.fromRows(await query);
   }
 
   /**
-   * Gives `nodeId` to the allocation if nobody else has it: the node's row
-   * is the arbiter (a conditional UPDATE), in one transaction with the
-   * allocation's own row, so a race never leaves a half-made pair.
+   * Gives the node to the allocation if it still fits and nobody holds it:
+   * the node's row is the arbiter (a conditional UPDATE that also wants its
+   * lock free), and the allocation moves to `active` only while it is still
+   * `allocating`, both in one transaction, so two conductors racing never
+   * give one node twice nor one allocation two nodes.
    */
-  async claim(allocation: Allocation, nodeId: number, requireAvailable: boolean): Promise<boolean> {
-    return this.knex.transaction(async (trx) => {
-      const update = trx('nodes')
-        .where({ id: nodeId })
-        .whereNull('allocation_uuid')
-        .where((w) => {
-          w.whereNull('instance_uuid').orWhere('instance_uuid', allocation.uuid);
-        })
-        .whereNull('reservation');
-      if (requireAvailable)
-        update.where({ provision_state: 'available', maintenance: false }).whereNotNull('power_state');
-      const taken = await update.update({ allocation_uuid: allocation.uuid, instance_uuid: allocation.uuid });
-      if (taken !== 1) return false;
-      await trx('allocations')
-        .where({ id: allocation.id })
-        .update({ node_id: nodeId, state: 'active', last_error: null, updated_at: new Date().toISOString() });
-      return true;
-    });
+  async claim(allocation: Allocation, node: Pick<NodeCandidate, 'id' | 'uuid'>): Promise<ClaimOutcome> {
+    try {
+      return await this.knex.transaction(async (trx) => {
+        const update = trx('nodes').where({ id: node.id }).whereNull('reservation');
+        whereFits(update, wantOf(allocation));
+        let taken: number;
+        try {
+          taken = await update.update({ allocation_uuid: allocation.uuid, instance_uuid: allocation.uuid });
+        } catch (err) {
+          throw uniqueViolationError(err, 'nodes', {
+            instance_uuid: () => new InstanceAssociated(allocation.uuid, node.uuid),
+          });
+        }
+        if (taken !== 1) return (await this.isLocked(trx, node.id)) ? 'busy' : 'taken';
+        const moved = await trx('allocations')
+          .where({ id: allocation.id, state: 'allocating' })
+          .update({ node_id: node.id, state: 'active', last_error: null, updated_at: new Date().toISOString() });
+        if (moved !== 1) throw new ClaimUndone('gone');
+        return 'claimed';
+      });
+    } catch (err) {
+      if (err instanceof ClaimUndone) return err.outcome;
+      throw err;
+    }
   }
 
+  private async isLocked(trx: Knex.Transaction, nodeId: number): Promise<boolean> {
+    const row: unknown = await trx('nodes').select('reservation').where({ id: nodeId }).first();
+    return col.isRecord(row) && row.reservation !== null && row.reservation !== undefined;
+  }
+
+  /** Records the failure unless the allocation stopped waiting meanwhile (deleted, or done elsewhere). */
   async fail(id: number, error: string): Promise<void> {
     await this.knex('allocations')
-      .where({ id })
+      .where({ id, state: 'allocating' })
       .update({ state: 'error', last_error: error, updated_at: new Date().toISOString() });
   }
 
@@ -152,19 +188,45 @@ export class AllocationRepository {
     return this.getById(id);
   }
 
+  /** Deletes an allocation that holds no node; false when it took one meanwhile. */
+  async deleteUnassigned(id: number): Promise<boolean> {
+    return (await this.knex('allocations').where({ id }).whereNull('node_id').delete()) === 1;
+  }
+
   /** Deletes the allocation and frees its node, in one transaction. */
   async delete(allocation: Allocation): Promise<void> {
     await this.knex.transaction(async (trx) => {
-      if (allocation.node_id !== null) {
-        await trx('nodes')
-          .where({ id: allocation.node_id, allocation_uuid: allocation.uuid })
-          .update({ allocation_uuid: null });
-        await trx('nodes')
-          .where({ id: allocation.node_id, instance_uuid: allocation.uuid })
-          .update({ instance_uuid: null });
-      }
+      await trx('nodes')
+        .where({ allocation_uuid: allocation.uuid })
+        .update({ allocation_uuid: null, instance_uuid: null });
       await trx('allocations').where({ id: allocation.id }).delete();
     });
+  }
+}
+
+/**
+ * Ironic's candidate filters: available, powered, out of maintenance, with
+ * no instance or allocation, of the class and owner, among the candidates,
+ * holding every trait asked for.
+ */
+function whereFits(query: Knex.QueryBuilder, want: NodeWant): void {
+  query
+    .where({ provision_state: 'available', maintenance: false, resource_class: want.resourceClass })
+    .whereNotNull('power_state')
+    .whereNull('instance_uuid')
+    .whereNull('allocation_uuid');
+  // As Ironic's project filter: a node owned or leased by the allocation's owner.
+  const { owner } = want;
+  if (owner !== null) {
+    query.where((w) => {
+      w.where('owner', owner).orWhere('lessee', owner);
+    });
+  }
+  if (want.among.length > 0) query.whereIn('uuid', want.among);
+  // Traits are a JSON list of [A-Z0-9_] names: a quoted name matches exactly
+  // one element once `_`, LIKE's any-character, is escaped.
+  for (const trait of want.traits) {
+    query.whereRaw(`traits like ? escape '\\'`, [`%"${trait.replaceAll('_', '\\_')}"%`]);
   }
 }
 

@@ -59,6 +59,8 @@ export interface BmcRuntimeDeps {
    * another process serves boot files and the path cannot be seen from here.
    */
   bootFilesDir: string | null;
+  /** How many of a node's ports may network-boot. */
+  pxePortCount(node: Node): Promise<number>;
 }
 
 /**
@@ -82,6 +84,7 @@ export class BmcRuntime implements HardwareRuntime {
     this.prerequisites = new StepPrerequisites({
       bootFilesDir: deps.bootFilesDir,
       headTimeoutMs: BOOT_FILE_CHECK_TIMEOUT_MS,
+      pxePortCount: (node) => deps.pxePortCount(node),
     });
   }
 

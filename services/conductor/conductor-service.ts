@@ -21,6 +21,8 @@ export interface PeriodicPass {
 export interface ConductorDeps {
   worker: Worker;
   group: string;
+  /** Where this conductor answers the API's hardware calls, registered with its row. */
+  rpcUrl: string | null;
   membership: ConductorMembership;
   placement: Placement;
   nodes: NodeRepository;
@@ -45,7 +47,7 @@ export class ConductorService {
   constructor(private readonly deps: ConductorDeps) {}
 
   async start(): Promise<void> {
-    await this.deps.membership.register(this.deps.worker.name, this.deps.group);
+    await this.deps.membership.register(this.deps.worker.name, this.deps.group, this.deps.rpcUrl);
     this.deps.placement.invalidate();
     this.every(this.deps.timing.heartbeatIntervalMs, 'heartbeat', () =>
       this.deps.membership.heartbeat(this.deps.worker.name),

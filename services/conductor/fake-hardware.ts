@@ -20,6 +20,9 @@ export const fakeHardware: HardwareRuntime = {
   async setPower(_task: NodeTask, target: TargetPowerState): Promise<PowerState> {
     return target === 'power off' || target === 'soft power off' ? 'power off' : 'power on';
   },
+
+  // Ironic's fake console has no process to start or stop: console_enabled alone records it.
+  async setConsole(): Promise<void> {},
 };
 
 function completionOf(state: ProvisionState, target: ProvisionState | null): ProvisionEvent | null {

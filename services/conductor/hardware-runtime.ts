@@ -15,4 +15,6 @@ export interface HardwareRuntime {
   advance(task: NodeTask): Promise<void>;
   /** Brings the machine to `target` and returns the power state it reached. */
   setPower(task: NodeTask, target: TargetPowerState, timeoutSeconds: number | null): Promise<PowerState>;
+  /** Starts or stops the node's console; absent where the hardware type serves none (the API refuses those first). */
+  setConsole?(task: NodeTask, enabled: boolean): Promise<void>;
 }

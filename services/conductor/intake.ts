@@ -6,6 +6,7 @@ import {
   NoValidHost,
 } from '../errors.js';
 import { type AgentCheckIn, revokeAgentOnExit, withoutSession } from '../agent/index.js';
+import { requireConsole } from '../drivers/index.js';
 import type { NodeHistory } from '../events/index.js';
 import {
   type JsonObject,
@@ -19,6 +20,7 @@ import {
   type Verb,
   type NodeLocks,
 } from '../nodes/index.js';
+import { withConsoleTarget } from './console.js';
 import type { Placement } from './placement.js';
 import type { Worker } from './worker.js';
 
@@ -125,6 +127,24 @@ export class Intake implements AgentCheckIn {
   }
 
   /**
+   * Starts or stops the node's console (Ironic's set_console_mode): a console
+   * interface that serves none is refused at once, the state the console is
+   * already in asks for nothing, and any other request is carried out by the
+   * owning conductor, which sets console_enabled when done.
+   */
+  async setConsole(node: Node, enabled: boolean): Promise<void> {
+    await this.handOver(
+      node,
+      (fresh) => {
+        requireConsole(fresh);
+        if (fresh.console_enabled === enabled) return { changes: {}, work: false };
+        return { last_error: null, driver_internal_info: withConsoleTarget(fresh, enabled) };
+      },
+      null,
+    );
+  }
+
+  /**
    * A ramdisk agent checked in (a heartbeat, or inspection data): write what
    * it said, and when the node waits in one of `resumeFrom`, move it on
    * (`resume`) and hand it to its conductor.
@@ -185,7 +205,7 @@ export class Intake implements AgentCheckIn {
       const { changes: decided, work } = 'work' in decision ? decision : { changes: decision, work: true };
       const changes = revokeAgentOnExit(fresh, decided);
       if (!work) {
-        await this.deps.nodes.update(fresh.id, changes);
+        if (Object.keys(changes).length > 0) await this.deps.nodes.update(fresh.id, changes);
         return;
       }
       const owner = await this.deps.placement.ownerOf(fresh.uuid, fresh.conductor_group);

@@ -10,6 +10,7 @@ interface ConductorRow {
   online: boolean;
   heartbeat_at: string;
   created_at: string;
+  rpc_url: string | null;
 }
 
 export interface LiveConductor {
@@ -54,17 +55,23 @@ export class ConductorMembership {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async register(hostname: string, group: string): Promise<void> {
+  /** `rpcUrl`: where this conductor answers the API's hardware calls. */
+  async register(hostname: string, group: string, rpcUrl: string | null): Promise<void> {
     const at = this.now().toISOString();
     const updated = await this.knex('conductors')
       .where({ hostname })
-      .update({ conductor_group: group, online: true, heartbeat_at: at });
+      .update({ conductor_group: group, online: true, heartbeat_at: at, rpc_url: rpcUrl });
     if (updated === 0) {
       await this.knex('conductors')
-        .insert({ hostname, conductor_group: group, online: true, heartbeat_at: at, created_at: at })
+        .insert({ hostname, conductor_group: group, online: true, heartbeat_at: at, created_at: at, rpc_url: rpcUrl })
         .onConflict('hostname')
-        .merge(['conductor_group', 'online', 'heartbeat_at']);
+        .merge(['conductor_group', 'online', 'heartbeat_at', 'rpc_url']);
     }
+  }
+
+  /** Where a conductor answers RPC, as it registered; null when it registered none. */
+  async rpcUrlOf(hostname: string): Promise<string | null> {
+    return (await this.row(hostname)).rpc_url;
   }
 
   async heartbeat(hostname: string): Promise<void> {
@@ -151,5 +158,6 @@ function decodeRow(row: unknown): ConductorRow {
     online: col.boolean.decode(row.online, 'conductors.online'),
     heartbeat_at: col.timestamp.decode(row.heartbeat_at, 'conductors.heartbeat_at'),
     created_at: col.timestamp.decode(row.created_at, 'conductors.created_at'),
+    rpc_url: col.nullable(col.text).decode(row.rpc_url, 'conductors.rpc_url'),
   };
 }

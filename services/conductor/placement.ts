@@ -9,6 +9,8 @@ import type { ConductorMembership } from './membership.js';
  */
 export class Placement {
   private cached: { at: number; rings: Map<string, HashRing> } | null = null;
+  /** The ring over every live conductor, kept while they stay the same. */
+  private anyGroup: { id: string; ring: HashRing } | null = null;
 
   constructor(
     private readonly membership: ConductorMembership,
@@ -23,6 +25,17 @@ export class Placement {
         `No conductor is alive for conductor group "${group}" to take the request; retry when one is running.`,
       );
     }
+    return owner;
+  }
+
+  /** The live conductor, of any group, that owns `key`: for work bound to no group, such as an allocation. */
+  async ownerOfAny(key: string): Promise<string> {
+    const members = await this.members();
+    const id = members.join(' ');
+    if (this.anyGroup?.id !== id) this.anyGroup = { id, ring: new HashRing(members) };
+    const owner = this.anyGroup.ring.ownerOf(key);
+    if (owner === null)
+      throw new TemporaryFailure('No conductor is alive to take the request; retry when one is running.');
     return owner;
   }
 

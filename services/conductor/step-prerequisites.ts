@@ -24,6 +24,8 @@ export interface StepPrerequisiteOptions {
   bootFilesDir: string | null;
   /** Bound on the HEAD request that checks a boot file given as a URL. */
   headTimeoutMs: number;
+  /** How many of the node's ports may network-boot (`pxe_enabled`): DHCP and iPXE answer only their MACs. */
+  pxePortCount(node: Node): Promise<number>;
 }
 
 /**
@@ -48,8 +50,19 @@ export class StepPrerequisites {
     }
     const unprepared =
       (work === 'deploy' ? configDriveProblem(node.instance_info.configdrive) : null) ??
+      (await this.noBootablePort(node)) ??
       (await this.missingBootFile(node));
     return unprepared === null ? null : UNPREPARED[work](node, unprepared);
+  }
+
+  /**
+   * A network boot finds the node by a MAC: without a port that may boot,
+   * DHCP and the iPXE scripts would never answer the machine. Ironic's PXE
+   * boot validation says it so; a virtual media boot needs no port.
+   */
+  private async noBootablePort(node: Node): Promise<string | null> {
+    if (isVirtualMediaBoot(node) || (await this.options.pxePortCount(node)) > 0) return null;
+    return `Node ${node.uuid} does not have any port associated with it.`;
   }
 
   /** The first boot file the agent's boot names that is known not to exist, worded as Ironic's image href validation. */

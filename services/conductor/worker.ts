@@ -1,7 +1,9 @@
 import type { NodeHistory } from '../events/index.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import { UnsupportedDriverExtension } from '../errors.js';
 import { type TargetPowerState, type NodeRepository, isActionable, type ProvisionState } from '../nodes/index.js';
+import { consoleTargetOf, withoutConsoleTarget } from './console.js';
 import type { HardwareRuntime, NodeTask } from './hardware-runtime.js';
 import { createNodeTask } from './node-task.js';
 
@@ -93,6 +95,8 @@ export class Worker {
         await this.failUnsupported(task);
       } else {
         if (node.target_power_state !== null) await this.power(task, runtime, node.target_power_state);
+        const consoleTarget = consoleTargetOf(task.node);
+        if (consoleTarget !== undefined) await this.console(task, runtime, consoleTarget);
         if (RUNNABLE_STATES.includes(task.node.provision_state)) await this.advance(task, runtime);
       }
     } catch (err) {
@@ -128,6 +132,24 @@ export class Worker {
       const error = `Failed to change power state to "${target}": ${messageOf(err)}`;
       await task.update({ target_power_state: null, last_error: error, driver_internal_info: internal });
       await this.deps.history.record(task.node.id, { severity: 'ERROR', event_type: 'power', event: error });
+    }
+  }
+
+  private async console(task: NodeTask, runtime: HardwareRuntime, enabled: boolean): Promise<void> {
+    const internal = withoutConsoleTarget(task.node);
+    try {
+      if (!runtime.setConsole) throw new UnsupportedDriverExtension(task.node.driver, 'console');
+      await runtime.setConsole(task, enabled);
+      await task.update({ console_enabled: enabled, last_error: null, driver_internal_info: internal });
+      await this.deps.history.record(task.node.id, {
+        severity: 'INFO',
+        event_type: 'console',
+        event: `Console ${enabled ? 'enabled' : 'disabled'}`,
+      });
+    } catch (err) {
+      const error = `Error ${enabled ? 'enabling' : 'disabling'} the console on node ${task.node.uuid}. Reason: ${messageOf(err)}`;
+      await task.update({ last_error: error, driver_internal_info: internal });
+      await this.deps.history.record(task.node.id, { severity: 'ERROR', event_type: 'console', event: error });
     }
   }
 

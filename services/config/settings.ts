@@ -44,6 +44,13 @@ const apiHost = new Setting({
   default: '127.0.0.1',
   help: 'API listen address; without authentication only loopback is allowed',
 });
+const conductorRpcHost = new Setting({
+  env: 'ANVIL_CONDUCTOR_RPC_HOST',
+  yaml: 'conductor.rpc_host',
+  schema: z.string().min(1),
+  default: '127.0.0.1',
+  help: "Listen address of the conductor's RPC server; API processes on other hosts need it reachable (calls carry a secret derived from the shared secret key)",
+});
 const dataDir = new Setting({
   env: 'ANVIL_DATA_DIR',
   yaml: 'data_dir',
@@ -203,6 +210,24 @@ export const settings = {
         .transform((group) => group.toLowerCase()),
       default: '',
       help: 'Conductor group, lowercased: this conductor takes the nodes whose `conductor_group` matches',
+    }),
+    rpcHost: conductorRpcHost,
+    rpcPort: new Setting({
+      env: 'ANVIL_CONDUCTOR_RPC_PORT',
+      yaml: 'conductor.rpc_port',
+      schema: port,
+      default: 0,
+      help: "Port of the conductor's RPC server, where API processes send hardware calls (boot device, BIOS, virtual media); 0 picks a free port (the conductors table records it)",
+    }),
+    rpcAdvertiseHost: new Setting({
+      env: 'ANVIL_CONDUCTOR_RPC_ADVERTISE_HOST',
+      yaml: 'conductor.rpc_advertise_host',
+      schema: z.string().min(1),
+      default: new InWords('the RPC host, or the host name when that is a wildcard address', (get) => {
+        const host = get(conductorRpcHost);
+        return host === '0.0.0.0' || host === '::' ? os.hostname() : host;
+      }),
+      help: 'The host API processes use to reach this conductor RPC',
     }),
     workers: new Setting({
       env: 'ANVIL_CONDUCTOR_WORKERS',

@@ -6,6 +6,11 @@ import * as m004 from './migrations/004_allocations.js';
 import * as m005 from './migrations/005_conductors.js';
 import * as m006 from './migrations/006_node_inventory.js';
 import * as m007 from './migrations/007_auth_tokens.js';
+import * as m008 from './migrations/008_chassis.js';
+import * as m009 from './migrations/009_portgroups.js';
+import * as m010 from './migrations/010_deploy_templates.js';
+import * as m011 from './migrations/011_volume.js';
+import * as m012 from './migrations/012_conductor_rpc.js';
 
 interface Migration {
   name: string;
@@ -15,7 +20,7 @@ interface Migration {
 
 // Migrations are listed here rather than found on disk, so the same code runs
 // from TypeScript sources (tests) and from the compiled dist/ tree.
-const MIGRATIONS: Migration[] = [m001, m002, m003, m004, m005, m006, m007];
+const MIGRATIONS: Migration[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009, m010, m011, m012];
 
 const source: Knex.MigrationSource<Migration> = {
   getMigrations: async () => MIGRATIONS,

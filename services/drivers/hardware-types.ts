@@ -50,7 +50,8 @@ export const HARDWARE_TYPES: readonly HardwareType[] = [
       storage: ['noop'],
       vendor: ['fake', 'no-vendor'],
     },
-    properties: {},
+    // What Ironic's fake-hardware declares (its default fake vendor interface's keys): clients expect some.
+    properties: { B1: 'B1 description. Required.', B2: 'B2 description. Required.' },
   },
   {
     name: 'idrac',

@@ -1,2 +1,4 @@
+export { consoleInfo, requireConsole } from './console.js';
 export { HARDWARE_TYPES, findHardwareType, type HardwareType } from './hardware-types.js';
+export { checkTargetRaidConfig, logicalDiskProperties } from './raid.js';
 export { validateNodeInterfaces, type InterfaceValidation } from './validate.js';

@@ -1,1 +1,2 @@
+export type { BootDeviceView, HardwareCalls, HardwareMethod } from './hardware-calls.js';
 export { NodeHardware } from './node-hardware.js';

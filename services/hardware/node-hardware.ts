@@ -10,12 +10,7 @@ import {
 import type { DriverCache } from '../conductor/index.js';
 import type { NodeLocks, Node, NodeRepository } from '../nodes/index.js';
 import { InvalidParameterValue, TemporaryFailure } from '../errors.js';
-import type { InventoryStore, StoredInventory } from '../inspect/index.js';
-
-export interface BootDeviceView {
-  boot_device: BootDevice | null;
-  persistent: boolean | null;
-}
+import type { BootDeviceView, HardwareCalls } from './hardware-calls.js';
 
 /** fake-hardware keeps its boot device here, as Ironic's fake management interface does in memory. */
 const FAKE_BOOT_KEY = 'fake_boot_device';
@@ -25,21 +20,21 @@ export interface NodeHardwareDeps {
   nodes: NodeRepository;
   locks: NodeLocks;
   drivers: DriverCache;
-  inventory: InventoryStore;
 }
 
 /**
- * Synchronous hardware questions and settings asked through the API (boot
- * device, BIOS, firmware, virtual media): one BMC call under the node's lock,
- * so they never overlap a conductor's step on the same machine.
+ * The synchronous hardware calls, carried out in the conductor that owns the
+ * node (the API asks through the conductor RPC): one BMC call under the
+ * node's lock, so they never overlap a conductor's step on the same machine.
  */
-export class NodeHardware {
+export class NodeHardware implements HardwareCalls {
   constructor(private readonly deps: NodeHardwareDeps) {}
 
   async getBootDevice(node: Node): Promise<BootDeviceView> {
     if (node.driver === 'fake-hardware') {
       const stored = node.driver_internal_info[FAKE_BOOT_KEY] as BootDeviceView | undefined;
-      return stored ?? { boot_device: null, persistent: null };
+      // Until one is set, Ironic's fake management interface answers PXE, not persistent.
+      return stored ?? { boot_device: 'pxe', persistent: false };
     }
     const info = await this.withBmc(node, (d) => d.management.getBootDevice());
     return { boot_device: info.device, persistent: info.persistent };
@@ -63,12 +58,17 @@ export class NodeHardware {
     await this.withBmc(node, (d) => d.management.setBootDevice(device as BootDevice, { persistent }));
   }
 
+  /** fake-hardware takes it and does nothing, as Ironic's fake management interface. */
+  async injectNmi(node: Node): Promise<void> {
+    if (node.driver === 'fake-hardware') return;
+    await this.withBmc(node, (d) => d.management.injectNmi());
+  }
+
   async supportedBootDevices(node: Node): Promise<readonly BootDevice[]> {
     if (node.driver === 'fake-hardware') return FAKE_BOOT_DEVICES;
     return this.driverOf(node).management.supportedBootDevices;
   }
 
-  /** Current settings read live from the BMC; nothing for hardware without a BIOS interface. */
   async bios(node: Node): Promise<BiosAttributes> {
     if (!this.hasPart(node, 'bios')) return {};
     return this.withBmc(node, (d) => requireInterface(d, 'bios').getAttributes());
@@ -87,10 +87,6 @@ export class NodeHardware {
   async detachVirtualMedia(node: Node): Promise<void> {
     this.requirePart(node, 'virtualMedia', 'virtual media');
     await this.withBmc(node, (d) => requireInterface(d, 'virtualMedia').eject());
-  }
-
-  inventoryOf(node: Node): Promise<StoredInventory> {
-    return this.deps.inventory.get(node.id, node.uuid);
   }
 
   private hasPart(node: Node, part: 'bios' | 'firmware' | 'virtualMedia'): boolean {

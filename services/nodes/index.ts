@@ -1,6 +1,7 @@
 export { isUuidLike, isValidLogicalName, normalizeMac, normalizeUuid } from './identifiers.js';
 export { NodeLocks } from './locks.js';
 export {
+  FAULTS,
   INTERFACE_FIELDS,
   type InterfaceName,
   type JsonObject,
@@ -9,7 +10,7 @@ export {
   type PowerState,
   type TargetPowerState,
 } from './model.js';
-export { NODE_SORT_KEYS, NodeRepository, type NodeFilter } from './repository.js';
+export { NODE_CHASSIS_CONSTRAINT, NODE_SORT_KEYS, NodeRepository, type NodeFilter } from './repository.js';
 export { NodeService, PATCHABLE_FIELDS, type NodeUpdate } from './service.js';
 export {
   FAILURE_STATES,
@@ -19,5 +20,6 @@ export {
   type ProvisionEvent,
   type ProvisionState,
   type Verb,
+  UPDATE_ALLOWED_STATES,
 } from './states.js';
 export { checkTrait } from './traits.js';

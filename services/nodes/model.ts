@@ -22,6 +22,9 @@ export const INTERFACE_FIELDS = [
 export type InterfaceField = (typeof INTERFACE_FIELDS)[number];
 export type InterfaceName = InterfaceField extends `${infer N}_interface` ? N : never;
 
+/** Why a node was put in maintenance by Anvil rather than by a person (Ironic's faults). */
+export const FAULTS = ['power failure', 'clean failure', 'rescue abort failure', 'service failure'] as const;
+
 /** A node as stored, with Ironic's field names (secrets in clear; masking is the API's job). */
 export interface Node extends Record<InterfaceField, string> {
   id: number;

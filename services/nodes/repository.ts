@@ -3,6 +3,7 @@ import { POWER_STATES, TARGET_POWER_STATES } from '../../contract/index.js';
 import {
   col,
   insertRecord,
+  isForeignKeyViolation,
   listPage,
   rowCodec,
   uniqueViolationError,
@@ -10,7 +11,14 @@ import {
   type RowCodec,
   type PageRequest,
 } from '../db/index.js';
-import { DuplicateName, NodeAlreadyExists, NodeAssociated, NodeNotFound } from '../errors.js';
+import {
+  ChassisNotFound,
+  DuplicateName,
+  InvalidParameterValue,
+  NodeAlreadyExists,
+  NodeAssociated,
+  NodeNotFound,
+} from '../errors.js';
 import { mapSensitive, type SecretBox } from '../secrets/index.js';
 import type { JsonObject, Node, NodeChanges } from './model.js';
 import { ALL_STATES, type ProvisionState } from './states.js';
@@ -32,6 +40,9 @@ export interface NodeFilter {
   shard?: string[];
   description_contains?: string;
 }
+
+/** The foreign key that makes a node's chassis_uuid name a chassis (migration 008). */
+export const NODE_CHASSIS_CONSTRAINT = 'nodes_chassis_uuid_foreign';
 
 export const NODE_SORT_KEYS = [
   'id',
@@ -182,6 +193,11 @@ export class NodeRepository {
   }
 
   private translate(err: unknown, node: NodeChanges & { uuid?: string }): unknown {
+    // SQLite does not say which foreign key failed; only a write that names a chassis can break this one.
+    if (node.chassis_uuid && isForeignKeyViolation(err, NODE_CHASSIS_CONSTRAINT)) {
+      // A missing chassis is bad input for a node, as in Ironic: 400, not 404.
+      return new InvalidParameterValue(new ChassisNotFound(node.chassis_uuid).message);
+    }
     return uniqueViolationError(err, 'nodes', {
       uuid: () => new NodeAlreadyExists(node.uuid ?? ''),
       name: () => new DuplicateName(node.name ?? ''),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NodeLocks } from './locks.js';
 import type { NodeHistory } from '../events/index.js';
-import { findHardwareType, HARDWARE_TYPES, type HardwareType } from '../drivers/index.js';
+import { checkTargetRaidConfig, findHardwareType, HARDWARE_TYPES, type HardwareType } from '../drivers/index.js';
 import {
   InvalidParameterValue,
   InvalidState,
@@ -12,9 +12,9 @@ import {
 } from '../errors.js';
 import { isUuidLike, isValidLogicalName, isValidNodeName, normalizeUuid } from './identifiers.js';
 import { checkTrait } from './traits.js';
-import { INTERFACE_FIELDS, type InterfaceField, type Node, type NodeChanges } from './model.js';
+import { INTERFACE_FIELDS, type InterfaceField, type JsonObject, type Node, type NodeChanges } from './model.js';
 import type { NodeListQuery, NodeRepository } from './repository.js';
-import { DELETE_ALLOWED_STATES, INTERFACE_CHANGE_STATES, UPDATE_ALLOWED_STATES } from './states.js';
+import { DELETE_ALLOWED_STATES, INTERFACE_CHANGE_STATES, PROTECTABLE_STATES, UPDATE_ALLOWED_STATES } from './states.js';
 
 /** What a client may set when it creates a node (already shape-checked by the API). */
 export type NodeCreate = Partial<
@@ -37,8 +37,6 @@ export type NodeCreate = Partial<
     | 'shard'
     | 'parent_node'
     | 'disable_power_off'
-    | 'protected'
-    | 'protected_reason'
     | 'retired'
     | 'retired_reason'
     | 'maintenance'
@@ -78,6 +76,11 @@ export const PATCHABLE_FIELDS = [
 export type PatchableField = (typeof PATCHABLE_FIELDS)[number];
 export type NodeUpdate = Partial<Pick<Node, PatchableField>>;
 
+export interface UpdateOptions {
+  /** On a driver change, the interfaces not asked for go to the new driver's defaults (API 1.45's reset_interfaces). */
+  resetInterfaces?: boolean;
+}
+
 const MAX_TRAITS = 50;
 
 export class NodeService {
@@ -101,6 +104,20 @@ export class NodeService {
     else throw new InvalidParameterValue(`Expected a logical name or UUID but received ${ident}.`);
     if (!node) throw new NodeNotFound(ident);
     return node;
+  }
+
+  /**
+   * The node a request body names (a port's, a port group's, a volume
+   * connector's `node_uuid`): one that does not exist is bad input (400), as
+   * in Ironic, not a missing resource.
+   */
+  async getNamedInBody(ident: string): Promise<Node> {
+    try {
+      return await this.get(ident);
+    } catch (err) {
+      if (err instanceof NotFound) throw new InvalidParameterValue(err.message);
+      throw err;
+    }
   }
 
   list(query: NodeListQuery): Promise<Node[]> {
@@ -144,8 +161,8 @@ export class NodeService {
       resource_class: input.resource_class ?? null,
       ...interfaces,
       automated_clean: input.automated_clean ?? null,
-      protected: input.protected ?? false,
-      protected_reason: input.protected_reason ?? null,
+      protected: false,
+      protected_reason: null,
       retired: input.retired ?? false,
       retired_reason: input.retired_reason ?? null,
       owner: input.owner ?? null,
@@ -157,7 +174,7 @@ export class NodeService {
       console_enabled: false,
       boot_mode: null,
       secure_boot: null,
-      chassis_uuid: input.chassis_uuid ?? null,
+      chassis_uuid: input.chassis_uuid ? normalizeUuid(input.chassis_uuid) : null,
       inspection_started_at: null,
       inspection_finished_at: null,
       provision_updated_at: null,
@@ -170,11 +187,11 @@ export class NodeService {
    * Applies a change computed from the node as it is under its lock, so two
    * concurrent PATCHes never overwrite each other's view.
    */
-  async update(ident: string, compute: (node: Node) => NodeUpdate): Promise<Node> {
+  async update(ident: string, compute: (node: Node) => NodeUpdate, options: UpdateOptions = {}): Promise<Node> {
     const node = await this.get(ident);
     return this.locks.withLock(node.id, ident, async () => {
       const current = await this.repo.getById(node.id);
-      const changes = this.checkUpdate(current, compute(current));
+      const changes = this.checkUpdate(current, compute(current), options);
       // A patch that changes nothing (a value set to what it is) writes nothing, as in Ironic.
       if (Object.keys(changes).length === 0) return current;
       return this.repo.update(node.id, changes);
@@ -220,6 +237,16 @@ export class NodeService {
     return updated;
   }
 
+  /** Stores the RAID configuration the node's next RAID step is to build ({} clears it), checked by its RAID interface. */
+  async setTargetRaidConfig(ident: string, config: JsonObject): Promise<Node> {
+    const node = await this.get(ident);
+    return this.locks.withLock(node.id, ident, async () => {
+      const current = await this.repo.getById(node.id);
+      checkTargetRaidConfig(current, config);
+      return this.repo.update(node.id, { target_raid_config: config, updated_at: new Date().toISOString() });
+    });
+  }
+
   async setTraits(ident: string, traits: string[]): Promise<Node> {
     for (const t of traits) checkTrait(t);
     const unique = [...new Set(traits)];
@@ -255,7 +282,7 @@ export class NodeService {
   }
 
   /** Ironic's update rules: what may change in which state, and what follows from a change. */
-  private checkUpdate(node: Node, update: NodeUpdate): NodeChanges {
+  private checkUpdate(node: Node, update: NodeUpdate, options: UpdateOptions): NodeChanges {
     const changed = (Object.keys(update) as PatchableField[]).filter(
       (k) => JSON.stringify(update[k]) !== JSON.stringify(node[k]),
     );
@@ -269,6 +296,12 @@ export class NodeService {
     if (changes.name !== undefined && changes.name !== null) checkName(changes.name);
     if (changes.instance_uuid && node.instance_uuid) throw new NodeAssociated(node.uuid, node.instance_uuid);
 
+    // The running console belongs to the old driver, which could then never stop it.
+    if (changes.driver !== undefined && node.console_enabled) {
+      throw new InvalidState(
+        `Node ${node.uuid} can not update the driver while the console is enabled. Please stop the console first.`,
+      );
+    }
     const interfacesMayChange = INTERFACE_CHANGE_STATES.includes(node.provision_state) || node.maintenance;
     const type = this.hardwareType(changes.driver ?? node.driver);
     for (const field of INTERFACE_FIELDS) {
@@ -276,18 +309,19 @@ export class NodeService {
       if (asked === undefined && changes.driver === undefined) continue;
       if (asked !== undefined && !interfacesMayChange) {
         throw new InvalidState(
-          `Node ${node.uuid} can not have its ${field} changed while in provision state "${node.provision_state}"; ` +
-            `allowed in ${INTERFACE_CHANGE_STATES.join(', ')} or in maintenance.`,
+          `Node ${node.uuid} can not have ${field} updated unless it is in one of allowed ` +
+            `(${INTERFACE_CHANGE_STATES.join(', ')}) states or in maintenance mode. Current state is '${node.provision_state}'.`,
         );
       }
-      // A new driver keeps the interfaces it also supports and takes its defaults for the rest.
-      const keep =
-        asked !== undefined ? asked : type.interfaces[ifaceName(field)].includes(node[field]) ? node[field] : undefined;
-      // A removed interface (null) goes back to the driver's default.
-      const resolved = resolveInterface(type, field, keep);
+      // A new driver must support every interface the node keeps, unless it is
+      // asked to reset them to its defaults; a removed interface (null) goes back to the default.
+      const wanted = asked !== undefined ? asked : options.resetInterfaces ? null : node[field];
+      const resolved = resolveInterface(type, field, wanted);
       if (resolved !== node[field]) changes[field] = resolved;
       else delete changes[field];
     }
+    checkProtected(node, changes);
+    checkRetired(node, changes);
     if (changes.resource_class !== undefined && node.instance_uuid !== null && !interfacesMayChange) {
       throw new InvalidState(`Node ${node.uuid} can not have resource_class changed while it has an instance.`);
     }
@@ -296,8 +330,35 @@ export class NodeService {
       changes.fault = null;
     }
     if (changes.conductor_group !== undefined) changes.conductor_group = changes.conductor_group.toLowerCase();
+    if (changes.chassis_uuid) changes.chassis_uuid = normalizeUuid(changes.chassis_uuid);
     changes.updated_at = new Date().toISOString();
     return changes;
+  }
+}
+
+/** Ironic's rules for `protected`: set only on a deployed node; clearing it clears the reason; a reason needs it set. */
+function checkProtected(node: Node, changes: NodeChanges): void {
+  if (changes.protected === false) changes.protected_reason = null;
+  if (changes.protected === true && !PROTECTABLE_STATES.includes(node.provision_state)) {
+    throw new InvalidState(
+      `Node ${node.uuid} can only be made protected in provision states 'active' or 'rescue', the current state is '${node.provision_state}'`,
+    );
+  }
+  if (changes.protected_reason && !(changes.protected ?? node.protected)) {
+    throw new InvalidParameterValue('The protected_reason field can only be set when protected is True');
+  }
+}
+
+/** The same for `retired`, which a node waiting for an instance (available) cannot take. */
+function checkRetired(node: Node, changes: NodeChanges): void {
+  if (changes.retired === false) changes.retired_reason = null;
+  if (changes.retired === true && node.provision_state === 'available') {
+    throw new InvalidState(
+      `Node ${node.uuid} can not have 'retired' set in provision state 'available', the current state is '${node.provision_state}'`,
+    );
+  }
+  if (changes.retired_reason && !(changes.retired ?? node.retired)) {
+    throw new InvalidParameterValue('The retired_reason field can only be set when retired is True');
   }
 }
 

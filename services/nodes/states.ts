@@ -176,6 +176,8 @@ export const UPDATE_ALLOWED_STATES: readonly ProvisionState[] = [
   'service hold',
   'service failed',
 ];
+/** States in which a node may be made protected: it holds a deployed instance. */
+export const PROTECTABLE_STATES: readonly ProvisionState[] = ['active', 'rescue'];
 /** States in which a node's interfaces may change (else 409 unless in maintenance). */
 export const INTERFACE_CHANGE_STATES: readonly ProvisionState[] = [
   'enroll',

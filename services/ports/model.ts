@@ -14,8 +14,12 @@ export interface Port {
   pxe_enabled: boolean;
   physical_network: string | null;
   is_smartnic: boolean;
+  /** The port group (bond) the port is in, if any: always one of its own node's. */
+  portgroup_id: number | null;
+  /** Joined from portgroups: what the API shows. */
+  portgroup_uuid: string | null;
   created_at: string;
   updated_at: string | null;
 }
 
-export type PortChanges = Partial<Omit<Port, 'id' | 'uuid' | 'created_at' | 'node_uuid'>>;
+export type PortChanges = Partial<Omit<Port, 'id' | 'uuid' | 'created_at' | 'node_uuid' | 'portgroup_uuid'>>;

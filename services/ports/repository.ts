@@ -15,6 +15,7 @@ import type { Port, PortChanges } from './model.js';
 export interface PortFilter {
   node_id?: number;
   address?: string;
+  portgroup_id?: number;
 }
 
 export const PORT_SORT_KEYS = [
@@ -46,6 +47,8 @@ const PORTS = rowCodec<Port>('ports', {
   pxe_enabled: col.boolean,
   physical_network: col.nullable(col.text),
   is_smartnic: col.boolean,
+  portgroup_id: col.nullable(col.integer),
+  portgroup_uuid: col.readOnly(col.nullable(col.text)),
   created_at: col.timestamp,
   updated_at: col.nullable(col.timestamp),
 });
@@ -55,10 +58,13 @@ export class PortRepository {
   constructor(private readonly knex: Knex) {}
 
   private base() {
-    return this.knex('ports').join('nodes', 'nodes.id', 'ports.node_id').select('ports.*', 'nodes.uuid as node_uuid');
+    return this.knex('ports')
+      .join('nodes', 'nodes.id', 'ports.node_id')
+      .leftJoin('portgroups', 'portgroups.id', 'ports.portgroup_id')
+      .select('ports.*', 'nodes.uuid as node_uuid', 'portgroups.uuid as portgroup_uuid');
   }
 
-  async create(port: Omit<Port, 'id' | 'node_uuid'>): Promise<Port> {
+  async create(port: Omit<Port, 'id' | 'node_uuid' | 'portgroup_uuid'>): Promise<Port> {
     return this.getById(await insertRecord(this.knex, PORTS, port, (err) => translate(err, port)));
   }
 
@@ -82,6 +88,7 @@ export class PortRepository {
     const query = this.base();
     if (q.filter.node_id !== undefined) query.where('ports.node_id', q.filter.node_id);
     if (q.filter.address !== undefined) query.where('ports.address', q.filter.address);
+    if (q.filter.portgroup_id !== undefined) query.where('ports.portgroup_id', q.filter.portgroup_id);
     return listPage(this.knex, PORTS, query, q, PortNotFound);
   }
 

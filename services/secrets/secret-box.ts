@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -52,6 +52,14 @@ export class SecretBox {
         'a stored secret cannot be decrypted: the secret key differs from the one that wrote it',
       );
     }
+  }
+
+  /**
+   * A secret for `purpose` derived from the key (HMAC-SHA256), so processes
+   * that share the key share it without another setting, and it reveals nothing of the key.
+   */
+  derive(purpose: string): string {
+    return createHmac('sha256', this.key).update(purpose).digest('base64url');
   }
 
   /** Sealed values are JSON-encoded first so that numbers and objects survive. */

@@ -58,6 +58,7 @@ const CHASSIS_ACTIONS: ReadonlyMap<number, IpmiChassisAction> = new Map([
   [0x01, 'on'],
   [0x02, 'cycle'],
   [0x03, 'reset'],
+  [0x04, 'diag'],
   [0x05, 'soft'],
 ]);
 

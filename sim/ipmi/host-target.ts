@@ -20,6 +20,8 @@ const CHASSIS_ACTION_TO_POWER_ACTION: Readonly<Record<Exclude<IpmiChassisAction,
   on: 'On',
   off: 'ForceOff',
   reset: 'ForceRestart',
+  // The pulse diagnostic interrupt, which a machine takes as an NMI.
+  diag: 'Nmi',
   soft: 'GracefulShutdown',
 };
 

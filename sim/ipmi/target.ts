@@ -5,7 +5,7 @@
 export type IpmiPowerState = 'on' | 'off';
 
 /** Chassis Control actions the face forwards (IPMI v2.0 Table 28-4, without the diagnostic interrupt). */
-export type IpmiChassisAction = 'on' | 'off' | 'cycle' | 'reset' | 'soft';
+export type IpmiChassisAction = 'on' | 'off' | 'cycle' | 'reset' | 'diag' | 'soft';
 
 /** Boot device selectors a simulated host understands (Table 28-14, boot flags data 2). */
 export type IpmiBootDevice = 'none' | 'pxe' | 'disk' | 'cdrom' | 'bios';

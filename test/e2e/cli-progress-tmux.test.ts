@@ -7,7 +7,7 @@ import { createFleet } from '../../sim/host/index.js';
 import { requireTool } from '../interop/tools.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { ANVIL_COMMAND, cliEnv, processEnv, type CliEnv } from './cli-run.js';
-import { enroll, manifestHost } from './sim-nodes.js';
+import { enrollWithPorts, manifestHost } from './sim-nodes.js';
 
 const hasTmux = requireTool('tmux');
 const SESSION = `anvil-cli-${process.pid}`;
@@ -80,7 +80,7 @@ describe.skipIf(!hasTmux)('the progress display on a terminal', () => {
   });
 
   it('stops waiting on Ctrl-C, says the operation goes on server-side, and exits 130', async () => {
-    const uuid = await enroll(svc, manifestHost(sim, 0), 'redfish');
+    const uuid = await enrollWithPorts(svc, manifestHost(sim, 0), 'redfish');
     for (const target of ['manage', 'provide']) {
       await svc.request('PUT', `/v1/nodes/${uuid}/states/provision`, { target });
       const deadline = Date.now() + 15_000;

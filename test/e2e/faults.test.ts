@@ -8,7 +8,7 @@ import { createFleet } from '../../sim/host/index.js';
 import { startTestService, type TestService } from '../support/service.js';
 import {
   drive,
-  enroll,
+  enrollWithPorts,
   manifestHost,
   power,
   provision,
@@ -53,7 +53,7 @@ describe('BMCs that fail 20% of requests and answer after 2 s', () => {
   it('still takes Redfish and IPMI nodes through manage, provide and deploy, the retries getting through', async () => {
     // What the same work costs a Redfish BMC that never fails: a fixed number of requests.
     const control = manifestHost(sim, 6);
-    await carry(await enroll(svc, control, 'redfish'));
+    await carry(await enrollWithPorts(svc, control, 'redfish'));
     const cleanRun = (await simHost(sim, control.name)).history.length;
 
     await setFleetFaults(sim, { errorRate: 0.2, latencyMs: 2000 });
@@ -62,7 +62,7 @@ describe('BMCs that fail 20% of requests and answer after 2 s', () => {
       hosts.map(async ({ host, protocol }) => ({
         host,
         protocol,
-        node: await carry(await enroll(svc, host, protocol)),
+        node: await carry(await enrollWithPorts(svc, host, protocol)),
       })),
     );
 
@@ -109,9 +109,11 @@ describe('a BMC that hangs', () => {
     const hung = [0, 1].map((i) => ({ host: manifestHost(sim, i), protocol: protocolOf(i) }));
     const healthy = [2, 3].map((i) => ({ host: manifestHost(sim, i), protocol: protocolOf(i) }));
     for (const { host } of hung) await setHostFaults(sim, host.name, { hang: true });
-    const hungNodes = await Promise.all(hung.map(async (h) => ({ ...h, uuid: await enroll(svc, h.host, h.protocol) })));
+    const hungNodes = await Promise.all(
+      hung.map(async (h) => ({ ...h, uuid: await enrollWithPorts(svc, h.host, h.protocol) })),
+    );
     const healthyNodes = await Promise.all(
-      healthy.map(async (h) => ({ ...h, uuid: await enroll(svc, h.host, h.protocol) })),
+      healthy.map(async (h) => ({ ...h, uuid: await enrollWithPorts(svc, h.host, h.protocol) })),
     );
 
     const started = Date.now();
@@ -186,7 +188,7 @@ describe('a BMC that refuses the credentials', () => {
       const host = manifestHost(sim, index);
       const password = protocol === 'redfish' ? host.redfish.password : host.ipmi.password;
       await setHostFaults(sim, host.name, { refuseAuth: true });
-      const uuid = await enroll(svc, host, protocol);
+      const uuid = await enrollWithPorts(svc, host, protocol);
 
       const node = await drive(svc, uuid, { target: 'manage' }, 'enroll');
       expect(node.last_error, protocol).toMatch(
@@ -242,7 +244,7 @@ describe('a BMC that fails the first power check after a reboot', () => {
     ];
     for (const { index, protocol, rebootSeen } of cases) {
       const host = manifestHost(sim, index);
-      const uuid = await enroll(svc, host, protocol);
+      const uuid = await enrollWithPorts(svc, host, protocol);
       await drive(svc, uuid, { target: 'manage' }, 'manageable');
       expect((await power(svc, uuid, 'power on')).status).toBe(202);
       expect((await settled(svc, uuid)).power_state).toBe('power on');

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimFleet, type SimFleet } from '../../sim/fleet-runner.js';
 import { createFleet } from '../../sim/host/index.js';
 import { startTestService, type TestService } from '../support/service.js';
-import { drive, enroll, inParallel, setFleetFaults, simHost } from './sim-nodes.js';
+import { drive, enrollWithPorts, inParallel, setFleetFaults, simHost } from './sim-nodes.js';
 
 const HOSTS = 100;
 const CLIENT_CONCURRENCY = 20;
@@ -32,7 +32,7 @@ describe('a fleet of 100 Redfish and IPMI hosts', () => {
   it('goes manage → provide → deploy → deleted → available in parallel, every node available, no BMC ever sent two commands at once', async () => {
     const started = Date.now();
     const uuids = await inParallel(sim.manifest.hosts, CLIENT_CONCURRENCY, async (host, i) => {
-      const uuid = await enroll(svc, host, i % 2 === 0 ? 'redfish' : 'ipmi');
+      const uuid = await enrollWithPorts(svc, host, i % 2 === 0 ? 'redfish' : 'ipmi');
       await drive(svc, uuid, { target: 'manage' }, 'manageable', BUDGET_MS);
       await drive(svc, uuid, { target: 'provide' }, 'available', BUDGET_MS);
       await drive(svc, uuid, { target: 'active' }, 'wait call-back', BUDGET_MS);

@@ -4,7 +4,7 @@
 // with a last_error a person can act on, in Ironic's failure state, and
 // without the machine having been touched; instead of powering it on into
 // a boot with nothing to boot and waiting out the 30-minute callback
-// timeout. A retry after fixing the input reaches the goal.
+// timeout; likewise a network boot of a node with no port DHCP would answer. A retry after fixing the input reaches the goal.
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -31,7 +31,7 @@ let rig: ProvisionRig;
 
 beforeAll(async () => {
   rig = await startProvisionRig({
-    hosts: 4,
+    hosts: 5,
     seed: 131,
     // The agent ISO below is opaque bytes: the sim boots it with these parameters, as provision-vmedia does without GRUB.
     mediaKernelParams: (svc: TestService) => [`ipa-api-url=${svc.url}`, 'nofb', 'nomodeset'],
@@ -107,6 +107,35 @@ describe('a step that cannot start', () => {
       ),
       bootLog(seen),
     ).toBe(true);
+  });
+
+  it('fails cleaning at once when no port may network-boot, and cleans once one may', async () => {
+    const { uuid, host } = await enrollForDeploy(rig, 4, 'redfish', POOL);
+    const ports = (await rig.svc.request('GET', `/v1/nodes/${uuid}/ports?fields=uuid,pxe_enabled`)).body.ports as {
+      uuid: string;
+      pxe_enabled: boolean;
+    }[];
+    const bootable = ports.find((p) => p.pxe_enabled)!;
+    const setPxe = async (value: boolean) => {
+      const res = await rig.svc.request('PATCH', `/v1/ports/${bootable.uuid}`, [
+        { op: 'replace', path: '/pxe_enabled', value },
+      ]);
+      expect(res.status, res.text).toBe(200);
+    };
+    await setPxe(false);
+    await drive(rig.svc, uuid, { target: 'manage' }, 'manageable');
+
+    const before = await look(host.name);
+    expect(await failsAtOnce(uuid, { target: 'provide' }, 'clean failed')).toBe(
+      `Failed to prepare node ${uuid} for cleaning: Node ${uuid} does not have any port associated with it.`,
+    );
+    await untouched(host.name, before);
+
+    // A port's connectivity may change only in manageable (Ironic's rule), so back there first.
+    await drive(rig.svc, uuid, { target: 'manage' }, 'manageable');
+    await setPxe(true);
+    const node = await drive(rig.svc, uuid, { target: 'provide' }, 'available', 30_000);
+    expect(node.last_error).toBeNull();
   });
 
   it('fails agent inspection at once when the boot server has no such kernel, and inspects once the URL is right', async () => {

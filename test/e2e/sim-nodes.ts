@@ -50,6 +50,18 @@ export async function enroll(
   return res.body.uuid as string;
 }
 
+/** `enroll`, then the host's ports: what a node needs to boot over the network (DHCP answers only its MACs). */
+export async function enrollWithPorts(
+  svc: TestService,
+  host: SimManifestHost,
+  protocol: BmcProtocol,
+  fields: Record<string, unknown> = {},
+): Promise<string> {
+  const uuid = await enroll(svc, host, protocol, fields);
+  await addPorts(svc, uuid, host);
+  return uuid;
+}
+
 /** Creates the ports of a host's NICs, as an operator does for nodes inspected in-band. */
 export async function addPorts(svc: TestService, nodeUuid: string, host: SimManifestHost): Promise<void> {
   for (const address of host.macs) {

@@ -88,6 +88,23 @@ describeOnEngines('node hardware endpoints on the Redfish sim', (svc) => {
     expect(bad.status).toBe(400);
   });
 
+  it('injects an NMI into the running machine (1.29+, an empty body)', async () => {
+    // sim-0's node, enrolled by the first test.
+    const uuid = (await svc().request('GET', `/v1/nodes/hw-0-${svc().db.engine}`)).body.uuid as string;
+    const host = sim.fleet.get('sim-0')!;
+    if (host.power !== 'On') host.powerAction('On', { bootFails: false });
+    const before = host.nmiCount;
+    const nmi = (body: unknown, version = '1.29') =>
+      svc().request('PUT', `/v1/nodes/${uuid}/management/inject_nmi`, body, version);
+    expect((await nmi({}, '1.28')).status).toBe(404);
+    const bad = await nmi({ now: true });
+    expect(bad.status).toBe(400);
+    expect(host.nmiCount).toBe(before);
+    const done = await nmi({});
+    expect(done.status, done.text).toBe(204);
+    expect(host.nmiCount).toBe(before + 1);
+  });
+
   it('serves the inventory after out-of-band inspection, and 404 before it', async () => {
     const uuid = await redfishNode(svc(), 3);
     expect((await svc().request('GET', `/v1/nodes/${uuid}/inventory`, undefined, '1.81')).status).toBe(404);

@@ -275,9 +275,9 @@ describeOnEngines('nodes: PATCH', (svc) => {
     expect(after.body.updated_at).toBeNull();
   });
 
-  it("moves to another driver with that driver's default interfaces", async () => {
+  it("moves to another driver with that driver's default interfaces when asked to reset them", async () => {
     const node = await create(svc(), {});
-    const res = await svc().request('PATCH', `/v1/nodes/${node.uuid}`, [
+    const res = await svc().request('PATCH', `/v1/nodes/${node.uuid}?reset_interfaces=true`, [
       { op: 'replace', path: '/driver', value: 'redfish' },
     ]);
     expect(res.status, res.text).toBe(200);

@@ -161,6 +161,12 @@ describe('ipmi driver against the IPMI sim', () => {
     expect(target.bootFlags.device).toBe('bios');
   });
 
+  it('injects an NMI as the chassis diagnostic interrupt', async () => {
+    const { port, target } = await startSim();
+    await driverFor(port).management.injectNmi();
+    expect(target.actions).toContain('diag');
+  });
+
   it('has no inspect, virtual media, BIOS or firmware interface', async () => {
     const { port } = await startSim();
     const driver = driverFor(port);

@@ -107,6 +107,14 @@ describe('redfish driver against the Redfish sim', () => {
     expect(fleet.get('sim-1')?.boot).toMatchObject({ target: 'cd', enabled: 'once' });
   });
 
+  it('injects an NMI with the Nmi reset, which a running machine takes', async () => {
+    const driver = driverFor('sim-1');
+    await driver.power.setPowerState('power on');
+    const before = fleet.get('sim-1')!.nmiCount;
+    await driver.management.injectNmi();
+    expect(fleet.get('sim-1')!.nmiCount).toBe(before + 1);
+  });
+
   it('inspects the host out of band', async () => {
     const driver = driverFor('sim-2');
     const host = fleet.get('sim-2');

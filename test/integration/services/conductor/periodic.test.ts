@@ -113,11 +113,14 @@ describeOnEngines(
       await svc().request('PATCH', `/v1/nodes/${uuid}`, [
         { op: 'add', path: '/driver_info/deploy_kernel', value: 'http://127.0.0.1/k' },
         { op: 'add', path: '/driver_info/deploy_ramdisk', value: 'http://127.0.0.1/r' },
-        // A deploy that could not start would fail at once: this one has its image, only no agent ever comes.
+        // A deploy that could not start would fail at once: this one has its image and a port, only no agent ever comes.
         { op: 'add', path: '/instance_info/image_source', value: 'http://127.0.0.1/disk.img' },
         { op: 'add', path: '/instance_info/image_checksum', value: 'sha256:0000' },
         { op: 'add', path: '/automated_clean', value: false },
       ]);
+      const sim2 = sim.manifest.hosts[2]!;
+      const port = await svc().request('POST', '/v1/ports', { node_uuid: uuid, address: sim2.macs[0] });
+      expect(port.status, port.text).toBe(201);
       await provision(svc(), uuid, 'provide');
       await eventually(
         () => svc().request('GET', `/v1/nodes/${uuid}`),

@@ -64,7 +64,10 @@ afterAll(async () => {
   rmSync(outside, { recursive: true, force: true });
 });
 
-const local = () => new StepPrerequisites({ bootFilesDir: bootFiles, headTimeoutMs: 500 });
+/** One network-bootable port, unless a test says otherwise. */
+const onePort = async () => 1;
+const local = (pxePortCount = onePort) =>
+  new StepPrerequisites({ bootFilesDir: bootFiles, headTimeoutMs: 500, pxePortCount });
 
 describe('what a step needs before it touches the machine', () => {
   it("names the missing agent kernel and ramdisk in Ironic's words, worded for the step that needed them", async () => {
@@ -81,6 +84,19 @@ describe('what a step needs before it touches the machine', () => {
     expect(await local().problem(redfishNode({ deploy_kernel: 'ipa.kernel' }), 'clean')).toContain(
       "Missing are: ['deploy_ramdisk']",
     );
+  });
+
+  it('refuses a network boot of a node with no port that may boot, as Ironic does; a virtual media boot needs none', async () => {
+    const node = redfishNode({ deploy_kernel: 'ipa.kernel', deploy_ramdisk: 'ipa/initramfs' });
+    const none = async () => 0;
+    expect(await local(none).problem(node, 'clean')).toBe(
+      `Failed to prepare node ${node.uuid} for cleaning: Node ${node.uuid} does not have any port associated with it.`,
+    );
+    expect(await local(none).problem(node, 'deploy')).toBe(
+      `Failed to prepare to deploy: Node ${node.uuid} does not have any port associated with it.`,
+    );
+    const vmedia = redfishNode({ deploy_iso: `${filesUrl}/ok` }, { boot_interface: 'redfish-virtual-media' });
+    expect(await local(none).problem(vmedia, 'clean')).toBeNull();
   });
 
   it('passes boot files that exist under the boot files directory, as the boot server resolves paths', async () => {
@@ -109,7 +125,7 @@ describe('what a step needs before it touches the machine', () => {
   });
 
   it('leaves paths unchecked where this process does not serve the boot files (split roles)', async () => {
-    const remote = new StepPrerequisites({ bootFilesDir: null, headTimeoutMs: 500 });
+    const remote = new StepPrerequisites({ bootFilesDir: null, headTimeoutMs: 500, pxePortCount: onePort });
     expect(
       await remote.problem(redfishNode({ deploy_kernel: 'nowhere', deploy_ramdisk: 'nothing' }), 'deploy'),
     ).toBeNull();

@@ -60,6 +60,14 @@ describe('configuration', () => {
     expect(() => loadConfig({ ANVIL_CONFIG: tempFile('- a\n- b\n') })).toThrow('mapping');
   });
 
+  it('advertises the host name for a conductor RPC that listens on a wildcard address', () => {
+    expect(loadConfig({ ANVIL_CONDUCTOR_RPC_HOST: '0.0.0.0' }).conductor.rpcAdvertiseHost).toBe(os.hostname());
+    expect(
+      loadConfig({ ANVIL_CONDUCTOR_RPC_HOST: '::', ANVIL_CONDUCTOR_RPC_ADVERTISE_HOST: 'c1.mgmt' }).conductor
+        .rpcAdvertiseHost,
+    ).toBe('c1.mgmt');
+  });
+
   it('keeps the documented defaults', () => {
     const c = loadConfig({});
     expect(c.secretKey).toBeNull();
@@ -68,6 +76,9 @@ describe('configuration', () => {
     expect(c.conductor).toEqual({
       name: os.hostname(),
       group: '',
+      rpcHost: '127.0.0.1',
+      rpcPort: 0,
+      rpcAdvertiseHost: '127.0.0.1',
       workers: 100,
       heartbeatIntervalSeconds: 10,
       heartbeatTimeoutSeconds: 60,

@@ -1,0 +1,100 @@
+import type { BiosAttributes, BootDevice, FirmwareComponent } from '../../bmc-drivers/index.js';
+import type { ConductorMembership, Placement } from '../conductor/index.js';
+import { TemporaryFailure } from '../errors.js';
+import type { BootDeviceView, HardwareCalls, HardwareMethod } from '../hardware/index.js';
+import type { Node } from '../nodes/index.js';
+import { ConductorRefused, DISPATCH, RPC_PREFIX, type RpcFailure } from './protocol.js';
+
+type ArgsOf<M extends HardwareMethod> = Parameters<HardwareCalls[M]> extends [Node, ...infer Rest] ? Rest : never;
+type ResultOf<M extends HardwareMethod> = Awaited<ReturnType<HardwareCalls[M]>>;
+
+export interface RpcClientDeps {
+  placement: Pick<Placement, 'ownerOf'>;
+  membership: Pick<ConductorMembership, 'rpcUrlOf'>;
+  secret: string;
+  /** The conductor of this process, called in place when it owns the node. */
+  local: { name: string; hardware: HardwareCalls } | null;
+  /** Longer than a BMC call with its retries: the conductor answers within that. */
+  timeoutMs: number;
+}
+
+/**
+ * The API's hardware calls, each sent to the conductor that owns the node on
+ * the hash ring (DESIGN decision 13): in this process when its own conductor
+ * owns it, else over HTTP to the URL that conductor registered. One way for
+ * every such call, so an API process never needs a route to a BMC.
+ */
+export class ConductorRpcClient implements HardwareCalls {
+  constructor(private readonly deps: RpcClientDeps) {}
+
+  getBootDevice(node: Node): Promise<BootDeviceView> {
+    return this.call('getBootDevice', node);
+  }
+
+  setBootDevice(node: Node, device: string, persistent: boolean): Promise<void> {
+    return this.call('setBootDevice', node, device, persistent);
+  }
+
+  supportedBootDevices(node: Node): Promise<readonly BootDevice[]> {
+    return this.call('supportedBootDevices', node);
+  }
+
+  bios(node: Node): Promise<BiosAttributes> {
+    return this.call('bios', node);
+  }
+
+  firmware(node: Node): Promise<FirmwareComponent[]> {
+    return this.call('firmware', node);
+  }
+
+  attachVirtualMedia(node: Node, imageUrl: string): Promise<void> {
+    return this.call('attachVirtualMedia', node, imageUrl);
+  }
+
+  detachVirtualMedia(node: Node): Promise<void> {
+    return this.call('detachVirtualMedia', node);
+  }
+
+  injectNmi(node: Node): Promise<void> {
+    return this.call('injectNmi', node);
+  }
+
+  private async call<M extends HardwareMethod>(method: M, node: Node, ...args: ArgsOf<M>): Promise<ResultOf<M>> {
+    const owner = await this.deps.placement.ownerOf(node.uuid, node.conductor_group);
+    const local = this.deps.local;
+    if (local !== null && owner === local.name)
+      return (await DISPATCH[method](local.hardware, node, args)) as ResultOf<M>;
+    const base = await this.deps.membership.rpcUrlOf(owner);
+    if (base === null) {
+      throw new TemporaryFailure(
+        `Conductor ${owner} registered no RPC address; it cannot take calls for node ${node.uuid}.`,
+      );
+    }
+    let res: Response;
+    try {
+      res = await fetch(`${base}${RPC_PREFIX}${method}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${this.deps.secret}` },
+        body: JSON.stringify({ node: node.uuid, args }),
+        signal: AbortSignal.timeout(this.deps.timeoutMs),
+      });
+    } catch (err) {
+      throw new TemporaryFailure(
+        `Conductor ${owner} at ${base} could not be reached for node ${node.uuid}: ${describe(err)}; retry later.`,
+      );
+    }
+    const body = (await res.json().catch(() => null)) as ({ result: ResultOf<M> } & Partial<RpcFailure>) | null;
+    if (res.ok && body !== null && 'result' in body) return body.result;
+    const failure = body?.error;
+    if (failure?.kind) throw new ConductorRefused(failure.kind, failure.message);
+    throw new Error(
+      `Conductor ${owner} failed ${method} for node ${node.uuid}: ${failure?.message ?? `HTTP ${res.status}`}`,
+    );
+  }
+}
+
+function describe(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
+  return `${err.message}${cause}`;
+}
