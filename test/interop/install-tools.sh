@@ -6,6 +6,9 @@ set -euo pipefail
 packages=(
   python3-ironicclient   # the `baremetal` CLI
   python3-openstacksdk
+  tempest                # OpenStack's test runner, and Ironic's API suite for it (tempest.test.ts)
+  ironic-tempest-plugin
+  python3-subunit        # reads tempest's result stream
   ipmitool               # IPMI v2.0 peer for the BMC sim
   freeipmi-tools
   openipmi               # ipmi_sim: a real BMC for Anvil's IPMI client
