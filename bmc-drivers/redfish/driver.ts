@@ -25,7 +25,7 @@ import type { BmcCallGuard, GuardedCall } from '../guard.js';
 import { RedfishProtocolError } from './errors.js';
 import { redfishFailure } from './failure.js';
 import { getBiosAttributes, getPendingBiosAttributes, setBiosAttributes } from './bios.js';
-import { listFirmwareInventory, startFirmwareUpdate } from './firmware.js';
+import { getFirmwareComponents, startFirmwareUpdate } from './firmware.js';
 import { inspectHardware } from './inspect.js';
 import { getBootDevice, injectNmi, setBootDevice } from './management.js';
 import { EXPECTED_POWER_STATE, getPowerState, setPowerState, waitForPower } from './power.js';
@@ -125,12 +125,10 @@ export class RedfishDriver implements BmcDriver {
         this.call('apply_bios_settings', (system) => setBiosAttributes(system, attributes)),
     };
     this.firmware = {
-      getComponents: async () =>
-        (
-          await this.call('get_firmware_components', (system) => listFirmwareInventory(system), {
-            timeoutMs: this.guard.policy.inspectTimeoutMs,
-          })
-        ).map(({ id, name, version, updateable }) => ({ id, name, version, updateable })),
+      getComponents: () =>
+        this.call('get_firmware_components', (system) => getFirmwareComponents(system), {
+          timeoutMs: this.guard.policy.inspectTimeoutMs,
+        }),
       update: (imageUrl, options) => this.updateFirmware(imageUrl, options),
     };
   }

@@ -2,10 +2,11 @@ import type { FirmwareComponent } from '../driver.js';
 import type { TaskOutcome, TaskWaitOptions } from './client.js';
 import { RedfishProtocolError, RedfishUnsupportedError } from './errors.js';
 import {
+  chassisSchema,
   collectionSchema,
   managerSchema,
+  networkAdapterSchema,
   serviceRootSchema,
-  softwareInventorySchema,
   systemSchema,
   updateServiceSchema,
 } from './schemas.js';
@@ -14,12 +15,6 @@ import type { RedfishSystem } from './system-path.js';
 export interface FirmwareVersions {
   bios: string | null;
   bmc: string | null;
-}
-
-/** A FirmwareInventory entry: the driver's component plus what Redfish relates it to. */
-export interface FirmwareInventoryEntry extends FirmwareComponent {
-  /** The Systems/Managers the component belongs to, when the BMC says. */
-  relatedTo: string[];
 }
 
 export interface UpdateFirmwareOptions extends TaskWaitOptions {
@@ -41,29 +36,38 @@ export async function getFirmwareVersions(system: RedfishSystem): Promise<Firmwa
   return { bios: body.BiosVersion ?? null, bmc };
 }
 
+/**
+ * The components Ironic's redfish firmware interface reports, by its names:
+ * `bios` (the System's BiosVersion), `bmc` (its Manager's FirmwareVersion)
+ * and `nic:<adapter Id>` for each network adapter of the System's chassis
+ * (its first controller's FirmwarePackageVersion). Read from this System's
+ * own resources, so a BMC that serves several machines lists only this one's.
+ */
+export async function getFirmwareComponents(system: RedfishSystem): Promise<FirmwareComponent[]> {
+  const versions = await getFirmwareVersions(system);
+  const components: FirmwareComponent[] = [
+    { id: 'bios', name: 'bios', version: versions.bios, updateable: true },
+    { id: 'bmc', name: 'bmc', version: versions.bmc, updateable: true },
+  ];
+  const body = (await system.client.getAs(system.path, systemSchema)).body;
+  for (const chassisRef of body.Links?.Chassis ?? []) {
+    const chassis = (await system.client.getAs(chassisRef['@odata.id'], chassisSchema)).body;
+    if (!chassis.NetworkAdapters) continue;
+    const adapters = (await system.client.getAs(chassis.NetworkAdapters['@odata.id'], collectionSchema)).body.Members;
+    for (const ref of adapters) {
+      const adapter = (await system.client.getAs(ref['@odata.id'], networkAdapterSchema)).body;
+      const version = adapter.Controllers?.[0]?.FirmwarePackageVersion ?? null;
+      if (version !== null)
+        components.push({ id: `nic:${adapter.Id}`, name: `nic:${adapter.Id}`, version, updateable: true });
+    }
+  }
+  return components;
+}
+
 async function updateServicePath(system: RedfishSystem): Promise<string> {
   const root = (await system.client.getAs('/redfish/v1/', serviceRootSchema)).body;
   if (!root.UpdateService) throw new RedfishUnsupportedError('the BMC has no UpdateService');
   return root.UpdateService['@odata.id'];
-}
-
-/** Every entry of the FirmwareInventory, one GET each. */
-export async function listFirmwareInventory(system: RedfishSystem): Promise<FirmwareInventoryEntry[]> {
-  const service = (await system.client.getAs(await updateServicePath(system), updateServiceSchema)).body;
-  if (!service.FirmwareInventory) throw new RedfishUnsupportedError('the UpdateService has no FirmwareInventory');
-  const list = (await system.client.getAs(service.FirmwareInventory['@odata.id'], collectionSchema)).body.Members;
-  const out: FirmwareInventoryEntry[] = [];
-  for (const ref of list) {
-    const item = (await system.client.getAs(ref['@odata.id'], softwareInventorySchema)).body;
-    out.push({
-      id: item.Id,
-      name: item.Name ?? null,
-      version: item.Version ?? null,
-      updateable: item.Updateable ?? null,
-      relatedTo: (item.RelatedItem ?? []).map((r) => r['@odata.id']),
-    });
-  }
-  return out;
 }
 
 /** What SimpleUpdate answered: done at once, or a task monitor to follow. */

@@ -36,10 +36,5 @@ export { inspectHardware } from './inspect.js';
 export { findVirtualMedia, insertVirtualMedia, ejectVirtualMedia } from './virtual-media.js';
 export type { VirtualMediaDevice } from './virtual-media.js';
 export { getBiosAttributes, getPendingBiosAttributes, setBiosAttributes } from './bios.js';
-export { getFirmwareVersions, listFirmwareInventory, startFirmwareUpdate, updateFirmware } from './firmware.js';
-export type {
-  FirmwareVersions,
-  FirmwareInventoryEntry,
-  FirmwareUpdateStart,
-  UpdateFirmwareOptions,
-} from './firmware.js';
+export { getFirmwareComponents, getFirmwareVersions, startFirmwareUpdate, updateFirmware } from './firmware.js';
+export type { FirmwareVersions, FirmwareUpdateStart, UpdateFirmwareOptions } from './firmware.js';

@@ -56,7 +56,7 @@ export const systemSchema = z.looseObject({
   SimpleStorage: odataRef.optional(),
   Bios: odataRef.optional(),
   VirtualMedia: odataRef.optional(),
-  Links: z.looseObject({ ManagedBy: z.array(odataRef).optional() }).optional(),
+  Links: z.looseObject({ ManagedBy: z.array(odataRef).optional(), Chassis: z.array(odataRef).optional() }).optional(),
   Actions: z
     .looseObject({
       '#ComputerSystem.Reset': actionSchema
@@ -108,6 +108,16 @@ export const simpleStorageSchema = z.looseObject({
     .optional(),
 });
 
+export const chassisSchema = z.looseObject({
+  Id: z.string(),
+  NetworkAdapters: odataRef.optional(),
+});
+
+export const networkAdapterSchema = z.looseObject({
+  Id: z.string(),
+  Controllers: z.array(z.looseObject({ FirmwarePackageVersion: optionalString })).optional(),
+});
+
 export const managerSchema = z.looseObject({
   Id: z.string(),
   FirmwareVersion: optionalString,
@@ -144,14 +154,6 @@ export const biosSettingsSchema = z.looseObject({
 export const updateServiceSchema = z.looseObject({
   FirmwareInventory: odataRef.optional(),
   Actions: z.looseObject({ '#UpdateService.SimpleUpdate': actionSchema.optional() }).optional(),
-});
-
-export const softwareInventorySchema = z.looseObject({
-  Id: z.string(),
-  Name: optionalString,
-  Version: optionalString,
-  Updateable: z.boolean().nullish(),
-  RelatedItem: z.array(odataRef).optional(),
 });
 
 export const taskSchema = z.looseObject({

@@ -170,7 +170,7 @@ describe('redfish driver against the Redfish sim', () => {
       timeoutMs: 5000,
     });
     expect(result.state).toBe('Completed');
-    expect((await firmware.getComponents()).find((c) => c.id === 'sim-4.BIOS')).toMatchObject({
+    expect((await firmware.getComponents()).find((c) => c.id === 'bios')).toMatchObject({
       version: '2.0.1',
       updateable: true,
     });

@@ -6,6 +6,7 @@ import {
   connectRedfish,
   ejectVirtualMedia,
   findVirtualMedia,
+  getFirmwareComponents,
   getFirmwareVersions,
   inspectHardware,
   insertVirtualMedia,
@@ -219,6 +220,41 @@ describe('Dell iDRAC', () => {
     expect(polls).toBe(3);
     expect(await getFirmwareVersions(system)).toEqual({ bios: '2.17.1', bmc: '6.10.30.00' });
     bmc.on(() => undefined);
+  });
+
+  it("names firmware components as Ironic does: bios, bmc and nic:<adapter> from the chassis' network adapters", async () => {
+    const systemPath = '/redfish/v1/Systems/System.Embedded.1';
+    const original = bmc.resources.get(systemPath)!;
+    const chassis = '/redfish/v1/Chassis/System.Embedded.1';
+    bmc.resources.set(systemPath, {
+      ...original,
+      Links: { ...(original.Links as Json), Chassis: [{ '@odata.id': chassis }] },
+    });
+    bmc.resources.set(chassis, {
+      Id: 'System.Embedded.1',
+      NetworkAdapters: { '@odata.id': `${chassis}/NetworkAdapters` },
+    });
+    bmc.resources.set(`${chassis}/NetworkAdapters`, {
+      Members: [
+        { '@odata.id': `${chassis}/NetworkAdapters/NIC.Integrated.1` },
+        { '@odata.id': `${chassis}/NetworkAdapters/NIC.Slot.2` },
+      ],
+    });
+    bmc.resources.set(`${chassis}/NetworkAdapters/NIC.Integrated.1`, {
+      Id: 'NIC.Integrated.1',
+      Controllers: [{ FirmwarePackageVersion: '22.31.6' }],
+    });
+    // An adapter that reports no firmware version is not a component.
+    bmc.resources.set(`${chassis}/NetworkAdapters/NIC.Slot.2`, { Id: 'NIC.Slot.2', Controllers: [{}] });
+    try {
+      expect(await getFirmwareComponents(system)).toEqual([
+        { id: 'bios', name: 'bios', version: '2.17.1', updateable: true },
+        { id: 'bmc', name: 'bmc', version: '6.10.30.00', updateable: true },
+        { id: 'nic:NIC.Integrated.1', name: 'nic:NIC.Integrated.1', version: '22.31.6', updateable: true },
+      ]);
+    } finally {
+      bmc.resources.set(systemPath, original);
+    }
   });
 });
 
