@@ -9,7 +9,7 @@ import {
   type ProvisionState,
 } from '../nodes/index.js';
 import type { PortRepository } from '../ports/index.js';
-import type { InventoryStore } from '../inspect/index.js';
+import { standardPluginData, type InventoryStore } from '../inspect/index.js';
 import { MASK, maskSecrets } from '../secrets/index.js';
 import type { AgentCheckIn } from './check-in.js';
 import { AGENT_STATES, LOOKUP_STATES } from './session.js';
@@ -156,13 +156,17 @@ export class RamdiskService {
     const interfaces = Array.isArray(inv.interfaces) ? (inv.interfaces as JsonObject[]) : [];
     const macs = interfaces.map((i) => (typeof i.mac_address === 'string' ? i.mac_address : ''));
     const node = await this.find(macs, nodeUuid, ['inspect wait']);
-    const { inventory: _inv, ...pluginData } = data;
-    await this.deps.inventory.save(node.id, { inventory: inv, plugin_data: pluginData });
+    const { inventory: _inv, ...received } = data;
     if (this.deps.addPorts)
       await this.deps.ports.createMissing(
         node.id,
         macs.map((m) => normalizeMac(m)).filter((m): m is string => m !== null),
       );
+    const pxeMacs = (await this.deps.ports.listForNode(node.id)).filter((p) => p.pxe_enabled).map((p) => p.address);
+    await this.deps.inventory.save(node.id, {
+      inventory: inv,
+      plugin_data: standardPluginData(inv, received, pxeMacs),
+    });
     await this.deps.checkIn.agentCheckedIn(node, ['inspect wait'], (fresh) => ({
       properties: { ...fresh.properties, ...propertiesOf(inv) },
       driver_internal_info: { ...fresh.driver_internal_info, inspection_reported: true },

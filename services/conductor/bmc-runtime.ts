@@ -10,7 +10,12 @@ import {
 } from '../../bmc-drivers/index.js';
 import { type AgentClient, agentSession, withoutSession } from '../agent/index.js';
 import type { NodeHistory } from '../events/index.js';
-import { propertiesFromInventory, toIronicInventory, type InventoryStore } from '../inspect/index.js';
+import {
+  propertiesFromInventory,
+  standardPluginData,
+  toIronicInventory,
+  type InventoryStore,
+} from '../inspect/index.js';
 import type { JsonObject, Node, PowerState, TargetPowerState, ProvisionState } from '../nodes/index.js';
 import type { DriverCache } from './driver-cache.js';
 import type { HardwareRuntime, NodeTask } from './hardware-runtime.js';
@@ -59,8 +64,8 @@ export interface BmcRuntimeDeps {
    * another process serves boot files and the path cannot be seen from here.
    */
   bootFilesDir: string | null;
-  /** How many of a node's ports may network-boot. */
-  pxePortCount(node: Node): Promise<number>;
+  /** The MACs of a node's ports that may network-boot. */
+  pxeMacs(node: Node): Promise<string[]>;
 }
 
 /**
@@ -84,7 +89,7 @@ export class BmcRuntime implements HardwareRuntime {
     this.prerequisites = new StepPrerequisites({
       bootFilesDir: deps.bootFilesDir,
       headTimeoutMs: BOOT_FILE_CHECK_TIMEOUT_MS,
-      pxePortCount: (node) => deps.pxePortCount(node),
+      pxeMacs: (node) => deps.pxeMacs(node),
     });
   }
 
@@ -155,7 +160,6 @@ export class BmcRuntime implements HardwareRuntime {
     if (node.inspect_interface.startsWith('no-'))
       throw new StepFailure('Inspection is disabled for this node (inspect_interface no-inspect).');
     const hw = await requireInterface(driver, 'inspect').inspectHardware();
-    await this.deps.inventory.save(node.id, { inventory: toIronicInventory(hw, driver.bmc), plugin_data: {} });
     if (this.deps.options.addPorts === 'all' && hw.nics.length > 0) {
       const skipped = await this.deps.makePorts(
         node,
@@ -169,6 +173,10 @@ export class BmcRuntime implements HardwareRuntime {
         });
       }
     }
+    // After the ports: which NIC boots is what the node's ports say, out of band.
+    const inventory = toIronicInventory(hw, driver.bmc);
+    const plugin_data = standardPluginData(inventory, {}, await this.deps.pxeMacs(node));
+    await this.deps.inventory.save(node.id, { inventory, plugin_data });
     await task.fire('done', { properties: { ...node.properties, ...propertiesFromInventory(hw) } });
   }
 

@@ -24,8 +24,8 @@ export interface StepPrerequisiteOptions {
   bootFilesDir: string | null;
   /** Bound on the HEAD request that checks a boot file given as a URL. */
   headTimeoutMs: number;
-  /** How many of the node's ports may network-boot (`pxe_enabled`): DHCP and iPXE answer only their MACs. */
-  pxePortCount(node: Node): Promise<number>;
+  /** The MACs of the node's ports that may network-boot (`pxe_enabled`): DHCP and iPXE answer only them. */
+  pxeMacs(node: Node): Promise<string[]>;
 }
 
 /**
@@ -61,7 +61,7 @@ export class StepPrerequisites {
    * boot validation says it so; a virtual media boot needs no port.
    */
   private async noBootablePort(node: Node): Promise<string | null> {
-    if (isVirtualMediaBoot(node) || (await this.options.pxePortCount(node)) > 0) return null;
+    if (isVirtualMediaBoot(node) || (await this.options.pxeMacs(node)).length > 0) return null;
     return `Node ${node.uuid} does not have any port associated with it.`;
   }
 

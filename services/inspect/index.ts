@@ -1,1 +1,3 @@
 export { InventoryStore, propertiesFromInventory, toIronicInventory, type StoredInventory } from './inventory.js';
+export { parseLldp } from './lldp.js';
+export { standardPluginData } from './plugin-data.js';

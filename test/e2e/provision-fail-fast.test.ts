@@ -160,7 +160,11 @@ describe('a step that cannot start', () => {
       seen.bootSteps.some((s) => s.kind === 'inspection' && s.outcome === 'ok'),
       bootLog(seen),
     ).toBe(true);
-    expect((await rig.svc.request('GET', `/v1/nodes/${uuid}/inventory`, undefined, '1.81')).status).toBe(200);
+    const stored = await rig.svc.request('GET', `/v1/nodes/${uuid}/inventory`, undefined, '1.81');
+    expect(stored.status).toBe(200);
+    // The NIC the agent booted from (its BOOTIF) is the PXE one, as baremetal-operator reads it.
+    const nics = Object.values(stored.body.plugin_data.all_interfaces as Record<string, any>);
+    expect(nics.filter((n) => n.pxe_enabled).map((n) => n.mac_address)).toEqual([host.macs[0]]);
   });
 
   it('refuses a config drive string that is neither gzip+base64 nor a URL with 400, fails a stored one at once, and deploys with a good one', async () => {

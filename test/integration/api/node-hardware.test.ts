@@ -137,6 +137,14 @@ describeOnEngines('node hardware endpoints on the Redfish sim', (svc) => {
       (p: { address: string }) => p.address,
     );
     expect(ports.sort()).toEqual(host.nics.map((n) => n.mac).sort());
+    // Out of band, the PXE NICs are the ports that may boot: inspection made them all so.
+    const all = inv.plugin_data.all_interfaces as Record<string, { mac_address: string; pxe_enabled: boolean }>;
+    expect(
+      Object.values(all)
+        .filter((n) => n.pxe_enabled)
+        .map((n) => n.mac_address)
+        .sort(),
+    ).toEqual(host.nics.map((n) => n.mac).sort());
   });
 
   it('answers 409 while the node is locked, and keeps a fake-hardware boot device', async () => {

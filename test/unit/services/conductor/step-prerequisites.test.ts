@@ -65,9 +65,8 @@ afterAll(async () => {
 });
 
 /** One network-bootable port, unless a test says otherwise. */
-const onePort = async () => 1;
-const local = (pxePortCount = onePort) =>
-  new StepPrerequisites({ bootFilesDir: bootFiles, headTimeoutMs: 500, pxePortCount });
+const onePort = async () => ['52:54:00:00:00:01'];
+const local = (pxeMacs = onePort) => new StepPrerequisites({ bootFilesDir: bootFiles, headTimeoutMs: 500, pxeMacs });
 
 describe('what a step needs before it touches the machine', () => {
   it("names the missing agent kernel and ramdisk in Ironic's words, worded for the step that needed them", async () => {
@@ -88,7 +87,7 @@ describe('what a step needs before it touches the machine', () => {
 
   it('refuses a network boot of a node with no port that may boot, as Ironic does; a virtual media boot needs none', async () => {
     const node = redfishNode({ deploy_kernel: 'ipa.kernel', deploy_ramdisk: 'ipa/initramfs' });
-    const none = async () => 0;
+    const none = async (): Promise<string[]> => [];
     expect(await local(none).problem(node, 'clean')).toBe(
       `Failed to prepare node ${node.uuid} for cleaning: Node ${node.uuid} does not have any port associated with it.`,
     );
@@ -125,7 +124,7 @@ describe('what a step needs before it touches the machine', () => {
   });
 
   it('leaves paths unchecked where this process does not serve the boot files (split roles)', async () => {
-    const remote = new StepPrerequisites({ bootFilesDir: null, headTimeoutMs: 500, pxePortCount: onePort });
+    const remote = new StepPrerequisites({ bootFilesDir: null, headTimeoutMs: 500, pxeMacs: onePort });
     expect(
       await remote.problem(redfishNode({ deploy_kernel: 'nowhere', deploy_ramdisk: 'nothing' }), 'deploy'),
     ).toBeNull();
