@@ -126,6 +126,8 @@ export interface FirmwareComponent {
 export interface FirmwareUpdateOptions {
   /** What to update (inventory entries, a System); the BMC decides when absent. */
   targets?: string[];
+  /** What to update by Ironic's component name (`bios`, `bmc`, `nic:<id>`), found on the BMC; instead of `targets`. */
+  component?: string;
   /** Give up waiting for the task after this long. Default 30 minutes. */
   timeoutMs?: number;
   /** Pause between looks at the task. Default 10 s. */
@@ -133,7 +135,9 @@ export interface FirmwareUpdateOptions {
 }
 
 export interface FirmwareUpdateResult {
-  /** The final task state, e.g. `Completed`. */
+  /** The task completed, or the BMC applied the update without one. */
+  succeeded: boolean;
+  /** The final task state, e.g. `Completed`; `Done` when there was no task. */
   state: string;
   messages: string[];
 }

@@ -25,7 +25,7 @@ import type { BmcCallGuard, GuardedCall } from '../guard.js';
 import { RedfishProtocolError } from './errors.js';
 import { redfishFailure } from './failure.js';
 import { getBiosAttributes, getPendingBiosAttributes, setBiosAttributes } from './bios.js';
-import { getFirmwareComponents, startFirmwareUpdate } from './firmware.js';
+import { firmwareTargetOf, getFirmwareComponents, startFirmwareUpdate } from './firmware.js';
 import { inspectHardware } from './inspect.js';
 import { getBootDevice, injectNmi, setBootDevice } from './management.js';
 import { EXPECTED_POWER_STATE, getPowerState, setPowerState, waitForPower } from './power.js';
@@ -157,17 +157,23 @@ export class RedfishDriver implements BmcDriver {
     const timeoutMs = options.timeoutMs ?? FIRMWARE_UPDATE_TIMEOUT_MS;
     const interval = Math.max(10, options.pollIntervalMs ?? FIRMWARE_POLL_INTERVAL_MS);
     const started = this.guard.clock.now();
+    const component = options.component;
+    const targets =
+      component === undefined
+        ? options.targets
+        : [await this.call('find_firmware_component', (system) => firmwareTargetOf(system, component))];
     const start = await this.call(
       'update_firmware',
-      (system) =>
-        startFirmwareUpdate(system, imageUrl, options.targets === undefined ? {} : { targets: options.targets }),
+      (system) => startFirmwareUpdate(system, imageUrl, targets === undefined ? {} : { targets }),
       { idempotent: false },
     );
-    if (start.kind === 'done') return { state: 'Done', messages: [] };
+    // Some BMCs apply an update at once and answer 200/204 with no task to follow.
+    if (start.kind === 'done') return { succeeded: true, state: 'Done', messages: [] };
     const maxPolls = Math.ceil(timeoutMs / interval) + 1;
     for (let poll = 0; poll < maxPolls && this.guard.clock.now() - started < timeoutMs; poll++) {
       const outcome = await this.call('get_firmware_update_status', (system) => system.client.pollTask(start.monitor));
-      if (outcome !== null) return { state: outcome.state, messages: outcome.messages };
+      if (outcome !== null)
+        return { succeeded: outcome.state === 'Completed', state: outcome.state, messages: outcome.messages };
       await this.guard.clock.sleep(interval);
     }
     throw bmcErrorOf(

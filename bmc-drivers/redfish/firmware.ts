@@ -64,6 +64,29 @@ export async function getFirmwareComponents(system: RedfishSystem): Promise<Firm
   return components;
 }
 
+/**
+ * The SimpleUpdate target of a component named as Ironic names it: the
+ * System for `bios`, its Manager for `bmc`, the chassis' network adapter for
+ * `nic:<Id>`. Refused up front when this BMC has no such component.
+ */
+export async function firmwareTargetOf(system: RedfishSystem, component: string): Promise<string> {
+  const body = (await system.client.getAs(system.path, systemSchema)).body;
+  if (component === 'bios') return system.path;
+  if (component === 'bmc') {
+    const manager = body.Links?.ManagedBy?.[0];
+    if (manager) return manager['@odata.id'];
+  } else if (component.startsWith('nic:')) {
+    for (const chassisRef of body.Links?.Chassis ?? []) {
+      const chassis = (await system.client.getAs(chassisRef['@odata.id'], chassisSchema)).body;
+      if (!chassis.NetworkAdapters) continue;
+      const adapters = (await system.client.getAs(chassis.NetworkAdapters['@odata.id'], collectionSchema)).body;
+      const found = adapters.Members.find((ref) => ref['@odata.id'].split('/').pop() === component.slice(4));
+      if (found) return found['@odata.id'];
+    }
+  }
+  throw new RedfishUnsupportedError(`the BMC has no firmware component ${component} (bios, bmc or nic:<adapter Id>)`);
+}
+
 async function updateServicePath(system: RedfishSystem): Promise<string> {
   const root = (await system.client.getAs('/redfish/v1/', serviceRootSchema)).body;
   if (!root.UpdateService) throw new RedfishUnsupportedError('the BMC has no UpdateService');

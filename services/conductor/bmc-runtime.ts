@@ -304,10 +304,11 @@ export class BmcRuntime implements HardwareRuntime {
         for (const s of settings as JsonObject[]) {
           if (typeof s.url !== 'string' || (s.component !== undefined && typeof s.component !== 'string'))
             throw new StepFailure('firmware.update needs args.settings: a list of {url, component?} strings.');
+          // `component` is Ironic's name (bios, bmc, nic:<id>), as baremetal-operator sends it.
           const result = await requireInterface(driver, 'firmware').update(s.url, {
-            ...(s.component ? { targets: [s.component] } : {}),
+            ...(s.component ? { component: s.component } : {}),
           });
-          if (result.state !== 'Completed') {
+          if (!result.succeeded) {
             throw new StepFailure(
               `Firmware update from ${String(s.url)} ended ${result.state}: ${result.messages.join('; ')}`,
             );

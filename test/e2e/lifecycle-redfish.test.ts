@@ -12,7 +12,7 @@ let sim: SimFleet;
 let svc: TestService;
 
 beforeAll(async () => {
-  sim = await startSimFleet({ fleet: createFleet({ count: 4, seed: 5 }), redfishPort: 0, ipmiBasePort: 0 });
+  sim = await startSimFleet({ fleet: createFleet({ count: 5, seed: 5 }), redfishPort: 0, ipmiBasePort: 0 });
   svc = await startTestService('sqlite', { ANVIL_POWER_STATE_CHANGE_TIMEOUT: '5' });
 });
 
@@ -162,6 +162,33 @@ describe('a Redfish node driven through the REST API', () => {
     // The reboot that applies the setting, then the power-off that ends the clean.
     expect(commands.slice(staged).filter((c) => c === `POST ${system}/${RESET}`)).toHaveLength(2);
     expect(await historyEvents(svc, uuid)).toContain('cleaning -> manageable (manage)');
+  });
+
+  it("updates firmware by Ironic's component name in a manual clean, and fails the clean at once for a component the BMC lacks", async () => {
+    const host = manifestHost(sim, 4);
+    const uuid = await enroll(svc, host, 'redfish');
+    await drive(svc, uuid, { target: 'manage' }, 'manageable');
+    const update = (component: string) => ({
+      target: 'clean',
+      clean_steps: [
+        {
+          interface: 'firmware',
+          step: 'update',
+          args: { settings: [{ component, url: 'http://127.0.0.1:9/bios-2.1.0.bin' }] },
+        },
+      ],
+    });
+    const node = await drive(svc, uuid, update('bios'), 'manageable', 30_000);
+    expect(node.last_error).toBeNull();
+    const after = await simHost(sim, host.name);
+    expect(after.firmware.find((f) => f.id === 'BIOS')?.version).toBe('2.1.0');
+    const firmware = await svc.request('GET', `/v1/nodes/${uuid}/firmware`, undefined, '1.86');
+    expect(firmware.body.firmware.find((c: { component: string }) => c.component === 'bios').current_version).toBe(
+      '2.1.0',
+    );
+
+    const failed = await drive(svc, uuid, update('gpu0'), 'clean failed');
+    expect(failed.last_error).toContain('no firmware component gpu0');
   });
 
   it('powers a node on, reboots it and powers it off through PUT states/power, each seen by the BMC and kept in the node history', async () => {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BmcDriverRegistry, requireInterface } from '../../../../bmc-drivers/index.js';
 import {
   connectRedfish,
   ejectVirtualMedia,
@@ -220,6 +221,34 @@ describe('Dell iDRAC', () => {
     expect(polls).toBe(3);
     expect(await getFirmwareVersions(system)).toEqual({ bios: '2.17.1', bmc: '6.10.30.00' });
     bmc.on(() => undefined);
+  });
+
+  it('takes a SimpleUpdate the BMC applies at once (204, no task) as a success, aimed at the component by name', async () => {
+    const registry = new BmcDriverRegistry({
+      policy: { timeoutMs: 2000, attempts: 1, baseDelayMs: 5, maxDelayMs: 20 },
+    });
+    const driver = registry.fromAddress(`redfish+${bmc.url}/redfish/v1/Systems/System.Embedded.1`, credentials);
+    let sent: unknown;
+    bmc.on((req) => {
+      if (!req.path.endsWith('UpdateService.SimpleUpdate')) return undefined;
+      sent = req.body;
+      return { status: 204 };
+    });
+    try {
+      const firmware = requireInterface(driver, 'firmware');
+      expect(await firmware.update('http://10.0.0.1/iDRAC_7.00.EXE', { component: 'bmc' })).toEqual({
+        succeeded: true,
+        state: 'Done',
+        messages: [],
+      });
+      expect(sent).toMatchObject({ Targets: ['/redfish/v1/Managers/iDRAC.Embedded.1'] });
+      await expect(firmware.update('http://10.0.0.1/x.bin', { component: 'gpu0' })).rejects.toThrow(
+        /no firmware component gpu0/,
+      );
+    } finally {
+      bmc.on(() => undefined);
+      await driver.close();
+    }
   });
 
   it("names firmware components as Ironic does: bios, bmc and nic:<adapter> from the chassis' network adapters", async () => {
