@@ -50,7 +50,7 @@ export async function startApiRole(core: Core, conductor: ConductorRole | null):
     locks,
     placement: core.placement,
     history: core.history,
-    drivers: new Set(core.runtimes.keys()),
+    runtimes: core.runtimes,
     local: conductor?.worker ?? null,
   });
   const tokens = new TokenStore(core.db.knex);

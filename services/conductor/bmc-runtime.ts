@@ -16,7 +16,8 @@ import {
   toIronicInventory,
   type InventoryStore,
 } from '../inspect/index.js';
-import type { JsonObject, Node, PowerState, TargetPowerState, ProvisionState } from '../nodes/index.js';
+import type { JsonObject, Node, PowerState, TargetPowerState, ProvisionState, Verb } from '../nodes/index.js';
+import { UnsupportedDriverExtension, type AnvilError } from '../errors.js';
 import type { DriverCache } from './driver-cache.js';
 import type { HardwareRuntime, NodeTask } from './hardware-runtime.js';
 import { isVirtualMediaBoot, StepPrerequisites, type AgentWork } from './step-prerequisites.js';
@@ -91,6 +92,16 @@ export class BmcRuntime implements HardwareRuntime {
       headTimeoutMs: BOOT_FILE_CHECK_TIMEOUT_MS,
       pxeMacs: (node) => deps.pxeMacs(node),
     });
+  }
+
+  /**
+   * Rescue and servicing are not carried out on BMC hardware yet: refused
+   * before they are accepted, in Ironic's words, rather than failing later.
+   */
+  refusal(node: Node, verb: Verb): AnvilError | null {
+    if (verb === 'rescue' || verb === 'unrescue') return new UnsupportedDriverExtension(node.driver, 'rescue');
+    if (verb === 'service') return new UnsupportedDriverExtension(node.driver, 'servicing');
+    return null;
   }
 
   async advance(task: NodeTask): Promise<void> {

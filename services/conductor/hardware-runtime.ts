@@ -1,4 +1,5 @@
-import type { Node, NodeChanges, PowerState, TargetPowerState, ProvisionEvent } from '../nodes/index.js';
+import type { AnvilError } from '../errors.js';
+import type { Node, NodeChanges, PowerState, TargetPowerState, ProvisionEvent, Verb } from '../nodes/index.js';
 
 /** A node under its lock, with the one way to move it through the state machine. */
 export interface NodeTask {
@@ -15,6 +16,11 @@ export interface HardwareRuntime {
   advance(task: NodeTask): Promise<void>;
   /** Brings the machine to `target` and returns the power state it reached. */
   setPower(task: NodeTask, target: TargetPowerState, timeoutSeconds: number | null): Promise<PowerState>;
+  /**
+   * Why this hardware cannot carry `verb` out on `node`, as the error the API
+   * answers at once; null when it can. Pure: the API asks before accepting.
+   */
+  refusal?(node: Node, verb: Verb): AnvilError | null;
   /** Starts or stops the node's console; absent where the hardware type serves none (the API refuses those first). */
   setConsole?(task: NodeTask, enabled: boolean): Promise<void>;
 }

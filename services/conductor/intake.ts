@@ -21,6 +21,7 @@ import {
   type NodeLocks,
 } from '../nodes/index.js';
 import { withConsoleTarget } from './console.js';
+import type { HardwareRuntime } from './hardware-runtime.js';
 import type { Placement } from './placement.js';
 import type { Worker } from './worker.js';
 
@@ -61,7 +62,8 @@ export interface IntakeDeps {
   locks: NodeLocks;
   placement: Placement;
   history: NodeHistory;
-  drivers: ReadonlySet<string>;
+  /** How each driver's nodes are driven, by driver name: which it can drive, and what each refuses. */
+  runtimes: ReadonlyMap<string, Pick<HardwareRuntime, 'refusal'>>;
   /** The worker in this process, when it runs a conductor too. */
   local: Worker | null;
 }
@@ -78,7 +80,7 @@ export class Intake implements AgentCheckIn {
 
   /** Whether the conductors can drive nodes of `driver` (false: requests get 400 NoValidHost). */
   supports(driver: string): boolean {
-    return this.deps.drivers.has(driver);
+    return this.deps.runtimes.has(driver);
   }
 
   async provision(node: Node, req: ProvisionRequest): Promise<void> {
@@ -95,6 +97,8 @@ export class Intake implements AgentCheckIn {
             `The requested action "${req.target}" can not be performed on node "${fresh.uuid}" while it is in state "${fresh.provision_state}".`,
           );
         }
+        const refusal = this.deps.runtimes.get(fresh.driver)?.refusal?.(fresh, req.verb) ?? null;
+        if (refusal !== null) throw refusal;
         return startChanges(fresh, req);
       },
       (before, after) => ({

@@ -6,6 +6,7 @@
 // hostname and IPAM addresses on the config drive. Released, it is cleaned
 // back to available, and deploys again.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { faultOf } from '../support/service.js';
 import { drive, simHost } from './sim-nodes.js';
 import {
   bootLog,
@@ -84,6 +85,24 @@ describe('a Redfish host provisioned through the REST API with the agent', () =>
       boots.some((e) => e.startsWith(`http to ${host.macs[0]}`) && e.includes('.ipxe')),
       boots.join('\n'),
     ).toBe(true);
+
+    // Rescue and servicing are not carried out on Redfish hardware yet: refused at once, the node left active.
+    for (const [body, what] of [
+      [{ target: 'rescue', rescue_password: 'pw' }, 'rescue'],
+      [
+        { target: 'service', service_steps: [{ interface: 'bios', step: 'apply_configuration', args: {} }] },
+        'servicing',
+      ],
+    ] as const) {
+      const refused = await svc.request('PUT', `/v1/nodes/${uuid}/states/provision`, body, '1.87');
+      expect(refused.status, refused.text).toBe(400);
+      expect(faultOf(refused)).toBe(`Driver redfish does not support ${what} (disabled or not implemented).`);
+    }
+    expect((await svc.request('GET', `/v1/nodes/${uuid}`)).body).toMatchObject({
+      provision_state: 'active',
+      reservation: null,
+      last_error: null,
+    });
 
     // Undeploy: teardown, then automated cleaning through the agent again.
     mark = seen.bootSteps.length;
