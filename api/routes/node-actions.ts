@@ -2,14 +2,8 @@ import { Router, type Request, type Response } from 'express';
 import type { ProvisionRequest } from '../../services/conductor/index.js';
 import { configDriveProblem } from '../../services/deploy/index.js';
 import { validateNodeInterfaces } from '../../services/drivers/index.js';
-import {
-  InvalidParameterValue,
-  MethodNotAllowed,
-  NodeProtected,
-  NotAcceptable,
-  NotFound,
-} from '../../services/errors.js';
-import type { TargetPowerState, Verb } from '../../services/nodes/index.js';
+import { InvalidParameterValue, MethodNotAllowed, NotAcceptable, NotFound } from '../../services/errors.js';
+import type { Node, TargetPowerState, Verb } from '../../services/nodes/index.js';
 import type { ApiContext } from '../context.js';
 import { requireMinor } from '../microversion.js';
 import { baseUrl } from '../serializers/links.js';
@@ -72,7 +66,6 @@ export function nodeActionRoutes(ctx: ApiContext): Router {
       throw new NotAcceptable(`The "${body.target}" target requires API version 1.${target.since} or later.`);
     }
     const node = await ctx.nodes.get(req.params.ident);
-    if (node.protected && (target.verb === 'delete' || target.verb === 'rebuild')) throw new NodeProtected(node.uuid);
     const abortSince = ABORT_SINCE[node.provision_state];
     if (target.verb === 'abort' && abortSince !== undefined && req.apiMinor < abortSince) {
       throw new NotAcceptable(
@@ -81,6 +74,7 @@ export function nodeActionRoutes(ctx: ApiContext): Router {
     }
     const request: ProvisionRequest = { verb: target.verb, target: body.target };
     const deploying = target.verb === 'deploy' || target.verb === 'rebuild';
+    if (deploying) await refuseDeployTemplates(ctx, node);
     if (body.configdrive !== undefined) {
       if (!deploying) {
         throw new InvalidParameterValue(
@@ -204,4 +198,21 @@ function traitsBefore137(method: string): NotAcceptable | MethodNotAllowed | Not
 
 function identOf(req: Request): string {
   return String((req.params as Record<string, string>).ident);
+}
+
+/**
+ * Deploy templates are kept but their steps are not run by a deployment yet:
+ * a deployment whose instance traits name one is refused, rather than
+ * reaching active without the steps it asked for.
+ */
+async function refuseDeployTemplates(ctx: ApiContext, node: Node): Promise<void> {
+  const traits = node.instance_info.traits;
+  if (!Array.isArray(traits)) return;
+  const names = traits.filter((t): t is string => typeof t === 'string');
+  const templates = await ctx.deployTemplates.matching(names);
+  if (templates.length === 0) return;
+  throw new InvalidParameterValue(
+    `The instance traits of node ${node.uuid} name deploy templates (${templates.map((t) => t.name).join(', ')}), ` +
+      'whose steps this service does not run in a deployment yet; remove those traits from instance_info to deploy.',
+  );
 }

@@ -3,6 +3,7 @@ import {
   InvalidStateRequested,
   NodeInMaintenance,
   NoFreeConductorWorker,
+  NodeProtected,
   NoValidHost,
 } from '../errors.js';
 import { type AgentCheckIn, revokeAgentOnExit, withoutSession } from '../agent/index.js';
@@ -97,6 +98,8 @@ export class Intake implements AgentCheckIn {
             `The requested action "${req.target}" can not be performed on node "${fresh.uuid}" while it is in state "${fresh.provision_state}".`,
           );
         }
+        // Under the lock: a node protected while this request was on its way is not torn down.
+        if (fresh.protected && (req.verb === 'delete' || req.verb === 'rebuild')) throw new NodeProtected(fresh.uuid);
         const refusal = this.deps.runtimes.get(fresh.driver)?.refusal?.(fresh, req.verb) ?? null;
         if (refusal !== null) throw refusal;
         return startChanges(fresh, req);

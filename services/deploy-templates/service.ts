@@ -28,6 +28,15 @@ export class DeployTemplateService {
     return found;
   }
 
+  /**
+   * The templates a deployment would apply: those named by the instance's
+   * traits (`instance_info.traits`), as Ironic matches them.
+   */
+  async matching(traits: readonly string[]): Promise<DeployTemplate[]> {
+    const found = await Promise.all(traits.map((name) => this.repo.find('name', name)));
+    return found.filter((t): t is DeployTemplate => t !== null);
+  }
+
   list(page: PageRequest<DeployTemplateSortKey>): Promise<DeployTemplate[]> {
     return this.repo.list(page);
   }

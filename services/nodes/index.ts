@@ -20,6 +20,7 @@ export {
   type ProvisionEvent,
   type ProvisionState,
   type Verb,
+  PORT_CHANGE_STATES,
   UPDATE_ALLOWED_STATES,
 } from './states.js';
 export { checkTrait } from './traits.js';

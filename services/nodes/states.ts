@@ -162,6 +162,9 @@ export function eventsFrom(state: ProvisionState): ProvisionEvent[] {
 /** `available` is included as Ironic's allow_deleting_available_nodes=True does. */
 export const DELETE_ALLOWED_STATES: readonly ProvisionState[] = ['manageable', 'enroll', 'adopt failed', 'available'];
 /** Transitional or failed states in which PATCH is still allowed while a target is set. */
+/** Where a node's ports and port groups may be rewired (connectivity, group, node), as in Ironic; or in maintenance. */
+export const PORT_CHANGE_STATES: readonly ProvisionState[] = ['enroll', 'inspecting', 'inspect wait', 'manageable'];
+
 export const UPDATE_ALLOWED_STATES: readonly ProvisionState[] = [
   'deploy failed',
   'inspecting',

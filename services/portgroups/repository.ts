@@ -1,5 +1,13 @@
 import type { Knex } from 'knex';
-import { col, insertRecord, listPage, rowCodec, uniqueViolationError, type PageRequest } from '../db/index.js';
+import {
+  col,
+  insertRecord,
+  isForeignKeyViolation,
+  listPage,
+  rowCodec,
+  uniqueViolationError,
+  type PageRequest,
+} from '../db/index.js';
 import {
   PortgroupAlreadyExists,
   PortgroupDuplicateName,
@@ -116,11 +124,14 @@ export class PortgroupRepository {
     try {
       await this.knex('portgroups').where({ id: portgroup.id }).delete();
     } catch (err) {
-      if (isForeignKeyViolation(err)) throw new PortgroupNotEmpty(portgroup.uuid);
+      if (isForeignKeyViolation(err, PORT_PORTGROUP_CONSTRAINT)) throw new PortgroupNotEmpty(portgroup.uuid);
       throw err;
     }
   }
 }
+
+/** knex's name for the ports' reference to their group (migration 009). */
+const PORT_PORTGROUP_CONSTRAINT = 'ports_portgroup_id_foreign';
 
 function translate(err: unknown, portgroup: PortgroupChanges & { uuid?: string }): unknown {
   return uniqueViolationError(err, 'portgroups', {
@@ -128,9 +139,4 @@ function translate(err: unknown, portgroup: PortgroupChanges & { uuid?: string }
     uuid: () => new PortgroupAlreadyExists(portgroup.uuid ?? ''),
     name: () => new PortgroupDuplicateName(portgroup.name ?? ''),
   });
-}
-
-function isForeignKeyViolation(err: unknown): boolean {
-  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
-  return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
 }

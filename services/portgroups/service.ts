@@ -7,7 +7,7 @@ import {
   type Node,
   type NodeLocks,
   type NodeService,
-  type ProvisionState,
+  PORT_CHANGE_STATES,
 } from '../nodes/index.js';
 import { InvalidParameterValue, InvalidState, PortgroupNotEmpty, PortgroupNotFound } from '../errors.js';
 import { checkStandaloneOff } from './membership.js';
@@ -36,9 +36,6 @@ export const PORTGROUP_PATCHABLE_FIELDS = [
   'standalone_ports_supported',
 ] as const;
 export type PortgroupUpdate = Partial<Pick<Portgroup, (typeof PORTGROUP_PATCHABLE_FIELDS)[number]>>;
-
-/** Where a group may move to another node: its ports are not wired to anything there yet (Ironic's list). */
-const NODE_CHANGE_STATES: readonly ProvisionState[] = ['enroll', 'inspecting', 'inspect wait', 'manageable'];
 
 export class PortgroupService {
   constructor(
@@ -114,10 +111,10 @@ export class PortgroupService {
   /** The node a group is moving to: one whose state allows it, and only while the group has no ports. */
   private async moveTarget(group: Portgroup, ident: string): Promise<Node> {
     const node = await this.nodes.getNamedInBody(ident);
-    if (!NODE_CHANGE_STATES.includes(node.provision_state) && !node.maintenance) {
+    if (!PORT_CHANGE_STATES.includes(node.provision_state) && !node.maintenance) {
       throw new InvalidState(
         `Portgroup ${group.uuid} can not be associated to node ${node.uuid} unless the node is in a ` +
-          `${NODE_CHANGE_STATES.join(', ')} state or in maintenance mode. Current state is '${node.provision_state}'.`,
+          `${PORT_CHANGE_STATES.join(', ')} state or in maintenance mode. Current state is '${node.provision_state}'.`,
       );
     }
     if ((await this.repo.members(group.id)).length > 0) throw new PortgroupNotEmpty(group.uuid, node.uuid);

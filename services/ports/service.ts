@@ -7,7 +7,7 @@ import {
   normalizeUuid,
   type Node,
   type NodeService,
-  type ProvisionState,
+  PORT_CHANGE_STATES,
 } from '../nodes/index.js';
 import { InvalidParameterValue, InvalidState, NotFound, PortNotFound } from '../errors.js';
 import { checkMembership, checkStandalone, type Portgroup, type PortgroupService } from '../portgroups/index.js';
@@ -33,7 +33,6 @@ export type PortUpdate = Partial<Pick<Port, (typeof PORT_PATCHABLE_FIELDS)[numbe
 
 /** What wires a port to the network: changed only where no instance uses it yet (Ironic's list). */
 const CONNECTIVITY_FIELDS = ['portgroup_id', 'pxe_enabled', 'local_link_connection', 'physical_network'] as const;
-const CONNECTIVITY_STATES: readonly ProvisionState[] = ['enroll', 'inspecting', 'inspect wait', 'manageable'];
 
 export class PortService {
   constructor(
@@ -92,10 +91,12 @@ export class PortService {
     const group = await this.portgroupNamed(input.portgroup_uuid);
     // Checked and written under the node's lock: two ports racing into one group cannot disagree.
     return this.locks.withLock(node.id, node.uuid, async () => {
-      checkMembership({ id: null, ...port }, group, await this.portgroups.members(group));
+      // Read again under the lock: the group may have changed (standalone ports, its node) meanwhile.
+      const fresh = await this.portgroups.get(group.uuid);
+      checkMembership({ id: null, ...port }, fresh, await this.portgroups.members(fresh));
       // At creation Ironic refuses only an explicit pxe_enabled=true; the default passes.
-      checkStandalone(group, input.pxe_enabled === true, null);
-      return this.repo.create({ ...port, portgroup_id: group.id });
+      checkStandalone(fresh, input.pxe_enabled === true, null);
+      return this.repo.create({ ...port, portgroup_id: fresh.id });
     });
   }
 
@@ -133,10 +134,10 @@ export class PortService {
       );
     }
     const rewired = CONNECTIVITY_FIELDS.some((f) => f in changes);
-    if (rewired && !CONNECTIVITY_STATES.includes(node.provision_state) && !node.maintenance) {
+    if (rewired && !PORT_CHANGE_STATES.includes(node.provision_state) && !node.maintenance) {
       throw new InvalidState(
         `Port ${current.uuid} can not have any connectivity attributes (${CONNECTIVITY_FIELDS.join(', ')}) ` +
-          `updated unless node ${node.uuid} is in a ${CONNECTIVITY_STATES.join(', ')} state or in maintenance ` +
+          `updated unless node ${node.uuid} is in a ${PORT_CHANGE_STATES.join(', ')} state or in maintenance ` +
           `mode. The current state is ${node.provision_state}.`,
       );
     }

@@ -3,7 +3,7 @@ import type { ConductorMembership, Placement } from '../conductor/index.js';
 import { TemporaryFailure } from '../errors.js';
 import type { BootDeviceView, HardwareCalls, HardwareMethod } from '../hardware/index.js';
 import type { Node } from '../nodes/index.js';
-import { ConductorRefused, DISPATCH, RPC_PREFIX, type RpcFailure } from './protocol.js';
+import { ConductorRefused, DISPATCH, RPC_PREFIX, SIGNATURE_HEADER, signCall, type RpcFailure } from './protocol.js';
 
 type ArgsOf<M extends HardwareMethod> = Parameters<HardwareCalls[M]> extends [Node, ...infer Rest] ? Rest : never;
 type ResultOf<M extends HardwareMethod> = Awaited<ReturnType<HardwareCalls[M]>>;
@@ -70,12 +70,13 @@ export class ConductorRpcClient implements HardwareCalls {
         `Conductor ${owner} registered no RPC address; it cannot take calls for node ${node.uuid}.`,
       );
     }
+    const body = JSON.stringify({ node: node.uuid, args });
     let res: Response;
     try {
       res = await fetch(`${base}${RPC_PREFIX}${method}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${this.deps.secret}` },
-        body: JSON.stringify({ node: node.uuid, args }),
+        headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signCall(this.deps.secret, method, body) },
+        body,
         signal: AbortSignal.timeout(this.deps.timeoutMs),
       });
     } catch (err) {
@@ -83,10 +84,12 @@ export class ConductorRpcClient implements HardwareCalls {
         `Conductor ${owner} at ${base} could not be reached for node ${node.uuid}: ${describe(err)}; retry later.`,
       );
     }
-    const body = (await res.json().catch(() => null)) as ({ result: ResultOf<M> } & Partial<RpcFailure>) | null;
-    if (res.ok && body !== null && 'result' in body) return body.result;
-    const failure = body?.error;
-    if (failure?.kind) throw new ConductorRefused(failure.kind, failure.message);
+    const answer = (await res.json().catch(() => null)) as ({ result: ResultOf<M> } & Partial<RpcFailure>) | null;
+    if (res.ok && answer !== null && 'result' in answer) return answer.result;
+    const failure = answer?.error;
+    // Only the work's refusals (the node gone, the hardware's no) pass on; the RPC's own faults are ours: 500.
+    if (failure?.kind && (res.status === 422 || res.status === 404))
+      throw new ConductorRefused(failure.kind, failure.message);
     throw new Error(
       `Conductor ${owner} failed ${method} for node ${node.uuid}: ${failure?.message ?? `HTTP ${res.status}`}`,
     );

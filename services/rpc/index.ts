@@ -1,3 +1,3 @@
 export { ConductorRpcClient } from './client.js';
-export { RPC_SECRET_PURPOSE } from './protocol.js';
+export { RPC_SECRET_PURPOSE, signCall } from './protocol.js';
 export { startRpcServer, type ConductorRpcServer } from './server.js';

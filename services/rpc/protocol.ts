@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AnvilError, InvalidParameterValue, type ErrorKind } from '../errors.js';
 import type { HardwareCalls, HardwareMethod } from '../hardware/index.js';
 import type { Node } from '../nodes/index.js';
@@ -14,7 +14,11 @@ export interface RpcCall {
   args: unknown[];
 }
 
-/** A failure the conductor meant (`kind` set), or a fault in it (`kind` null: the API answers 500). */
+/**
+ * A refusal of the call's work (`kind` set: the node's or the hardware's
+ * answer, which the API passes on), or a fault of the RPC itself (`kind`
+ * null: the API answers 500).
+ */
 export interface RpcFailure {
   error: { kind: ErrorKind | null; message: string };
 }
@@ -58,11 +62,38 @@ export function encodeFailure(err: unknown): RpcFailure {
   return { error: { kind: null, message: err instanceof Error ? err.message : String(err) } };
 }
 
-/** Compares a presented bearer secret with ours in constant time. */
-export function secretMatches(header: string | undefined, secret: string): boolean {
-  const presented = /^Bearer (.+)$/.exec(header ?? '')?.[1];
-  if (presented === undefined) return false;
-  const a = Buffer.from(presented);
-  const b = Buffer.from(secret);
+/** The header that signs a call: `t=<unix seconds>,v1=<HMAC-SHA256 of time, method and body>`. */
+export const SIGNATURE_HEADER = 'x-anvil-rpc-signature';
+/** How far a call's time may be from the conductor's: a captured call is refused after this. */
+const MAX_SKEW_SECONDS = 60;
+
+/**
+ * Signs a call with the shared secret, which never travels itself: what a
+ * listener on the management network captures is good for that call only,
+ * and only for a minute.
+ */
+export function signCall(secret: string, method: string, body: string, nowMs = Date.now()): string {
+  const t = Math.floor(nowMs / 1000);
+  return `t=${t},v1=${mac(secret, t, method, body)}`;
+}
+
+/** Whether `header` signs this method and body with our secret, within the allowed skew; compared in constant time. */
+export function signatureValid(
+  header: string | undefined,
+  secret: string,
+  method: string,
+  body: string,
+  nowMs = Date.now(),
+): boolean {
+  const m = /^t=(\d+),v1=([A-Za-z0-9_-]+)$/.exec(header ?? '');
+  if (!m) return false;
+  const t = Number(m[1]);
+  if (Math.abs(nowMs / 1000 - t) > MAX_SKEW_SECONDS) return false;
+  const a = Buffer.from(m[2]!);
+  const b = Buffer.from(mac(secret, t, method, body));
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function mac(secret: string, t: number, method: string, body: string): string {
+  return createHmac('sha256', secret).update(`${t}\n${method}\n${body}`).digest('base64url');
 }

@@ -4,7 +4,16 @@ import { InvalidParameterValue, NodeNotFound } from '../errors.js';
 import type { HardwareCalls } from '../hardware/index.js';
 import type { Logger } from '../logger.js';
 import type { NodeRepository } from '../nodes/index.js';
-import { DISPATCH, encodeFailure, isHardwareMethod, RPC_PREFIX, secretMatches, type RpcCall } from './protocol.js';
+import {
+  DISPATCH,
+  encodeFailure,
+  isHardwareMethod,
+  RPC_PREFIX,
+  SIGNATURE_HEADER,
+  signatureValid,
+  type RpcCall,
+  type RpcFailure,
+} from './protocol.js';
 
 /** A call names a node and a handful of short arguments (an image URL at most). */
 const MAX_BODY_BYTES = 64 * 1024;
@@ -62,19 +71,27 @@ async function serve(deps: RpcServerDeps, req: IncomingMessage, res: ServerRespo
   const url = new URL(req.url ?? '/', 'http://rpc');
   const method = url.pathname.startsWith(RPC_PREFIX) ? url.pathname.slice(RPC_PREFIX.length) : '';
   if (req.method !== 'POST' || !isHardwareMethod(method)) {
-    reply(res, 404, { error: { kind: 'not-found', message: `No such RPC: ${req.method} ${url.pathname}` } });
+    reply(res, 404, fault(`No such RPC: ${req.method} ${url.pathname}`));
     return;
   }
-  if (!secretMatches(req.headers.authorization, deps.secret)) {
+  let text: string;
+  try {
+    text = await readBody(req);
+  } catch (err) {
+    reply(res, 400, fault(err instanceof Error ? err.message : String(err)));
+    return;
+  }
+  const signature = req.headers[SIGNATURE_HEADER];
+  if (!signatureValid(typeof signature === 'string' ? signature : undefined, deps.secret, method, text)) {
     // Not Anvil's API: a caller without the shared secret learns nothing more.
-    reply(res, 401, { error: { kind: 'unauthorized', message: 'The conductor RPC needs the shared secret.' } });
+    reply(res, 401, fault('The conductor RPC needs a call signed with the shared secret, within a minute.'));
     return;
   }
   let call: RpcCall;
   try {
-    call = parseCall(await readBody(req));
+    call = parseCall(text);
   } catch (err) {
-    reply(res, 400, encodeFailure(err));
+    reply(res, 400, fault(err instanceof Error ? err.message : String(err)));
     return;
   }
   const node = await deps.nodes.findByUuid(call.node);
@@ -88,6 +105,7 @@ async function serve(deps: RpcServerDeps, req: IncomingMessage, res: ServerRespo
   } catch (err) {
     const failure = encodeFailure(err);
     if (failure.error.kind === null) deps.log.error({ err, node: node.uuid, method }, 'conductor RPC call failed');
+    // 422: the work was refused, and the API passes the refusal on as it is.
     reply(res, failure.error.kind === null ? 500 : 422, failure);
   }
 }
@@ -116,6 +134,11 @@ async function readBody(req: IncomingMessage): Promise<string> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A fault of the call itself, not of its work: the API answers it as its own 500. */
+function fault(message: string): RpcFailure {
+  return { error: { kind: null, message } };
 }
 
 function reply(res: ServerResponse, status: number, body: unknown): void {

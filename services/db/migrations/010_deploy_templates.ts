@@ -6,7 +6,7 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('deploy_templates', (t) => {
     t.increments('id').primary();
     t.string('uuid', 36).notNullable().unique();
-    // A trait name: deploys match templates by it, so two templates may never share one.
+    // A trait name, which a deployment's instance traits name it by: two templates may never share one.
     t.string('name', 255).notNullable().unique();
     t.text('extra').notNullable();
     t.string('created_at', 40).notNullable();

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { describeOnEngines, faultOf, type TestService } from '../../support/service.js';
+import { describeOnEngines, eventually, faultOf, type TestService } from '../../support/service.js';
 
 const V = '1.55';
 const BIOS = { interface: 'bios', step: 'apply_configuration', args: { settings: [] }, priority: 10 };
@@ -266,5 +266,30 @@ describeOnEngines('deploy templates', (svc) => {
     expect((await svc().request('GET', '/v1', undefined, '1.54')).body.deploy_templates).toBeUndefined();
     const v1 = await svc().request('GET', '/v1', undefined, V);
     expect(v1.body.deploy_templates[0].href).toMatch(/\/v1\/deploy_templates\/$/);
+  });
+
+  it('refuses a deployment whose instance traits name a template, whose steps are not run yet; deploys without them', async () => {
+    const made = await svc().request('POST', '/v1/deploy_templates', { name: 'CUSTOM_RAID10', steps: [BIOS] }, V);
+    expect(made.status, made.text).toBe(201);
+    const node = (await svc().request('POST', '/v1/nodes', { driver: 'fake-hardware', name: 'tmpl-deploy' })).body;
+    const goal = async (target: string, state: string) => {
+      expect((await svc().request('PUT', `/v1/nodes/${node.uuid}/states/provision`, { target })).status).toBe(202);
+      await eventually(
+        () => svc().request('GET', `/v1/nodes/${node.uuid}`),
+        (r) => r.body.provision_state === state && r.body.reservation === null,
+        10_000,
+      );
+    };
+    await goal('manage', 'manageable');
+    await goal('provide', 'available');
+    const traits = (value: string[]) =>
+      svc().request('PATCH', `/v1/nodes/${node.uuid}`, [{ op: 'add', path: '/instance_info/traits', value }]);
+    expect((await traits(['CUSTOM_RAID10', 'CUSTOM_GPU'])).status).toBe(200);
+    const refused = await svc().request('PUT', `/v1/nodes/${node.uuid}/states/provision`, { target: 'active' });
+    expect(refused.status).toBe(400);
+    expect(faultOf(refused)).toContain('name deploy templates (CUSTOM_RAID10)');
+    expect((await svc().request('GET', `/v1/nodes/${node.uuid}`)).body.provision_state).toBe('available');
+    expect((await traits(['CUSTOM_GPU'])).status).toBe(200);
+    await goal('active', 'active');
   });
 });

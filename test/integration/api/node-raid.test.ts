@@ -95,6 +95,19 @@ describeOnEngines('node target RAID configuration', (svc) => {
     expect((await setRaid(svc(), 'ghost', CONFIG)).status).toBe(404);
   });
 
+  it('refuses a target on a RAID interface whose steps are not carried out yet (redfish), and keeps none', async () => {
+    const res = await svc().request('POST', '/v1/nodes', {
+      driver: 'redfish',
+      raid_interface: 'redfish',
+      driver_info: { redfish_address: 'http://127.0.0.1:9', redfish_system_id: '/redfish/v1/Systems/1' },
+    });
+    expect(res.status, res.text).toBe(201);
+    const refused = await setRaid(svc(), res.body.uuid, CONFIG);
+    expect(refused.status).toBe(404);
+    expect(faultOf(refused)).toBe('Driver redfish does not support raid (disabled or not implemented).');
+    expect((await svc().request('GET', `/v1/nodes/${res.body.uuid}`)).body.target_raid_config).toEqual({});
+  });
+
   it("lists a driver's logical disk properties from 1.12 with Ironic's descriptions", async () => {
     const res = await svc().request('GET', '/v1/drivers/fake-hardware/raid/logical_disk_properties', undefined, '1.12');
     expect(res.status).toBe(200);

@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type Role, type RunningService } from '../../../server/index.js';
 import { loadConfig } from '../../../services/config/index.js';
 import { openDatabase } from '../../../services/db/index.js';
+import { RPC_SECRET_PURPOSE, signCall } from '../../../services/rpc/index.js';
+import { SecretBox } from '../../../services/secrets/index.js';
 import { createLogger } from '../../../services/logger.js';
 import { startSimFleet, type SimFleet } from '../../../sim/fleet-runner.js';
 import { createFleet } from '../../../sim/host/index.js';
@@ -133,7 +135,7 @@ for (const engine of ENGINES) {
         expect(metrics).not.toMatch(/^anvil_bmc_call_duration_seconds_count\{/m);
       });
 
-      it('refuses an RPC without the shared secret', async () => {
+      it('refuses an RPC not signed with the shared secret, signed for another body, or replayed after a minute', async () => {
         const handle = openDatabase(db.url);
         let rpcUrl: string;
         try {
@@ -145,12 +147,22 @@ for (const engine of ENGINES) {
           await handle.close();
         }
         expect(rpcUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-        const res = await fetch(`${rpcUrl}/rpc/v1/getBootDevice`, {
-          method: 'POST',
-          headers: { authorization: 'Bearer wrong', 'content-type': 'application/json' },
-          body: JSON.stringify({ node: 'x', args: [] }),
-        });
-        expect(res.status).toBe(401);
+        const node = (await call('GET', '/v1/nodes/rpc-0')).body.uuid as string;
+        const secret = SecretBox.fromKey(Buffer.from(secretKey, 'hex')).derive(RPC_SECRET_PURPOSE);
+        const body = JSON.stringify({ node, args: [] });
+        const send = (signature: string, sent = body) =>
+          fetch(`${rpcUrl}/rpc/v1/getBootDevice`, {
+            method: 'POST',
+            headers: { 'x-anvil-rpc-signature': signature, 'content-type': 'application/json' },
+            body: sent,
+          });
+        // The same call, signed right, is served: what the refusals below lack is only the signature.
+        expect((await send(signCall(secret, 'getBootDevice', body))).status).toBe(200);
+        expect((await send(signCall('a guess', 'getBootDevice', body))).status).toBe(401);
+        expect((await send(signCall(secret, 'getBootDevice', '{}'), body)).status).toBe(401);
+        expect((await send(signCall(secret, 'setBootDevice', body))).status).toBe(401);
+        expect((await send(signCall(secret, 'getBootDevice', body, Date.now() - 120_000))).status).toBe(401);
+        expect((await send(`Bearer ${secret}`)).status).toBe(401);
       });
 
       it('answers 503 naming the conductor when the owner does not answer at its address', async () => {
