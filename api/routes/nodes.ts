@@ -72,11 +72,12 @@ export async function listNodes(ctx: ApiContext, req: Request, detail: boolean, 
     conductor === undefined ? listed : listed.filter((n) => v.conductorOf(n.uuid, n.conductor_group) === conductor);
   const only = wantsDetail ? null : (fields ?? NODE_LIST_FIELDS);
   const body: Record<string, unknown> = { nodes: nodes.map((n) => serializeNode(n, v, only)) };
+  // From the page as queried: a page the conductor filter thinned still leads on to the rest.
   const next = nextLink(
     req,
     detail ? `${path}/detail` : path,
     page,
-    nodes.map((n) => n.uuid),
+    listed.map((n) => n.uuid),
   );
   if (next) body.next = next;
   return body;

@@ -195,6 +195,11 @@ describeOnEngines('node rules: filters, fields and versions', (svc) => {
     expect(mine.body.nodes.map((n: { uuid: string }) => n.uuid)).toContain(uuid);
     const other = await svc().request('GET', '/v1/nodes/detail?conductor=nobody', undefined, '1.49');
     expect(other.body.nodes).toEqual([]);
+    // A page the filter emptied still leads on: the rest of the nodes are not lost to a client that follows next.
+    await create(svc());
+    const thinned = await svc().request('GET', '/v1/nodes?conductor=nobody&limit=1', undefined, '1.49');
+    expect(thinned.body.nodes).toEqual([]);
+    expect(thinned.body.next).toMatch(/marker=/);
     expect((await svc().request('GET', `/v1/nodes?conductor=${host}`, undefined, '1.48')).status).toBe(406);
     expect('conductor' in (await svc().request('GET', `/v1/nodes/${uuid}`, undefined, '1.48')).body).toBe(false);
     const fields = await svc().request('GET', `/v1/nodes/${uuid}?fields=uuid,conductor,description`, undefined, '1.51');
