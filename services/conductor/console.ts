@@ -5,7 +5,7 @@ import type { JsonObject, Node } from '../nodes/index.js';
  * conductor: a key of driver_internal_info, as the power timeout is, since
  * Ironic keeps no column for it either (its conductor works in memory).
  */
-const CONSOLE_TARGET = 'console_target';
+export const CONSOLE_TARGET = 'console_target';
 
 /** The driver_internal_info that asks the conductor to enable or disable the console. */
 export function withConsoleTarget(node: Node, enabled: boolean): JsonObject {

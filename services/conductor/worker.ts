@@ -3,7 +3,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { UnsupportedDriverExtension } from '../errors.js';
 import { type TargetPowerState, type NodeRepository, isActionable, type ProvisionState } from '../nodes/index.js';
-import { consoleTargetOf, withoutConsoleTarget } from './console.js';
+import { CONSOLE_TARGET, consoleTargetOf, withoutConsoleTarget } from './console.js';
 import type { HardwareRuntime, NodeTask } from './hardware-runtime.js';
 import { createNodeTask } from './node-task.js';
 
@@ -67,7 +67,8 @@ export class Worker {
       if (!this.hasCapacity()) return;
       if (!this.running.has(node.id)) this.start(node.id);
     }
-    for (const candidate of await this.deps.nodes.listUnlockedWork(RUNNABLE_STATES, this.deps.capacity)) {
+    const pending = await this.deps.nodes.listUnlockedWork(RUNNABLE_STATES, [CONSOLE_TARGET], this.deps.capacity);
+    for (const candidate of pending) {
       if (!this.hasCapacity()) return;
       if (!(await isMine(candidate.uuid, candidate.conductor_group))) continue;
       if (await this.deps.nodes.reserve(candidate.id, this.name)) this.start(candidate.id);

@@ -139,9 +139,14 @@ export class NodeRepository {
     return this.rows.fromRows(await this.knex('nodes').where({ reservation: host }).orderBy('id'));
   }
 
-  /** Unlocked nodes with work pending: a runnable provision state or a power target. */
+  /**
+   * Unlocked nodes with work pending: a runnable provision state, a power
+   * target, or one of `pendingKeys` in driver_internal_info (a console
+   * change), e.g. left by a conductor that died before doing it.
+   */
   async listUnlockedWork(
     states: readonly ProvisionState[],
+    pendingKeys: readonly string[],
     limit: number,
   ): Promise<Pick<Node, 'id' | 'uuid' | 'conductor_group'>[]> {
     return this.work.fromRows(
@@ -150,6 +155,8 @@ export class NodeRepository {
         .whereNull('reservation')
         .where((w) => {
           w.whereIn('provision_state', states).orWhereNotNull('target_power_state');
+          // The document is JSON text on both engines; a key is `"key":` in it.
+          for (const key of pendingKeys) w.orWhere('driver_internal_info', 'like', `%${JSON.stringify(key)}:%`);
         })
         .orderBy('id')
         .limit(limit),

@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { openDatabase } from '../../../services/db/index.js';
 import { describeOnEngines, eventually, faultOf, type TestService } from '../../support/service.js';
 
 async function create(svc: TestService, body: Record<string, unknown> = {}) {
@@ -42,6 +43,24 @@ describeOnEngines('node console (fake-hardware)', (svc) => {
     expect(history.body.history.map((h: { event: string }) => h.event)).toContain('Console enabled');
     expect((await setConsole(svc(), uuid, { enabled: 'false' })).status).toBe(202);
     await consoleOf(svc(), uuid, false);
+  });
+
+  it('carries out a console change left pending and unlocked, as by a conductor that died before doing it', async () => {
+    const uuid = await create(svc());
+    const db = openDatabase(svc().db.url);
+    try {
+      const row = await db.knex<{ uuid: string; driver_internal_info: string }>('nodes').where({ uuid }).first();
+      const info = { ...(JSON.parse(row!.driver_internal_info) as object), console_target: true };
+      await db
+        .knex('nodes')
+        .where({ uuid })
+        .update({ driver_internal_info: JSON.stringify(info), reservation: null });
+    } finally {
+      await db.close();
+    }
+    // The next sweep finds it, as the takeover's would.
+    const node = await consoleOf(svc(), uuid, true);
+    expect(node.driver_internal_info).not.toHaveProperty('console_target');
   });
 
   it('accepts the state the console is already in and changes nothing', async () => {
