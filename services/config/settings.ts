@@ -49,7 +49,7 @@ const conductorRpcHost = new Setting({
   yaml: 'conductor.rpc_host',
   schema: z.string().min(1),
   default: '127.0.0.1',
-  help: "Listen address of the conductor's RPC server; API processes on other hosts need it reachable (calls carry a secret derived from the shared secret key)",
+  help: "Listen address of the conductor's RPC server; API processes on other hosts need it reachable (calls are signed with a secret derived from the shared secret key)",
 });
 const dataDir = new Setting({
   env: 'ANVIL_DATA_DIR',
