@@ -2,7 +2,7 @@ import { beforeAll, expect, it } from 'vitest';
 import { POLICY } from '../../../api/index.js';
 import { ROLES, TokenStore, type Role } from '../../../services/auth/index.js';
 import { openDatabase } from '../../../services/db/index.js';
-import { describeOnEngines, faultOf, type TestService } from '../../support/service.js';
+import { describeOnEngines, eventually, faultOf, type TestService } from '../../support/service.js';
 
 const V = '1.78';
 const NOBODY = '00000000-0000-4000-8000-00000000dead';
@@ -56,7 +56,14 @@ describeOnEngines('paths without the version prefix', (svc) => {
     await expectBookmarkAnswersAsSelf(svc(), driver.properties);
     const conductor = (await svc().request('GET', '/v1/conductors', undefined, V)).body.conductors[0];
     await expectBookmarkAnswersAsSelf(svc(), conductor.links);
-    const allocation = (await svc().request('POST', '/v1/allocations', { resource_class: 'none-here' }, V)).body;
+    const created = (await svc().request('POST', '/v1/allocations', { resource_class: 'none-here' }, V)).body;
+    // Allocations are processed after the 201: compare the two reads once it has settled.
+    const allocation = (
+      await eventually(
+        () => svc().request('GET', `/v1/allocations/${created.uuid}`, undefined, V),
+        (r) => r.body.state !== 'allocating',
+      )
+    ).body;
     await expectBookmarkAnswersAsSelf(svc(), allocation.links);
     const pool = (
       await svc().request('POST', '/v1/ipam/pools', { name: 'bookmarked', ranges: [{ subnet: '192.0.2.0/24' }] }, V)
