@@ -18,6 +18,7 @@ import { nodeConsoleRoutes } from './routes/node-console.js';
 import { nodeHardwareRoutes } from './routes/node-hardware.js';
 import { nodeHistoryRoutes } from './routes/node-history.js';
 import { nodeRaidRoutes } from './routes/node-raid.js';
+import { driverVendorPassthruRoutes, nodeVendorPassthruRoutes } from './routes/node-vendor-passthru.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { ramdiskRoutes } from './routes/ramdisk.js';
 import { nodePortgroupRoutes, portgroupRoutes } from './routes/portgroups.js';
@@ -39,7 +40,10 @@ export function createApp(ctx: ApiContext): Express {
       logger: ctx.log,
       genReqId: (_req, res) => {
         const id = `req-${randomUUID()}`;
+        // Ironic's request-id middleware sends both: OpenStack-Request-Id since long ago, and
+        // X-OpenStack-Request-Id (the common OpenStack name) since 1.107; neither depends on the request's version.
         res.setHeader('X-OpenStack-Request-Id', id);
+        res.setHeader('OpenStack-Request-Id', id);
         return id;
       },
       // Bodies are never logged: they carry BMC credentials.
@@ -79,6 +83,7 @@ export function createApp(ctx: ApiContext): Express {
   v1.use('/nodes/:ident/history', nodeHistoryRoutes(ctx));
   v1.use('/nodes/:ident/allocation', nodeAllocationRoutes(ctx));
   v1.use('/nodes/:ident', nodeHardwareRoutes(ctx));
+  v1.use('/nodes/:ident', nodeVendorPassthruRoutes(ctx));
   v1.use('/allocations', allocationRoutes(ctx));
   v1.use('/deploy_templates', deployTemplateRoutes(ctx));
   v1.use('/ports', portRoutes(ctx));
@@ -87,6 +92,7 @@ export function createApp(ctx: ApiContext): Express {
   v1.use('/chassis', chassisRoutes(ctx));
   v1.use('/volume', volumeRoutes(ctx));
   v1.use('/drivers', driverRoutes(ctx));
+  v1.use('/drivers/:name', driverVendorPassthruRoutes());
   v1.use('/conductors', conductorRoutes(ctx));
   v1.use('/ipam', ipamRoutes(ctx));
   v1.use('/', ramdiskRoutes(ctx));

@@ -7,6 +7,7 @@ import type { ConductorMembership, Intake, Placement } from '../services/conduct
 import type { AnvilConfig } from '../services/config/index.js';
 import type { DeployTemplateService } from '../services/deploy-templates/index.js';
 import type { NodeHistory } from '../services/events/index.js';
+import type { FirmwareCache } from '../services/firmware/index.js';
 import type { HardwareCalls } from '../services/hardware/index.js';
 import type { InventoryStore } from '../services/inspect/index.js';
 import type { NodeAddresses } from '../services/ipam/index.js';
@@ -40,6 +41,8 @@ export interface ApiContext {
   hardware: HardwareCalls;
   /** Inventories stored by inspection (`GET /v1/nodes/{id}/inventory`). */
   inventory: Pick<InventoryStore, 'get'>;
+  /** Firmware components with their history, recorded from the BMC's reports (`GET /v1/nodes/{id}/firmware`). */
+  firmware: Pick<FirmwareCache, 'record'>;
   ramdisk: RamdiskService;
   history: NodeHistory;
   allocations: AllocationService;

@@ -5,7 +5,7 @@ import { NotAcceptable, NotFound } from '../services/errors.js';
 export type Minor = number;
 
 export const MIN_MINOR: Minor = 1;
-export const MAX_MINOR: Minor = 95;
+export const MAX_MINOR: Minor = 110;
 export const MIN_VERSION = `1.${MIN_MINOR}`;
 export const MAX_VERSION = `1.${MAX_MINOR}`;
 

@@ -16,6 +16,10 @@ export interface PolicyRule {
 const rule = (method: Method, path: string, access: Access): PolicyRule => ({ method, path, access });
 const read = (path: string) => rule('GET', path, 'reader');
 const operate = (method: Method, path: string) => rule(method, path, 'operator');
+const vendorPassthru = (owner: string): PolicyRule[] => [
+  rule('GET', `${owner}/vendor_passthru/methods`, 'admin'),
+  ...(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const).map((m) => rule(m, `${owner}/vendor_passthru`, 'admin')),
+];
 
 /**
  * Every route of the API and the least role that may use it, in one table
@@ -71,9 +75,12 @@ export const POLICY: readonly PolicyRule[] = [
   operate('PUT', '/v1/nodes/:ident/management/inject_nmi'),
   read('/v1/nodes/:ident/bios'),
   read('/v1/nodes/:ident/firmware'),
+  read('/v1/nodes/:ident/vmedia'),
   operate('POST', '/v1/nodes/:ident/vmedia'),
   operate('DELETE', '/v1/nodes/:ident/vmedia'),
   read('/v1/nodes/:ident/inventory'),
+  // Ironic's baremetal:node:vendor_passthru is for admins: a subscription makes the BMC post anywhere.
+  ...vendorPassthru('/v1/nodes/:ident'),
 
   read('/v1/ports'),
   read('/v1/ports/detail'),
@@ -129,6 +136,7 @@ export const POLICY: readonly PolicyRule[] = [
   read('/v1/drivers/:name'),
   read('/v1/drivers/:name/properties'),
   read('/v1/drivers/:name/raid/logical_disk_properties'),
+  ...vendorPassthru('/v1/drivers/:name'),
 
   read('/v1/conductors'),
   read('/v1/conductors/:hostname'),

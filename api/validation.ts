@@ -70,3 +70,14 @@ export function queryString(value: unknown): string | undefined {
   if (Array.isArray(value)) return value.length > 0 ? asText(value[value.length - 1]) : undefined;
   return asText(value);
 }
+
+/** A comma-separated query list as Ironic reads one (args.string_list): trimmed, lower case, no blanks or repeats. */
+export function queryList(value: unknown): string[] {
+  if (value === undefined) return [];
+  const items: string[] = [];
+  for (const part of asText(value).split(',')) {
+    const item = part.trim().toLowerCase();
+    if (item !== '' && !items.includes(item)) items.push(item);
+  }
+  return items;
+}

@@ -4,8 +4,8 @@
 import { InvalidBmcAddress } from './errors.js';
 
 export type BmcProtocol = 'redfish' | 'ipmi';
-/** How the host is booted into the agent: network boot (iPXE) or an ISO over Redfish virtual media. */
-export type BootMethod = 'ipxe' | 'virtual-media';
+/** How the host is booted into the agent: network boot (iPXE), an ISO over Redfish virtual media, or an ISO by UEFI HTTP boot. */
+export type BootMethod = 'ipxe' | 'virtual-media' | 'uefi-http';
 
 export interface BmcAddress {
   protocol: BmcProtocol;
@@ -34,6 +34,7 @@ const SCHEMES: Readonly<Record<string, SchemeMeaning>> = {
   libvirt: { protocol: 'ipmi', vendor: null, bootMethod: 'ipxe' },
   redfish: { protocol: 'redfish', vendor: null, bootMethod: 'ipxe' },
   'redfish-virtualmedia': { protocol: 'redfish', vendor: null, bootMethod: 'virtual-media' },
+  'redfish-uefihttp': { protocol: 'redfish', vendor: null, bootMethod: 'uefi-http' },
   'idrac-redfish': { protocol: 'redfish', vendor: 'idrac', bootMethod: 'ipxe' },
   'idrac-virtualmedia': { protocol: 'redfish', vendor: 'idrac', bootMethod: 'virtual-media' },
 };

@@ -2,7 +2,7 @@
 // typed connection; and a Metal3 BMC address turned into the same. Pure.
 // Values are never echoed in errors: a password typed into the wrong key
 // would otherwise end up in an API answer or a log line.
-import { hostPort, IPMI_PORT, parseBmcAddress, SYSTEM_PATH, type BmcAddress } from './address.js';
+import { hostPort, IPMI_PORT, parseBmcAddress, SYSTEM_PATH, type BmcAddress, type BootMethod } from './address.js';
 import type { HardwareType } from './driver.js';
 import { InvalidDriverInfo } from './errors.js';
 import type { IpmiPrivilege } from './ipmi/index.js';
@@ -191,13 +191,19 @@ export interface Enrollment {
   driver: HardwareType;
   driverInfo: Record<string, string | number | boolean>;
   /** The node's boot_interface the address asks for. */
-  bootInterface: 'ipxe' | 'redfish-virtual-media';
+  bootInterface: 'ipxe' | 'redfish-virtual-media' | 'redfish-https';
 }
 
 export interface BmcCredentials {
   username: string;
   password: string;
 }
+
+const BOOT_INTERFACE_OF: Readonly<Record<BootMethod, Enrollment['bootInterface']>> = {
+  ipxe: 'ipxe',
+  'virtual-media': 'redfish-virtual-media',
+  'uefi-http': 'redfish-https',
+};
 
 /** Metal3's translation of a BareMetalHost `bmc` block into an Ironic node's driver fields. */
 export function enrollmentFromAddress(
@@ -206,7 +212,7 @@ export function enrollmentFromAddress(
   options: { disableCertificateVerification?: boolean } = {},
 ): Enrollment {
   const parsed: BmcAddress = parseBmcAddress(address);
-  const bootInterface = parsed.bootMethod === 'virtual-media' ? 'redfish-virtual-media' : 'ipxe';
+  const bootInterface = BOOT_INTERFACE_OF[parsed.bootMethod];
   if (parsed.protocol === 'ipmi') {
     return {
       driver: 'ipmi',

@@ -54,6 +54,13 @@ export interface ManagementInterface {
   setBootDevice(device: BootDevice, options?: SetBootDeviceOptions): Promise<void>;
   /** A non-maskable interrupt to the running machine (a kernel dump on a hung OS). */
   injectNmi(): Promise<void>;
+  /**
+   * Next boot (or every boot, `persistent`) by UEFI HTTP boot of `uri`: the
+   * firmware fetches that image and boots it. Always in UEFI mode. Absent
+   * where the protocol has no such boot (IPMI); refused with
+   * UnsupportedOperation, before any change, where the BMC does not offer it.
+   */
+  setHttpBootUri?(uri: string, options?: { persistent?: boolean }): Promise<void>;
 }
 
 export interface InventoryCpu {
@@ -97,7 +104,18 @@ export interface InspectInterface {
   inspectHardware(): Promise<HardwareInventory>;
 }
 
+/** One virtual media device of a BMC, as it stands. */
+export interface VirtualMediaSlot {
+  /** The Redfish MediaTypes it takes: `CD`, `DVD`, `Floppy`, `USBStick`... */
+  mediaTypes: string[];
+  inserted: boolean;
+  /** The URL attached, or null. */
+  image: string | null;
+}
+
 export interface VirtualMediaInterface {
+  /** Every virtual media device of the machine, CD or not; none when the BMC offers none. */
+  list(): Promise<VirtualMediaSlot[]>;
   /** Attaches an ISO by URL as a CD, replacing whatever was attached. */
   insert(imageUrl: string): Promise<void>;
   /** Detaches the image; false when nothing was attached. */
@@ -107,12 +125,39 @@ export interface VirtualMediaInterface {
 export type BiosValue = string | number | boolean | null;
 export type BiosAttributes = Record<string, BiosValue>;
 
+/**
+ * What a BMC's attribute registry says of one BIOS setting, in Ironic's
+ * terms; null where the registry says nothing.
+ */
+export interface BiosRegistryEntry {
+  /** `Enumeration`, `String`, `Integer`, `Boolean`, `Password`, as the registry names it. */
+  attributeType: string | null;
+  /** The values an enumeration takes. */
+  allowableValues: string[] | null;
+  lowerBound: number | null;
+  upperBound: number | null;
+  minLength: number | null;
+  maxLength: number | null;
+  readOnly: boolean | null;
+  /** A change takes a reboot to apply. */
+  resetRequired: boolean | null;
+  unique: boolean | null;
+}
+
+/** A BIOS attribute registry by attribute name; it may describe more than the BIOS has. */
+export type BiosRegistry = Record<string, BiosRegistryEntry>;
+
 export interface BiosInterface {
   /** The settings the firmware runs with now. */
   getAttributes(): Promise<BiosAttributes>;
+  /** The BMC's attribute registry for these settings; null when it publishes none. */
+  getRegistry(): Promise<BiosRegistry | null>;
   /** Settings staged for the next reboot. */
   getPendingAttributes(): Promise<BiosAttributes>;
-  /** Stages settings; they take effect at the next reboot, which the caller decides. */
+  /**
+   * Stages settings; they take effect at the next reboot, which the caller
+   * decides. With a registry, values are checked and typed against it first.
+   */
   applySettings(attributes: BiosAttributes): Promise<void>;
 }
 
@@ -148,12 +193,128 @@ export interface FirmwareInterface {
   update(imageUrl: string, options?: FirmwareUpdateOptions): Promise<FirmwareUpdateResult>;
 }
 
+/** Ironic's RAID levels that a BMC builds as volumes. */
+export type RaidLevel = '0' | '1' | '5' | '6' | '1+0' | '5+0' | '6+0';
+
+/** A logical disk of a node's target_raid_config, in Ironic's words (its RAID schema has checked it). */
+export interface LogicalDisk {
+  size_gb: number | 'MAX';
+  raid_level: string;
+  is_root_volume?: boolean;
+  volume_name?: string;
+  /** Drive ids (the Redfish Drive Id); needs `controller`. */
+  physical_disks?: string[];
+  /** The Redfish Storage Id. */
+  controller?: string;
+  disk_type?: 'hdd' | 'ssd';
+  interface_type?: 'sata' | 'scsi' | 'sas';
+  number_of_physical_disks?: number;
+  share_physical_disks?: boolean;
+}
+
+/** A logical disk as built: what Ironic records in a node's raid_config. */
+export interface BuiltLogicalDisk {
+  /** The volume's id on its controller. */
+  id: string;
+  name: string;
+  raid_level: RaidLevel;
+  size_gb: number;
+  controller: string;
+  physical_disks: string[];
+  is_root_volume?: boolean;
+}
+
+export interface StorageDrive {
+  id: string;
+  /** The Storage (controller) the drive hangs off. */
+  controller: string;
+  sizeBytes: number | null;
+  type: 'ssd' | 'hdd' | null;
+  /** Lower case, as Ironic names interfaces: `sas`, `sata`, `nvme`. */
+  protocol: string | null;
+  serial: string | null;
+}
+
+export interface StorageVolume {
+  id: string;
+  controller: string;
+  name: string | null;
+  /** null for a volume the BMC reports without a RAID type (a pass-through disk). */
+  raidLevel: RaidLevel | null;
+  sizeBytes: number | null;
+  drives: string[];
+}
+
+export interface StorageController {
+  /** The Redfish Storage Id: what `controller` names in a logical disk. */
+  id: string;
+  raidLevels: RaidLevel[];
+  drives: StorageDrive[];
+  volumes: StorageVolume[];
+}
+
+export interface RaidOptions {
+  /** Ironic's create_root_volume. Default true. */
+  createRootVolume?: boolean;
+  /** Ironic's create_nonroot_volumes. Default true. */
+  createNonrootVolumes?: boolean;
+  /** Give up waiting for a volume task after this long. Default 30 minutes. */
+  timeoutMs?: number;
+  /** Pause between looks at a task. Default 10 s. */
+  pollIntervalMs?: number;
+}
+
+export interface RaidInterface {
+  getStorage(): Promise<StorageController[]>;
+  /**
+   * Plans every logical disk onto drives (refusing an impossible target
+   * before any volume is made), then builds the ones the options select
+   * and follows their tasks. Returns them as built.
+   */
+  createConfiguration(logicalDisks: LogicalDisk[], options?: RaidOptions): Promise<BuiltLogicalDisk[]>;
+  /** Deletes every RAID volume; returns how many. */
+  deleteConfiguration(options?: Pick<RaidOptions, 'timeoutMs' | 'pollIntervalMs'>): Promise<number>;
+}
+
+/** A BMC resource as it answered, for callers that pass it on whole (Ironic's vendor passthru does). */
+export type BmcResource = Record<string, unknown>;
+
+export interface EventSubscriptionRequest {
+  /** The listener's http(s) URL. */
+  destination: string;
+  /** Echoed back in every event; "" when absent. */
+  context?: string;
+  /** Default `Redfish`. */
+  protocol?: string;
+  /** Sent with every event (e.g. the listener's credentials); the BMC never shows them again. */
+  httpHeaders?: Array<Record<string, string>>;
+  eventTypes?: string[];
+}
+
+export interface EventSubscription {
+  id: string;
+  /** The subscription as the BMC shows it (a Redfish EventDestination). */
+  body: BmcResource;
+}
+
+export interface EventsInterface {
+  createSubscription(request: EventSubscriptionRequest): Promise<EventSubscription>;
+  /** The BMC's subscriptions collection, as it answered. */
+  listSubscriptions(): Promise<BmcResource>;
+  /** null when the BMC has no subscription by that id. */
+  getSubscription(id: string): Promise<BmcResource | null>;
+  /** false when the BMC had no subscription by that id. */
+  deleteSubscription(id: string): Promise<boolean>;
+}
+
 /** The optional parts; a driver without one leaves it undefined. */
 export interface OptionalInterfaces {
   inspect: InspectInterface;
   virtualMedia: VirtualMediaInterface;
   bios: BiosInterface;
   firmware: FirmwareInterface;
+  raid: RaidInterface;
+  events: EventsInterface;
 }
 
 export interface BmcDriver extends Partial<OptionalInterfaces> {
@@ -175,6 +336,18 @@ export function requireInterface<K extends keyof OptionalInterfaces>(
   if (found === undefined)
     throw new UnsupportedOperation(driver.name, part, `the ${driver.name} hardware type has no ${part} interface`);
   return found as OptionalInterfaces[K];
+}
+
+/** The management interface's UEFI HTTP boot, or UnsupportedOperation where the driver has none (IPMI). */
+export function requireHttpBoot(driver: BmcDriver): NonNullable<ManagementInterface['setHttpBootUri']> {
+  const setHttpBootUri = driver.management.setHttpBootUri?.bind(driver.management);
+  if (setHttpBootUri === undefined)
+    throw new UnsupportedOperation(
+      driver.name,
+      'set_http_boot_uri',
+      `the ${driver.name} hardware type has no UEFI HTTP boot`,
+    );
+  return setHttpBootUri;
 }
 
 /** Checks a target that may come from untrusted input against what the driver supports. */

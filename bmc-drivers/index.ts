@@ -2,11 +2,17 @@
 export type {
   BiosAttributes,
   BiosInterface,
+  BiosRegistry,
+  BiosRegistryEntry,
   BiosValue,
   BmcDriver,
   BootDevice,
   BootDeviceInfo,
   BootMode,
+  BmcResource,
+  EventsInterface,
+  EventSubscription,
+  EventSubscriptionRequest,
   FirmwareComponent,
   FirmwareInterface,
   FirmwareUpdateOptions,
@@ -22,11 +28,21 @@ export type {
   PowerInterface,
   PowerState,
   PowerTarget,
+  BuiltLogicalDisk,
+  LogicalDisk,
+  RaidInterface,
+  RaidLevel,
+  RaidOptions,
+  StorageController,
+  StorageDrive,
+  StorageVolume,
   SetBootDeviceOptions,
   SetPowerOptions,
   VirtualMediaInterface,
+  VirtualMediaSlot,
 } from './driver.js';
-export { BOOT_DEVICES, POWER_TARGETS, requireInterface } from './driver.js';
+export { BOOT_DEVICES, POWER_TARGETS, requireHttpBoot, requireInterface } from './driver.js';
+export { InvalidRaidConfiguration, selectLogicalDisks, targetLogicalDisks } from './redfish/raid-plan.js';
 export { parseBmcAddress } from './address.js';
 export type { BmcAddress, BmcProtocol, BootMethod } from './address.js';
 export { bmcKey, enrollmentFromAddress, HARDWARE_TYPES, parseDriverInfo } from './driver-info.js';

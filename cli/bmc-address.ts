@@ -7,8 +7,8 @@
 export interface BmcEnrollment {
   driver: 'redfish' | 'ipmi';
   driverInfo: Record<string, string | number>;
-  /** Virtual-media addresses boot the agent from an ISO over Redfish. */
-  bootInterface: 'ipxe' | 'redfish-virtual-media' | null;
+  /** Virtual-media and UEFI HTTP addresses boot the agent from an ISO over Redfish. */
+  bootInterface: 'ipxe' | 'redfish-virtual-media' | 'redfish-https' | null;
 }
 
 export class BadBmcAddress extends Error {
@@ -16,8 +16,13 @@ export class BadBmcAddress extends Error {
 }
 
 const SUPPORTED =
-  'redfish[+http|+https]://host[:port]/redfish/v1/Systems/<id>, redfish-virtualmedia[+http|+https]://…, or ipmi://host[:port]';
-const REDFISH_SCHEME = /^(redfish|redfish-virtualmedia)(?:\+(http|https))?$/;
+  'redfish[+http|+https]://host[:port]/redfish/v1/Systems/<id>, redfish-virtualmedia[+http|+https]://…, redfish-uefihttp[+http|+https]://…, or ipmi://host[:port]';
+const REDFISH_SCHEME = /^(redfish|redfish-virtualmedia|redfish-uefihttp)(?:\+(http|https))?$/;
+/** Metal3's schemes that choose how the agent boots, as baremetal-operator maps them. */
+const BOOT_BY_SCHEME: Record<string, BmcEnrollment['bootInterface']> = {
+  'redfish-virtualmedia': 'redfish-virtual-media',
+  'redfish-uefihttp': 'redfish-https',
+};
 const SYSTEM_PATH = /^\/redfish\/v1\/Systems\/[^/?#]+$/;
 const IPMI_PORT = 623;
 
@@ -64,6 +69,6 @@ export function enrollmentFromBmc(address: string, username: string, password: s
       redfish_username: username,
       redfish_password: password,
     },
-    bootInterface: redfish[1] === 'redfish-virtualmedia' ? 'redfish-virtual-media' : null,
+    bootInterface: BOOT_BY_SCHEME[redfish[1]!] ?? null,
   };
 }

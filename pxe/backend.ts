@@ -21,6 +21,8 @@ export type BootAction =
    * http(s) URLs, or paths that the boot HTTP server serves under its `/boot-files/` (it knows its own address).
    */
   | { kind: 'agent'; kernelUrl: string; ramdiskUrl: string; kernelParams: string[] }
+  /** A ramdisk deploy's instance: its kernel and ramdisk are the OS, booted from the network every time. */
+  | { kind: 'ramdisk'; kernelUrl: string; ramdiskUrl: string; kernelParams: string[] }
   /** An installed host: boot from its local disk, never netboot in a loop. */
   | { kind: 'local-disk' }
   /** Nothing to do (unknown state, enrolled but idle): leave the boot to the next device. */

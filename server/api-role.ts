@@ -96,6 +96,7 @@ export async function startApiRole(core: Core, conductor: ConductorRole | null):
       timeoutMs: RPC_TIMEOUT_MARGIN_MS + config.bmc.attemptTimeoutSeconds * 1000 * config.bmc.attempts * 2,
     }),
     inventory: core.inventory,
+    firmware: core.firmware,
     access,
     tokens,
     ramdisk: new RamdiskService({

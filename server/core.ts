@@ -13,6 +13,7 @@ import type { AnvilConfig } from '../services/config/index.js';
 import { migrateToLatest, openDatabase, type Database } from '../services/db/index.js';
 import { configDriveEncoder } from '../services/deploy/index.js';
 import { NodeHistory } from '../services/events/index.js';
+import { FirmwareCache, FirmwareRepository } from '../services/firmware/index.js';
 import { InventoryStore } from '../services/inspect/index.js';
 import { networkDataFor } from '../services/ipam/index.js';
 import type { Logger } from '../services/logger.js';
@@ -36,6 +37,8 @@ export interface Core {
   metrics: Metrics;
   drivers: DriverCache;
   inventory: InventoryStore;
+  /** Each node's firmware components with their history, as Ironic caches them. */
+  firmware: FirmwareCache;
   ipam: IpamService;
   /** How each hardware type's nodes are driven, by driver name. */
   runtimes: ReadonlyMap<string, HardwareRuntime>;
@@ -81,10 +84,12 @@ export async function openCore(
     }),
   );
   const inventory = new InventoryStore(db.knex);
+  const firmware = new FirmwareCache(new FirmwareRepository(db.knex));
   const ipam = new IpamService(db.knex);
   const bmc = new BmcRuntime({
     drivers,
     inventory,
+    firmware,
     makePorts: (node, macs) => ports.createMissing(node.id, macs),
     history,
     agent: new AgentClient(config.agent.commandTimeoutSeconds * 1000),
@@ -111,6 +116,7 @@ export async function openCore(
     metrics,
     drivers,
     inventory,
+    firmware,
     ipam,
     runtimes: new Map<string, HardwareRuntime>([
       ['fake-hardware', fakeHardware],

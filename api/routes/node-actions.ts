@@ -95,14 +95,22 @@ export function nodeActionRoutes(ctx: ApiContext): Router {
         throw new InvalidParameterValue('"clean_steps" is required when setting target provision state to clean');
       }
       request.cleanSteps = body.clean_steps;
+      if (body.disable_ramdisk !== undefined) request.disableRamdisk = body.disable_ramdisk;
     }
     if (body.deploy_steps !== undefined) {
       requireMinor(req, 69, 'deploy_steps');
       if (!deploying) throw new InvalidParameterValue('"deploy_steps" is only valid when deploying or rebuilding');
       request.deploySteps = body.deploy_steps;
     }
-    if (target.verb === 'service' && body.service_steps === undefined) {
-      throw new InvalidParameterValue('"service_steps" is required when setting target provision state to service');
+    if (body.disable_ramdisk !== undefined) checkDisableRamdisk(req, target.verb);
+    if (target.verb === 'service') {
+      if (body.service_steps === undefined) {
+        throw new InvalidParameterValue('"service_steps" is required when setting target provision state to service');
+      }
+      request.serviceSteps = body.service_steps;
+      if (body.disable_ramdisk !== undefined) request.disableRamdisk = body.disable_ramdisk;
+    } else if (body.service_steps !== undefined) {
+      throw new InvalidParameterValue('"service_steps" is only valid when setting target provision state to service');
     }
     if (target.verb === 'rescue') {
       if (!body.rescue_password) {
@@ -182,6 +190,18 @@ export function nodeActionRoutes(ctx: ApiContext): Router {
   router.use('/:ident/traits', traits);
 
   return router;
+}
+
+/** The verbs that take `disable_ramdisk`, each with the version that brought it (Ironic's check_allow_disable_ramdisk). */
+const DISABLE_RAMDISK_SINCE: Partial<Record<Verb, number>> = { clean: 70, service: 108 };
+
+/** 406 below the version that brought `disable_ramdisk` for the verb, 400 for any other verb. */
+function checkDisableRamdisk(req: Request, verb: Verb): void {
+  const since = DISABLE_RAMDISK_SINCE[verb];
+  if (since === undefined) {
+    throw new InvalidParameterValue('disable_ramdisk is supported only with manual cleaning or servicing');
+  }
+  if (req.apiMinor < since) throw new NotAcceptable('disable_ramdisk is not acceptable in this API version');
 }
 
 /**

@@ -1,9 +1,10 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
+import { InvalidParameterValue } from '../../services/errors.js';
 import type { ApiContext } from '../context.js';
 import { requireEndpointMinor } from '../microversion.js';
 import { resourceLinks } from '../serializers/links.js';
-import { apiBoolean, parseBoolean, parseInput } from '../validation.js';
+import { apiBoolean, asText, parseBoolean, parseInput, queryList } from '../validation.js';
 
 const bootDeviceSchema = z.object({ boot_device: z.string().min(1), persistent: apiBoolean.optional() }).strict();
 /** Ironic's inject_nmi takes an empty object. */
@@ -49,29 +50,37 @@ export function nodeHardwareRoutes(ctx: ApiContext): Router {
   router.get('/bios', async (req, res) => {
     requireEndpointMinor(req, 40);
     const n = await node(req);
-    const detail = parseBoolean(req.query.detail, 'detail') ?? false;
-    const settings = Object.entries(await ctx.hardware.bios(n)).map(([name, value]) => {
-      const entry: Record<string, unknown> = { name, value: value === null ? null : String(value) };
-      if (detail) Object.assign(entry, { attribute_type: attributeType(value), read_only: false });
-      entry.links = resourceLinks(req, 'nodes', n.uuid, `/bios/${name}`);
+    const fields = biosFields(req);
+    const settings = (await ctx.hardware.bios(n)).map((setting) => {
+      const entry: Record<string, unknown> = {};
+      for (const field of fields) entry[field] = setting[field];
+      entry.links = resourceLinks(req, 'nodes', n.uuid, `/bios/${setting.name}`);
       return entry;
     });
     res.json({ bios: settings });
   });
 
+  // Ironic serves its cache; Anvil refreshes it from the BMC first, keeping each component's history.
   router.get('/firmware', async (req, res) => {
     requireEndpointMinor(req, 86);
-    const components = await ctx.hardware.firmware(await node(req));
+    const n = await node(req);
+    const components = await ctx.firmware.record(n, await ctx.hardware.firmware(n));
     res.json({
       firmware: components.map((c) => ({
-        component: c.name ?? c.id,
-        initial_version: c.version,
-        current_version: c.version,
-        last_version_flashed: null,
-        created_at: null,
-        updated_at: null,
+        component: c.component,
+        initial_version: c.initial_version,
+        current_version: c.current_version,
+        last_version_flashed: c.last_version_flashed,
+        created_at: c.created_at,
+        updated_at: c.updated_at,
       })),
     });
+  });
+
+  // Ironic answers the devices themselves, a bare list, synchronously.
+  router.get('/vmedia', async (req, res) => {
+    requireEndpointMinor(req, 93);
+    res.json(await ctx.hardware.getVirtualMedia(await node(req)));
   });
 
   router.post('/vmedia', async (req, res) => {
@@ -96,9 +105,40 @@ export function nodeHardwareRoutes(ctx: ApiContext): Router {
   return router;
 }
 
-/** Redfish's AttributeType for a value read from the BMC. */
-function attributeType(value: unknown): 'Integer' | 'Boolean' | 'String' {
-  if (typeof value === 'number') return 'Integer';
-  if (typeof value === 'boolean') return 'Boolean';
-  return 'String';
+/** API 1.74 added the BIOS registry: `?detail` and `?fields` on the settings list, and the registry's fields. */
+const BIOS_REGISTRY_MINOR = 74;
+const BIOS_DEFAULT_FIELDS = ['name', 'value'] as const;
+const BIOS_DETAIL_FIELDS = [
+  ...BIOS_DEFAULT_FIELDS,
+  'attribute_type',
+  'allowable_values',
+  'lower_bound',
+  'max_length',
+  'min_length',
+  'read_only',
+  'reset_required',
+  'unique',
+  'upper_bound',
+] as const;
+type BiosField = (typeof BIOS_DETAIL_FIELDS)[number];
+
+/** The fields of each BIOS setting a request asks for, refused as Ironic's get_request_return_fields does. */
+function biosFields(req: Request): readonly BiosField[] {
+  const detail = parseBoolean(req.query.detail, 'detail');
+  const asked = req.query.fields === undefined ? undefined : queryList(req.query.fields);
+  if (req.apiMinor < BIOS_REGISTRY_MINOR) {
+    if (detail !== undefined)
+      throw new InvalidParameterValue(`Invalid query parameter ?detail=${asText(req.query.detail)} received.`);
+    if (asked !== undefined)
+      throw new InvalidParameterValue(`Invalid query parameter ?fields=${asText(req.query.fields)} received.`);
+  }
+  if (asked !== undefined && detail)
+    throw new InvalidParameterValue('Can not specify ?detail=True and fields in the same request.');
+  if (detail) return BIOS_DETAIL_FIELDS;
+  if (asked === undefined) return BIOS_DEFAULT_FIELDS;
+  // links come with every setting; Ironic's created_at/updated_at/node_uuid belong to its cache, which Anvil has not.
+  const fields = asked.filter((f) => f !== 'links');
+  const unknown = fields.filter((f) => !(BIOS_DETAIL_FIELDS as readonly string[]).includes(f));
+  if (unknown.length > 0) throw new InvalidParameterValue(`Field(s) "${unknown.join(', ')}" are not valid`);
+  return fields as BiosField[];
 }

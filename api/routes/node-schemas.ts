@@ -26,6 +26,7 @@ const writable = {
   automated_clean: apiBoolean.nullable().optional(),
   chassis_uuid: uuid.nullable().optional(),
   description: shortText(4096).nullable().optional(),
+  instance_name: shortText(255).min(1, 'Must be at least 1 character.').nullable().optional(),
   owner: shortText(255).nullable().optional(),
   lessee: shortText(255).nullable().optional(),
   shard: shortText(255).nullable().optional(),

@@ -29,6 +29,7 @@ const STRING_FILTERS: Record<string, number> = {
   owner: 50,
   description_contains: 51,
   lessee: 65,
+  instance_name: 104,
 };
 
 const JSON_FIELDS = new Set(['driver_info', 'instance_info', 'properties', 'extra', 'network_data']);

@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { InvalidParameterValue, NotFound } from '../../services/errors.js';
+import { InvalidParameterValue, NotAcceptable, NotFound } from '../../services/errors.js';
 import { isUuidLike, isValidLogicalName, normalizeMac } from '../../services/nodes/index.js';
 import {
   PORTGROUP_PATCHABLE_FIELDS,
@@ -14,7 +14,7 @@ import { requireEndpointMinor } from '../microversion.js';
 import { nextLink, parsePage } from '../pagination.js';
 import { parseFields, requireFieldVersion, type FieldVersions } from '../serializers/fields.js';
 import { PORTGROUP_FIELD_VERSIONS, PORTGROUP_LIST_FIELDS, serializePortgroup } from '../serializers/portgroup.js';
-import { apiBoolean, jsonObject, parseBoolean, parseInput, queryString } from '../validation.js';
+import { apiBoolean, jsonObject, parseBoolean, parseInput, queryList, queryString } from '../validation.js';
 
 const uuid = z.string().refine(isUuidLike, 'Expected a UUID.');
 // As for ports, a node name is taken where Ironic wants the node's uuid.
@@ -34,6 +34,8 @@ const portgroupCreateSchema = z
     properties: jsonObject.nullable().optional(),
     standalone_ports_supported: apiBoolean.nullable().optional(),
     mode: z.string().max(255).nullable().optional(),
+    physical_network: z.string().max(64).nullable().optional(),
+    category: z.string().max(80).nullable().optional(),
   })
   .strict();
 const portgroupUpdateSchema = z
@@ -45,6 +47,8 @@ const portgroupUpdateSchema = z
     properties: jsonObject,
     standalone_ports_supported: apiBoolean,
     mode: z.string().min(1).max(255),
+    physical_network: z.string().max(64).nullable(),
+    category: z.string().max(80).nullable(),
   })
   .strict();
 
@@ -119,7 +123,8 @@ export function nodePortgroupRoutes(ctx: ApiContext): Router {
   // The path names the node, which a `node` filter cannot override and an `address` filter cannot join.
   const scoped = async (req: Request): Promise<PortgroupFilter> => {
     const node = await ctx.nodes.get(ident(req));
-    if (queryString(req.query.address) !== undefined) throw exclusiveFilters();
+    const { address, shards, groups } = portgroupFilterParams(req);
+    if (address !== undefined || shards.length > 0 || groups.length > 0) throw exclusiveFilters();
     return { node_id: node.id };
   };
   router.get('/', async (req, res) => {
@@ -160,11 +165,28 @@ async function listPortgroups(
   return body;
 }
 
-/** Filters `node` and `address`, one at a time as in Ironic; null when the filter cannot match any group. */
+/** The filters besides `node`, read and checked against the request's version. */
+function portgroupFilterParams(req: Request) {
+  const shards = queryList(req.query.shard);
+  if (req.query.shard !== undefined && req.apiMinor < 106) {
+    throw new NotAcceptable('Request not acceptable. The minimal required API version should be 1.106');
+  }
+  // Ironic takes these at any version, though they came with 1.99.
+  const groups = queryList(req.query.conductor_groups);
+  return { address: queryString(req.query.address), shards, groups };
+}
+
+/**
+ * Filters `node`, `address`, `shard` (API 1.106) and `conductor_groups`, one
+ * at a time as in Ironic; null when the filter cannot match any group.
+ */
 async function portgroupFilter(ctx: ApiContext, req: Request): Promise<PortgroupFilter | null> {
-  const address = queryString(req.query.address);
+  const { address, shards, groups } = portgroupFilterParams(req);
   const node = queryString(req.query.node);
-  if (address !== undefined && node !== undefined) throw exclusiveFilters();
+  const given = [address, node, shards.length > 0 ? shards : undefined, groups.length > 0 ? groups : undefined];
+  if (given.filter((f) => f !== undefined).length > 1) throw exclusiveFilters();
+  if (shards.length > 0) return { shards };
+  if (groups.length > 0) return { conductor_groups: groups };
   if (address !== undefined) {
     const normalized = normalizeMac(address);
     return normalized === null ? null : { address: normalized };

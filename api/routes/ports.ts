@@ -4,12 +4,12 @@ import { InvalidParameterValue, NotFound } from '../../services/errors.js';
 import { isUuidLike, isValidLogicalName, normalizeMac, type Node } from '../../services/nodes/index.js';
 import { PORT_SORT_KEYS, type PortFilter, PORT_PATCHABLE_FIELDS, type Port } from '../../services/ports/index.js';
 import type { ApiContext } from '../context.js';
-import { applyPatch, jsonPatchSchema } from '../json-patch.js';
+import { applyPatch, jsonPatchSchema, type JsonPatch } from '../json-patch.js';
 import { requireEndpointMinor, requireMinor } from '../microversion.js';
 import { nextLink, parsePage } from '../pagination.js';
 import { parseFields, requireFieldVersion } from '../serializers/fields.js';
 import { PORT_FIELD_VERSIONS, PORT_LIST_FIELDS, serializePort } from '../serializers/port.js';
-import { apiBoolean, jsonObject, parseBoolean, parseInput, queryString } from '../validation.js';
+import { apiBoolean, jsonObject, parseBoolean, parseInput, queryList, queryString } from '../validation.js';
 
 const uuid = z.string().refine(isUuidLike, 'Expected a UUID.');
 // ironicclient's `port create --node` passes whatever the user typed: a uuid or a node name.
@@ -29,6 +29,9 @@ const writable = {
   pxe_enabled: apiBoolean.optional(),
   physical_network: z.string().max(64).nullable().optional(),
   is_smartnic: apiBoolean.optional(),
+  description: z.string().max(255).nullable().optional(),
+  vendor: z.string().max(32).nullable().optional(),
+  category: z.string().max(80).nullable().optional(),
 };
 
 const portCreateSchema = z
@@ -40,11 +43,11 @@ export function portRoutes(ctx: ApiContext): Router {
   const router = Router();
 
   router.get('/', async (req, res) => {
-    res.json(await listPorts(ctx, req, 'ports', await portFilter(ctx, req), false));
+    res.json(await listPorts(ctx, req, 'ports', await portFilter(ctx, req, false), false));
   });
 
   router.get('/detail', async (req, res) => {
-    res.json(await listPorts(ctx, req, 'ports/detail', await portFilter(ctx, req), true));
+    res.json(await listPorts(ctx, req, 'ports/detail', await portFilter(ctx, req, false), true));
   });
 
   router.post('/', async (req, res) => {
@@ -65,7 +68,7 @@ export function portRoutes(ctx: ApiContext): Router {
   router.patch('/:ident', async (req, res) => {
     const ops = parseInput(jsonPatchSchema, req.body, 'patch');
     const port = await ctx.ports.update(req.params.ident, (current) => {
-      return applyPatch(
+      const update = applyPatch(
         patchableView(current),
         ops,
         {
@@ -79,6 +82,8 @@ export function portRoutes(ctx: ApiContext): Router {
         },
         req.apiMinor,
       );
+      refuseGroupedPhysnetChange(req, ops, update.portgroup_uuid ?? null);
+      return update;
     });
     res.json(serializePort(port, req, req.apiMinor));
   });
@@ -96,7 +101,7 @@ export function nodePortRoutes(ctx: ApiContext): Router {
   const router = Router({ mergeParams: true });
   const scoped = async (req: Request) => {
     const node = await ctx.nodes.get(String((req.params as Record<string, string>).ident));
-    const filter = await portFilter(ctx, req);
+    const filter = await portFilter(ctx, req, true);
     return filter === null ? null : { ...filter, node_id: node.id };
   };
   router.get('/', async (req, res) => {
@@ -120,7 +125,7 @@ export function portgroupPortRoutes(ctx: ApiContext): Router {
   const ident = (req: Request) => String((req.params as Record<string, string>).ident);
   const scoped = async (req: Request) => {
     const group = await ctx.portgroups.get(ident(req));
-    const filter = await portFilter(ctx, req);
+    const filter = await portFilter(ctx, req, true);
     return filter === null ? null : { ...filter, portgroup_id: group.id };
   };
   router.get('/', async (req, res) => {
@@ -138,6 +143,7 @@ async function listPorts(ctx: ApiContext, req: Request, path: string, filter: Po
   if (fields && wantsDetail)
     throw new InvalidParameterValue('Can not specify ?detail=True and fields in the same request.');
   const page = parsePage(req, PORT_SORT_KEYS, ctx.config.api.maxLimit);
+  requireFieldVersion(page.sortKey, PORT_FIELD_VERSIONS, req.apiMinor);
   // A filter that can match nothing (an empty value, an unknown MAC) gives an empty page, never every port.
   const ports = filter === null ? [] : await ctx.ports.list({ filter, ...page });
   const only = wantsDetail ? null : (fields ?? PORT_LIST_FIELDS);
@@ -152,10 +158,28 @@ async function listPorts(ctx: ApiContext, req: Request, path: string, filter: Po
   return body;
 }
 
-/** Filters `address`, `node_uuid`, `node` and `portgroup`; null when the filter cannot match any port. */
-async function portFilter(ctx: ApiContext, req: Request): Promise<PortFilter | null> {
+/**
+ * Filters `address`, `node_uuid`, `node`, `portgroup`, `conductor_groups` and
+ * `description_contains`; null when the filter cannot match any port.
+ * `scoped` when the path already names the node or port group.
+ */
+async function portFilter(ctx: ApiContext, req: Request, scoped: boolean): Promise<PortFilter | null> {
   const filter: PortFilter = {};
+  const description = queryString(req.query.description_contains);
+  if (description !== undefined) filter.description_contains = description;
+  // Ironic takes these at any version, though they came with 1.99.
+  const groups = queryList(req.query.conductor_groups);
   const portgroup = queryString(req.query.portgroup);
+  const address = queryString(req.query.address);
+  const nodeIdent = queryString(req.query.node_uuid) ?? queryString(req.query.node);
+  if (groups.length > 0) {
+    if (scoped || portgroup !== undefined || address !== undefined || nodeIdent !== undefined) {
+      throw new InvalidParameterValue(
+        'Filtering by conductor_groups cannot be combined with node_ident, portgroup_ident, or node address filters.',
+      );
+    }
+    filter.conductor_groups = groups;
+  }
   if (portgroup !== undefined) {
     requireMinor(req, 24, 'Filtering ports by portgroup');
     try {
@@ -165,13 +189,11 @@ async function portFilter(ctx: ApiContext, req: Request): Promise<PortFilter | n
       throw err;
     }
   }
-  const address = queryString(req.query.address);
   if (address !== undefined) {
     const normalized = normalizeMac(address);
     if (normalized === null) return null;
     filter.address = normalized;
   }
-  const nodeIdent = queryString(req.query.node_uuid) ?? queryString(req.query.node);
   if (nodeIdent !== undefined) {
     let node: Node;
     try {
@@ -183,6 +205,19 @@ async function portFilter(ctx: ApiContext, req: Request): Promise<PortFilter | n
     filter.node_id = node.id;
   }
   return filter;
+}
+
+/**
+ * Since 1.102 a port in a group is on the group's physical network, which is
+ * changed on the group. Ironic looks at the patch's first operation only
+ * (its is_path_updated returns from the loop's first turn); so does this.
+ */
+function refuseGroupedPhysnetChange(req: Request, ops: JsonPatch, portgroup: string | null): void {
+  const first = ops[0]?.path ?? '';
+  const touches = first === '/physical_network' || first.startsWith('/physical_network/');
+  if (req.apiMinor >= 102 && touches && portgroup !== null) {
+    throw new InvalidParameterValue('physical_network cannot be changed while the port belongs to a portgroup.');
+  }
 }
 
 /** What a removed port attribute becomes: its default at creation. */

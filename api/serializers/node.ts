@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { Node } from '../../services/nodes/index.js';
+import { nodeHealth, type Node } from '../../services/nodes/index.js';
 import { MASK, maskSecrets } from '../../services/secrets/index.js';
 import type { Minor } from '../microversion.js';
 import { project, type FieldVersions } from './fields.js';
@@ -74,6 +74,8 @@ export const NODE_FIELD_VERSIONS: FieldVersions = {
   firmware_interface: 86,
   service_step: 89,
   disable_power_off: 95,
+  instance_name: 104,
+  health: 109,
 };
 
 /** What `GET /v1/nodes` shows without `fields` or detail (ironicclient's default columns). */
@@ -105,6 +107,7 @@ export function serializeNode(node: Node, ctx: NodeViewContext, only: readonly s
     driver_internal_info: maskSecrets(node.driver_internal_info),
     instance_info: instanceInfo,
     conductor: ctx.conductorOf(node.uuid, node.conductor_group),
+    health: nodeHealth(node),
     links: resourceLinks(req, 'nodes', node.uuid),
     ports: resourceLinks(req, 'nodes', node.uuid, '/ports'),
     portgroups: resourceLinks(req, 'nodes', node.uuid, '/portgroups'),

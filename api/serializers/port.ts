@@ -19,6 +19,9 @@ export const PORT_FIELD_VERSIONS: FieldVersions = {
   physical_network: 34,
   is_smartnic: 53,
   name: 88,
+  description: 97,
+  vendor: 100,
+  category: 101,
 };
 
 export const PORT_LIST_FIELDS = ['uuid', 'address'];
@@ -36,6 +39,9 @@ export function serializePort(port: Port, req: Request, minor: Minor, only: read
     physical_network: port.physical_network,
     is_smartnic: port.is_smartnic,
     name: port.name,
+    description: port.description,
+    vendor: port.vendor,
+    category: port.category,
     created_at: port.created_at,
     updated_at: port.updated_at,
     links: resourceLinks(req, 'ports', port.uuid),

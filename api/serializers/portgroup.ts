@@ -18,6 +18,8 @@ export const PORTGROUP_FIELD_VERSIONS: FieldVersions = {
   ports: 23,
   mode: 26,
   properties: 26,
+  physical_network: 102,
+  category: 103,
 };
 
 /**
@@ -45,6 +47,8 @@ export function serializePortgroup(
     extra: group.extra,
     mode: group.mode,
     properties: group.properties,
+    physical_network: group.physical_network,
+    category: group.category,
     created_at: group.created_at,
     updated_at: group.updated_at,
     links: resourceLinks(req, 'portgroups', group.uuid),

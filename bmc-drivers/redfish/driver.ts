@@ -11,6 +11,7 @@ import {
   POWER_TARGETS,
   type BiosInterface,
   type BmcDriver,
+  type EventsInterface,
   type FirmwareInterface,
   type FirmwareUpdateOptions,
   type FirmwareUpdateResult,
@@ -18,25 +19,35 @@ import {
   type ManagementInterface,
   type PowerInterface,
   type PowerTarget,
+  type RaidInterface,
+  type RaidOptions,
+  type BuiltLogicalDisk,
+  type LogicalDisk,
   type VirtualMediaInterface,
 } from '../driver.js';
 import { bmcErrorOf, DriverClosed, InvalidDriverInfo } from '../errors.js';
 import type { BmcCallGuard, GuardedCall } from '../guard.js';
+import type { TaskOutcome } from './client.js';
 import { RedfishProtocolError } from './errors.js';
+import { createSubscription, deleteSubscription, getSubscription, listSubscriptions } from './events.js';
 import { redfishFailure } from './failure.js';
-import { getBiosAttributes, getPendingBiosAttributes, setBiosAttributes } from './bios.js';
+import { getBiosAttributes, getBiosRegistry, getPendingBiosAttributes, setBiosAttributes } from './bios.js';
 import { firmwareTargetOf, getFirmwareComponents, startFirmwareUpdate } from './firmware.js';
 import { inspectHardware } from './inspect.js';
-import { getBootDevice, injectNmi, setBootDevice } from './management.js';
+import { getBootDevice, injectNmi, setBootDevice, setHttpBootUri } from './management.js';
 import { EXPECTED_POWER_STATE, getPowerState, setPowerState, waitForPower } from './power.js';
+import { builtVolumes, createVolume, deleteVolume, readStorage, volumeRequests, type VolumeChange } from './raid.js';
+import { planRaidConfiguration, selectLogicalDisks } from './raid-plan.js';
 import { connectRedfish, type RedfishSystem } from './system-path.js';
-import { ejectVirtualMedia, insertVirtualMedia } from './virtual-media.js';
+import { ejectVirtualMedia, insertVirtualMedia, listVirtualMedia } from './virtual-media.js';
 
 /** Ironic's power_state_change_timeout. */
 const POWER_STATE_CHANGE_TIMEOUT_MS = 60_000;
 const POWER_POLL_INTERVAL_MS = 1000;
 const FIRMWARE_UPDATE_TIMEOUT_MS = 30 * 60_000;
 const FIRMWARE_POLL_INTERVAL_MS = 10_000;
+const RAID_TASK_TIMEOUT_MS = 30 * 60_000;
+const RAID_POLL_INTERVAL_MS = 10_000;
 /** Reboots repeat what they did if sent twice; the others end where they were asked to. */
 const REPEATABLE: ReadonlySet<PowerTarget> = new Set(['power on', 'power off', 'soft power off']);
 
@@ -45,7 +56,7 @@ export interface RedfishDriverOptions {
   requestTimeoutMs?: number;
 }
 
-type CallOptions = Pick<GuardedCall<unknown>, 'timeoutMs' | 'idempotent'>;
+type CallOptions = Partial<Pick<GuardedCall<unknown>, 'timeoutMs' | 'idempotent' | 'secrets'>>;
 
 export class RedfishDriver implements BmcDriver {
   readonly name: 'redfish' | 'idrac';
@@ -56,6 +67,8 @@ export class RedfishDriver implements BmcDriver {
   readonly virtualMedia: VirtualMediaInterface;
   readonly bios: BiosInterface;
   readonly firmware: FirmwareInterface;
+  readonly raid: RaidInterface;
+  readonly events: EventsInterface;
   private system: RedfishSystem | null = null;
   private used = false;
   private closed = false;
@@ -104,6 +117,8 @@ export class RedfishDriver implements BmcDriver {
         await this.call('set_boot_device', (system) => setBootDevice(system, checked, options));
       },
       injectNmi: () => this.call('inject_nmi', (system) => injectNmi(system)),
+      setHttpBootUri: (uri, options = {}) =>
+        this.call('set_http_boot_uri', (system) => setHttpBootUri(system, uri, options)),
     };
     this.inspect = {
       inspectHardware: () =>
@@ -112,6 +127,7 @@ export class RedfishDriver implements BmcDriver {
         }),
     };
     this.virtualMedia = {
+      list: () => this.call('get_virtual_media', (system) => listVirtualMedia(system)),
       insert: async (imageUrl) => {
         await this.call('insert_virtual_media', (system) => insertVirtualMedia(system, imageUrl));
       },
@@ -119,6 +135,7 @@ export class RedfishDriver implements BmcDriver {
     };
     this.bios = {
       getAttributes: () => this.call('get_bios_attributes', (system) => getBiosAttributes(system)),
+      getRegistry: () => this.call('get_bios_registry', (system) => getBiosRegistry(system)),
       getPendingAttributes: () =>
         this.call('get_pending_bios_attributes', (system) => getPendingBiosAttributes(system)),
       applySettings: (attributes) =>
@@ -130,6 +147,30 @@ export class RedfishDriver implements BmcDriver {
           timeoutMs: this.guard.policy.inspectTimeoutMs,
         }),
       update: (imageUrl, options) => this.updateFirmware(imageUrl, options),
+    };
+    this.raid = {
+      getStorage: async () =>
+        (
+          await this.call('get_raid_storage', (system) => readStorage(system), {
+            timeoutMs: this.guard.policy.inspectTimeoutMs,
+          })
+        ).controllers,
+      createConfiguration: (logicalDisks, options) => this.createRaid(logicalDisks, options),
+      deleteConfiguration: (options) => this.deleteRaid(options),
+    };
+    this.events = {
+      // A retried POST could leave two subscriptions; the headers often carry the listener's credentials.
+      createSubscription: (request) =>
+        this.call('create_subscription', (system) => createSubscription(system, request), {
+          idempotent: false,
+          secrets: [
+            this.connection.password,
+            ...(request.httpHeaders ?? []).flatMap((h) => Object.values(h)).filter((v) => v !== ''),
+          ],
+        }),
+      listSubscriptions: () => this.call('get_all_subscriptions', (system) => listSubscriptions(system)),
+      getSubscription: (id) => this.call('get_subscription', (system) => getSubscription(system, id)),
+      deleteSubscription: (id) => this.call('delete_subscription', (system) => deleteSubscription(system, id)),
     };
   }
 
@@ -169,16 +210,88 @@ export class RedfishDriver implements BmcDriver {
     );
     // Some BMCs apply an update at once and answer 200/204 with no task to follow.
     if (start.kind === 'done') return { succeeded: true, state: 'Done', messages: [] };
+    const outcome = await this.followTask('update_firmware', 'get_firmware_update_status', start.monitor, {
+      started,
+      timeoutMs,
+      interval,
+    });
+    return { succeeded: outcome.state === 'Completed', state: outcome.state, messages: outcome.messages };
+  }
+
+  /**
+   * Plans the whole target first onto the controllers that take volumes, and
+   * checks every request against them (an impossible target is refused
+   * before any volume exists), then creates the selected volumes one at a
+   * time, each task followed to its end before the next: many controllers
+   * take one volume request at a time.
+   */
+  private async createRaid(logicalDisks: LogicalDisk[], options: RaidOptions = {}): Promise<BuiltLogicalDisk[]> {
+    const before = await this.call('get_raid_storage', (system) => readStorage(system), {
+      timeoutMs: this.guard.policy.inspectTimeoutMs,
+    });
+    const chosen = new Set(selectLogicalDisks(logicalDisks, options));
+    const withVolumes = before.controllers.filter((c) => before.volumeCollections.has(c.id));
+    const plans = planRaidConfiguration(logicalDisks, withVolumes).filter((p) => chosen.has(p.logicalDisk));
+    const requests = await this.call('check_raid_volumes', (system) => volumeRequests(system, before, plans));
+    for (const request of requests) {
+      const change = await this.call('create_raid_volume', (system) => createVolume(system, request), {
+        idempotent: false,
+      });
+      await this.finishVolumeChange('create_configuration', change, options);
+    }
+    const after = await this.call('get_raid_storage', (system) => readStorage(system), {
+      timeoutMs: this.guard.policy.inspectTimeoutMs,
+    });
+    return builtVolumes(plans, before.controllers, after.controllers);
+  }
+
+  /** Deletes every volume that has a RAID type, as Ironic's delete_configuration does. */
+  private async deleteRaid(options: Pick<RaidOptions, 'timeoutMs' | 'pollIntervalMs'> = {}): Promise<number> {
+    const storage = await this.call('get_raid_storage', (system) => readStorage(system), {
+      timeoutMs: this.guard.policy.inspectTimeoutMs,
+    });
+    const volumes = storage.controllers.flatMap((c) => c.volumes).filter((v) => v.raidLevel !== null);
+    for (const volume of volumes) {
+      const change = await this.call('delete_raid_volume', (system) => deleteVolume(system, storage, volume));
+      await this.finishVolumeChange('delete_configuration', change, options);
+    }
+    return volumes.length;
+  }
+
+  private async finishVolumeChange(
+    operation: string,
+    change: VolumeChange,
+    options: Pick<RaidOptions, 'timeoutMs' | 'pollIntervalMs'>,
+  ): Promise<void> {
+    if (change.kind === 'done') return;
+    await this.followTask(operation, 'get_raid_task_status', change.monitor, {
+      started: this.guard.clock.now(),
+      timeoutMs: options.timeoutMs ?? RAID_TASK_TIMEOUT_MS,
+      interval: Math.max(10, options.pollIntervalMs ?? RAID_POLL_INTERVAL_MS),
+    });
+  }
+
+  /**
+   * One guarded look at a task per interval until it ends, so power sync
+   * and everything else still reach this BMC during a long task. A task
+   * that fails throws (RedfishTaskError, refused by the guard).
+   */
+  private async followTask(
+    operation: string,
+    pollOperation: string,
+    monitor: string,
+    timing: { started: number; timeoutMs: number; interval: number },
+  ): Promise<TaskOutcome> {
+    const { started, timeoutMs, interval } = timing;
     const maxPolls = Math.ceil(timeoutMs / interval) + 1;
     for (let poll = 0; poll < maxPolls && this.guard.clock.now() - started < timeoutMs; poll++) {
-      const outcome = await this.call('get_firmware_update_status', (system) => system.client.pollTask(start.monitor));
-      if (outcome !== null)
-        return { succeeded: outcome.state === 'Completed', state: outcome.state, messages: outcome.messages };
+      const outcome = await this.call(pollOperation, (system) => system.client.pollTask(monitor));
+      if (outcome !== null) return outcome;
       await this.guard.clock.sleep(interval);
     }
     throw bmcErrorOf(
-      { driver: this.name, operation: 'update_firmware', bmc: this.bmc, attempts: 1 },
-      { kind: 'timeout', transient: false, message: `the update task did not finish within ${timeoutMs} ms` },
+      { driver: this.name, operation, bmc: this.bmc, attempts: 1 },
+      { kind: 'timeout', transient: false, message: `the ${operation} task did not finish within ${timeoutMs} ms` },
     );
   }
 

@@ -35,6 +35,24 @@ export {
 export { inspectHardware } from './inspect.js';
 export { findVirtualMedia, insertVirtualMedia, ejectVirtualMedia } from './virtual-media.js';
 export type { VirtualMediaDevice } from './virtual-media.js';
-export { getBiosAttributes, getPendingBiosAttributes, setBiosAttributes } from './bios.js';
+export {
+  getBiosAttributes,
+  getBiosRegistry,
+  getPendingBiosAttributes,
+  setBiosAttributes,
+  checkBiosSettings,
+  InvalidBiosSettings,
+} from './bios.js';
 export { getFirmwareComponents, getFirmwareVersions, startFirmwareUpdate, updateFirmware } from './firmware.js';
 export type { FirmwareVersions, FirmwareUpdateStart, UpdateFirmwareOptions } from './firmware.js';
+export { readStorage, volumeRequests, createVolume, deleteVolume, builtVolumes } from './raid.js';
+export type { StorageMap, VolumeChange, VolumeRequest } from './raid.js';
+export {
+  planRaidConfiguration,
+  selectLogicalDisks,
+  targetLogicalDisks,
+  InvalidRaidConfiguration,
+  RAID_TYPE_OF,
+} from './raid-plan.js';
+export type { PlannedVolume } from './raid-plan.js';
+export { createSubscription, deleteSubscription, getSubscription, listSubscriptions } from './events.js';

@@ -62,6 +62,41 @@ export async function setBootDevice(
   if (options.mode !== undefined) await setBootMode(system, options.mode);
 }
 
+/**
+ * Boot by UEFI HTTP from `uri` (Redfish target UefiHttp with Boot.HttpBootUri),
+ * refused before the PATCH where the BMC does not list UefiHttp among its
+ * targets (or, listing none, shows no HttpBootUri property), as Ironic's
+ * redfish-https boot checks. The mode is always UEFI: legacy BIOS
+ * firmware has no HTTP boot.
+ */
+export async function setHttpBootUri(
+  system: RedfishSystem,
+  uri: string,
+  options: { persistent?: boolean } = {},
+): Promise<void> {
+  const { body, etag } = await system.client.getAs(system.path, systemSchema);
+  const allowed = body.Boot?.['BootSourceOverrideTarget@Redfish.AllowableValues'];
+  if (allowed !== undefined && !allowed.includes('UefiHttp')) {
+    throw new RedfishUnsupportedError(`the BMC does not offer boot target UefiHttp (allowed: ${allowed.join(', ')})`);
+  }
+  // A service may leave a null HttpBootUri out: only a BMC that lists no targets at all must show the property.
+  if (allowed === undefined && (body.Boot === undefined || !('HttpBootUri' in body.Boot))) {
+    throw new RedfishUnsupportedError('the BMC does not offer HTTP boot: its system has no Boot/HttpBootUri property');
+  }
+  await system.client.patch(
+    system.path,
+    {
+      Boot: {
+        BootSourceOverrideTarget: 'UefiHttp',
+        BootSourceOverrideEnabled: options.persistent === true ? 'Continuous' : 'Once',
+        BootSourceOverrideMode: 'UEFI',
+        HttpBootUri: uri,
+      },
+    },
+    etag === null ? {} : { etag },
+  );
+}
+
 /** ComputerSystem.Reset with ResetType `Nmi`, refused up front where the BMC does not list it. */
 export async function injectNmi(system: RedfishSystem): Promise<void> {
   const { body } = await system.client.getAs(system.path, systemSchema);

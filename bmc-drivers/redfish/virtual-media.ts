@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { VirtualMediaSlot } from '../driver.js';
 import { RedfishHttpError, RedfishUnsupportedError } from './errors.js';
 import { collectionSchema, managerSchema, systemSchema, virtualMediaSchema, type VirtualMedia } from './schemas.js';
 import type { RedfishSystem } from './system-path.js';
@@ -32,14 +33,7 @@ const CD_TYPES = ['CD', 'DVD'];
  * and sushy looks nowhere else.
  */
 export async function findVirtualMedia(system: RedfishSystem): Promise<VirtualMediaDevice> {
-  const body = (await system.client.getAs(system.path, systemSchema)).body;
-  const places: Array<{ path: string; owner: VirtualMediaDevice['owner'] }> = [];
-  if (body.VirtualMedia) places.push({ path: body.VirtualMedia['@odata.id'], owner: 'system' });
-  for (const ref of body.Links?.ManagedBy ?? []) {
-    const manager = (await system.client.getAs(ref['@odata.id'], managerSchema)).body;
-    if (manager.VirtualMedia) places.push({ path: manager.VirtualMedia['@odata.id'], owner: 'manager' });
-  }
-  for (const place of places) {
+  for (const place of await mediaCollections(system)) {
     const list = (await system.client.getAs(place.path, collectionSchema)).body.Members;
     for (const ref of list) {
       const path = ref['@odata.id'];
@@ -59,6 +53,41 @@ export async function findVirtualMedia(system: RedfishSystem): Promise<VirtualMe
     }
   }
   throw new RedfishUnsupportedError(`${system.path} has no CD/DVD virtual media under the System or its Managers`);
+}
+
+/**
+ * Every virtual media device, CD or not, as Ironic's get_vmedia lists them:
+ * the System's own collection when it has one, else the first Manager's
+ * that holds any.
+ */
+export async function listVirtualMedia(system: RedfishSystem): Promise<VirtualMediaSlot[]> {
+  const places = await mediaCollections(system);
+  const own = places.filter((p) => p.owner === 'system');
+  for (const place of own.length > 0 ? own : places) {
+    const members = (await system.client.getAs(place.path, collectionSchema)).body.Members;
+    if (members.length === 0) continue;
+    const slots: VirtualMediaSlot[] = [];
+    for (const ref of members) {
+      const media = (await system.client.getAs(ref['@odata.id'], virtualMediaSchema)).body;
+      slots.push({ mediaTypes: media.MediaTypes ?? [], inserted: media.Inserted === true, image: media.Image ?? null });
+    }
+    return slots;
+  }
+  return [];
+}
+
+/** The VirtualMedia collections of the System, then of each Manager that manages it. */
+async function mediaCollections(
+  system: RedfishSystem,
+): Promise<Array<{ path: string; owner: VirtualMediaDevice['owner'] }>> {
+  const body = (await system.client.getAs(system.path, systemSchema)).body;
+  const places: Array<{ path: string; owner: VirtualMediaDevice['owner'] }> = [];
+  if (body.VirtualMedia) places.push({ path: body.VirtualMedia['@odata.id'], owner: 'system' });
+  for (const ref of body.Links?.ManagedBy ?? []) {
+    const manager = (await system.client.getAs(ref['@odata.id'], managerSchema)).body;
+    if (manager.VirtualMedia) places.push({ path: manager.VirtualMedia['@odata.id'], owner: 'manager' });
+  }
+  return places;
 }
 
 /** Attaches an ISO by URL, ejecting whatever was there first. */

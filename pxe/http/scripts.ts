@@ -66,9 +66,9 @@ export async function answerScript(
   }
 }
 
-/** An agent's kernel and ramdisk given as paths are this server's boot files. */
+/** A kernel and ramdisk (the agent's, or a ramdisk instance's) given as paths are this server's boot files. */
 function withBootFileUrls(host: BootHost, bootFilesUrl: string): BootHost {
-  if (host.boot.kind !== 'agent') return host;
+  if (host.boot.kind !== 'agent' && host.boot.kind !== 'ramdisk') return host;
   const resolve = (location: string) =>
     /^https?:\/\//.test(location) ? location : `${bootFilesUrl}${location.replace(/^\/+/, '')}`;
   return {

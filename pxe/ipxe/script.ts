@@ -56,6 +56,8 @@ export function renderHostScript(host: ScriptHost, bootMode: BootMode | null, op
   switch (host.boot.kind) {
     case 'agent':
       return agentScript(`agent ramdisk for ${title}`, host.mac, host.boot, options);
+    case 'ramdisk':
+      return agentScript(`instance ramdisk for ${title}`, host.mac, host.boot, options, 'the instance ramdisk');
     case 'local-disk':
       return localDiskScript(`local disk for ${title}`, bootMode);
     case 'exit':
@@ -83,6 +85,7 @@ function agentScript(
   mac: string,
   boot: { kernelUrl: string; ramdiskUrl: string; kernelParams: string[] },
   options: ScriptOptions,
+  what = 'the agent',
 ): string {
   const attempts = boundedInteger('fetchAttempts', options.fetchAttempts ?? DEFAULT_ATTEMPTS, 1, 100);
   const delay = boundedInteger('retryDelaySeconds', options.retryDelaySeconds ?? DEFAULT_RETRY_DELAY_S, 0, 3600);
@@ -100,11 +103,11 @@ function agentScript(
     `initrd --name ${RAMDISK_NAME} ${ramdiskUrl} || goto wait`,
     'boot || goto wait',
     ':wait',
-    `echo Anvil: fetching the agent failed, attempt \${attempt} of ${attempts}`,
+    `echo Anvil: fetching ${what} failed, attempt \${attempt} of ${attempts}`,
     ...(delay > 0 ? [`sleep ${delay}`] : []),
     'goto retry',
     ':failed',
-    `echo Anvil: no agent after ${attempts} attempts, leaving the boot to the next device`,
+    `echo Anvil: no ${what.replace(/^the /, '')} after ${attempts} attempts, leaving the boot to the next device`,
     'exit 1',
   ]);
 }

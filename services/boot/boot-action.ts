@@ -26,10 +26,14 @@ const DEFAULT_KERNEL_PARAMS = ['nofb', 'nomodeset', 'vga=normal'];
  * or a path the boot HTTP server resolves under its own `/boot-files/`. Pure.
  */
 export function bootActionFor(node: Node, apiUrl: string): BootAction {
+  if (node.deploy_interface === 'ramdisk' && INSTANCE_STATES.includes(node.provision_state))
+    return ramdiskInstance(node);
   if (node.provision_state === 'active') return { kind: 'local-disk' };
   if (!AGENT_STATES.includes(node.provision_state)) return { kind: 'exit' };
-  const kernel = node.driver_info.deploy_kernel;
-  const ramdisk = node.driver_info.deploy_ramdisk;
+  // A rescue boots the rescue ramdisk (Ironic's rescue_kernel/rescue_ramdisk), every other agent the deploy one.
+  const images = node.provision_state === 'rescuing' || node.provision_state === 'rescue wait' ? 'rescue' : 'deploy';
+  const kernel = node.driver_info[`${images}_kernel`];
+  const ramdisk = node.driver_info[`${images}_ramdisk`];
   // Without an agent to boot there is nothing sensible to netboot. The conductor refuses to start a step
   // without them (services/conductor/step-prerequisites.ts); this is for driver_info changed under a running one.
   if (typeof kernel !== 'string' || typeof ramdisk !== 'string' || kernel === '' || ramdisk === '')
@@ -46,5 +50,23 @@ export function bootActionFor(node: Node, apiUrl: string): BootAction {
     ramdiskUrl: ramdisk,
     // BOOTIF is not ours to add: the script renderer derives it from the MAC the host booted with.
     kernelParams: [`ipa-api-url=${apiUrl}`, ...callback, ...extra],
+  };
+}
+
+/** Where a ramdisk deploy's instance boots: from the deploy's power-on, no agent involved, and once active. */
+const INSTANCE_STATES: readonly ProvisionState[] = ['deploying', 'active'];
+
+/**
+ * The ramdisk deploy's instance: the kernel and ramdisk in instance_info,
+ * booted from the network each time with Ironic's `ramdisk_kernel_arguments`.
+ */
+function ramdiskInstance(node: Node): BootAction {
+  const { kernel, ramdisk, ramdisk_kernel_arguments: args } = node.instance_info;
+  if (typeof kernel !== 'string' || typeof ramdisk !== 'string') return { kind: 'exit' };
+  return {
+    kind: 'ramdisk',
+    kernelUrl: kernel,
+    ramdiskUrl: ramdisk,
+    kernelParams: typeof args === 'string' ? args.split(/\s+/).filter(Boolean) : [],
   };
 }

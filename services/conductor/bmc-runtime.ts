@@ -1,26 +1,47 @@
 import {
-  BmcAuthFailed,
   InvalidDriverInfo,
+  requireHttpBoot,
   requireInterface,
-  UnsupportedOperation,
-  type BiosAttributes,
   type BmcDriver,
-  type BootMode,
   type PowerTarget,
 } from '../../bmc-drivers/index.js';
 import { type AgentClient, agentSession, withoutSession } from '../agent/index.js';
 import type { NodeHistory } from '../events/index.js';
+import type { FirmwareCache } from '../firmware/index.js';
 import {
   propertiesFromInventory,
   standardPluginData,
   toIronicInventory,
   type InventoryStore,
 } from '../inspect/index.js';
-import type { JsonObject, Node, PowerState, TargetPowerState, ProvisionState, Verb } from '../nodes/index.js';
-import { UnsupportedDriverExtension, type AnvilError } from '../errors.js';
+import {
+  bootModeOf,
+  type JsonObject,
+  type Node,
+  type PowerState,
+  type TargetPowerState,
+  type ProvisionState,
+} from '../nodes/index.js';
+import { InvalidParameterValue, type AnvilError } from '../errors.js';
+import {
+  CLEAN_KEYS,
+  deployStepsProblem,
+  findStep,
+  runOutOfBandStep,
+  runSequence,
+  SERVICE_KEYS,
+  StepFailure,
+  userStepsProblem,
+  type ReservedStep,
+  type SequenceHooks,
+} from '../steps/index.js';
 import type { DriverCache } from './driver-cache.js';
-import type { HardwareRuntime, NodeTask } from './hardware-runtime.js';
-import { isVirtualMediaBoot, StepPrerequisites, type AgentWork } from './step-prerequisites.js';
+import type { HardwareRuntime, NodeTask, WorkRequest } from './hardware-runtime.js';
+import { DeployFlow, type ConfigDriveEncoder } from './deploy-flow.js';
+import { agentNodeView, withoutSessionKeepingProgress } from './node-views.js';
+import { RescueFlow, rescueRefusal } from './rescue-flow.js';
+import { describeAgentError, during, failureMessage, stepLabel } from './step-wording.js';
+import { isUefiHttpBoot, isVirtualMediaBoot, StepPrerequisites, type AgentWork } from './step-prerequisites.js';
 
 /**
  * How long the HEAD request checking a boot file URL may take before the
@@ -42,12 +63,6 @@ export interface BmcRuntimeOptions {
 /** Creates the ports of a node's discovered NICs that do not exist yet; returns the MACs it skipped. */
 export type PortMaker = (node: Node, macs: string[]) => Promise<string[]>;
 
-/** The config drive as IPA takes it (gzip+base64 of an ISO9660 `config-2` image), from what the deploy request carried. */
-export type ConfigDriveEncoder = (configdrive: string | JsonObject, node: Node) => Promise<string>;
-
-/** A step failed in a way a person must fix; the message goes to last_error as it is. */
-class StepFailure extends Error {}
-
 type Step = (task: NodeTask, driver: BmcDriver) => Promise<void>;
 
 export interface BmcRuntimeDeps {
@@ -67,6 +82,8 @@ export interface BmcRuntimeDeps {
   bootFilesDir: string | null;
   /** The MACs of a node's ports that may network-boot. */
   pxeMacs(node: Node): Promise<string[]>;
+  /** Firmware components with their history, refreshed when inspection or a firmware update reads the BMC. */
+  firmware: FirmwareCache;
 }
 
 /**
@@ -79,12 +96,17 @@ export class BmcRuntime implements HardwareRuntime {
     verifying: (t, d) => this.verify(t, d),
     inspecting: (t, d) => this.inspect(t, d),
     cleaning: (t, d) => this.clean(t, d),
-    deploying: (t, d) => this.deploy(t, d),
+    deploying: (t, d) => this.deployFlow.deploy(t, d),
     deleting: (t, d) => this.tearDown(t, d),
     adopting: (t, d) => this.adopt(t, d),
+    servicing: (t, d) => this.service(t, d),
+    rescuing: (t, d) => this.rescueFlow.rescue(t, d),
+    unrescuing: (t, d) => this.rescueFlow.unrescue(t, d),
   };
 
   private readonly prerequisites: StepPrerequisites;
+  private readonly rescueFlow: RescueFlow;
+  private readonly deployFlow: DeployFlow;
 
   constructor(private readonly deps: BmcRuntimeDeps) {
     this.prerequisites = new StepPrerequisites({
@@ -92,15 +114,54 @@ export class BmcRuntime implements HardwareRuntime {
       headTimeoutMs: BOOT_FILE_CHECK_TIMEOUT_MS,
       pxeMacs: (node) => deps.pxeMacs(node),
     });
+    this.rescueFlow = new RescueFlow({
+      agent: deps.agent,
+      mayStart: (node, work) => this.mayStart(node, work),
+      bootRamdisk: (task, driver) => this.bootRamdisk(task, driver),
+      bootMode: bootModeOf,
+    });
+    this.deployFlow = new DeployFlow({
+      agent: deps.agent,
+      configDrive: deps.configDrive,
+      mayStart: (node, work) => this.mayStart(node, work),
+      bootRamdisk: (task, driver) => this.bootRamdisk(task, driver),
+      agentStepDone: (task, idKey, step) => this.agentStepDone(task, idKey, step),
+      ejectAgentMedia: (node, driver) => this.ejectAgentMedia(node, driver),
+      sequenceHooks: (task, driver) => this.sequenceHooks(task, driver),
+    });
   }
 
   /**
-   * Rescue and servicing are not carried out on BMC hardware yet: refused
-   * before they are accepted, in Ironic's words, rather than failing later.
+   * Refused before they are accepted, in Ironic's words, rather than failing
+   * later: rescue on a node without the agent's rescue interface or that
+   * cannot boot the rescue ramdisk, and steps the node's interfaces do not
+   * offer or whose arguments are missing.
    */
-  refusal(node: Node, verb: Verb): AnvilError | null {
-    if (verb === 'rescue' || verb === 'unrescue') return new UnsupportedDriverExtension(node.driver, 'rescue');
-    if (verb === 'service') return new UnsupportedDriverExtension(node.driver, 'servicing');
+  refusal(node: Node, request: WorkRequest): AnvilError | null {
+    const { verb } = request;
+    if (verb === 'rescue' || verb === 'unrescue') return rescueRefusal(node, request);
+    if (
+      (verb === 'deploy' || verb === 'rebuild') &&
+      request.configdrive !== undefined &&
+      node.deploy_interface === 'ramdisk'
+    ) {
+      // There is no disk to write it to, and a second virtual drive is not something every BMC has.
+      return new InvalidParameterValue(
+        `Node ${node.uuid} deploys with the ramdisk deploy interface, which cannot deliver a config drive.`,
+      );
+    }
+    if ((verb === 'deploy' || verb === 'rebuild') && request.deploySteps !== undefined) {
+      const problem = deployStepsProblem(node, request.deploySteps);
+      if (problem !== null) return new InvalidParameterValue(problem);
+    }
+    if (verb === 'clean' && request.cleanSteps !== undefined) {
+      const problem = userStepsProblem(node, request.cleanSteps, 'clean', request.disableRamdisk === true);
+      if (problem !== null) return new InvalidParameterValue(problem);
+    }
+    if (verb === 'service' && request.serviceSteps !== undefined) {
+      const problem = userStepsProblem(node, request.serviceSteps, 'service');
+      if (problem !== null) return new InvalidParameterValue(problem);
+    }
     return null;
   }
 
@@ -109,12 +170,7 @@ export class BmcRuntime implements HardwareRuntime {
     for (let i = 0; i < 4; i++) {
       const state = task.node.provision_state;
       const step = this.steps[state];
-      if (!step) {
-        if (state === 'rescuing' || state === 'unrescuing' || state === 'servicing') {
-          await task.fire('fail', { last_error: `${state} is not supported by this conductor yet.` });
-        }
-        return;
-      }
+      if (!step) return;
       try {
         await step(task, this.driverFor(task.node));
       } catch (err) {
@@ -158,9 +214,9 @@ export class BmcRuntime implements HardwareRuntime {
     if (node.inspect_interface === 'agent') {
       // In-band inspection: boot the ramdisk, wait for its report (continue_inspection), then power off.
       if (node.driver_internal_info.inspection_reported === true) {
-        await driver.power.setPowerState('power off');
+        const power = await this.powerOffUnlessDisabled(node, driver);
         await this.ejectAgentMedia(node, driver);
-        await task.fire('done', { power_state: 'power off', driver_internal_info: withoutSession(node) });
+        await task.fire('done', { power_state: power, driver_internal_info: withoutSession(node) });
         return;
       }
       await this.mayStart(node, 'inspect');
@@ -188,6 +244,7 @@ export class BmcRuntime implements HardwareRuntime {
     const inventory = toIronicInventory(hw, driver.bmc);
     const plugin_data = standardPluginData(inventory, {}, await this.deps.pxeMacs(node));
     await this.deps.inventory.save(node.id, { inventory, plugin_data });
+    await this.refreshFirmware(node, driver);
     await task.fire('done', { properties: { ...node.properties, ...propertiesFromInventory(hw) } });
   }
 
@@ -204,54 +261,118 @@ export class BmcRuntime implements HardwareRuntime {
     const steps = manual
       ? ((node.driver_internal_info.clean_steps as JsonObject[] | undefined) ?? [])
       : this.automatedSteps(node);
-    let index = Number(node.driver_internal_info.clean_step_index ?? 0);
+    const inBand = (step: JsonObject) => findStep(task.node, step, 'clean')?.requiresRamdisk === true;
     if (node.driver_internal_info.clean_phase === 'running') {
       if (!(await this.agentStepDone(task, 'clean_command_id', `Clean step ${stepLabel(node.clean_step)}`))) return;
-      index++;
+      const finished = Number(task.node.driver_internal_info.clean_step_index ?? 0);
+      await task.update({
+        driver_internal_info: { ...task.node.driver_internal_info, clean_step_index: finished + 1 },
+      });
     }
     // Ironic prepares the ramdisk before any step runs: no out-of-band step is applied for a clean that cannot finish.
-    if (agentSession(task.node) === null && steps.slice(index).some(isAgentStep)) await this.mayStart(node, 'clean');
-    for (; index < steps.length; index++) {
-      const step = steps[index]!;
-      await task.update({ clean_step: step });
-      if (!isAgentStep(step)) {
-        await this.runCleanStep(step, driver);
-        continue;
-      }
-      const session = agentSession(task.node);
-      if (session === null) {
-        await this.bootRamdisk(task, driver);
-        await task.fire('wait', {
-          driver_internal_info: { ...task.node.driver_internal_info, clean_step_index: index },
-        });
-        return;
-      }
-      const command = await this.deps.agent.execute(session.url, session.token, 'clean.execute_clean_step', {
-        step,
-        node: agentNodeView(node),
-        ports: [],
-        clean_version: {},
-      });
-      await task.fire('wait', {
-        driver_internal_info: {
-          ...task.node.driver_internal_info,
-          clean_phase: 'running',
-          clean_command_id: command.id,
-          clean_step_index: index,
-        },
-      });
-      return;
-    }
-    if (steps.length > 0) {
-      await driver.power.setPowerState('power off');
+    const next = Number(task.node.driver_internal_info.clean_step_index ?? 0);
+    if (agentSession(task.node) === null && steps.slice(next).some(inBand)) await this.mayStart(node, 'clean');
+    const outcome = await runSequence(task, CLEAN_KEYS, steps, {
+      ...this.sequenceHooks(task, driver),
+      inBand,
+      startInBand: (step, index) => this.startCleanStep(task, driver, step, index),
+    });
+    if (outcome === 'paused') return;
+    let power: PowerState | null = null;
+    // Ironic's tear_down_cleaning, skipped when the ramdisk was not to be booted (disable_ramdisk).
+    if (steps.length > 0 && task.node.driver_internal_info.clean_disable_ramdisk !== true) {
+      // The agent's ISO leaves first, so a node that must stay on reboots out of the ramdisk, not back into it.
       await this.ejectAgentMedia(task.node, driver);
+      power = task.node.disable_power_off
+        ? await this.reboot(driver)
+        : await this.powerOffUnlessDisabled(task.node, driver);
     }
-    const { clean_steps: _done, ...internal } = withoutSession(task.node);
+    const {
+      clean_steps: _done,
+      clean_step_index: _index,
+      clean_disable_ramdisk: _ramdisk,
+      ...internal
+    } = withoutSession(task.node);
     await task.fire(manual ? 'manage' : 'done', {
       clean_step: {},
       driver_internal_info: internal,
-      ...(steps.length > 0 ? { power_state: 'power off' as const } : {}),
+      ...(power !== null ? { power_state: power } : {}),
     });
+  }
+
+  /** Hands an in-band clean step to the agent, booting it first when none runs yet; the node waits either way. */
+  private async startCleanStep(task: NodeTask, driver: BmcDriver, step: JsonObject, index: number): Promise<void> {
+    const session = agentSession(task.node);
+    if (session === null) {
+      await this.bootRamdisk(task, driver);
+      await task.fire('wait', {
+        driver_internal_info: { ...task.node.driver_internal_info, clean_step_index: index },
+      });
+      return;
+    }
+    const command = await this.deps.agent.execute(session.url, session.token, 'clean.execute_clean_step', {
+      step,
+      node: agentNodeView(task.node),
+      ports: [],
+      clean_version: {},
+    });
+    await task.fire('wait', {
+      driver_internal_info: {
+        ...task.node.driver_internal_info,
+        clean_phase: 'running',
+        clean_command_id: command.id,
+        clean_step_index: index,
+      },
+    });
+  }
+
+  /**
+   * Servicing: day-2 changes to an active host, its OS left as it is. The
+   * steps Anvil offers for it are all out-of-band (BIOS settings, firmware
+   * updates, power), so the ramdisk is never booted; the host comes back
+   * `active` running what it ran before.
+   */
+  private async service(task: NodeTask, driver: BmcDriver): Promise<void> {
+    const steps = (task.node.driver_internal_info.service_steps as JsonObject[] | undefined) ?? [];
+    const outcome = await runSequence(task, SERVICE_KEYS, steps, {
+      ...this.sequenceHooks(task, driver),
+      inBand: () => false,
+      startInBand: async (step) => {
+        throw new StepFailure(`Service step ${stepLabel(step)} needs the ramdisk, which servicing does not boot.`);
+      },
+    });
+    if (outcome === 'paused') return;
+    const {
+      service_steps: _steps,
+      service_step_index: _index,
+      service_disable_ramdisk: _ramdisk,
+      ...internal
+    } = task.node.driver_internal_info;
+    await task.fire('done', { service_step: {}, driver_internal_info: internal });
+  }
+
+  /** What clean and service sequences share: out-of-band steps and the reserved power steps, through the BMC. */
+  private sequenceHooks(task: NodeTask, driver: BmcDriver): Pick<SequenceHooks, 'runOutOfBand' | 'power' | 'note'> {
+    return {
+      runOutOfBand: async (step) => {
+        const changes = await runOutOfBandStep(step, driver, task.node);
+        if (step.interface === 'firmware') await this.refreshFirmware(task.node, driver);
+        // BIOS settings apply with a reboot, which ends a running agent too.
+        if (step.interface !== 'bios') return changes;
+        return { ...changes, driver_internal_info: withoutSessionKeepingProgress(task.node) };
+      },
+      power: async (step: Exclude<ReservedStep, 'hold' | 'wait'>) => {
+        const target = step === 'power_on' ? 'power on' : step === 'power_off' ? 'power off' : 'rebooting';
+        await driver.power.setPowerState(target);
+        // A power change ends a running agent: the next in-band step boots a new one.
+        await task.update({
+          power_state: target === 'power off' ? 'power off' : 'power on',
+          driver_internal_info: withoutSessionKeepingProgress(task.node),
+        });
+      },
+      note: (message) =>
+        this.deps.history.record(task.node.id, { severity: 'WARNING', event_type: 'provisioning', event: message }),
+    };
   }
 
   /**
@@ -293,121 +414,33 @@ export class BmcRuntime implements HardwareRuntime {
     return enabled ? [{ interface: 'deploy', step: 'erase_devices_metadata', priority: 99, args: {} }] : [];
   }
 
-  private async runCleanStep(step: JsonObject, driver: BmcDriver): Promise<void> {
-    const name = `${String(step.interface)}.${String(step.step)}`;
-    const args = (step.args ?? {}) as JsonObject;
-    switch (name) {
-      case 'bios.apply_configuration': {
-        const settings = args.settings;
-        if (!Array.isArray(settings))
-          throw new StepFailure('bios.apply_configuration needs args.settings: a list of {name, value}.');
-        const attributes: BiosAttributes = {};
-        for (const s of settings as JsonObject[]) attributes[String(s.name)] = s.value as BiosAttributes[string];
-        await requireInterface(driver, 'bios').applySettings(attributes);
-        // BIOS settings apply at the next boot.
-        await driver.power.setPowerState('rebooting');
-        return;
-      }
-      case 'firmware.update': {
-        const settings = args.settings;
-        if (!Array.isArray(settings))
-          throw new StepFailure('firmware.update needs args.settings: a list of {url, component?}.');
-        for (const s of settings as JsonObject[]) {
-          if (typeof s.url !== 'string' || (s.component !== undefined && typeof s.component !== 'string'))
-            throw new StepFailure('firmware.update needs args.settings: a list of {url, component?} strings.');
-          // `component` is Ironic's name (bios, bmc, nic:<id>), as baremetal-operator sends it.
-          const result = await requireInterface(driver, 'firmware').update(s.url, {
-            ...(s.component ? { component: s.component } : {}),
-          });
-          if (!result.succeeded) {
-            throw new StepFailure(
-              `Firmware update from ${String(s.url)} ended ${result.state}: ${result.messages.join('; ')}`,
-            );
-          }
-        }
-        return;
-      }
-      default:
-        throw new StepFailure(`Clean step ${name} is not supported by the ${driver.name} driver.`);
-    }
-  }
-
-  /**
-   * The direct deploy, in Ironic's step order: boot the agent and wait for
-   * it; then have it write the image (with its checksum and the config
-   * drive) and wait while it works; then boot the instance from disk.
-   */
-  private async deploy(task: NodeTask, driver: BmcDriver): Promise<void> {
-    const node = task.node;
-    const session = agentSession(node);
-    if (session === null) {
-      await this.mayStart(node, 'deploy');
-      await during(`Failed to boot the agent for deployment for node ${node.uuid}`, () =>
-        this.bootRamdisk(task, driver),
-      );
-      await task.fire('wait');
-      return;
-    }
-    if (node.driver_internal_info.deploy_phase !== 'writing') {
-      const imageInfo = await this.imageInfo(node);
-      const command = await during(`Deploy step deploy.write_image could not start on node ${node.uuid}`, () =>
-        this.deps.agent.execute(session.url, session.token, 'deploy.execute_deploy_step', {
-          step: { interface: 'deploy', step: 'write_image', priority: 80, args: { image_info: imageInfo } },
-          node: agentNodeView(node),
-          ports: [],
-        }),
-      );
-      await task.fire('wait', {
-        driver_internal_info: { ...node.driver_internal_info, deploy_phase: 'writing', deploy_command_id: command.id },
-      });
-      return;
-    }
-    if (!(await this.agentStepDone(task, 'deploy_command_id', 'Deploy step deploy.write_image'))) return;
-    // prepare_instance_boot, tear_down_agent, boot_instance: the image is written, only the BMC's part is left.
-    await during(`Failed to boot the instance from disk for node ${node.uuid}`, async () => {
-      await this.ejectAgentMedia(task.node, driver);
-      await driver.management.setBootDevice('disk', { persistent: true, mode: bootModeOf(task.node) });
-      await driver.power.setPowerState('power off');
-      await driver.power.setPowerState('power on');
-    });
-    await task.fire('done', { power_state: 'power on', driver_internal_info: withoutSession(task.node) });
-  }
-
-  /** IPA's image_info for write_image, from instance_info (Ironic's agent deploy). */
-  private async imageInfo(node: Node): Promise<JsonObject> {
-    const info = node.instance_info;
-    const source = info.image_source;
-    if (typeof source !== 'string' || source === '')
-      throw new StepFailure('instance_info/image_source is required to deploy an image.');
-    const image: JsonObject = {
-      id: node.uuid,
-      urls: [source],
-      disk_format: info.image_disk_format ?? 'raw',
-      container_format: 'bare',
-      stream_raw_images: true,
-      node_uuid: node.uuid,
-    };
-    if (info.image_os_hash_algo && info.image_os_hash_value) {
-      image.os_hash_algo = info.image_os_hash_algo;
-      image.os_hash_value = info.image_os_hash_value;
-    } else if (info.image_checksum) {
-      image.checksum = info.image_checksum;
-    } else if (!source.startsWith('file://')) {
-      throw new StepFailure(
-        'Missing image checksum: set instance_info/image_checksum, or image_os_hash_algo and image_os_hash_value.',
-      );
-    }
-    const configdrive = info.configdrive;
-    if (typeof configdrive === 'string' || (configdrive !== null && typeof configdrive === 'object')) {
-      image.configdrive = await this.deps.configDrive(configdrive as string | JsonObject, node);
-    }
-    return image;
-  }
-
   private async tearDown(task: NodeTask, driver: BmcDriver): Promise<void> {
-    await driver.power.setPowerState('power off');
+    const power = await this.powerOffUnlessDisabled(task.node, driver);
     if (isVirtualMediaBoot(task.node)) await requireInterface(driver, 'virtualMedia').eject();
-    await task.fire('clean', { power_state: 'power off' });
+    await task.fire('clean', { power_state: power });
+  }
+
+  /** Ironic caches firmware components as it goes; a cache that cannot be refreshed never fails the step. */
+  private async refreshFirmware(node: Node, driver: BmcDriver): Promise<void> {
+    await this.deps.firmware.refresh(node, driver).catch((err: unknown) =>
+      this.deps.history.record(node.id, {
+        severity: 'WARNING',
+        event_type: 'provisioning',
+        event: `Firmware components were not refreshed: ${err instanceof Error ? err.message : String(err)}`,
+      }),
+    );
+  }
+
+  /** Powers the machine off, except a node with disable_power_off, which is left running; the state it is left in. */
+  private async powerOffUnlessDisabled(node: Node, driver: BmcDriver): Promise<PowerState> {
+    if (node.disable_power_off) return driver.power.getPowerState();
+    await driver.power.setPowerState('power off');
+    return 'power off';
+  }
+
+  private async reboot(driver: BmcDriver): Promise<PowerState> {
+    await driver.power.setPowerState('rebooting');
+    return 'power on';
   }
 
   /**
@@ -425,7 +458,7 @@ export class BmcRuntime implements HardwareRuntime {
     if (problem !== null) throw new StepFailure(problem);
   }
 
-  /** Next boot from the network (or the agent ISO over virtual media), then (re)start the machine. */
+  /** Next boot from the network (or the agent ISO over virtual media or UEFI HTTP), then (re)start the machine. */
   private async bootRamdisk(task: NodeTask, driver: BmcDriver): Promise<void> {
     const node = task.node;
     const mode = bootModeOf(node);
@@ -436,6 +469,12 @@ export class BmcRuntime implements HardwareRuntime {
       }
       await requireInterface(driver, 'virtualMedia').insert(iso);
       await driver.management.setBootDevice('cdrom', { persistent: false, mode });
+    } else if (isUefiHttpBoot(node)) {
+      const iso = node.driver_info.deploy_iso;
+      if (typeof iso !== 'string' || iso === '') {
+        throw new StepFailure('UEFI HTTP boot needs driver_info/deploy_iso: the URL of the agent ISO.');
+      }
+      await requireHttpBoot(driver)(iso, { persistent: false });
     } else {
       await driver.management.setBootDevice('pxe', { persistent: false, mode });
     }
@@ -445,84 +484,4 @@ export class BmcRuntime implements HardwareRuntime {
     await driver.power.setPowerState(target);
     await task.update({ power_state: 'power on' });
   }
-}
-
-/**
- * The node as the agent is told of it with a command: what it reads to pick
- * the disk (root_device hints in instance_info or properties) and the boot
- * mode, without secrets (the image URL and config drive travel in image_info).
- */
-function agentNodeView(node: Node): JsonObject {
-  const { root_device, capabilities } = node.instance_info;
-  return {
-    uuid: node.uuid,
-    properties: node.properties,
-    instance_info: {
-      ...(root_device !== undefined ? { root_device } : {}),
-      ...(capabilities !== undefined ? { capabilities } : {}),
-    },
-  };
-}
-
-function isAgentStep(step: JsonObject): boolean {
-  return step.interface === 'deploy' || (step.interface === 'raid' && step.step === 'create_configuration');
-}
-
-/** `interface.step` of a clean or deploy step, as Ironic names steps in messages. */
-function stepLabel(step: JsonObject): string {
-  if (typeof step.step !== 'string') return 'agent step';
-  return `${typeof step.interface === 'string' ? step.interface : 'deploy'}.${step.step}`;
-}
-
-/**
- * Runs one phase of a step; a failure that is not already worded for a
- * person is prefixed with what was being done, so last_error says which
- * part of a long step broke (booting the agent, or the instance).
- */
-async function during<T>(what: string, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (err instanceof StepFailure || err instanceof UnsupportedOperation) throw err;
-    throw new StepFailure(`${what}: ${describeCause(err)}`);
-  }
-}
-
-/** The BMC's own words ("refused the credentials", an RMCP+ status) do not all say what the operator must fix: the user name or password. */
-function describeCause(err: unknown): string {
-  const what = err instanceof Error ? err.message : String(err);
-  return err instanceof BmcAuthFailed
-    ? `BMC authentication failed, check the user name and password in driver_info: ${what}`
-    : what;
-}
-
-function describeAgentError(error: unknown): string {
-  if (error === null || error === undefined) return 'no reason given';
-  if (typeof error === 'string') return error;
-  const e = error as { message?: unknown; details?: unknown };
-  for (const text of [e.details, e.message]) if (typeof text === 'string') return text;
-  return JSON.stringify(error);
-}
-
-/** UEFI unless the node says legacy BIOS, in Ironic's places for it. */
-function bootModeOf(node: Node): BootMode {
-  const fromInstance = (node.instance_info.capabilities as JsonObject | undefined)?.boot_mode;
-  const caps = typeof node.properties.capabilities === 'string' ? node.properties.capabilities : '';
-  const fromProps = /(?:^|,)boot_mode:(\w+)/.exec(caps)?.[1];
-  const mode = typeof fromInstance === 'string' ? fromInstance : (fromProps ?? 'uefi');
-  return mode === 'bios' || mode === 'legacy' ? 'bios' : 'uefi';
-}
-
-function failureMessage(state: ProvisionState, node: Node, err: unknown): string {
-  if (err instanceof StepFailure || err instanceof UnsupportedOperation) return err.message;
-  const cause = describeCause(err);
-  const verb: Partial<Record<ProvisionState, string>> = {
-    verifying: 'Failed to verify the BMC',
-    inspecting: 'Failed to inspect the hardware',
-    cleaning: 'Cleaning failed',
-    deploying: 'Deploy failed',
-    deleting: 'Failed to tear down',
-    adopting: 'Failed to adopt',
-  };
-  return `${verb[state] ?? 'Step failed'} for node ${node.uuid}: ${cause}`;
 }

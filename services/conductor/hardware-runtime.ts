@@ -1,5 +1,13 @@
 import type { AnvilError } from '../errors.js';
-import type { Node, NodeChanges, PowerState, TargetPowerState, ProvisionEvent, Verb } from '../nodes/index.js';
+import type {
+  JsonObject,
+  Node,
+  NodeChanges,
+  PowerState,
+  TargetPowerState,
+  ProvisionEvent,
+  Verb,
+} from '../nodes/index.js';
 
 /** A node under its lock, with the one way to move it through the state machine. */
 export interface NodeTask {
@@ -10,6 +18,18 @@ export interface NodeTask {
   update(changes: NodeChanges): Promise<void>;
 }
 
+/** A provision verb and the steps it asks for, as far as the hardware must judge them. */
+export interface WorkRequest {
+  verb: Verb;
+  cleanSteps?: JsonObject[];
+  serviceSteps?: JsonObject[];
+  deploySteps?: JsonObject[];
+  configdrive?: string | JsonObject;
+  disableRamdisk?: boolean;
+  /** The password a rescue sets, checked with the rescue interface before it is stored. */
+  rescuePassword?: string;
+}
+
 /** What the conductor needs from a hardware type to do the work the API asked for. */
 export interface HardwareRuntime {
   /** Carries a node in a transitional state on, until it is stable or waiting for something outside. */
@@ -17,10 +37,10 @@ export interface HardwareRuntime {
   /** Brings the machine to `target` and returns the power state it reached. */
   setPower(task: NodeTask, target: TargetPowerState, timeoutSeconds: number | null): Promise<PowerState>;
   /**
-   * Why this hardware cannot carry `verb` out on `node`, as the error the API
-   * answers at once; null when it can. Pure: the API asks before accepting.
+   * Why this hardware cannot carry the request out on `node`, as the error
+   * the API answers at once; null when it can. Pure: the API asks before accepting.
    */
-  refusal?(node: Node, verb: Verb): AnvilError | null;
+  refusal?(node: Node, request: WorkRequest): AnvilError | null;
   /** Starts or stops the node's console; absent where the hardware type serves none (the API refuses those first). */
   setConsole?(task: NodeTask, enabled: boolean): Promise<void>;
 }

@@ -6,7 +6,7 @@ import {
   NodeProtected,
   NoValidHost,
 } from '../errors.js';
-import { type AgentCheckIn, revokeAgentOnExit, withoutSession } from '../agent/index.js';
+import { type AgentCheckIn, agentSession, revokeAgentOnExit, withoutSession } from '../agent/index.js';
 import { requireConsole } from '../drivers/index.js';
 import type { NodeHistory } from '../events/index.js';
 import {
@@ -24,6 +24,7 @@ import {
 import { withConsoleTarget } from './console.js';
 import type { HardwareRuntime } from './hardware-runtime.js';
 import type { Placement } from './placement.js';
+import { withoutRescuePassword } from './rescue-flow.js';
 import type { Worker } from './worker.js';
 
 export interface ProvisionRequest {
@@ -33,6 +34,9 @@ export interface ProvisionRequest {
   configdrive?: string | JsonObject;
   cleanSteps?: JsonObject[];
   deploySteps?: JsonObject[];
+  serviceSteps?: JsonObject[];
+  /** Clean (1.70) or service (1.108) without booting the ramdisk: every step must be out-of-band. */
+  disableRamdisk?: boolean;
   rescuePassword?: string;
 }
 
@@ -40,12 +44,14 @@ const ABORT_MESSAGES: Record<string, string> = {
   'inspect wait': 'Inspection was aborted by request.',
   'clean wait': 'Clean operation aborted by request.',
   'clean hold': 'Clean operation aborted by request.',
-  'wait call-back': 'Deploy operation aborted by request.',
   'deploy hold': 'Deploy operation aborted by request.',
   'rescue wait': 'Rescue operation aborted by request.',
   'service wait': 'Service operation aborted by request.',
   'service hold': 'Service operation aborted by request.',
 };
+
+/** Verbs Ironic refuses on a node in maintenance (NodeInMaintenance). */
+const MAINTENANCE_REFUSED: readonly Verb[] = ['deploy', 'rebuild', 'service', 'rescue', 'unrescue'];
 
 const POWER_OFF_TARGETS: readonly TargetPowerState[] = ['power off', 'soft power off'];
 
@@ -88,7 +94,7 @@ export class Intake implements AgentCheckIn {
     await this.handOver(
       node,
       (fresh) => {
-        if ((req.verb === 'deploy' || req.verb === 'rebuild') && fresh.maintenance) {
+        if (MAINTENANCE_REFUSED.includes(req.verb) && fresh.maintenance) {
           throw new NodeInMaintenance(
             `The ${req.target} action can not be performed on node ${fresh.uuid} while it is in maintenance mode.`,
           );
@@ -100,7 +106,7 @@ export class Intake implements AgentCheckIn {
         }
         // Under the lock: a node protected while this request was on its way is not torn down.
         if (fresh.protected && (req.verb === 'delete' || req.verb === 'rebuild')) throw new NodeProtected(fresh.uuid);
-        const refusal = this.deps.runtimes.get(fresh.driver)?.refusal?.(fresh, req.verb) ?? null;
+        const refusal = this.deps.runtimes.get(fresh.driver)?.refusal?.(fresh, req) ?? null;
         if (refusal !== null) throw refusal;
         return startChanges(fresh, req);
       },
@@ -231,7 +237,9 @@ export class Intake implements AgentCheckIn {
 function startChanges(node: Node, req: ProvisionRequest): NodeChanges {
   const next = transition(node.provision_state, req.verb, node.target_provision_state);
   // A verb that starts work starts a new agent session: the last agent's URL, token and progress go.
-  const internal: JsonObject = req.verb === 'abort' ? { ...node.driver_internal_info } : withoutSession(node);
+  // Abort and unhold act on the running session.
+  const keepsSession = req.verb === 'abort' || req.verb === 'unhold';
+  const internal: JsonObject = keepsSession ? { ...node.driver_internal_info } : withoutSession(node);
   const changes: NodeChanges = {
     provision_state: next.state,
     target_provision_state: next.target,
@@ -241,12 +249,59 @@ function startChanges(node: Node, req: ProvisionRequest): NodeChanges {
   };
   if (req.verb === 'inspect') changes.inspection_started_at = changes.provision_updated_at!;
   // An aborted wait leaves the ramdisk running on the machine: power it off, as Ironic does.
+  if (req.verb === 'abort' && node.provision_state === 'wait call-back') {
+    return { ...changes, ...deployWaitAbort(node) };
+  }
   if (req.verb === 'abort' && RAMDISK_WAITS.includes(node.provision_state)) changes.target_power_state = 'power off';
   const instanceInfo: JsonObject = { ...node.instance_info };
   if (req.configdrive !== undefined) instanceInfo.configdrive = req.configdrive;
   if (req.rescuePassword !== undefined) instanceInfo.rescue_password = req.rescuePassword;
   if (req.configdrive !== undefined || req.rescuePassword !== undefined) changes.instance_info = instanceInfo;
-  if (req.cleanSteps !== undefined) internal.clean_steps = req.cleanSteps;
-  if (req.deploySteps !== undefined) internal.user_deploy_steps = req.deploySteps;
+  // Ironic's rescue abort cleans up: the password goes with the rescue.
+  if (req.verb === 'abort' && node.provision_state === 'rescue wait')
+    changes.instance_info = withoutRescuePassword(node);
+  if (req.cleanSteps !== undefined) {
+    internal.clean_steps = req.cleanSteps;
+    internal.clean_disable_ramdisk = req.disableRamdisk ?? false;
+  }
+  if (req.verb === 'deploy' || req.verb === 'rebuild') {
+    // Each deploy runs the steps it names, none left from an earlier one (Ironic's wipe_deploy_internal_info).
+    delete internal.deploy_steps;
+    delete internal.deploy_step_index;
+    if (req.deploySteps !== undefined) internal.user_deploy_steps = req.deploySteps;
+    else delete internal.user_deploy_steps;
+  }
+  if (req.serviceSteps !== undefined) {
+    internal.service_steps = req.serviceSteps;
+    internal.service_disable_ramdisk = req.disableRamdisk ?? false;
+    delete internal.service_step_index;
+  }
+  if (req.verb === 'unhold' && agentSession(node) === null) {
+    // With no agent running, no heartbeat would end the wait unhold leads to: the steps go on now.
+    const resumed = transition(next.state, 'resume', next.target);
+    changes.provision_state = resumed.state;
+    changes.target_provision_state = resumed.target;
+  }
   return changes;
+}
+
+/**
+ * Aborting a deployment in wait call-back (API 1.110), as Ironic's
+ * do_node_deploy_abort: the deployment's progress and agent session are
+ * wiped, the step is named in last_error, and the machine is left powered
+ * (deploy failed, no cleaning) for the operator to look at or deploy again.
+ */
+function deployWaitAbort(node: Node): NodeChanges {
+  const internal = withoutSession(node);
+  delete internal.user_deploy_steps;
+  const step = node.deploy_step;
+  const during =
+    typeof step.interface === 'string' && typeof step.step === 'string'
+      ? ` during or after the completion of step "${step.interface}.${step.step}"`
+      : '';
+  return {
+    last_error: `By request, the deploy operation was aborted${during}`,
+    deploy_step: {},
+    driver_internal_info: internal,
+  };
 }

@@ -25,6 +25,11 @@ export function createNodeTask(initial: Node, nodes: NodeRepository, history: No
       if (node.provision_state === 'inspecting' || node.provision_state === 'inspect wait') {
         extra.inspection_finished_at = now;
       }
+      if (node.provision_state === 'deleting' && next.state !== 'deleting') {
+        // Torn down, whatever the outcome: the instance is gone from the node (Ironic's _do_node_tear_down).
+        extra.instance_info = {};
+        extra.instance_uuid = null;
+      }
       const from = node.provision_state;
       node = await nodes.update(
         node.id,

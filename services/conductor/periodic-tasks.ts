@@ -5,6 +5,7 @@ import type { Node, NodeChanges, PowerState, NodeRepository, ProvisionState } fr
 import { forEachBounded } from './bounded.js';
 import type { DriverCache } from './driver-cache.js';
 import { createNodeTask } from './node-task.js';
+import { withoutRescuePassword } from './rescue-flow.js';
 import type { Ownership } from './worker.js';
 
 export interface PeriodicSettings {
@@ -106,13 +107,19 @@ export class PeriodicTasks {
         if (fresh.provision_state !== node.provision_state || fresh.provision_updated_at !== node.provision_updated_at)
           return;
         const heard = fresh.driver_internal_info.agent_last_heartbeat;
+        const rescue = node.provision_state === 'rescue wait';
         const error =
-          `Timeout reached while waiting for callback for node ${node.uuid} in "${node.provision_state}" (${limit} s)` +
+          (rescue
+            ? `Timeout reached while waiting for rescue ramdisk callback for node ${node.uuid} (${limit} s)`
+            : `Timeout reached while waiting for callback for node ${node.uuid} in "${node.provision_state}" (${limit} s)`) +
           (typeof heard === 'string'
             ? `; the agent's last heartbeat was at ${heard}.`
             : '; no agent ever called back.');
         await createNodeTask(fresh, this.deps.nodes, this.deps.history, this.deps.metrics).fire('fail', {
           last_error: error,
+          // Ironic's rescuing_error_handler: the rescue ramdisk is powered off and the password forgotten.
+          ...(rescue ? { instance_info: withoutRescuePassword(fresh) } : {}),
+          ...(rescue && !fresh.disable_power_off ? { target_power_state: 'power off' as const } : {}),
         });
       });
     }

@@ -5,13 +5,14 @@ import { validateNodeInterfaces } from '../drivers/index.js';
 import type { Node } from '../nodes/index.js';
 
 /** The work for which the conductor boots the ramdisk agent. */
-export type AgentWork = 'inspect' | 'clean' | 'deploy';
+export type AgentWork = 'inspect' | 'clean' | 'deploy' | 'rescue';
 
 /** How Ironic words a step that could not be prepared (its `inspection_error_handler`, `prepare_cleaning`, `deploy.prepare` failures). */
 const UNPREPARED: Record<AgentWork, (node: Node, reason: string) => string> = {
   inspect: (_node, reason) => `Failed to inspect hardware. Reason: unable to start inspection: ${reason}`,
   clean: (node, reason) => `Failed to prepare node ${node.uuid} for cleaning: ${reason}`,
   deploy: (_node, reason) => `Failed to prepare to deploy: ${reason}`,
+  rescue: (_node, reason) => `Failed to rescue: ${reason}`,
 };
 
 export interface StepPrerequisiteOptions {
@@ -51,24 +52,27 @@ export class StepPrerequisites {
     const unprepared =
       (work === 'deploy' ? configDriveProblem(node.instance_info.configdrive) : null) ??
       (await this.noBootablePort(node)) ??
-      (await this.missingBootFile(node));
+      (await this.missingBootFile(node, work));
     return unprepared === null ? null : UNPREPARED[work](node, unprepared);
   }
 
   /**
    * A network boot finds the node by a MAC: without a port that may boot,
    * DHCP and the iPXE scripts would never answer the machine. Ironic's PXE
-   * boot validation says it so; a virtual media boot needs no port.
+   * boot validation says it so; a virtual media or UEFI HTTP boot, which the
+   * BMC points at the ISO, needs no port.
    */
   private async noBootablePort(node: Node): Promise<string | null> {
-    if (isVirtualMediaBoot(node) || (await this.options.pxeMacs(node)).length > 0) return null;
+    if (isIsoBoot(node) || (await this.options.pxeMacs(node)).length > 0) return null;
     return `Node ${node.uuid} does not have any port associated with it.`;
   }
 
   /** The first boot file the agent's boot names that is known not to exist, worded as Ironic's image href validation. */
-  private async missingBootFile(node: Node): Promise<string | null> {
+  private async missingBootFile(node: Node, work: AgentWork): Promise<string | null> {
     const found = await Promise.all(
-      agentBootFiles(node).map((href) => (/^https?:\/\//.test(href) ? this.checkUrl(href) : this.checkPath(href))),
+      agentBootFiles(node, work).map((href) =>
+        /^https?:\/\//.test(href) ? this.checkUrl(href) : this.checkPath(href),
+      ),
     );
     return found.find((problem) => problem !== null) ?? null;
   }
@@ -133,23 +137,37 @@ export class StepPrerequisites {
   }
 }
 
-/** The first failing `validate` result of the interfaces `work` uses: the boot interface, and for a deploy the deploy interface. */
+/** The first failing `validate` result of the interfaces `work` uses: the boot interface, and the deploy or rescue interface. */
 function interfaceProblem(node: Node, work: AgentWork): string | null {
   const results = validateNodeInterfaces(node);
-  for (const iface of work === 'deploy' ? ['boot', 'deploy'] : ['boot']) {
+  for (const iface of work === 'deploy' || work === 'rescue' ? ['boot', work] : ['boot']) {
     const result = results[iface];
     if (result && !result.result) return result.reason ?? `the ${iface} interface does not validate`;
   }
   return null;
 }
 
-/** What the agent's boot fetches, as the boot interface names it: the ISO over virtual media, else kernel and ramdisk. */
-function agentBootFiles(node: Node): string[] {
-  const keys = isVirtualMediaBoot(node) ? ['deploy_iso'] : ['deploy_kernel', 'deploy_ramdisk'];
+/** What the agent's boot fetches, as the boot interface names it: the ISO (virtual media, UEFI HTTP), else kernel and ramdisk. */
+function agentBootFiles(node: Node, work: AgentWork): string[] {
+  const keys = isIsoBoot(node)
+    ? ['deploy_iso']
+    : work === 'rescue'
+      ? ['rescue_kernel', 'rescue_ramdisk']
+      : ['deploy_kernel', 'deploy_ramdisk'];
   return keys.map((k) => node.driver_info[k]).filter((v): v is string => typeof v === 'string' && v !== '');
 }
 
-/** Boot interfaces that boot the agent from an ISO the BMC attaches, rather than over the network. */
+/** Boot interfaces that boot the agent from an ISO the BMC attaches as a virtual CD. */
 export function isVirtualMediaBoot(node: Node): boolean {
-  return node.boot_interface.includes('virtual-media') || node.boot_interface === 'redfish-https';
+  return node.boot_interface.includes('virtual-media');
+}
+
+/** Ironic's redfish-https: the BMC sets the next boot to UEFI HTTP boot of the agent ISO's URL; nothing is attached. */
+export function isUefiHttpBoot(node: Node): boolean {
+  return node.boot_interface === 'redfish-https';
+}
+
+/** The agent boots from driver_info/deploy_iso, however the BMC hands it to the firmware. */
+function isIsoBoot(node: Node): boolean {
+  return isVirtualMediaBoot(node) || isUefiHttpBoot(node);
 }

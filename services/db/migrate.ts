@@ -11,6 +11,9 @@ import * as m009 from './migrations/009_portgroups.js';
 import * as m010 from './migrations/010_deploy_templates.js';
 import * as m011 from './migrations/011_volume.js';
 import * as m012 from './migrations/012_conductor_rpc.js';
+import * as m013 from './migrations/013_api_1_110_fields.js';
+import * as m014 from './migrations/014_retire_agent_raid.js';
+import * as m015 from './migrations/015_firmware_components.js';
 
 interface Migration {
   name: string;
@@ -20,7 +23,23 @@ interface Migration {
 
 // Migrations are listed here rather than found on disk, so the same code runs
 // from TypeScript sources (tests) and from the compiled dist/ tree.
-const MIGRATIONS: Migration[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009, m010, m011, m012];
+const MIGRATIONS: Migration[] = [
+  m001,
+  m002,
+  m003,
+  m004,
+  m005,
+  m006,
+  m007,
+  m008,
+  m009,
+  m010,
+  m011,
+  m012,
+  m013,
+  m014,
+  m015,
+];
 
 const source: Knex.MigrationSource<Migration> = {
   getMigrations: async () => MIGRATIONS,

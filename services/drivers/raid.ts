@@ -169,6 +169,9 @@ export function raidConfigProblem(config: JsonObject): string | null {
   return null;
 }
 
+/** The RAID interfaces whose raid.create_configuration builds a target: fake-hardware's, and Redfish volumes. */
+const BUILT_BY: ReadonlySet<string> = new Set(['fake', 'redfish', 'idrac-redfish']);
+
 /**
  * What the node's RAID interface says of a target RAID configuration: a
  * `no-raid` node refuses any; an empty configuration (which clears the
@@ -176,9 +179,10 @@ export function raidConfigProblem(config: JsonObject): string | null {
  */
 export function checkTargetRaidConfig(node: Node, config: JsonObject): void {
   if (Object.keys(config).length === 0) return;
-  // Only fake-hardware's RAID is carried out yet: no RAID step builds a target on
-  // Redfish or through the agent, so such a target is refused rather than kept unbuilt.
-  if (node.raid_interface !== 'fake') throw new UnsupportedDriverExtension(node.driver, 'raid');
+  // The agent's RAID is not carried out yet, so its target is refused rather than kept unbuilt.
+  if (!BUILT_BY.has(node.raid_interface)) throw new UnsupportedDriverExtension(node.driver, 'raid');
   const problem = raidConfigProblem(config);
   if (problem) throw new InvalidParameterValue(problem);
+  if (node.raid_interface !== 'fake' && (config.logical_disks as JsonObject[]).some((d) => d.interface_type === 'scsi'))
+    throw new InvalidParameterValue('interface type `scsi` not supported by Redfish RAID');
 }

@@ -1,5 +1,5 @@
 import { InvalidDriverInfo as InvalidBmcInfo, parseDriverInfo } from '../../bmc-drivers/index.js';
-import type { InterfaceName, Node } from '../nodes/index.js';
+import { bootModeOf, type InterfaceName, type Node } from '../nodes/index.js';
 
 /** One interface's check failed; the message says why, in Ironic's words. */
 class ValidationFailure extends Error {}
@@ -83,6 +83,21 @@ const virtualMediaBoot: Check = (n) => {
   bootFileHref('deploy_iso', false)(n);
 };
 
+/**
+ * Ironic's RedfishHttpsBoot.validate: the BMC connection and the agent ISO
+ * the firmware fetches by UEFI HTTP boot (driver_info/deploy_iso). HTTP boot
+ * is a UEFI feature, so a node set to legacy BIOS boot is refused here rather
+ * than failing at the BMC. Whether the BMC offers UefiHttp is its answer to
+ * give: the driver refuses before changing anything when it does not.
+ */
+const uefiHttpBoot: Check = (n) => {
+  bmc(n);
+  requireKeys('driver_info', ['deploy_iso'], 'Error validating Redfish virtual media')(n);
+  bootFileHref('deploy_iso', false)(n);
+  if (bootModeOf(n) !== 'uefi')
+    throw new ValidationFailure(`UEFI HTTP boot requires UEFI for node ${n.uuid}; its boot mode is legacy BIOS.`);
+};
+
 const directDeploy: Check = (n) => {
   requireKeys('instance_info', ['image_source'])(n);
   const info = n.instance_info;
@@ -98,11 +113,56 @@ const directDeploy: Check = (n) => {
 
 const ramdiskDeploy: Check = (n) => {
   const i = n.instance_info;
+  // What boots an ISO (a virtual CD, a UEFI HTTP boot) boots boot_iso; kernel and ramdisk are for the network boot.
+  if (ISO_BOOTS.includes(n.boot_interface)) {
+    if (!i.boot_iso) throw missing('instance_info', ['boot_iso']);
+    return;
+  }
   if (!i.boot_iso && !(i.kernel && i.ramdisk)) {
     throw new ValidationFailure(
       'instance_info needs boot_iso, or kernel and ramdisk, for the ramdisk deploy interface',
     );
   }
+};
+
+/** Boot interfaces that boot the agent from an ISO the BMC hands the firmware (a virtual CD, or a UEFI HTTP boot URI). */
+const ISO_BOOTS = ['redfish-virtual-media', 'idrac-redfish-virtual-media', 'redfish-https'];
+
+/**
+ * Ironic's AgentRescue.validate: the boot interface validates, the rescue
+ * ramdisk's kernel and initramfs are named for the network boot, and a
+ * rescue password is set (the API puts it there with the rescue request; the
+ * conductor swaps it for its hash). A rescue ISO over virtual media is not
+ * something Anvil builds, so those boot interfaces are refused here.
+ */
+const agentRescue: Check = (n) => {
+  if (ISO_BOOTS.includes(n.boot_interface))
+    throw new ValidationFailure(
+      `Rescue through the agent needs a network boot interface (ipxe); boot_interface ${n.boot_interface} cannot boot a rescue ramdisk.`,
+    );
+  // Unrescue boots the instance from its disk; a ramdisk deploy's instance has none to boot from.
+  if (n.deploy_interface === 'ramdisk')
+    throw new ValidationFailure(
+      'Rescue through the agent needs an instance on disk; the ramdisk deploy interface has none to return to.',
+    );
+  (CHECKS[n.boot_interface] ?? ok)(n);
+  requireKeys('driver_info', ['rescue_kernel', 'rescue_ramdisk'], 'Cannot validate PXE bootloader')(n);
+  bootFileHref('rescue_kernel', true)(n);
+  bootFileHref('rescue_ramdisk', true)(n);
+  const password = n.instance_info.rescue_password ?? n.instance_info.hashed_rescue_password;
+  if (password === undefined || password === null)
+    throw new ValidationFailure(
+      `Node ${n.uuid} is missing 'instance_info/rescue_password'. It is required for rescuing node.`,
+    );
+  if (typeof password !== 'string' || password.trim() === '')
+    throw new ValidationFailure(
+      `The 'instance_info/rescue_password' is an empty string for node ${n.uuid}. The 'rescue_password' must be a non-empty string value.`,
+    );
+};
+
+/** Checks of implementations whose name another interface uses too (`agent` inspects and rescues). */
+const INTERFACE_CHECKS: Partial<Record<InterfaceName, Record<string, Check>>> = {
+  rescue: { agent: agentRescue },
 };
 
 /** Checks per interface implementation; implementations absent here validate without conditions. */
@@ -113,9 +173,11 @@ const CHECKS: Record<string, Check> = {
   ipxe: agentBoot,
   'redfish-virtual-media': virtualMediaBoot,
   'idrac-redfish-virtual-media': virtualMediaBoot,
-  'redfish-https': virtualMediaBoot,
+  'redfish-https': uefiHttpBoot,
   direct: directDeploy,
   ramdisk: ramdiskDeploy,
+  // Installs only what its deploy steps say; no image is required of it.
+  'custom-agent': ok,
   agent: ok,
   noop: ok,
   fake: ok,
@@ -141,7 +203,7 @@ export function validateNodeInterfaces(node: Node): Record<string, InterfaceVali
   const out: Record<string, InterfaceValidation> = {};
   for (const iface of INTERFACES) {
     const impl = node[`${iface}_interface`];
-    const check = impl.startsWith('no-') ? unsupported(iface) : (CHECKS[impl] ?? ok);
+    const check = impl.startsWith('no-') ? unsupported(iface) : (INTERFACE_CHECKS[iface]?.[impl] ?? CHECKS[impl] ?? ok);
     try {
       check(node);
       out[iface] = { result: true };

@@ -1,9 +1,18 @@
-import type { BiosAttributes, BootDevice, FirmwareComponent } from '../../bmc-drivers/index.js';
+import type { BootDevice, FirmwareComponent } from '../../bmc-drivers/index.js';
 import type { Node } from '../nodes/index.js';
+import type { BiosSettingView } from './bios-settings.js';
+import type { VendorPassthruResult } from './vendor-passthru.js';
 
 export interface BootDeviceView {
   boot_device: BootDevice | null;
   persistent: boolean | null;
+}
+
+/** One virtual media device in Ironic's words (GET /v1/nodes/{id}/vmedia). */
+export interface VirtualMediaView {
+  media_types: string[];
+  inserted: boolean;
+  image: string | null;
 }
 
 /**
@@ -15,12 +24,24 @@ export interface HardwareCalls {
   getBootDevice(node: Node): Promise<BootDeviceView>;
   setBootDevice(node: Node, device: string, persistent: boolean): Promise<void>;
   supportedBootDevices(node: Node): Promise<readonly BootDevice[]>;
-  /** Current settings read live from the BMC; nothing for hardware without a BIOS interface. */
-  bios(node: Node): Promise<BiosAttributes>;
+  /**
+   * Current settings read live from the BMC, with its attribute registry's
+   * metadata; nothing for hardware without a BIOS interface.
+   */
+  bios(node: Node): Promise<BiosSettingView[]>;
   firmware(node: Node): Promise<FirmwareComponent[]>;
+  /** Every virtual media device of the machine, read live from the BMC. */
+  getVirtualMedia(node: Node): Promise<VirtualMediaView[]>;
   attachVirtualMedia(node: Node, imageUrl: string): Promise<void>;
   detachVirtualMedia(node: Node): Promise<void>;
   injectNmi(node: Node): Promise<void>;
+  /** Ironic's node vendor passthru: one method of the node's vendor interface, with the caller's HTTP method and body. */
+  vendorPassthru(
+    node: Node,
+    method: string,
+    httpMethod: string,
+    args: Record<string, unknown>,
+  ): Promise<VendorPassthruResult>;
 }
 
 export type HardwareMethod = keyof HardwareCalls;

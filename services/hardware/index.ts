@@ -1,2 +1,5 @@
-export type { BootDeviceView, HardwareCalls, HardwareMethod } from './hardware-calls.js';
+export type { BiosSettingView } from './bios-settings.js';
+export type { BootDeviceView, HardwareCalls, HardwareMethod, VirtualMediaView } from './hardware-calls.js';
 export { NodeHardware } from './node-hardware.js';
+export { parseVendorCall, subscriptionView, vendorMethodsOf } from './vendor-passthru.js';
+export type { VendorCall, VendorMethodMetadata, VendorPassthruResult } from './vendor-passthru.js';

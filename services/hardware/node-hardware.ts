@@ -1,16 +1,18 @@
 import {
+  BmcRefused,
   InvalidDriverInfo,
   requireInterface,
   UnsupportedOperation,
-  type BiosAttributes,
   type BmcDriver,
   type BootDevice,
   type FirmwareComponent,
 } from '../../bmc-drivers/index.js';
 import type { DriverCache } from '../conductor/index.js';
 import type { NodeLocks, Node, NodeRepository } from '../nodes/index.js';
-import { InvalidParameterValue, TemporaryFailure } from '../errors.js';
-import type { BootDeviceView, HardwareCalls } from './hardware-calls.js';
+import { InvalidParameterValue, NotFound, TemporaryFailure, UnsupportedDriverExtension } from '../errors.js';
+import { biosSettingViews, type BiosSettingView } from './bios-settings.js';
+import type { BootDeviceView, HardwareCalls, VirtualMediaView } from './hardware-calls.js';
+import { parseVendorCall, subscriptionView, type VendorCall, type VendorPassthruResult } from './vendor-passthru.js';
 
 /** fake-hardware keeps its boot device here, as Ironic's fake management interface does in memory. */
 const FAKE_BOOT_KEY = 'fake_boot_device';
@@ -69,9 +71,13 @@ export class NodeHardware implements HardwareCalls {
     return this.driverOf(node).management.supportedBootDevices;
   }
 
-  async bios(node: Node): Promise<BiosAttributes> {
-    if (!this.hasPart(node, 'bios')) return {};
-    return this.withBmc(node, (d) => requireInterface(d, 'bios').getAttributes());
+  /** The settings and the registry that describes them, both read under one lock, as Ironic caches them. */
+  async bios(node: Node): Promise<BiosSettingView[]> {
+    if (!this.hasPart(node, 'bios')) return [];
+    return this.withBmc(node, async (d) => {
+      const bios = requireInterface(d, 'bios');
+      return biosSettingViews(await bios.getAttributes(), await bios.getRegistry());
+    });
   }
 
   async firmware(node: Node): Promise<FirmwareComponent[]> {
@@ -79,14 +85,67 @@ export class NodeHardware implements HardwareCalls {
     return this.withBmc(node, (d) => requireInterface(d, 'firmware').getComponents());
   }
 
+  async getVirtualMedia(node: Node): Promise<VirtualMediaView[]> {
+    this.requirePart(node, 'virtualMedia', 'get_virtual_media');
+    const slots = await this.withBmc(node, (d) => requireInterface(d, 'virtualMedia').list());
+    // Ironic refuses a BMC without any device rather than answer an empty list.
+    if (slots.length === 0) throw new InvalidParameterValue('No suitable virtual media device found');
+    return slots.map((s) => ({ media_types: s.mediaTypes, inserted: s.inserted, image: s.image }));
+  }
+
   async attachVirtualMedia(node: Node, imageUrl: string): Promise<void> {
-    this.requirePart(node, 'virtualMedia', 'virtual media');
+    this.requirePart(node, 'virtualMedia', 'attach_virtual_media');
     await this.withBmc(node, (d) => requireInterface(d, 'virtualMedia').insert(imageUrl));
   }
 
   async detachVirtualMedia(node: Node): Promise<void> {
-    this.requirePart(node, 'virtualMedia', 'virtual media');
+    this.requirePart(node, 'virtualMedia', 'detach_virtual_media');
     await this.withBmc(node, (d) => requireInterface(d, 'virtualMedia').eject());
+  }
+
+  /**
+   * Checks the method and its arguments before any BMC call, then makes the
+   * one call. A BMC that says no (an event type it does not offer, a
+   * destination it will not post to) is the caller's 400, in the BMC's words.
+   */
+  async vendorPassthru(
+    node: Node,
+    method: string,
+    httpMethod: string,
+    args: Record<string, unknown>,
+  ): Promise<VendorPassthruResult> {
+    const call = parseVendorCall(node, method, httpMethod, args);
+    type Outcome = { result: VendorPassthruResult | undefined } | { refused: string };
+    const outcome = await this.withBmc(node, async (d): Promise<Outcome> => {
+      try {
+        return { result: await this.runVendorCall(requireInterface(d, 'events'), call) };
+      } catch (err) {
+        if (err instanceof BmcRefused) return { refused: err.message };
+        throw err;
+      }
+    });
+    if ('refused' in outcome) throw new InvalidParameterValue(vendorFailure(call, node, outcome.refused));
+    if (outcome.result === undefined) throw new NotFound(vendorFailure(call, node, 'the BMC has no such subscription'));
+    return outcome.result;
+  }
+
+  /** The result, or undefined when the subscription named does not exist. */
+  private async runVendorCall(
+    events: NonNullable<BmcDriver['events']>,
+    call: VendorCall,
+  ): Promise<VendorPassthruResult | undefined> {
+    switch (call.method) {
+      case 'create_subscription':
+        return subscriptionView((await events.createSubscription(call.request)).body);
+      case 'get_all_subscriptions':
+        return events.listSubscriptions();
+      case 'get_subscription': {
+        const body = await events.getSubscription(call.id);
+        return body === null ? undefined : subscriptionView(body);
+      }
+      case 'delete_subscription':
+        return (await events.deleteSubscription(call.id)) ? null : undefined;
+    }
   }
 
   private hasPart(node: Node, part: 'bios' | 'firmware' | 'virtualMedia'): boolean {
@@ -94,9 +153,9 @@ export class NodeHardware implements HardwareCalls {
     return this.driverOf(node)[part] !== undefined;
   }
 
-  private requirePart(node: Node, part: 'virtualMedia', what: string): void {
-    if (!this.hasPart(node, part))
-      throw new InvalidParameterValue(`The ${node.driver} driver of node ${node.uuid} has no ${what}.`);
+  /** Ironic's refusal when the management interface lacks `extension`, before any BMC call. */
+  private requirePart(node: Node, part: 'virtualMedia', extension: string): void {
+    if (!this.hasPart(node, part)) throw new UnsupportedDriverExtension(node.driver, extension);
   }
 
   private driverOf(node: Node): BmcDriver {
@@ -123,4 +182,15 @@ export class NodeHardware implements HardwareCalls {
       }
     });
   }
+}
+
+/** Ironic's RedfishError wording for each method (the payload left out: its headers carry credentials). */
+function vendorFailure(call: VendorCall, node: Node, error: string): string {
+  const what =
+    call.method === 'create_subscription'
+      ? `Failed to create subscription on node ${node.uuid}.`
+      : call.method === 'get_all_subscriptions'
+        ? `Redfish get_subscriptions failed for node ${node.uuid}.`
+        : `Redfish ${call.method} failed for subscription ${call.id} on node ${node.uuid}.`;
+  return `Redfish exception occurred. Error: ${what} Error: ${error}`;
 }

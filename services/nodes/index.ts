@@ -1,3 +1,4 @@
+export { nodeHealth, type HealthState } from './health.js';
 export { isUuidLike, isValidLogicalName, normalizeMac, normalizeUuid } from './identifiers.js';
 export { NodeLocks } from './locks.js';
 export {
@@ -24,3 +25,4 @@ export {
   UPDATE_ALLOWED_STATES,
 } from './states.js';
 export { checkTrait } from './traits.js';
+export { bootModeOf, type NodeBootMode } from './boot-mode.js';

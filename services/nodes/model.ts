@@ -54,6 +54,8 @@ export interface Node extends Record<InterfaceField, string> {
   reservation: string | null;
   conductor_group: string;
   instance_uuid: string | null;
+  /** A readable name of the instance on the node (Nova's display_name). */
+  instance_name: string | null;
   allocation_uuid: string | null;
   resource_class: string | null;
   automated_clean: boolean | null;

@@ -31,6 +31,7 @@ export interface NodeFilter {
   /** true: has an instance; false: has none. */
   associated?: boolean;
   instance_uuid?: string;
+  instance_name?: string;
   conductor_group?: string;
   fault?: string;
   owner?: string;
@@ -253,6 +254,7 @@ function nodeColumns(sealed: col.ColumnCodec<JsonObject>): Columns<Node> {
     reservation: col.nullable(col.text),
     conductor_group: col.text,
     instance_uuid: col.nullable(col.text),
+    instance_name: col.nullable(col.text),
     allocation_uuid: col.nullable(col.text),
     resource_class: col.nullable(col.text),
     bios_interface: col.text,
@@ -297,6 +299,7 @@ function applyFilter(query: Knex.QueryBuilder, f: NodeFilter): void {
     'driver',
     'resource_class',
     'instance_uuid',
+    'instance_name',
     'conductor_group',
     'fault',
     'owner',

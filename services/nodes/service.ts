@@ -32,6 +32,7 @@ export type NodeCreate = Partial<
     | 'automated_clean'
     | 'chassis_uuid'
     | 'description'
+    | 'instance_name'
     | 'owner'
     | 'lessee'
     | 'shard'
@@ -52,6 +53,7 @@ export const PATCHABLE_FIELDS = [
   'driver_info',
   'instance_info',
   'instance_uuid',
+  'instance_name',
   'properties',
   'extra',
   'network_data',
@@ -157,6 +159,7 @@ export class NodeService {
       reservation: null,
       conductor_group: (input.conductor_group ?? '').toLowerCase(),
       instance_uuid: null,
+      instance_name: input.instance_name ?? null,
       allocation_uuid: null,
       resource_class: input.resource_class ?? null,
       ...interfaces,
@@ -330,11 +333,28 @@ export class NodeService {
       changes.fault = null;
     }
     if (changes.conductor_group !== undefined) changes.conductor_group = changes.conductor_group.toLowerCase();
+    syncInstanceName(node, changes);
     if (changes.chassis_uuid) changes.chassis_uuid = normalizeUuid(changes.chassis_uuid);
     changes.updated_at = new Date().toISOString();
     return changes;
   }
 }
+
+/**
+ * Nova (and older clients) name the instance in instance_info's display_name:
+ * a node whose instance has no name yet takes that one, unless the same
+ * change names it, as Ironic does for forward compatibility.
+ */
+function syncInstanceName(node: Node, changes: NodeChanges): void {
+  if (changes.instance_info === undefined) return;
+  const named = changes.instance_name !== undefined ? changes.instance_name : node.instance_name;
+  const display = changes.instance_info.display_name;
+  if (named || typeof display !== 'string' || display === '' || display.length > MAX_INSTANCE_NAME) return;
+  changes.instance_name = display;
+}
+
+/** Ironic's length for instance_name (and Nova's for display_name). */
+const MAX_INSTANCE_NAME = 255;
 
 /** Ironic's rules for `protected`: set only on a deployed node; clearing it clears the reason; a reason needs it set. */
 function checkProtected(node: Node, changes: NodeChanges): void {

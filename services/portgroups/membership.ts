@@ -11,7 +11,8 @@ export interface Candidate {
 
 /**
  * A port joins only a group of its own node, and only on the physical network
- * the group's other ports are on: a bond spans one node and one network. No
+ * the group's other ports are on (or, while it has none, the group's own
+ * network when it names one): a bond spans one node and one network. No
  * network (null) is a network here, as in Ironic.
  */
 export function checkMembership(port: Candidate, group: Portgroup, members: readonly PortgroupMember[]): void {
@@ -20,6 +21,7 @@ export function checkMembership(port: Candidate, group: Portgroup, members: read
   }
   const networks = [...new Set(members.filter((m) => m.id !== port.id).map((m) => m.physical_network))];
   if (networks.length > 1) throw new PortgroupPhysnetInconsistent(group.uuid, networks);
+  if (networks.length === 0 && group.physical_network !== null) networks.push(group.physical_network);
   const [network] = networks;
   if (network !== undefined && network !== port.physical_network) {
     throw new Conflict(

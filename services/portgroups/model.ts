@@ -16,6 +16,10 @@ export interface Portgroup {
   standalone_ports_supported: boolean;
   /** The bonding mode, Linux's words: `active-backup`, `802.3ad`, `balance-rr`... */
   mode: string;
+  /** The network the bond is on; its ports follow it (null: whatever its ports say). */
+  physical_network: string | null;
+  /** The operator's own classification of the group. */
+  category: string | null;
   created_at: string;
   updated_at: string | null;
 }

@@ -20,6 +20,10 @@ import type { Portgroup, PortgroupChanges } from './model.js';
 export interface PortgroupFilter {
   node_id?: number;
   address?: string;
+  /** Groups of nodes in any of these shards. */
+  shards?: string[];
+  /** Groups of nodes in any of these conductor groups (lower case, as nodes keep them). */
+  conductor_groups?: string[];
 }
 
 /** Every column but the JSON documents, which Ironic refuses to sort by. */
@@ -30,6 +34,8 @@ export const PORTGROUP_SORT_KEYS = [
   'address',
   'mode',
   'standalone_ports_supported',
+  'physical_network',
+  'category',
   'created_at',
   'updated_at',
 ] as const;
@@ -59,6 +65,8 @@ const PORTGROUPS = rowCodec<Portgroup>('portgroups', {
   properties: col.jsonObject,
   standalone_ports_supported: col.boolean,
   mode: col.text,
+  physical_network: col.nullable(col.text),
+  category: col.nullable(col.text),
   created_at: col.timestamp,
   updated_at: col.nullable(col.timestamp),
 });
@@ -97,6 +105,8 @@ export class PortgroupRepository {
     const query = this.base();
     if (q.filter.node_id !== undefined) query.where('portgroups.node_id', q.filter.node_id);
     if (q.filter.address !== undefined) query.where('portgroups.address', q.filter.address);
+    if (q.filter.shards !== undefined) query.whereIn('nodes.shard', q.filter.shards);
+    if (q.filter.conductor_groups !== undefined) query.whereIn('nodes.conductor_group', q.filter.conductor_groups);
     return listPage(this.knex, PORTGROUPS, query, q, PortgroupNotFound);
   }
 
@@ -108,6 +118,18 @@ export class PortgroupRepository {
         .orderBy('id')
         .select('id', 'uuid', 'pxe_enabled', 'physical_network'),
     );
+  }
+
+  /** Puts every port of the group on `network`, as a group's ports follow its physical network. */
+  async setMembersPhysicalNetwork(id: number, network: string | null, at: string): Promise<void> {
+    const query = this.knex('ports').where({ portgroup_id: id });
+    // Only the ports that change, as Ironic saves only those.
+    if (network === null) query.whereNotNull('physical_network');
+    else
+      query.where((q) => {
+        void q.whereNull('physical_network').orWhereNot('physical_network', network);
+      });
+    await query.update({ physical_network: network, updated_at: at });
   }
 
   async update(id: number, changes: PortgroupChanges): Promise<Portgroup> {

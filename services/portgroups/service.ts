@@ -24,6 +24,8 @@ export interface PortgroupCreate {
   properties?: Portgroup['properties'] | null | undefined;
   standalone_ports_supported?: boolean | null | undefined;
   mode?: string | null | undefined;
+  physical_network?: string | null | undefined;
+  category?: string | null | undefined;
 }
 
 export const PORTGROUP_PATCHABLE_FIELDS = [
@@ -34,6 +36,8 @@ export const PORTGROUP_PATCHABLE_FIELDS = [
   'node_uuid',
   'properties',
   'standalone_ports_supported',
+  'physical_network',
+  'category',
 ] as const;
 export type PortgroupUpdate = Partial<Pick<Portgroup, (typeof PORTGROUP_PATCHABLE_FIELDS)[number]>>;
 
@@ -77,6 +81,8 @@ export class PortgroupService {
       properties: input.properties ?? {},
       standalone_ports_supported: input.standalone_ports_supported ?? true,
       mode: input.mode || DEFAULT_PORTGROUP_MODE,
+      physical_network: input.physical_network ?? null,
+      category: input.category ?? null,
       created_at: new Date().toISOString(),
       updated_at: null,
     });
@@ -99,7 +105,12 @@ export class PortgroupService {
       if (changes.standalone_ports_supported === false)
         checkStandaloneOff(current, await this.repo.members(current.id));
       changes.updated_at = new Date().toISOString();
-      return this.repo.update(current.id, changes);
+      const updated = await this.repo.update(current.id, changes);
+      // The group's ports follow its network, as Ironic's update_portgroup_physical_network has them.
+      if ('physical_network' in changes) {
+        await this.repo.setMembersPhysicalNetwork(current.id, updated.physical_network, changes.updated_at);
+      }
+      return updated;
     });
   }
 

@@ -14,6 +14,11 @@ export interface Port {
   pxe_enabled: boolean;
   physical_network: string | null;
   is_smartnic: boolean;
+  description: string | null;
+  /** Who made the NIC, as the operator records it (Ironic shows it as given). */
+  vendor: string | null;
+  /** The operator's own classification of the port. */
+  category: string | null;
   /** The port group (bond) the port is in, if any: always one of its own node's. */
   portgroup_id: number | null;
   /** Joined from portgroups: what the API shows. */

@@ -16,6 +16,10 @@ export interface PortFilter {
   node_id?: number;
   address?: string;
   portgroup_id?: number;
+  /** Ports of nodes in any of these conductor groups (lower case, as nodes keep them). */
+  conductor_groups?: string[];
+  /** Ports whose description holds this text. */
+  description_contains?: string;
 }
 
 export const PORT_SORT_KEYS = [
@@ -25,6 +29,9 @@ export const PORT_SORT_KEYS = [
   'name',
   'pxe_enabled',
   'physical_network',
+  'description',
+  'vendor',
+  'category',
   'created_at',
   'updated_at',
 ] as const;
@@ -47,6 +54,9 @@ const PORTS = rowCodec<Port>('ports', {
   pxe_enabled: col.boolean,
   physical_network: col.nullable(col.text),
   is_smartnic: col.boolean,
+  description: col.nullable(col.text),
+  vendor: col.nullable(col.text),
+  category: col.nullable(col.text),
   portgroup_id: col.nullable(col.integer),
   portgroup_uuid: col.readOnly(col.nullable(col.text)),
   created_at: col.timestamp,
@@ -89,6 +99,11 @@ export class PortRepository {
     if (q.filter.node_id !== undefined) query.where('ports.node_id', q.filter.node_id);
     if (q.filter.address !== undefined) query.where('ports.address', q.filter.address);
     if (q.filter.portgroup_id !== undefined) query.where('ports.portgroup_id', q.filter.portgroup_id);
+    if (q.filter.conductor_groups !== undefined) query.whereIn('nodes.conductor_group', q.filter.conductor_groups);
+    if (q.filter.description_contains !== undefined) {
+      // lower() on both sides, as for nodes: SQLite's LIKE ignores case, PostgreSQL's does not.
+      query.whereRaw(`lower(ports.description) like ? escape '\\'`, [likePattern(q.filter.description_contains)]);
+    }
     return listPage(this.knex, PORTS, query, q, PortNotFound);
   }
 
@@ -121,6 +136,9 @@ export class PortRepository {
             pxe_enabled: true,
             physical_network: null,
             is_smartnic: false,
+            description: null,
+            vendor: null,
+            category: null,
             created_at: new Date().toISOString(),
             updated_at: null,
           }),
@@ -147,6 +165,11 @@ export class PortRepository {
   async delete(id: number): Promise<void> {
     await this.knex('ports').where({ id }).delete();
   }
+}
+
+/** `%text%` for LIKE in lower case, with the wildcards in `text` taken literally. */
+function likePattern(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 function translate(err: unknown, port: PortChanges & { uuid?: string }): unknown {

@@ -15,7 +15,19 @@ import type { Port, PortChanges } from './model.js';
 import type { PortListQuery, PortRepository } from './repository.js';
 
 export type PortCreate = Partial<
-  Pick<Port, 'uuid' | 'name' | 'extra' | 'local_link_connection' | 'pxe_enabled' | 'physical_network' | 'is_smartnic'>
+  Pick<
+    Port,
+    | 'uuid'
+    | 'name'
+    | 'extra'
+    | 'local_link_connection'
+    | 'pxe_enabled'
+    | 'physical_network'
+    | 'is_smartnic'
+    | 'description'
+    | 'vendor'
+    | 'category'
+  >
 > & { address: string; node_uuid: string; portgroup_uuid?: string | null | undefined };
 
 export const PORT_PATCHABLE_FIELDS = [
@@ -28,6 +40,9 @@ export const PORT_PATCHABLE_FIELDS = [
   'physical_network',
   'is_smartnic',
   'portgroup_uuid',
+  'description',
+  'vendor',
+  'category',
 ] as const;
 export type PortUpdate = Partial<Pick<Port, (typeof PORT_PATCHABLE_FIELDS)[number]>>;
 
@@ -83,6 +98,9 @@ export class PortService {
       pxe_enabled: input.pxe_enabled ?? true,
       physical_network: input.physical_network ?? null,
       is_smartnic: input.is_smartnic ?? false,
+      description: input.description ?? null,
+      vendor: input.vendor ?? null,
+      category: input.category ?? null,
       portgroup_id: null,
       created_at: now,
       updated_at: null,

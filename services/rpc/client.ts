@@ -1,7 +1,14 @@
-import type { BiosAttributes, BootDevice, FirmwareComponent } from '../../bmc-drivers/index.js';
+import type { BootDevice, FirmwareComponent } from '../../bmc-drivers/index.js';
 import type { ConductorMembership, Placement } from '../conductor/index.js';
 import { TemporaryFailure } from '../errors.js';
-import type { BootDeviceView, HardwareCalls, HardwareMethod } from '../hardware/index.js';
+import type {
+  BiosSettingView,
+  BootDeviceView,
+  HardwareCalls,
+  HardwareMethod,
+  VendorPassthruResult,
+  VirtualMediaView,
+} from '../hardware/index.js';
 import type { Node } from '../nodes/index.js';
 import { ConductorRefused, DISPATCH, RPC_PREFIX, SIGNATURE_HEADER, signCall, type RpcFailure } from './protocol.js';
 
@@ -39,12 +46,16 @@ export class ConductorRpcClient implements HardwareCalls {
     return this.call('supportedBootDevices', node);
   }
 
-  bios(node: Node): Promise<BiosAttributes> {
+  bios(node: Node): Promise<BiosSettingView[]> {
     return this.call('bios', node);
   }
 
   firmware(node: Node): Promise<FirmwareComponent[]> {
     return this.call('firmware', node);
+  }
+
+  getVirtualMedia(node: Node): Promise<VirtualMediaView[]> {
+    return this.call('getVirtualMedia', node);
   }
 
   attachVirtualMedia(node: Node, imageUrl: string): Promise<void> {
@@ -57,6 +68,15 @@ export class ConductorRpcClient implements HardwareCalls {
 
   injectNmi(node: Node): Promise<void> {
     return this.call('injectNmi', node);
+  }
+
+  vendorPassthru(
+    node: Node,
+    method: string,
+    httpMethod: string,
+    args: Record<string, unknown>,
+  ): Promise<VendorPassthruResult> {
+    return this.call('vendorPassthru', node, method, httpMethod, args);
   }
 
   private async call<M extends HardwareMethod>(method: M, node: Node, ...args: ArgsOf<M>): Promise<ResultOf<M>> {

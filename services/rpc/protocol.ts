@@ -33,9 +33,12 @@ export const DISPATCH: { readonly [M in HardwareMethod]: Dispatch } = {
   supportedBootDevices: (hw, node) => hw.supportedBootDevices(node),
   bios: (hw, node) => hw.bios(node),
   firmware: (hw, node) => hw.firmware(node),
+  getVirtualMedia: (hw, node) => hw.getVirtualMedia(node),
   attachVirtualMedia: (hw, node, [url]) => hw.attachVirtualMedia(node, arg(url, 'string')),
   detachVirtualMedia: (hw, node) => hw.detachVirtualMedia(node),
   injectNmi: (hw, node) => hw.injectNmi(node),
+  vendorPassthru: (hw, node, [method, httpMethod, args]) =>
+    hw.vendorPassthru(node, arg(method, 'string'), arg(httpMethod, 'string'), objectArg(args)),
 };
 
 export function isHardwareMethod(name: string): name is HardwareMethod {
@@ -45,6 +48,12 @@ export function isHardwareMethod(name: string): name is HardwareMethod {
 function arg<T extends 'string' | 'boolean'>(value: unknown, type: T): T extends 'string' ? string : boolean {
   if (typeof value !== type) throw new InvalidParameterValue(`An RPC argument should be a ${type}.`);
   return value as T extends 'string' ? string : boolean;
+}
+
+function objectArg(value: unknown): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new InvalidParameterValue('An RPC argument should be an object.');
+  return value as Record<string, unknown>;
 }
 
 /** The conductor's typed error, carried over the wire with its kind, so the API answers what Ironic would. */

@@ -60,7 +60,8 @@ export interface SimAgentOptions {
   apiDispatcher?: Dispatcher | null;
 }
 
-type AgentState = 'starting' | 'inspecting' | 'looking-up' | 'heartbeating' | 'gave-up' | 'crashed' | 'stopped';
+type AgentState =
+  'starting' | 'inspecting' | 'looking-up' | 'heartbeating' | 'gave-up' | 'crashed' | 'stopped' | 'rescued';
 
 /** Thrown into work in progress when the agent dies or the host loses power. */
 class AgentGoneError extends Error {
@@ -86,6 +87,8 @@ export class SimAgent implements AgentEndpoint {
       host: options.host,
       disk: options.disk,
       checkAlive: () => this.checkAlive(),
+      leaveForRescue: () =>
+        this.halt('rescued', 'rescue finalized: API closed and heartbeats stopped; the rescue environment runs on'),
       imageStallTimeoutMs: options.timing.imageStallTimeoutMs,
       httpTimeoutMs: options.timing.httpTimeoutMs,
     });
@@ -320,13 +323,14 @@ export class SimAgent implements AgentEndpoint {
     return true;
   }
 
-  private halt(state: 'crashed' | 'stopped', why: string): void {
+  private halt(state: 'crashed' | 'stopped' | 'rescued', why: string): void {
     if (this.abort.signal.aborted) return;
     this.agentState = state;
     this.abort.abort(new AgentGoneError(why));
     clearTimeout(this.heartbeatTimer);
     this.listener?.close();
     if (state === 'crashed') this.record('agent', this.callbackUrl ?? '', 'failed', why);
+    if (state === 'rescued') this.record('agent', this.callbackUrl ?? '', 'ok', why);
   }
 
   private record(kind: BootStep['kind'], source: string, outcome: BootStep['outcome'], detail: string): void {

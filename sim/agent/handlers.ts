@@ -13,6 +13,8 @@ export interface HandlerContext {
   disk: HostDisk;
   /** Throws when the agent has died; long work calls it between pieces. A plain function, handed on as it is. */
   checkAlive: () => void;
+  /** IPA after finalize_rescue: the agent closes its API and stops heartbeating; the ramdisk runs on. */
+  leaveForRescue: () => void;
   imageStallTimeoutMs: number;
   httpTimeoutMs: number;
 }
@@ -67,7 +69,23 @@ export function commandHandlers(ctx: HandlerContext): ReadonlyMap<string, Comman
       { sync: false, run: async () => ({ result: null, afterReport: () => ctx.host.powerAction('ForceOff') }) },
     ],
     ['image.install_bootloader', { sync: false, run: async () => done(null) }],
+    ['rescue.finalize_rescue', { sync: true, run: async (params) => finalizeRescue(ctx, params) }],
   ]);
+}
+
+/**
+ * IPA's rescue extension: the password becomes the rescue user's (a hash
+ * as sent when `hashed`; IPA hashes a plain one itself), then, once the
+ * answer is out, the agent stops serving so its API is never left open to
+ * whoever now uses the machine.
+ */
+function finalizeRescue(ctx: HandlerContext, params: Record<string, unknown>): CommandOutcome {
+  const password = params.rescue_password;
+  if (typeof password !== 'string' || password === '')
+    throw new AgentCommandError('InvalidCommandParamsError', 'rescue_password is missing or empty');
+  const hashed = params.hashed === true;
+  ctx.host.enterRescue(password, hashed);
+  return { result: null, afterReport: ctx.leaveForRescue };
 }
 
 function done(result: unknown): CommandOutcome {
@@ -99,6 +117,18 @@ async function deployStep(
       const configdrive =
         args.configdrive ?? (typeof info === 'object' && info !== null ? (info as ImageInfo).configdrive : undefined);
       return wrap(await writeImageFrom(ctx, info, configdrive, signal));
+    }
+    case 'install_os': {
+      // Installs from its own arguments (no image_info): `url` and its `sha256`, as a custom installer would.
+      if (typeof args.url !== 'string' || typeof args.sha256 !== 'string')
+        throw new AgentCommandError('InvalidCommandParamsError', 'install_os needs args url and sha256');
+      const info: ImageInfo = {
+        urls: [args.url],
+        os_hash_algo: 'sha256',
+        os_hash_value: args.sha256,
+        disk_format: 'raw',
+      };
+      return wrap(await writeImageFrom(ctx, info, undefined, signal));
     }
     case 'prepare_instance_boot':
       // The disk already holds a whole-disk image with its own bootloader; nothing to install.

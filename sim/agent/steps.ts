@@ -20,6 +20,9 @@ export const DEPLOY_STEPS: readonly AgentStep[] = [
   step('prepare_instance_boot', 60),
   step('tear_down_agent', 40),
   step('boot_instance', 20),
+  // A custom hardware manager's installer (as baremetal-operator's custom deploy asks for one by name):
+  // priority 0, so it runs only when a deploy names it.
+  step('install_os', 0),
 ];
 
 export const CLEAN_STEPS: readonly AgentStep[] = [

@@ -31,6 +31,8 @@ export class FirmwareJob {
   private readonly startedAtMs: number;
   private readonly clock: Clock;
   private appliedFlag = false;
+  private finishedFlag = false;
+  private readonly finishListeners: Array<(status: FirmwareJobStatus) => void> = [];
 
   constructor(id: number, plan: FirmwareJobPlan, clock: Clock) {
     this.id = id;
@@ -45,6 +47,20 @@ export class FirmwareJob {
 
   markApplied(): void {
     this.appliedFlag = true;
+  }
+
+  /**
+   * Calls `listener` once, when the job is first seen ended (Completed or
+   * Exception): the job keeps no timer, so that is the first status() after
+   * its time is up.
+   */
+  onFinished(listener: (status: FirmwareJobStatus) => void): void {
+    this.finishListeners.push(listener);
+  }
+
+  /** Time left until the job ends by its clock; 0 once it has. */
+  get remainingMs(): number {
+    return Math.max(0, this.startedAtMs + this.plan.durationMs - this.clock());
   }
 
   /** A plan with nothing to write ends in Exception once its time is up. */
@@ -74,15 +90,20 @@ export class FirmwareJob {
     }
     const endedAt = new Date(this.startedAtMs + this.plan.durationMs).toISOString();
     const failure = this.failureReason;
-    if (failure !== null) {
-      return { state: 'Exception', percentComplete: 100, startedAt, endedAt, message: failure };
+    const ended: FirmwareJobStatus =
+      failure !== null
+        ? { state: 'Exception', percentComplete: 100, startedAt, endedAt, message: failure }
+        : {
+            state: 'Completed',
+            percentComplete: 100,
+            startedAt,
+            endedAt,
+            message: `${this.plan.componentId} updated to ${this.plan.version}`,
+          };
+    if (!this.finishedFlag) {
+      this.finishedFlag = true;
+      for (const listener of this.finishListeners.splice(0)) listener(ended);
     }
-    return {
-      state: 'Completed',
-      percentComplete: 100,
-      startedAt,
-      endedAt,
-      message: `${this.plan.componentId} updated to ${this.plan.version}`,
-    };
+    return ended;
   }
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { SIM_BIOS_REGISTRY } from './bios-registry.js';
 import { SimHost, type SimHostSpec } from './host.js';
 import type { BiosAttributes, Clock, FirmwareComponent, SimDisk, SimNic } from './types.js';
 
@@ -10,7 +11,15 @@ export interface FleetOptions {
   /** Same seed, same fleet: uuids, MACs, serials, passwords. */
   seed?: number;
   nicsPerHost?: number;
+  /** Every host's disks and RAID controllers; by default one or two disks on one controller. */
+  storage?: StorageLayout;
   clock?: Clock;
+}
+
+/** Like disks spread evenly over RAID controllers, in order: 4 over 2 puts Disk0-1 on `1`, Disk2-3 on `2`. */
+export interface StorageLayout {
+  disks: number;
+  controllers: number;
 }
 
 /** The QEMU/KVM locally administered OUI, as virtual machines use. */
@@ -27,6 +36,8 @@ const DEFAULT_BIOS: BiosAttributes = {
   PxeRetryCount: 3,
   PowerOnDelaySeconds: 0,
   SerialConsoleEnabled: true,
+  AssetTag: '',
+  ProcCoreCount: 8,
 };
 
 /** N simulated machines living in one process, found by name. */
@@ -56,16 +67,34 @@ export function createFleet(options: FleetOptions): Fleet {
   if (options.count * nicsPerHost > MAC_SPACE) throw new RangeError('fleet too large for unique 52:54:00 MACs');
   const prefix = options.prefix ?? 'sim-';
   const seed = options.seed ?? 0;
+  const { storage } = options;
+  if (
+    storage &&
+    !(
+      Number.isInteger(storage.disks) &&
+      Number.isInteger(storage.controllers) &&
+      storage.controllers >= 1 &&
+      storage.disks >= storage.controllers
+    )
+  ) {
+    throw new RangeError('storage needs whole numbers of controllers (at least one) and disks (at least one each)');
+  }
   const hostOptions = options.clock ? { clock: options.clock } : {};
   const hosts: SimHost[] = [];
   for (let i = 0; i < options.count; i++) {
-    hosts.push(new SimHost(hostSpec(i, prefix, seed, nicsPerHost), hostOptions));
+    hosts.push(new SimHost(hostSpec(i, prefix, seed, nicsPerHost, storage), hostOptions));
   }
   return new Fleet(hosts);
 }
 
 /** The deterministic description of host `index` of a fleet. */
-export function hostSpec(index: number, prefix: string, seed: number, nicsPerHost: number): SimHostSpec {
+export function hostSpec(
+  index: number,
+  prefix: string,
+  seed: number,
+  nicsPerHost: number,
+  storage?: StorageLayout,
+): SimHostSpec {
   const name = `${prefix}${index}`;
   const digest = createHash('sha256').update(`${seed}/${name}`).digest();
   const byte = (n: number): number => digest[n % digest.length] ?? 0;
@@ -81,16 +110,18 @@ export function hostSpec(index: number, prefix: string, seed: number, nicsPerHos
       speedMbps: 25_000,
     });
   }
-  const diskCount = 1 + (byte(20) % 2);
+  const diskCount = storage?.disks ?? 1 + (byte(20) % 2);
   const disks: SimDisk[] = [];
   for (let d = 0; d < diskCount; d++) {
-    const ssd = (byte(21 + d) & 1) === 0;
+    // A laid-out host has like disks, as a RAID controller's bays usually hold.
+    const ssd = (byte(21 + (storage ? 0 : d)) & 1) === 0;
     disks.push({
       id: `Disk${d}`,
       model: ssd ? 'SimDisk NVMe 960' : 'SimDisk SATA 4000',
       sizeBytes: ssd ? 960_197_124_096 : 4_000_787_030_016,
       type: ssd ? 'SSD' : 'HDD',
       serial: `SD${hex(digest, 24 + d * 2, 4).toUpperCase()}${d}`,
+      ...(storage ? { controller: String(1 + Math.floor((d * storage.controllers) / diskCount)) } : {}),
     });
   }
   const firmware: FirmwareComponent[] = [
@@ -116,6 +147,7 @@ export function hostSpec(index: number, prefix: string, seed: number, nicsPerHos
     nics,
     disks,
     bios: { ...DEFAULT_BIOS },
+    biosRegistry: SIM_BIOS_REGISTRY,
     firmware,
     credentials: { username: 'admin', password: `pw-${hex(digest, 8, 6)}` },
   };

@@ -1,4 +1,11 @@
+import {
+  biosValueProblem,
+  describeBiosProblem,
+  type BiosAttributeDefinition,
+  type BiosValueProblem,
+} from './bios-registry.js';
 import { FirmwareJob } from './firmware-job.js';
+import { SimStorage, type SimVolume } from './storage.js';
 import type {
   BiosAttributes,
   BiosValue,
@@ -16,6 +23,7 @@ import type {
   PowerAction,
   PowerEvent,
   PowerState,
+  RescueView,
   SimDisk,
   SimNic,
   VirtualMediaSlot,
@@ -33,6 +41,8 @@ export interface SimHostSpec {
   nics: SimNic[];
   disks: SimDisk[];
   bios: BiosAttributes;
+  /** What the firmware publishes about its BIOS attributes; none, and only names and types are checked. */
+  biosRegistry?: readonly BiosAttributeDefinition[];
   firmware: FirmwareComponent[];
   credentials: BmcCredentials;
   power?: PowerState;
@@ -43,9 +53,25 @@ export interface SimHostOptions {
   clock?: Clock;
   /** How many command records, and how many boot steps, are kept; older ones are dropped. */
   historyLimit?: number;
+  /** How long the RAID controller takes to build a volume. Default 1000 ms. */
+  volumeBuildMs?: number;
 }
 
-export type SimHostErrorCode = 'UnknownAttribute' | 'InvalidAttributeValue' | 'MediaInUse' | 'UnknownComponent';
+export type SimHostErrorCode =
+  | 'UnknownAttribute'
+  | 'InvalidAttributeValue'
+  | 'ReadOnlyAttribute'
+  | 'AttributeValueNotInList'
+  | 'AttributeValueOutOfRange'
+  | 'MediaInUse'
+  | 'UnknownComponent';
+
+const BIOS_PROBLEM_CODE: Readonly<Record<BiosValueProblem, SimHostErrorCode>> = {
+  ReadOnly: 'ReadOnlyAttribute',
+  WrongType: 'InvalidAttributeValue',
+  NotInList: 'AttributeValueNotInList',
+  OutOfRange: 'AttributeValueOutOfRange',
+};
 
 /** A request the machine refuses; faces turn it into their protocol's error. */
 export class SimHostError extends Error {
@@ -80,6 +106,7 @@ export interface SimHostSnapshot {
   firmware: FirmwareComponent[];
   nics: SimNic[];
   disks: SimDisk[];
+  volumes: SimVolume[];
   cpu: CpuSummary;
   memoryMiB: number;
   lastBoot: BootRecord | null;
@@ -97,6 +124,8 @@ export interface SimHostSnapshot {
   agentTokens: string[];
   os: OsView | null;
   disk: DiskContents | null;
+  /** The rescue ramdisk's environment, once an agent finalized a rescue. */
+  rescue: RescueView | null;
 }
 
 const DEFAULT_HISTORY_LIMIT = 200;
@@ -115,12 +144,15 @@ export class SimHost {
   readonly cpu: CpuSummary;
   readonly memoryMiB: number;
   readonly credentials: BmcCredentials;
+  /** The RAID controller over the disks. */
+  readonly storage: SimStorage;
 
   private readonly clock: Clock;
   private readonly historyLimit: number;
   private readonly nicList: SimNic[];
   private readonly diskList: SimDisk[];
   private readonly biosDefaults: BiosAttributes;
+  private readonly biosDefinitions: ReadonlyMap<string, BiosAttributeDefinition> | null;
   private biosCurrent: BiosAttributes;
   private biosPending: BiosAttributes = {};
   private biosAppliedAtMs: number | null = null;
@@ -139,6 +171,7 @@ export class SimHost {
   private readonly agentTokenList: string[] = [];
   private osView: OsView | null = null;
   private diskContents: DiskContents | null = null;
+  private rescueView: RescueView | null = null;
   private readonly powerListeners = new Set<(event: PowerEvent) => void>();
 
   constructor(spec: SimHostSpec, options: SimHostOptions = {}) {
@@ -153,12 +186,14 @@ export class SimHost {
     this.nicList = spec.nics.map((n) => ({ ...n }));
     this.diskList = spec.disks.map((d) => ({ ...d }));
     this.biosDefaults = { ...spec.bios };
+    this.biosDefinitions = spec.biosRegistry ? new Map(spec.biosRegistry.map((d) => [d.name, { ...d }])) : null;
     this.biosCurrent = { ...spec.bios };
     this.firmwareList = spec.firmware.map((f) => ({ ...f }));
     this.powerState = spec.power ?? 'Off';
     this.bootOverride = spec.boot ? { ...spec.boot } : { target: 'none', enabled: 'disabled', mode: 'uefi' };
     this.clock = options.clock ?? Date.now;
     this.historyLimit = options.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+    this.storage = new SimStorage(this.diskList, options.volumeBuildMs ?? 1000, this.clock);
   }
 
   get power(): PowerState {
@@ -187,6 +222,11 @@ export class SimHost {
 
   get pendingBios(): BiosAttributes {
     return { ...this.biosPending };
+  }
+
+  /** The BIOS attribute registry, or null for firmware that publishes none. */
+  get biosRegistry(): BiosAttributeDefinition[] | null {
+    return this.biosDefinitions === null ? null : [...this.biosDefinitions.values()].map((d) => ({ ...d }));
   }
 
   /** When pending BIOS settings were last applied (ms since epoch), if ever. */
@@ -268,6 +308,15 @@ export class SimHost {
     this.diskContents = contents;
   }
 
+  get rescue(): RescueView | null {
+    return this.rescueView ? { ...this.rescueView } : null;
+  }
+
+  /** The running ramdisk became a rescue environment whose rescue user has `password`. */
+  enterRescue(password: string, hashed: boolean): void {
+    this.rescueView = { enteredAt: this.now(), boot: this.boots, password, hashed, running: true };
+  }
+
   /**
    * Marks the start of a command from any face. Returns the function that
    * marks its end; calling it twice counts once.
@@ -347,7 +396,8 @@ export class SimHost {
   /**
    * Stages BIOS changes; they take effect at the next power-on or reset, as
    * on real firmware. Unknown names and values of the wrong type are refused
-   * whole, so a bad request changes nothing.
+   * whole, so a bad request changes nothing; with a registry, so are changes
+   * to read-only attributes and values it does not allow.
    */
   setPendingBios(changes: Record<string, unknown>): void {
     const accepted: BiosAttributes = {};
@@ -358,6 +408,12 @@ export class SimHost {
       }
       if (!isBiosValue(value) || typeof value !== typeof current) {
         throw new SimHostError('InvalidAttributeValue', `BIOS attribute ${key} expects a ${typeof current}`, key);
+      }
+      const definition = this.biosDefinitions?.get(key);
+      const problem = definition === undefined ? null : biosValueProblem(definition, value);
+      if (definition !== undefined && problem !== null) {
+        const reason = describeBiosProblem(definition, problem);
+        throw new SimHostError(BIOS_PROBLEM_CODE[problem], `BIOS attribute ${key} ${reason}`, key);
       }
       accepted[key] = value;
     }
@@ -407,6 +463,7 @@ export class SimHost {
       firmware: this.firmware,
       nics: this.nics,
       disks: this.disks,
+      volumes: this.storage.volumes,
       cpu: { ...this.cpu },
       memoryMiB: this.memoryMiB,
       lastBoot: this.lastBoot,
@@ -419,6 +476,7 @@ export class SimHost {
       agentTokens: [...this.agentTokenList],
       os: this.os,
       disk: this.disk,
+      rescue: this.rescue,
     };
   }
 
@@ -426,6 +484,7 @@ export class SimHost {
     if (this.powerState === 'Off') return;
     this.powerState = 'Off';
     if (this.osView) this.osView = { ...this.osView, running: false };
+    if (this.rescueView) this.rescueView = { ...this.rescueView, running: false };
     this.emit({ kind: 'off' });
   }
 
@@ -440,12 +499,13 @@ export class SimHost {
       device,
       mode: override.mode,
       outcome: bootFails ? 'failed' : 'booted',
+      ...(device === 'uefi-http' && override.httpBootUri !== undefined ? { httpBootUri: override.httpBootUri } : {}),
     };
     this.lastBootRecord = record;
     this.boots += 1;
     if (override.enabled === 'once') {
-      // A one-time override is consumed by the boot that used it.
-      this.bootOverride = { ...override, target: 'none', enabled: 'disabled' };
+      // A one-time override is consumed by the boot that used it, its HTTP boot URI with it.
+      this.bootOverride = { target: 'none', enabled: 'disabled', mode: override.mode };
     }
     this.emit({ kind: 'on', boot: { ...record } });
   }

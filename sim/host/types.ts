@@ -17,7 +17,8 @@ export const POWER_ACTIONS = [
 ] as const;
 export type PowerAction = (typeof POWER_ACTIONS)[number];
 
-export const BOOT_TARGETS = ['none', 'pxe', 'hdd', 'cd', 'bios-setup'] as const;
+/** `uefi-http`: the firmware fetches the ISO at the override's httpBootUri and boots it (Redfish UefiHttp). */
+export const BOOT_TARGETS = ['none', 'pxe', 'hdd', 'cd', 'bios-setup', 'uefi-http'] as const;
 export type BootTarget = (typeof BOOT_TARGETS)[number];
 
 export const BOOT_ENABLED = ['once', 'continuous', 'disabled'] as const;
@@ -30,6 +31,8 @@ export interface BootOverride {
   target: BootTarget;
   enabled: BootEnabled;
   mode: BootMode;
+  /** What a `uefi-http` boot fetches (Redfish Boot.HttpBootUri); absent when none is set. */
+  httpBootUri?: string;
 }
 
 export interface VirtualMediaSlot {
@@ -59,6 +62,7 @@ export interface SimNic {
 }
 
 export type DiskType = 'SSD' | 'HDD';
+export type DiskProtocol = 'SATA' | 'SAS' | 'NVMe';
 
 export interface SimDisk {
   id: string;
@@ -66,6 +70,10 @@ export interface SimDisk {
   sizeBytes: number;
   type: DiskType;
   serial: string;
+  /** How the drive attaches; when absent SSDs are NVMe and HDDs SATA. */
+  protocol?: DiskProtocol;
+  /** The RAID controller (Redfish Storage id) the drive hangs off; when absent the first, `1`. */
+  controller?: string;
 }
 
 export interface CpuSummary {
@@ -83,6 +91,8 @@ export interface BootRecord {
   device: Exclude<BootTarget, 'none'>;
   mode: BootMode;
   outcome: 'booted' | 'failed';
+  /** The URI a `uefi-http` boot fetches, as the override held it when the machine started. */
+  httpBootUri?: string;
 }
 
 /** A power transition, as the machine's own hardware sees it; boot machinery listens for these. */
@@ -96,6 +106,7 @@ export type BootStepKind =
   | 'kernel'
   | 'initrd'
   | 'media'
+  | 'uefi-http'
   | 'disk'
   | 'agent'
   | 'inspection'
@@ -139,6 +150,23 @@ export interface OsView {
   publicKeys: string[];
   /** The user data as text, when the config drive carries some. */
   userData: string | null;
+  /** Set when the OS is a ramdisk booted from the network (a ramdisk deploy), not the disk: its kernel's URL. */
+  ramdiskKernel?: string;
+}
+
+/**
+ * The rescue environment the ramdisk agent left running (IPA's
+ * finalize_rescue): the rescue user's password as the conductor sent it.
+ */
+export interface RescueView {
+  enteredAt: string;
+  /** The boot (bootCount) the rescue ramdisk runs in. */
+  boot: number;
+  /** A crypt(3) hash when `hashed`; otherwise the password as sent, which IPA would hash itself. */
+  password: string;
+  hashed: boolean;
+  /** false once the machine powered off or reset; the view stays for a look afterwards. */
+  running: boolean;
 }
 
 /** What the agent last wrote to the machine's first disk. */

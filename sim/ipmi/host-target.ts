@@ -39,6 +39,8 @@ const BOOT_TARGET_TO_DEVICE: Readonly<Record<BootTarget, IpmiBootDevice>> = {
   hdd: 'disk',
   cd: 'cdrom',
   'bios-setup': 'bios',
+  // IPMI has no HTTP boot device; the nearest it can report is a network boot.
+  'uefi-http': 'pxe',
 };
 
 /**

@@ -3,6 +3,7 @@ import type { FaultBook, RandomSource } from '../faults/index.js';
 import type { Clock, Fleet, SimHost } from '../host/index.js';
 import { RedfishFault } from './errors.js';
 import { etagOf } from './etag.js';
+import type { EventSubscriptions } from './events.js';
 import type { SessionStore } from './sessions.js';
 
 /** What every route of the Redfish face shares. */
@@ -16,6 +17,7 @@ export interface SimContext {
   random: RandomSource;
   clock: Clock;
   firmwareUpdateMs: number;
+  events: EventSubscriptions;
 }
 
 export const ROOT = '/redfish/v1';
@@ -26,6 +28,10 @@ export function systemUri(host: SimHost): string {
 
 export function managerUri(host: SimHost): string {
   return `${ROOT}/Managers/${encodeURIComponent(host.name)}`;
+}
+
+export function chassisUri(host: SimHost): string {
+  return `${ROOT}/Chassis/${encodeURIComponent(host.name)}`;
 }
 
 export function link(uri: string): { '@odata.id': string } {

@@ -4,7 +4,7 @@ import type { SimContext } from './context.js';
 import { RedfishFault, sendFault } from './errors.js';
 
 const HOST_PATHS: RegExp[] = [
-  /^\/redfish\/v1\/(?:Systems|Managers)\/([^/]+)/,
+  /^\/redfish\/v1\/(?:Systems|Managers|Chassis)\/([^/]+)/,
   // FirmwareInventory and Task ids are `<host>.<local id>`.
   /^\/redfish\/v1\/UpdateService\/FirmwareInventory\/([^/]+)\.[^./]+\/?$/,
   /^\/redfish\/v1\/TaskService\/(?:Tasks|TaskMonitors)\/([^/]+)\.[^./]+\/?$/,

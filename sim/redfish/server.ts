@@ -8,12 +8,19 @@ import type { Clock, Fleet } from '../host/index.js';
 import { authenticate } from './auth.js';
 import type { SimContext } from './context.js';
 import { RedfishFault, sendFault } from './errors.js';
+import { DEFAULT_DELIVERY, EventSubscriptions, type DeliveryOptions } from './events.js';
 import { createGate } from './gate.js';
+import { accountServiceRoutes } from './routes/account-service.js';
 import { biosRoutes } from './routes/bios.js';
+import { chassisRoutes } from './routes/chassis.js';
 import { CONTROL_ROOT, controlRoutes } from './routes/control.js';
+import { eventServiceRoutes } from './routes/event-service.js';
 import { managerRoutes } from './routes/managers.js';
+import { memoryRoutes } from './routes/memory.js';
+import { registryRoutes } from './routes/registries.js';
 import { serviceRootRoutes } from './routes/service-root.js';
 import { sessionServiceRoutes } from './routes/session-service.js';
+import { storageRoutes } from './routes/storage.js';
 import { systemPartRoutes } from './routes/system-parts.js';
 import { systemRoutes } from './routes/systems.js';
 import { taskServiceRoutes } from './routes/task-service.js';
@@ -35,6 +42,8 @@ export interface RedfishSimOptions {
   sessionTimeoutSeconds?: number;
   /** How long a SimpleUpdate task runs. Default 2000 ms. */
   firmwareUpdateMs?: number;
+  /** How events are sent to subscribers: retries, their interval, the deadline of one POST. */
+  eventDelivery?: Partial<DeliveryOptions>;
   faults?: FaultBook;
   random?: RandomSource;
   clock?: Clock;
@@ -98,10 +107,16 @@ function buildRedfishApp(ctx: SimContext): { app: express.Express; stop: () => v
   if (ctx.sessionsEnabled) app.use(sessionServiceRoutes(ctx));
   app.use(systemRoutes(ctx));
   app.use(systemPartRoutes(ctx));
+  app.use(memoryRoutes(ctx));
+  app.use(chassisRoutes(ctx));
+  app.use(storageRoutes(ctx));
   app.use(biosRoutes(ctx));
+  app.use(registryRoutes(ctx));
   app.use(managerRoutes(ctx));
   app.use(updateServiceRoutes(ctx));
   app.use(taskServiceRoutes(ctx));
+  app.use(accountServiceRoutes(ctx));
+  app.use(eventServiceRoutes(ctx));
   app.use((req: Request) => {
     throw new RedfishFault(404, 'ResourceNotFound', `The resource at ${req.path} was not found.`);
   });
@@ -116,6 +131,7 @@ export async function startRedfishSim(options: RedfishSimOptions): Promise<Redfi
   const clock = options.clock ?? Date.now;
   const sessions = new SessionStore(options.sessionTimeoutSeconds ?? 1800, clock);
   const faults = options.faults ?? new FaultBook();
+  const events = new EventSubscriptions(clock, { ...DEFAULT_DELIVERY, ...options.eventDelivery });
   const ctx: SimContext = {
     fleet: options.fleet,
     faults,
@@ -125,6 +141,7 @@ export async function startRedfishSim(options: RedfishSimOptions): Promise<Redfi
     random: options.random ?? Math.random,
     clock,
     firmwareUpdateMs: options.firmwareUpdateMs ?? 2000,
+    events,
   };
   const { app, stop } = buildRedfishApp(ctx);
   const server = options.tls
@@ -138,6 +155,7 @@ export async function startRedfishSim(options: RedfishSimOptions): Promise<Redfi
       resolve();
     });
   });
+  events.watch(options.fleet);
   const port = (server.address() as AddressInfo).port;
   const hostPart = bind.includes(':') ? `[${bind}]` : bind;
   return {
@@ -148,6 +166,7 @@ export async function startRedfishSim(options: RedfishSimOptions): Promise<Redfi
     sessions,
     close: async () => {
       stop();
+      events.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Hung requests (the hang fault) and idle keep-alive sockets would hold close() forever.
       server.closeAllConnections();

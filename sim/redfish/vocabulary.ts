@@ -9,6 +9,7 @@ export const BOOT_TARGET_TO_REDFISH: Record<BootTarget, string> = {
   hdd: 'Hdd',
   cd: 'Cd',
   'bios-setup': 'BiosSetup',
+  'uefi-http': 'UefiHttp',
 };
 
 export const BOOT_ENABLED_TO_REDFISH: Record<BootEnabled, string> = {

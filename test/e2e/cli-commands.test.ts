@@ -133,7 +133,7 @@ describe('anvil enroll', () => {
     const yaml = await anvil(env, ['enroll', '-f', bad]);
     expect(yaml.code).toBe(2);
     expect(errorLines(yaml)).toEqual([
-      `anvil: ${bad}:6: node "no-scheme": bmc.address: no scheme; expected redfish[+http|+https]://host[:port]/redfish/v1/Systems/<id>, redfish-virtualmedia[+http|+https]://…, or ipmi://host[:port]`,
+      `anvil: ${bad}:6: node "no-scheme": bmc.address: no scheme; expected redfish[+http|+https]://host[:port]/redfish/v1/Systems/<id>, redfish-virtualmedia[+http|+https]://…, redfish-uefihttp[+http|+https]://…, or ipmi://host[:port]`,
       `anvil: ${bad}:11: node "ok-node": "not-a-mac" is not a MAC address such as 52:54:00:12:34:56`,
     ]);
     const csv = file(

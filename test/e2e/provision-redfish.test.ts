@@ -86,18 +86,24 @@ describe('a Redfish host provisioned through the REST API with the agent', () =>
       boots.join('\n'),
     ).toBe(true);
 
-    // Rescue and servicing are not carried out on Redfish hardware yet: refused at once, the node left active.
-    for (const [body, what] of [
-      [{ target: 'rescue', rescue_password: 'pw' }, 'rescue'],
-      [
-        { target: 'service', service_steps: [{ interface: 'bios', step: 'apply_configuration', args: {} }] },
-        'servicing',
-      ],
-    ] as const) {
-      const refused = await svc.request('PUT', `/v1/nodes/${uuid}/states/provision`, body, '1.87');
-      expect(refused.status, refused.text).toBe(400);
-      expect(faultOf(refused)).toBe(`Driver redfish does not support ${what} (disabled or not implemented).`);
-    }
+    // Refused at once, the node left active: rescue on a node whose rescue_interface is no-rescue, and a
+    // service step without the arguments it needs.
+    const rescue = await svc.request(
+      'PUT',
+      `/v1/nodes/${uuid}/states/provision`,
+      { target: 'rescue', rescue_password: 'pw' },
+      '1.87',
+    );
+    expect(rescue.status, rescue.text).toBe(400);
+    expect(faultOf(rescue)).toBe('Driver redfish does not support rescue (disabled or not implemented).');
+    const service = await svc.request(
+      'PUT',
+      `/v1/nodes/${uuid}/states/provision`,
+      { target: 'service', service_steps: [{ interface: 'bios', step: 'apply_configuration', args: {} }] },
+      '1.87',
+    );
+    expect(service.status, service.text).toBe(400);
+    expect(faultOf(service)).toContain('is missing these required arguments: settings');
     expect((await svc.request('GET', `/v1/nodes/${uuid}`)).body).toMatchObject({
       provision_state: 'active',
       reservation: null,

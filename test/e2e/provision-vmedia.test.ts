@@ -116,6 +116,8 @@ describe('a Redfish host provisioned over virtual media', () => {
     seen = await simHost(rig.sim, host.name);
     expect(seen.disk).toBeNull();
 
+    // The undeploy took the instance's image away with instance_info (Ironic's tear-down): it is given again.
+    await setImage(svc, uuid, rig.image);
     await deploy(svc, uuid, 'vm-0b');
     seen = await osRunning(rig, host.name, seen.os?.bootedAt ?? null);
     expect(seen.os?.hostname).toBe('vm-0b');

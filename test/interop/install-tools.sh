@@ -13,6 +13,7 @@ packages=(
   freeipmi-tools
   openipmi               # ipmi_sim: a real BMC for Anvil's IPMI client
   python3-sushy          # Ironic's Redfish library, against the Redfish sim
+  redfishtool            # DMTF's Redfish CLI, against the Redfish sim
   python3-pyghmi
   tftp-hpa               # TFTP clients and the peer server for the TFTP benchmark
   tftpd-hpa
@@ -39,6 +40,8 @@ packages=(
   runc                   # podman's OCI runtime here
   debootstrap            # the local Debian base image, where no registry answers
   systemd                # systemd-analyze verify, systemd-sysusers, systemd-tmpfiles on packaging/ (never started)
+  golang-go              # builds test/interop/gophercloud/bmo-flow offline (GOPATH mode)
+  golang-github-gophercloud-gophercloud-dev  # gophercloud, the Go client BMO drives Ironic with
 )
 
 missing=()

@@ -35,6 +35,7 @@ export function nodeFixture(overrides: Partial<Omit<Node, 'id'>> = {}): Omit<Nod
     reservation: null,
     conductor_group: '',
     instance_uuid: null,
+    instance_name: null,
     allocation_uuid: null,
     resource_class: null,
     automated_clean: null,

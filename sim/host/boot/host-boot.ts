@@ -1,9 +1,9 @@
 // One host's firmware: it listens for the host's power transitions and,
 // at each power-on or reset, boots the device the boot override (or the
 // default order) says, falling through to the next device the way a real
-// boot order does: network or virtual media first when asked, then the
-// local disk. A power-off ends whatever was running, agent included. Idle
-// hosts hold no timer and no socket.
+// boot order does: network, virtual media or UEFI HTTP first when asked,
+// then the local disk. A power-off ends whatever was running, agent
+// included. Idle hosts hold no timer and no socket.
 import type { Dispatcher } from 'undici';
 import { agentBootParams, SimAgent, type AgentServer, type HostDisk } from '../../agent/index.js';
 import type { FaultBook, RandomSource } from '../../faults/index.js';
@@ -107,6 +107,18 @@ export class HostBoot {
         await bootInstalledOs(ctx, this.deps.disk);
         return;
       }
+      case 'uefi-http': {
+        // The firmware fetches the ISO the BMC named and boots it as it would a CD: no DHCP, no TFTP.
+        const uri = boot.httpBootUri;
+        if (uri !== undefined) {
+          const outcome = await mediaBoot(ctx, uri, 'uefi-http');
+          if (outcome.kind === 'kernel') return this.startAgent(ctx, run, outcome.args, uri, null);
+        } else {
+          ctx.record('uefi-http', 'HttpBootUri', 'failed', 'no HTTP boot URI set');
+        }
+        await bootInstalledOs(ctx, this.deps.disk);
+        return;
+      }
       case 'hdd':
         await bootInstalledOs(ctx, this.deps.disk);
         return;
@@ -126,12 +138,19 @@ export class HostBoot {
   ): Promise<void> {
     const params = agentBootParams(args);
     if (params.apiUrl === null && params.inspectionCallbackUrl === null) {
-      ctx.record(
-        'agent',
-        from,
-        'failed',
-        'the kernel command line names neither ipa-api-url nor ipa-inspection-callback-url',
-      );
+      // Not an agent: a ramdisk that is the OS itself (Ironic's ramdisk deploy). It runs; nothing calls back.
+      this.host.setOs({
+        bootedAt: new Date().toISOString(),
+        running: true,
+        hostname: null,
+        uuid: null,
+        addresses: [],
+        dnsServers: [],
+        publicKeys: [],
+        userData: null,
+        ramdiskKernel: from,
+      });
+      ctx.record('os', from, 'ok', `booted a ramdisk OS (no agent on its command line: ${args.join(' ') || 'none'})`);
       return;
     }
     if (run.abort.signal.aborted) return;

@@ -3,7 +3,10 @@
 // a few sectors at a time, finds its boot loader's config (grub.cfg for
 // UEFI, isolinux.cfg for BIOS, where Ironic's agent ISOs carry the kernel
 // command line) and boots the agent with those parameters; when the ISO
-// names none, the configured mediaKernelParams stand in.
+// names none, the configured mediaKernelParams stand in, and without them a
+// boot config naming no agent is a live ISO whose kernel is the OS. A UEFI
+// HTTP boot reads the ISO the same way, from the URI the BMC set; only the
+// record says which way it came.
 import { IsoImage, rangeRead } from '../../agent/index.js';
 import type { BootContext } from './boot-context.js';
 
@@ -17,7 +20,10 @@ const MAX_BOOT_CONFIG_BYTES = 64 * 1024;
 
 export type MediaOutcome = { kind: 'kernel'; args: string[] } | { kind: 'next-device' };
 
-export async function mediaBoot(ctx: BootContext, imageUrl: string): Promise<MediaOutcome> {
+/** How the ISO reached the firmware: a virtual CD, or fetched over UEFI HTTP boot. */
+export type MediaVia = 'media' | 'uefi-http';
+
+export async function mediaBoot(ctx: BootContext, imageUrl: string, via: MediaVia = 'media'): Promise<MediaOutcome> {
   const { config } = ctx;
   let reads = 0;
   let found: { path: string; args: string[] } | null = null;
@@ -43,24 +49,29 @@ export async function mediaBoot(ctx: BootContext, imageUrl: string): Promise<Med
     }
   } catch (err) {
     ctx.throwIfStopped();
-    ctx.record('media', imageUrl, 'failed', `not a readable ISO: ${err instanceof Error ? err.message : String(err)}`);
+    ctx.record(via, imageUrl, 'failed', `not a readable ISO: ${err instanceof Error ? err.message : String(err)}`);
     if (config.mediaKernelParams.length === 0) return { kind: 'next-device' };
     return { kind: 'kernel', args: config.mediaKernelParams };
   }
   if (found !== null && found.args.some((a) => a.startsWith('ipa-api-url='))) {
-    ctx.record('media', imageUrl, 'ok', `ISO read in ${reads} range requests; kernel parameters from ${found.path}`);
+    ctx.record(via, imageUrl, 'ok', `ISO read in ${reads} range requests; kernel parameters from ${found.path}`);
     return { kind: 'kernel', args: found.args };
   }
   if (config.mediaKernelParams.length > 0) {
     ctx.record(
-      'media',
+      via,
       imageUrl,
       'ok',
       `ISO read in ${reads} range requests; no ipa-api-url in its boot config, configured parameters used`,
     );
     return { kind: 'kernel', args: config.mediaKernelParams };
   }
-  ctx.record('media', imageUrl, 'failed', 'the ISO names no ipa-api-url and no mediaKernelParams are configured');
+  if (found !== null) {
+    // A live ISO (a ramdisk deploy's boot_iso): its kernel is the OS, and the host runs it as such.
+    ctx.record(via, imageUrl, 'ok', `ISO read in ${reads} range requests; no agent in ${found.path}, booting its OS`);
+    return { kind: 'kernel', args: found.args };
+  }
+  ctx.record(via, imageUrl, 'failed', 'the ISO has no boot config and no mediaKernelParams are configured');
   return { kind: 'next-device' };
 }
 

@@ -1,14 +1,24 @@
 import { Router } from 'express';
-import { SimHostError, type SimHost } from '../../host/index.js';
+import { SimHostError, type SimHost, type SimHostErrorCode } from '../../host/index.js';
 import { bodyObject, hostOr404, link, ROOT, sendResource, systemUri, type SimContext } from '../context.js';
-import { RedfishFault } from '../errors.js';
+import { RedfishFault, type BaseMessage } from '../errors.js';
 import { checkIfMatch, etagOf } from '../etag.js';
+import { biosRegistryId } from './registries.js';
 
 // BIOS attributes follow the Redfish settings pattern: the Bios resource shows
 // what runs now, its SettingsObject (Bios/Settings) takes PATCHes that wait
 // for the next reset or power-on.
 
 const APPLY_TIMES = ['OnReset'];
+
+/** How the firmware's refusal of a change reads in the Base registry. */
+const REFUSAL_MESSAGE: Partial<Record<SimHostErrorCode, BaseMessage>> = {
+  UnknownAttribute: 'PropertyUnknown',
+  InvalidAttributeValue: 'PropertyValueTypeError',
+  ReadOnlyAttribute: 'PropertyNotWritable',
+  AttributeValueNotInList: 'PropertyValueNotInList',
+  AttributeValueOutOfRange: 'PropertyValueOutOfRange',
+};
 
 function settingsBody(host: SimHost): object {
   return {
@@ -22,12 +32,13 @@ function settingsBody(host: SimHost): object {
 
 function biosBody(host: SimHost): object {
   const applied = host.biosAppliedAt;
+  const registry = biosRegistryId(host);
   return {
     '@odata.type': '#Bios.v1_2_1.Bios',
     '@odata.id': `${systemUri(host)}/Bios`,
     Id: 'BIOS',
     Name: 'BIOS Configuration Current Settings',
-    AttributeRegistry: 'AnvilSimBiosAttributeRegistry.v1_0_0',
+    ...(registry === null ? {} : { AttributeRegistry: registry }),
     Attributes: host.bios,
     '@Redfish.Settings': {
       '@odata.type': '#Settings.v1_3_5.Settings',
@@ -85,8 +96,8 @@ export function biosRoutes(ctx: SimContext): Router {
     try {
       host.setPendingBios(attributes);
     } catch (err) {
-      if (err instanceof SimHostError) {
-        const id = err.code === 'UnknownAttribute' ? 'PropertyUnknown' : 'PropertyValueTypeError';
+      const id = err instanceof SimHostError ? REFUSAL_MESSAGE[err.code] : undefined;
+      if (err instanceof SimHostError && id !== undefined) {
         throw new RedfishFault(400, id, err.message, [`#/Attributes/${err.property ?? ''}`]);
       }
       throw err;

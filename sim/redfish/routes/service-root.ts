@@ -18,8 +18,12 @@ export function serviceRootRoutes(ctx: SimContext, serviceUuid: string): Router 
       Product: 'anvil-sim',
       Systems: link(`${ROOT}/Systems`),
       Managers: link(`${ROOT}/Managers`),
+      Chassis: link(`${ROOT}/Chassis`),
+      AccountService: link(`${ROOT}/AccountService`),
+      EventService: link(`${ROOT}/EventService`),
       UpdateService: link(`${ROOT}/UpdateService`),
       TaskService: link(`${ROOT}/TaskService`),
+      Registries: link(`${ROOT}/Registries`),
       ...(ctx.sessionsEnabled
         ? {
             SessionService: link(`${ROOT}/SessionService`),
@@ -34,8 +38,12 @@ export function serviceRootRoutes(ctx: SimContext, serviceUuid: string): Router 
       value: [
         'Systems',
         'Managers',
+        'Chassis',
+        'AccountService',
+        'EventService',
         'UpdateService',
         'TaskService',
+        'Registries',
         ...(ctx.sessionsEnabled ? ['SessionService'] : []),
       ].map((name) => ({ name, kind: 'Singleton', url: `${ROOT}/${name}` })),
     });

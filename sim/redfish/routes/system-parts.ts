@@ -1,11 +1,10 @@
 import { Router } from 'express';
 import type { SimHost } from '../../host/index.js';
-import { collection, hostOr404, link, ROOT, sendResource, systemUri, type SimContext } from '../context.js';
+import { collection, hostOr404, ROOT, sendResource, systemUri, type SimContext } from '../context.js';
 import { RedfishFault } from '../errors.js';
 
-// The read-only parts of a system that inspection walks: NICs, CPUs, disks.
-
-const STORAGE_ID = '1';
+// The read-only parts of a system that inspection walks: NICs and CPUs
+// (Storage, which clients also write, is routes/storage.ts).
 
 function nicBody(host: SimHost, nic: SimHost['nics'][number]): object {
   return {
@@ -38,21 +37,6 @@ function processorBody(host: SimHost, index: number): object {
     MaxSpeedMHz: cpu.maxSpeedMHz,
     TotalCores: cpu.coresPerSocket,
     TotalThreads: cpu.coresPerSocket * cpu.threadsPerCore,
-    Status: { State: 'Enabled', Health: 'OK' },
-  };
-}
-
-function driveBody(host: SimHost, disk: SimHost['disks'][number]): object {
-  return {
-    '@odata.type': '#Drive.v1_17_0.Drive',
-    '@odata.id': `${systemUri(host)}/Storage/${STORAGE_ID}/Drives/${disk.id}`,
-    Id: disk.id,
-    Name: disk.model,
-    Model: disk.model,
-    SerialNumber: disk.serial,
-    CapacityBytes: disk.sizeBytes,
-    MediaType: disk.type,
-    Protocol: disk.type === 'SSD' ? 'NVMe' : 'SATA',
     Status: { State: 'Enabled', Health: 'OK' },
   };
 }
@@ -97,32 +81,6 @@ export function systemPartRoutes(ctx: SimContext): Router {
     const index = match ? Number(match[1]) : 0;
     if (index < 1 || index > host.cpu.count) throw notFound('processor');
     sendResource(res, processorBody(host, index));
-  });
-
-  router.get(`${base}/Storage`, (req, res) => {
-    const host = hostOr404(ctx, req.params.id, 'system');
-    const uri = `${systemUri(host)}/Storage`;
-    sendResource(res, collection(uri, 'Storage Collection', 'StorageCollection', [`${uri}/${STORAGE_ID}`]));
-  });
-  router.get(`${base}/Storage/:storage`, (req, res) => {
-    const host = hostOr404(ctx, req.params.id, 'system');
-    if (req.params.storage !== STORAGE_ID) throw notFound('storage subsystem');
-    const uri = `${systemUri(host)}/Storage/${STORAGE_ID}`;
-    sendResource(res, {
-      '@odata.type': '#Storage.v1_15_0.Storage',
-      '@odata.id': uri,
-      Id: STORAGE_ID,
-      Name: 'Simulated storage controller',
-      Drives: host.disks.map((d) => link(`${uri}/Drives/${d.id}`)),
-      'Drives@odata.count': host.disks.length,
-      Status: { State: 'Enabled', Health: 'OK' },
-    });
-  });
-  router.get(`${base}/Storage/:storage/Drives/:drive`, (req, res) => {
-    const host = hostOr404(ctx, req.params.id, 'system');
-    const disk = req.params.storage === STORAGE_ID ? host.disks.find((d) => d.id === req.params.drive) : undefined;
-    if (!disk) throw notFound('drive');
-    sendResource(res, driveBody(host, disk));
   });
 
   return router;

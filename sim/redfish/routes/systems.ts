@@ -3,6 +3,7 @@ import { decideBootFailure } from '../../faults/index.js';
 import { BOOT_MODES, BOOT_TARGETS, POWER_ACTIONS, type PowerAction, type SimHost } from '../../host/index.js';
 import {
   bodyObject,
+  chassisUri,
   collection,
   hostOr404,
   link,
@@ -49,6 +50,7 @@ export function systemBody(host: SimHost): object {
       'BootSourceOverrideTarget@Redfish.AllowableValues': BOOT_TARGETS.map((t) => BOOT_TARGET_TO_REDFISH[t]),
       BootSourceOverrideMode: BOOT_MODE_TO_REDFISH[boot.mode],
       'BootSourceOverrideMode@Redfish.AllowableValues': BOOT_MODES.map((m) => BOOT_MODE_TO_REDFISH[m]),
+      HttpBootUri: boot.httpBootUri ?? null,
     },
     ProcessorSummary: {
       Count: host.cpu.count,
@@ -62,10 +64,11 @@ export function systemBody(host: SimHost): object {
       Status: { State: 'Enabled', Health: 'OK' },
     },
     Processors: link(`${uri}/Processors`),
+    Memory: link(`${uri}/Memory`),
     EthernetInterfaces: link(`${uri}/EthernetInterfaces`),
     Storage: link(`${uri}/Storage`),
     Bios: link(`${uri}/Bios`),
-    Links: { ManagedBy: [link(managerUri(host))] },
+    Links: { ManagedBy: [link(managerUri(host))], Chassis: [link(chassisUri(host))] },
     Actions: {
       '#ComputerSystem.Reset': {
         target: `${uri}/Actions/ComputerSystem.Reset`,
@@ -88,7 +91,12 @@ const READ_ONLY = new Set([
   'Status',
 ]);
 
-const BOOT_KEYS = ['BootSourceOverrideTarget', 'BootSourceOverrideEnabled', 'BootSourceOverrideMode'] as const;
+const BOOT_KEYS = [
+  'BootSourceOverrideTarget',
+  'BootSourceOverrideEnabled',
+  'BootSourceOverrideMode',
+  'HttpBootUri',
+] as const;
 
 /** Validates a System PATCH whole before touching the host. */
 function parseBootPatch(body: Record<string, unknown>): Parameters<SimHost['setBootOverride']>[0] {
@@ -115,7 +123,10 @@ function parseBootPatch(body: Record<string, unknown>): Parameters<SimHost['setB
     }
   }
   const change: Parameters<SimHost['setBootOverride']>[0] = {};
-  const pick = <K extends string>(key: (typeof BOOT_KEYS)[number], table: Record<K, string>): K | undefined => {
+  const pick = <K extends string>(
+    key: Exclude<(typeof BOOT_KEYS)[number], 'HttpBootUri'>,
+    table: Record<K, string>,
+  ): K | undefined => {
     const value = fields[key];
     if (value === undefined) return undefined;
     const mapped = typeof value === 'string' ? fromRedfish(table, value) : undefined;
@@ -135,6 +146,19 @@ function parseBootPatch(body: Record<string, unknown>): Parameters<SimHost['setB
   if (target !== undefined) change.target = target;
   if (enabled !== undefined) change.enabled = enabled;
   if (mode !== undefined) change.mode = mode;
+  const uri = fields.HttpBootUri;
+  if (uri !== undefined) {
+    // null clears it; otherwise an http(s) URL the firmware can fetch.
+    if (uri !== null && (typeof uri !== 'string' || !/^https?:\/\/[^/]/.test(uri))) {
+      throw new RedfishFault(
+        400,
+        'PropertyValueFormatError',
+        `The value ${JSON.stringify(uri)} for Boot/HttpBootUri is not an http(s) URL.`,
+        ['#/Boot/HttpBootUri'],
+      );
+    }
+    change.httpBootUri = uri ?? undefined;
+  }
   return change;
 }
 
@@ -166,6 +190,15 @@ export function systemRoutes(ctx: SimContext): Router {
       host.boot.enabled === 'disabled'
     ) {
       change.enabled = 'once';
+    }
+    // UEFI HTTP boot is a UEFI firmware feature: a machine left in legacy mode cannot do it.
+    if ((change.target ?? host.boot.target) === 'uefi-http' && (change.mode ?? host.boot.mode) === 'legacy') {
+      throw new RedfishFault(
+        400,
+        'PropertyValueConflict',
+        'Boot/BootSourceOverrideTarget UefiHttp requires Boot/BootSourceOverrideMode UEFI.',
+        ['#/Boot/BootSourceOverrideTarget'],
+      );
     }
     if (Object.keys(change).length > 0) host.setBootOverride(change);
     sendResource(res, systemBody(host));

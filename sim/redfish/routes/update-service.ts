@@ -170,6 +170,8 @@ export function updateServiceRoutes(ctx: SimContext): Router {
         version: versionFromImage(imageUri),
         durationMs: ctx.firmwareUpdateMs,
       });
+      const origin = job.plan.componentId === null ? INVENTORY : inventoryUri(target.host, job.plan.componentId);
+      ctx.events.watchFirmwareJob(job, origin);
       res.set('Location', taskMonitorUri(target.host, job));
       sendResource(res, taskBody(target.host, job), 202);
     } finally {

@@ -57,7 +57,7 @@ describeOnEngines('node hardware endpoints on the Redfish sim', (svc) => {
     const bios = (await svc().request('GET', `/v1/nodes/${uuid}/bios?detail=True`, undefined, '1.78')).body.bios;
     expect(bios).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ name: 'ProcVirtualization', value: 'Enabled', attribute_type: 'String' }),
+        expect.objectContaining({ name: 'ProcVirtualization', value: 'Enabled', attribute_type: 'Enumeration' }),
       ]),
     );
     const firmware = (await svc().request('GET', `/v1/nodes/${uuid}/firmware`, undefined, '1.86')).body.firmware;

@@ -95,17 +95,29 @@ describeOnEngines('node target RAID configuration', (svc) => {
     expect((await setRaid(svc(), 'ghost', CONFIG)).status).toBe(404);
   });
 
-  it('refuses a target on a RAID interface whose steps are not carried out yet (redfish), and keeps none', async () => {
+  it('refuses the agent RAID interface at enrollment: the agent carries no RAID steps here', async () => {
+    const res = await svc().request('POST', '/v1/nodes', {
+      driver: 'redfish',
+      raid_interface: 'agent',
+      driver_info: { redfish_address: 'http://127.0.0.1:9', redfish_system_id: '/redfish/v1/Systems/1' },
+    });
+    expect(res.status, res.text).toBe(400);
+    expect(faultOf(res)).toContain('agent');
+  });
+
+  it('keeps a target for the redfish RAID interface, refusing the scsi interface type Redfish cannot select', async () => {
     const res = await svc().request('POST', '/v1/nodes', {
       driver: 'redfish',
       raid_interface: 'redfish',
       driver_info: { redfish_address: 'http://127.0.0.1:9', redfish_system_id: '/redfish/v1/Systems/1' },
     });
     expect(res.status, res.text).toBe(201);
-    const refused = await setRaid(svc(), res.body.uuid, CONFIG);
-    expect(refused.status).toBe(404);
-    expect(faultOf(refused)).toBe('Driver redfish does not support raid (disabled or not implemented).');
-    expect((await svc().request('GET', `/v1/nodes/${res.body.uuid}`)).body.target_raid_config).toEqual({});
+    const scsi = { logical_disks: [{ size_gb: 10, raid_level: '1', interface_type: 'scsi' }] };
+    const refused = await setRaid(svc(), res.body.uuid, scsi);
+    expect(refused.status).toBe(400);
+    expect(faultOf(refused)).toBe('interface type `scsi` not supported by Redfish RAID');
+    expect((await setRaid(svc(), res.body.uuid, CONFIG)).status).toBe(204);
+    expect((await svc().request('GET', `/v1/nodes/${res.body.uuid}`)).body.target_raid_config).toEqual(CONFIG);
   });
 
   it("lists a driver's logical disk properties from 1.12 with Ironic's descriptions", async () => {

@@ -8,7 +8,7 @@ describeOnEngines('version discovery and negotiation', (svc) => {
     expect(res.body.default_version).toMatchObject({
       id: 'v1',
       min_version: '1.1',
-      version: '1.95',
+      version: '1.110',
       status: 'CURRENT',
     });
     expect(res.body.versions).toHaveLength(1);
@@ -18,7 +18,7 @@ describeOnEngines('version discovery and negotiation', (svc) => {
     const res = await svc().request('GET', '/v1/', undefined, '1.89');
     expect(res.status).toBe(200);
     expect(res.body.id).toBe('v1');
-    expect(res.body.version).toMatchObject({ min_version: '1.1', version: '1.95' });
+    expect(res.body.version).toMatchObject({ min_version: '1.1', version: '1.110' });
     expect(res.body.nodes[0].href).toMatch(/\/v1\/nodes\/$/);
   });
 
@@ -41,16 +41,16 @@ describeOnEngines('version discovery and negotiation', (svc) => {
 
   it('takes latest as the maximum', async () => {
     const res = await svc().request('GET', '/v1/nodes', undefined, 'latest');
-    expect(res.headers.get('x-openstack-ironic-api-version')).toBe('1.95');
+    expect(res.headers.get('x-openstack-ironic-api-version')).toBe('1.110');
   });
 
-  it.each(['1.96', '2.0', '1.0', 'abc', '1.x', '1'])(
+  it.each(['1.111', '2.0', '1.0', 'abc', '1.x', '1'])(
     'answers 406 to version %s with the range headers set',
     async (v) => {
       const res = await svc().request('GET', '/v1/nodes', undefined, v);
       expect(res.status).toBe(406);
       expect(res.headers.get('x-openstack-ironic-api-minimum-version')).toBe('1.1');
-      expect(res.headers.get('x-openstack-ironic-api-maximum-version')).toBe('1.95');
+      expect(res.headers.get('x-openstack-ironic-api-maximum-version')).toBe('1.110');
       expect(faultOf(res)).toContain(v);
     },
   );
@@ -59,7 +59,7 @@ describeOnEngines('version discovery and negotiation', (svc) => {
     const res = await svc().request('GET', '/v1/nodes/no-such-node');
     expect(res.status).toBe(404);
     expect(res.headers.get('x-openstack-ironic-api-minimum-version')).toBe('1.1');
-    expect(res.headers.get('x-openstack-ironic-api-maximum-version')).toBe('1.95');
+    expect(res.headers.get('x-openstack-ironic-api-maximum-version')).toBe('1.110');
     expect(res.headers.get('x-openstack-ironic-api-version')).toBe('1.78');
     expect(res.headers.get('x-openstack-request-id')).toMatch(/^req-/);
   });
@@ -73,7 +73,7 @@ describeOnEngines('version discovery and negotiation', (svc) => {
     expect(old.body).toHaveProperty('resource_class');
     const tooNew = await svc().request('GET', '/v1/nodes/versioned?fields=traits', undefined, '1.30');
     expect(tooNew.status).toBe(406);
-    const newer = await svc().request('GET', '/v1/nodes/versioned', undefined, '1.95');
+    const newer = await svc().request('GET', '/v1/nodes/versioned', undefined, '1.110');
     expect(newer.body).toHaveProperty('disable_power_off', false);
   });
 

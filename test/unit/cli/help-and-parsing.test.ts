@@ -48,6 +48,10 @@ describe('BMC addresses', () => {
       driverInfo: { redfish_address: 'http://[fd00::5]:8000' },
       bootInterface: 'redfish-virtual-media',
     });
+    expect(enrollmentFromBmc('redfish-uefihttp://bmc-7/redfish/v1/Systems/1', 'u', 'p')).toMatchObject({
+      driverInfo: { redfish_address: 'https://bmc-7' },
+      bootInterface: 'redfish-https',
+    });
     expect(enrollmentFromBmc('ipmi://10.0.0.6', 'u', 'p').driverInfo).toEqual({
       ipmi_address: '10.0.0.6',
       ipmi_port: 623,
@@ -83,7 +87,7 @@ describe('inventories', () => {
       'name,bmc_address,bmc_username,bmc_password,extra.note\nn1,ipmi://h1,u,p,"two\nlines"\nn2,bogus://h2,u,p,x\n',
     );
     expect(problems(file)).toEqual([
-      `${file}:4: node "n2": bmc.address: unsupported scheme "bogus"; expected redfish[+http|+https]://host[:port]/redfish/v1/Systems/<id>, redfish-virtualmedia[+http|+https]://…, or ipmi://host[:port]`,
+      `${file}:4: node "n2": bmc.address: unsupported scheme "bogus"; expected redfish[+http|+https]://host[:port]/redfish/v1/Systems/<id>, redfish-virtualmedia[+http|+https]://…, redfish-uefihttp[+http|+https]://…, or ipmi://host[:port]`,
     ]);
   });
 

@@ -67,7 +67,9 @@ describe('Redfish sim', () => {
   it('lists every ResetType and boot target as allowable values', async () => {
     const res = await call('GET', '/redfish/v1/Systems/sim-0');
     expect(res.json).toMatchObject({
-      Boot: { 'BootSourceOverrideTarget@Redfish.AllowableValues': ['None', 'Pxe', 'Hdd', 'Cd', 'BiosSetup'] },
+      Boot: {
+        'BootSourceOverrideTarget@Redfish.AllowableValues': ['None', 'Pxe', 'Hdd', 'Cd', 'BiosSetup', 'UefiHttp'],
+      },
       Actions: {
         '#ComputerSystem.Reset': {
           'ResetType@Redfish.AllowableValues': expect.arrayContaining([

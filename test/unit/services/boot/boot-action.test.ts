@@ -34,6 +34,18 @@ describe('what a node network-boots', () => {
     );
   });
 
+  it('boots the rescue ramdisk, not the deploy one, while rescuing; nothing when none is named', () => {
+    const rescue = { rescue_kernel: 'rescue.kernel', rescue_ramdisk: 'http://images/rescue.initramfs' };
+    for (const state of ['rescuing', 'rescue wait'] as const) {
+      expect(bootActionFor(node(state, rescue), apiUrl)).toMatchObject({
+        kind: 'agent',
+        kernelUrl: 'rescue.kernel',
+        ramdiskUrl: 'http://images/rescue.initramfs',
+      });
+      expect(bootActionFor(node(state), apiUrl)).toEqual({ kind: 'exit' });
+    }
+  });
+
   it('boots an active node from its disk, so it never netboots in a loop', () => {
     expect(bootActionFor(node('active'), apiUrl)).toEqual({ kind: 'local-disk' });
   });
@@ -56,5 +68,34 @@ describe('what a node network-boots', () => {
       expect(bootActionFor(node(state), apiUrl), state).toEqual({ kind: 'exit' });
     }
     expect(bootActionFor(node('deploying', { deploy_kernel: '' }), apiUrl)).toEqual({ kind: 'exit' });
+  });
+});
+
+describe('what a ramdisk-deployed node network-boots', () => {
+  const instance = {
+    kernel: 'live.kernel',
+    ramdisk: 'http://images/live.initramfs',
+    ramdisk_kernel_arguments: 'a=1  b',
+  };
+  const ramdiskNode = (state: Node['provision_state'], instanceInfo: Record<string, unknown> = instance) => ({
+    ...node(state),
+    deploy_interface: 'ramdisk',
+    instance_info: instanceInfo,
+  });
+
+  it('boots the instance kernel and ramdisk from the deploy on and once active, with ramdisk_kernel_arguments, and no agent', () => {
+    for (const state of ['deploying', 'active'] as const) {
+      expect(bootActionFor(ramdiskNode(state), apiUrl)).toEqual({
+        kind: 'ramdisk',
+        kernelUrl: 'live.kernel',
+        ramdiskUrl: 'http://images/live.initramfs',
+        kernelParams: ['a=1', 'b'],
+      });
+    }
+  });
+
+  it('boots nothing when instance_info names no kernel and ramdisk, and the agent while cleaning', () => {
+    expect(bootActionFor(ramdiskNode('active', {}), apiUrl)).toEqual({ kind: 'exit' });
+    expect(bootActionFor(ramdiskNode('clean wait'), apiUrl).kind).toBe('agent');
   });
 });

@@ -155,6 +155,7 @@ describe('fake agent commands', () => {
       ['prepare_instance_boot', 60],
       ['tear_down_agent', 40],
       ['boot_instance', 20],
+      ['install_os', 0],
     ]);
     expect((await command('standby.get_partition_uuids', {}, { wait: false })).body).toMatchObject({
       command_status: 'SUCCEEDED',

@@ -1,0 +1,225 @@
+import { requireHttpBoot, requireInterface, type BmcDriver } from '../../bmc-drivers/index.js';
+import { type AgentClient, agentSession, withoutSession } from '../agent/index.js';
+import { bootModeOf, type JsonObject, type Node } from '../nodes/index.js';
+import {
+  DEPLOY_KEYS,
+  deployPlan,
+  DeployPlanError,
+  runSequence,
+  StepFailure,
+  type SequenceHooks,
+} from '../steps/index.js';
+import type { NodeTask } from './hardware-runtime.js';
+import { agentNodeView } from './node-views.js';
+import { isUefiHttpBoot, isVirtualMediaBoot, type AgentWork } from './step-prerequisites.js';
+import { during, stepLabel } from './step-wording.js';
+
+/** The config drive as IPA takes it (gzip+base64 of an ISO9660 `config-2` image), from what the deploy request carried. */
+export type ConfigDriveEncoder = (configdrive: string | JsonObject, node: Node) => Promise<string>;
+
+/** What a deploy borrows from the BMC runtime, which boots every agent the same way. */
+export interface DeployFlowDeps {
+  agent: AgentClient;
+  configDrive: ConfigDriveEncoder;
+  /** Fails the step, before the machine is touched, when what it boots or hands the agent is missing. */
+  mayStart(node: Node, work: AgentWork): Promise<void>;
+  /** Next boot from the network (or the agent ISO), then (re)start the machine. */
+  bootRamdisk(task: NodeTask, driver: BmcDriver): Promise<void>;
+  /** True when the agent's command succeeded; false while it runs (the node waits again); throws on failure. */
+  agentStepDone(task: NodeTask, idKey: 'deploy_command_id', step: string): Promise<boolean>;
+  ejectAgentMedia(node: Node, driver: BmcDriver): Promise<void>;
+  /** Out-of-band and reserved steps, as clean and service run them. */
+  sequenceHooks(task: NodeTask, driver: BmcDriver): Pick<SequenceHooks, 'runOutOfBand' | 'power' | 'note'>;
+}
+
+/**
+ * Deploying on Redfish and IPMI hardware: the agent deploys (`direct`
+ * writes the image, `custom-agent` runs only the steps the deploy names,
+ * each with the deploy's own steps in priority order) and then the BMC
+ * boots the instance from disk; the `ramdisk` deploy boots its instance
+ * ramdisk with no agent at all.
+ */
+export class DeployFlow {
+  constructor(private readonly deps: DeployFlowDeps) {}
+
+  /**
+   * The direct deploy, in Ironic's step order: boot the agent and wait for
+   * it; then have it write the image (with its checksum and the config
+   * drive) and wait while it works; then boot the instance from disk.
+   */
+  async deploy(task: NodeTask, driver: BmcDriver): Promise<void> {
+    const node = task.node;
+    if (node.deploy_interface === 'ramdisk') return this.deployRamdisk(task, driver);
+    const session = agentSession(node);
+    if (session === null) {
+      await this.deps.mayStart(node, 'deploy');
+      await during(`Failed to boot the agent for deployment for node ${node.uuid}`, () =>
+        this.deps.bootRamdisk(task, driver),
+      );
+      await task.fire('wait');
+      return;
+    }
+    if (node.driver_internal_info.deploy_steps === undefined) await this.planDeploy(task, session);
+    if (task.node.driver_internal_info.deploy_phase === 'running') {
+      if (
+        !(await this.deps.agentStepDone(task, 'deploy_command_id', `Deploy step ${stepLabel(task.node.deploy_step)}`))
+      )
+        return;
+      const finished = Number(task.node.driver_internal_info.deploy_step_index ?? 0);
+      await task.update({
+        driver_internal_info: { ...task.node.driver_internal_info, deploy_step_index: finished + 1 },
+      });
+    }
+    const steps = task.node.driver_internal_info.deploy_steps as JsonObject[];
+    const outcome = await runSequence(task, DEPLOY_KEYS, steps, {
+      ...this.deps.sequenceHooks(task, driver),
+      inBand: (step) => step.interface === 'deploy',
+      startInBand: (step, index) => this.startDeployStep(task, driver, step, index),
+    });
+    if (outcome === 'paused') return;
+    // prepare_instance_boot, tear_down_agent, boot_instance: the image is written, only the BMC's part is left.
+    await during(`Failed to boot the instance from disk for node ${node.uuid}`, async () => {
+      await this.deps.ejectAgentMedia(task.node, driver);
+      await driver.management.setBootDevice('disk', { persistent: true, mode: bootModeOf(task.node) });
+      if (task.node.disable_power_off) {
+        // Never off: reset straight into the instance (Ironic's boot_instance).
+        await driver.power.setPowerState('rebooting');
+      } else {
+        await driver.power.setPowerState('power off');
+        await driver.power.setPowerState('power on');
+      }
+    });
+    const {
+      deploy_steps: _plan,
+      deploy_step_index: _index,
+      user_deploy_steps: _asked,
+      ...internal
+    } = withoutSession(task.node);
+    await task.fire('done', { power_state: 'power on', deploy_step: {}, driver_internal_info: internal });
+  }
+
+  /**
+   * Once the agent runs: the deploy's steps, its interface's core ones and
+   * those the request named, checked against what the agent offers.
+   */
+  private async planDeploy(task: NodeTask, session: { url: string; token: string }): Promise<void> {
+    const node = task.node;
+    const asked = (node.driver_internal_info.user_deploy_steps as JsonObject[] | undefined) ?? [];
+    let offered: JsonObject[] = [];
+    if (asked.some((s) => s.interface === 'deploy')) {
+      const reply = await during(`Could not read the agent's deploy steps on node ${node.uuid}`, () =>
+        this.deps.agent.execute(session.url, session.token, 'deploy.get_deploy_steps', {
+          node: agentNodeView(node),
+          ports: [],
+        }),
+      );
+      const byManager = (reply.command_result as { deploy_steps?: Record<string, JsonObject[]> } | null)?.deploy_steps;
+      offered = Object.values(byManager ?? {}).flat();
+    }
+    try {
+      const plan = deployPlan(node, asked, offered);
+      await task.update({
+        driver_internal_info: { ...node.driver_internal_info, deploy_steps: plan, deploy_step_index: 0 },
+      });
+    } catch (err) {
+      if (err instanceof DeployPlanError) throw new StepFailure(err.message);
+      throw err;
+    }
+  }
+
+  /** Hands an in-band deploy step to the agent (write_image with the image to write); the node waits. */
+  private async startDeployStep(task: NodeTask, driver: BmcDriver, step: JsonObject, index: number): Promise<void> {
+    const node = task.node;
+    const session = agentSession(node);
+    if (session === null) {
+      // An earlier step rebooted the machine (BIOS settings, a power step): the agent is booted again, and the
+      // deploy goes on from this step at its heartbeat (Ironic's reboot_to_finish_step).
+      await this.deps.bootRamdisk(task, driver);
+      await task.fire('wait', {
+        driver_internal_info: { ...task.node.driver_internal_info, deploy_step_index: index },
+      });
+      return;
+    }
+    const args =
+      step.step === 'write_image'
+        ? { ...((step.args as JsonObject | undefined) ?? {}), image_info: await this.imageInfo(node) }
+        : step.args;
+    const command = await during(`Deploy step ${stepLabel(step)} could not start on node ${node.uuid}`, () =>
+      this.deps.agent.execute(session.url, session.token, 'deploy.execute_deploy_step', {
+        step: { ...step, args: args ?? {} },
+        node: agentNodeView(node),
+        ports: [],
+      }),
+    );
+    await task.fire('wait', {
+      driver_internal_info: {
+        ...task.node.driver_internal_info,
+        deploy_phase: 'running',
+        deploy_command_id: command.id,
+        deploy_step_index: index,
+      },
+    });
+  }
+
+  /**
+   * The ramdisk deploy: nothing is written to the disk; the instance is a
+   * ramdisk the machine boots every time, `boot_iso` over virtual media or
+   * UEFI HTTP (as Ironic's redfish-https prepare_instance) or instance_info's
+   * kernel and ramdisk from the network (served as the active node's boot),
+   * so the boot device is set persistently.
+   */
+  private async deployRamdisk(task: NodeTask, driver: BmcDriver): Promise<void> {
+    const node = task.node;
+    await this.deps.mayStart(node, 'deploy');
+    await during(`Failed to boot the ramdisk instance for node ${node.uuid}`, async () => {
+      const mode = bootModeOf(node);
+      if (isVirtualMediaBoot(node)) {
+        const iso = node.instance_info.boot_iso;
+        if (typeof iso !== 'string' || iso === '')
+          throw new StepFailure('The ramdisk deploy over virtual media needs instance_info/boot_iso.');
+        await requireInterface(driver, 'virtualMedia').insert(iso);
+        await driver.management.setBootDevice('cdrom', { persistent: true, mode });
+      } else if (isUefiHttpBoot(node)) {
+        const iso = node.instance_info.boot_iso;
+        if (typeof iso !== 'string' || iso === '')
+          throw new StepFailure('The ramdisk deploy over UEFI HTTP boot needs instance_info/boot_iso.');
+        await requireHttpBoot(driver)(iso, { persistent: true });
+      } else {
+        await driver.management.setBootDevice('pxe', { persistent: true, mode });
+      }
+      await driver.power.setPowerState((await driver.power.getPowerState()) === 'power on' ? 'rebooting' : 'power on');
+    });
+    await task.fire('done', { power_state: 'power on', driver_internal_info: withoutSession(task.node) });
+  }
+
+  /** IPA's image_info for write_image, from instance_info (Ironic's agent deploy). */
+  private async imageInfo(node: Node): Promise<JsonObject> {
+    const info = node.instance_info;
+    const source = info.image_source;
+    if (typeof source !== 'string' || source === '')
+      throw new StepFailure('instance_info/image_source is required to deploy an image.');
+    const image: JsonObject = {
+      id: node.uuid,
+      urls: [source],
+      disk_format: info.image_disk_format ?? 'raw',
+      container_format: 'bare',
+      stream_raw_images: true,
+      node_uuid: node.uuid,
+    };
+    if (info.image_os_hash_algo && info.image_os_hash_value) {
+      image.os_hash_algo = info.image_os_hash_algo;
+      image.os_hash_value = info.image_os_hash_value;
+    } else if (info.image_checksum) {
+      image.checksum = info.image_checksum;
+    } else if (!source.startsWith('file://')) {
+      throw new StepFailure(
+        'Missing image checksum: set instance_info/image_checksum, or image_os_hash_algo and image_os_hash_value.',
+      );
+    }
+    const configdrive = info.configdrive;
+    if (typeof configdrive === 'string' || (configdrive !== null && typeof configdrive === 'object')) {
+      image.configdrive = await this.deps.configDrive(configdrive as string | JsonObject, node);
+    }
+    return image;
+  }
+}

@@ -1,0 +1,75 @@
+import type { JsonObject, Node } from '../nodes/index.js';
+import { describeStep, reservedStep } from './catalog.js';
+import { findStep, userStepsProblem } from './validate.js';
+
+/**
+ * The in-band steps each agent deploy interface runs through the agent
+ * before the instance boots (the BMC's part, prepare_instance_boot,
+ * tear_down_agent and boot_instance, is the conductor's): `direct` writes
+ * the image; `custom-agent` runs only what the deploy asks for.
+ */
+const CORE_STEPS: Record<string, readonly JsonObject[]> = {
+  direct: [{ interface: 'deploy', step: 'write_image', priority: 80, args: {} }],
+  'custom-agent': [],
+};
+
+export const AGENT_DEPLOY_INTERFACES = Object.keys(CORE_STEPS);
+
+const same = (a: JsonObject, b: JsonObject) => a.interface === b.interface && a.step === b.step;
+
+/**
+ * What is wrong with a deploy's `deploy_steps` before the agent is booted:
+ * each needs a priority (0 disables a step), reserved and out-of-band steps
+ * must be offered with their arguments; in-band ones (the deploy
+ * interface's) are checked against the agent once it runs. Null when none.
+ */
+export function deployStepsProblem(node: Node, steps: readonly JsonObject[]): string | null {
+  const errors: string[] = [];
+  const outOfBand: JsonObject[] = [];
+  for (const step of steps) {
+    const priority = step.priority;
+    if (typeof priority !== 'number' || !Number.isInteger(priority) || priority < 0) {
+      errors.push(`deploy step ${describeStep(step)} needs a priority: a whole number, 0 to disable the step`);
+    } else if (step.interface !== 'deploy' || reservedStep(step) !== null) {
+      outOfBand.push(step);
+    }
+  }
+  const problem = userStepsProblem(node, outOfBand, 'deploy');
+  if (problem !== null) errors.push(problem);
+  return errors.length > 0 ? errors.join('; ') : null;
+}
+
+/**
+ * The steps a deploy runs, highest priority first: the interface's core
+ * steps and the user's, a user step replacing the core one of the same
+ * name and priority 0 disabling it. `agentSteps` are the deploy steps the
+ * running agent offers (`get_deploy_steps`); a user's in-band step it lacks
+ * is refused in Ironic's words.
+ */
+export function deployPlan(
+  node: Node,
+  userSteps: readonly JsonObject[],
+  agentSteps: readonly JsonObject[],
+): JsonObject[] {
+  const coreSteps = CORE_STEPS[node.deploy_interface] ?? [];
+  const missing = userSteps.filter(
+    (u) =>
+      u.interface === 'deploy' &&
+      reservedStep(u) === null &&
+      findStep(node, u, 'deploy') === null &&
+      !coreSteps.some((c) => same(c, u)) &&
+      !agentSteps.some((a) => same(a, u)),
+  );
+  if (missing.length > 0) {
+    throw new DeployPlanError(
+      missing.map((u) => `node does not support this deploy step: ${describeStep(u)}`).join('; '),
+    );
+  }
+  const core = coreSteps.filter((c) => !userSteps.some((u) => same(u, c)));
+  return [...core, ...userSteps.filter((u) => Number(u.priority) > 0)].sort(
+    (a, b) => Number(b.priority) - Number(a.priority),
+  );
+}
+
+/** A deploy's steps cannot run on this node: the message is Ironic's. */
+export class DeployPlanError extends Error {}

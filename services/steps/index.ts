@@ -1,0 +1,21 @@
+export {
+  describeStep,
+  offeredSteps,
+  reservedStep,
+  RESERVED_STEPS,
+  type ReservedStep,
+  type StepDefinition,
+  type StepFlow,
+} from './catalog.js';
+export { findStep, MAX_WAIT_STEP_SECONDS, userStepsProblem } from './validate.js';
+export { runOutOfBandStep } from './out-of-band.js';
+export {
+  CLEAN_KEYS,
+  DEPLOY_KEYS,
+  runSequence,
+  SERVICE_KEYS,
+  type SequenceHooks,
+  type SequenceKeys,
+} from './sequence.js';
+export { StepFailure } from './step-failure.js';
+export { AGENT_DEPLOY_INTERFACES, deployPlan, DeployPlanError, deployStepsProblem } from './deploy-plan.js';

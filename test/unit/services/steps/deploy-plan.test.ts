@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { deployPlan, DeployPlanError, deployStepsProblem } from '../../../../services/steps/index.js';
+import type { Node } from '../../../../services/nodes/index.js';
+import { nodeFixture } from '../../../support/node-fixture.js';
+
+function node(deployInterface: string): Node {
+  return {
+    ...nodeFixture({ driver: 'redfish', bios_interface: 'redfish', deploy_interface: deployInterface }),
+    id: 1,
+  };
+}
+
+const AGENT = [{ interface: 'deploy', step: 'install_os', priority: 0 }];
+
+describe('the steps a deploy runs', () => {
+  it('runs write_image for direct, and the named steps by priority, highest first', () => {
+    const plan = deployPlan(
+      node('direct'),
+      [
+        { interface: 'deploy', step: 'hold', priority: 90, args: {} },
+        { interface: 'bios', step: 'apply_configuration', priority: 70, args: { settings: [] } },
+      ],
+      [],
+    );
+    expect(plan.map((s) => `${String(s.step)}:${String(s.priority)}`)).toEqual([
+      'hold:90',
+      'write_image:80',
+      'apply_configuration:70',
+    ]);
+  });
+
+  it('lets a user step disable write_image (priority 0) or move it; custom-agent runs only what is named', () => {
+    expect(
+      deployPlan(node('direct'), [{ interface: 'deploy', step: 'write_image', priority: 0, args: {} }], []),
+    ).toEqual([]);
+    const moved = deployPlan(
+      node('direct'),
+      [{ interface: 'deploy', step: 'write_image', priority: 95, args: {} }],
+      [],
+    );
+    expect(moved).toEqual([{ interface: 'deploy', step: 'write_image', priority: 95, args: {} }]);
+    const install = { interface: 'deploy', step: 'install_os', priority: 80, args: {} };
+    expect(deployPlan(node('custom-agent'), [install], AGENT)).toEqual([install]);
+  });
+
+  it("refuses an in-band step the agent does not offer, in Ironic's words", () => {
+    expect(() =>
+      deployPlan(node('custom-agent'), [{ interface: 'deploy', step: 'install_nothing', priority: 80 }], AGENT),
+    ).toThrow(
+      new DeployPlanError(
+        "node does not support this deploy step: {'interface': 'deploy', 'step': 'install_nothing', 'priority': 80}",
+      ),
+    );
+  });
+
+  it('checks priorities and out-of-band steps before the agent is booted, leaving in-band ones to it', () => {
+    expect(deployStepsProblem(node('direct'), [{ interface: 'deploy', step: 'install_os', priority: 80 }])).toBeNull();
+    expect(deployStepsProblem(node('direct'), [{ interface: 'deploy', step: 'x' }])).toContain('needs a priority');
+    expect(deployStepsProblem(node('direct'), [{ interface: 'power', step: 'nothing', priority: 10 }])).toContain(
+      'node does not support this deploy step',
+    );
+  });
+});
