@@ -42,7 +42,7 @@ export interface ApiContext {
   /** Inventories stored by inspection (`GET /v1/nodes/{id}/inventory`). */
   inventory: Pick<InventoryStore, 'get'>;
   /** Firmware components with their history, recorded from the BMC's reports (`GET /v1/nodes/{id}/firmware`). */
-  firmware: Pick<FirmwareCache, 'record'>;
+  firmware: Pick<FirmwareCache, 'record' | 'list'>;
   ramdisk: RamdiskService;
   history: NodeHistory;
   allocations: AllocationService;

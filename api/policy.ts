@@ -74,6 +74,7 @@ export const POLICY: readonly PolicyRule[] = [
   read('/v1/nodes/:ident/management/boot_device/supported'),
   operate('PUT', '/v1/nodes/:ident/management/inject_nmi'),
   read('/v1/nodes/:ident/bios'),
+  read('/v1/nodes/:ident/bios/:name'),
   read('/v1/nodes/:ident/firmware'),
   read('/v1/nodes/:ident/vmedia'),
   operate('POST', '/v1/nodes/:ident/vmedia'),

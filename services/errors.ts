@@ -97,6 +97,11 @@ export class NodeNotFound extends NotFound {
     super(`Node ${ident} could not be found.`);
   }
 }
+export class BiosSettingNotFound extends NotFound {
+  constructor(node: string, name: string) {
+    super(`Node ${node} doesn't have a BIOS setting '${name}'`);
+  }
+}
 export class PortNotFound extends NotFound {
   constructor(ident: string) {
     super(`Port ${ident} could not be found.`);

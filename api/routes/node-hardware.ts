@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { InvalidParameterValue } from '../../services/errors.js';
+import { AnvilError, BiosSettingNotFound, InvalidParameterValue } from '../../services/errors.js';
 import type { ApiContext } from '../context.js';
 import { requireEndpointMinor } from '../microversion.js';
 import { resourceLinks } from '../serializers/links.js';
@@ -60,11 +60,34 @@ export function nodeHardwareRoutes(ctx: ApiContext): Router {
     res.json({ bios: settings });
   });
 
-  // Ironic serves its cache; Anvil refreshes it from the BMC first, keeping each component's history.
+  // One setting, keyed by its name, with the registry's fields from 1.74 (Ironic's get_one).
+  router.get('/bios/:name', async (req, res) => {
+    requireEndpointMinor(req, 40);
+    const n = await node(req);
+    const name = String(req.params.name);
+    const setting = (await ctx.hardware.bios(n)).find((s) => s.name === name);
+    if (setting === undefined) throw new BiosSettingNotFound(n.uuid, name);
+    const fields = req.apiMinor < BIOS_REGISTRY_MINOR ? BIOS_DEFAULT_FIELDS : BIOS_DETAIL_FIELDS;
+    const entry: Record<string, unknown> = {};
+    for (const field of fields) entry[field] = setting[field];
+    entry.links = resourceLinks(req, 'nodes', n.uuid, `/bios/${setting.name}`);
+    res.json({ [name]: entry });
+  });
+
+  // Ironic serves its cache; Anvil refreshes it from the BMC first, keeping each component's history. While the
+  // node is busy (its lock held by a step) or its BMC does not answer, the cache is served as it stands.
   router.get('/firmware', async (req, res) => {
     requireEndpointMinor(req, 86);
     const n = await node(req);
-    const components = await ctx.firmware.record(n, await ctx.hardware.firmware(n));
+    const components = await ctx.hardware.firmware(n).then(
+      (reported) => ctx.firmware.record(n, reported),
+      async (err: unknown) => {
+        const unreadable = err instanceof AnvilError && (err.kind === 'conflict' || err.kind === 'temporary');
+        const cached = unreadable ? await ctx.firmware.list(n) : [];
+        if (cached.length === 0) throw err;
+        return cached;
+      },
+    );
     res.json({
       firmware: components.map((c) => ({
         component: c.component,

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { FirmwareComponent } from '../driver.js';
 import type { TaskOutcome, TaskWaitOptions } from './client.js';
 import { RedfishProtocolError, RedfishUnsupportedError } from './errors.js';
@@ -39,8 +40,8 @@ export async function getFirmwareVersions(system: RedfishSystem): Promise<Firmwa
 /**
  * The components Ironic's redfish firmware interface reports, by its names:
  * `bios` (the System's BiosVersion), `bmc` (its Manager's FirmwareVersion)
- * and `nic:<adapter Id>` for each network adapter of the System's chassis
- * (its first controller's FirmwarePackageVersion). Read from this System's
+ * and `nic:<adapter SerialNumber, else Id>` for each controller of the
+ * System's chassis' network adapters that reports a FirmwarePackageVersion. Read from this System's
  * own resources, so a BMC that serves several machines lists only this one's.
  */
 export async function getFirmwareComponents(system: RedfishSystem): Promise<FirmwareComponent[]> {
@@ -49,6 +50,28 @@ export async function getFirmwareComponents(system: RedfishSystem): Promise<Firm
     { id: 'bios', name: 'bios', version: versions.bios, updateable: true },
     { id: 'bmc', name: 'bmc', version: versions.bmc, updateable: true },
   ];
+  for (const { adapter } of await networkAdapters(system)) {
+    // One per controller that reports a version, named by the adapter's serial number where it has one (Ironic's).
+    for (const controller of adapter.Controllers ?? []) {
+      const version = controller.FirmwarePackageVersion ?? null;
+      if (version === null) continue;
+      const name = nicComponent(adapter);
+      components.push({ id: name, name, version, updateable: true });
+    }
+  }
+  return components;
+}
+
+type NetworkAdapter = z.infer<typeof networkAdapterSchema>;
+
+/** Ironic's name for a network adapter's firmware: `nic:<SerialNumber>`, or `nic:<Id>` when it has none. */
+function nicComponent(adapter: NetworkAdapter): string {
+  return `nic:${adapter.SerialNumber ? adapter.SerialNumber : adapter.Id}`;
+}
+
+/** The network adapters of the System's chassis, with where each is. */
+async function networkAdapters(system: RedfishSystem): Promise<{ path: string; adapter: NetworkAdapter }[]> {
+  const found: { path: string; adapter: NetworkAdapter }[] = [];
   const body = (await system.client.getAs(system.path, systemSchema)).body;
   for (const chassisRef of body.Links?.Chassis ?? []) {
     const chassis = (await system.client.getAs(chassisRef['@odata.id'], chassisSchema)).body;
@@ -56,12 +79,10 @@ export async function getFirmwareComponents(system: RedfishSystem): Promise<Firm
     const adapters = (await system.client.getAs(chassis.NetworkAdapters['@odata.id'], collectionSchema)).body.Members;
     for (const ref of adapters) {
       const adapter = (await system.client.getAs(ref['@odata.id'], networkAdapterSchema)).body;
-      const version = adapter.Controllers?.[0]?.FirmwarePackageVersion ?? null;
-      if (version !== null)
-        components.push({ id: `nic:${adapter.Id}`, name: `nic:${adapter.Id}`, version, updateable: true });
+      found.push({ path: ref['@odata.id'], adapter });
     }
   }
-  return components;
+  return found;
 }
 
 /**
@@ -76,15 +97,15 @@ export async function firmwareTargetOf(system: RedfishSystem, component: string)
     const manager = body.Links?.ManagedBy?.[0];
     if (manager) return manager['@odata.id'];
   } else if (component.startsWith('nic:')) {
-    for (const chassisRef of body.Links?.Chassis ?? []) {
-      const chassis = (await system.client.getAs(chassisRef['@odata.id'], chassisSchema)).body;
-      if (!chassis.NetworkAdapters) continue;
-      const adapters = (await system.client.getAs(chassis.NetworkAdapters['@odata.id'], collectionSchema)).body;
-      const found = adapters.Members.find((ref) => ref['@odata.id'].split('/').pop() === component.slice(4));
-      if (found) return found['@odata.id'];
-    }
+    // By Ironic's name, or by the adapter's Id as Anvil named it before.
+    const found = (await networkAdapters(system)).find(
+      ({ adapter }) => nicComponent(adapter) === component || `nic:${adapter.Id}` === component,
+    );
+    if (found) return found.path;
   }
-  throw new RedfishUnsupportedError(`the BMC has no firmware component ${component} (bios, bmc or nic:<adapter Id>)`);
+  throw new RedfishUnsupportedError(
+    `the BMC has no firmware component ${component} (bios, bmc or nic:<adapter serial number or Id>)`,
+  );
 }
 
 async function updateServicePath(system: RedfishSystem): Promise<string> {

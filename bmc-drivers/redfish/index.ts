@@ -43,7 +43,13 @@ export {
   checkBiosSettings,
   InvalidBiosSettings,
 } from './bios.js';
-export { getFirmwareComponents, getFirmwareVersions, startFirmwareUpdate, updateFirmware } from './firmware.js';
+export {
+  firmwareTargetOf,
+  getFirmwareComponents,
+  getFirmwareVersions,
+  startFirmwareUpdate,
+  updateFirmware,
+} from './firmware.js';
 export type { FirmwareVersions, FirmwareUpdateStart, UpdateFirmwareOptions } from './firmware.js';
 export { readStorage, volumeRequests, createVolume, deleteVolume, builtVolumes } from './raid.js';
 export type { StorageMap, VolumeChange, VolumeRequest } from './raid.js';

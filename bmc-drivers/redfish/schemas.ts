@@ -115,6 +115,7 @@ export const chassisSchema = z.looseObject({
 
 export const networkAdapterSchema = z.looseObject({
   Id: z.string(),
+  SerialNumber: optionalString,
   Controllers: z.array(z.looseObject({ FirmwarePackageVersion: optionalString })).optional(),
 });
 

@@ -65,6 +65,23 @@ describeOnEngines('BIOS settings with their registry (GET /v1/nodes/{id}/bios)',
     expect(settings.get('AssetTag')).toMatchObject({ attribute_type: 'String', min_length: 0, max_length: 16 });
   });
 
+  it('serves one setting by name (GET .../bios/{name}), with the registry from 1.74, and 404 for one the BIOS lacks', async () => {
+    const uuid = await redfishNode(svc(), 0);
+    const one = await svc().request('GET', `/v1/nodes/${uuid}/bios/ProcTurboMode`, undefined, '1.74');
+    expect(one.status, one.text).toBe(200);
+    expect(one.body.ProcTurboMode).toMatchObject({
+      name: 'ProcTurboMode',
+      value: 'Enabled',
+      attribute_type: 'Enumeration',
+      allowable_values: ['Enabled', 'Disabled'],
+    });
+    const old = await svc().request('GET', `/v1/nodes/${uuid}/bios/ProcTurboMode`, undefined, '1.40');
+    expect(Object.keys(old.body.ProcTurboMode).sort()).toEqual(['links', 'name', 'value']);
+    const missing = await svc().request('GET', `/v1/nodes/${uuid}/bios/NoSuchSetting`, undefined, '1.74');
+    expect(missing.status).toBe(404);
+    expect(faultOf(missing)).toBe(`Node ${uuid} doesn't have a BIOS setting 'NoSuchSetting'`);
+  });
+
   it('gives only name and value without detail, and the fields asked for with ?fields', async () => {
     const uuid = await redfishNode(svc(), 0);
     const plain = await svc().request('GET', `/v1/nodes/${uuid}/bios`, undefined, '1.74');

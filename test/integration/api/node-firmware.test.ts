@@ -106,6 +106,13 @@ describeOnEngines('GET /v1/nodes/{id}/firmware keeps the history of each compone
     // The component not flashed keeps its record as it was.
     expect(after.get('bmc')).toEqual(bmc);
 
+    // A BMC that stops answering (here: refusing the password) leaves the record served as it stands.
+    const broken = await svc().request('PATCH', `/v1/nodes/${uuid}`, [
+      { op: 'replace', path: '/driver_info/redfish_password', value: 'not-the-password' },
+    ]);
+    expect(broken.status, broken.text).toBe(200);
+    expect((await firmware(svc(), uuid)).get('bios')).toEqual(bios);
+
     expect((await svc().request('DELETE', `/v1/nodes/${uuid}`)).status).toBe(204);
     const db = openDatabase(svc().db.url);
     try {

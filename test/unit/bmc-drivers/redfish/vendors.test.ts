@@ -7,6 +7,7 @@ import {
   connectRedfish,
   ejectVirtualMedia,
   findVirtualMedia,
+  firmwareTargetOf,
   getFirmwareComponents,
   getFirmwareVersions,
   inspectHardware,
@@ -267,7 +268,14 @@ describe('Dell iDRAC', () => {
       Members: [
         { '@odata.id': `${chassis}/NetworkAdapters/NIC.Integrated.1` },
         { '@odata.id': `${chassis}/NetworkAdapters/NIC.Slot.2` },
+        { '@odata.id': `${chassis}/NetworkAdapters/NIC.Slot.3` },
       ],
+    });
+    // An adapter with a serial number is named by it, as Ironic names NICs.
+    bmc.resources.set(`${chassis}/NetworkAdapters/NIC.Slot.3`, {
+      Id: 'NIC.Slot.3',
+      SerialNumber: 'MXA12345',
+      Controllers: [{ FirmwarePackageVersion: '14.32.1010' }],
     });
     bmc.resources.set(`${chassis}/NetworkAdapters/NIC.Integrated.1`, {
       Id: 'NIC.Integrated.1',
@@ -280,7 +288,9 @@ describe('Dell iDRAC', () => {
         { id: 'bios', name: 'bios', version: '2.17.1', updateable: true },
         { id: 'bmc', name: 'bmc', version: '6.10.30.00', updateable: true },
         { id: 'nic:NIC.Integrated.1', name: 'nic:NIC.Integrated.1', version: '22.31.6', updateable: true },
+        { id: 'nic:MXA12345', name: 'nic:MXA12345', version: '14.32.1010', updateable: true },
       ]);
+      expect(await firmwareTargetOf(system, 'nic:MXA12345')).toBe(`${chassis}/NetworkAdapters/NIC.Slot.3`);
     } finally {
       bmc.resources.set(systemPath, original);
     }
