@@ -52,8 +52,13 @@ async function bmcWithBoot(boot: Record<string, unknown>, writes: string[]): Pro
         res.end('{}');
         return;
       }
-      if (req.method !== 'GET') writes.push(`${req.method} ${path}`);
-      const body = req.method === 'GET' ? resources.get(path) : undefined;
+      if (req.method !== 'GET') {
+        // Recorded and accepted: what a write asked for is the test's to check.
+        writes.push(`${req.method} ${path}`);
+        res.writeHead(204).end();
+        return;
+      }
+      const body = resources.get(path);
       res.writeHead(body ? 200 : 404, { 'Content-Type': 'application/json' });
       res.end(body ? JSON.stringify(body) : '');
     });
@@ -114,7 +119,15 @@ describe('Redfish UEFI HTTP boot', () => {
     expect(writes).toEqual([]);
   });
 
-  it('refuses, with nothing written, a BMC whose Boot has no HttpBootUri property', async () => {
+  it('refuses, with nothing written, a BMC that lists no targets and shows no HttpBootUri property', async () => {
+    const writes: string[] = [];
+    const url = await bmcWithBoot({ BootSourceOverrideTarget: 'None' }, writes);
+    const driver = registry.fromAddress(`redfish+${url}/redfish/v1/Systems/1`, credentials);
+    await expect(requireHttpBoot(driver)('http://192.0.2.10/agent.iso')).rejects.toThrow(/no Boot\/HttpBootUri/);
+    expect(writes).toEqual([]);
+  });
+
+  it('boots a BMC that lists UefiHttp but leaves its null HttpBootUri out, as Redfish allows', async () => {
     const writes: string[] = [];
     const url = await bmcWithBoot(
       {
@@ -124,8 +137,8 @@ describe('Redfish UEFI HTTP boot', () => {
       writes,
     );
     const driver = registry.fromAddress(`redfish+${url}/redfish/v1/Systems/1`, credentials);
-    await expect(requireHttpBoot(driver)('http://192.0.2.10/agent.iso')).rejects.toThrow(/no Boot\/HttpBootUri/);
-    expect(writes).toEqual([]);
+    await requireHttpBoot(driver)('http://192.0.2.10/agent.iso');
+    expect(writes).toHaveLength(1);
   });
 
   it('is not offered by the IPMI driver', () => {
