@@ -24,7 +24,7 @@ import {
 import { withConsoleTarget } from './console.js';
 import type { HardwareRuntime } from './hardware-runtime.js';
 import type { Placement } from './placement.js';
-import { withoutRescuePassword } from './rescue-flow.js';
+import { withoutRescuePassword } from '../rescue/index.js';
 import type { Worker } from './worker.js';
 
 export interface ProvisionRequest {

@@ -5,7 +5,7 @@ import type { Node, NodeChanges, PowerState, NodeRepository, ProvisionState } fr
 import { forEachBounded } from './bounded.js';
 import type { DriverCache } from './driver-cache.js';
 import { createNodeTask } from './node-task.js';
-import { withoutRescuePassword } from './rescue-flow.js';
+import { withoutRescuePassword } from '../rescue/index.js';
 import type { Ownership } from './worker.js';
 
 export interface PeriodicSettings {

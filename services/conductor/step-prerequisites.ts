@@ -1,11 +1,8 @@
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { configDriveProblem } from '../deploy/index.js';
-import { validateNodeInterfaces } from '../drivers/index.js';
+import { bootInterfaceOf, validateNodeInterfaces, type AgentWork } from '../drivers/index.js';
 import type { Node } from '../nodes/index.js';
-
-/** The work for which the conductor boots the ramdisk agent. */
-export type AgentWork = 'inspect' | 'clean' | 'deploy' | 'rescue';
 
 /** How Ironic words a step that could not be prepared (its `inspection_error_handler`, `prepare_cleaning`, `deploy.prepare` failures). */
 const UNPREPARED: Record<AgentWork, (node: Node, reason: string) => string> = {
@@ -63,16 +60,16 @@ export class StepPrerequisites {
    * BMC points at the ISO, needs no port.
    */
   private async noBootablePort(node: Node): Promise<string | null> {
-    if (isIsoBoot(node) || (await this.options.pxeMacs(node)).length > 0) return null;
+    if (bootInterfaceOf(node).fromIso || (await this.options.pxeMacs(node)).length > 0) return null;
     return `Node ${node.uuid} does not have any port associated with it.`;
   }
 
   /** The first boot file the agent's boot names that is known not to exist, worded as Ironic's image href validation. */
   private async missingBootFile(node: Node, work: AgentWork): Promise<string | null> {
     const found = await Promise.all(
-      agentBootFiles(node, work).map((href) =>
-        /^https?:\/\//.test(href) ? this.checkUrl(href) : this.checkPath(href),
-      ),
+      bootInterfaceOf(node)
+        .agentFiles(node, work)
+        .map((href) => (/^https?:\/\//.test(href) ? this.checkUrl(href) : this.checkPath(href))),
     );
     return found.find((problem) => problem !== null) ?? null;
   }
@@ -145,29 +142,4 @@ function interfaceProblem(node: Node, work: AgentWork): string | null {
     if (result && !result.result) return result.reason ?? `the ${iface} interface does not validate`;
   }
   return null;
-}
-
-/** What the agent's boot fetches, as the boot interface names it: the ISO (virtual media, UEFI HTTP), else kernel and ramdisk. */
-function agentBootFiles(node: Node, work: AgentWork): string[] {
-  const keys = isIsoBoot(node)
-    ? ['deploy_iso']
-    : work === 'rescue'
-      ? ['rescue_kernel', 'rescue_ramdisk']
-      : ['deploy_kernel', 'deploy_ramdisk'];
-  return keys.map((k) => node.driver_info[k]).filter((v): v is string => typeof v === 'string' && v !== '');
-}
-
-/** Boot interfaces that boot the agent from an ISO the BMC attaches as a virtual CD. */
-export function isVirtualMediaBoot(node: Node): boolean {
-  return node.boot_interface.includes('virtual-media');
-}
-
-/** Ironic's redfish-https: the BMC sets the next boot to UEFI HTTP boot of the agent ISO's URL; nothing is attached. */
-export function isUefiHttpBoot(node: Node): boolean {
-  return node.boot_interface === 'redfish-https';
-}
-
-/** The agent boots from driver_info/deploy_iso, however the BMC hands it to the firmware. */
-function isIsoBoot(node: Node): boolean {
-  return isVirtualMediaBoot(node) || isUefiHttpBoot(node);
 }

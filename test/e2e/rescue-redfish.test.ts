@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashRescuePassword, saltOf } from '../../services/conductor/rescue-password.js';
+import { hashRescuePassword, saltOf } from '../../services/rescue/index.js';
 import { faultOf } from '../support/service.js';
 import { provision, reaches, setHostFaults, simHost, type BmcProtocol } from './sim-nodes.js';
 import {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isUefiHttpBoot, isVirtualMediaBoot } from '../../../../services/conductor/step-prerequisites.js';
-import { validateNodeInterfaces } from '../../../../services/drivers/index.js';
+import { bootInterfaceOf, validateNodeInterfaces } from '../../../../services/drivers/index.js';
 import type { Node } from '../../../../services/nodes/model.js';
 import { nodeFixture } from '../../../support/node-fixture.js';
 
@@ -20,11 +19,11 @@ function httpsNode(overrides: Partial<Node> = {}): Node {
 const bootOf = (node: Node) => validateNodeInterfaces(node).boot ?? { result: false, reason: 'no boot result' };
 
 describe('redfish-https boot validation', () => {
-  it('passes a UEFI node with the BMC and an http(s) deploy_iso, and is a UEFI HTTP boot, not virtual media', () => {
+  it('passes a UEFI node with the BMC and an http(s) deploy_iso, and is a UEFI HTTP boot of an ISO', () => {
     const node = httpsNode();
     expect(bootOf(node)).toEqual({ result: true });
-    expect(isUefiHttpBoot(node)).toBe(true);
-    expect(isVirtualMediaBoot(node)).toBe(false);
+    expect(bootInterfaceOf(node).name).toBe('redfish-https');
+    expect(bootInterfaceOf(node).fromIso).toBe(true);
   });
 
   it('needs deploy_iso, in Ironic words', () => {

@@ -1,26 +1,13 @@
-import { UnsupportedOperation, type BmcDriver, type BootMode } from '../../bmc-drivers/index.js';
-import { type AgentClient, agentSession, withoutSession } from '../agent/index.js';
+import { UnsupportedOperation, type BmcDriver } from '../../bmc-drivers/index.js';
+import { agentSession, withoutSession } from '../agent/index.js';
 import { validateNodeInterfaces } from '../drivers/index.js';
 import { InvalidParameterValue, UnsupportedDriverExtension, type AnvilError } from '../errors.js';
-import type { JsonObject, Node } from '../nodes/index.js';
-import { StepFailure } from '../steps/index.js';
-import type { NodeTask, WorkRequest } from './hardware-runtime.js';
+import { bootModeOf, type JsonObject, type Node, type Verb } from '../nodes/index.js';
+import { describeAgentError, StepFailure, type FlowContext, type FlowSteps, type StepTask } from '../steps/index.js';
 import { hashRescuePassword } from './rescue-password.js';
-import type { AgentWork } from './step-prerequisites.js';
 
 /** Where a rescue keeps its password in instance_info: as given, then only its hash (Ironic's names). */
 const PASSWORD_KEYS = ['rescue_password', 'hashed_rescue_password'] as const;
-
-/** What the rescue borrows from the BMC runtime, which boots every agent the same way. */
-export interface RescueFlowDeps {
-  agent: AgentClient;
-  /** Fails the step, before the machine is touched, when the rescue ramdisk cannot boot. */
-  mayStart(node: Node, work: AgentWork): Promise<void>;
-  /** Next boot from the network, then (re)start the machine. */
-  bootRamdisk(task: NodeTask, driver: BmcDriver): Promise<void>;
-  /** The mode the node's instance boots in. */
-  bootMode(node: Node): BootMode;
-}
 
 /**
  * Ironic's agent rescue on Redfish and IPMI hardware. `rescuing` powers the
@@ -32,9 +19,14 @@ export interface RescueFlowDeps {
  * The password leaves instance_info once the agent has it, or the rescue failed.
  */
 export class RescueFlow {
-  constructor(private readonly deps: RescueFlowDeps) {}
+  readonly steps: FlowSteps = {
+    rescuing: (t, d) => this.rescue(t, d),
+    unrescuing: (t, d) => this.unrescue(t, d),
+  };
 
-  async rescue(task: NodeTask, driver: BmcDriver): Promise<void> {
+  constructor(private readonly ctx: FlowContext) {}
+
+  private async rescue(task: StepTask, driver: BmcDriver): Promise<void> {
     if (agentSession(task.node) === null) {
       try {
         await this.bootRescueRamdisk(task, driver);
@@ -48,10 +40,10 @@ export class RescueFlow {
   }
 
   /** Ironic's AgentRescue.unrescue: off, the instance's disk as the boot device, on again. */
-  async unrescue(task: NodeTask, driver: BmcDriver): Promise<void> {
+  private async unrescue(task: StepTask, driver: BmcDriver): Promise<void> {
     const node = task.node;
     try {
-      const mode = this.deps.bootMode(node);
+      const mode = bootModeOf(node);
       if (node.disable_power_off) {
         await driver.management.setBootDevice('disk', { persistent: true, mode });
         await driver.power.setPowerState('rebooting');
@@ -70,19 +62,19 @@ export class RescueFlow {
     });
   }
 
-  private async bootRescueRamdisk(task: NodeTask, driver: BmcDriver): Promise<void> {
+  private async bootRescueRamdisk(task: StepTask, driver: BmcDriver): Promise<void> {
     const node = task.node;
-    await this.deps.mayStart(node, 'rescue');
+    await this.ctx.mayStart(node, 'rescue');
     // From here on only the hash is kept: it is all the agent needs, and the plain password is stored nowhere.
     await task.update({ instance_info: withHashedPassword(node) });
-    // Off first, as Ironic's power_off_and_on, so the ramdisk comes up from a cold boot; bootRamdisk powers it on.
+    // Off first, as Ironic's power_off_and_on, so the ramdisk comes up from a cold boot; bootAgent powers it on.
     if (!node.disable_power_off) await driver.power.setPowerState('power off');
-    await this.deps.bootRamdisk(task, driver);
+    await this.ctx.bootAgent(task, driver);
     await task.fire('wait');
   }
 
   /** Ironic's _finalize_rescue; a failure powers the machine off, as its rescuing_error_handler does. */
-  private async finalize(task: NodeTask, driver: BmcDriver): Promise<void> {
+  private async finalize(task: StepTask, driver: BmcDriver): Promise<void> {
     const node = task.node;
     const session = agentSession(node)!;
     const hash = node.instance_info.hashed_rescue_password;
@@ -92,12 +84,12 @@ export class RescueFlow {
     } else {
       try {
         // A synchronous command in IPA: its answer already says how it went.
-        const command = await this.deps.agent.execute(session.url, session.token, 'rescue.finalize_rescue', {
+        const command = await this.ctx.agent.execute(session.url, session.token, 'rescue.finalize_rescue', {
           rescue_password: hash,
           hashed: true,
         });
         if (command.command_status !== 'SUCCEEDED')
-          problem = `Agent returned bad result for command finalize_rescue: ${commandError(command.command_error)}`;
+          problem = `Agent returned bad result for command finalize_rescue: ${describeAgentError(command.command_error)}`;
       } catch (err) {
         problem = err instanceof Error ? err.message : String(err);
       }
@@ -131,7 +123,7 @@ export class RescueFlow {
  * validation with the password it brings (do_node_rescue's "Validation
  * failed"), so one that could not boot its ramdisk is a 400 at once.
  */
-export function rescueRefusal(node: Node, request: WorkRequest): AnvilError | null {
+export function rescueRefusal(node: Node, request: { verb: Verb; rescuePassword?: string }): AnvilError | null {
   if (node.rescue_interface !== 'agent') return new UnsupportedDriverExtension(node.driver, 'rescue');
   if (request.verb !== 'rescue') return null;
   const results = validateNodeInterfaces({
@@ -166,13 +158,4 @@ function withHashedPassword(node: Node): JsonObject {
 function failure(lead: string, err: unknown): StepFailure | UnsupportedOperation {
   if (err instanceof StepFailure || err instanceof UnsupportedOperation) return err;
   return new StepFailure(`${lead}: ${err instanceof Error ? err.message : String(err)}`);
-}
-
-/** The agent's reason for a failed command: its details or message, as Ironic's get_command_error reads it. */
-function commandError(error: unknown): string {
-  if (error === null || error === undefined) return 'no reason given';
-  if (typeof error === 'string') return error;
-  const e = error as { message?: unknown; details?: unknown };
-  for (const text of [e.details, e.message]) if (typeof text === 'string') return text;
-  return JSON.stringify(error);
 }

@@ -1,6 +1,6 @@
 import { BmcAuthFailed, UnsupportedOperation } from '../../bmc-drivers/index.js';
 import type { JsonObject, Node, ProvisionState } from '../nodes/index.js';
-import { StepFailure } from '../steps/index.js';
+import { StepFailure } from './step-failure.js';
 
 // How a failed step reads in last_error: Ironic's words, naming the step and
 // the part of it that broke.

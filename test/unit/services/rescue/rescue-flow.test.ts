@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rescueRefusal, withoutRescuePassword } from '../../../../services/conductor/rescue-flow.js';
+import { rescueRefusal, withoutRescuePassword } from '../../../../services/rescue/index.js';
 import { validateNodeInterfaces } from '../../../../services/drivers/index.js';
 import { InvalidParameterValue, UnsupportedDriverExtension } from '../../../../services/errors.js';
 import type { Node } from '../../../../services/nodes/model.js';

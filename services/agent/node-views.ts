@@ -1,4 +1,4 @@
-import { withoutSession } from '../agent/index.js';
+import { withoutSession } from './session.js';
 import type { JsonObject, Node } from '../nodes/index.js';
 
 // What the agent and the BMC are told of a node.

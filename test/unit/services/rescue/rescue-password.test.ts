@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { hashRescuePassword, saltOf } from '../../../../services/conductor/rescue-password.js';
+import { hashRescuePassword, saltOf } from '../../../../services/rescue/index.js';
 
 describe('the rescue password hash (SHA-256-crypt)', () => {
   it("matches the specification's test vector", () => {

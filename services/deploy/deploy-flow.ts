@@ -1,36 +1,22 @@
-import { requireHttpBoot, requireInterface, type BmcDriver } from '../../bmc-drivers/index.js';
-import { type AgentClient, agentSession, withoutSession } from '../agent/index.js';
+import type { BmcDriver } from '../../bmc-drivers/index.js';
+import { type AgentClient, agentNodeView, agentSession, withoutSession } from '../agent/index.js';
+import { bootInterfaceOf } from '../drivers/index.js';
 import { bootModeOf, type JsonObject, type Node } from '../nodes/index.js';
 import {
   DEPLOY_KEYS,
   deployPlan,
   DeployPlanError,
+  during,
   runSequence,
   StepFailure,
-  type SequenceHooks,
+  stepLabel,
+  type FlowContext,
+  type FlowSteps,
+  type StepTask,
 } from '../steps/index.js';
-import type { NodeTask } from './hardware-runtime.js';
-import { agentNodeView } from './node-views.js';
-import { isUefiHttpBoot, isVirtualMediaBoot, type AgentWork } from './step-prerequisites.js';
-import { during, stepLabel } from './step-wording.js';
 
 /** The config drive as IPA takes it (gzip+base64 of an ISO9660 `config-2` image), from what the deploy request carried. */
 export type ConfigDriveEncoder = (configdrive: string | JsonObject, node: Node) => Promise<string>;
-
-/** What a deploy borrows from the BMC runtime, which boots every agent the same way. */
-export interface DeployFlowDeps {
-  agent: AgentClient;
-  configDrive: ConfigDriveEncoder;
-  /** Fails the step, before the machine is touched, when what it boots or hands the agent is missing. */
-  mayStart(node: Node, work: AgentWork): Promise<void>;
-  /** Next boot from the network (or the agent ISO), then (re)start the machine. */
-  bootRamdisk(task: NodeTask, driver: BmcDriver): Promise<void>;
-  /** True when the agent's command succeeded; false while it runs (the node waits again); throws on failure. */
-  agentStepDone(task: NodeTask, idKey: 'deploy_command_id', step: string): Promise<boolean>;
-  ejectAgentMedia(node: Node, driver: BmcDriver): Promise<void>;
-  /** Out-of-band and reserved steps, as clean and service run them. */
-  sequenceHooks(task: NodeTask, driver: BmcDriver): Pick<SequenceHooks, 'runOutOfBand' | 'power' | 'note'>;
-}
 
 /**
  * Deploying on Redfish and IPMI hardware: the agent deploys (`direct`
@@ -40,30 +26,40 @@ export interface DeployFlowDeps {
  * ramdisk with no agent at all.
  */
 export class DeployFlow {
-  constructor(private readonly deps: DeployFlowDeps) {}
+  readonly steps: FlowSteps = {
+    deploying: (t, d) => this.deploy(t, d),
+    deleting: (t, d) => this.tearDown(t, d),
+  };
+
+  private readonly agent: AgentClient;
+
+  constructor(
+    private readonly ctx: FlowContext,
+    private readonly configDrive: ConfigDriveEncoder,
+  ) {
+    this.agent = ctx.agent;
+  }
 
   /**
    * The direct deploy, in Ironic's step order: boot the agent and wait for
    * it; then have it write the image (with its checksum and the config
    * drive) and wait while it works; then boot the instance from disk.
    */
-  async deploy(task: NodeTask, driver: BmcDriver): Promise<void> {
+  private async deploy(task: StepTask, driver: BmcDriver): Promise<void> {
     const node = task.node;
     if (node.deploy_interface === 'ramdisk') return this.deployRamdisk(task, driver);
     const session = agentSession(node);
     if (session === null) {
-      await this.deps.mayStart(node, 'deploy');
+      await this.ctx.mayStart(node, 'deploy');
       await during(`Failed to boot the agent for deployment for node ${node.uuid}`, () =>
-        this.deps.bootRamdisk(task, driver),
+        this.ctx.bootAgent(task, driver),
       );
       await task.fire('wait');
       return;
     }
     if (node.driver_internal_info.deploy_steps === undefined) await this.planDeploy(task, session);
     if (task.node.driver_internal_info.deploy_phase === 'running') {
-      if (
-        !(await this.deps.agentStepDone(task, 'deploy_command_id', `Deploy step ${stepLabel(task.node.deploy_step)}`))
-      )
+      if (!(await this.ctx.agentStepDone(task, 'deploy_command_id', `Deploy step ${stepLabel(task.node.deploy_step)}`)))
         return;
       const finished = Number(task.node.driver_internal_info.deploy_step_index ?? 0);
       await task.update({
@@ -72,14 +68,14 @@ export class DeployFlow {
     }
     const steps = task.node.driver_internal_info.deploy_steps as JsonObject[];
     const outcome = await runSequence(task, DEPLOY_KEYS, steps, {
-      ...this.deps.sequenceHooks(task, driver),
+      ...this.ctx.sequenceHooks(task, driver),
       inBand: (step) => step.interface === 'deploy',
       startInBand: (step, index) => this.startDeployStep(task, driver, step, index),
     });
     if (outcome === 'paused') return;
     // prepare_instance_boot, tear_down_agent, boot_instance: the image is written, only the BMC's part is left.
     await during(`Failed to boot the instance from disk for node ${node.uuid}`, async () => {
-      await this.deps.ejectAgentMedia(task.node, driver);
+      await this.ctx.ejectAgentMedia(task.node, driver);
       await driver.management.setBootDevice('disk', { persistent: true, mode: bootModeOf(task.node) });
       if (task.node.disable_power_off) {
         // Never off: reset straight into the instance (Ironic's boot_instance).
@@ -102,13 +98,13 @@ export class DeployFlow {
    * Once the agent runs: the deploy's steps, its interface's core ones and
    * those the request named, checked against what the agent offers.
    */
-  private async planDeploy(task: NodeTask, session: { url: string; token: string }): Promise<void> {
+  private async planDeploy(task: StepTask, session: { url: string; token: string }): Promise<void> {
     const node = task.node;
     const asked = (node.driver_internal_info.user_deploy_steps as JsonObject[] | undefined) ?? [];
     let offered: JsonObject[] = [];
     if (asked.some((s) => s.interface === 'deploy')) {
       const reply = await during(`Could not read the agent's deploy steps on node ${node.uuid}`, () =>
-        this.deps.agent.execute(session.url, session.token, 'deploy.get_deploy_steps', {
+        this.agent.execute(session.url, session.token, 'deploy.get_deploy_steps', {
           node: agentNodeView(node),
           ports: [],
         }),
@@ -128,13 +124,13 @@ export class DeployFlow {
   }
 
   /** Hands an in-band deploy step to the agent (write_image with the image to write); the node waits. */
-  private async startDeployStep(task: NodeTask, driver: BmcDriver, step: JsonObject, index: number): Promise<void> {
+  private async startDeployStep(task: StepTask, driver: BmcDriver, step: JsonObject, index: number): Promise<void> {
     const node = task.node;
     const session = agentSession(node);
     if (session === null) {
       // An earlier step rebooted the machine (BIOS settings, a power step): the agent is booted again, and the
       // deploy goes on from this step at its heartbeat (Ironic's reboot_to_finish_step).
-      await this.deps.bootRamdisk(task, driver);
+      await this.ctx.bootAgent(task, driver);
       await task.fire('wait', {
         driver_internal_info: { ...task.node.driver_internal_info, deploy_step_index: index },
       });
@@ -145,7 +141,7 @@ export class DeployFlow {
         ? { ...((step.args as JsonObject | undefined) ?? {}), image_info: await this.imageInfo(node) }
         : step.args;
     const command = await during(`Deploy step ${stepLabel(step)} could not start on node ${node.uuid}`, () =>
-      this.deps.agent.execute(session.url, session.token, 'deploy.execute_deploy_step', {
+      this.agent.execute(session.url, session.token, 'deploy.execute_deploy_step', {
         step: { ...step, args: args ?? {} },
         node: agentNodeView(node),
         ports: [],
@@ -168,28 +164,21 @@ export class DeployFlow {
    * kernel and ramdisk from the network (served as the active node's boot),
    * so the boot device is set persistently.
    */
-  private async deployRamdisk(task: NodeTask, driver: BmcDriver): Promise<void> {
+  private async deployRamdisk(task: StepTask, driver: BmcDriver): Promise<void> {
     const node = task.node;
-    await this.deps.mayStart(node, 'deploy');
+    await this.ctx.mayStart(node, 'deploy');
     await during(`Failed to boot the ramdisk instance for node ${node.uuid}`, async () => {
-      const mode = bootModeOf(node);
-      if (isVirtualMediaBoot(node)) {
-        const iso = node.instance_info.boot_iso;
-        if (typeof iso !== 'string' || iso === '')
-          throw new StepFailure('The ramdisk deploy over virtual media needs instance_info/boot_iso.');
-        await requireInterface(driver, 'virtualMedia').insert(iso);
-        await driver.management.setBootDevice('cdrom', { persistent: true, mode });
-      } else if (isUefiHttpBoot(node)) {
-        const iso = node.instance_info.boot_iso;
-        if (typeof iso !== 'string' || iso === '')
-          throw new StepFailure('The ramdisk deploy over UEFI HTTP boot needs instance_info/boot_iso.');
-        await requireHttpBoot(driver)(iso, { persistent: true });
-      } else {
-        await driver.management.setBootDevice('pxe', { persistent: true, mode });
-      }
+      await bootInterfaceOf(node).bootRamdiskInstance(node, driver);
       await driver.power.setPowerState((await driver.power.getPowerState()) === 'power on' ? 'rebooting' : 'power on');
     });
     await task.fire('done', { power_state: 'power on', driver_internal_info: withoutSession(task.node) });
+  }
+
+  /** Ironic's deploy tear_down: the machine off (unless it may not be), the agent's media gone, then cleaning. */
+  private async tearDown(task: StepTask, driver: BmcDriver): Promise<void> {
+    const power = await this.ctx.powerOffUnlessDisabled(task.node, driver);
+    await this.ctx.ejectAgentMedia(task.node, driver);
+    await task.fire('clean', { power_state: power });
   }
 
   /** IPA's image_info for write_image, from instance_info (Ironic's agent deploy). */
@@ -218,7 +207,7 @@ export class DeployFlow {
     }
     const configdrive = info.configdrive;
     if (typeof configdrive === 'string' || (configdrive !== null && typeof configdrive === 'object')) {
-      image.configdrive = await this.deps.configDrive(configdrive as string | JsonObject, node);
+      image.configdrive = await this.configDrive(configdrive as string | JsonObject, node);
     }
     return image;
   }

@@ -1,0 +1,1 @@
+export { CleanFlow } from './clean-flow.js';

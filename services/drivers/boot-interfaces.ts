@@ -1,0 +1,155 @@
+import { requireHttpBoot, requireInterface, type BmcDriver } from '../../bmc-drivers/index.js';
+import { bootModeOf, type Node } from '../nodes/index.js';
+import { StepFailure } from '../steps/index.js';
+import type { HardwareInterface } from './hardware-interface.js';
+import { requireBmc, requireBootFileHref, requireKeys, ValidationFailure } from './validation.js';
+
+/** The work for which the conductor boots the ramdisk agent. */
+export type AgentWork = 'inspect' | 'clean' | 'deploy' | 'rescue';
+
+/**
+ * How the machine boots the agent and a ramdisk instance: over the
+ * network, from a virtual CD, or by UEFI HTTP boot of an ISO.
+ */
+export interface BootInterface extends HardwareInterface {
+  /** The agent boots from an ISO the BMC hands the firmware, so it needs no port that may network-boot. */
+  readonly fromIso: boolean;
+  /** What the machine fetches to boot the agent for `work`: the hrefs checked before it is powered on. */
+  agentFiles(node: Node, work: AgentWork): string[];
+  /** Points the next boot (once) at the agent. */
+  bootAgent(node: Node, driver: BmcDriver): Promise<void>;
+  /** Points every boot at the ramdisk deploy's instance. */
+  bootRamdiskInstance(node: Node, driver: BmcDriver): Promise<void>;
+  /** Takes away what the agent booted from, so the instance never boots it. */
+  ejectAgent(node: Node, driver: BmcDriver): Promise<void>;
+}
+
+function nonEmpty(node: Node, doc: 'driver_info' | 'instance_info', keys: string[]): string[] {
+  return keys.map((k) => node[doc][k]).filter((v): v is string => typeof v === 'string' && v !== '');
+}
+
+/** A string at `doc/key`, or the boot fails naming it. */
+function required(node: Node, doc: 'driver_info' | 'instance_info', key: string, why: string): string {
+  const value = node[doc][key];
+  if (typeof value !== 'string' || value === '') throw new StepFailure(why);
+  return value;
+}
+
+/** Network boot (DHCP, TFTP, iPXE): the agent's kernel and ramdisk, served by the boot HTTP server or from a URL. */
+export class IpxeBoot implements BootInterface {
+  readonly name = 'ipxe';
+  readonly fromIso = false;
+
+  validate(node: Node): void {
+    requireKeys(node, 'driver_info', ['deploy_kernel', 'deploy_ramdisk'], 'Cannot validate PXE bootloader');
+    requireBootFileHref(node, 'deploy_kernel', true);
+    requireBootFileHref(node, 'deploy_ramdisk', true);
+  }
+
+  agentFiles(node: Node, work: AgentWork): string[] {
+    return nonEmpty(
+      node,
+      'driver_info',
+      work === 'rescue' ? ['rescue_kernel', 'rescue_ramdisk'] : ['deploy_kernel', 'deploy_ramdisk'],
+    );
+  }
+
+  async bootAgent(node: Node, driver: BmcDriver): Promise<void> {
+    await driver.management.setBootDevice('pxe', { persistent: false, mode: bootModeOf(node) });
+  }
+
+  async bootRamdiskInstance(node: Node, driver: BmcDriver): Promise<void> {
+    await driver.management.setBootDevice('pxe', { persistent: true, mode: bootModeOf(node) });
+  }
+
+  async ejectAgent(): Promise<void> {}
+}
+
+/** Redfish virtual media: the BMC attaches the agent ISO (driver_info/deploy_iso) as a CD the machine boots once. */
+export class VirtualMediaBoot implements BootInterface {
+  readonly fromIso = true;
+
+  constructor(readonly name: string) {}
+
+  validate(node: Node): void {
+    requireBmc(node);
+    requireKeys(node, 'driver_info', ['deploy_iso'], 'Error validating Redfish virtual media');
+    requireBootFileHref(node, 'deploy_iso', false);
+  }
+
+  agentFiles(node: Node): string[] {
+    return nonEmpty(node, 'driver_info', ['deploy_iso']);
+  }
+
+  async bootAgent(node: Node, driver: BmcDriver): Promise<void> {
+    const iso = required(
+      node,
+      'driver_info',
+      'deploy_iso',
+      'Virtual media boot needs driver_info/deploy_iso: the URL of the agent ISO.',
+    );
+    await requireInterface(driver, 'virtualMedia').insert(iso);
+    await driver.management.setBootDevice('cdrom', { persistent: false, mode: bootModeOf(node) });
+  }
+
+  async bootRamdiskInstance(node: Node, driver: BmcDriver): Promise<void> {
+    const iso = required(
+      node,
+      'instance_info',
+      'boot_iso',
+      'The ramdisk deploy over virtual media needs instance_info/boot_iso.',
+    );
+    await requireInterface(driver, 'virtualMedia').insert(iso);
+    await driver.management.setBootDevice('cdrom', { persistent: true, mode: bootModeOf(node) });
+  }
+
+  async ejectAgent(_node: Node, driver: BmcDriver): Promise<void> {
+    await requireInterface(driver, 'virtualMedia').eject();
+  }
+}
+
+/**
+ * Ironic's redfish-https: the BMC sets the next boot to UEFI HTTP boot of the
+ * agent ISO's URL; nothing is attached, so nothing is ejected. HTTP boot is
+ * a UEFI feature, so a node set to legacy BIOS boot is refused by validate
+ * rather than failing at the BMC. Whether the BMC offers UefiHttp is its
+ * answer to give: the driver refuses before changing anything when it does not.
+ */
+export class UefiHttpBoot implements BootInterface {
+  readonly name = 'redfish-https';
+  readonly fromIso = true;
+
+  validate(node: Node): void {
+    requireBmc(node);
+    requireKeys(node, 'driver_info', ['deploy_iso'], 'Error validating Redfish virtual media');
+    requireBootFileHref(node, 'deploy_iso', false);
+    if (bootModeOf(node) !== 'uefi')
+      throw new ValidationFailure(`UEFI HTTP boot requires UEFI for node ${node.uuid}; its boot mode is legacy BIOS.`);
+  }
+
+  agentFiles(node: Node): string[] {
+    return nonEmpty(node, 'driver_info', ['deploy_iso']);
+  }
+
+  async bootAgent(node: Node, driver: BmcDriver): Promise<void> {
+    const iso = required(
+      node,
+      'driver_info',
+      'deploy_iso',
+      'UEFI HTTP boot needs driver_info/deploy_iso: the URL of the agent ISO.',
+    );
+    await requireHttpBoot(driver)(iso, { persistent: false });
+  }
+
+  async bootRamdiskInstance(node: Node, driver: BmcDriver): Promise<void> {
+    const iso = required(
+      node,
+      'instance_info',
+      'boot_iso',
+      'The ramdisk deploy over UEFI HTTP boot needs instance_info/boot_iso.',
+    );
+    await requireHttpBoot(driver)(iso, { persistent: true });
+  }
+
+  async ejectAgent(): Promise<void> {}
+}

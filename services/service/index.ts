@@ -1,0 +1,1 @@
+export { ServiceFlow } from './service-flow.js';
