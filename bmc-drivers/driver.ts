@@ -21,6 +21,9 @@ export const BOOT_DEVICES: readonly BootDevice[] = ['pxe', 'disk', 'cdrom', 'bio
 /** Ironic's boot modes: `bios` is legacy BIOS boot. */
 export type BootMode = 'uefi' | 'bios';
 
+/** The machine's health as its BMC judges it, in Ironic's words (common/health_states.py). */
+export type HealthState = 'OK' | 'Warning' | 'Critical';
+
 export interface SetPowerOptions {
   /** How long to wait for the BMC to report the new state (Ironic's power_state_change_timeout). Default 60 s. */
   timeoutMs?: number;
@@ -61,6 +64,12 @@ export interface ManagementInterface {
    * UnsupportedOperation, before any change, where the BMC does not offer it.
    */
   setHttpBootUri?(uri: string, options?: { persistent?: boolean }): Promise<void>;
+  /**
+   * The BMC's verdict on the machine's hardware (Ironic's get_node_health);
+   * null when it gives none Anvil can name. Absent where the protocol has
+   * no such reading (IPMI), so the caller skips it without a BMC call.
+   */
+  getHealth?(): Promise<HealthState | null>;
 }
 
 export interface InventoryCpu {

@@ -19,6 +19,7 @@ export type {
   FirmwareUpdateResult,
   HardwareInventory,
   HardwareType,
+  HealthState,
   InspectInterface,
   InventoryCpu,
   InventoryDisk,

@@ -60,6 +60,7 @@ export async function startConductorRole(core: Core): Promise<ConductorRole> {
     settings: {
       drivers: ['redfish', 'idrac', 'ipmi'],
       forcePowerState: c.forcePowerStateDuringSync,
+      healthMonitoring: c.enableHealthMonitoring,
       maxPowerFailures: c.powerSyncMaxRetries,
       syncWorkers: c.powerSyncWorkers,
       waitTimeouts: {

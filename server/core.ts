@@ -98,6 +98,7 @@ export async function openCore(
       return data.networks.length === 0 ? null : { ...data };
     }),
     bootFilesDir: servesBootFiles ? config.boot.bootFilesDir : null,
+    agentImages: config.agentImages,
     pxeMacs: async (node) => (await ports.listForNode(node.id)).filter((p) => p.pxe_enabled).map((p) => p.address),
     options: {
       powerTimeoutSeconds: config.conductor.powerTimeoutSeconds,

@@ -19,6 +19,7 @@ export async function startPxeRole(core: Core, apiUrl: string | null): Promise<B
     ipam: core.ipam,
     history: core.history,
     apiUrl: agentApiUrl,
+    agentImages: core.config.agentImages,
   });
   return startBootServices(core.config.boot, backend, core.metrics, core.log);
 }

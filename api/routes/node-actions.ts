@@ -148,7 +148,7 @@ export function nodeActionRoutes(ctx: ApiContext): Router {
   });
 
   router.get('/:ident/validate', async (req, res) => {
-    res.json(validateNodeInterfaces(await ctx.nodes.get(req.params.ident)));
+    res.json(validateNodeInterfaces(await ctx.nodes.get(req.params.ident), { agentImages: ctx.config.agentImages }));
   });
 
   router.put('/:ident/maintenance', async (req, res) => {

@@ -34,7 +34,7 @@ import { redfishFailure } from './failure.js';
 import { getBiosAttributes, getBiosRegistry, getPendingBiosAttributes, setBiosAttributes } from './bios.js';
 import { firmwareTargetOf, getFirmwareComponents, startFirmwareUpdate } from './firmware.js';
 import { inspectHardware } from './inspect.js';
-import { getBootDevice, injectNmi, setBootDevice, setHttpBootUri } from './management.js';
+import { getBootDevice, getHealth, injectNmi, setBootDevice, setHttpBootUri } from './management.js';
 import { EXPECTED_POWER_STATE, getPowerState, setPowerState, waitForPower } from './power.js';
 import { builtVolumes, createVolume, deleteVolume, readStorage, volumeRequests, type VolumeChange } from './raid.js';
 import { planRaidConfiguration, selectLogicalDisks } from './raid-plan.js';
@@ -119,6 +119,7 @@ export class RedfishDriver implements BmcDriver {
       injectNmi: () => this.call('inject_nmi', (system) => injectNmi(system)),
       setHttpBootUri: (uri, options = {}) =>
         this.call('set_http_boot_uri', (system) => setHttpBootUri(system, uri, options)),
+      getHealth: () => this.call('get_node_health', (system) => getHealth(system)),
     };
     this.inspect = {
       inspectHardware: () =>

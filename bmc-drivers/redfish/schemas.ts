@@ -67,6 +67,15 @@ export const systemSchema = z.looseObject({
 });
 export type ComputerSystem = z.infer<typeof systemSchema>;
 
+/**
+ * A system's Status, apart from systemSchema: a Status Anvil cannot read
+ * (a number for Health, a string for Status) reads as no verdict, and never
+ * fails the power and boot reads of that system.
+ */
+export const systemStatusSchema = z.looseObject({
+  Status: z.looseObject({ Health: z.unknown() }).nullish().catch(null),
+});
+
 export const processorSchema = z.looseObject({
   Id: z.string(),
   ProcessorType: optionalString,

@@ -1,5 +1,6 @@
 import type { BootAction } from '../../pxe/index.js';
 import type { Node, ProvisionState } from '../nodes/index.js';
+import { agentImagesFor, type AgentImageDefaults } from './agent-images.js';
 
 /** States in which the node runs the ramdisk agent, so it must network-boot it. */
 const AGENT_STATES: readonly ProvisionState[] = [
@@ -22,22 +23,21 @@ const DEFAULT_KERNEL_PARAMS = ['nofb', 'nomodeset', 'vga=normal'];
  * What a node's PXE NIC should boot now: the agent while the conductor needs
  * it, the local disk once active (so an installed host never netboots in a
  * loop), and nothing otherwise. `apiUrl` is where the agent reaches the API
- * (`ipa-api-url`). deploy_kernel/deploy_ramdisk pass through as given: a URL,
- * or a path the boot HTTP server resolves under its own `/boot-files/`. Pure.
+ * (`ipa-api-url`); `defaults` are the configured agent images for nodes
+ * whose driver_info names none. Kernel and ramdisk pass through as given: a
+ * URL, or a path the boot HTTP server resolves under its own `/boot-files/`. Pure.
  */
-export function bootActionFor(node: Node, apiUrl: string): BootAction {
+export function bootActionFor(node: Node, apiUrl: string, defaults: AgentImageDefaults): BootAction {
   if (node.deploy_interface === 'ramdisk' && INSTANCE_STATES.includes(node.provision_state))
     return ramdiskInstance(node);
   if (node.provision_state === 'active') return { kind: 'local-disk' };
   if (!AGENT_STATES.includes(node.provision_state)) return { kind: 'exit' };
   // A rescue boots the rescue ramdisk (Ironic's rescue_kernel/rescue_ramdisk), every other agent the deploy one.
-  const images = node.provision_state === 'rescuing' || node.provision_state === 'rescue wait' ? 'rescue' : 'deploy';
-  const kernel = node.driver_info[`${images}_kernel`];
-  const ramdisk = node.driver_info[`${images}_ramdisk`];
+  const kind = node.provision_state === 'rescuing' || node.provision_state === 'rescue wait' ? 'rescue' : 'deploy';
+  const images = agentImagesFor(node, kind, defaults);
   // Without an agent to boot there is nothing sensible to netboot. The conductor refuses to start a step
   // without them (services/conductor/step-prerequisites.ts); this is for driver_info changed under a running one.
-  if (typeof kernel !== 'string' || typeof ramdisk !== 'string' || kernel === '' || ramdisk === '')
-    return { kind: 'exit' };
+  if (images === null) return { kind: 'exit' };
   const inspecting = node.provision_state === 'inspecting' || node.provision_state === 'inspect wait';
   const callback = inspecting ? [`ipa-inspection-callback-url=${apiUrl}/v1/continue_inspection`] : [];
   const extra =
@@ -46,8 +46,8 @@ export function bootActionFor(node: Node, apiUrl: string): BootAction {
       : DEFAULT_KERNEL_PARAMS;
   return {
     kind: 'agent',
-    kernelUrl: kernel,
-    ramdiskUrl: ramdisk,
+    kernelUrl: images.kernel,
+    ramdiskUrl: images.ramdisk,
     // BOOTIF is not ours to add: the script renderer derives it from the MAC the host booted with.
     kernelParams: [`ipa-api-url=${apiUrl}`, ...callback, ...extra],
   };

@@ -4,6 +4,7 @@ import type { NodeHistory } from '../events/index.js';
 import { nodeAddresses } from '../ipam/index.js';
 import { normalizeMac, type Node, type NodeRepository } from '../nodes/index.js';
 import type { PortRepository } from '../ports/index.js';
+import type { AgentImageDefaults } from './agent-images.js';
 import { bootActionFor } from './boot-action.js';
 
 export interface NodeBootBackendDeps {
@@ -13,6 +14,8 @@ export interface NodeBootBackendDeps {
   history: NodeHistory;
   /** Where the agent reaches the API: `ipa-api-url`. */
   apiUrl: string;
+  /** The configured agent images, for nodes whose driver_info names none. */
+  agentImages: AgentImageDefaults;
 }
 
 /**
@@ -67,7 +70,7 @@ export class NodeBootBackend implements BootBackend {
       nodeUuid: node.uuid,
       hostname: node.name,
       lease: v4 ? { address: v4.address, prefix: v4.prefix, gateway: v4.gateway, dnsServers: v4.dns_servers } : null,
-      boot: bootActionFor(node, this.deps.apiUrl),
+      boot: bootActionFor(node, this.deps.apiUrl, this.deps.agentImages),
     };
   }
 }

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { startDhcpServer, type DhcpServer } from '../../pxe/dhcp/index.js';
 import { startBootHttpServer, type BootHttpServer } from '../../pxe/http/index.js';
@@ -7,9 +6,7 @@ import type { AnvilConfig } from '../config/index.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { BootBackend } from '../../pxe/index.js';
-
-/** What DHCP points PXE clients at (BIOS, UEFI, UEFI without its own NIC driver). */
-const IPXE_BINARIES = ['undionly.kpxe', 'ipxe.efi', 'snponly.efi'];
+import { bootLoaderFiles, tftpLoaderFiles } from './boot-loaders.js';
 
 export interface BootServices {
   /** The HTTP boot server as hosts reach it. */
@@ -54,7 +51,7 @@ export async function startBootServices(
         tftp = await startTftpServer({
           root: config.tftpRoot,
           // Debian links ipxe.efi out of /usr/lib/ipxe; naming the binaries serves them without opening the root to symlinks.
-          resolve: namedFiles(Object.fromEntries(IPXE_BINARIES.map((f) => [f, path.join(config.tftpRoot, f)]))),
+          resolve: namedFiles(tftpLoaderFiles(config)),
           host: config.httpHost,
           port: config.tftpPort,
           maxTransfersPerClient: config.tftpMaxTransfersPerClient,
@@ -82,7 +79,7 @@ export async function startBootServices(
         mode: config.dhcpMode,
         interface: config.dhcpInterface!,
         backend,
-        boot: { ipxeScriptUrl: `${httpUrl}/boot/{mac}.ipxe` },
+        boot: { ...bootLoaderFiles(config), ipxeScriptUrl: `${httpUrl}/boot/{mac}.ipxe` },
         observer: (e) => {
           if (e.kind === 'replied') metrics.dhcpReplies.inc({ type: e.messageType });
           if (e.kind === 'failed') log.warn({ err: e.error, stage: e.stage }, 'DHCP server');

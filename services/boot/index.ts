@@ -1,2 +1,3 @@
+export { agentImagesFor, type AgentImageDefaults, type AgentImageKind, type AgentImages } from './agent-images.js';
 export { NodeBootBackend } from './boot-backend.js';
 export { startBootServices, type BootServices } from './boot-services.js';

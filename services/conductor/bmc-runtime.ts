@@ -1,5 +1,6 @@
 import { InvalidDriverInfo, type BmcDriver } from '../../bmc-drivers/index.js';
 import type { AgentClient } from '../agent/index.js';
+import type { AgentImageDefaults } from '../boot/index.js';
 import { CleanFlow } from '../clean/index.js';
 import { DeployFlow, type ConfigDriveEncoder } from '../deploy/index.js';
 import type { NodeHistory } from '../events/index.js';
@@ -55,6 +56,8 @@ export interface BmcRuntimeDeps {
   pxeMacs(node: Node): Promise<string[]>;
   /** Firmware components with their history, refreshed when inspection or a firmware update reads the BMC. */
   firmware: FirmwareCache;
+  /** The configured agent images, for nodes whose driver_info names none. */
+  agentImages: AgentImageDefaults;
 }
 
 /**
@@ -75,6 +78,7 @@ export class BmcRuntime implements HardwareRuntime {
         bootFilesDir: deps.bootFilesDir,
         headTimeoutMs: BOOT_FILE_CHECK_TIMEOUT_MS,
         pxeMacs: (node) => deps.pxeMacs(node),
+        env: { agentImages: deps.agentImages },
       }),
     });
     const flows = [
@@ -103,7 +107,8 @@ export class BmcRuntime implements HardwareRuntime {
    */
   refusal(node: Node, request: WorkRequest): AnvilError | null {
     const { verb } = request;
-    if (verb === 'rescue' || verb === 'unrescue') return rescueRefusal(node, request);
+    if (verb === 'rescue' || verb === 'unrescue')
+      return rescueRefusal(node, request, { agentImages: this.deps.agentImages });
     if (
       (verb === 'deploy' || verb === 'rebuild') &&
       request.configdrive !== undefined &&

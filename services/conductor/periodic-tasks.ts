@@ -1,7 +1,7 @@
 import type { NodeHistory } from '../events/index.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import type { Node, NodeChanges, PowerState, NodeRepository, ProvisionState } from '../nodes/index.js';
+import type { HealthState, Node, NodeChanges, PowerState, NodeRepository, ProvisionState } from '../nodes/index.js';
 import { forEachBounded } from './bounded.js';
 import type { DriverCache } from './driver-cache.js';
 import { createNodeTask } from './node-task.js';
@@ -13,6 +13,8 @@ export interface PeriodicSettings {
   drivers: readonly string[];
   /** Force the recorded power state onto the hardware (Ironic's default), or record the hardware's. */
   forcePowerState: boolean;
+  /** Each sync also reads the hardware health the BMC reports into the node (Ironic's enable_health_monitoring). */
+  healthMonitoring: boolean;
   /** Consecutive failed syncs before a node goes to maintenance with fault "power failure". */
   maxPowerFailures: number;
   /** Nodes synced at once. */
@@ -142,9 +144,40 @@ export class PeriodicTasks {
       return;
     }
     this.failures.delete(listed.id);
+    if (this.deps.settings.healthMonitoring) await this.cacheHealth(listed);
     if (listed.power_state === actual) return;
     await this.locked(listed, async (fresh) => {
       if (this.stillSyncable(listed, fresh)) await this.correct(fresh, actual);
+    });
+  }
+
+  /**
+   * Keeps the health the BMC reports in the node, as Ironic's
+   * node_cache_health does once a power read succeeded: a change is written
+   * and recorded in the node's history. A BMC with no such reading (IPMI) is
+   * skipped without a call; a failed read is logged and never fails the sync.
+   */
+  private async cacheHealth(listed: Node): Promise<void> {
+    const { management } = this.deps.drivers.for(listed);
+    if (management.getHealth === undefined) return;
+    let health: HealthState | null;
+    try {
+      health = await management.getHealth();
+    } catch (err) {
+      this.deps.log.warn({ err, node_uuid: listed.uuid }, 'could not read the hardware health from the BMC');
+      return;
+    }
+    if (health === listed.health) return;
+    await this.locked(listed, async (fresh) => {
+      if (fresh.health === health) return;
+      await this.deps.nodes.update(fresh.id, { health });
+      await this.deps.history.record(fresh.id, {
+        severity: 'INFO',
+        event_type: 'monitoring',
+        event: `Node health status changed: health='${health ?? 'None'}' (previously '${fresh.health ?? 'None'}')`,
+      });
+      if (health === 'Warning' || health === 'Critical')
+        this.deps.log.warn({ node_uuid: fresh.uuid, health }, 'the BMC reports a hardware problem');
     });
   }
 

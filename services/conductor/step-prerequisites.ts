@@ -1,7 +1,7 @@
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { configDriveProblem } from '../deploy/index.js';
-import { bootInterfaceOf, validateNodeInterfaces, type AgentWork } from '../drivers/index.js';
+import { bootInterfaceOf, validateNodeInterfaces, type AgentWork, type ValidationEnv } from '../drivers/index.js';
 import type { Node } from '../nodes/index.js';
 
 /** How Ironic words a step that could not be prepared (its `inspection_error_handler`, `prepare_cleaning`, `deploy.prepare` failures). */
@@ -24,6 +24,8 @@ export interface StepPrerequisiteOptions {
   headTimeoutMs: number;
   /** The MACs of the node's ports that may network-boot (`pxe_enabled`): DHCP and iPXE answer only them. */
   pxeMacs(node: Node): Promise<string[]>;
+  /** What validation reads besides the node: the configured agent images. */
+  env: ValidationEnv;
 }
 
 /**
@@ -39,7 +41,7 @@ export class StepPrerequisites {
 
   /** Why `work` cannot start on `node`, as its last_error, or null when it may. */
   async problem(node: Node, work: AgentWork): Promise<string | null> {
-    const invalid = interfaceProblem(node, work);
+    const invalid = interfaceProblem(node, work, this.options.env);
     if (invalid !== null) {
       // Ironic refuses a deploy in `do_node_deploy`'s validation with these words; the others fail in preparing.
       return work === 'deploy'
@@ -68,7 +70,7 @@ export class StepPrerequisites {
   private async missingBootFile(node: Node, work: AgentWork): Promise<string | null> {
     const found = await Promise.all(
       bootInterfaceOf(node)
-        .agentFiles(node, work)
+        .agentFiles(node, work, this.options.env)
         .map((href) => (/^https?:\/\//.test(href) ? this.checkUrl(href) : this.checkPath(href))),
     );
     return found.find((problem) => problem !== null) ?? null;
@@ -135,8 +137,8 @@ export class StepPrerequisites {
 }
 
 /** The first failing `validate` result of the interfaces `work` uses: the boot interface, and the deploy or rescue interface. */
-function interfaceProblem(node: Node, work: AgentWork): string | null {
-  const results = validateNodeInterfaces(node);
+function interfaceProblem(node: Node, work: AgentWork, env: ValidationEnv): string | null {
+  const results = validateNodeInterfaces(node, env);
   for (const iface of work === 'deploy' || work === 'rescue' ? ['boot', work] : ['boot']) {
     const result = results[iface];
     if (result && !result.result) return result.reason ?? `the ${iface} interface does not validate`;

@@ -100,6 +100,34 @@ function checkAcross(config: AnvilConfig): void {
       'TLS needs both a certificate and its key',
     );
   }
+  checkAgentImagePairs(config);
+}
+
+/** A kernel without its ramdisk boots nothing: refused at start rather than skipped at a node's boot, as Ironic does. */
+function checkAgentImagePairs(config: AnvilConfig): void {
+  const s = settings.agentImages;
+  const c = config.agentImages;
+  const pairs = [
+    [s.deployKernel, c.deployKernel, s.deployRamdisk, c.deployRamdisk],
+    [s.rescueKernel, c.rescueKernel, s.rescueRamdisk, c.rescueRamdisk],
+  ] as const;
+  for (const [kernel, kernelValue, ramdisk, ramdiskValue] of pairs) {
+    if (kernelValue !== null && ramdiskValue === null) throw invalid(kernel, `needs ${ramdisk.spec.env} too`);
+    if (kernelValue === null && ramdiskValue !== null) throw invalid(ramdisk, `needs ${kernel.spec.env} too`);
+  }
+  const maps = [
+    [s.deployKernelByArch, c.deployKernelByArch, s.deployRamdiskByArch, c.deployRamdiskByArch],
+    [s.rescueKernelByArch, c.rescueKernelByArch, s.rescueRamdiskByArch, c.rescueRamdiskByArch],
+  ] as const;
+  for (const [kernels, kernelMap, ramdisks, ramdiskMap] of maps) {
+    for (const [setting, map, other, otherMap] of [
+      [kernels, kernelMap, ramdisks, ramdiskMap],
+      [ramdisks, ramdiskMap, kernels, kernelMap],
+    ] as const) {
+      const alone = Object.keys(map).find((arch) => !Object.hasOwn(otherMap, arch));
+      if (alone !== undefined) throw invalid(setting, `${alone} has no entry in ${other.spec.env}`);
+    }
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_BOOT_FILES } from '../../pxe/dhcp/index.js';
 import { ROLES } from '../auth/index.js';
 import { InWords, Setting, type ConfigOf } from './setting.js';
 
@@ -35,6 +36,56 @@ const roleMap = z
     z.record(z.string(), z.string()),
   ])
   .pipe(z.record(z.string().min(1), z.enum(ROLES, { error: () => `roles are ${ROLES.join(', ')}` })));
+
+/** A boot loader as DHCP names it and TFTP serves it: a path under the TFTP root. */
+const tftpFileName = z
+  .string()
+  .regex(/^\S+$/, 'must be a file name under the TFTP root, without spaces')
+  .refine((name) => !name.split(/[/\\]+/).includes('..'), 'must stay inside the TFTP root (no `..`)');
+/** An agent kernel or ramdisk, in the forms driver_info takes: an http(s) URL, or a path under the boot files directory. */
+const agentImage = z
+  .string()
+  .min(1)
+  .refine(
+    (ref) => /^https?:\/\//i.test(ref) || !/^[a-z][a-z0-9+.-]*:/i.test(ref),
+    'must be an http(s) URL or a path under the boot files directory',
+  );
+const ARCH = /^\w[\w.-]*$/;
+/** `aarch64:URL, x86_64:path`: the value is what follows the first colon, so URLs keep theirs. Null if malformed. */
+function archPairs(text: string): [string, string][] | null {
+  const pairs = text
+    .split(',')
+    .map((pair) => pair.trim())
+    .filter(Boolean)
+    .map((pair): [string, string] => {
+      const colon = pair.indexOf(':');
+      return colon < 0 ? ['', ''] : [pair.slice(0, colon).trim(), pair.slice(colon + 1).trim()];
+    });
+  return pairs.every(([arch, value]) => arch !== '' && value !== '') ? pairs : null;
+}
+/**
+ * Agent images per CPU architecture (a node's `properties.cpu_arch`):
+ * `aarch64:URL,x86_64:path` from the environment, as Ironic's DictOpt reads
+ * it, or a mapping in YAML.
+ */
+const agentImageByArch = z
+  .union([z.string(), z.record(z.string(), z.string())], {
+    error: 'must be arch:image pairs separated by commas (a mapping in YAML)',
+  })
+  .transform((value, ctx) => {
+    const pairs = typeof value === 'string' ? archPairs(value) : Object.entries(value);
+    if (pairs === null) {
+      ctx.addIssue({ code: 'custom', message: 'must be arch:image pairs separated by commas' });
+      return z.NEVER;
+    }
+    const odd = pairs.find(([arch]) => !ARCH.test(arch));
+    if (odd !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `architectures are words such as aarch64 or x86_64, not "${odd[0]}"` });
+      return z.NEVER;
+    }
+    return Object.fromEntries(pairs);
+  })
+  .pipe(z.record(z.string(), agentImage));
 
 // Settings other defaults are derived from.
 const apiHost = new Setting({
@@ -306,6 +357,13 @@ export const settings = {
       default: true,
       help: 'Power sync puts a node back in the power state Anvil recorded, rather than recording what the BMC says',
     }),
+    enableHealthMonitoring: new Setting({
+      env: 'ANVIL_ENABLE_HEALTH_MONITORING',
+      yaml: 'conductor.enable_health_monitoring',
+      schema: booleanSetting,
+      default: true,
+      help: "Power sync also reads the hardware health the BMC reports (Redfish) into the node's `health`, one more BMC call per node and pass",
+    }),
     powerFailureRecoveryIntervalSeconds: new Setting({
       env: 'ANVIL_POWER_FAILURE_RECOVERY_INTERVAL',
       yaml: 'conductor.power_failure_recovery_interval',
@@ -420,6 +478,27 @@ export const settings = {
       default: 5,
       help: "Seconds a TFTP transfer waits for the client's first ACK before it is dropped (unanswered requests free their slot)",
     }),
+    biosBootFile: new Setting({
+      env: 'ANVIL_BIOS_BOOT_FILE',
+      yaml: 'boot.bios_boot_file',
+      schema: tftpFileName,
+      default: DEFAULT_BOOT_FILES.biosFile,
+      help: "Under the TFTP root, the iPXE DHCP gives BIOS clients (option 93 arch 0; Ironic's ipxe_bootfile_name)",
+    }),
+    uefiBootFile: new Setting({
+      env: 'ANVIL_UEFI_BOOT_FILE',
+      yaml: 'boot.uefi_boot_file',
+      schema: tftpFileName,
+      default: DEFAULT_BOOT_FILES.uefiX64File,
+      help: "Under the TFTP root, the iPXE DHCP gives UEFI x86-64 clients (arch 7, 9), e.g. `snponly.efi` (Ironic's uefi_ipxe_bootfile_name)",
+    }),
+    uefiArm64BootFile: new Setting({
+      env: 'ANVIL_UEFI_ARM64_BOOT_FILE',
+      yaml: 'boot.uefi_arm64_boot_file',
+      schema: tftpFileName,
+      default: DEFAULT_BOOT_FILES.uefiArm64File,
+      help: "Under the TFTP root, the iPXE DHCP gives UEFI arm64 clients (arch 11; Ironic's ipxe_bootfile_name_by_arch); Debian ships none: build iPXE's `bin-arm64-efi/ipxe.efi` and put it there",
+    }),
     dhcpMode: new Setting({
       env: 'ANVIL_DHCP_MODE',
       yaml: 'boot.dhcp_mode',
@@ -433,6 +512,69 @@ export const settings = {
       schema: z.string().min(1).nullable(),
       default: null,
       help: 'The interface DHCP serves, e.g. `eth1`; needed unless ANVIL_DHCP_MODE is `off`',
+    }),
+  },
+  /**
+   * Ironic's [conductor] deploy_* and rescue_* images: what a node boots when
+   * its driver_info names no agent kernel and ramdisk of its own; first by
+   * its cpu_arch, then the default pair.
+   */
+  agentImages: {
+    deployKernel: new Setting({
+      env: 'ANVIL_DEPLOY_KERNEL',
+      yaml: 'conductor.deploy_kernel',
+      schema: agentImage.nullable(),
+      default: null,
+      help: 'Agent kernel (inspect, clean, deploy, service) of nodes whose driver_info and cpu_arch name none: an http(s) URL or a path under the boot files directory; set with `ANVIL_DEPLOY_RAMDISK`',
+    }),
+    deployRamdisk: new Setting({
+      env: 'ANVIL_DEPLOY_RAMDISK',
+      yaml: 'conductor.deploy_ramdisk',
+      schema: agentImage.nullable(),
+      default: null,
+      help: 'Agent ramdisk (inspect, clean, deploy, service) of nodes whose driver_info and cpu_arch name none: an http(s) URL or a path under the boot files directory; set with `ANVIL_DEPLOY_KERNEL`',
+    }),
+    deployKernelByArch: new Setting({
+      env: 'ANVIL_DEPLOY_KERNEL_BY_ARCH',
+      yaml: 'conductor.deploy_kernel_by_arch',
+      schema: agentImageByArch,
+      default: {},
+      help: 'Agent kernel by node `properties.cpu_arch`, `aarch64:URL,x86_64:path` (a mapping in YAML), for nodes whose driver_info names none; each arch also in `ANVIL_DEPLOY_RAMDISK_BY_ARCH`',
+    }),
+    deployRamdiskByArch: new Setting({
+      env: 'ANVIL_DEPLOY_RAMDISK_BY_ARCH',
+      yaml: 'conductor.deploy_ramdisk_by_arch',
+      schema: agentImageByArch,
+      default: {},
+      help: 'Agent ramdisk by node `properties.cpu_arch`, `aarch64:URL,x86_64:path` (a mapping in YAML), for nodes whose driver_info names none; each arch also in `ANVIL_DEPLOY_KERNEL_BY_ARCH`',
+    }),
+    rescueKernel: new Setting({
+      env: 'ANVIL_RESCUE_KERNEL',
+      yaml: 'conductor.rescue_kernel',
+      schema: agentImage.nullable(),
+      default: null,
+      help: 'Rescue kernel of nodes whose driver_info and cpu_arch name none: an http(s) URL or a path under the boot files directory; set with `ANVIL_RESCUE_RAMDISK`',
+    }),
+    rescueRamdisk: new Setting({
+      env: 'ANVIL_RESCUE_RAMDISK',
+      yaml: 'conductor.rescue_ramdisk',
+      schema: agentImage.nullable(),
+      default: null,
+      help: 'Rescue ramdisk of nodes whose driver_info and cpu_arch name none: an http(s) URL or a path under the boot files directory; set with `ANVIL_RESCUE_KERNEL`',
+    }),
+    rescueKernelByArch: new Setting({
+      env: 'ANVIL_RESCUE_KERNEL_BY_ARCH',
+      yaml: 'conductor.rescue_kernel_by_arch',
+      schema: agentImageByArch,
+      default: {},
+      help: 'Rescue kernel by node `properties.cpu_arch`, `aarch64:URL,x86_64:path` (a mapping in YAML), for nodes whose driver_info names none; each arch also in `ANVIL_RESCUE_RAMDISK_BY_ARCH`',
+    }),
+    rescueRamdiskByArch: new Setting({
+      env: 'ANVIL_RESCUE_RAMDISK_BY_ARCH',
+      yaml: 'conductor.rescue_ramdisk_by_arch',
+      schema: agentImageByArch,
+      default: {},
+      help: 'Rescue ramdisk by node `properties.cpu_arch`, `aarch64:URL,x86_64:path` (a mapping in YAML), for nodes whose driver_info names none; each arch also in `ANVIL_RESCUE_KERNEL_BY_ARCH`',
     }),
   },
   agent: {

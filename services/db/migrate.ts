@@ -14,6 +14,7 @@ import * as m012 from './migrations/012_conductor_rpc.js';
 import * as m013 from './migrations/013_api_1_110_fields.js';
 import * as m014 from './migrations/014_retire_agent_raid.js';
 import * as m015 from './migrations/015_firmware_components.js';
+import * as m016 from './migrations/016_node_health.js';
 
 interface Migration {
   name: string;
@@ -39,6 +40,7 @@ const MIGRATIONS: Migration[] = [
   m013,
   m014,
   m015,
+  m016,
 ];
 
 const source: Knex.MigrationSource<Migration> = {

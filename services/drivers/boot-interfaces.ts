@@ -1,7 +1,8 @@
 import { requireHttpBoot, requireInterface, type BmcDriver } from '../../bmc-drivers/index.js';
+import { agentImagesFor } from '../boot/index.js';
 import { bootModeOf, type Node } from '../nodes/index.js';
 import { StepFailure } from '../steps/index.js';
-import type { HardwareInterface } from './hardware-interface.js';
+import type { HardwareInterface, ValidationEnv } from './hardware-interface.js';
 import { requireBmc, requireBootFileHref, requireKeys, ValidationFailure } from './validation.js';
 
 /** The work for which the conductor boots the ramdisk agent. */
@@ -15,13 +16,26 @@ export interface BootInterface extends HardwareInterface {
   /** The agent boots from an ISO the BMC hands the firmware, so it needs no port that may network-boot. */
   readonly fromIso: boolean;
   /** What the machine fetches to boot the agent for `work`: the hrefs checked before it is powered on. */
-  agentFiles(node: Node, work: AgentWork): string[];
+  agentFiles(node: Node, work: AgentWork, env: ValidationEnv): string[];
   /** Points the next boot (once) at the agent. */
   bootAgent(node: Node, driver: BmcDriver): Promise<void>;
   /** Points every boot at the ramdisk deploy's instance. */
   bootRamdiskInstance(node: Node, driver: BmcDriver): Promise<void>;
   /** Takes away what the agent booted from, so the instance never boots it. */
   ejectAgent(node: Node, driver: BmcDriver): Promise<void>;
+}
+
+/**
+ * A kernel and ramdisk pair for the agent (`deploy`) or the rescue ramdisk
+ * exists at some level (Ironic's get_agent_kernel_ramdisk); the pair named in
+ * driver_info is checked for what the machine can fetch, configured ones
+ * were checked when the configuration was loaded.
+ */
+export function requireAgentImages(node: Node, kind: 'deploy' | 'rescue', env: ValidationEnv, lead: string): void {
+  if (agentImagesFor(node, kind, env.agentImages) === null)
+    requireKeys(node, 'driver_info', [`${kind}_kernel`, `${kind}_ramdisk`], lead);
+  for (const key of [`${kind}_kernel`, `${kind}_ramdisk`])
+    if (node.driver_info[key] !== undefined) requireBootFileHref(node, key, true);
 }
 
 function nonEmpty(node: Node, doc: 'driver_info' | 'instance_info', keys: string[]): string[] {
@@ -40,18 +54,14 @@ export class IpxeBoot implements BootInterface {
   readonly name = 'ipxe';
   readonly fromIso = false;
 
-  validate(node: Node): void {
-    requireKeys(node, 'driver_info', ['deploy_kernel', 'deploy_ramdisk'], 'Cannot validate PXE bootloader');
-    requireBootFileHref(node, 'deploy_kernel', true);
-    requireBootFileHref(node, 'deploy_ramdisk', true);
+  /** The agent's kernel and ramdisk: driver_info's, else those configured for the node's cpu_arch or for all. */
+  validate(node: Node, env: ValidationEnv): void {
+    requireAgentImages(node, 'deploy', env, 'Cannot validate PXE bootloader');
   }
 
-  agentFiles(node: Node, work: AgentWork): string[] {
-    return nonEmpty(
-      node,
-      'driver_info',
-      work === 'rescue' ? ['rescue_kernel', 'rescue_ramdisk'] : ['deploy_kernel', 'deploy_ramdisk'],
-    );
+  agentFiles(node: Node, work: AgentWork, env: ValidationEnv): string[] {
+    const images = agentImagesFor(node, work === 'rescue' ? 'rescue' : 'deploy', env.agentImages);
+    return images === null ? [] : [images.kernel, images.ramdisk];
   }
 
   async bootAgent(node: Node, driver: BmcDriver): Promise<void> {

@@ -1,3 +1,4 @@
+import type { AgentImageDefaults } from '../boot/index.js';
 import type { InterfaceName, Node } from '../nodes/index.js';
 import { requireBmc, ValidationFailure } from './validation.js';
 
@@ -9,7 +10,12 @@ import { requireBmc, ValidationFailure } from './validation.js';
 export interface HardwareInterface {
   readonly name: string;
   /** Throws ValidationFailure, in Ironic's words, when the node cannot use this interface as set. */
-  validate(node: Node): void;
+  validate(node: Node, env: ValidationEnv): void;
+}
+
+/** What validation reads besides the node: the configured agent images for nodes whose driver_info names none. */
+export interface ValidationEnv {
+  agentImages: AgentImageDefaults;
 }
 
 /** Operations carried out through the node's BMC driver: valid when the BMC connection is. */

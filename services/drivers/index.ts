@@ -1,4 +1,5 @@
 export { type AgentWork, type BootInterface } from './boot-interfaces.js';
+export { type ValidationEnv } from './hardware-interface.js';
 export { consoleInfo, requireConsole } from './console.js';
 export { HARDWARE_TYPES, findHardwareType, type HardwareType } from './hardware-types.js';
 export { checkTargetRaidConfig, logicalDiskProperties } from './raid.js';

@@ -1,7 +1,7 @@
 import type { Node } from '../nodes/index.js';
-import type { BootInterface } from './boot-interfaces.js';
-import type { HardwareInterface } from './hardware-interface.js';
-import { requireBootFileHref, requireKeys, ValidationFailure } from './validation.js';
+import { requireAgentImages, type BootInterface } from './boot-interfaces.js';
+import type { HardwareInterface, ValidationEnv } from './hardware-interface.js';
+import { ValidationFailure } from './validation.js';
 
 /**
  * Ironic's AgentRescue: the boot interface validates, the rescue ramdisk's
@@ -15,7 +15,7 @@ export class AgentRescue implements HardwareInterface {
 
   constructor(private readonly bootOf: (node: Node) => HardwareInterface | undefined) {}
 
-  validate(node: Node): void {
+  validate(node: Node, env: ValidationEnv): void {
     const boot = this.bootOf(node);
     if (boot !== undefined && (boot as Partial<BootInterface>).fromIso === true)
       throw new ValidationFailure(
@@ -26,10 +26,8 @@ export class AgentRescue implements HardwareInterface {
       throw new ValidationFailure(
         'Rescue through the agent needs an instance on disk; the ramdisk deploy interface has none to return to.',
       );
-    boot?.validate(node);
-    requireKeys(node, 'driver_info', ['rescue_kernel', 'rescue_ramdisk'], 'Cannot validate PXE bootloader');
-    requireBootFileHref(node, 'rescue_kernel', true);
-    requireBootFileHref(node, 'rescue_ramdisk', true);
+    boot?.validate(node, env);
+    requireAgentImages(node, 'rescue', env, 'Cannot validate PXE bootloader');
     const password = node.instance_info.rescue_password ?? node.instance_info.hashed_rescue_password;
     if (password === undefined || password === null)
       throw new ValidationFailure(

@@ -1,7 +1,13 @@
 import type { InterfaceName, Node } from '../nodes/index.js';
 import { IpxeBoot, UefiHttpBoot, VirtualMediaBoot, type BootInterface } from './boot-interfaces.js';
 import { CustomAgentDeploy, DirectDeploy, RamdiskDeploy } from './deploy-interfaces.js';
-import { BmcInterface, DisabledInterface, FreeInterface, type HardwareInterface } from './hardware-interface.js';
+import {
+  BmcInterface,
+  DisabledInterface,
+  FreeInterface,
+  type HardwareInterface,
+  type ValidationEnv,
+} from './hardware-interface.js';
 import { AgentRescue } from './rescue-interfaces.js';
 import { ValidationFailure } from './validation.js';
 
@@ -75,14 +81,14 @@ const VALIDATED: InterfaceName[] = [
 ];
 
 /** What `GET /v1/nodes/{id}/validate` reports: each interface's result and, on failure, why. */
-export function validateNodeInterfaces(node: Node): Record<string, InterfaceValidation> {
+export function validateNodeInterfaces(node: Node, env: ValidationEnv): Record<string, InterfaceValidation> {
   const out: Record<string, InterfaceValidation> = {};
   for (const iface of VALIDATED) {
     const name = node[`${iface}_interface`];
     const impl = implementation(iface, name);
     try {
       if (impl === undefined) throw new ValidationFailure(`Interface ${iface} has no implementation ${name}.`);
-      impl.validate(node);
+      impl.validate(node, env);
       out[iface] = { result: true };
     } catch (err) {
       if (!(err instanceof ValidationFailure)) throw err;

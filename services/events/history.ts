@@ -6,8 +6,11 @@ import { currentActor } from './actor.js';
 
 const SEVERITIES = ['INFO', 'WARNING', 'ERROR'] as const;
 export type Severity = (typeof SEVERITIES)[number];
-/** What an entry is about: a state transition, a power change, a lock conflict, a BMC error, a network boot step... */
-const EVENT_TYPES = ['provisioning', 'power', 'lock', 'maintenance', 'bmc', 'boot', 'console'] as const;
+/**
+ * What an entry is about: a state transition, a power change, a lock
+ * conflict, a BMC error, a network boot step, a change in the health the BMC reports...
+ */
+const EVENT_TYPES = ['provisioning', 'power', 'lock', 'maintenance', 'bmc', 'boot', 'console', 'monitoring'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export interface HistoryEntry {

@@ -1,4 +1,5 @@
 import type { PowerState, TargetPowerState } from '../../contract/index.js';
+import type { HealthState } from './health.js';
 import type { ProvisionState } from './states.js';
 
 export type { PowerState, TargetPowerState };
@@ -50,6 +51,8 @@ export interface Node extends Record<InterfaceField, string> {
   maintenance: boolean;
   maintenance_reason: string | null;
   fault: string | null;
+  /** The hardware health the BMC last reported (power sync keeps it); null while none is known. */
+  health: HealthState | null;
   last_error: string | null;
   reservation: string | null;
   conductor_group: string;

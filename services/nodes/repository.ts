@@ -20,6 +20,7 @@ import {
   NodeNotFound,
 } from '../errors.js';
 import { mapSensitive, type SecretBox } from '../secrets/index.js';
+import { HEALTH_STATES } from './health.js';
 import type { JsonObject, Node, NodeChanges } from './model.js';
 import { ALL_STATES, type ProvisionState } from './states.js';
 
@@ -250,6 +251,7 @@ function nodeColumns(sealed: col.ColumnCodec<JsonObject>): Columns<Node> {
     maintenance: col.boolean,
     maintenance_reason: col.nullable(col.text),
     fault: col.nullable(col.text),
+    health: col.nullable(col.oneOf(HEALTH_STATES)),
     last_error: col.nullable(col.text),
     reservation: col.nullable(col.text),
     conductor_group: col.text,

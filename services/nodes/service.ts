@@ -155,6 +155,7 @@ export class NodeService {
       maintenance: input.maintenance ?? false,
       maintenance_reason: input.maintenance_reason ?? null,
       fault: null,
+      health: null,
       last_error: null,
       reservation: null,
       conductor_group: (input.conductor_group ?? '').toLowerCase(),

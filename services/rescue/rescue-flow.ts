@@ -1,6 +1,6 @@
 import { UnsupportedOperation, type BmcDriver } from '../../bmc-drivers/index.js';
 import { agentSession, withoutSession } from '../agent/index.js';
-import { validateNodeInterfaces } from '../drivers/index.js';
+import { validateNodeInterfaces, type ValidationEnv } from '../drivers/index.js';
 import { InvalidParameterValue, UnsupportedDriverExtension, type AnvilError } from '../errors.js';
 import { bootModeOf, type JsonObject, type Node, type Verb } from '../nodes/index.js';
 import { describeAgentError, StepFailure, type FlowContext, type FlowSteps, type StepTask } from '../steps/index.js';
@@ -123,13 +123,20 @@ export class RescueFlow {
  * validation with the password it brings (do_node_rescue's "Validation
  * failed"), so one that could not boot its ramdisk is a 400 at once.
  */
-export function rescueRefusal(node: Node, request: { verb: Verb; rescuePassword?: string }): AnvilError | null {
+export function rescueRefusal(
+  node: Node,
+  request: { verb: Verb; rescuePassword?: string },
+  env: ValidationEnv,
+): AnvilError | null {
   if (node.rescue_interface !== 'agent') return new UnsupportedDriverExtension(node.driver, 'rescue');
   if (request.verb !== 'rescue') return null;
-  const results = validateNodeInterfaces({
-    ...node,
-    instance_info: { ...withoutRescuePassword(node), rescue_password: request.rescuePassword ?? null },
-  });
+  const results = validateNodeInterfaces(
+    {
+      ...node,
+      instance_info: { ...withoutRescuePassword(node), rescue_password: request.rescuePassword ?? null },
+    },
+    env,
+  );
   for (const iface of ['power', 'rescue']) {
     const result = results[iface];
     if (result && !result.result)

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { SIM_BIOS_REGISTRY } from './bios-registry.js';
 import { SimHost, type SimHostSpec } from './host.js';
-import type { BiosAttributes, Clock, FirmwareComponent, SimDisk, SimNic } from './types.js';
+import type { BiosAttributes, Clock, CpuSummary, FirmwareComponent, SimDisk, SimNic } from './types.js';
 
 export interface FleetOptions {
   /** How many hosts; 10,000 is fine, nothing runs per host while idle. */
@@ -13,6 +13,8 @@ export interface FleetOptions {
   nicsPerHost?: number;
   /** Every host's disks and RAID controllers; by default one or two disks on one controller. */
   storage?: StorageLayout;
+  /** Each host's CPU architecture, by index; default x86_64. An aarch64 host network-boots as a UEFI arm64 client. */
+  cpuArch?: (index: number) => CpuSummary['arch'];
   clock?: Clock;
 }
 
@@ -21,6 +23,26 @@ export interface StorageLayout {
   disks: number;
   controllers: number;
 }
+
+/** A two-socket x86 server, or a one-socket Arm server as Ampere Altra boards are. */
+const CPUS: Record<CpuSummary['arch'], CpuSummary> = {
+  x86_64: {
+    count: 2,
+    coresPerSocket: 8,
+    threadsPerCore: 2,
+    model: 'Simulated Xeon 8C @ 2.4GHz',
+    arch: 'x86_64',
+    maxSpeedMHz: 2400,
+  },
+  aarch64: {
+    count: 1,
+    coresPerSocket: 80,
+    threadsPerCore: 1,
+    model: 'Simulated Neoverse-N1 80C @ 3.0GHz',
+    arch: 'aarch64',
+    maxSpeedMHz: 3000,
+  },
+};
 
 /** The QEMU/KVM locally administered OUI, as virtual machines use. */
 const MAC_OUI = '52:54:00';
@@ -82,7 +104,9 @@ export function createFleet(options: FleetOptions): Fleet {
   const hostOptions = options.clock ? { clock: options.clock } : {};
   const hosts: SimHost[] = [];
   for (let i = 0; i < options.count; i++) {
-    hosts.push(new SimHost(hostSpec(i, prefix, seed, nicsPerHost, storage), hostOptions));
+    hosts.push(
+      new SimHost(hostSpec(i, prefix, seed, nicsPerHost, storage, options.cpuArch?.(i) ?? 'x86_64'), hostOptions),
+    );
   }
   return new Fleet(hosts);
 }
@@ -94,6 +118,7 @@ export function hostSpec(
   seed: number,
   nicsPerHost: number,
   storage?: StorageLayout,
+  cpuArch: CpuSummary['arch'] = 'x86_64',
 ): SimHostSpec {
   const name = `${prefix}${index}`;
   const digest = createHash('sha256').update(`${seed}/${name}`).digest();
@@ -135,14 +160,7 @@ export function hostSpec(
     vendor: 'Anvil Sim',
     model: 'SimServer 2U',
     serial: `SIM${hex(digest, 16, 4).toUpperCase()}`,
-    cpu: {
-      count: 2,
-      coresPerSocket: 8,
-      threadsPerCore: 2,
-      model: 'Simulated Xeon 8C @ 2.4GHz',
-      arch: 'x86_64',
-      maxSpeedMHz: 2400,
-    },
+    cpu: { ...CPUS[cpuArch] },
     memoryMiB: (64 + 64 * (byte(30) % 4)) * 1024,
     nics,
     disks,

@@ -19,6 +19,7 @@ import type {
   CpuSummary,
   DiskContents,
   FirmwareComponent,
+  HealthState,
   OsView,
   PowerAction,
   PowerEvent,
@@ -99,6 +100,7 @@ export interface SimHostSnapshot {
   model: string;
   serial: string;
   power: PowerState;
+  health: HealthState;
   boot: BootOverride;
   media: VirtualMediaSlot;
   bios: BiosAttributes;
@@ -159,6 +161,7 @@ export class SimHost {
   private readonly firmwareList: FirmwareComponent[];
   private readonly jobs: FirmwareJob[] = [];
   private powerState: PowerState;
+  private hardwareHealth: HealthState = 'OK';
   private bootOverride: BootOverride;
   private mediaSlot: VirtualMediaSlot = { image: null, inserted: false, writeProtected: true };
   private lastBootRecord: BootRecord | null = null;
@@ -198,6 +201,11 @@ export class SimHost {
 
   get power(): PowerState {
     return this.powerState;
+  }
+
+  /** The hardware's condition as its BMC judges it; a test sets it to play a failing part. */
+  get health(): HealthState {
+    return this.hardwareHealth;
   }
 
   get boot(): BootOverride {
@@ -368,6 +376,10 @@ export class SimHost {
     }
   }
 
+  setHealth(health: HealthState): void {
+    this.hardwareHealth = health;
+  }
+
   /** The power flips by itself, as a flaky PSU or a human at the console does. */
   drift(): void {
     if (this.powerState === 'On') this.powerOff();
@@ -456,6 +468,7 @@ export class SimHost {
       model: this.model,
       serial: this.serial,
       power: this.power,
+      health: this.health,
       boot: this.boot,
       media: this.media,
       bios: this.bios,

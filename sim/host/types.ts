@@ -35,6 +35,10 @@ export interface BootOverride {
   httpBootUri?: string;
 }
 
+/** What the machine's BMC says of its hardware, in Redfish's words (Status.Health). */
+export const HEALTH_STATES = ['OK', 'Warning', 'Critical'] as const;
+export type HealthState = (typeof HEALTH_STATES)[number];
+
 export interface VirtualMediaSlot {
   image: string | null;
   inserted: boolean;

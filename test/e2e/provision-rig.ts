@@ -8,7 +8,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { startSimFleet, type SimFleet } from '../../sim/fleet-runner.js';
-import { createFleet, type SimHostSnapshot, type SimManifestHost } from '../../sim/host/index.js';
+import type { BootConfig } from '../../sim/host/boot/index.js';
+import { createFleet, type FleetOptions, type SimHostSnapshot, type SimManifestHost } from '../../sim/host/index.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { enroll, provision, reaches, simHost, type BmcProtocol } from './sim-nodes.js';
 
@@ -48,6 +49,10 @@ export interface RigOptions {
   heartbeatMs?: number;
   /** Kernel parameters a virtual-media boot uses when the ISO's grub.cfg names no ipa-api-url. */
   mediaKernelParams?: (svc: TestService) => string[];
+  /** Each host's CPU architecture, by index; default x86_64. */
+  cpuArch?: FleetOptions['cpuArch'];
+  /** The boot file per firmware the sim's DHCP stand-in names; default what Anvil's DHCP names by default. */
+  bootFiles?: BootConfig['bootFiles'];
 }
 
 /**
@@ -81,7 +86,7 @@ export async function startProvisionRig(options: RigOptions): Promise<ProvisionR
   let sim: SimFleet;
   try {
     sim = await startSimFleet({
-      fleet: createFleet({ count: options.hosts, seed: options.seed }),
+      fleet: createFleet({ count: options.hosts, seed: options.seed, cpuArch: options.cpuArch }),
       redfishPort: 0,
       ipmiBasePort: 0,
       boot: {
@@ -98,6 +103,7 @@ export async function startProvisionRig(options: RigOptions): Promise<ProvisionR
         scriptSleepScale: 0.01,
         leaseAddress: (mac) => leases.get(mac) ?? null,
         ...(options.mediaKernelParams ? { mediaKernelParams: options.mediaKernelParams(svc) } : {}),
+        bootFiles: options.bootFiles,
       },
     });
   } catch (err) {

@@ -31,6 +31,7 @@ export function nodeFixture(overrides: Partial<Omit<Node, 'id'>> = {}): Omit<Nod
     maintenance: false,
     maintenance_reason: null,
     fault: null,
+    health: null,
     last_error: null,
     reservation: null,
     conductor_group: '',

@@ -30,7 +30,7 @@ export interface BootConfig {
    * 69. An IP address. With dhcp, only the port is used.
    */
   tftpServer?: { host: string; port: number };
-  /** Default: undionly.kpxe, ipxe.efi, ipxe-arm64.efi. */
+  /** Default: what Anvil's DHCP names by default, undionly.kpxe, ipxe.efi, arm64/ipxe.efi. */
   bootFiles?: Partial<Record<FirmwareKind, string>>;
   /** Where each host's disk directory lives; default a fresh directory under the OS temp dir, removed on close. */
   diskRoot?: string;
@@ -80,7 +80,7 @@ export interface ResolvedBootConfig {
 const DEFAULT_BOOT_FILES: Record<FirmwareKind, string> = {
   bios: 'undionly.kpxe',
   'efi-x86_64': 'ipxe.efi',
-  'efi-arm64': 'ipxe-arm64.efi',
+  'efi-arm64': 'arm64/ipxe.efi',
 };
 
 export function resolveBootConfig(config: BootConfig): ResolvedBootConfig {

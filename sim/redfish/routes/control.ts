@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { faultSpecSchema, type FaultSpec } from '../../faults/index.js';
+import { HEALTH_STATES, type HealthState } from '../../host/index.js';
 import { hostOr404, type SimContext } from '../context.js';
 import { RedfishFault } from '../errors.js';
 
@@ -21,6 +22,20 @@ function parseFaults(body: unknown): FaultSpec {
     );
   }
   return parsed.data;
+}
+
+function parseHealth(body: unknown): HealthState {
+  const health = typeof body === 'object' && body !== null ? (body as { health?: unknown }).health : undefined;
+  const known = HEALTH_STATES.find((h) => h === health);
+  if (known === undefined) {
+    throw new RedfishFault(
+      400,
+      'PropertyValueNotInList',
+      `The value ${JSON.stringify(health ?? null)} for health is not one of ${HEALTH_STATES.join(', ')}.`,
+      ['#/health'],
+    );
+  }
+  return known;
 }
 
 export function controlRoutes(ctx: SimContext): Router {
@@ -47,6 +62,13 @@ export function controlRoutes(ctx: SimContext): Router {
     const host = hostOr404(ctx, req.params.name, 'host');
     ctx.faults.setHost(host.name, parseFaults(req.body));
     res.json({ faults: ctx.faults.host(host.name), effective: ctx.faults.forHost(host.name) });
+  });
+
+  // What the BMC reports of the hardware (Status.Health), as a failing DIMM or fan would change it.
+  router.put(`${CONTROL_ROOT}/hosts/:name/health`, (req, res) => {
+    const host = hostOr404(ctx, req.params.name, 'host');
+    host.setHealth(parseHealth(req.body));
+    res.json({ health: host.health });
   });
 
   router.put(`${CONTROL_ROOT}/faults`, (req, res) => {

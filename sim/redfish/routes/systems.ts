@@ -1,6 +1,13 @@
 import { Router } from 'express';
 import { decideBootFailure } from '../../faults/index.js';
-import { BOOT_MODES, BOOT_TARGETS, POWER_ACTIONS, type PowerAction, type SimHost } from '../../host/index.js';
+import {
+  BOOT_MODES,
+  BOOT_TARGETS,
+  POWER_ACTIONS,
+  type HealthState,
+  type PowerAction,
+  type SimHost,
+} from '../../host/index.js';
 import {
   bodyObject,
   chassisUri,
@@ -25,11 +32,21 @@ function bootProgress(host: SimHost): string {
   return boot?.outcome === 'failed' ? 'SystemHardwareInitializationComplete' : 'OSRunning';
 }
 
+/**
+ * The system's Status.Health: the hardware's condition, and Critical while
+ * it runs after a failed boot. The sim has one verdict for the machine and
+ * its parts, so HealthRollup (the system with everything under it) says the same.
+ */
+function systemHealth(host: SimHost): HealthState {
+  const failed = host.power === 'On' && host.lastBoot?.outcome === 'failed';
+  return failed ? 'Critical' : host.health;
+}
+
 export function systemBody(host: SimHost): object {
   const uri = systemUri(host);
   const boot = host.boot;
   const bios = host.firmware.find((f) => f.id === 'BIOS');
-  const failed = host.power === 'On' && host.lastBoot?.outcome === 'failed';
+  const health = systemHealth(host);
   return {
     '@odata.type': '#ComputerSystem.v1_20_0.ComputerSystem',
     '@odata.id': uri,
@@ -42,7 +59,7 @@ export function systemBody(host: SimHost): object {
     SerialNumber: host.serial,
     PowerState: host.power,
     BiosVersion: bios?.version ?? null,
-    Status: { State: 'Enabled', Health: failed ? 'Critical' : 'OK' },
+    Status: { State: 'Enabled', Health: health, HealthRollup: health },
     BootProgress: { LastState: bootProgress(host) },
     Boot: {
       BootSourceOverrideEnabled: BOOT_ENABLED_TO_REDFISH[boot.enabled],

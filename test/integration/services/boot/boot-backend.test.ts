@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IpamService } from '../../../../ipam/index.js';
 import { NodeBootBackend } from '../../../../services/boot/boot-backend.js';
+import { loadConfig } from '../../../../services/config/index.js';
 import { migrateToLatest, openDatabase, type Database } from '../../../../services/db/index.js';
 import { NodeHistory } from '../../../../services/events/history.js';
 import { claimAddressesForNode } from '../../../../services/ipam/node-addresses.js';
@@ -36,6 +37,7 @@ for (const engine of ENGINES) {
           ipam,
           history,
           apiUrl: 'http://192.0.2.1:6385',
+          agentImages: loadConfig({}).agentImages,
         });
       });
       afterAll(async () => {

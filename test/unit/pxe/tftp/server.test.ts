@@ -32,10 +32,13 @@ async function start(extra: Partial<TftpServerOptions> = {}): Promise<TftpServer
 }
 
 /** The server's event about the client that used `localPort`, once it arrives (bounded wait). */
-async function eventFor(localPort: number, timeoutMs = 3000): Promise<TransferEvent> {
+/** The server's event for the transfer from `localPort`, among those after index `since` (an earlier transfer may have had the same port). */
+async function eventFor(localPort: number, since = 0, timeoutMs = 3000): Promise<TransferEvent> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const found = events.find((e): e is TransferEvent => e.event !== 'record-failed' && e.clientPort === localPort);
+    const found = events
+      .slice(since)
+      .find((e): e is TransferEvent => e.event !== 'record-failed' && e.clientPort === localPort);
     if (found) return found;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
@@ -203,11 +206,12 @@ describe('refusals', () => {
     ['sub', 1, 'not-a-file'],
     ['missing.bin', 1, 'not-found'],
   ])('refuses %j with ERROR %i from a transfer port', async (file, code, reason) => {
+    const since = events.length;
     const result = await tftpGet({ port: server.port, file });
     expect(result.error?.code).toBe(code);
     expect(result.data.length).toBe(0);
     expect(result.serverPort).not.toBe(server.port);
-    expect(await eventFor(result.localPort)).toMatchObject({ event: 'transfer-failed', reason, bytes: 0 });
+    expect(await eventFor(result.localPort, since)).toMatchObject({ event: 'transfer-failed', reason, bytes: 0 });
   });
 
   it('refuses a write request: the server is read-only', async () => {

@@ -9,6 +9,7 @@ import { configDriveProblem } from '../../../../services/deploy/index.js';
 import { encodeConfigDrive } from '../../../../pxe/configdrive/index.js';
 import type { Node } from '../../../../services/nodes/model.js';
 import { nodeFixture } from '../../../support/node-fixture.js';
+import { NO_CONFIGURED_IMAGES } from '../../../support/validation-env.js';
 
 const BMC = { redfish_address: 'http://127.0.0.1:8000', redfish_username: 'admin', redfish_password: 'pw' };
 const IMAGE = { image_source: 'http://127.0.0.1:1/disk.img', image_os_hash_algo: 'sha256', image_os_hash_value: 'ab' };
@@ -66,7 +67,8 @@ afterAll(async () => {
 
 /** One network-bootable port, unless a test says otherwise. */
 const onePort = async () => ['52:54:00:00:00:01'];
-const local = (pxeMacs = onePort) => new StepPrerequisites({ bootFilesDir: bootFiles, headTimeoutMs: 500, pxeMacs });
+const local = (pxeMacs = onePort) =>
+  new StepPrerequisites({ bootFilesDir: bootFiles, headTimeoutMs: 500, pxeMacs, env: NO_CONFIGURED_IMAGES });
 
 describe('what a step needs before it touches the machine', () => {
   it("names the missing agent kernel and ramdisk in Ironic's words, worded for the step that needed them", async () => {
@@ -124,7 +126,12 @@ describe('what a step needs before it touches the machine', () => {
   });
 
   it('leaves paths unchecked where this process does not serve the boot files (split roles)', async () => {
-    const remote = new StepPrerequisites({ bootFilesDir: null, headTimeoutMs: 500, pxeMacs: onePort });
+    const remote = new StepPrerequisites({
+      bootFilesDir: null,
+      headTimeoutMs: 500,
+      pxeMacs: onePort,
+      env: NO_CONFIGURED_IMAGES,
+    });
     expect(
       await remote.problem(redfishNode({ deploy_kernel: 'nowhere', deploy_ramdisk: 'nothing' }), 'deploy'),
     ).toBeNull();

@@ -90,6 +90,7 @@ describe('configuration', () => {
       powerSyncWorkers: 8,
       powerSyncMaxRetries: 3,
       forcePowerStateDuringSync: true,
+      enableHealthMonitoring: true,
       powerFailureRecoveryIntervalSeconds: 300,
       checkProvisionStateIntervalSeconds: 60,
       deployCallbackTimeoutSeconds: 1800,
@@ -108,8 +109,21 @@ describe('configuration', () => {
       tftpRoot: '/usr/lib/ipxe',
       tftpMaxTransfersPerClient: 8,
       tftpFirstAckTimeoutSeconds: 5,
+      biosBootFile: 'undionly.kpxe',
+      uefiBootFile: 'ipxe.efi',
+      uefiArm64BootFile: 'arm64/ipxe.efi',
       dhcpMode: 'off',
       dhcpInterface: null,
+    });
+    expect(c.agentImages).toEqual({
+      deployKernel: null,
+      deployRamdisk: null,
+      deployKernelByArch: {},
+      deployRamdiskByArch: {},
+      rescueKernel: null,
+      rescueRamdisk: null,
+      rescueKernelByArch: {},
+      rescueRamdiskByArch: {},
     });
     expect(c.agent).toEqual({ heartbeatTimeoutSeconds: 300, commandTimeoutSeconds: 60 });
   });

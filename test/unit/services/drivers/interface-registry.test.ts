@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HARDWARE_TYPES, implementation } from '../../../../services/drivers/index.js';
 import type { InterfaceName } from '../../../../services/nodes/index.js';
+import { NO_CONFIGURED_IMAGES } from '../../../support/validation-env.js';
 
 // DESIGN decision 2: what `GET /v1/drivers` lists is exactly what Anvil's interface classes carry out.
 
@@ -47,7 +48,7 @@ describe('hardware interface implementations', () => {
   });
 
   it('refuse a disabled interface in Ironic words', () => {
-    expect(() => implementation('bios', 'no-bios')!.validate({} as never)).toThrow(
+    expect(() => implementation('bios', 'no-bios')!.validate({} as never, NO_CONFIGURED_IMAGES)).toThrow(
       'Driver does not support bios (disabled or not implemented).',
     );
   });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { bootInterfaceOf, validateNodeInterfaces } from '../../../../services/drivers/index.js';
 import type { Node } from '../../../../services/nodes/model.js';
 import { nodeFixture } from '../../../support/node-fixture.js';
+import { NO_CONFIGURED_IMAGES } from '../../../support/validation-env.js';
 
 // Ironic's RedfishHttpsBoot.validate as Anvil's boot interface validation says it.
 
@@ -16,7 +17,8 @@ function httpsNode(overrides: Partial<Node> = {}): Node {
   };
 }
 
-const bootOf = (node: Node) => validateNodeInterfaces(node).boot ?? { result: false, reason: 'no boot result' };
+const bootOf = (node: Node) =>
+  validateNodeInterfaces(node, NO_CONFIGURED_IMAGES).boot ?? { result: false, reason: 'no boot result' };
 
 describe('redfish-https boot validation', () => {
   it('passes a UEFI node with the BMC and an http(s) deploy_iso, and is a UEFI HTTP boot of an ISO', () => {

@@ -4,6 +4,7 @@ import { validateNodeInterfaces } from '../../../../services/drivers/index.js';
 import { InvalidParameterValue, UnsupportedDriverExtension } from '../../../../services/errors.js';
 import type { Node } from '../../../../services/nodes/model.js';
 import { nodeFixture } from '../../../support/node-fixture.js';
+import { NO_CONFIGURED_IMAGES } from '../../../support/validation-env.js';
 
 const BMC = { redfish_address: 'http://127.0.0.1:8000', redfish_username: 'admin', redfish_password: 'pw' };
 const AGENT = { deploy_kernel: 'ipa.kernel', deploy_ramdisk: 'ipa.initramfs' };
@@ -28,7 +29,7 @@ function activeNode(overrides: Partial<Node> = {}): Node {
   };
 }
 
-const reasonOf = (node: Node) => validateNodeInterfaces(node).rescue;
+const reasonOf = (node: Node) => validateNodeInterfaces(node, NO_CONFIGURED_IMAGES).rescue;
 
 describe('what validate says of the agent rescue interface', () => {
   it('passes with the rescue ramdisk named and a password set, plain or already hashed', () => {
@@ -82,7 +83,11 @@ describe('what validate says of the agent rescue interface', () => {
 describe('which rescue requests are refused before they are accepted', () => {
   it('refuses rescue and unrescue on a node without the agent rescue interface', () => {
     for (const verb of ['rescue', 'unrescue'] as const) {
-      const refused = rescueRefusal(activeNode({ rescue_interface: 'no-rescue' }), { verb, rescuePassword: 'pw' });
+      const refused = rescueRefusal(
+        activeNode({ rescue_interface: 'no-rescue' }),
+        { verb, rescuePassword: 'pw' },
+        NO_CONFIGURED_IMAGES,
+      );
       expect(refused).toBeInstanceOf(UnsupportedDriverExtension);
       expect(refused?.message).toBe('Driver redfish does not support rescue (disabled or not implemented).');
     }
@@ -90,26 +95,30 @@ describe('which rescue requests are refused before they are accepted', () => {
 
   it("checks a rescue with the password it brings, in Ironic's words", () => {
     const node = activeNode();
-    expect(rescueRefusal(node, { verb: 'rescue', rescuePassword: 'pw' })).toBeNull();
-    const blank = rescueRefusal(node, { verb: 'rescue', rescuePassword: ' \t' });
+    expect(rescueRefusal(node, { verb: 'rescue', rescuePassword: 'pw' }, NO_CONFIGURED_IMAGES)).toBeNull();
+    const blank = rescueRefusal(node, { verb: 'rescue', rescuePassword: ' \t' }, NO_CONFIGURED_IMAGES);
     expect(blank).toBeInstanceOf(InvalidParameterValue);
     expect(blank?.message).toBe(
       `Failed to rescue instance None for node ${node.uuid}: Validation failed: The 'instance_info/rescue_password' is an empty string for node ${node.uuid}. The 'rescue_password' must be a non-empty string value.`,
     );
     // A hash left by an earlier rescue does not stand in for the password this one must bring.
     const stale = activeNode({ instance_info: { hashed_rescue_password: '$5$old$hash' } });
-    expect(rescueRefusal(stale, { verb: 'rescue' })?.message).toContain("is missing 'instance_info/rescue_password'");
+    expect(rescueRefusal(stale, { verb: 'rescue' }, NO_CONFIGURED_IMAGES)?.message).toContain(
+      "is missing 'instance_info/rescue_password'",
+    );
   });
 
   it('refuses a rescue whose BMC settings would not validate', () => {
     const node = activeNode({ driver_info: { ...AGENT, ...RESCUE } });
-    expect(rescueRefusal(node, { verb: 'rescue', rescuePassword: 'pw' })?.message).toMatch(
+    expect(rescueRefusal(node, { verb: 'rescue', rescuePassword: 'pw' }, NO_CONFIGURED_IMAGES)?.message).toMatch(
       new RegExp(`^Failed to rescue instance None for node ${node.uuid}: Validation failed: `),
     );
   });
 
   it('lets unrescue through on a node with the agent rescue interface', () => {
-    expect(rescueRefusal(activeNode({ provision_state: 'rescue' }), { verb: 'unrescue' })).toBeNull();
+    expect(
+      rescueRefusal(activeNode({ provision_state: 'rescue' }), { verb: 'unrescue' }, NO_CONFIGURED_IMAGES),
+    ).toBeNull();
   });
 });
 
