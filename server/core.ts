@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { BmcDriverRegistry } from '../bmc-drivers/index.js';
 import { IpamService } from '../ipam/index.js';
 import { AgentClient } from '../services/agent/index.js';
@@ -18,13 +19,18 @@ import { InventoryStore } from '../services/inspect/index.js';
 import { networkDataFor } from '../services/ipam/index.js';
 import type { Logger } from '../services/logger.js';
 import { Metrics } from '../services/metrics.js';
-import { NodeRepository } from '../services/nodes/index.js';
+import { NodeRepository, type Node } from '../services/nodes/index.js';
 import { PortRepository } from '../services/ports/index.js';
 import { RPC_SECRET_PURPOSE } from '../services/rpc/index.js';
 import { SecretBox } from '../services/secrets/index.js';
+import { AgentIsoPublisher, BootFileFetcher, findGrubMkrescue } from '../services/vmedia/index.js';
 
 /** How long a process trusts its list of live conductors before reading it again. */
 const PLACEMENT_TTL_MS = 1000;
+/** A ramdisk is hundreds of MiB; a download that takes longer than this is stuck, not slow. */
+const AGENT_IMAGE_DOWNLOAD_TIMEOUT_MS = 10 * 60_000;
+/** Larger than any agent kernel or ramdisk: a URL serving more is not one. */
+const AGENT_IMAGE_MAX_BYTES = 4 * 1024 ** 3;
 
 /** What every role of a process shares: the database and what reads it, metrics, and the BMC drivers. */
 export interface Core {
@@ -39,6 +45,8 @@ export interface Core {
   inventory: InventoryStore;
   /** Each node's firmware components with their history, as Ironic caches them. */
   firmware: FirmwareCache;
+  /** Agent ISOs this process builds; published once its boot HTTP server listens. */
+  agentIsos: AgentIsoPublisher;
   ipam: IpamService;
   /** How each hardware type's nodes are driven, by driver name. */
   runtimes: ReadonlyMap<string, HardwareRuntime>;
@@ -86,6 +94,22 @@ export async function openCore(
   const inventory = new InventoryStore(db.knex);
   const firmware = new FirmwareCache(new FirmwareRepository(db.knex));
   const ipam = new IpamService(db.knex);
+  const networkDataOf = async (node: Node) => {
+    const data = await networkDataFor(ipam, node, await ports.listForNode(node.id));
+    return data.networks.length === 0 ? null : { ...data };
+  };
+  const agentIsos = new AgentIsoPublisher({
+    bootFilesDir: config.boot.bootFilesDir,
+    fetcher: new BootFileFetcher({
+      bootFilesDir: config.boot.bootFilesDir,
+      cacheDir: path.join(config.dataDir, 'cache', 'agent-images'),
+      timeoutMs: AGENT_IMAGE_DOWNLOAD_TIMEOUT_MS,
+      maxBytes: AGENT_IMAGE_MAX_BYTES,
+    }),
+    agentImages: config.agentImages,
+    networkDataOf,
+    grubMkrescue: await findGrubMkrescue(),
+  });
   const bmc = new BmcRuntime({
     drivers,
     inventory,
@@ -93,12 +117,10 @@ export async function openCore(
     makePorts: (node, macs) => ports.createMissing(node.id, macs),
     history,
     agent: new AgentClient(config.agent.commandTimeoutSeconds * 1000),
-    configDrive: configDriveEncoder(async (node) => {
-      const data = await networkDataFor(ipam, node, await ports.listForNode(node.id));
-      return data.networks.length === 0 ? null : { ...data };
-    }),
+    configDrive: configDriveEncoder(networkDataOf),
     bootFilesDir: servesBootFiles ? config.boot.bootFilesDir : null,
     agentImages: config.agentImages,
+    agentIsos,
     pxeMacs: async (node) => (await ports.listForNode(node.id)).filter((p) => p.pxe_enabled).map((p) => p.address),
     options: {
       powerTimeoutSeconds: config.conductor.powerTimeoutSeconds,
@@ -118,6 +140,7 @@ export async function openCore(
     drivers,
     inventory,
     firmware,
+    agentIsos,
     ipam,
     runtimes: new Map<string, HardwareRuntime>([
       ['fake-hardware', fakeHardware],

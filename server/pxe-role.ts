@@ -21,5 +21,7 @@ export async function startPxeRole(core: Core, apiUrl: string | null): Promise<B
     apiUrl: agentApiUrl,
     agentImages: core.config.agentImages,
   });
-  return startBootServices(core.config.boot, backend, core.metrics, core.log);
+  const boot = await startBootServices(core.config.boot, backend, core.metrics, core.log);
+  core.agentIsos.attach({ bootUrl: boot.httpUrl, apiUrl: agentApiUrl });
+  return boot;
 }

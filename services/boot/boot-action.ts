@@ -38,19 +38,28 @@ export function bootActionFor(node: Node, apiUrl: string, defaults: AgentImageDe
   // Without an agent to boot there is nothing sensible to netboot. The conductor refuses to start a step
   // without them (services/conductor/step-prerequisites.ts); this is for driver_info changed under a running one.
   if (images === null) return { kind: 'exit' };
+  return {
+    kind: 'agent',
+    kernelUrl: images.kernel,
+    ramdiskUrl: images.ramdisk,
+    // BOOTIF is not ours to add: the script renderer derives it from the MAC the host booted with.
+    kernelParams: agentKernelParams(node, apiUrl),
+  };
+}
+
+/**
+ * The agent's kernel command line, however it boots: where it reaches the
+ * API, where an inspecting one reports, and driver_info's
+ * kernel_append_params (else Ironic's default).
+ */
+export function agentKernelParams(node: Node, apiUrl: string): string[] {
   const inspecting = node.provision_state === 'inspecting' || node.provision_state === 'inspect wait';
   const callback = inspecting ? [`ipa-inspection-callback-url=${apiUrl}/v1/continue_inspection`] : [];
   const extra =
     typeof node.driver_info.kernel_append_params === 'string'
       ? node.driver_info.kernel_append_params.split(/\s+/).filter(Boolean)
       : DEFAULT_KERNEL_PARAMS;
-  return {
-    kind: 'agent',
-    kernelUrl: images.kernel,
-    ramdiskUrl: images.ramdisk,
-    // BOOTIF is not ours to add: the script renderer derives it from the MAC the host booted with.
-    kernelParams: [`ipa-api-url=${apiUrl}`, ...callback, ...extra],
-  };
+  return [`ipa-api-url=${apiUrl}`, ...callback, ...extra];
 }
 
 /** Where a ramdisk deploy's instance boots: from the deploy's power-on, no agent involved, and once active. */

@@ -1,6 +1,7 @@
 import { InvalidDriverInfo, type BmcDriver } from '../../bmc-drivers/index.js';
 import type { AgentClient } from '../agent/index.js';
 import type { AgentImageDefaults } from '../boot/index.js';
+import type { AgentIsoSource } from '../drivers/index.js';
 import { CleanFlow } from '../clean/index.js';
 import { DeployFlow, type ConfigDriveEncoder } from '../deploy/index.js';
 import type { NodeHistory } from '../events/index.js';
@@ -58,6 +59,8 @@ export interface BmcRuntimeDeps {
   firmware: FirmwareCache;
   /** The configured agent images, for nodes whose driver_info names none. */
   agentImages: AgentImageDefaults;
+  /** Agent ISOs built for nodes that boot from an ISO and name none. */
+  agentIsos: AgentIsoSource;
 }
 
 /**
@@ -79,7 +82,9 @@ export class BmcRuntime implements HardwareRuntime {
         headTimeoutMs: BOOT_FILE_CHECK_TIMEOUT_MS,
         pxeMacs: (node) => deps.pxeMacs(node),
         env: { agentImages: deps.agentImages },
+        agentIsos: deps.agentIsos,
       }),
+      agentIsos: deps.agentIsos,
     });
     const flows = [
       new InspectFlow(ctx, {

@@ -1,6 +1,6 @@
 import type { BmcDriver, PowerTarget } from '../../bmc-drivers/index.js';
 import { type AgentClient, agentSession, withoutSession, withoutSessionKeepingProgress } from '../agent/index.js';
-import { bootInterfaceOf, type AgentWork } from '../drivers/index.js';
+import { bootInterfaceOf, type AgentIsoSource, type AgentWork } from '../drivers/index.js';
 import type { NodeHistory } from '../events/index.js';
 import type { FirmwareCache } from '../firmware/index.js';
 import type { Node, PowerState } from '../nodes/index.js';
@@ -21,6 +21,8 @@ export interface FlowMachineryDeps {
   history: NodeHistory;
   firmware: FirmwareCache;
   prerequisites: StepPrerequisites;
+  /** Agent ISOs built for nodes that boot from an ISO and name none. */
+  agentIsos: AgentIsoSource;
 }
 
 /** The conductor's side of every flow: booting the agent, reading its commands, the BMC's share of steps. */
@@ -38,7 +40,7 @@ export class FlowMachinery implements FlowContext {
 
   async bootAgent(task: StepTask, driver: BmcDriver): Promise<void> {
     const node = task.node;
-    await bootInterfaceOf(node).bootAgent(node, driver);
+    await bootInterfaceOf(node).bootAgent(node, driver, this.deps.agentIsos);
     const target: PowerTarget = (await driver.power.getPowerState()) === 'power on' ? 'rebooting' : 'power on';
     // A fresh agent is coming: forget the last one, so its token and callback cannot be reused.
     await task.update({ driver_internal_info: withoutSession(node) });
@@ -51,7 +53,7 @@ export class FlowMachinery implements FlowContext {
    * deploy ISO as a CD and a later boot cannot fall back into the agent.
    */
   async ejectAgentMedia(node: Node, driver: BmcDriver): Promise<void> {
-    await bootInterfaceOf(node).ejectAgent(node, driver);
+    await bootInterfaceOf(node).ejectAgent(node, driver, this.deps.agentIsos);
   }
 
   async powerOffUnlessDisabled(node: Node, driver: BmcDriver): Promise<PowerState> {

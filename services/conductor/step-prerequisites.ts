@@ -1,7 +1,13 @@
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { configDriveProblem } from '../deploy/index.js';
-import { bootInterfaceOf, validateNodeInterfaces, type AgentWork, type ValidationEnv } from '../drivers/index.js';
+import {
+  bootInterfaceOf,
+  validateNodeInterfaces,
+  type AgentIsoSource,
+  type AgentWork,
+  type ValidationEnv,
+} from '../drivers/index.js';
 import type { Node } from '../nodes/index.js';
 
 /** How Ironic words a step that could not be prepared (its `inspection_error_handler`, `prepare_cleaning`, `deploy.prepare` failures). */
@@ -26,6 +32,8 @@ export interface StepPrerequisiteOptions {
   pxeMacs(node: Node): Promise<string[]>;
   /** What validation reads besides the node: the configured agent images. */
   env: ValidationEnv;
+  /** Agent ISOs built for nodes that boot from an ISO and name none. */
+  agentIsos: AgentIsoSource;
 }
 
 /**
@@ -51,7 +59,8 @@ export class StepPrerequisites {
     const unprepared =
       (work === 'deploy' ? configDriveProblem(node.instance_info.configdrive) : null) ??
       (await this.noBootablePort(node)) ??
-      (await this.missingBootFile(node, work));
+      (await this.missingBootFile(node, work)) ??
+      bootInterfaceOf(node).mediaProblem(node, this.options.agentIsos);
     return unprepared === null ? null : UNPREPARED[work](node, unprepared);
   }
 

@@ -8,6 +8,16 @@ import { requireBmc, requireBootFileHref, requireKeys, ValidationFailure } from 
 /** The work for which the conductor boots the ramdisk agent. */
 export type AgentWork = 'inspect' | 'clean' | 'deploy' | 'rescue';
 
+/** The agent ISO built for a node that names none (services/vmedia), as the boot interfaces that boot ISOs use it. */
+export interface AgentIsoSource {
+  /** Why no ISO can be built for the node here, or null. */
+  problem(node: Node): string | null;
+  /** Builds and publishes the node's agent ISO; its URL. */
+  publish(node: Node): Promise<string>;
+  /** Removes the node's published ISO, if any. */
+  withdraw(node: Node): Promise<void>;
+}
+
 /**
  * How the machine boots the agent and a ramdisk instance: over the
  * network, from a virtual CD, or by UEFI HTTP boot of an ISO.
@@ -17,12 +27,14 @@ export interface BootInterface extends HardwareInterface {
   readonly fromIso: boolean;
   /** What the machine fetches to boot the agent for `work`: the hrefs checked before it is powered on. */
   agentFiles(node: Node, work: AgentWork, env: ValidationEnv): string[];
+  /** Why the agent's boot media cannot be prepared here, or null (checked before the machine is touched). */
+  mediaProblem(node: Node, isos: AgentIsoSource): string | null;
   /** Points the next boot (once) at the agent. */
-  bootAgent(node: Node, driver: BmcDriver): Promise<void>;
+  bootAgent(node: Node, driver: BmcDriver, isos: AgentIsoSource): Promise<void>;
   /** Points every boot at the ramdisk deploy's instance. */
   bootRamdiskInstance(node: Node, driver: BmcDriver): Promise<void>;
   /** Takes away what the agent booted from, so the instance never boots it. */
-  ejectAgent(node: Node, driver: BmcDriver): Promise<void>;
+  ejectAgent(node: Node, driver: BmcDriver, isos: AgentIsoSource): Promise<void>;
 }
 
 /**
@@ -64,6 +76,10 @@ export class IpxeBoot implements BootInterface {
     return images === null ? [] : [images.kernel, images.ramdisk];
   }
 
+  mediaProblem(): null {
+    return null;
+  }
+
   async bootAgent(node: Node, driver: BmcDriver): Promise<void> {
     await driver.management.setBootDevice('pxe', { persistent: false, mode: bootModeOf(node) });
   }
@@ -75,30 +91,49 @@ export class IpxeBoot implements BootInterface {
   async ejectAgent(): Promise<void> {}
 }
 
-/** Redfish virtual media: the BMC attaches the agent ISO (driver_info/deploy_iso) as a CD the machine boots once. */
-export class VirtualMediaBoot implements BootInterface {
+/**
+ * What the BMCs of ISO boots hand the firmware, as Ironic's redfish boot
+ * interfaces: driver_info/deploy_iso when it is set, else an ISO built from
+ * the agent's kernel and ramdisk (driver_info's, or configured), withdrawn
+ * when the agent's work is over.
+ */
+abstract class IsoBoot {
   readonly fromIso = true;
 
-  constructor(readonly name: string) {}
-
-  validate(node: Node): void {
+  validate(node: Node, env: ValidationEnv): void {
     requireBmc(node);
-    requireKeys(node, 'driver_info', ['deploy_iso'], 'Error validating Redfish virtual media');
-    requireBootFileHref(node, 'deploy_iso', false);
+    if (hasDeployIso(node)) requireBootFileHref(node, 'deploy_iso', false);
+    else requireAgentImages(node, 'deploy', env, 'Error validating Redfish virtual media');
   }
 
-  agentFiles(node: Node): string[] {
-    return nonEmpty(node, 'driver_info', ['deploy_iso']);
+  agentFiles(node: Node, _work: AgentWork, env: ValidationEnv): string[] {
+    if (hasDeployIso(node)) return nonEmpty(node, 'driver_info', ['deploy_iso']);
+    const images = agentImagesFor(node, 'deploy', env.agentImages);
+    return images === null ? [] : [images.kernel, images.ramdisk];
   }
 
-  async bootAgent(node: Node, driver: BmcDriver): Promise<void> {
-    const iso = required(
-      node,
-      'driver_info',
-      'deploy_iso',
-      'Virtual media boot needs driver_info/deploy_iso: the URL of the agent ISO.',
-    );
-    await requireInterface(driver, 'virtualMedia').insert(iso);
+  mediaProblem(node: Node, isos: AgentIsoSource): string | null {
+    return hasDeployIso(node) ? null : isos.problem(node);
+  }
+
+  /** The agent ISO's URL: deploy_iso, or the one built for the node now. */
+  protected async agentIso(node: Node, isos: AgentIsoSource): Promise<string> {
+    return hasDeployIso(node) ? (node.driver_info.deploy_iso as string) : isos.publish(node);
+  }
+}
+
+function hasDeployIso(node: Node): boolean {
+  return typeof node.driver_info.deploy_iso === 'string' && node.driver_info.deploy_iso !== '';
+}
+
+/** Redfish virtual media: the BMC attaches the agent ISO as a CD the machine boots once. */
+export class VirtualMediaBoot extends IsoBoot implements BootInterface {
+  constructor(readonly name: string) {
+    super();
+  }
+
+  async bootAgent(node: Node, driver: BmcDriver, isos: AgentIsoSource): Promise<void> {
+    await requireInterface(driver, 'virtualMedia').insert(await this.agentIso(node, isos));
     await driver.management.setBootDevice('cdrom', { persistent: false, mode: bootModeOf(node) });
   }
 
@@ -113,8 +148,9 @@ export class VirtualMediaBoot implements BootInterface {
     await driver.management.setBootDevice('cdrom', { persistent: true, mode: bootModeOf(node) });
   }
 
-  async ejectAgent(_node: Node, driver: BmcDriver): Promise<void> {
+  async ejectAgent(node: Node, driver: BmcDriver, isos: AgentIsoSource): Promise<void> {
     await requireInterface(driver, 'virtualMedia').eject();
+    await isos.withdraw(node);
   }
 }
 
@@ -125,30 +161,17 @@ export class VirtualMediaBoot implements BootInterface {
  * rather than failing at the BMC. Whether the BMC offers UefiHttp is its
  * answer to give: the driver refuses before changing anything when it does not.
  */
-export class UefiHttpBoot implements BootInterface {
+export class UefiHttpBoot extends IsoBoot implements BootInterface {
   readonly name = 'redfish-https';
-  readonly fromIso = true;
 
-  validate(node: Node): void {
-    requireBmc(node);
-    requireKeys(node, 'driver_info', ['deploy_iso'], 'Error validating Redfish virtual media');
-    requireBootFileHref(node, 'deploy_iso', false);
+  override validate(node: Node, env: ValidationEnv): void {
+    super.validate(node, env);
     if (bootModeOf(node) !== 'uefi')
       throw new ValidationFailure(`UEFI HTTP boot requires UEFI for node ${node.uuid}; its boot mode is legacy BIOS.`);
   }
 
-  agentFiles(node: Node): string[] {
-    return nonEmpty(node, 'driver_info', ['deploy_iso']);
-  }
-
-  async bootAgent(node: Node, driver: BmcDriver): Promise<void> {
-    const iso = required(
-      node,
-      'driver_info',
-      'deploy_iso',
-      'UEFI HTTP boot needs driver_info/deploy_iso: the URL of the agent ISO.',
-    );
-    await requireHttpBoot(driver)(iso, { persistent: false });
+  async bootAgent(node: Node, driver: BmcDriver, isos: AgentIsoSource): Promise<void> {
+    await requireHttpBoot(driver)(await this.agentIso(node, isos), { persistent: false });
   }
 
   async bootRamdiskInstance(node: Node, driver: BmcDriver): Promise<void> {
@@ -161,5 +184,7 @@ export class UefiHttpBoot implements BootInterface {
     await requireHttpBoot(driver)(iso, { persistent: true });
   }
 
-  async ejectAgent(): Promise<void> {}
+  async ejectAgent(node: Node, _driver: BmcDriver, isos: AgentIsoSource): Promise<void> {
+    await isos.withdraw(node);
+  }
 }

@@ -14,7 +14,8 @@ export interface HardwareType {
 const DEPLOY_PROPERTIES = {
   deploy_kernel: 'URL or path of the agent kernel booted for inspection, cleaning and deployment. Required for deploy.',
   deploy_ramdisk: 'URL or path of the agent ramdisk. Required for deploy.',
-  deploy_iso: 'URL of a bootable agent ISO for virtual media boot. Optional.',
+  deploy_iso:
+    'URL of a bootable agent ISO for virtual media and UEFI HTTP boot. Optional: without it Anvil builds one from deploy_kernel and deploy_ramdisk.',
   rescue_kernel: 'URL or path of the rescue ramdisk kernel, network-booted to rescue a node. Required for rescue.',
   rescue_ramdisk: 'URL or path of the rescue ramdisk. Required for rescue.',
   kernel_append_params: 'Extra kernel parameters for the agent. Optional.',

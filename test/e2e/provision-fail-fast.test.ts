@@ -202,7 +202,7 @@ describe('a step that cannot start', () => {
     expect(seen.os?.hostname).toBe('cd-fixed');
   });
 
-  it('fails a virtual-media deploy at once without an agent ISO URL that exists, and deploys once it does', async () => {
+  it('fails a virtual-media deploy at once without an agent ISO URL that exists (or images to build one), and deploys once it does', async () => {
     const { uuid, host } = await enrollForDeploy(rig, 3, 'redfish', POOL, {
       boot_interface: 'redfish-virtual-media',
       automated_clean: false,
@@ -213,12 +213,17 @@ describe('a step that cannot start', () => {
     await drive(rig.svc, uuid, { target: 'provide' }, 'available');
     await setImage(rig.svc, uuid, rig.image);
     const isoUrl = `${rig.svc.bootUrl}/images/agent.iso`;
+    // Neither an ISO nor the agent images Anvil would build one from.
+    await patch(uuid, [
+      { op: 'remove', path: '/driver_info/deploy_kernel' },
+      { op: 'remove', path: '/driver_info/deploy_ramdisk' },
+    ]);
 
     const before = await look(host.name);
     const attempts: [string | null, string][] = [
       [
         null,
-        `Failed to validate deploy or power info for node ${uuid}: Error validating Redfish virtual media. Some parameters were missing in node's driver_info. Missing are: ['deploy_iso']`,
+        `Failed to validate deploy or power info for node ${uuid}: Error validating Redfish virtual media. Some parameters were missing in node's driver_info. Missing are: ['deploy_kernel', 'deploy_ramdisk']`,
       ],
       [
         'agent.iso',

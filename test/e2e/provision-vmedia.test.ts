@@ -5,7 +5,7 @@
 // image on its disk and its hostname and IPAM address in its OS, released
 // to available, deployed again.
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildVirtualMediaIso } from '../../pxe/iso/index.js';
@@ -39,7 +39,7 @@ function agentParams(svc: TestService): string[] {
 }
 
 beforeAll(async () => {
-  rig = await startProvisionRig({ hosts: 1, seed: 73, ...(realIso ? {} : { mediaKernelParams: agentParams }) });
+  rig = await startProvisionRig({ hosts: 2, seed: 73, ...(realIso ? {} : { mediaKernelParams: agentParams }) });
   const out = path.join(rig.svc.dataDir, 'images', ISO_NAME);
   if (realIso) {
     await buildVirtualMediaIso({
@@ -123,4 +123,51 @@ describe('a Redfish host provisioned over virtual media', () => {
     expect(seen.os?.hostname).toBe('vm-0b');
     expect(seen.disk?.sha256).toBe(rig.image.sha256);
   });
+
+  // Ironic's redfish boot builds the agent ISO itself when driver_info names no deploy_iso.
+  it.skipIf(!realIso)(
+    'builds its agent ISO from deploy_kernel and deploy_ramdisk when no deploy_iso is given, boots it, and withdraws it after',
+    async () => {
+      const { svc } = rig;
+      const { uuid, host } = await enrollForDeploy(rig, 1, 'redfish', 'prov-vm', {
+        boot_interface: 'redfish-virtual-media',
+      });
+      rig.leases.delete(host.macs[0]!);
+      const published = path.join(svc.dataDir, 'boot', 'vmedia', `boot-${uuid}.iso`);
+
+      await drive(svc, uuid, { target: 'manage' }, 'manageable');
+      let node = await drive(svc, uuid, { target: 'provide' }, 'available', 30_000);
+      let seen = await simHost(rig.sim, host.name);
+      expect(node.last_error, bootLog(seen)).toBeNull();
+      const builtUrl = `${svc.bootUrl}/boot-files/vmedia/boot-${uuid}.iso`;
+      const media = seen.bootSteps.filter((s) => s.kind === 'media');
+      expect(
+        media.map((s) => [s.source, s.outcome]),
+        bootLog(seen, 40),
+      ).toEqual([[builtUrl, 'ok']]);
+      // The host read the agent's command line from the GRUB config Anvil wrote, and its agent found the API by it.
+      expect(media[0]!.detail).toContain('kernel parameters from boot/grub/grub.cfg');
+      expect(
+        seen.bootSteps.filter((s) => s.kind === 'lookup' && s.outcome === 'ok').map((s) => s.source),
+        bootLog(seen, 40),
+      ).toEqual([`${svc.url}/v1/lookup`]);
+      expect(
+        seen.bootSteps.some(
+          (s) => s.kind === 'command' && s.source.includes('erase_devices_metadata') && s.outcome === 'ok',
+        ),
+        bootLog(seen),
+      ).toBe(true);
+      // Cleaning is over: the ISO left the drive and the boot HTTP server.
+      expect(seen.media.inserted).toBe(false);
+      expect(existsSync(published)).toBe(false);
+
+      await setImage(svc, uuid, rig.image);
+      node = await deploy(svc, uuid, 'vm-1');
+      seen = await osRunning(rig, host.name);
+      expect(node.last_error).toBeNull();
+      expect(seen.disk?.sha256, bootLog(seen)).toBe(rig.image.sha256);
+      expect(seen.os?.hostname).toBe('vm-1');
+      expect(existsSync(published)).toBe(false);
+    },
+  );
 });

@@ -9,7 +9,7 @@ import { configDriveProblem } from '../../../../services/deploy/index.js';
 import { encodeConfigDrive } from '../../../../pxe/configdrive/index.js';
 import type { Node } from '../../../../services/nodes/model.js';
 import { nodeFixture } from '../../../support/node-fixture.js';
-import { NO_CONFIGURED_IMAGES } from '../../../support/validation-env.js';
+import { NO_CONFIGURED_IMAGES, NO_ISO_BUILDS } from '../../../support/validation-env.js';
 
 const BMC = { redfish_address: 'http://127.0.0.1:8000', redfish_username: 'admin', redfish_password: 'pw' };
 const IMAGE = { image_source: 'http://127.0.0.1:1/disk.img', image_os_hash_algo: 'sha256', image_os_hash_value: 'ab' };
@@ -68,7 +68,13 @@ afterAll(async () => {
 /** One network-bootable port, unless a test says otherwise. */
 const onePort = async () => ['52:54:00:00:00:01'];
 const local = (pxeMacs = onePort) =>
-  new StepPrerequisites({ bootFilesDir: bootFiles, headTimeoutMs: 500, pxeMacs, env: NO_CONFIGURED_IMAGES });
+  new StepPrerequisites({
+    bootFilesDir: bootFiles,
+    headTimeoutMs: 500,
+    pxeMacs,
+    env: NO_CONFIGURED_IMAGES,
+    agentIsos: NO_ISO_BUILDS,
+  });
 
 describe('what a step needs before it touches the machine', () => {
   it("names the missing agent kernel and ramdisk in Ironic's words, worded for the step that needed them", async () => {
@@ -131,6 +137,7 @@ describe('what a step needs before it touches the machine', () => {
       headTimeoutMs: 500,
       pxeMacs: onePort,
       env: NO_CONFIGURED_IMAGES,
+      agentIsos: NO_ISO_BUILDS,
     });
     expect(
       await remote.problem(redfishNode({ deploy_kernel: 'nowhere', deploy_ramdisk: 'nothing' }), 'deploy'),
@@ -171,14 +178,33 @@ describe('what a step needs before it touches the machine', () => {
     );
   });
 
-  it('asks a virtual media boot for an agent ISO URL the BMC can fetch, and checks it exists', async () => {
+  it('asks a virtual media boot for an agent ISO URL the BMC can fetch, or the images to build one, and checks them', async () => {
     const media = (deployIso?: string) =>
       redfishNode(deployIso === undefined ? {} : { deploy_iso: deployIso }, {
         boot_interface: 'redfish-virtual-media',
       });
     let node = media();
     expect(await local().problem(node, 'deploy')).toBe(
-      `Failed to validate deploy or power info for node ${node.uuid}: Error validating Redfish virtual media. Some parameters were missing in node's driver_info. Missing are: ['deploy_iso']`,
+      `Failed to validate deploy or power info for node ${node.uuid}: Error validating Redfish virtual media. Some parameters were missing in node's driver_info. Missing are: ['deploy_kernel', 'deploy_ramdisk']`,
+    );
+    // Without deploy_iso the ISO is built from the agent's images, which must exist, where it can be built.
+    node = redfishNode(
+      { deploy_kernel: 'ipa.kernel', deploy_ramdisk: 'missing.initramfs' },
+      {
+        boot_interface: 'redfish-virtual-media',
+      },
+    );
+    expect(await local().problem(node, 'clean')).toMatch(
+      /^Failed to prepare node .* for cleaning: Validation of image href missing\.initramfs failed, reason: Specified image file not found/,
+    );
+    node = redfishNode(
+      { deploy_kernel: 'ipa.kernel', deploy_ramdisk: 'ipa/initramfs' },
+      {
+        boot_interface: 'redfish-virtual-media',
+      },
+    );
+    expect(await local().problem(node, 'clean')).toBe(
+      `Failed to prepare node ${node.uuid} for cleaning: no agent ISO is built here; set driver_info/deploy_iso`,
     );
     node = media('ipa.kernel');
     expect(await local().problem(node, 'clean')).toBe(

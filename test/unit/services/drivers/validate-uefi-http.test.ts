@@ -28,12 +28,15 @@ describe('redfish-https boot validation', () => {
     expect(bootInterfaceOf(node).fromIso).toBe(true);
   });
 
-  it('needs deploy_iso, in Ironic words', () => {
+  it("needs deploy_iso, or the agent's kernel and ramdisk to build it from, in Ironic words", () => {
     expect(bootOf(httpsNode({ driver_info: { ...BMC } }))).toEqual({
       result: false,
       reason:
-        "Error validating Redfish virtual media. Some parameters were missing in node's driver_info. Missing are: ['deploy_iso']",
+        "Error validating Redfish virtual media. Some parameters were missing in node's driver_info. Missing are: ['deploy_kernel', 'deploy_ramdisk']",
     });
+    expect(
+      bootOf(httpsNode({ driver_info: { ...BMC, deploy_kernel: 'ipa.kernel', deploy_ramdisk: 'ipa.initramfs' } })),
+    ).toEqual({ result: true });
   });
 
   it('needs deploy_iso to be a URL the firmware can fetch', () => {

@@ -1,0 +1,108 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readIso9660 } from '../../../../pxe/configdrive/index.js';
+import type { Node } from '../../../../services/nodes/model.js';
+import { AgentIsoPublisher, BootFileFetcher, findGrubMkrescue } from '../../../../services/vmedia/index.js';
+import { requireTool } from '../../../interop/tools.js';
+import { nodeFixture } from '../../../support/node-fixture.js';
+import { NO_CONFIGURED_IMAGES } from '../../../support/validation-env.js';
+
+// The agent ISO Anvil builds for a node with no deploy_iso, as Ironic's prepare_deploy_iso does.
+
+const hasGrub = requireTool('grub-mkrescue');
+const work = mkdtempSync(path.join(tmpdir(), 'anvil-agent-iso-'));
+const bootFiles = path.join(work, 'boot');
+mkdirSync(bootFiles);
+writeFileSync(path.join(bootFiles, 'ipa.kernel'), Buffer.alloc(100_000, 1));
+writeFileSync(path.join(bootFiles, 'ipa.initramfs'), Buffer.alloc(200_000, 2));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const NETWORK = {
+  links: [{ id: 'port-0', type: 'phy', ethernet_mac_address: '52:54:00:00:00:01' }],
+  networks: [],
+  services: [],
+};
+
+function vmediaNode(overrides: Partial<Node> = {}): Node {
+  return {
+    id: 7,
+    ...nodeFixture({
+      driver: 'redfish',
+      name: 'vm-7',
+      boot_interface: 'redfish-virtual-media',
+      provision_state: 'cleaning',
+      driver_info: {
+        deploy_kernel: 'ipa.kernel',
+        deploy_ramdisk: 'ipa.initramfs',
+        kernel_append_params: 'console=ttyS0',
+      },
+    }),
+    ...overrides,
+  };
+}
+
+async function publisher(grub: string | null = null) {
+  return new AgentIsoPublisher({
+    bootFilesDir: bootFiles,
+    fetcher: new BootFileFetcher({
+      bootFilesDir: bootFiles,
+      cacheDir: path.join(work, 'cache'),
+      timeoutMs: 5000,
+      maxBytes: 1 << 24,
+    }),
+    agentImages: NO_CONFIGURED_IMAGES.agentImages,
+    networkDataOf: async (node) => (node.name === 'vm-7' ? NETWORK : null),
+    grubMkrescue: grub ?? (await findGrubMkrescue()),
+  });
+}
+
+describe('AgentIsoPublisher', () => {
+  it('says why it cannot build before anything is tried: no boot server here, no grub-mkrescue, no agent images', async () => {
+    const p = await publisher();
+    expect(p.problem(vmediaNode())).toMatch(/needs the boot HTTP server in the conductor's process/);
+    p.attach({ bootUrl: 'http://192.0.2.1:8080', apiUrl: 'http://192.0.2.1:6385' });
+    expect(p.problem(vmediaNode({ driver_info: {} }))).toBe(
+      "building the agent ISO needs the agent's deploy_kernel and deploy_ramdisk",
+    );
+    const noGrub = new AgentIsoPublisher({
+      bootFilesDir: bootFiles,
+      fetcher: new BootFileFetcher({ bootFilesDir: bootFiles, cacheDir: work, timeoutMs: 1, maxBytes: 1 }),
+      agentImages: NO_CONFIGURED_IMAGES.agentImages,
+      networkDataOf: async () => null,
+      grubMkrescue: null,
+    });
+    noGrub.attach({ bootUrl: 'http://192.0.2.1:8080', apiUrl: 'http://192.0.2.1:6385' });
+    expect(noGrub.problem(vmediaNode())).toMatch(/needs grub-mkrescue \(Debian packages grub-common/);
+    await expect(noGrub.publish(vmediaNode())).rejects.toThrow(/needs grub-mkrescue/);
+  });
+
+  it.skipIf(!hasGrub)(
+    "publishes the agent kernel and ramdisk with the agent's command line and the node's network data, and withdraws it",
+    async () => {
+      const p = await publisher();
+      p.attach({ bootUrl: 'http://192.0.2.1:8080', apiUrl: 'http://192.0.2.1:6385' });
+      const node = vmediaNode();
+      const url = await p.publish(node);
+      expect(url).toBe(`http://192.0.2.1:8080/boot-files/vmedia/boot-${node.uuid}.iso`);
+      const file = path.join(bootFiles, 'vmedia', `boot-${node.uuid}.iso`);
+      const iso = readIso9660(readFileSync(file));
+      expect(iso.volumeId).toBe('config-2');
+      expect(iso.files.get('boot/vmlinuz')!.equals(readFileSync(path.join(bootFiles, 'ipa.kernel')))).toBe(true);
+      expect(iso.files.get('boot/initrd')!.equals(readFileSync(path.join(bootFiles, 'ipa.initramfs')))).toBe(true);
+      expect(iso.files.get('boot/grub/grub.cfg')!.toString()).toContain(
+        'linux /boot/vmlinuz ipa-api-url=http://192.0.2.1:6385 console=ttyS0 boot_method=vmedia',
+      );
+      expect(JSON.parse(iso.files.get('openstack/latest/network_data.json')!.toString())).toEqual(NETWORK);
+      expect(JSON.parse(iso.files.get('openstack/latest/meta_data.json')!.toString())).toMatchObject({
+        uuid: node.uuid,
+      });
+      // Nothing but the published ISO is left beside it.
+      expect(readdirSync(path.join(bootFiles, 'vmedia'))).toEqual([`boot-${node.uuid}.iso`]);
+      await p.withdraw(node);
+      expect(existsSync(file)).toBe(false);
+    },
+    60_000,
+  );
+});
