@@ -268,6 +268,7 @@ function startChanges(node: Node, req: ProvisionRequest): NodeChanges {
     // Each deploy runs the steps it names, none left from an earlier one (Ironic's wipe_deploy_internal_info).
     delete internal.deploy_steps;
     delete internal.deploy_step_index;
+    delete internal.deploy_agent_torn_down;
     if (req.deploySteps !== undefined) internal.user_deploy_steps = req.deploySteps;
     else delete internal.user_deploy_steps;
   }
@@ -294,6 +295,7 @@ function startChanges(node: Node, req: ProvisionRequest): NodeChanges {
 function deployWaitAbort(node: Node): NodeChanges {
   const internal = withoutSession(node);
   delete internal.user_deploy_steps;
+  delete internal.deploy_agent_torn_down;
   const step = node.deploy_step;
   const during =
     typeof step.interface === 'string' && typeof step.step === 'string'

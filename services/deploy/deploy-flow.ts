@@ -6,10 +6,13 @@ import {
   DEPLOY_KEYS,
   deployPlan,
   DeployPlanError,
+  conductorDeployStep,
   during,
+  inBandDeployStep,
   runSequence,
   StepFailure,
   stepLabel,
+  type ConductorDeployStep,
   type FlowContext,
   type FlowSteps,
   type StepTask,
@@ -41,15 +44,17 @@ export class DeployFlow {
   }
 
   /**
-   * The direct deploy, in Ironic's step order: boot the agent and wait for
-   * it; then have it write the image (with its checksum and the config
-   * drive) and wait while it works; then boot the instance from disk.
+   * The agent deploy, in Ironic's step order: boot the agent and wait for
+   * it; then run the plan by priority, the agent's steps (writing the image,
+   * with its checksum and the config drive) while the node waits, and the
+   * conductor's (the instance's boot device, the agent torn down, the
+   * instance booted) through the BMC.
    */
   private async deploy(task: StepTask, driver: BmcDriver): Promise<void> {
     const node = task.node;
     if (node.deploy_interface === 'ramdisk') return this.deployRamdisk(task, driver);
     const session = agentSession(node);
-    if (session === null) {
+    if (session === null && !agentTornDown(node)) {
       await this.ctx.mayStart(node, 'deploy');
       await during(`Failed to boot the agent for deployment for node ${node.uuid}`, () =>
         this.ctx.bootAgent(task, driver),
@@ -57,7 +62,7 @@ export class DeployFlow {
       await task.fire('wait');
       return;
     }
-    if (node.driver_internal_info.deploy_steps === undefined) await this.planDeploy(task, session);
+    if (node.driver_internal_info.deploy_steps === undefined) await this.planDeploy(task, session!);
     if (task.node.driver_internal_info.deploy_phase === 'running') {
       if (!(await this.ctx.agentStepDone(task, 'deploy_command_id', `Deploy step ${stepLabel(task.node.deploy_step)}`)))
         return;
@@ -67,31 +72,59 @@ export class DeployFlow {
       });
     }
     const steps = task.node.driver_internal_info.deploy_steps as JsonObject[];
+    const hooks = this.ctx.sequenceHooks(task, driver);
     const outcome = await runSequence(task, DEPLOY_KEYS, steps, {
-      ...this.ctx.sequenceHooks(task, driver),
-      inBand: (step) => step.interface === 'deploy',
+      ...hooks,
+      inBand: inBandDeployStep,
       startInBand: (step, index) => this.startDeployStep(task, driver, step, index),
+      runOutOfBand: async (step) => {
+        const core = conductorDeployStep(step);
+        if (core === null) return hooks.runOutOfBand(step);
+        await this.conductorStep(core, task, driver);
+        return {};
+      },
     });
     if (outcome === 'paused') return;
-    // prepare_instance_boot, tear_down_agent, boot_instance: the image is written, only the BMC's part is left.
-    await during(`Failed to boot the instance from disk for node ${node.uuid}`, async () => {
-      await this.ctx.ejectAgentMedia(task.node, driver);
-      await driver.management.setBootDevice('disk', { persistent: true, mode: bootModeOf(task.node) });
-      if (task.node.disable_power_off) {
-        // Never off: reset straight into the instance (Ironic's boot_instance).
-        await driver.power.setPowerState('rebooting');
-      } else {
-        await driver.power.setPowerState('power off');
-        await driver.power.setPowerState('power on');
-      }
-    });
     const {
       deploy_steps: _plan,
       deploy_step_index: _index,
       user_deploy_steps: _asked,
+      deploy_agent_torn_down: _tornDown,
       ...internal
     } = withoutSession(task.node);
-    await task.fire('done', { power_state: 'power on', deploy_step: {}, driver_internal_info: internal });
+    await task.fire('done', { deploy_step: {}, driver_internal_info: internal });
+  }
+
+  /** The deploy interface's core steps that are the BMC's part, in Ironic's words when they fail. */
+  private async conductorStep(step: ConductorDeployStep, task: StepTask, driver: BmcDriver): Promise<void> {
+    const node = task.node;
+    switch (step) {
+      case 'prepare_instance_boot':
+        await during(`Failed to prepare instance for booting on node ${node.uuid}`, () =>
+          driver.management.setBootDevice('disk', { persistent: true, mode: bootModeOf(node) }),
+        );
+        return;
+      case 'tear_down_agent': {
+        // Off first, so the agent's media can leave a machine that no longer reads it; never off with disable_power_off.
+        const power = await during(`Error rebooting node ${node.uuid} after deploy`, async () => {
+          const state = await this.ctx.powerOffUnlessDisabled(node, driver);
+          await this.ctx.ejectAgentMedia(node, driver);
+          return state;
+        });
+        await task.update({
+          power_state: power,
+          driver_internal_info: { ...withoutSession(task.node), deploy_agent_torn_down: true },
+        });
+        return;
+      }
+      case 'boot_instance':
+        // A node never powered off is reset into the instance (Ironic's boot_instance).
+        await during(`Error booting node ${node.uuid} after deploy`, () =>
+          driver.power.setPowerState(node.disable_power_off ? 'rebooting' : 'power on'),
+        );
+        await task.update({ power_state: 'power on' });
+        return;
+    }
   }
 
   /**
@@ -211,4 +244,9 @@ export class DeployFlow {
     }
     return image;
   }
+}
+
+/** Past the deploy's tear_down_agent: the agent is gone for good, nothing may boot it again. */
+function agentTornDown(node: Node): boolean {
+  return node.driver_internal_info.deploy_agent_torn_down === true;
 }

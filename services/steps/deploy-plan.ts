@@ -3,14 +3,33 @@ import { describeStep, reservedStep } from './catalog.js';
 import { findStep, userStepsProblem } from './validate.js';
 
 /**
- * The in-band steps each agent deploy interface runs through the agent
- * before the instance boots (the BMC's part, prepare_instance_boot,
- * tear_down_agent and boot_instance, is the conductor's): `direct` writes
- * the image; `custom-agent` runs only what the deploy asks for.
+ * The deploy interface's own steps the conductor carries out through the
+ * BMC, at Ironic's priorities: the instance's boot device set, the agent
+ * powered off and its media gone, the instance powered on. A user's step
+ * runs between them by its priority.
+ */
+const CONDUCTOR_CORE_STEPS: readonly JsonObject[] = [
+  { interface: 'deploy', step: 'prepare_instance_boot', priority: 60, args: {} },
+  { interface: 'deploy', step: 'tear_down_agent', priority: 40, args: {} },
+  { interface: 'deploy', step: 'boot_instance', priority: 20, args: {} },
+];
+
+/** A core deploy step the conductor runs, not the agent. */
+export type ConductorDeployStep = 'prepare_instance_boot' | 'tear_down_agent' | 'boot_instance';
+
+export function conductorDeployStep(step: JsonObject): ConductorDeployStep | null {
+  if (step.interface !== 'deploy') return null;
+  return (CONDUCTOR_CORE_STEPS.find((c) => c.step === step.step)?.step as ConductorDeployStep | undefined) ?? null;
+}
+
+/**
+ * The core steps of each agent deploy interface: `direct` has the agent
+ * write the image (Ironic's write_image, priority 80); `custom-agent` runs
+ * only what the deploy asks for; both end with the conductor's part.
  */
 const CORE_STEPS: Record<string, readonly JsonObject[]> = {
-  direct: [{ interface: 'deploy', step: 'write_image', priority: 80, args: {} }],
-  'custom-agent': [],
+  direct: [{ interface: 'deploy', step: 'write_image', priority: 80, args: {} }, ...CONDUCTOR_CORE_STEPS],
+  'custom-agent': CONDUCTOR_CORE_STEPS,
 };
 
 export const AGENT_DEPLOY_INTERFACES = Object.keys(CORE_STEPS);
@@ -66,9 +85,28 @@ export function deployPlan(
     );
   }
   const core = coreSteps.filter((c) => !userSteps.some((u) => same(u, c)));
-  return [...core, ...userSteps.filter((u) => Number(u.priority) > 0)].sort(
+  const plan = [...core, ...userSteps.filter((u) => Number(u.priority) > 0)].sort(
     (a, b) => Number(b.priority) - Number(a.priority),
   );
+  // Ironic fails such a step when it comes ("Agent is not running"); it is known before anything runs.
+  const tornDown = plan.findIndex((s) => conductorDeployStep(s) === 'tear_down_agent');
+  const late = tornDown < 0 ? [] : plan.slice(tornDown + 1).filter((s) => inBandDeployStep(s));
+  if (late.length > 0) {
+    throw new DeployPlanError(
+      late
+        .map(
+          (s) =>
+            `deploy step ${describeStep(s)} runs in the agent after deploy.tear_down_agent (priority ${String(plan[tornDown]!.priority)}) has stopped it`,
+        )
+        .join('; '),
+    );
+  }
+  return plan;
+}
+
+/** Run by the agent: the deploy interface's steps other than the conductor's core ones (reserved steps are the conductor's too). */
+export function inBandDeployStep(step: JsonObject): boolean {
+  return step.interface === 'deploy' && conductorDeployStep(step) === null && reservedStep(step) === null;
 }
 
 /** A deploy's steps cannot run on this node: the message is Ironic's. */

@@ -18,7 +18,15 @@ export {
   type SequenceKeys,
 } from './sequence.js';
 export { StepFailure } from './step-failure.js';
-export { AGENT_DEPLOY_INTERFACES, deployPlan, DeployPlanError, deployStepsProblem } from './deploy-plan.js';
+export {
+  AGENT_DEPLOY_INTERFACES,
+  conductorDeployStep,
+  deployPlan,
+  DeployPlanError,
+  deployStepsProblem,
+  inBandDeployStep,
+  type ConductorDeployStep,
+} from './deploy-plan.js';
 export { type FlowContext, type FlowSteps } from './flow-context.js';
 export { describeAgentError, describeCause, during, failureMessage, stepLabel } from './step-wording.js';
 export { type StepTask } from './sequence.js';

@@ -19,7 +19,7 @@ import {
 let rig: ProvisionRig;
 
 beforeAll(async () => {
-  rig = await startProvisionRig({ hosts: 3, seed: 142 });
+  rig = await startProvisionRig({ hosts: 4, seed: 142 });
   await createPool(rig.svc, 'cd-rf', '127.142.0.0');
 }, 60_000);
 
@@ -87,6 +87,27 @@ describe('deploy steps on Redfish hosts that network-boot', () => {
     expect(node.last_error).toBeNull();
     const seen = await osRunning(rig, host.name);
     expect(seen.disk?.sha256).toBe(rig.image.sha256);
+  });
+
+  it('direct runs a BIOS step planned at priority 10 after boot_instance: the installed OS boots, then reboots with the setting', async () => {
+    const { uuid, host } = await available(3, {});
+    await setImage(rig.svc, uuid, rig.image);
+    const before = await simHost(rig.sim, host.name);
+    expect(before.bios.ProcTurboMode).toBe('Enabled');
+    const bios = {
+      interface: 'bios',
+      step: 'apply_configuration',
+      priority: 10,
+      args: { settings: [{ name: 'ProcTurboMode', value: 'Disabled' }] },
+    };
+    const node = await to(uuid, { target: 'active', deploy_steps: [bios] }, 'active');
+    expect(node.last_error).toBeNull();
+    const seen = await osRunning(rig, host.name);
+    expect(seen.bios.ProcTurboMode).toBe('Disabled');
+    expect(seen.disk?.sha256, bootLog(seen)).toBe(rig.image.sha256);
+    // The instance booted from its disk before the setting's reboot, and again after it.
+    const osBoots = seen.bootSteps.slice(before.bootSteps.length).filter((s) => s.kind === 'os' && s.outcome === 'ok');
+    expect(osBoots.length, bootLog(seen, 40)).toBe(2);
   });
 
   it("fails the deploy, in Ironic's words, for an in-band step the agent does not offer", async () => {

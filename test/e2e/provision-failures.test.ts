@@ -201,7 +201,7 @@ describe('a deploy that fails', () => {
     const error = await deployFailed(target.uuid);
     expect(error).toMatch(
       new RegExp(
-        `^Failed to boot the instance from disk for node ${target.uuid}: redfish set_boot_device on .* failed after 2 attempts: .*HTTP 503`,
+        `^Failed to prepare instance for booting on node ${target.uuid}: redfish set_boot_device on .* failed after 2 attempts: .*HTTP 503`,
       ),
     );
     const seen = await simHost(rig.sim, target.host.name);

@@ -26,21 +26,53 @@ describe('the steps a deploy runs', () => {
       'hold:90',
       'write_image:80',
       'apply_configuration:70',
+      'prepare_instance_boot:60',
+      'tear_down_agent:40',
+      'boot_instance:20',
     ]);
   });
 
+  it("puts a user's step among the conductor's core steps by priority, even after the instance boots", () => {
+    const plan = deployPlan(
+      node('direct'),
+      [
+        { interface: 'bios', step: 'apply_configuration', priority: 10, args: { settings: [] } },
+        { interface: 'deploy', step: 'power_off', priority: 50, args: {} },
+      ],
+      [],
+    );
+    expect(plan.map((s) => `${String(s.step)}:${String(s.priority)}`)).toEqual([
+      'write_image:80',
+      'prepare_instance_boot:60',
+      'power_off:50',
+      'tear_down_agent:40',
+      'boot_instance:20',
+      'apply_configuration:10',
+    ]);
+  });
+
+  it('refuses an in-band step planned after the agent is torn down, before anything runs', () => {
+    expect(() =>
+      deployPlan(node('custom-agent'), [{ interface: 'deploy', step: 'install_os', priority: 30, args: {} }], AGENT),
+    ).toThrow(
+      "deploy step {'interface': 'deploy', 'step': 'install_os', 'priority': 30, 'args': {}} runs in the agent after deploy.tear_down_agent (priority 40) has stopped it",
+    );
+  });
+
   it('lets a user step disable write_image (priority 0) or move it; custom-agent runs only what is named', () => {
+    const names = (plan: Record<string, unknown>[]) => plan.map((s) => `${String(s.step)}:${String(s.priority)}`);
+    const conductors = ['prepare_instance_boot:60', 'tear_down_agent:40', 'boot_instance:20'];
     expect(
-      deployPlan(node('direct'), [{ interface: 'deploy', step: 'write_image', priority: 0, args: {} }], []),
-    ).toEqual([]);
+      names(deployPlan(node('direct'), [{ interface: 'deploy', step: 'write_image', priority: 0, args: {} }], [])),
+    ).toEqual(conductors);
     const moved = deployPlan(
       node('direct'),
       [{ interface: 'deploy', step: 'write_image', priority: 95, args: {} }],
       [],
     );
-    expect(moved).toEqual([{ interface: 'deploy', step: 'write_image', priority: 95, args: {} }]);
+    expect(names(moved)).toEqual(['write_image:95', ...conductors]);
     const install = { interface: 'deploy', step: 'install_os', priority: 80, args: {} };
-    expect(deployPlan(node('custom-agent'), [install], AGENT)).toEqual([install]);
+    expect(names(deployPlan(node('custom-agent'), [install], AGENT))).toEqual(['install_os:80', ...conductors]);
   });
 
   it("refuses an in-band step the agent does not offer, in Ironic's words", () => {
