@@ -591,10 +591,16 @@ export function redfishDriverInfo(bmcAddress: string, username: string, password
 export function enrollNodeBody(
   meta: HostMeta,
   driverInfo: Record<string, unknown>,
-  opts: { inspectionMode: 'agent' | 'fast'; bootMode: 'UEFI' | 'legacy'; cpuArch: string },
+  opts: {
+    inspectionMode: 'agent' | 'fast';
+    bootMode: 'UEFI' | 'legacy';
+    cpuArch: string;
+    /** The BMC type's BootInterface(): `ipxe`, or `redfish-virtual-media` for `redfish-virtualmedia://`. */
+    bootInterface?: string;
+  },
 ): Record<string, unknown> {
   return {
-    boot_interface: 'ipxe',
+    boot_interface: opts.bootInterface ?? 'ipxe',
     driver_info: driverInfo,
     driver: 'redfish',
     firmware_interface: 'redfish',
