@@ -8,12 +8,20 @@ import { requireBmc, requireBootFileHref, requireKeys, ValidationFailure } from 
 /** The work for which the conductor boots the ramdisk agent. */
 export type AgentWork = 'inspect' | 'clean' | 'deploy' | 'rescue';
 
+/** Which agent boots: the deploy ramdisk, or the rescue one (Ironic's rescue_or_deploy_mode). */
+export type AgentKind = 'deploy' | 'rescue';
+
+/** The agent a node in its current state boots. */
+export function agentKindOf(node: Node): AgentKind {
+  return node.provision_state === 'rescuing' || node.provision_state === 'rescue wait' ? 'rescue' : 'deploy';
+}
+
 /** The agent ISO built for a node that names none (services/vmedia), as the boot interfaces that boot ISOs use it. */
 export interface AgentIsoSource {
-  /** Why no ISO can be built for the node here, or null. */
-  problem(node: Node): string | null;
-  /** Builds and publishes the node's agent ISO; its URL. */
-  publish(node: Node): Promise<string>;
+  /** Why no ISO of `kind`'s agent can be built for the node here, or null. */
+  problem(node: Node, kind: AgentKind): string | null;
+  /** Builds and publishes the node's ISO of `kind`'s agent; its URL. */
+  publish(node: Node, kind: AgentKind): Promise<string>;
   /** Removes the node's published ISO, if any. */
   withdraw(node: Node): Promise<void>;
 }
@@ -93,37 +101,44 @@ export class IpxeBoot implements BootInterface {
 
 /**
  * What the BMCs of ISO boots hand the firmware, as Ironic's redfish boot
- * interfaces: driver_info/deploy_iso when it is set, else an ISO built from
- * the agent's kernel and ramdisk (driver_info's, or configured), withdrawn
- * when the agent's work is over.
+ * interfaces: driver_info's `deploy_iso` (`rescue_iso` for a rescue) when it
+ * is set, else an ISO built from that agent's kernel and ramdisk
+ * (driver_info's, or configured), withdrawn when the agent's work is over.
  */
 abstract class IsoBoot {
   readonly fromIso = true;
 
   validate(node: Node, env: ValidationEnv): void {
     requireBmc(node);
-    if (hasDeployIso(node)) requireBootFileHref(node, 'deploy_iso', false);
-    else requireAgentImages(node, 'deploy', env, 'Error validating Redfish virtual media');
+    if (hasIso(node, 'deploy')) requireBootFileHref(node, 'deploy_iso', false);
+    else requireAgentImages(node, 'deploy', env, VMEDIA_LEAD);
   }
 
-  agentFiles(node: Node, _work: AgentWork, env: ValidationEnv): string[] {
-    if (hasDeployIso(node)) return nonEmpty(node, 'driver_info', ['deploy_iso']);
-    const images = agentImagesFor(node, 'deploy', env.agentImages);
+  agentFiles(node: Node, work: AgentWork, env: ValidationEnv): string[] {
+    const kind = work === 'rescue' ? 'rescue' : 'deploy';
+    if (hasIso(node, kind)) return nonEmpty(node, 'driver_info', [`${kind}_iso`]);
+    const images = agentImagesFor(node, kind, env.agentImages);
     return images === null ? [] : [images.kernel, images.ramdisk];
   }
 
   mediaProblem(node: Node, isos: AgentIsoSource): string | null {
-    return hasDeployIso(node) ? null : isos.problem(node);
+    const kind = agentKindOf(node);
+    return hasIso(node, kind) ? null : isos.problem(node, kind);
   }
 
-  /** The agent ISO's URL: deploy_iso, or the one built for the node now. */
+  /** The agent ISO's URL: the one driver_info names, or the one built for the node now. */
   protected async agentIso(node: Node, isos: AgentIsoSource): Promise<string> {
-    return hasDeployIso(node) ? (node.driver_info.deploy_iso as string) : isos.publish(node);
+    const kind = agentKindOf(node);
+    return hasIso(node, kind) ? (node.driver_info[`${kind}_iso`] as string) : isos.publish(node, kind);
   }
 }
 
-function hasDeployIso(node: Node): boolean {
-  return typeof node.driver_info.deploy_iso === 'string' && node.driver_info.deploy_iso !== '';
+/** Ironic's lead for a redfish boot interface's missing driver_info. */
+export const VMEDIA_LEAD = 'Error validating Redfish virtual media';
+
+export function hasIso(node: Node, kind: AgentKind): boolean {
+  const iso = node.driver_info[`${kind}_iso`];
+  return typeof iso === 'string' && iso !== '';
 }
 
 /** Redfish virtual media: the BMC attaches the agent ISO as a CD the machine boots once. */

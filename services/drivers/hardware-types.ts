@@ -18,6 +18,8 @@ const DEPLOY_PROPERTIES = {
     'URL of a bootable agent ISO for virtual media and UEFI HTTP boot. Optional: without it Anvil builds one from deploy_kernel and deploy_ramdisk.',
   rescue_kernel: 'URL or path of the rescue ramdisk kernel, network-booted to rescue a node. Required for rescue.',
   rescue_ramdisk: 'URL or path of the rescue ramdisk. Required for rescue.',
+  rescue_iso:
+    'URL of a bootable rescue ISO for virtual media and UEFI HTTP boot. Optional: without it Anvil builds one from rescue_kernel and rescue_ramdisk.',
   kernel_append_params: 'Extra kernel parameters for the agent. Optional.',
   force_persistent_boot_device: 'Always set the boot device persistently: "Default", "Always" or "Never". Optional.',
 };

@@ -1,14 +1,14 @@
 import type { Node } from '../nodes/index.js';
-import { requireAgentImages, type BootInterface } from './boot-interfaces.js';
+import { hasIso, requireAgentImages, VMEDIA_LEAD, type BootInterface } from './boot-interfaces.js';
 import type { HardwareInterface, ValidationEnv } from './hardware-interface.js';
-import { ValidationFailure } from './validation.js';
+import { requireBootFileHref, ValidationFailure } from './validation.js';
 
 /**
- * Ironic's AgentRescue: the boot interface validates, the rescue ramdisk's
- * kernel and initramfs are named for the network boot, and a rescue
- * password is set (the API puts it there with the rescue request; the
- * conductor swaps it for its hash). A rescue ISO over virtual media is not
- * something Anvil builds, so boot interfaces that boot ISOs are refused.
+ * Ironic's AgentRescue: the boot interface validates, the rescue ramdisk is
+ * named (its kernel and initramfs, or for a boot interface that boots ISOs
+ * `rescue_iso` or the kernel and initramfs Anvil builds one from), and a
+ * rescue password is set (the API puts it there with the rescue request;
+ * the conductor swaps it for its hash).
  */
 export class AgentRescue implements HardwareInterface {
   readonly name = 'agent';
@@ -17,17 +17,15 @@ export class AgentRescue implements HardwareInterface {
 
   validate(node: Node, env: ValidationEnv): void {
     const boot = this.bootOf(node);
-    if (boot !== undefined && (boot as Partial<BootInterface>).fromIso === true)
-      throw new ValidationFailure(
-        `Rescue through the agent needs a network boot interface (ipxe); boot_interface ${node.boot_interface} cannot boot a rescue ramdisk.`,
-      );
+    const fromIso = (boot as Partial<BootInterface> | undefined)?.fromIso === true;
     // Unrescue boots the instance from its disk; a ramdisk deploy's instance has none to boot from.
     if (node.deploy_interface === 'ramdisk')
       throw new ValidationFailure(
         'Rescue through the agent needs an instance on disk; the ramdisk deploy interface has none to return to.',
       );
     boot?.validate(node, env);
-    requireAgentImages(node, 'rescue', env, 'Cannot validate PXE bootloader');
+    if (fromIso && hasIso(node, 'rescue')) requireBootFileHref(node, 'rescue_iso', false);
+    else requireAgentImages(node, 'rescue', env, fromIso ? VMEDIA_LEAD : 'Cannot validate PXE bootloader');
     const password = node.instance_info.rescue_password ?? node.instance_info.hashed_rescue_password;
     if (password === undefined || password === null)
       throw new ValidationFailure(

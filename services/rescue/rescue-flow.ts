@@ -45,10 +45,13 @@ export class RescueFlow {
     try {
       const mode = bootModeOf(node);
       if (node.disable_power_off) {
+        // The rescue ISO (virtual media) leaves first, so the reset boots the disk, not the rescue again.
+        await this.ctx.ejectAgentMedia(node, driver);
         await driver.management.setBootDevice('disk', { persistent: true, mode });
         await driver.power.setPowerState('rebooting');
       } else {
         await driver.power.setPowerState('power off');
+        await this.ctx.ejectAgentMedia(node, driver);
         await driver.management.setBootDevice('disk', { persistent: true, mode });
         await driver.power.setPowerState('power on');
       }

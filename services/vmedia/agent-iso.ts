@@ -3,7 +3,7 @@ import { constants } from 'node:fs';
 import { access, mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { buildVirtualMediaIso, VirtualMediaError } from '../../pxe/iso/index.js';
-import { agentImagesFor, agentKernelParams, type AgentImageDefaults } from '../boot/index.js';
+import { agentImagesFor, agentKernelParams, type AgentImageDefaults, type AgentImageKind } from '../boot/index.js';
 import type { JsonObject, Node } from '../nodes/index.js';
 import type { BootFileFetcher } from './boot-file-fetcher.js';
 import { AgentIsoError } from './errors.js';
@@ -48,23 +48,23 @@ export class AgentIsoPublisher {
     this.urls = urls;
   }
 
-  /** Why no ISO can be built here for `node`, or null when one can. */
-  problem(node: Node): string | null {
+  /** Why no ISO of `kind`'s agent can be built here for `node`, or null when one can. */
+  problem(node: Node, kind: AgentImageKind): string | null {
     if (this.urls === null)
-      return "building the agent ISO from deploy_kernel and deploy_ramdisk needs the boot HTTP server in the conductor's process (--role all); set driver_info/deploy_iso instead";
+      return `building the agent ISO from ${kind}_kernel and ${kind}_ramdisk needs the boot HTTP server in the conductor's process (--role all); set driver_info/${kind}_iso instead`;
     if (this.options.grubMkrescue === null)
-      return 'building the agent ISO needs grub-mkrescue (Debian packages grub-common grub-efi-amd64-bin grub-pc-bin mtools xorriso); set driver_info/deploy_iso instead';
-    if (agentImagesFor(node, 'deploy', this.options.agentImages) === null)
-      return "building the agent ISO needs the agent's deploy_kernel and deploy_ramdisk";
+      return `building the agent ISO needs grub-mkrescue (Debian packages grub-common grub-efi-amd64-bin grub-pc-bin mtools xorriso); set driver_info/${kind}_iso instead`;
+    if (agentImagesFor(node, kind, this.options.agentImages) === null)
+      return `building the agent ISO needs the agent's ${kind}_kernel and ${kind}_ramdisk`;
     return null;
   }
 
-  /** Builds the node's agent ISO and returns the URL its BMC fetches it from. */
-  async publish(node: Node): Promise<string> {
-    const problem = this.problem(node);
+  /** Builds the node's ISO of `kind`'s agent and returns the URL its BMC fetches it from. */
+  async publish(node: Node, kind: AgentImageKind): Promise<string> {
+    const problem = this.problem(node, kind);
     if (problem !== null) throw new AgentIsoError(problem);
     const urls = this.urls!;
-    const images = agentImagesFor(node, 'deploy', this.options.agentImages)!;
+    const images = agentImagesFor(node, kind, this.options.agentImages)!;
     const [kernelPath, ramdiskPath] = await Promise.all([
       this.options.fetcher.localPath(images.kernel),
       this.options.fetcher.localPath(images.ramdisk),

@@ -3,13 +3,15 @@
 // the iPXE script and HTTP), its agent looks up and heartbeats, and is handed
 // the hash of the rescue password (rescue.finalize_rescue); the plain
 // password is never stored or shown. Unrescue boots the instance from the
-// same disk again. A rescue whose agent never comes is aborted, or times
+// same disk again. A virtual media host boots an ISO built from the rescue
+// images instead, ejected at unrescue. A rescue whose agent never comes is aborted, or times
 // out, to `rescue failed`; a rescue that cannot start is a 400 at once.
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashRescuePassword, saltOf } from '../../services/rescue/index.js';
+import { requireTool } from '../interop/tools.js';
 import { faultOf } from '../support/service.js';
 import { provision, reaches, setHostFaults, simHost, type BmcProtocol } from './sim-nodes.js';
 import {
@@ -30,10 +32,12 @@ const RESCUE_IMAGES = { rescue_kernel: 'rescue.kernel', rescue_ramdisk: 'rescue.
 
 let rig: ProvisionRig;
 const nodes: Record<BmcProtocol, { uuid: string; host: string }> = {} as never;
+/** A Redfish host booted over virtual media only: its rescue ISO is built from the rescue images. */
+let vmedia: { uuid: string; host: string };
 
 beforeAll(async () => {
   rig = await startProvisionRig({
-    hosts: 2,
+    hosts: 3,
     seed: 121,
     env: { ANVIL_RESCUE_CALLBACK_TIMEOUT: String(RESCUE_TIMEOUT_S) },
   });
@@ -42,13 +46,21 @@ beforeAll(async () => {
   writeFileSync(path.join(bootFiles, RESCUE_IMAGES.rescue_ramdisk), randomBytes(7 * 1024));
   await createPool(rig.svc, 'rescue', '127.121.0.0');
   await Promise.all(
-    (['redfish', 'ipmi'] as const).map(async (protocol, index) => {
+    (['redfish', 'ipmi', 'vmedia'] as const).map(async (kind, index) => {
+      const protocol = kind === 'vmedia' ? 'redfish' : kind;
       const { uuid, host } = await enrollForDeploy(rig, index, protocol, 'rescue', {
         automated_clean: false,
         rescue_interface: 'agent',
         driver_info: RESCUE_IMAGES,
+        ...(kind === 'vmedia' ? { boot_interface: 'redfish-virtual-media' } : {}),
       });
-      nodes[protocol] = { uuid, host: host.name };
+      // Nothing answers the virtual media host over the network: every boot of its agents is from an ISO.
+      if (kind === 'vmedia') {
+        rig.leases.delete(host.macs[0]!);
+        vmedia = { uuid, host: host.name };
+      } else {
+        nodes[kind] = { uuid, host: host.name };
+      }
       for (const [target, state] of [
         ['manage', 'manageable'],
         ['provide', 'available'],
@@ -58,7 +70,7 @@ beforeAll(async () => {
         await reaches(rig.svc, uuid, state, 30_000);
       }
       await setImage(rig.svc, uuid, rig.image);
-      const node = await deploy(rig.svc, uuid, `rescue-${protocol}`);
+      const node = await deploy(rig.svc, uuid, `rescue-${kind}`);
       expect(node.last_error).toBeNull();
       await osRunning(rig, host.name);
     }),
@@ -152,6 +164,42 @@ describe.each(['redfish', 'ipmi'] as const)('rescue of an active %s host through
     expect(back.rescue?.running).toBe(false);
     expect(back.lastBoot?.device).toBe('hdd');
   }, 60_000);
+});
+
+describe('rescue of an active host over virtual media', () => {
+  it.skipIf(!requireTool('grub-mkrescue'))(
+    'boots an ISO Anvil built from the rescue kernel and ramdisk, and unrescue ejects it and boots the disk',
+    async () => {
+      const { uuid, host } = vmedia;
+      const before = await simHost(rig.sim, host);
+      const mark = before.bootSteps.length;
+      const rescued = await rescueTo(uuid, `Vm-${randomBytes(6).toString('hex')}`, 'rescue');
+      expect(rescued.last_error).toBeNull();
+      const seen = await simHost(rig.sim, host);
+      const since = seen.bootSteps.slice(mark);
+      const iso = `${rig.svc.bootUrl}/boot-files/vmedia/boot-${uuid}.iso`;
+      expect(
+        since.filter((s) => s.kind === 'media').map((s) => [s.source, s.outcome]),
+        bootLog(seen, 30),
+      ).toEqual([[iso, 'ok']]);
+      expect(since.some((s) => s.kind === 'tftp' || s.kind === 'dhcp')).toBe(false);
+      expect(
+        since.some((s) => s.kind === 'command' && s.source === 'rescue.finalize_rescue' && s.outcome === 'ok'),
+      ).toBe(true);
+      // The rescue environment runs from the ISO: it stays in the drive until unrescue.
+      expect(seen.media.inserted).toBe(true);
+
+      const res = await request(uuid, { target: 'unrescue' });
+      expect(res.status, res.text).toBe(202);
+      expect((await reaches(rig.svc, uuid, 'active', 30_000)).last_error).toBeNull();
+      const back = await osRunning(rig, host, before.os?.bootedAt ?? null);
+      expect(back.media.inserted).toBe(false);
+      expect(back.disk?.sha256).toBe(rig.image.sha256);
+      expect(back.os?.hostname).toBe('rescue-vmedia');
+      expect(existsSync(path.join(rig.svc.dataDir, 'boot', 'vmedia', `boot-${uuid}.iso`))).toBe(false);
+    },
+    60_000,
+  );
 });
 
 describe('a rescue whose agent never calls back', () => {

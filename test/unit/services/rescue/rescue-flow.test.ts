@@ -61,7 +61,7 @@ describe('what validate says of the agent rescue interface', () => {
     );
   });
 
-  it('fails when the boot interface itself does not validate, for a ramdisk deploy, and for virtual media boots', () => {
+  it('fails when the boot interface itself does not validate, and for a ramdisk deploy', () => {
     const noDeployKernel = activeNode({
       driver_info: { ...BMC, ...RESCUE },
       instance_info: { rescue_password: 'pw' },
@@ -71,11 +71,24 @@ describe('what validate says of the agent rescue interface', () => {
     expect(reasonOf(ramdisk)?.reason).toBe(
       'Rescue through the agent needs an instance on disk; the ramdisk deploy interface has none to return to.',
     );
-    const vmedia = activeNode({ boot_interface: 'redfish-virtual-media', instance_info: { rescue_password: 'pw' } });
-    expect(reasonOf(vmedia)).toEqual({
+  });
+
+  it('over virtual media, needs rescue_iso or the rescue kernel and ramdisk its ISO is built from, in Ironic words', () => {
+    const vmedia = (info: Record<string, string>) =>
+      activeNode({
+        boot_interface: 'redfish-virtual-media',
+        driver_info: { ...BMC, ...AGENT, ...info },
+        instance_info: { rescue_password: 'pw' },
+      });
+    expect(reasonOf(vmedia(RESCUE))).toEqual({ result: true });
+    expect(reasonOf(vmedia({ rescue_iso: 'http://images/rescue.iso' }))).toEqual({ result: true });
+    expect(reasonOf(vmedia({ rescue_iso: 'rescue.iso' }))?.reason).toMatch(
+      /^Validation of image href rescue\.iso failed.*driver_info\/rescue_iso must be an http\(s\) URL the BMC can fetch/,
+    );
+    expect(reasonOf(vmedia({}))).toEqual({
       result: false,
       reason:
-        'Rescue through the agent needs a network boot interface (ipxe); boot_interface redfish-virtual-media cannot boot a rescue ramdisk.',
+        "Error validating Redfish virtual media. Some parameters were missing in node's driver_info. Missing are: ['rescue_kernel', 'rescue_ramdisk']",
     });
   });
 });

@@ -61,9 +61,9 @@ async function publisher(grub: string | null = null) {
 describe('AgentIsoPublisher', () => {
   it('says why it cannot build before anything is tried: no boot server here, no grub-mkrescue, no agent images', async () => {
     const p = await publisher();
-    expect(p.problem(vmediaNode())).toMatch(/needs the boot HTTP server in the conductor's process/);
+    expect(p.problem(vmediaNode(), 'deploy')).toMatch(/needs the boot HTTP server in the conductor's process/);
     p.attach({ bootUrl: 'http://192.0.2.1:8080', apiUrl: 'http://192.0.2.1:6385' });
-    expect(p.problem(vmediaNode({ driver_info: {} }))).toBe(
+    expect(p.problem(vmediaNode({ driver_info: {} }), 'deploy')).toBe(
       "building the agent ISO needs the agent's deploy_kernel and deploy_ramdisk",
     );
     const noGrub = new AgentIsoPublisher({
@@ -74,8 +74,8 @@ describe('AgentIsoPublisher', () => {
       grubMkrescue: null,
     });
     noGrub.attach({ bootUrl: 'http://192.0.2.1:8080', apiUrl: 'http://192.0.2.1:6385' });
-    expect(noGrub.problem(vmediaNode())).toMatch(/needs grub-mkrescue \(Debian packages grub-common/);
-    await expect(noGrub.publish(vmediaNode())).rejects.toThrow(/needs grub-mkrescue/);
+    expect(noGrub.problem(vmediaNode(), 'deploy')).toMatch(/needs grub-mkrescue \(Debian packages grub-common/);
+    await expect(noGrub.publish(vmediaNode(), 'deploy')).rejects.toThrow(/needs grub-mkrescue/);
   });
 
   it.skipIf(!hasGrub)(
@@ -84,7 +84,7 @@ describe('AgentIsoPublisher', () => {
       const p = await publisher();
       p.attach({ bootUrl: 'http://192.0.2.1:8080', apiUrl: 'http://192.0.2.1:6385' });
       const node = vmediaNode();
-      const url = await p.publish(node);
+      const url = await p.publish(node, 'deploy');
       expect(url).toBe(`http://192.0.2.1:8080/boot-files/vmedia/boot-${node.uuid}.iso`);
       const file = path.join(bootFiles, 'vmedia', `boot-${node.uuid}.iso`);
       const iso = readIso9660(readFileSync(file));
@@ -102,6 +102,16 @@ describe('AgentIsoPublisher', () => {
       expect(readdirSync(path.join(bootFiles, 'vmedia'))).toEqual([`boot-${node.uuid}.iso`]);
       await p.withdraw(node);
       expect(existsSync(file)).toBe(false);
+
+      // A rescue's ISO carries the rescue ramdisk, under the same name.
+      const rescuing = vmediaNode({
+        provision_state: 'rescuing',
+        driver_info: { ...node.driver_info, rescue_kernel: 'ipa.initramfs', rescue_ramdisk: 'ipa.kernel' },
+      });
+      await p.publish(rescuing, 'rescue');
+      const rescue = readIso9660(readFileSync(path.join(bootFiles, 'vmedia', `boot-${rescuing.uuid}.iso`)));
+      expect(rescue.files.get('boot/vmlinuz')!.equals(readFileSync(path.join(bootFiles, 'ipa.initramfs')))).toBe(true);
+      await p.withdraw(rescuing);
     },
     60_000,
   );
