@@ -57,6 +57,7 @@ export async function startConductorRole(core: Core): Promise<ConductorRole> {
     drivers: core.drivers,
     history: core.history,
     metrics: core.metrics,
+    releaseAgentMedia: async (node) => core.runtimes.get(node.driver)?.releaseAgentMedia?.(node),
     settings: {
       drivers: ['redfish', 'idrac', 'ipmi'],
       forcePowerState: c.forcePowerStateDuringSync,

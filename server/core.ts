@@ -31,6 +31,8 @@ const PLACEMENT_TTL_MS = 1000;
 const AGENT_IMAGE_DOWNLOAD_TIMEOUT_MS = 10 * 60_000;
 /** Larger than any agent kernel or ramdisk: a URL serving more is not one. */
 const AGENT_IMAGE_MAX_BYTES = 4 * 1024 ** 3;
+/** Where Debian's grub-*-bin packages install GRUB's platforms. */
+const GRUB_LIB_DIR = '/usr/lib/grub';
 
 /** What every role of a process shares: the database and what reads it, metrics, and the BMC drivers. */
 export interface Core {
@@ -109,6 +111,8 @@ export async function openCore(
     agentImages: config.agentImages,
     networkDataOf,
     grubMkrescue: await findGrubMkrescue(),
+    servesBootFiles,
+    grubLibDir: GRUB_LIB_DIR,
   });
   const bmc = new BmcRuntime({
     drivers,

@@ -41,6 +41,8 @@ export interface VirtualMediaOptions {
   outPath: string;
   /** The program to run; tests and unusual installs point elsewhere. */
   grubMkrescue?: string;
+  /** One GRUB platform directory to boot with (`/usr/lib/grub/arm64-efi`); default: every platform installed. */
+  platformDir?: string;
   /** grub-mkrescue takes about a second; a hung one must not hold a deploy. */
   timeoutMs?: number;
 }
@@ -83,6 +85,7 @@ export async function buildVirtualMediaIso(options: VirtualMediaOptions): Promis
     }
     // Graft points put the (large) kernel and ramdisk into the ISO without copying them into the staging tree.
     const args = [
+      ...(options.platformDir !== undefined ? ['--directory', options.platformDir] : []),
       '--output',
       options.outPath,
       // No translations, themes or fonts: a serial/text console needs none, and the ISO shrinks from ~20 to ~9 MiB of GRUB.

@@ -3,6 +3,11 @@ import type { Node } from '../nodes/index.js';
 /** The agent a node boots: `deploy` for inspection, cleaning, deployment and servicing; `rescue` to rescue it. */
 export type AgentImageKind = 'deploy' | 'rescue';
 
+/** The agent a node in its current state boots (Ironic's rescue_or_deploy_mode). */
+export function agentKindOf(node: Pick<Node, 'provision_state'>): AgentImageKind {
+  return node.provision_state === 'rescuing' || node.provision_state === 'rescue wait' ? 'rescue' : 'deploy';
+}
+
 /** An agent kernel and ramdisk: http(s) URLs, or paths the boot HTTP server serves under `/boot-files/`. */
 export interface AgentImages {
   kernel: string;

@@ -1,6 +1,6 @@
 import type { BootAction } from '../../pxe/index.js';
 import type { Node, ProvisionState } from '../nodes/index.js';
-import { agentImagesFor, type AgentImageDefaults } from './agent-images.js';
+import { agentImagesFor, agentKindOf, type AgentImageDefaults } from './agent-images.js';
 
 /** States in which the node runs the ramdisk agent, so it must network-boot it. */
 const AGENT_STATES: readonly ProvisionState[] = [
@@ -33,8 +33,7 @@ export function bootActionFor(node: Node, apiUrl: string, defaults: AgentImageDe
   if (node.provision_state === 'active') return { kind: 'local-disk' };
   if (!AGENT_STATES.includes(node.provision_state)) return { kind: 'exit' };
   // A rescue boots the rescue ramdisk (Ironic's rescue_kernel/rescue_ramdisk), every other agent the deploy one.
-  const kind = node.provision_state === 'rescuing' || node.provision_state === 'rescue wait' ? 'rescue' : 'deploy';
-  const images = agentImagesFor(node, kind, defaults);
+  const images = agentImagesFor(node, agentKindOf(node), defaults);
   // Without an agent to boot there is nothing sensible to netboot. The conductor refuses to start a step
   // without them (services/conductor/step-prerequisites.ts); this is for driver_info changed under a running one.
   if (images === null) return { kind: 'exit' };

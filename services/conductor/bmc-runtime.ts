@@ -7,7 +7,7 @@ import { DeployFlow, type ConfigDriveEncoder } from '../deploy/index.js';
 import type { NodeHistory } from '../events/index.js';
 import type { FirmwareCache } from '../firmware/index.js';
 import { InspectFlow, type AddPorts, type InventoryStore, type PortMaker } from '../inspect/index.js';
-import type { Node, PowerState, TargetPowerState } from '../nodes/index.js';
+import type { Node, PowerState, ProvisionState, TargetPowerState } from '../nodes/index.js';
 import { InvalidParameterValue, type AnvilError } from '../errors.js';
 import { RescueFlow, rescueRefusal } from '../rescue/index.js';
 import { ServiceFlow } from '../service/index.js';
@@ -29,6 +29,9 @@ import { StepPrerequisites } from './step-prerequisites.js';
  * step goes ahead unchecked: a node's lock and a worker are held meanwhile.
  */
 const BOOT_FILE_CHECK_TIMEOUT_MS = 3000;
+
+/** States whose failure may leave the agent's boot media in the machine. */
+const MEDIA_STATES: readonly ProvisionState[] = ['inspecting', 'cleaning', 'deploying', 'rescuing', 'unrescuing'];
 
 export interface BmcRuntimeOptions {
   /** Default wait for a power change to show, when the request names none. */
@@ -71,9 +74,10 @@ export interface BmcRuntimeDeps {
  */
 export class BmcRuntime implements HardwareRuntime {
   private readonly steps: FlowSteps;
+  private readonly ctx: FlowMachinery;
 
   constructor(private readonly deps: BmcRuntimeDeps) {
-    const ctx = new FlowMachinery({
+    const ctx = (this.ctx = new FlowMachinery({
       agent: deps.agent,
       history: deps.history,
       firmware: deps.firmware,
@@ -85,7 +89,7 @@ export class BmcRuntime implements HardwareRuntime {
         agentIsos: deps.agentIsos,
       }),
       agentIsos: deps.agentIsos,
-    });
+    }));
     const flows = [
       new InspectFlow(ctx, {
         inventory: deps.inventory,
@@ -149,9 +153,27 @@ export class BmcRuntime implements HardwareRuntime {
         await step(task, this.driverFor(task.node));
       } catch (err) {
         await task.fire('fail', { last_error: failureMessage(state, task.node, err) });
+        if (MEDIA_STATES.includes(state)) await this.releaseAgentMedia(task.node);
         return;
       }
       if (task.node.provision_state === state) return;
+    }
+  }
+
+  /**
+   * After a failure in the agent's states, as Ironic's error handlers call
+   * clean_up_ramdisk: what the agent booted from leaves the machine (a
+   * virtual CD is ejected) and a built ISO the boot server. Best effort:
+   * a BMC that does not answer is noted, never fails anything further.
+   */
+  async releaseAgentMedia(node: Node): Promise<void> {
+    try {
+      await this.ctx.ejectAgentMedia(node, this.driverFor(node));
+    } catch (err) {
+      await this.ctx.warn(
+        node,
+        `The agent's boot media could not be removed: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
   }
 

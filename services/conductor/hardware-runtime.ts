@@ -41,6 +41,8 @@ export interface HardwareRuntime {
    * the API answers at once; null when it can. Pure: the API asks before accepting.
    */
   refusal?(node: Node, request: WorkRequest): AnvilError | null;
+  /** Takes the agent's boot media out of a node whose agent work failed or timed out; absent where nothing is inserted. */
+  releaseAgentMedia?(node: Node): Promise<void>;
   /** Starts or stops the node's console; absent where the hardware type serves none (the API refuses those first). */
   setConsole?(task: NodeTask, enabled: boolean): Promise<void>;
 }

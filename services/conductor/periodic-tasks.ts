@@ -41,6 +41,8 @@ export interface PeriodicTasksDeps {
   metrics: Metrics;
   settings: PeriodicSettings;
   log: Logger;
+  /** Best effort, after a wait timed out: the agent's boot media leave the machine (HardwareRuntime.releaseAgentMedia). */
+  releaseAgentMedia(node: Node): Promise<void>;
 }
 
 /**
@@ -123,6 +125,7 @@ export class PeriodicTasks {
           ...(rescue ? { instance_info: withoutRescuePassword(fresh) } : {}),
           ...(rescue && !fresh.disable_power_off ? { target_power_state: 'power off' as const } : {}),
         });
+        await this.deps.releaseAgentMedia(fresh);
       });
     }
   }

@@ -1,5 +1,4 @@
-import { realpath, stat } from 'node:fs/promises';
-import path from 'node:path';
+import { resolveBootFile } from '../boot/index.js';
 import { configDriveProblem } from '../deploy/index.js';
 import {
   bootInterfaceOf,
@@ -106,42 +105,12 @@ export class StepPrerequisites {
       : null;
   }
 
-  /**
-   * A path is resolved as the boot HTTP server resolves it (percent-escapes
-   * decoded, empty and `.` segments dropped, `..` refused) under its boot
-   * files directory, where it must be a regular file.
-   */
+  /** A path must name a regular file under the boot files directory, as the boot HTTP server will look for it. */
   private async checkPath(href: string): Promise<string | null> {
     const dir = this.options.bootFilesDir;
     if (dir === null) return null;
-    const notFound = (why: string) => `Validation of image href ${href} failed, reason: ${why}.`;
-    let segments: string[];
-    try {
-      segments = href.split('/').map(decodeURIComponent);
-    } catch {
-      return notFound('Malformed percent-encoding in the path');
-    }
-    segments = segments.filter((s) => s !== '' && s !== '.');
-    if (segments.length === 0 || segments.some((s) => s === '..' || /[\\\0]/.test(s)))
-      return notFound(`The path does not name a file under the boot files directory ${dir}`);
-    try {
-      const root = await realpath(dir);
-      // Symlinks are followed as the server follows them, and must stay inside the directory as it requires.
-      const real = await realpath(path.join(root, ...segments));
-      if (path.relative(root, real).startsWith('..'))
-        return notFound(`Specified image file leads out of the boot files directory ${dir}`);
-      if (!(await stat(real)).isFile())
-        return notFound(`Specified image file is not a regular file in the boot files directory ${dir}`);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR')
-        return notFound(`Specified image file not found in the boot files directory ${dir}`);
-      // This process serves the directory: what it cannot read here, the boot HTTP server cannot send either.
-      return notFound(
-        `Specified image file cannot be read in the boot files directory ${dir} (${code ?? String(err)})`,
-      );
-    }
-    return null;
+    const resolved = await resolveBootFile(dir, href);
+    return 'problem' in resolved ? resolved.problem : null;
   }
 }
 

@@ -47,7 +47,7 @@ const agentImage = z
   .string()
   .min(1)
   .refine(
-    (ref) => /^https?:\/\//i.test(ref) || !/^[a-z][a-z0-9+.-]*:/i.test(ref),
+    (ref) => /^https?:\/\//.test(ref) || !/^[a-z][a-z0-9+.-]*:/i.test(ref),
     'must be an http(s) URL or a path under the boot files directory',
   );
 const ARCH = /^\w[\w.-]*$/;

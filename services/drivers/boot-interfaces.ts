@@ -1,5 +1,5 @@
 import { requireHttpBoot, requireInterface, type BmcDriver } from '../../bmc-drivers/index.js';
-import { agentImagesFor } from '../boot/index.js';
+import { agentImagesFor, agentKindOf, type AgentImageKind } from '../boot/index.js';
 import { bootModeOf, type Node } from '../nodes/index.js';
 import { StepFailure } from '../steps/index.js';
 import type { HardwareInterface, ValidationEnv } from './hardware-interface.js';
@@ -8,20 +8,17 @@ import { requireBmc, requireBootFileHref, requireKeys, ValidationFailure } from 
 /** The work for which the conductor boots the ramdisk agent. */
 export type AgentWork = 'inspect' | 'clean' | 'deploy' | 'rescue';
 
-/** Which agent boots: the deploy ramdisk, or the rescue one (Ironic's rescue_or_deploy_mode). */
-export type AgentKind = 'deploy' | 'rescue';
-
-/** The agent a node in its current state boots. */
-export function agentKindOf(node: Node): AgentKind {
-  return node.provision_state === 'rescuing' || node.provision_state === 'rescue wait' ? 'rescue' : 'deploy';
+/** The agent `work` boots: the rescue ramdisk for a rescue, the deploy one for everything else. */
+function agentKindFor(work: AgentWork): AgentImageKind {
+  return work === 'rescue' ? 'rescue' : 'deploy';
 }
 
 /** The agent ISO built for a node that names none (services/vmedia), as the boot interfaces that boot ISOs use it. */
 export interface AgentIsoSource {
   /** Why no ISO of `kind`'s agent can be built for the node here, or null. */
-  problem(node: Node, kind: AgentKind): string | null;
+  problem(node: Node, kind: AgentImageKind): string | null;
   /** Builds and publishes the node's ISO of `kind`'s agent; its URL. */
-  publish(node: Node, kind: AgentKind): Promise<string>;
+  publish(node: Node, kind: AgentImageKind): Promise<string>;
   /** Removes the node's published ISO, if any. */
   withdraw(node: Node): Promise<void>;
 }
@@ -80,7 +77,7 @@ export class IpxeBoot implements BootInterface {
   }
 
   agentFiles(node: Node, work: AgentWork, env: ValidationEnv): string[] {
-    const images = agentImagesFor(node, work === 'rescue' ? 'rescue' : 'deploy', env.agentImages);
+    const images = agentImagesFor(node, agentKindFor(work), env.agentImages);
     return images === null ? [] : [images.kernel, images.ramdisk];
   }
 
@@ -115,7 +112,7 @@ abstract class IsoBoot {
   }
 
   agentFiles(node: Node, work: AgentWork, env: ValidationEnv): string[] {
-    const kind = work === 'rescue' ? 'rescue' : 'deploy';
+    const kind = agentKindFor(work);
     if (hasIso(node, kind)) return nonEmpty(node, 'driver_info', [`${kind}_iso`]);
     const images = agentImagesFor(node, kind, env.agentImages);
     return images === null ? [] : [images.kernel, images.ramdisk];
@@ -136,7 +133,7 @@ abstract class IsoBoot {
 /** Ironic's lead for a redfish boot interface's missing driver_info. */
 export const VMEDIA_LEAD = 'Error validating Redfish virtual media';
 
-export function hasIso(node: Node, kind: AgentKind): boolean {
+export function hasIso(node: Node, kind: AgentImageKind): boolean {
   const iso = node.driver_info[`${kind}_iso`];
   return typeof iso === 'string' && iso !== '';
 }
@@ -148,8 +145,14 @@ export class VirtualMediaBoot extends IsoBoot implements BootInterface {
   }
 
   async bootAgent(node: Node, driver: BmcDriver, isos: AgentIsoSource): Promise<void> {
-    await requireInterface(driver, 'virtualMedia').insert(await this.agentIso(node, isos));
-    await driver.management.setBootDevice('cdrom', { persistent: false, mode: bootModeOf(node) });
+    const iso = await this.agentIso(node, isos);
+    try {
+      await requireInterface(driver, 'virtualMedia').insert(iso);
+      await driver.management.setBootDevice('cdrom', { persistent: false, mode: bootModeOf(node) });
+    } catch (err) {
+      await isos.withdraw(node);
+      throw err;
+    }
   }
 
   async bootRamdiskInstance(node: Node, driver: BmcDriver): Promise<void> {
@@ -186,7 +189,13 @@ export class UefiHttpBoot extends IsoBoot implements BootInterface {
   }
 
   async bootAgent(node: Node, driver: BmcDriver, isos: AgentIsoSource): Promise<void> {
-    await requireHttpBoot(driver)(await this.agentIso(node, isos), { persistent: false });
+    const iso = await this.agentIso(node, isos);
+    try {
+      await requireHttpBoot(driver)(iso, { persistent: false });
+    } catch (err) {
+      await isos.withdraw(node);
+      throw err;
+    }
   }
 
   async bootRamdiskInstance(node: Node, driver: BmcDriver): Promise<void> {

@@ -9,6 +9,7 @@ import {
   type ValidationEnv,
 } from './hardware-interface.js';
 import { AgentRescue } from './rescue-interfaces.js';
+import { InvalidParameterValue } from '../errors.js';
 import { ValidationFailure } from './validation.js';
 
 export interface InterfaceValidation {
@@ -16,34 +17,40 @@ export interface InterfaceValidation {
   reason?: string;
 }
 
-function implementations(): Record<InterfaceName, HardwareInterface[]> {
+/** The boot interfaces that boot machines, each with its operations (fake-hardware's `fake` has none). */
+const BOOT_INTERFACES: readonly BootInterface[] = [
+  new IpxeBoot(),
+  new VirtualMediaBoot('redfish-virtual-media'),
+  new VirtualMediaBoot('idrac-redfish-virtual-media'),
+  new UefiHttpBoot(),
+];
+
+/** The node's boot interface, when it is one that boots machines. */
+function bootOf(node: Node): BootInterface | undefined {
+  return BOOT_INTERFACES.find((b) => b.name === node.boot_interface);
+}
+
+/** Every implementation Anvil carries out, by interface; `fake` and the disabled `no-*` ones are added by `implementation`. */
+const IMPLEMENTATIONS: Record<InterfaceName, readonly HardwareInterface[]> = implementations();
+
+function implementations(): Record<InterfaceName, readonly HardwareInterface[]> {
   const bmc = (...names: string[]) => names.map((n) => new BmcInterface(n));
-  const bootByName = (node: Node) => IMPLEMENTATIONS.boot.find((b) => b.name === node.boot_interface);
-  const bootsIso = (node: Node) => (bootByName(node) as Partial<BootInterface> | undefined)?.fromIso === true;
   return {
     bios: bmc('redfish', 'idrac-redfish'),
-    boot: [
-      new IpxeBoot(),
-      new VirtualMediaBoot('redfish-virtual-media'),
-      new VirtualMediaBoot('idrac-redfish-virtual-media'),
-      new UefiHttpBoot(),
-    ],
+    boot: BOOT_INTERFACES,
     console: [],
-    deploy: [new DirectDeploy(), new RamdiskDeploy(bootsIso), new CustomAgentDeploy()],
+    deploy: [new DirectDeploy(), new RamdiskDeploy((node) => bootOf(node)?.fromIso === true), new CustomAgentDeploy()],
     firmware: bmc('redfish'),
     inspect: [...bmc('redfish', 'idrac-redfish'), new FreeInterface('agent')],
     management: bmc('redfish', 'idrac-redfish', 'ipmitool'),
     network: [new FreeInterface('noop')],
     power: bmc('redfish', 'idrac-redfish', 'ipmitool'),
     raid: bmc('redfish', 'idrac-redfish'),
-    rescue: [new AgentRescue(bootByName)],
+    rescue: [new AgentRescue(bootOf)],
     storage: [new FreeInterface('noop')],
     vendor: bmc('redfish', 'idrac-redfish', 'ipmitool'),
   };
 }
-
-/** Every implementation Anvil carries out, by interface; `fake` and the disabled `no-*` ones are added by `implementation`. */
-const IMPLEMENTATIONS = implementations();
 
 /**
  * The implementation named `name` of interface `iface`, or undefined when
@@ -58,10 +65,11 @@ export function implementation(iface: InterfaceName, name: string): HardwareInte
 
 /** The node's boot interface with its operations; only hardware that boots machines (not fake-hardware) has one. */
 export function bootInterfaceOf(node: Node): BootInterface {
-  const boot = IMPLEMENTATIONS.boot.find((b) => b.name === node.boot_interface);
-  if (boot === undefined || !('bootAgent' in boot))
-    throw new Error(`boot_interface ${node.boot_interface} has no boot operations`);
-  return boot as BootInterface;
+  const boot = bootOf(node);
+  // The API refuses boot interfaces a node's hardware type does not list, and BMC hardware lists only these.
+  if (boot === undefined)
+    throw new InvalidParameterValue(`boot_interface ${node.boot_interface} cannot boot a machine`);
+  return boot;
 }
 
 /** The interfaces `GET /v1/nodes/{id}/validate` reports on, as Ironic (vendor is not among them). */

@@ -13,11 +13,11 @@ import { requireBootFileHref, ValidationFailure } from './validation.js';
 export class AgentRescue implements HardwareInterface {
   readonly name = 'agent';
 
-  constructor(private readonly bootOf: (node: Node) => HardwareInterface | undefined) {}
+  constructor(private readonly bootOf: (node: Node) => BootInterface | undefined) {}
 
   validate(node: Node, env: ValidationEnv): void {
     const boot = this.bootOf(node);
-    const fromIso = (boot as Partial<BootInterface> | undefined)?.fromIso === true;
+    const fromIso = boot?.fromIso === true;
     // Unrescue boots the instance from its disk; a ramdisk deploy's instance has none to boot from.
     if (node.deploy_interface === 'ramdisk')
       throw new ValidationFailure(

@@ -98,6 +98,15 @@ export class RescueFlow {
       }
     }
     if (problem === null) {
+      // Ironic's rescue clean_up: the ramdisk runs from memory now; its ISO leaves the drive and the boot server.
+      await this.ctx
+        .ejectAgentMedia(node, driver)
+        .catch((err: unknown) =>
+          this.ctx.warn(
+            node,
+            `The rescue ramdisk's boot media could not be removed: ${err instanceof Error ? err.message : String(err)}`,
+          ),
+        );
       await task.fire('done', {
         instance_info: withoutRescuePassword(task.node),
         driver_internal_info: withoutSession(task.node),

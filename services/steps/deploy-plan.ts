@@ -55,6 +55,10 @@ export function deployStepsProblem(node: Node, steps: readonly JsonObject[]): st
   }
   const problem = userStepsProblem(node, outOfBand, 'deploy');
   if (problem !== null) errors.push(problem);
+  if (errors.length === 0) {
+    const late = lateInBandProblem(merged(CORE_STEPS[node.deploy_interface] ?? [], steps));
+    if (late !== null) errors.push(late);
+  }
   return errors.length > 0 ? errors.join('; ') : null;
 }
 
@@ -84,24 +88,31 @@ export function deployPlan(
       missing.map((u) => `node does not support this deploy step: ${describeStep(u)}`).join('; '),
     );
   }
+  const plan = merged(coreSteps, userSteps);
+  const late = lateInBandProblem(plan);
+  if (late !== null) throw new DeployPlanError(late);
+  return plan;
+}
+
+/** The core steps and the user's, highest priority first: a user step replaces the core one of its name, priority 0 drops it. */
+function merged(coreSteps: readonly JsonObject[], userSteps: readonly JsonObject[]): JsonObject[] {
   const core = coreSteps.filter((c) => !userSteps.some((u) => same(u, c)));
-  const plan = [...core, ...userSteps.filter((u) => Number(u.priority) > 0)].sort(
+  return [...core, ...userSteps.filter((u) => Number(u.priority) > 0)].sort(
     (a, b) => Number(b.priority) - Number(a.priority),
   );
-  // Ironic fails such a step when it comes ("Agent is not running"); it is known before anything runs.
+}
+
+/** In-band steps planned after deploy.tear_down_agent: Ironic fails such a step when it comes ("Agent is not running"). */
+function lateInBandProblem(plan: readonly JsonObject[]): string | null {
   const tornDown = plan.findIndex((s) => conductorDeployStep(s) === 'tear_down_agent');
   const late = tornDown < 0 ? [] : plan.slice(tornDown + 1).filter((s) => inBandDeployStep(s));
-  if (late.length > 0) {
-    throw new DeployPlanError(
-      late
-        .map(
-          (s) =>
-            `deploy step ${describeStep(s)} runs in the agent after deploy.tear_down_agent (priority ${String(plan[tornDown]!.priority)}) has stopped it`,
-        )
-        .join('; '),
-    );
-  }
-  return plan;
+  if (late.length === 0) return null;
+  return late
+    .map(
+      (s) =>
+        `deploy step ${describeStep(s)} runs in the agent after deploy.tear_down_agent (priority ${String(plan[tornDown]!.priority)}) has stopped it`,
+    )
+    .join('; ');
 }
 
 /** Run by the agent: the deploy interface's steps other than the conductor's core ones (reserved steps are the conductor's too). */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, existsSync } from 'node:fs';
 import { access, mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { buildVirtualMediaIso, VirtualMediaError } from '../../pxe/iso/index.js';
@@ -28,7 +28,18 @@ export interface AgentIsoPublisherOptions {
   networkDataOf(node: Node): Promise<JsonObject | null>;
   /** The program that builds the ISO; null when it is not installed here. */
   grubMkrescue: string | null;
+  /** Whether this process runs the boot HTTP server, which `attach` announces once it listens. */
+  servesBootFiles: boolean;
+  /** Where GRUB keeps its platforms (Debian: /usr/lib/grub), one directory each (`x86_64-efi`, `arm64-efi`). */
+  grubLibDir: string;
 }
+
+/**
+ * The GRUB platform an agent ISO for each cpu_arch boots with; null: every
+ * platform installed (BIOS and UEFI on x86). Other architectures have no
+ * ISO built here.
+ */
+const GRUB_PLATFORM: Readonly<Record<string, string | null>> = { x86_64: null, aarch64: 'arm64-efi' };
 
 /**
  * Builds the agent's boot ISO from its kernel and ramdisk when a node that
@@ -39,31 +50,50 @@ export interface AgentIsoPublisherOptions {
  * work is over.
  */
 export class AgentIsoPublisher {
-  private urls: PublishedUrls | null = null;
+  private readonly urls: Promise<PublishedUrls>;
+  private announce: (urls: PublishedUrls) => void = () => undefined;
 
-  constructor(private readonly options: AgentIsoPublisherOptions) {}
+  constructor(private readonly options: AgentIsoPublisherOptions) {
+    // The conductor may start a step before the boot server listens: publishing waits for it.
+    this.urls = new Promise((resolve) => (this.announce = resolve));
+  }
 
-  /** Called once this process's boot HTTP server and API listen: until then nothing can be published. */
+  /** Called once this process's boot HTTP server and API listen. */
   attach(urls: PublishedUrls): void {
-    this.urls = urls;
+    this.announce(urls);
   }
 
   /** Why no ISO of `kind`'s agent can be built here for `node`, or null when one can. */
   problem(node: Node, kind: AgentImageKind): string | null {
-    if (this.urls === null)
+    if (!this.options.servesBootFiles)
       return `building the agent ISO from ${kind}_kernel and ${kind}_ramdisk needs the boot HTTP server in the conductor's process (--role all); set driver_info/${kind}_iso instead`;
     if (this.options.grubMkrescue === null)
       return `building the agent ISO needs grub-mkrescue (Debian packages grub-common grub-efi-amd64-bin grub-pc-bin mtools xorriso); set driver_info/${kind}_iso instead`;
     if (agentImagesFor(node, kind, this.options.agentImages) === null)
       return `building the agent ISO needs the agent's ${kind}_kernel and ${kind}_ramdisk`;
+    const platform = this.platformDir(node);
+    if (platform === undefined)
+      return `building an agent ISO for cpu_arch ${String(node.properties.cpu_arch)} is not supported; set driver_info/${kind}_iso instead`;
+    if (platform !== null && !existsSync(platform))
+      return `building the agent ISO for cpu_arch ${String(node.properties.cpu_arch)} needs GRUB's ${path.basename(platform)} platform (${platform}, Debian package grub-efi-${path.basename(platform).replace('-efi', '')}-bin); set driver_info/${kind}_iso instead`;
     return null;
+  }
+
+  /** The GRUB platform directory for the node's cpu_arch; null for all installed ones (x86, or no cpu_arch); undefined when none fits. */
+  private platformDir(node: Node): string | null | undefined {
+    const arch = node.properties.cpu_arch;
+    if (arch === undefined || arch === null || arch === '') return null;
+    if (typeof arch !== 'string' || !Object.hasOwn(GRUB_PLATFORM, arch)) return undefined;
+    const platform = GRUB_PLATFORM[arch];
+    if (platform === undefined) return undefined;
+    return platform === null ? null : path.join(this.options.grubLibDir, platform);
   }
 
   /** Builds the node's ISO of `kind`'s agent and returns the URL its BMC fetches it from. */
   async publish(node: Node, kind: AgentImageKind): Promise<string> {
     const problem = this.problem(node, kind);
     if (problem !== null) throw new AgentIsoError(problem);
-    const urls = this.urls!;
+    const urls = await this.urls;
     const images = agentImagesFor(node, kind, this.options.agentImages)!;
     const [kernelPath, ramdiskPath] = await Promise.all([
       this.options.fetcher.localPath(images.kernel),
@@ -88,6 +118,7 @@ export class AgentIsoPublisher {
           : {}),
         outPath: building,
         grubMkrescue: this.options.grubMkrescue!,
+        ...(this.platformDir(node) ? { platformDir: this.platformDir(node)! } : {}),
       });
       await rename(building, path.join(dir, name));
     } catch (err) {

@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { resolveBootFile } from '../boot/index.js';
 import { AgentIsoError } from './errors.js';
 
 export interface BootFileFetcherOptions {
@@ -32,6 +33,8 @@ interface CacheRecord {
  * an unchanged ramdisk (hundreds of MiB) is not fetched for every boot.
  */
 export class BootFileFetcher {
+  private readonly inFlight = new Map<string, Promise<string>>();
+
   constructor(private readonly options: BootFileFetcherOptions) {}
 
   async localPath(href: string): Promise<string> {
@@ -39,22 +42,21 @@ export class BootFileFetcher {
   }
 
   private async underBootFiles(href: string): Promise<string> {
-    const root = await realpath(this.options.bootFilesDir);
-    const segments = href.split('/').filter((s) => s !== '' && s !== '.');
-    if (segments.length === 0 || segments.includes('..'))
-      throw new AgentIsoError(`${href} does not name a file under the boot files directory`);
-    let real: string;
-    try {
-      real = await realpath(path.join(root, ...segments));
-    } catch {
-      throw new AgentIsoError(`${href} is not found in the boot files directory ${this.options.bootFilesDir}`);
-    }
-    if (path.relative(root, real).startsWith('..'))
-      throw new AgentIsoError(`${href} leads out of the boot files directory`);
-    return real;
+    const resolved = await resolveBootFile(this.options.bootFilesDir, href);
+    if ('problem' in resolved) throw new AgentIsoError(resolved.problem);
+    return resolved.path;
   }
 
-  private async download(url: string): Promise<string> {
+  /** One download per URL at a time: nodes booting together share it rather than each fetching the ramdisk. */
+  private download(url: string): Promise<string> {
+    const running = this.inFlight.get(url);
+    if (running !== undefined) return running;
+    const download = this.fetchToCache(url).finally(() => this.inFlight.delete(url));
+    this.inFlight.set(url, download);
+    return download;
+  }
+
+  private async fetchToCache(url: string): Promise<string> {
     const key = createHash('sha256').update(url).digest('hex');
     const file = path.join(this.options.cacheDir, key);
     const recordFile = `${file}.json`;
@@ -101,7 +103,10 @@ export class BootFileFetcher {
       etag: res.headers.get('etag'),
       lastModified: res.headers.get('last-modified'),
     };
-    await writeFile(recordFile, JSON.stringify(record));
+    // Written whole and renamed, so a reader never takes half a record (and a stale file) for the new one.
+    const recordPartial = `${recordFile}.${randomBytes(6).toString('hex')}.part`;
+    await writeFile(recordPartial, JSON.stringify(record));
+    await rename(recordPartial, recordFile);
     return file;
   }
 }

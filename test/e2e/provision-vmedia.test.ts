@@ -39,7 +39,7 @@ function agentParams(svc: TestService): string[] {
 }
 
 beforeAll(async () => {
-  rig = await startProvisionRig({ hosts: 2, seed: 73, ...(realIso ? {} : { mediaKernelParams: agentParams }) });
+  rig = await startProvisionRig({ hosts: 3, seed: 73, ...(realIso ? {} : { mediaKernelParams: agentParams }) });
   const out = path.join(rig.svc.dataDir, 'images', ISO_NAME);
   if (realIso) {
     await buildVirtualMediaIso({
@@ -168,6 +168,31 @@ describe('a Redfish host provisioned over virtual media', () => {
       expect(seen.disk?.sha256, bootLog(seen)).toBe(rig.image.sha256);
       expect(seen.os?.hostname).toBe('vm-1');
       expect(existsSync(published)).toBe(false);
+    },
+  );
+
+  it.skipIf(!realIso)(
+    'takes the built ISO back when the agent fails its step: ejected from the drive and gone from the boot server',
+    async () => {
+      const { svc } = rig;
+      const { uuid, host } = await enrollForDeploy(rig, 2, 'redfish', 'prov-vm', {
+        boot_interface: 'redfish-virtual-media',
+        automated_clean: false,
+      });
+      rig.leases.delete(host.macs[0]!);
+      await drive(svc, uuid, { target: 'manage' }, 'manageable');
+      await drive(svc, uuid, { target: 'provide' }, 'available');
+      // The agent refuses to write an image that does not match its checksum.
+      await setImage(svc, uuid, { url: rig.image.url, sha256: '0'.repeat(64) });
+      const failed = await drive(svc, uuid, { target: 'active' }, 'deploy failed', 30_000);
+      expect(failed.last_error).toMatch(/checksum/i);
+      const seen = await simHost(rig.sim, host.name);
+      expect(
+        seen.bootSteps.filter((s) => s.kind === 'media').map((s) => s.source),
+        bootLog(seen, 30),
+      ).toEqual([`${svc.bootUrl}/boot-files/vmedia/boot-${uuid}.iso`]);
+      expect(seen.media.inserted).toBe(false);
+      expect(existsSync(path.join(svc.dataDir, 'boot', 'vmedia', `boot-${uuid}.iso`))).toBe(false);
     },
   );
 });

@@ -92,4 +92,14 @@ describe('the steps a deploy runs', () => {
       'node does not support this deploy step',
     );
   });
+
+  it('refuses at request time an in-band step that would run after the agent is torn down, unless tear_down_agent moves', () => {
+    const late = { interface: 'deploy', step: 'install_os', priority: 30, args: {} };
+    expect(deployStepsProblem(node('custom-agent'), [late])).toContain(
+      'runs in the agent after deploy.tear_down_agent (priority 40) has stopped it',
+    );
+    expect(
+      deployStepsProblem(node('custom-agent'), [late, { interface: 'deploy', step: 'tear_down_agent', priority: 25 }]),
+    ).toBeNull();
+  });
 });

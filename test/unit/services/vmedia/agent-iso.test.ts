@@ -43,7 +43,7 @@ function vmediaNode(overrides: Partial<Node> = {}): Node {
   };
 }
 
-async function publisher(grub: string | null = null) {
+async function publisher(options: { grub?: string | null; servesBootFiles?: boolean; grubLibDir?: string } = {}) {
   return new AgentIsoPublisher({
     bootFilesDir: bootFiles,
     fetcher: new BootFileFetcher({
@@ -54,26 +54,29 @@ async function publisher(grub: string | null = null) {
     }),
     agentImages: NO_CONFIGURED_IMAGES.agentImages,
     networkDataOf: async (node) => (node.name === 'vm-7' ? NETWORK : null),
-    grubMkrescue: grub ?? (await findGrubMkrescue()),
+    grubMkrescue: options.grub === undefined ? await findGrubMkrescue() : options.grub,
+    servesBootFiles: options.servesBootFiles ?? true,
+    grubLibDir: options.grubLibDir ?? '/usr/lib/grub',
   });
 }
 
 describe('AgentIsoPublisher', () => {
-  it('says why it cannot build before anything is tried: no boot server here, no grub-mkrescue, no agent images', async () => {
-    const p = await publisher();
-    expect(p.problem(vmediaNode(), 'deploy')).toMatch(/needs the boot HTTP server in the conductor's process/);
-    p.attach({ bootUrl: 'http://192.0.2.1:8080', apiUrl: 'http://192.0.2.1:6385' });
+  it('says why it cannot build before anything is tried: no boot server here, no grub-mkrescue, no agent images, no GRUB for the arch', async () => {
+    expect((await publisher({ servesBootFiles: false })).problem(vmediaNode(), 'deploy')).toMatch(
+      /needs the boot HTTP server in the conductor's process/,
+    );
+    const p = await publisher({ grub: '/usr/bin/grub-mkrescue', grubLibDir: path.join(work, 'no-grub') });
     expect(p.problem(vmediaNode({ driver_info: {} }), 'deploy')).toBe(
       "building the agent ISO needs the agent's deploy_kernel and deploy_ramdisk",
     );
-    const noGrub = new AgentIsoPublisher({
-      bootFilesDir: bootFiles,
-      fetcher: new BootFileFetcher({ bootFilesDir: bootFiles, cacheDir: work, timeoutMs: 1, maxBytes: 1 }),
-      agentImages: NO_CONFIGURED_IMAGES.agentImages,
-      networkDataOf: async () => null,
-      grubMkrescue: null,
-    });
-    noGrub.attach({ bootUrl: 'http://192.0.2.1:8080', apiUrl: 'http://192.0.2.1:6385' });
+    expect(p.problem(vmediaNode({ properties: { cpu_arch: 'aarch64' } }), 'deploy')).toMatch(
+      /^building the agent ISO for cpu_arch aarch64 needs GRUB's arm64-efi platform .*grub-efi-arm64-bin/,
+    );
+    expect(p.problem(vmediaNode({ properties: { cpu_arch: 'ppc64le' } }), 'deploy')).toBe(
+      'building an agent ISO for cpu_arch ppc64le is not supported; set driver_info/deploy_iso instead',
+    );
+    expect(p.problem(vmediaNode({ properties: { cpu_arch: 'x86_64' } }), 'deploy')).toBeNull();
+    const noGrub = await publisher({ grub: null });
     expect(noGrub.problem(vmediaNode(), 'deploy')).toMatch(/needs grub-mkrescue \(Debian packages grub-common/);
     await expect(noGrub.publish(vmediaNode(), 'deploy')).rejects.toThrow(/needs grub-mkrescue/);
   });
@@ -82,9 +85,11 @@ describe('AgentIsoPublisher', () => {
     "publishes the agent kernel and ramdisk with the agent's command line and the node's network data, and withdraws it",
     async () => {
       const p = await publisher();
-      p.attach({ bootUrl: 'http://192.0.2.1:8080', apiUrl: 'http://192.0.2.1:6385' });
       const node = vmediaNode();
-      const url = await p.publish(node, 'deploy');
+      // A step may start before the boot server listens: the ISO is published once it does.
+      const published = p.publish(node, 'deploy');
+      p.attach({ bootUrl: 'http://192.0.2.1:8080', apiUrl: 'http://192.0.2.1:6385' });
+      const url = await published;
       expect(url).toBe(`http://192.0.2.1:8080/boot-files/vmedia/boot-${node.uuid}.iso`);
       const file = path.join(bootFiles, 'vmedia', `boot-${node.uuid}.iso`);
       const iso = readIso9660(readFileSync(file));

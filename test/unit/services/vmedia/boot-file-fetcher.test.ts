@@ -26,7 +26,7 @@ beforeAll(async () => {
   symlinkSync(path.join(outside, 'secret'), path.join(bootFiles, 'escape'));
   server = createServer((req, res) => {
     requests.push(req);
-    if (req.url === '/ramdisk') {
+    if (req.url === '/ramdisk' || req.url === '/ramdisk?shared') {
       const etag = etagOf(ramdisk);
       if (req.headers['if-none-match'] === etag) {
         res.writeHead(304).end();
@@ -64,9 +64,28 @@ const fetcher = () =>
 describe('BootFileFetcher', () => {
   it('finds a path under the boot files directory and refuses one that leaves it or is missing', async () => {
     expect(readFileSync(await fetcher().localPath('ipa/kernel'), 'utf8')).toBe('kernel bytes');
-    await expect(fetcher().localPath('escape')).rejects.toThrow(/leads out of the boot files directory/);
+    await expect(fetcher().localPath('escape')).rejects.toThrow(
+      /Specified image file leads out of the boot files directory/,
+    );
     await expect(fetcher().localPath('../outside/secret')).rejects.toThrow(AgentIsoError);
-    await expect(fetcher().localPath('ipa/missing')).rejects.toThrow(/is not found in the boot files directory/);
+    await expect(fetcher().localPath('ipa/missing')).rejects.toThrow(
+      /Specified image file not found in the boot files directory/,
+    );
+  });
+
+  it('reads a path as the boot HTTP server does, percent-escapes decoded', async () => {
+    expect(readFileSync(await fetcher().localPath('ipa/%6Bernel'), 'utf8')).toBe('kernel bytes');
+    await expect(fetcher().localPath('ipa/%E0%A4%A')).rejects.toThrow(/Malformed percent-encoding/);
+    await expect(fetcher().localPath('ipa')).rejects.toThrow(/is not a regular file/);
+  });
+
+  it('shares one download between nodes asking for the same URL at once', async () => {
+    const f = fetcher();
+    const asked = requests.length;
+    const url = `${base}/ramdisk?shared`;
+    const [a, b, c] = await Promise.all([f.localPath(url), f.localPath(url), f.localPath(url)]);
+    expect(new Set([a, b, c]).size).toBe(1);
+    expect(requests.length - asked).toBe(1);
   });
 
   it('downloads a URL once and asks again with its ETag, fetching it anew only when it changed', async () => {
