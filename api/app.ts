@@ -11,7 +11,10 @@ import { chassisRoutes } from './routes/chassis.js';
 import { conductorRoutes } from './routes/conductors.js';
 import { deployTemplateRoutes } from './routes/deploy-templates.js';
 import { driverRoutes } from './routes/drivers.js';
+import { eventRoutes } from './routes/events.js';
+import { inspectionRuleRoutes } from './routes/inspection-rules.js';
 import { ipamRoutes } from './routes/ipam.js';
+import { machineRoutes } from './routes/machines.js';
 import { nodeActionRoutes } from './routes/node-actions.js';
 import { nodeAddressRoutes } from './routes/node-addresses.js';
 import { nodeConsoleRoutes } from './routes/node-console.js';
@@ -86,6 +89,7 @@ export function createApp(ctx: ApiContext): Express {
   v1.use('/nodes/:ident', nodeVendorPassthruRoutes(ctx));
   v1.use('/allocations', allocationRoutes(ctx));
   v1.use('/deploy_templates', deployTemplateRoutes(ctx));
+  v1.use('/inspection_rules', inspectionRuleRoutes(ctx));
   v1.use('/ports', portRoutes(ctx));
   v1.use('/portgroups/:ident/ports', portgroupPortRoutes(ctx));
   v1.use('/portgroups', portgroupRoutes(ctx));
@@ -98,6 +102,8 @@ export function createApp(ctx: ApiContext): Express {
   v1.use('/', ramdiskRoutes(ctx));
   v1.use('/anvil/nodes/:ident', nodeAddressRoutes(ctx));
   v1.use('/anvil/tokens', tokenRoutes(ctx));
+  v1.use('/anvil/machines', machineRoutes(ctx));
+  v1.use('/anvil/events', eventRoutes(ctx));
   app.use('/v1', v1);
 
   app.use((req: Request, res: Response) => {

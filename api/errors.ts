@@ -11,6 +11,7 @@ const STATUS: Record<ErrorKind, number> = {
   'method-not-allowed': 405,
   'not-acceptable': 406,
   conflict: 409,
+  gone: 410,
   temporary: 503,
 };
 

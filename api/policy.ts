@@ -133,6 +133,12 @@ export const POLICY: readonly PolicyRule[] = [
   operate('PATCH', '/v1/deploy_templates/:ident'),
   operate('DELETE', '/v1/deploy_templates/:ident'),
 
+  read('/v1/inspection_rules'),
+  operate('POST', '/v1/inspection_rules'),
+  read('/v1/inspection_rules/:uuid'),
+  operate('PATCH', '/v1/inspection_rules/:uuid'),
+  operate('DELETE', '/v1/inspection_rules/:uuid'),
+
   read('/v1/drivers'),
   read('/v1/drivers/:name'),
   read('/v1/drivers/:name/properties'),
@@ -157,6 +163,15 @@ export const POLICY: readonly PolicyRule[] = [
   operate('PUT', '/v1/anvil/nodes/:ident/addresses'),
   operate('DELETE', '/v1/anvil/nodes/:ident/addresses'),
   read('/v1/anvil/nodes/:ident/network_data'),
+  read('/v1/anvil/machines'),
+  operate('POST', '/v1/anvil/machines'),
+  read('/v1/anvil/machines/:machine'),
+  operate('PATCH', '/v1/anvil/machines/:machine'),
+  operate('DELETE', '/v1/anvil/machines/:machine'),
+  operate('POST', '/v1/anvil/machines/:machine/remediate'),
+
+  read('/v1/anvil/events'),
+  read('/v1/anvil/events/stream'),
 
   // Tokens grant access: only admins see or make them.
   rule('GET', '/v1/anvil/tokens', 'admin'),

@@ -4,7 +4,7 @@ import { ApiError, Unreachable, UsageError } from './errors.js';
 import type { Credentials } from './settings.js';
 
 /** Every request asks for Anvil's newest microversion, so every field and endpoint is there. */
-const API_VERSION = '1.95';
+const API_VERSION = '1.110';
 const REQUEST_TIMEOUT_MS = 60_000;
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -36,8 +36,9 @@ export class AnvilClient {
     this.dispatcher = cacert === null ? undefined : new Agent({ connect: { ca: readCa(cacert) } });
   }
 
-  get<T>(path: string): Promise<T> {
-    return this.request<T>('GET', path);
+  /** `signal`: the caller gives up (Ctrl-C while following), besides the request's own timeout. */
+  get<T>(path: string, signal?: AbortSignal): Promise<T> {
+    return this.request<T>('GET', path, undefined, signal);
   }
 
   post<T>(path: string, body: unknown): Promise<T> {
@@ -81,7 +82,7 @@ export class AnvilClient {
     return items;
   }
 
-  async request<T>(method: Method, path: string, body?: unknown): Promise<T> {
+  async request<T>(method: Method, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
     const headers: Record<string, string> = {
       'X-OpenStack-Ironic-API-Version': API_VERSION,
       Accept: 'application/json',
@@ -94,7 +95,10 @@ export class AnvilClient {
         method,
         headers,
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        signal:
+          signal === undefined
+            ? AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+            : AbortSignal.any([signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
         ...(this.dispatcher === undefined ? {} : { dispatcher: this.dispatcher }),
       });
     } catch (err) {

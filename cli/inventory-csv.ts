@@ -1,6 +1,6 @@
 import type { RawInventory, RawNode } from './inventory-source.js';
 
-/** Plain columns and where each goes in a node; `extra.KEY`, `properties.KEY`, `driver_info.KEY`, `instance_info.KEY` nest. */
+/** Plain columns and where each goes in a node; `extra.KEY`, `labels.KEY`, `properties.KEY`, `driver_info.KEY`, `instance_info.KEY` nest. */
 const PLAIN_COLUMNS: Readonly<Record<string, readonly string[]>> = {
   name: ['name'],
   bmc_address: ['bmc', 'address'],
@@ -10,7 +10,7 @@ const PLAIN_COLUMNS: Readonly<Record<string, readonly string[]>> = {
   resource_class: ['resource_class'],
   automated_clean: ['automated_clean'],
 };
-const NESTED = new Set(['extra', 'properties', 'driver_info', 'instance_info']);
+const NESTED = new Set(['extra', 'labels', 'properties', 'driver_info', 'instance_info']);
 
 interface Record_ {
   line: number;
@@ -44,7 +44,7 @@ export function readCsvInventory(text: string): RawInventory {
     if (dot > 0 && NESTED.has(column.slice(0, dot)) && dot < column.length - 1)
       return [column.slice(0, dot), column.slice(dot + 1)];
     problems.push(
-      `line ${header.line}: unknown column "${column}" (expected ${Object.keys(PLAIN_COLUMNS).join(', ')}, or extra.KEY, properties.KEY, driver_info.KEY, instance_info.KEY)`,
+      `line ${header.line}: unknown column "${column}" (expected ${Object.keys(PLAIN_COLUMNS).join(', ')}, or extra.KEY, labels.KEY, properties.KEY, driver_info.KEY, instance_info.KEY)`,
     );
     return null;
   });

@@ -24,6 +24,7 @@ const NODE_KEYS = new Set([
   'bmc',
   'macs',
   'extra',
+  'labels',
   'properties',
   'driver_info',
   'instance_info',
@@ -174,6 +175,7 @@ function checkNode(
     if (own[key] !== undefined && !isObject(own[key])) at(key, `${label}${key} must be a mapping`);
     maps[key] = { ...(isObject(defaults[key]) ? defaults[key] : {}), ...(isObject(own[key]) ? own[key] : {}) };
   }
+  const labels = checkLabels(own.labels, defaults.labels, maps.extra!, label, at);
   const resourceClass = own.resource_class ?? defaults.resource_class;
   if (resourceClass !== undefined && typeof resourceClass !== 'string')
     at('resource_class', `${label}resource_class must be a string`);
@@ -188,11 +190,40 @@ function checkNode(
     driver_info: { ...enrollment.driverInfo, ...maps.driver_info },
   };
   if (enrollment.bootInterface !== null) body.boot_interface = enrollment.bootInterface;
+  maps.extra = { ...maps.extra, ...labels };
   for (const key of ['extra', 'properties', 'instance_info'] as const)
     if (Object.keys(maps[key]!).length > 0) body[key] = maps[key];
   if (resourceClass !== undefined) body.resource_class = resourceClass;
   if (automatedClean !== undefined) body.automated_clean = automatedClean;
   return { line, name: name as string, body, macs };
+}
+
+/**
+ * A host's labels (`labels:` mapping, over the defaults' one): string
+ * key/values that land in the node's `extra`, where a Cluster API machine's
+ * host_selector and `--selector` find them. A label may not contradict an
+ * `extra` key of the same name.
+ */
+function checkLabels(
+  own: unknown,
+  fromDefaults: unknown,
+  extra: Record<string, unknown>,
+  label: string,
+  at: (key: string, message: string, sub?: (string | number)[]) => void,
+): Record<string, string> {
+  if (own !== undefined && !isObject(own)) {
+    at('labels', `${label}labels must be a mapping of names to strings`);
+    return {};
+  }
+  const merged = { ...(isObject(fromDefaults) ? fromDefaults : {}), ...(isObject(own) ? own : {}) };
+  const labels: Record<string, string> = {};
+  for (const [key, value] of Object.entries(merged)) {
+    if (typeof value !== 'string') at('labels', `${label}label "${key}" must be a string (quote it)`, [key]);
+    else if (extra[key] !== undefined && extra[key] !== value)
+      at('labels', `${label}label "${key}" contradicts extra.${key}`, [key]);
+    else labels[key] = value;
+  }
+  return labels;
 }
 
 /** The string, or '' for anything else (which the checks above have reported already). */

@@ -2,8 +2,10 @@ import { Command, Option } from 'commander';
 import { allocationCommand } from './commands/allocation.js';
 import { completionCommand } from './commands/completion.js';
 import { enrollCommand } from './commands/enroll.js';
+import { eventsCommand } from './commands/events.js';
 import { fleetCommand } from './commands/fleet.js';
 import { ipamCommand } from './commands/ipam.js';
+import { machineCommand } from './commands/machine.js';
 import { nodeCommand } from './commands/node.js';
 import { portCommand } from './commands/port.js';
 import { serveCommand } from './commands/serve.js';
@@ -38,7 +40,9 @@ export function buildProgram(): Command {
     nodeCommand(),
     portCommand(),
     allocationCommand(),
+    machineCommand(),
     ipamCommand(),
+    eventsCommand(),
     fleetCommand(),
     simCommand(),
     tokenCommand(),

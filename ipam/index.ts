@@ -30,6 +30,6 @@ export {
   type PoolSpec,
   type RangeSpec,
 } from './pool.js';
-export { type ListPage } from './repository.js';
+export { type ClaimChange, type ClaimChangeHook, type ListPage } from './repository.js';
 export { createIpamTables, dropIpamTables } from './schema.js';
 export { IpamService, type ClaimRequest, type ClaimView, type PoolUsage, type PoolView } from './service.js';

@@ -50,6 +50,28 @@ export interface ListPage<K extends string> {
   sortDir: 'asc' | 'desc';
 }
 
+/** A claim as Anvil's change feed shows it: the address in its usual spelling. */
+export interface ClaimChange {
+  uuid: string;
+  pool: string;
+  name: string;
+  owner: string | null;
+  address: string;
+  requested_address: string | null;
+  created_at: string;
+}
+
+/**
+ * Told of each claim made or released, inside the transaction that writes
+ * it and after its last write there (Anvil's change feed records it there,
+ * so the feed holds a claim exactly when the database does).
+ */
+export type ClaimChangeHook = (
+  trx: Knex.Transaction,
+  action: 'created' | 'deleted',
+  claim: ClaimChange,
+) => Promise<void>;
+
 /** The stored claim, or why it could not be stored. */
 export type InsertOutcome = ClaimRecord | 'name-taken' | 'address-taken' | 'pool-changed';
 
@@ -66,7 +88,10 @@ class ClaimRefused extends Error {
 export class IpamRepository {
   private readonly postgres: boolean;
 
-  constructor(private readonly knex: Knex) {
+  constructor(
+    private readonly knex: Knex,
+    private readonly onClaimChange: ClaimChangeHook | null = null,
+  ) {
     this.postgres = isPostgres(knex);
   }
 
@@ -242,6 +267,13 @@ export class IpamRepository {
           .catch((err: unknown) => {
             throw isUniqueViolation(err) ? new ClaimRefused('address-taken') : err;
           });
+        await this.onClaimChange?.(trx, 'created', {
+          uuid,
+          pool: pool.name,
+          ...claim,
+          address: formatAddress(family, address),
+          created_at: now,
+        });
         return claimId;
       });
       return {
@@ -289,9 +321,41 @@ export class IpamRepository {
     return RowReader.all(rows, 'ipam_claims').map(claimFromRow);
   }
 
-  /** Deletes a claim; its address goes with it (the foreign key cascades). False if it was already gone. */
+  /** Deletes a claim and its address, in one transaction. False if it was already gone. */
   async deleteClaim(claimId: number): Promise<boolean> {
-    return (await this.knex('ipam_claims').where({ id: claimId }).delete()) > 0;
+    return this.knex.transaction(async (trx) => {
+      // Deletes first, answering what they removed: the transaction writes before it reads (SQLite's write lock).
+      const [address] = rawRows(
+        await trx.raw('delete from ipam_addresses where claim_id = ? returning address', [claimId]),
+        'ipam_addresses',
+      );
+      const [claim] = rawRows(
+        await trx.raw(
+          'delete from ipam_claims where id = ? returning uuid, pool_id, name, owner, requested_address, created_at',
+          [claimId],
+        ),
+        'ipam_claims',
+      );
+      if (!claim) return false;
+      if (this.onClaimChange === null) return true;
+      // The pool's foreign key keeps it while it has claims; every claim was written with its address.
+      const pool = RowReader.first(
+        await trx('ipam_pools')
+          .where({ id: claim.integer('pool_id') })
+          .first('name', 'family'),
+        'ipam_pools',
+      )!;
+      await this.onClaimChange(trx, 'deleted', {
+        uuid: claim.text('uuid'),
+        pool: pool.text('name'),
+        name: claim.text('name'),
+        owner: claim.nullableText('owner'),
+        address: formatAddress(pool.oneOf('family', FAMILIES), fromHex(address!.text('address'))),
+        requested_address: claim.nullableText('requested_address'),
+        created_at: claim.text('created_at'),
+      });
+      return true;
+    });
   }
 
   /** Moves the cursor forward unless a release (epoch) or an edit happened since it was read. */

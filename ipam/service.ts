@@ -23,7 +23,14 @@ import {
 } from './errors.js';
 import { complement, intervalSize, mergeIntervals, type Interval } from './intervals.js';
 import { isAssignable, rangeOf, validatePool, type Pool, type PoolSpec } from './pool.js';
-import { IpamRepository, type AddressFilter, type ClaimRecord, type ListPage, type PoolRecord } from './repository.js';
+import {
+  IpamRepository,
+  type AddressFilter,
+  type ClaimChangeHook,
+  type ClaimRecord,
+  type ListPage,
+  type PoolRecord,
+} from './repository.js';
 
 export interface PoolUsage {
   /** Addresses claims can hold: the ranges less reserved addresses (pre-allocated ones count). */
@@ -60,8 +67,9 @@ const MAX_ATTEMPTS = 200;
 export class IpamService {
   private readonly repo: IpamRepository;
 
-  constructor(knex: Knex) {
-    this.repo = new IpamRepository(knex);
+  /** `onClaimChange`: told of each claim made or released, in its transaction. */
+  constructor(knex: Knex, onClaimChange: ClaimChangeHook | null = null) {
+    this.repo = new IpamRepository(knex, onClaimChange);
   }
 
   async createPool(name: string, spec: PoolSpec): Promise<PoolView> {

@@ -11,7 +11,10 @@ import { checkApiExposure, ConfigError, type AnvilConfig } from '../services/con
 import type { Logger } from '../services/logger.js';
 import { redactUrl } from '../services/db/index.js';
 import { DeployTemplateRepository, DeployTemplateService } from '../services/deploy-templates/index.js';
+import { ChangeFeed } from '../services/feed/index.js';
+import { InspectionRuleRepository, InspectionRuleService } from '../services/inspection-rules/index.js';
 import { NodeAddresses, releaseNodeAddresses } from '../services/ipam/index.js';
+import { MachineRepository, MachineService } from '../services/machines/index.js';
 import { NodeLocks, NodeService } from '../services/nodes/index.js';
 import { PortgroupRepository, PortgroupService } from '../services/portgroups/index.js';
 import { PortService } from '../services/ports/index.js';
@@ -65,6 +68,12 @@ export async function startApiRole(core: Core, conductor: ConductorRole | null):
   nodes.onDeleted(async (node) => {
     await releaseNodeAddresses(core.ipam, node);
   });
+  const feed = new ChangeFeed({
+    knex: core.db.knex,
+    listenUrl: core.db.engine === 'postgres' ? config.database.url : null,
+    pollIntervalMs: config.feed.pollIntervalSeconds * 1000,
+    log,
+  });
   const app = createApp({
     config,
     log,
@@ -85,7 +94,10 @@ export async function startApiRole(core: Core, conductor: ConductorRole | null):
       locks,
       conductor?.allocations ?? null,
     ),
+    machines: new MachineService(new MachineRepository(core.db.knex), core.ipam, conductor?.machines ?? null),
     deployTemplates: new DeployTemplateService(new DeployTemplateRepository(core.db.knex)),
+    feed,
+    inspectionRules: new InspectionRuleService(new InspectionRuleRepository(core.db.knex)),
     ipam: core.ipam,
     nodeAddresses: new NodeAddresses(core.ipam, nodes, ports),
     hardware: new ConductorRpcClient({
@@ -97,6 +109,7 @@ export async function startApiRole(core: Core, conductor: ConductorRole | null):
     }),
     inventory: core.inventory,
     firmware: core.firmware,
+    bios: core.bios,
     access,
     tokens,
     ramdisk: new RamdiskService({
@@ -112,13 +125,18 @@ export async function startApiRole(core: Core, conductor: ConductorRole | null):
   const tls =
     config.tls.cert !== null && config.tls.key !== null ? { cert: config.tls.cert, key: config.tls.key } : null;
   const server: Server = tls === null ? createHttpServer(app) : createHttpsServer(loadTls(tls), app);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.api.port, config.api.host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.api.port, config.api.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    await feed.close();
+    throw err;
+  }
   const stopReloading =
     tls === null
       ? () => {}
@@ -132,6 +150,8 @@ export async function startApiRole(core: Core, conductor: ConductorRole | null):
     server,
     async close() {
       stopReloading();
+      // First: long polls answer and event streams end, so the server's close is not held by them.
+      await feed.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
     },

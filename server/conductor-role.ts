@@ -1,9 +1,14 @@
 import { AllocationRepository, AllocationWorker, Allocator } from '../services/allocations/index.js';
-import { PeriodicTasks, ConductorService, Worker } from '../services/conductor/index.js';
+import { Intake, PeriodicTasks, ConductorService, Worker } from '../services/conductor/index.js';
+import { pruneChanges } from '../services/feed/index.js';
 import { NodeHardware, type HardwareCalls } from '../services/hardware/index.js';
+import { MachineReconciler, MachineRepository, MachineWorker } from '../services/machines/index.js';
 import { NodeLocks } from '../services/nodes/index.js';
 import { startRpcServer } from '../services/rpc/index.js';
 import type { Core } from './core.js';
+
+/** The hash ring key of the change feed's retention, which one conductor runs. */
+const FEED_RETENTION_KEY = 'anvil:change-feed-retention';
 
 export interface ConductorRole {
   /** Handed to this process's API, so work it accepts starts here without waiting for a sweep. */
@@ -12,6 +17,8 @@ export interface ConductorRole {
   hardware: HardwareCalls;
   /** Takes the allocations this process's API creates, when this conductor owns them. */
   allocations: AllocationWorker;
+  /** Takes the machines this process's API writes, when this conductor owns them. */
+  machines: MachineWorker;
   stop(): Promise<void>;
 }
 
@@ -45,6 +52,38 @@ export async function startConductorRole(core: Core): Promise<ConductorRole> {
   const allocations = new AllocationWorker({
     repo: allocationRepo,
     allocator: new Allocator(allocationRepo, log),
+    owns: async (uuid) => (await core.placement.ownerOfAny(uuid)) === c.name,
+    capacity: c.workers,
+    log,
+  });
+  const machineLocks = new NodeLocks({
+    nodes: core.nodes,
+    holder: `${c.name}:machines`,
+    history: core.history,
+    metrics: core.metrics,
+  });
+  const machineRepo = new MachineRepository(core.db.knex);
+  const machines = new MachineWorker({
+    repo: machineRepo,
+    reconciler: new MachineReconciler({
+      repo: machineRepo,
+      nodes: core.nodes,
+      locks: machineLocks,
+      // Machines ask their hosts for work as the API does, so the node's owning conductor carries it out.
+      requests: new Intake({
+        nodes: core.nodes,
+        locks: machineLocks,
+        placement: core.placement,
+        history: core.history,
+        runtimes: core.runtimes,
+        local: worker,
+      }),
+      ipam: core.ipam,
+      ports: core.ports,
+      inventory: core.inventory,
+      failureDomainLabel: config.machines.failureDomainLabel,
+      log,
+    }),
     owns: async (uuid) => (await core.placement.ownerOfAny(uuid)) === c.name,
     capacity: c.workers,
     log,
@@ -96,6 +135,20 @@ export async function startConductorRole(core: Core): Promise<ConductorRole> {
         run: (mine) => periodic.failTimedOutWaits(mine),
       },
       { name: 'allocations', intervalMs: c.sweepIntervalSeconds * 1000, run: () => allocations.sweep() },
+      {
+        // Every deployment runs a conductor, and the hash ring gives the feed to exactly one live
+        // conductor (another takes over when it dies): one process prunes, however many run.
+        name: 'change feed retention',
+        intervalMs: config.feed.pruneIntervalSeconds * 1000,
+        run: async () => {
+          if ((await core.placement.ownerOfAny(FEED_RETENTION_KEY)) !== c.name) return;
+          await pruneChanges(core.db.knex, {
+            maxAgeHours: config.feed.retentionHours,
+            maxRecords: config.feed.maxRecords,
+          });
+        },
+      },
+      { name: 'machines', intervalMs: c.sweepIntervalSeconds * 1000, run: () => machines.sweep() },
     ],
     log,
   });
@@ -110,9 +163,11 @@ export async function startConductorRole(core: Core): Promise<ConductorRole> {
     worker,
     hardware,
     allocations,
+    machines,
     async stop() {
       await conductor.stop();
       await allocations.drain();
+      await machines.drain();
       await rpc.close();
     },
   };

@@ -10,12 +10,15 @@ import {
   Placement,
   type HardwareRuntime,
 } from '../services/conductor/index.js';
+import { BiosSettingsCache, BiosSettingsRepository } from '../services/bios/index.js';
 import type { AnvilConfig } from '../services/config/index.js';
 import { migrateToLatest, openDatabase, type Database } from '../services/db/index.js';
 import { configDriveEncoder } from '../services/deploy/index.js';
 import { NodeHistory } from '../services/events/index.js';
+import { ChangeRecorder, recordClaimChanges } from '../services/feed/index.js';
 import { FirmwareCache, FirmwareRepository } from '../services/firmware/index.js';
 import { InventoryStore } from '../services/inspect/index.js';
+import { InspectionRuleRepository, InspectionRules } from '../services/inspection-rules/index.js';
 import { networkDataFor } from '../services/ipam/index.js';
 import type { Logger } from '../services/logger.js';
 import { Metrics } from '../services/metrics.js';
@@ -47,6 +50,8 @@ export interface Core {
   inventory: InventoryStore;
   /** Each node's firmware components with their history, as Ironic caches them. */
   firmware: FirmwareCache;
+  /** Each node's BIOS settings as its conductor last read them, as Ironic caches them. */
+  bios: BiosSettingsCache;
   /** Agent ISOs this process builds; published once its boot HTTP server listens. */
   agentIsos: AgentIsoPublisher;
   ipam: IpamService;
@@ -95,7 +100,8 @@ export async function openCore(
   );
   const inventory = new InventoryStore(db.knex);
   const firmware = new FirmwareCache(new FirmwareRepository(db.knex));
-  const ipam = new IpamService(db.knex);
+  const bios = new BiosSettingsCache(new BiosSettingsRepository(db.knex));
+  const ipam = new IpamService(db.knex, recordClaimChanges(ChangeRecorder.of(db.knex)));
   const networkDataOf = async (node: Node) => {
     const data = await networkDataFor(ipam, node, await ports.listForNode(node.id));
     return data.networks.length === 0 ? null : { ...data };
@@ -118,6 +124,7 @@ export async function openCore(
     drivers,
     inventory,
     firmware,
+    bios,
     makePorts: (node, macs) => ports.createMissing(node.id, macs),
     history,
     agent: new AgentClient(config.agent.commandTimeoutSeconds * 1000),
@@ -125,6 +132,7 @@ export async function openCore(
     bootFilesDir: servesBootFiles ? config.boot.bootFilesDir : null,
     agentImages: config.agentImages,
     agentIsos,
+    inspectionRules: new InspectionRules({ rules: new InspectionRuleRepository(db.knex), ports, log }),
     pxeMacs: async (node) => (await ports.listForNode(node.id)).filter((p) => p.pxe_enabled).map((p) => p.address),
     options: {
       powerTimeoutSeconds: config.conductor.powerTimeoutSeconds,
@@ -144,6 +152,7 @@ export async function openCore(
     drivers,
     inventory,
     firmware,
+    bios,
     agentIsos,
     ipam,
     runtimes: new Map<string, HardwareRuntime>([

@@ -10,6 +10,7 @@ export type ErrorKind =
   | 'method-not-allowed' // 405: a method the path does not serve at this version
   | 'not-acceptable' // 406: microversion too old for a verb or field
   | 'conflict' // 409: state, lock, uniqueness
+  | 'gone' // 410: what was asked for existed once and is no longer kept (an expired feed cursor)
   | 'temporary'; // 503: try again later
 
 export abstract class AnvilError extends Error {

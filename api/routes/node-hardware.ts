@@ -3,7 +3,13 @@ import { z } from 'zod';
 import { AnvilError, BiosSettingNotFound, InvalidParameterValue } from '../../services/errors.js';
 import type { ApiContext } from '../context.js';
 import { requireEndpointMinor } from '../microversion.js';
-import { resourceLinks } from '../serializers/links.js';
+import {
+  BIOS_DEFAULT_FIELDS,
+  BIOS_DETAIL_FIELDS,
+  BIOS_REGISTRY_MINOR,
+  serializeBiosSetting,
+  type BiosField,
+} from '../serializers/bios.js';
 import { apiBoolean, asText, parseBoolean, parseInput, queryList } from '../validation.js';
 
 const bootDeviceSchema = z.object({ boot_device: z.string().min(1), persistent: apiBoolean.optional() }).strict();
@@ -19,8 +25,8 @@ const vmediaSchema = z
 
 /**
  * Per-node hardware endpoints, each one call made by the conductor that owns
- * the node: boot device (management), BIOS, firmware, virtual media; and the
- * stored inventory, read from the database.
+ * the node: boot device (management), firmware, virtual media; and what is
+ * read from the database: the BIOS settings cache and the stored inventory.
  */
 export function nodeHardwareRoutes(ctx: ApiContext): Router {
   const router = Router({ mergeParams: true });
@@ -47,17 +53,14 @@ export function nodeHardwareRoutes(ctx: ApiContext): Router {
     res.status(204).end();
   });
 
+  // Ironic's cache, as the conductor last read it from the BMC: a busy node or a silent BMC still answers.
   router.get('/bios', async (req, res) => {
     requireEndpointMinor(req, 40);
     const n = await node(req);
     const fields = biosFields(req);
-    const settings = (await ctx.hardware.bios(n)).map((setting) => {
-      const entry: Record<string, unknown> = {};
-      for (const field of fields) entry[field] = setting[field];
-      entry.links = resourceLinks(req, 'nodes', n.uuid, `/bios/${setting.name}`);
-      return entry;
-    });
-    res.json({ bios: settings });
+    // Ironic links each setting under the node as the request named it.
+    const ident = String((req.params as Record<string, string>).ident);
+    res.json({ bios: (await ctx.bios.list(n)).map((s) => serializeBiosSetting(req, ident, s, fields)) });
   });
 
   // One setting, keyed by its name, with the registry's fields from 1.74 (Ironic's get_one).
@@ -65,13 +68,10 @@ export function nodeHardwareRoutes(ctx: ApiContext): Router {
     requireEndpointMinor(req, 40);
     const n = await node(req);
     const name = String(req.params.name);
-    const setting = (await ctx.hardware.bios(n)).find((s) => s.name === name);
-    if (setting === undefined) throw new BiosSettingNotFound(n.uuid, name);
+    const setting = await ctx.bios.get(n, name);
+    if (setting === null) throw new BiosSettingNotFound(n.uuid, name);
     const fields = req.apiMinor < BIOS_REGISTRY_MINOR ? BIOS_DEFAULT_FIELDS : BIOS_DETAIL_FIELDS;
-    const entry: Record<string, unknown> = {};
-    for (const field of fields) entry[field] = setting[field];
-    entry.links = resourceLinks(req, 'nodes', n.uuid, `/bios/${setting.name}`);
-    res.json({ [name]: entry });
+    res.json({ [name]: serializeBiosSetting(req, n.uuid, setting, fields) });
   });
 
   // Ironic serves its cache; Anvil refreshes it from the BMC first, keeping each component's history. While the
@@ -128,22 +128,13 @@ export function nodeHardwareRoutes(ctx: ApiContext): Router {
   return router;
 }
 
-/** API 1.74 added the BIOS registry: `?detail` and `?fields` on the settings list, and the registry's fields. */
-const BIOS_REGISTRY_MINOR = 74;
-const BIOS_DEFAULT_FIELDS = ['name', 'value'] as const;
-const BIOS_DETAIL_FIELDS = [
-  ...BIOS_DEFAULT_FIELDS,
-  'attribute_type',
-  'allowable_values',
-  'lower_bound',
-  'max_length',
-  'min_length',
-  'read_only',
-  'reset_required',
-  'unique',
-  'upper_bound',
-] as const;
-type BiosField = (typeof BIOS_DETAIL_FIELDS)[number];
+/**
+ * What Ironic's `fields` takes: the setting's fields, and those every
+ * setting carries anyway (created_at, updated_at, links). It lists
+ * node_uuid too, which its settings never show, so asking for it adds
+ * nothing.
+ */
+const BIOS_QUERY_FIELDS: readonly string[] = [...BIOS_DETAIL_FIELDS, 'created_at', 'updated_at', 'links', 'node_uuid'];
 
 /** The fields of each BIOS setting a request asks for, refused as Ironic's get_request_return_fields does. */
 function biosFields(req: Request): readonly BiosField[] {
@@ -159,9 +150,7 @@ function biosFields(req: Request): readonly BiosField[] {
     throw new InvalidParameterValue('Can not specify ?detail=True and fields in the same request.');
   if (detail) return BIOS_DETAIL_FIELDS;
   if (asked === undefined) return BIOS_DEFAULT_FIELDS;
-  // links come with every setting; Ironic's created_at/updated_at/node_uuid belong to its cache, which Anvil has not.
-  const fields = asked.filter((f) => f !== 'links');
-  const unknown = fields.filter((f) => !(BIOS_DETAIL_FIELDS as readonly string[]).includes(f));
+  const unknown = asked.filter((f) => !BIOS_QUERY_FIELDS.includes(f));
   if (unknown.length > 0) throw new InvalidParameterValue(`Field(s) "${unknown.join(', ')}" are not valid`);
-  return fields as BiosField[];
+  return BIOS_DETAIL_FIELDS.filter((f) => asked.includes(f));
 }

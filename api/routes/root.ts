@@ -50,6 +50,7 @@ export function v1Routes(): Router {
       ...(req.apiMinor >= 49 ? { conductors: link(req, 'conductors') } : {}),
       ...(req.apiMinor >= 52 ? { allocations: link(req, 'allocations') } : {}),
       ...(req.apiMinor >= 55 ? { deploy_templates: link(req, 'deploy_templates') } : {}),
+      ...(req.apiMinor >= 96 ? { inspection_rules: link(req, 'inspection_rules') } : {}),
       version: versionDoc(req),
     });
   });

@@ -1,6 +1,16 @@
 import type { Knex } from 'knex';
 import { col, insertRecord, listPage, rowCodec, uniqueViolationError, type PageRequest } from '../db/index.js';
 import { AllocationNotFound, Conflict, InstanceAssociated, NodeAssociated } from '../errors.js';
+import {
+  ALLOCATION_FEED_COLUMNS,
+  allocationChange,
+  allocationRowChange,
+  ChangeRecorder,
+  deleteReturning,
+  NODE_FEED_COLUMNS,
+  nodeChange,
+  nodeChanges,
+} from '../feed/index.js';
 import type { Node } from '../nodes/index.js';
 import { wantOf, type NodeCandidate, type NodeWant } from './rules.js';
 import { ALLOCATION_STATES, type Allocation } from './model.js';
@@ -61,17 +71,36 @@ class ClaimUndone extends Error {
   }
 }
 
+/**
+ * Allocations in the database. Every write records the allocation (and the
+ * node it takes or frees) in the change feed, in the same transaction.
+ */
 export class AllocationRepository {
-  constructor(private readonly knex: Knex) {}
+  private readonly changes: ChangeRecorder;
 
-  private base() {
-    return this.knex('allocations')
+  constructor(private readonly knex: Knex) {
+    this.changes = ChangeRecorder.of(knex);
+  }
+
+  private base(q: Knex = this.knex) {
+    return q('allocations')
       .leftJoin('nodes', 'nodes.id', 'allocations.node_id')
       .select('allocations.*', 'nodes.uuid as node_uuid');
   }
 
+  /** The allocation as stored, read in `trx` after it wrote it. */
+  private async reread(trx: Knex.Transaction, id: number): Promise<Allocation> {
+    const row: unknown = await this.base(trx).where('allocations.id', id).first();
+    return ALLOCATIONS.fromFound(row, () => new AllocationNotFound(String(id)));
+  }
+
   async create(a: NewAllocation): Promise<Allocation> {
-    return this.getById(await insertRecord(this.knex, ALLOCATIONS, a, (err) => translate(err, a)));
+    const id = await this.knex.transaction(async (trx) => {
+      const inserted = await insertRecord(trx, ALLOCATIONS, a, (err) => translate(err, a));
+      await this.changes.record(trx, [allocationChange('created', await this.reread(trx, inserted))]);
+      return inserted;
+    });
+    return this.getById(id);
   }
 
   /**
@@ -95,6 +124,10 @@ export class AllocationRepository {
         throw uniqueViolationError(err, 'nodes', { instance_uuid: () => new InstanceAssociated(a.uuid, node.uuid) });
       }
       if (taken !== 1) throw new NodeAssociated(node.uuid, node.instance_uuid ?? a.uuid);
+      await this.changes.record(trx, [
+        allocationChange('created', await this.reread(trx, inserted)),
+        ...(await nodeChanges(trx, 'updated', [node.id])),
+      ]);
       return inserted;
     });
     return this.getById(id);
@@ -157,6 +190,10 @@ export class AllocationRepository {
           .where({ id: allocation.id, state: 'allocating' })
           .update({ node_id: node.id, state: 'active', last_error: null, updated_at: new Date().toISOString() });
         if (moved !== 1) throw new ClaimUndone('gone');
+        await this.changes.record(trx, [
+          ...(await nodeChanges(trx, 'updated', [node.id])),
+          allocationChange('updated', await this.reread(trx, allocation.id)),
+        ]);
         return 'claimed';
       });
     } catch (err) {
@@ -172,16 +209,23 @@ export class AllocationRepository {
 
   /** Records the failure unless the allocation stopped waiting meanwhile (deleted, or done elsewhere). */
   async fail(id: number, error: string): Promise<void> {
-    await this.knex('allocations')
-      .where({ id, state: 'allocating' })
-      .update({ state: 'error', last_error: error, updated_at: new Date().toISOString() });
+    await this.knex.transaction(async (trx) => {
+      const failed = await trx('allocations')
+        .where({ id, state: 'allocating' })
+        .update({ state: 'error', last_error: error, updated_at: new Date().toISOString() });
+      if (failed === 1) await this.changes.record(trx, [allocationChange('updated', await this.reread(trx, id))]);
+    });
   }
 
+  /** `extra` is not in the feed's view: a change of it alone records nothing. */
   async update(id: number, changes: Partial<Pick<Allocation, 'name' | 'extra'>>): Promise<Allocation> {
     try {
-      await this.knex('allocations')
-        .where({ id })
-        .update({ ...ALLOCATIONS.toRow(changes), updated_at: new Date().toISOString() });
+      await this.knex.transaction(async (trx) => {
+        const updated = await trx('allocations')
+          .where({ id })
+          .update({ ...ALLOCATIONS.toRow(changes), updated_at: new Date().toISOString() });
+        if (updated === 1) await this.changes.record(trx, [allocationChange('updated', await this.reread(trx, id))]);
+      });
     } catch (err) {
       throw translate(err, changes);
     }
@@ -190,16 +234,26 @@ export class AllocationRepository {
 
   /** Deletes an allocation that holds no node; false when it took one meanwhile. */
   async deleteUnassigned(id: number): Promise<boolean> {
-    return (await this.knex('allocations').where({ id }).whereNull('node_id').delete()) === 1;
+    return this.knex.transaction(async (trx) => {
+      const [row] = await deleteReturning(trx, 'allocations', { id, node_id: null }, ALLOCATION_FEED_COLUMNS);
+      if (row === undefined) return false;
+      await this.changes.record(trx, [allocationRowChange('deleted', row, null)]);
+      return true;
+    });
   }
 
   /** Deletes the allocation and frees its node, in one transaction. */
   async delete(allocation: Allocation): Promise<void> {
     await this.knex.transaction(async (trx) => {
-      await trx('nodes')
+      const freed: unknown[] = await trx('nodes')
         .where({ allocation_uuid: allocation.uuid })
-        .update({ allocation_uuid: null, instance_uuid: null });
-      await trx('allocations').where({ id: allocation.id }).delete();
+        .update({ allocation_uuid: null, instance_uuid: null })
+        .returning([...NODE_FEED_COLUMNS]);
+      const [row] = await deleteReturning(trx, 'allocations', { id: allocation.id }, ALLOCATION_FEED_COLUMNS);
+      await this.changes.record(trx, [
+        ...freed.map((node) => nodeChange('updated', node)),
+        ...(row === undefined ? [] : [allocationRowChange('deleted', row, allocation.node_uuid)]),
+      ]);
     });
   }
 }

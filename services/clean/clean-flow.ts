@@ -63,6 +63,8 @@ export class CleanFlow {
         ? await this.ctx.reboot(driver)
         : await this.ctx.powerOffUnlessDisabled(task.node, driver);
     }
+    // Ironic's node_update_cache when cleaning ends; automated cleaning switched off skips it, as there.
+    if (manual || steps.length > 0) await this.ctx.refreshBios(task.node, driver);
     const {
       clean_steps: _done,
       clean_step_index: _index,

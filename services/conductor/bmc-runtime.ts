@@ -1,5 +1,6 @@
 import { InvalidDriverInfo, type BmcDriver } from '../../bmc-drivers/index.js';
 import type { AgentClient } from '../agent/index.js';
+import type { BiosSettingsCache } from '../bios/index.js';
 import type { AgentImageDefaults } from '../boot/index.js';
 import type { AgentIsoSource } from '../drivers/index.js';
 import { CleanFlow } from '../clean/index.js';
@@ -7,6 +8,7 @@ import { DeployFlow, type ConfigDriveEncoder } from '../deploy/index.js';
 import type { NodeHistory } from '../events/index.js';
 import type { FirmwareCache } from '../firmware/index.js';
 import { InspectFlow, type AddPorts, type InventoryStore, type PortMaker } from '../inspect/index.js';
+import type { InspectionRules } from '../inspection-rules/index.js';
 import type { Node, PowerState, ProvisionState, TargetPowerState } from '../nodes/index.js';
 import { InvalidParameterValue, type AnvilError } from '../errors.js';
 import { RescueFlow, rescueRefusal } from '../rescue/index.js';
@@ -60,8 +62,12 @@ export interface BmcRuntimeDeps {
   pxeMacs(node: Node): Promise<string[]>;
   /** Firmware components with their history, refreshed when inspection or a firmware update reads the BMC. */
   firmware: FirmwareCache;
+  /** BIOS settings, refreshed when verifying, cleaning or a BIOS step may have changed them. */
+  bios: BiosSettingsCache;
   /** The configured agent images, for nodes whose driver_info names none. */
   agentImages: AgentImageDefaults;
+  /** Applied to each node's inspection data. */
+  inspectionRules: Pick<InspectionRules, 'apply'>;
   /** Agent ISOs built for nodes that boot from an ISO and name none. */
   agentIsos: AgentIsoSource;
 }
@@ -81,6 +87,7 @@ export class BmcRuntime implements HardwareRuntime {
       agent: deps.agent,
       history: deps.history,
       firmware: deps.firmware,
+      bios: deps.bios,
       prerequisites: new StepPrerequisites({
         bootFilesDir: deps.bootFilesDir,
         headTimeoutMs: BOOT_FILE_CHECK_TIMEOUT_MS,
@@ -96,6 +103,7 @@ export class BmcRuntime implements HardwareRuntime {
         makePorts: deps.makePorts,
         addPorts: deps.options.addPorts,
         pxeMacs: (node) => deps.pxeMacs(node),
+        rules: deps.inspectionRules,
       }),
       new CleanFlow(ctx, deps.options.automatedClean),
       new DeployFlow(ctx, deps.configDrive),
@@ -104,7 +112,13 @@ export class BmcRuntime implements HardwareRuntime {
     ];
     // Verifying and adopting: the credentials work and the power state can be read.
     const readPower = (t: StepTask, d: BmcDriver) => this.readPower(t, d);
-    this.steps = { verifying: readPower, adopting: readPower };
+    // Ironic's verify reads the power state, then refreshes the BIOS settings cache (node_update_cache).
+    const verify = async (t: StepTask, d: BmcDriver) => {
+      const power_state = await d.power.getPowerState();
+      await ctx.refreshBios(t.node, d);
+      await t.fire('done', { power_state });
+    };
+    this.steps = { verifying: verify, adopting: readPower };
     for (const flow of flows) Object.assign(this.steps, flow.steps);
   }
 

@@ -1,5 +1,6 @@
 import type { BmcDriver, PowerTarget } from '../../bmc-drivers/index.js';
 import { type AgentClient, agentSession, withoutSession, withoutSessionKeepingProgress } from '../agent/index.js';
+import type { BiosSettingsCache } from '../bios/index.js';
 import { bootInterfaceOf, type AgentIsoSource, type AgentWork } from '../drivers/index.js';
 import type { NodeHistory } from '../events/index.js';
 import type { FirmwareCache } from '../firmware/index.js';
@@ -20,6 +21,7 @@ export interface FlowMachineryDeps {
   agent: AgentClient;
   history: NodeHistory;
   firmware: FirmwareCache;
+  bios: BiosSettingsCache;
   prerequisites: StepPrerequisites;
   /** Agent ISOs built for nodes that boot from an ISO and name none. */
   agentIsos: AgentIsoSource;
@@ -99,6 +101,7 @@ export class FlowMachinery implements FlowContext {
         if (step.interface === 'firmware') await this.refreshFirmware(task.node, driver);
         // BIOS settings apply with a reboot, which ends a running agent too.
         if (step.interface !== 'bios') return changes;
+        await this.refreshBios(task.node, driver);
         return { ...changes, driver_internal_info: withoutSessionKeepingProgress(task.node) };
       },
       power: async (step: Exclude<ReservedStep, 'hold' | 'wait'>) => {
@@ -120,6 +123,15 @@ export class FlowMachinery implements FlowContext {
       .refresh(node, driver)
       .catch((err: unknown) =>
         this.warn(node, `Firmware components were not refreshed: ${err instanceof Error ? err.message : String(err)}`),
+      );
+  }
+
+  /** Ironic caches BIOS settings after a BIOS step, at verify and when cleaning ends; a failed refresh is only noted. */
+  async refreshBios(node: Node, driver: BmcDriver): Promise<void> {
+    await this.deps.bios
+      .refresh(node, driver)
+      .catch((err: unknown) =>
+        this.warn(node, `BIOS settings were not refreshed: ${err instanceof Error ? err.message : String(err)}`),
       );
   }
 

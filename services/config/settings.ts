@@ -577,6 +577,15 @@ export const settings = {
       help: 'Rescue ramdisk by node `properties.cpu_arch`, `aarch64:URL,x86_64:path` (a mapping in YAML), for nodes whose driver_info names none; each arch also in `ANVIL_RESCUE_KERNEL_BY_ARCH`',
     }),
   },
+  machines: {
+    failureDomainLabel: new Setting({
+      env: 'ANVIL_FAILURE_DOMAIN_LABEL',
+      yaml: 'machines.failure_domain_label',
+      schema: z.string().min(1).max(255),
+      default: 'failure_domain',
+      help: "The host label (a string key of the node's `extra`) whose value is the host's failure domain; a Cluster API machine's `failure_domain` must equal it",
+    }),
+  },
   agent: {
     heartbeatTimeoutSeconds: new Setting({
       env: 'ANVIL_AGENT_HEARTBEAT_TIMEOUT',
@@ -591,6 +600,50 @@ export const settings = {
       schema: seconds(3600),
       default: 60,
       help: "Seconds a call to the agent's API may take",
+    }),
+  },
+  feed: {
+    retentionHours: new Setting({
+      env: 'ANVIL_FEED_RETENTION_HOURS',
+      yaml: 'feed.retention_hours',
+      schema: z.coerce.number().positive().max(87_600),
+      default: 24,
+      help: 'Hours the change feed keeps a record; a consumer whose cursor is older gets 410 Gone and lists afresh',
+    }),
+    maxRecords: new Setting({
+      env: 'ANVIL_FEED_MAX_RECORDS',
+      yaml: 'feed.max_records',
+      schema: count(1_000_000_000),
+      default: 100_000,
+      help: 'Records the change feed keeps at most; the oldest beyond are pruned',
+    }),
+    pruneIntervalSeconds: new Setting({
+      env: 'ANVIL_FEED_PRUNE_INTERVAL',
+      yaml: 'feed.prune_interval',
+      schema: interval,
+      default: 60,
+      help: 'Seconds between prunings of the change feed, by one conductor of all (0: off)',
+    }),
+    maxWaitSeconds: new Setting({
+      env: 'ANVIL_FEED_MAX_WAIT',
+      yaml: 'feed.max_wait',
+      schema: seconds(3600),
+      default: 60,
+      help: 'Longest `wait` a long poll of `/v1/anvil/events` may ask for; longer ones wait this long',
+    }),
+    heartbeatSeconds: new Setting({
+      env: 'ANVIL_FEED_HEARTBEAT',
+      yaml: 'feed.heartbeat',
+      schema: seconds(3600),
+      default: 15,
+      help: 'Seconds of quiet after which an event stream sends a heartbeat comment (keeps proxies from closing it)',
+    }),
+    pollIntervalSeconds: new Setting({
+      env: 'ANVIL_FEED_POLL_INTERVAL',
+      yaml: 'feed.poll_interval',
+      schema: seconds(60),
+      default: 0.5,
+      help: "Seconds between looks for other processes' changes while followers wait, on SQLite (PostgreSQL notifies instead)",
     }),
   },
 };

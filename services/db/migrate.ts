@@ -15,6 +15,10 @@ import * as m013 from './migrations/013_api_1_110_fields.js';
 import * as m014 from './migrations/014_retire_agent_raid.js';
 import * as m015 from './migrations/015_firmware_components.js';
 import * as m016 from './migrations/016_node_health.js';
+import * as m017 from './migrations/017_inspection_rules.js';
+import * as m018 from './migrations/018_bios_settings.js';
+import * as m019 from './migrations/019_change_feed.js';
+import * as m020 from './migrations/020_machines.js';
 
 interface Migration {
   name: string;
@@ -41,6 +45,10 @@ const MIGRATIONS: Migration[] = [
   m014,
   m015,
   m016,
+  m017,
+  m018,
+  m019,
+  m020,
 ];
 
 const source: Knex.MigrationSource<Migration> = {

@@ -1,6 +1,5 @@
 import type { BootDevice, FirmwareComponent } from '../../bmc-drivers/index.js';
 import type { Node } from '../nodes/index.js';
-import type { BiosSettingView } from './bios-settings.js';
 import type { VendorPassthruResult } from './vendor-passthru.js';
 
 export interface BootDeviceView {
@@ -24,11 +23,6 @@ export interface HardwareCalls {
   getBootDevice(node: Node): Promise<BootDeviceView>;
   setBootDevice(node: Node, device: string, persistent: boolean): Promise<void>;
   supportedBootDevices(node: Node): Promise<readonly BootDevice[]>;
-  /**
-   * Current settings read live from the BMC, with its attribute registry's
-   * metadata; nothing for hardware without a BIOS interface.
-   */
-  bios(node: Node): Promise<BiosSettingView[]>;
   firmware(node: Node): Promise<FirmwareComponent[]>;
   /** Every virtual media device of the machine, read live from the BMC. */
   getVirtualMedia(node: Node): Promise<VirtualMediaView[]>;

@@ -1,4 +1,3 @@
-export type { BiosSettingView } from './bios-settings.js';
 export type { BootDeviceView, HardwareCalls, HardwareMethod, VirtualMediaView } from './hardware-calls.js';
 export { NodeHardware } from './node-hardware.js';
 export { parseVendorCall, subscriptionView, vendorMethodsOf } from './vendor-passthru.js';

@@ -10,7 +10,6 @@ import {
 import type { DriverCache } from '../conductor/index.js';
 import type { NodeLocks, Node, NodeRepository } from '../nodes/index.js';
 import { InvalidParameterValue, NotFound, TemporaryFailure, UnsupportedDriverExtension } from '../errors.js';
-import { biosSettingViews, type BiosSettingView } from './bios-settings.js';
 import type { BootDeviceView, HardwareCalls, VirtualMediaView } from './hardware-calls.js';
 import { parseVendorCall, subscriptionView, type VendorCall, type VendorPassthruResult } from './vendor-passthru.js';
 
@@ -69,15 +68,6 @@ export class NodeHardware implements HardwareCalls {
   async supportedBootDevices(node: Node): Promise<readonly BootDevice[]> {
     if (node.driver === 'fake-hardware') return FAKE_BOOT_DEVICES;
     return this.driverOf(node).management.supportedBootDevices;
-  }
-
-  /** The settings and the registry that describes them, both read under one lock, as Ironic caches them. */
-  async bios(node: Node): Promise<BiosSettingView[]> {
-    if (!this.hasPart(node, 'bios')) return [];
-    return this.withBmc(node, async (d) => {
-      const bios = requireInterface(d, 'bios');
-      return biosSettingViews(await bios.getAttributes(), await bios.getRegistry());
-    });
   }
 
   async firmware(node: Node): Promise<FirmwareComponent[]> {
@@ -148,7 +138,7 @@ export class NodeHardware implements HardwareCalls {
     }
   }
 
-  private hasPart(node: Node, part: 'bios' | 'firmware' | 'virtualMedia'): boolean {
+  private hasPart(node: Node, part: 'firmware' | 'virtualMedia'): boolean {
     if (node.driver === 'fake-hardware') return false;
     return this.driverOf(node)[part] !== undefined;
   }

@@ -1,6 +1,7 @@
 import { requireInterface, type BmcDriver } from '../../bmc-drivers/index.js';
 import { withoutSession } from '../agent/index.js';
-import type { Node } from '../nodes/index.js';
+import type { InspectionRules, RulesOutcome } from '../inspection-rules/index.js';
+import type { Node, NodeChanges } from '../nodes/index.js';
 import { StepFailure, type FlowContext, type FlowSteps, type StepTask } from '../steps/index.js';
 import { propertiesFromInventory, toIronicInventory, type InventoryStore } from './inventory.js';
 import { standardPluginData } from './plugin-data.js';
@@ -17,6 +18,8 @@ export interface InspectFlowDeps {
   addPorts: AddPorts;
   /** The MACs of a node's ports that may network-boot. */
   pxeMacs(node: Node): Promise<string[]>;
+  /** The inspection rules, applied once the inspection data is in. */
+  rules: Pick<InspectionRules, 'apply'>;
 }
 
 /**
@@ -52,22 +55,47 @@ export class InspectFlow {
     // After the ports: which NIC boots is what the node's ports say, out of band.
     const inventory = toIronicInventory(hw, driver.bmc);
     const plugin_data = standardPluginData(inventory, {}, await this.deps.pxeMacs(node));
-    await this.deps.inventory.save(node.id, { inventory, plugin_data });
+    const properties = { ...node.properties, ...propertiesFromInventory(hw) };
+    // The rules see the node as inspected; what they make of the plugin data is stored.
+    const rules = await this.deps.rules.apply({ ...node, properties }, inventory, plugin_data);
+    await this.deps.inventory.save(node.id, { inventory, plugin_data: rules.pluginData });
     await this.ctx.refreshFirmware(node, driver);
-    await task.fire('done', { properties: { ...node.properties, ...propertiesFromInventory(hw) } });
+    await this.finish(task, rules, { properties }, (failure) => failure);
   }
 
   /** Boot the ramdisk, wait for its report (continue_inspection), then power off. */
   private async inspectInBand(task: StepTask, driver: BmcDriver): Promise<void> {
     const node = task.node;
     if (node.driver_internal_info.inspection_reported === true) {
+      const stored = await this.deps.inventory.get(node.id, node.uuid);
+      const rules = await this.deps.rules.apply(node, stored.inventory, stored.plugin_data);
+      if (rules.pluginDataChanged)
+        await this.deps.inventory.save(node.id, { inventory: stored.inventory, plugin_data: rules.pluginData });
       const power = await this.ctx.powerOffUnlessDisabled(node, driver);
       await this.ctx.ejectAgentMedia(node, driver);
-      await task.fire('done', { power_state: power, driver_internal_info: withoutSession(node) });
+      const changes = { power_state: power, driver_internal_info: withoutSession(node) };
+      await this.finish(task, rules, changes, (failure) => `Failed to finish inspection: ${failure}`);
       return;
     }
     await this.ctx.mayStart(node, 'inspect');
     await this.ctx.bootAgent(task, driver);
     await task.fire('wait');
+  }
+
+  /**
+   * Done with what inspection found and the rules changed; or, when a rule
+   * failed the inspection, those written all the same (as Ironic's actions
+   * save the node as they go) and the step failed with the rule's error.
+   */
+  private async finish(
+    task: StepTask,
+    rules: RulesOutcome,
+    found: NodeChanges,
+    failedAs: (failure: string) => string,
+  ): Promise<void> {
+    const changes = { ...found, ...rules.nodeChanges };
+    if (rules.failure === null) return task.fire('done', changes);
+    await task.update(changes);
+    throw new StepFailure(failedAs(rules.failure));
   }
 }

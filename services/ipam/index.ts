@@ -1,1 +1,8 @@
-export { NodeAddresses, networkDataFor, nodeAddresses, releaseNodeAddresses } from './node-addresses.js';
+export {
+  NodeAddresses,
+  claimAddressesForNode,
+  networkDataFor,
+  nodeAddresses,
+  nodeClaimName,
+  releaseNodeAddresses,
+} from './node-addresses.js';

@@ -19,6 +19,15 @@ import {
   NodeAssociated,
   NodeNotFound,
 } from '../errors.js';
+import {
+  ALLOCATION_FEED_COLUMNS,
+  allocationRowChange,
+  ChangeRecorder,
+  deleteReturning,
+  NODE_FEED_COLUMNS,
+  nodeChange,
+  touchesNodeFeed,
+} from '../feed/index.js';
 import { mapSensitive, type SecretBox } from '../secrets/index.js';
 import { HEALTH_STATES } from './health.js';
 import type { JsonObject, Node, NodeChanges } from './model.js';
@@ -74,9 +83,14 @@ export interface NodeListQuery extends PageRequest<NodeSortKey> {
   filter: NodeFilter;
 }
 
-/** Nodes in the database: JSON columns, booleans and at-rest encryption handled here. */
+/**
+ * Nodes in the database: JSON columns, booleans and at-rest encryption
+ * handled here. Every write that changes what the change feed shows of a
+ * node records it in the feed, in the same transaction.
+ */
 export class NodeRepository {
   private readonly rows: RowCodec<Node>;
+  private readonly changes: ChangeRecorder;
   private readonly work: RowCodec<Pick<Node, 'id' | 'uuid' | 'conductor_group'>>;
   private readonly held: RowCodec<Pick<Node, 'id' | 'uuid' | 'reservation'>>;
 
@@ -87,10 +101,17 @@ export class NodeRepository {
     this.rows = rowCodec('nodes', nodeColumns(sealedDocument(secrets)));
     this.work = this.rows.pick('id', 'uuid', 'conductor_group');
     this.held = this.rows.pick('id', 'uuid', 'reservation');
+    this.changes = ChangeRecorder.of(knex);
   }
 
   async create(node: Omit<Node, 'id'>): Promise<Node> {
-    return this.getById(await insertRecord(this.knex, this.rows, node, (err) => this.translate(err, node)));
+    const id = await this.knex.transaction(async (trx) => {
+      const inserted = await insertRecord(trx, this.rows, node, (err) => this.translate(err, node));
+      const row: unknown = await trx('nodes').select(NODE_FEED_COLUMNS).where({ id: inserted }).first();
+      await this.changes.record(trx, [nodeChange('created', row)]);
+      return inserted;
+    });
+    return this.getById(id);
   }
 
   async getById(id: number): Promise<Node> {
@@ -111,19 +132,48 @@ export class NodeRepository {
     return listPage(this.knex, this.rows, query, q, NodeNotFound);
   }
 
-  /** Writes `changes` and returns the node as stored. */
+  /**
+   * Writes `changes` and returns the node as stored. A write of none of the
+   * fields the feed shows (driver_internal_info, timestamps...) records
+   * nothing and needs no transaction: agents' heartbeats stay one statement.
+   */
   async update(id: number, changes: NodeChanges): Promise<Node> {
     try {
-      const count = await this.knex('nodes').where({ id }).update(this.rows.toRow(changes));
-      if (count === 0) throw new NodeNotFound(String(id));
+      if (!touchesNodeFeed(changes)) {
+        const count = await this.knex('nodes').where({ id }).update(this.rows.toRow(changes));
+        if (count === 0) throw new NodeNotFound(String(id));
+      } else {
+        await this.knex.transaction(async (trx) => {
+          const rows: unknown[] = await trx('nodes')
+            .where({ id })
+            .update(this.rows.toRow(changes))
+            .returning([...NODE_FEED_COLUMNS]);
+          const [row] = rows;
+          if (row === undefined) throw new NodeNotFound(String(id));
+          await this.changes.record(trx, [nodeChange('updated', row)]);
+        });
+      }
     } catch (err) {
       throw this.translate(err, changes);
     }
     return this.getById(id);
   }
 
+  /**
+   * Deletes the node, and its allocation as the foreign key would (a node in
+   * maintenance may go with one), recording both in the feed.
+   */
   async delete(id: number): Promise<void> {
-    await this.knex('nodes').where({ id }).delete();
+    await this.knex.transaction(async (trx) => {
+      const allocations = await deleteReturning(trx, 'allocations', { node_id: id }, ALLOCATION_FEED_COLUMNS);
+      const [node] = await deleteReturning(trx, 'nodes', { id }, NODE_FEED_COLUMNS);
+      if (node === undefined) return;
+      const gone = nodeChange('deleted', node);
+      await this.changes.record(trx, [
+        ...allocations.map((a) => allocationRowChange('deleted', a, gone.data.uuid)),
+        gone,
+      ]);
+    });
   }
 
   /** Takes the node's exclusive lock: true when this host now holds it. */

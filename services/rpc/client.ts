@@ -2,7 +2,6 @@ import type { BootDevice, FirmwareComponent } from '../../bmc-drivers/index.js';
 import type { ConductorMembership, Placement } from '../conductor/index.js';
 import { TemporaryFailure } from '../errors.js';
 import type {
-  BiosSettingView,
   BootDeviceView,
   HardwareCalls,
   HardwareMethod,
@@ -44,10 +43,6 @@ export class ConductorRpcClient implements HardwareCalls {
 
   supportedBootDevices(node: Node): Promise<readonly BootDevice[]> {
     return this.call('supportedBootDevices', node);
-  }
-
-  bios(node: Node): Promise<BiosSettingView[]> {
-    return this.call('bios', node);
   }
 
   firmware(node: Node): Promise<FirmwareComponent[]> {

@@ -31,7 +31,6 @@ export const DISPATCH: { readonly [M in HardwareMethod]: Dispatch } = {
   setBootDevice: (hw, node, [device, persistent]) =>
     hw.setBootDevice(node, arg(device, 'string'), arg(persistent, 'boolean')),
   supportedBootDevices: (hw, node) => hw.supportedBootDevices(node),
-  bios: (hw, node) => hw.bios(node),
   firmware: (hw, node) => hw.firmware(node),
   getVirtualMedia: (hw, node) => hw.getVirtualMedia(node),
   attachVirtualMedia: (hw, node, [url]) => hw.attachVirtualMedia(node, arg(url, 'string')),

@@ -27,6 +27,8 @@ export interface FlowContext {
   sequenceHooks(task: StepTask, driver: BmcDriver): Pick<SequenceHooks, 'runOutOfBand' | 'power' | 'note'>;
   /** Re-reads the BMC's firmware components into the cache; a failure is only noted. */
   refreshFirmware(node: Node, driver: BmcDriver): Promise<void>;
+  /** Re-reads the BMC's BIOS settings and registry into the cache; a failure is only noted. */
+  refreshBios(node: Node, driver: BmcDriver): Promise<void>;
   /** A warning in the node's history. */
   warn(node: Node, message: string): Promise<void>;
 }

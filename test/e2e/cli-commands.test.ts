@@ -555,7 +555,7 @@ describe('anvil with a bad endpoint or credentials', () => {
       'Bearer from-file',
       'Bearer from-flag',
     ]);
-    expect(seen.every((h) => h['x-openstack-ironic-api-version'] === '1.95')).toBe(true);
+    expect(seen.every((h) => h['x-openstack-ironic-api-version'] === '1.110')).toBe(true);
     expect([badUrl.code, badConfig.code]).toEqual([2, 2]);
     expect(errorLines(badUrl)).toEqual([
       'anvil: Anvil URL "not a url" is not a valid URL (expected e.g. http://127.0.0.1:6385)',

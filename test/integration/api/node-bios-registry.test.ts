@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startSimFleet, type SimFleet } from '../../../sim/fleet-runner.js';
 import { Fleet, hostSpec, SimHost } from '../../../sim/host/index.js';
-import { describeOnEngines, faultOf, type TestService } from '../../support/service.js';
+import { describeOnEngines, eventually, faultOf, type TestService } from '../../support/service.js';
 
 const credentials = { username: 'admin', password: 'sim-secret' };
 let sim: SimFleet;
@@ -34,7 +34,16 @@ async function redfishNode(svc: TestService, i: number): Promise<string> {
     },
   });
   expect(res.status, res.text).toBe(201);
-  return res.body.uuid;
+  // Verifying reads the BIOS into the cache the API serves, as Ironic's verify does.
+  const uuid = res.body.uuid as string;
+  expect((await svc.request('PUT', `/v1/nodes/${uuid}/states/provision`, { target: 'manage' })).status).toBe(202);
+  const node = await eventually(
+    () => svc.request('GET', `/v1/nodes/${uuid}`),
+    (r) => r.body.reservation === null && r.body.target_provision_state === null,
+    20_000,
+  );
+  expect(node.body.provision_state, String(node.body.last_error)).toBe('manageable');
+  return uuid;
 }
 
 type Setting = Record<string, unknown> & { name: string };
@@ -58,6 +67,8 @@ describeOnEngines('BIOS settings with their registry (GET /v1/nodes/{id}/bios)',
       read_only: false,
       reset_required: true,
       unique: false,
+      created_at: expect.any(String),
+      updated_at: null,
       links: expect.any(Array),
     });
     expect(settings.get('ProcCoreCount')).toMatchObject({ value: '8', attribute_type: 'Integer', read_only: true });
@@ -76,7 +87,7 @@ describeOnEngines('BIOS settings with their registry (GET /v1/nodes/{id}/bios)',
       allowable_values: ['Enabled', 'Disabled'],
     });
     const old = await svc().request('GET', `/v1/nodes/${uuid}/bios/ProcTurboMode`, undefined, '1.40');
-    expect(Object.keys(old.body.ProcTurboMode).sort()).toEqual(['links', 'name', 'value']);
+    expect(Object.keys(old.body.ProcTurboMode).sort()).toEqual(['created_at', 'links', 'name', 'updated_at', 'value']);
     const missing = await svc().request('GET', `/v1/nodes/${uuid}/bios/NoSuchSetting`, undefined, '1.74');
     expect(missing.status).toBe(404);
     expect(faultOf(missing)).toBe(`Node ${uuid} doesn't have a BIOS setting 'NoSuchSetting'`);
@@ -85,11 +96,13 @@ describeOnEngines('BIOS settings with their registry (GET /v1/nodes/{id}/bios)',
   it('gives only name and value without detail, and the fields asked for with ?fields', async () => {
     const uuid = await redfishNode(svc(), 0);
     const plain = await svc().request('GET', `/v1/nodes/${uuid}/bios`, undefined, '1.74');
-    expect(Object.keys(plain.body.bios[0]).sort()).toEqual(['links', 'name', 'value']);
+    expect(Object.keys(plain.body.bios[0]).sort()).toEqual(['created_at', 'links', 'name', 'updated_at', 'value']);
     const some = await svc().request('GET', `/v1/nodes/${uuid}/bios?fields=name,read_only`, undefined, '1.74');
     expect(byName(some.body.bios).get('ProcCoreCount')).toEqual({
       name: 'ProcCoreCount',
       read_only: true,
+      created_at: expect.any(String),
+      updated_at: null,
       links: expect.any(Array),
     });
     const unknown = await svc().request('GET', `/v1/nodes/${uuid}/bios?fields=name,colour`, undefined, '1.74');
@@ -109,6 +122,8 @@ describeOnEngines('BIOS settings with their registry (GET /v1/nodes/{id}/bios)',
     expect(byName(plain.body.bios).get('ProcTurboMode')).toEqual({
       name: 'ProcTurboMode',
       value: 'Enabled',
+      created_at: expect.any(String),
+      updated_at: null,
       links: expect.any(Array),
     });
   });

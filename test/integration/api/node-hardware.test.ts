@@ -52,8 +52,13 @@ describeOnEngines('node hardware endpoints on the Redfish sim', (svc) => {
     expect(faultOf(bad)).toContain('floppy');
   });
 
-  it('lists BIOS settings and firmware components read from the BMC', async () => {
+  it('lists BIOS settings verify read from the BMC, and firmware components', async () => {
     const uuid = await redfishNode(svc(), 1);
+    expect((await svc().request('PUT', `/v1/nodes/${uuid}/states/provision`, { target: 'manage' })).status).toBe(202);
+    await eventually(
+      () => svc().request('GET', `/v1/nodes/${uuid}`),
+      (r) => r.body.provision_state === 'manageable' && r.body.reservation === null,
+    );
     const bios = (await svc().request('GET', `/v1/nodes/${uuid}/bios?detail=True`, undefined, '1.78')).body.bios;
     expect(bios).toEqual(
       expect.arrayContaining([

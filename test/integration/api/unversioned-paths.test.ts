@@ -76,7 +76,9 @@ describeOnEngines('paths without the version prefix', (svc) => {
   it('serves every /v1 GET route unprefixed with the same status, and writes there too', async () => {
     const different: string[] = [];
     for (const rule of POLICY.filter((r) => r.method === 'GET' && r.path.startsWith('/v1/'))) {
-      const path = rule.path.replace(/:[a-z_]+/g, NOBODY);
+      // An event stream never ends by itself: a bad cursor gets it answered (400).
+      const query = rule.path.endsWith('/events/stream') ? '?since=not-a-cursor' : '';
+      const path = `${rule.path.replace(/:[a-z_]+/g, NOBODY)}${query}`;
       const versioned = await svc().request('GET', path, undefined, V);
       const bare = await svc().request('GET', path.slice('/v1'.length), undefined, V);
       if (bare.status !== versioned.status) different.push(`${path}: ${versioned.status}, unprefixed ${bare.status}`);

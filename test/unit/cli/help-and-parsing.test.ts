@@ -99,7 +99,7 @@ describe('inventories', () => {
     expect(problems(file)).toEqual([
       `${file}:5: node name "a" is already used on line 2`,
       `${file}:5: MAC 52:54:00:00:00:01 is already listed on line 2`,
-      `${file}:10: unknown key "rack" (expected name, bmc, macs, extra, properties, driver_info, instance_info, resource_class, automated_clean)`,
+      `${file}:10: unknown key "rack" (expected name, bmc, macs, extra, labels, properties, driver_info, instance_info, resource_class, automated_clean)`,
     ]);
   });
 });

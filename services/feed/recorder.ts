@@ -1,0 +1,112 @@
+import type { Knex } from 'knex';
+import { col } from '../db/index.js';
+import { cursorColumn } from './cursor.js';
+import { isPostgres } from './engine.js';
+import type { ChangeData, NewChange } from './model.js';
+import { isSameView } from './same-view.js';
+
+/** The PostgreSQL channel a commit of changes is announced on; its payload is the newest cursor committed. */
+export const CHANGES_CHANNEL = 'anvil_changes';
+
+/** The advisory lock that orders feed writers on PostgreSQL (any constant all Anvil processes share). */
+const FEED_WRITERS_LOCK = 0x616e76696c; // "anvil"
+
+/**
+ * Appends changes to the feed inside the transaction that makes them, so a
+ * change is in the feed exactly when it is in the database.
+ *
+ * Commit order is the hard part. On PostgreSQL a sequence value taken
+ * earlier can commit later: were transactions A and B to take ids 41 and 42
+ * freely, B could commit first, a follower would read 42 and move its cursor
+ * past 41, and then miss A. So every feed writer takes one transaction-scoped
+ * advisory lock before it takes its ids, and holds it to its commit: ids are
+ * handed out in the order transactions will commit, and a reader that sees
+ * an id sees every smaller one that will ever exist (a rolled-back
+ * transaction leaves a hole, never a late arrival). The lock is taken as the
+ * transaction's last step, after its data writes, so it is held only for the
+ * feed's insert and the commit, and never while waiting for a row lock
+ * (which would deadlock with a writer that holds that row and waits for the
+ * feed). SQLite needs none of this: one writer at a time is all it allows,
+ * and the transaction holds the write lock since its first write.
+ *
+ * One recorder per database handle (`ChangeRecorder.of`), so every
+ * repository on it, and the feed that serves it, share the wake-up this
+ * process gives its followers when it commits.
+ */
+export class ChangeRecorder {
+  private static readonly byDatabase = new WeakMap<Knex, ChangeRecorder>();
+
+  static of(knex: Knex): ChangeRecorder {
+    let recorder = ChangeRecorder.byDatabase.get(knex);
+    if (recorder === undefined) {
+      recorder = new ChangeRecorder(isPostgres(knex));
+      ChangeRecorder.byDatabase.set(knex, recorder);
+    }
+    return recorder;
+  }
+
+  private readonly listeners = new Set<(cursor: number) => void>();
+
+  private constructor(private readonly postgres: boolean) {}
+
+  /**
+   * Records `changes` in `trx`. Call it once per transaction, after the
+   * transaction's last data write: its lock is held until the commit. An
+   * update that leaves the object's view as the feed last showed it (but for
+   * `updated_at`) is left out.
+   */
+  async record(trx: Knex.Transaction, changes: readonly NewChange[]): Promise<void> {
+    if (changes.length === 0) return;
+    if (this.postgres) await trx.raw('select pg_advisory_xact_lock(?)', [FEED_WRITERS_LOCK]);
+    const now = new Date().toISOString();
+    const rows: Record<string, string>[] = [];
+    for (const change of changes) {
+      if (change.action === 'updated' && (await this.repeats(trx, change))) continue;
+      rows.push({
+        kind: change.kind,
+        action: change.action,
+        object_uuid: change.data.uuid,
+        data: JSON.stringify(change.data),
+        created_at: now,
+      });
+    }
+    if (rows.length === 0) return;
+    const inserted: unknown = await trx('changes').insert(rows).returning('id');
+    const newest = Math.max(...insertedIds(inserted));
+    // Delivered at commit, to every process listening (this one included), never for a rollback.
+    if (this.postgres) await trx.raw('select pg_notify(?, ?)', [CHANGES_CHANNEL, String(newest)]);
+    trx.executionPromise.then(
+      () => {
+        for (const listener of this.listeners) listener(newest);
+      },
+      // A rolled-back transaction recorded nothing; its caller sees the error.
+      () => undefined,
+    );
+  }
+
+  /** Runs `listener` with the newest cursor each time this process commits changes; answers how to stop. */
+  onCommit(listener: (cursor: number) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Whether the object's last record already shows `change`. */
+  private async repeats(trx: Knex.Transaction, change: NewChange): Promise<boolean> {
+    const last: unknown = await trx('changes')
+      .select('action', 'data')
+      .where({ kind: change.kind, object_uuid: change.data.uuid })
+      .orderBy('id', 'desc')
+      .first();
+    if (typeof last !== 'object' || last === null) return false;
+    const { action, data } = last as { action: unknown; data: unknown };
+    if (action === 'deleted' || typeof data !== 'string') return false;
+    return isSameView(JSON.parse(data) as ChangeData, change.data);
+  }
+}
+
+/** The ids an insert answered. */
+function insertedIds(inserted: unknown): number[] {
+  if (!Array.isArray(inserted) || inserted.length === 0)
+    throw new col.RowDecodeError('changes: the insert answered no ids');
+  return inserted.map((row: unknown) => cursorColumn.decode(col.isRecord(row) ? row.id : row, 'changes.id'));
+}

@@ -1,0 +1,10 @@
+export {
+  expressionProblem,
+  labelsOf,
+  matchesSelector,
+  SELECTOR_OPERATORS,
+  type LabelExpression,
+  type Labels,
+  type LabelSelector,
+  type SelectorOperator,
+} from './selector.js';

@@ -1,0 +1,14 @@
+import { Conflict, NotFound } from '../errors.js';
+
+export class MachineNotFound extends NotFound {
+  constructor(ident: string) {
+    super(`Machine ${ident} could not be found.`);
+  }
+}
+
+/** A create by a name already taken with another spec: create is idempotent only for the same spec. */
+export class MachineSpecConflict extends Conflict {
+  constructor(name: string, why = 'with a different spec') {
+    super(`A machine named ${name} already exists ${why}.`);
+  }
+}

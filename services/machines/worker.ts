@@ -1,0 +1,73 @@
+import type { Logger } from '../logger.js';
+import type { Machine } from './model.js';
+import type { MachineReconciler } from './reconciler.js';
+import type { MachineRepository } from './repository.js';
+
+/** Unsettled machines one sweep looks at. */
+const SWEEP_LIMIT = 1000;
+/** Steps one pass takes on a machine while each moves it on (claim, then deploy...), before leaving it to the next sweep. */
+const STEPS_PER_PASS = 4;
+
+export interface MachineWorkerDeps {
+  repo: MachineRepository;
+  reconciler: MachineReconciler;
+  /** Whether this conductor owns the machine: the hash ring of live conductors on its uuid. */
+  owns: (machineUuid: string) => Promise<boolean>;
+  /** Machines reconciled at once. */
+  capacity: number;
+  log: Logger;
+}
+
+/**
+ * A conductor's machine processing, as its allocation processing: a machine
+ * arrives by `kick` (this process's API just wrote it) or by `sweep`
+ * (written elsewhere, waiting for a host, mid-deploy, or left by a conductor
+ * that died); only its owner on the hash ring reconciles it, one pass at a
+ * time here. Two conductors that both believe they own one while the ring
+ * changes are harmless: each step is conditional on the database.
+ */
+export class MachineWorker {
+  private readonly running = new Map<number, Promise<void>>();
+
+  constructor(private readonly deps: MachineWorkerDeps) {}
+
+  kick(machine: Machine): void {
+    if (this.running.has(machine.id) || !this.hasCapacity()) return;
+    this.start(machine, async () => this.deps.owns(machine.uuid));
+  }
+
+  async sweep(): Promise<void> {
+    for (const machine of await this.deps.repo.listUnsettled(SWEEP_LIMIT)) {
+      if (!this.hasCapacity()) return;
+      if (this.running.has(machine.id) || !(await this.deps.owns(machine.uuid))) continue;
+      this.start(machine, async () => true);
+    }
+  }
+
+  /** Waits for the passes under way, e.g. before closing the database. */
+  async drain(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
+  }
+
+  private hasCapacity(): boolean {
+    return this.running.size < this.deps.capacity;
+  }
+
+  private start(machine: Machine, mine: () => Promise<boolean>): void {
+    const work = (async () => {
+      if (!(await mine())) return;
+      let current: Machine | null = machine;
+      for (let step = 0; step < STEPS_PER_PASS && current !== null; step++) {
+        await this.deps.reconciler.reconcile(current);
+        const after = await this.deps.repo.find('uuid', machine.uuid);
+        // Gone, or the step changed nothing: the host is at work, or there is nothing to do until something changes.
+        current = after !== null && after.updated_at !== current.updated_at ? after : null;
+      }
+    })()
+      .catch((err: unknown) => {
+        this.deps.log.error({ err, machine_uuid: machine.uuid }, 'machine reconcile failed');
+      })
+      .finally(() => this.running.delete(machine.id));
+    this.running.set(machine.id, work);
+  }
+}
