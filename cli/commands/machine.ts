@@ -150,7 +150,7 @@ export function machineCommand(): Command {
   machine.addCommand(
     withExamples(
       new Command('remediate')
-        .description('power-cycle a machine\'s host until it comes back; after the limit the host is marked unhealthy')
+        .description("power-cycle a machine's host until it comes back; after the limit the host is marked unhealthy")
         .argument('<machine>', 'machine name or uuid')
         .option('--retry-limit <n>', 'reboots to try', (v) => Number.parseInt(v, 10), 1)
         .option('--timeout <seconds>', 'seconds each reboot has to come back', (v) => Number.parseInt(v, 10), 300)

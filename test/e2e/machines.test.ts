@@ -98,13 +98,14 @@ describe('Cluster API machines on network-booting sim hosts', () => {
     await create(svc, machine('worker-1'));
     await create(svc, machine('worker-2'));
     const [w1, w2] = await Promise.all(
-      ['worker-1', 'worker-2'].map(async (n) =>
-        (
-          await eventually(
-            () => svc.request('GET', `/v1/anvil/machines/${n}`),
-            (r) => r.body.status.node_uuid !== null || r.body.status.failure_message !== null,
-          )
-        ).body as Body,
+      ['worker-1', 'worker-2'].map(
+        async (n) =>
+          (
+            await eventually(
+              () => svc.request('GET', `/v1/anvil/machines/${n}`),
+              (r) => r.body.status.node_uuid !== null || r.body.status.failure_message !== null,
+            )
+          ).body as Body,
       ),
     );
     const waiting = [w1!, w2!].find((m) => m.status.node_uuid === null)!;

@@ -116,7 +116,9 @@ for (const engine of ENGINES) {
         expect(m.phase).toBe('pending');
         expect(m.failure_message).toBe('no available host matches the selector');
       }
-      const outside = (await dbs[0]!.knex('nodes').whereRaw(`extra like '%"x"%'`).first()) as { instance_uuid: unknown };
+      const outside = (await dbs[0]!.knex('nodes').whereRaw(`extra like '%"x"%'`).first()) as {
+        instance_uuid: unknown;
+      };
       expect(outside.instance_uuid).toBeNull();
     });
   });
