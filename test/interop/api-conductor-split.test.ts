@@ -209,6 +209,12 @@ describe.skipIf(!haveTools || !postgresUp)('the API process reaches BMCs only th
     while (sim.fleet.get('sim-0')!.power !== 'On' && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 100));
     expect(sim.fleet.get('sim-0')!.power).toBe('On');
+    // The conductor holds the node until it has recorded the new power state: wait for it to let go.
+    while (Date.now() < deadline) {
+      const node = (await api.request('GET', `/v1/nodes/${uuid}`)).body;
+      if (node.reservation === null && node.target_power_state === null) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
 
     const nmis = sim.fleet.get('sim-0')!.nmiCount;
     const nmi = await api.request('PUT', `/v1/nodes/${uuid}/management/inject_nmi`, {}, '1.29');
