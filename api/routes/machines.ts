@@ -1,10 +1,10 @@
 import { Router, type Request } from 'express';
-import { z } from 'zod';
 import { InvalidParameterValue } from '../../services/errors.js';
 import {
   MACHINE_PHASES,
   MACHINE_SORT_KEYS,
   machineCreateSchema,
+  remediateSchema,
   type MachineFilter,
   type MachinePhase,
 } from '../../services/machines/index.js';
@@ -13,14 +13,6 @@ import { jsonPatchSchema } from '../json-patch.js';
 import { nextLink, parsePage } from '../pagination.js';
 import { serializeMachine } from '../serializers/machine.js';
 import { parseInput, queryString } from '../validation.js';
-
-const remediateSchema = z
-  .object({
-    strategy: z.literal('reboot', { error: 'The only remediation strategy is reboot' }),
-    retry_limit: z.number().int().min(1).max(10).default(1),
-    timeout: z.number().int().min(1).max(86_400).default(300),
-  })
-  .strict();
 
 /**
  * `/v1/anvil/machines`: Cluster API machines (issue 15). Create is

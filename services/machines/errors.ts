@@ -12,3 +12,10 @@ export class MachineSpecConflict extends Conflict {
     super(`A machine named ${name} already exists ${why}.`);
   }
 }
+
+/** A create by the name of a machine on its way out: the provider creates it again once it is gone. */
+export class MachineBeingDeleted extends Conflict {
+  constructor(name: string) {
+    super(`Machine ${name} is being deleted; create it again once it is gone.`);
+  }
+}

@@ -10,6 +10,8 @@ export const HOST_LABELS = {
   lastRole: 'anvil.last_role',
   /** "true" once remediation gave up on the host: never chosen again until cleared. */
   unhealthy: 'anvil.unhealthy',
+  /** The host's deploy interface before a machine changed it (custom-agent, direct): restored when given back. */
+  deployInterface: 'anvil.deploy_interface',
 } as const;
 
 export interface HostChoice {

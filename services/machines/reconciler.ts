@@ -1,11 +1,12 @@
 import { ClaimNotFound, IpamError, PoolNotFound, type IpamService } from '../../ipam/index.js';
-import { AnvilError } from '../errors.js';
+import { findHardwareType } from '../drivers/index.js';
+import { AnvilError, InvalidParameterValue } from '../errors.js';
 import type { StoredInventory } from '../inspect/index.js';
 import { claimAddressesForNode, networkDataFor, nodeAddresses, nodeClaimName } from '../ipam/index.js';
 import type { Logger } from '../logger.js';
 import { isActionable, type JsonObject, type Node, type NodeLocks, type NodeRepository } from '../nodes/index.js';
 import { chooseHosts, HOST_LABELS } from './host-choice.js';
-import type { Machine } from './model.js';
+import type { Machine, MachineSpec } from './model.js';
 import { remediationStep } from './remediation.js';
 import {
   configDriveFor,
@@ -39,8 +40,11 @@ export interface ReconcilerDeps {
 }
 
 const DEPLOY_FAILED = 'deploy failed';
+const CUSTOM_DEPLOY = 'custom-agent';
 /** Where a host is no longer the machine's to undeploy: back in the pool, or taken out of it by an operator. */
 const RETURNED_STATES: readonly string[] = ['available', 'manageable', 'enroll'];
+/** Where a claimed host waits for an operator before the machine can deploy on it. */
+const OUT_OF_POOL_STATES: readonly string[] = ['manageable', 'enroll'];
 
 /**
  * One pass over one machine, as a Cluster API provider's reconcile: look at
@@ -52,7 +56,14 @@ const RETURNED_STATES: readonly string[] = ['available', 'manageable', 'enroll']
  *   provisioning   write the image, claim addresses, ask the host to deploy;
  *                  `active` → provisioned; `deploy failed` → failed
  *   deleting       abort or undeploy (cleaning per the machine's mode), then
- *                  release addresses, label the host for reuse, remove the row
+ *                  release addresses, label the host for reuse, restore its
+ *                  deploy interface, remove the row
+ *
+ * A host that cannot go on (a failed undeploy, protected, taken out of the
+ * pool, in maintenance) is not retried blindly: the machine records
+ * `HostStuck` with what the host says, and goes on by itself once an
+ * operator has fixed the host (it is `available` again, or `active` for a
+ * machine still provisioning).
  *
  * A paused machine is left alone whatever it asks.
  */
@@ -103,7 +114,8 @@ export class MachineReconciler {
     }
     switch (node.provision_state) {
       case 'available':
-        await this.startDeploy(machine, node);
+        if (node.maintenance) await this.stuck(machine, hostHeld(node));
+        else await this.startDeploy(machine, node);
         return;
       case 'active':
         await this.deps.repo.updateStatus(machine, {
@@ -118,28 +130,36 @@ export class MachineReconciler {
         await this.fail(machine, 'DeployFailed', node.last_error ?? 'the deploy failed');
         return;
       default:
-      // deploying, wait call-back...: the conductor is at work.
+        // deploying, wait call-back...: the conductor is at work, unless an operator holds the host.
+        if (OUT_OF_POOL_STATES.includes(node.provision_state) || node.maintenance) {
+          await this.stuck(machine, hostHeld(node));
+        }
     }
   }
 
   /**
    * Writes what the deploy needs on the host (image or custom deploy step,
-   * addresses) and asks its conductor to deploy with the machine's config
-   * drive. A refusal the host will not outgrow fails the machine; a lock
-   * held for a moment is tried again by the next pass.
+   * deploy interface, addresses) and asks its conductor to deploy with the
+   * machine's config drive. Under the node lock the machine and host are
+   * read again: a machine being deleted, or a host given back meanwhile (by
+   * another conductor while the ring changes), is not deployed. A refusal
+   * the host will not outgrow fails the machine; a lock held for a moment is
+   * tried again by the next pass.
    */
   private async startDeploy(machine: Machine, node: Node): Promise<void> {
     const { spec } = machine;
     try {
-      await this.deps.locks.withLock(node.id, node.uuid, async () => {
+      const stillOurs = await this.deps.locks.withLock(node.id, node.uuid, async () => {
+        const current = await this.deps.repo.find('uuid', machine.uuid);
         const fresh = await this.deps.nodes.getById(node.id);
-        await this.deps.nodes.update(
-          node.id,
-          spec.image !== null
-            ? { instance_info: instanceInfoFor(fresh.instance_info, spec.image) }
-            : { deploy_interface: 'custom-agent' },
-        );
+        if (current === null || current.deleting || fresh.instance_uuid !== machine.uuid) return false;
+        await this.deps.nodes.update(node.id, {
+          ...deployInterfaceFor(spec, fresh),
+          ...(spec.image !== null ? { instance_info: instanceInfoFor(fresh.instance_info, spec.image) } : {}),
+        });
+        return true;
       });
+      if (!stillOurs) return;
       await claimAddressesForNode(
         this.deps.ipam,
         node,
@@ -184,23 +204,35 @@ export class MachineReconciler {
    * Takes the machine down. A host that is deployed, failed, or waiting for
    * its agent is undeployed (Ironic's `deleted`, which also ends a deploy in
    * wait call-back) with the machine's cleaning mode; a host mid-step is left
-   * to reach a state that allows it. Once the host is `available` (or taken
-   * out of the pool by an operator), the machine's addresses are released,
-   * the host is labelled with the cluster and role it served, and the machine
-   * row goes, freeing the host in the same transaction.
+   * to reach a state that allows it. An undeploy that failed (the host went
+   * to `error` after the machine started deprovisioning) is not asked again:
+   * the machine records `HostStuck` with the host's last_error, and the
+   * operator who fixes the host (undeploys it again, or manages and provides
+   * it) lets the machine go on. Once the host is `available` (or taken out of
+   * the pool by an operator), the machine's addresses are released, the host
+   * is labelled with the cluster and role it served and gets its deploy
+   * interface back, and the machine row goes, freeing the host in the same
+   * transaction.
    */
   private async tearDown(machine: Machine): Promise<void> {
     // Undeploying clears the host's instance_uuid (as Ironic's tear down does): the host stays this machine's to give back until another takes it.
     const node = await this.hostOf(machine, { orFreed: true });
     if (node === null) {
+      // The host is gone or another's: the addresses claimed in its name are still the machine's to release.
+      if (machine.node_uuid !== null) await this.releaseAddresses(machine, machine.node_uuid);
       await this.deps.repo.remove(machine);
       return;
     }
+    const undeployStarted = machine.phase === 'deprovisioning' ? (machine.phase_times.deprovisioning ?? null) : null;
     if (machine.phase !== 'deprovisioning') {
       machine = await this.deps.repo.updateStatus(machine, { phase: 'deprovisioning', ready: false });
     }
     if (RETURNED_STATES.includes(node.provision_state)) {
       await this.giveBack(machine, node);
+      return;
+    }
+    if (node.provision_state === 'error' && undeployStarted !== null && failedSince(node, undeployStarted)) {
+      await this.stuck(machine, `the undeploy failed: ${node.last_error ?? 'the host is in error'}`);
       return;
     }
     try {
@@ -212,9 +244,10 @@ export class MachineReconciler {
       if (!isActionable(node.provision_state, 'delete')) {
         // Mid-step (deploying, deleting, cleaning): the next pass looks again. A failure no request leaves is the operator's.
         if (!node.provision_state.endsWith('failed')) return;
-        const message = `the host is in ${node.provision_state}: ${node.last_error ?? 'an operator must return it'}`;
-        if (machine.failure_message !== message)
-          await this.deps.repo.updateStatus(machine, { failure_reason: 'HostStuck', failure_message: message });
+        await this.stuck(
+          machine,
+          `the host is in ${node.provision_state}: ${node.last_error ?? 'an operator must return it'}`,
+        );
         return;
       }
       await this.deps.locks.withLock(node.id, node.uuid, async () => {
@@ -229,27 +262,47 @@ export class MachineReconciler {
       this.deps.log.info({ machine: machine.name, node_uuid: node.uuid }, 'machine undeploy requested');
     } catch (err) {
       if (isTransient(err)) return;
+      if (!(err instanceof AnvilError)) throw err;
+      // Protected, in maintenance: refused until an operator changes the host; said, and asked again next sweep.
+      await this.stuck(machine, `the host refused the undeploy: ${err.message}`);
+    }
+  }
+
+  /**
+   * Frees the host, under its lock and only while it is still back in the
+   * pool: a conductor that raced to deploy it for this machine (while the
+   * ring changed) holds the lock or has moved it on, and this pass waits.
+   */
+  private async giveBack(machine: Machine, node: Node): Promise<void> {
+    await this.releaseAddresses(machine, node.uuid);
+    try {
+      await this.deps.locks.withLock(node.id, node.uuid, async () => {
+        const fresh = await this.deps.nodes.getById(node.id);
+        if (!RETURNED_STATES.includes(fresh.provision_state)) return;
+        if (fresh.instance_uuid !== null && fresh.instance_uuid !== machine.uuid) return;
+        // Labels: never undeployed by this machine (it failed before deploying, or an operator took the host back).
+        await this.deps.nodes.update(node.id, {
+          extra: withoutDeployInterfaceMark(reuseLabels(machine, fresh.extra)),
+          ...restoredDeployInterface(fresh),
+        });
+        await this.deps.repo.remove(machine);
+        this.deps.log.info({ machine: machine.name, node_uuid: node.uuid }, 'machine deleted, host freed');
+      });
+    } catch (err) {
+      if (isTransient(err)) return;
       throw err;
     }
   }
 
-  private async giveBack(machine: Machine, node: Node): Promise<void> {
+  /** Releases the addresses the machine's data template claimed in its host's name. */
+  private async releaseAddresses(machine: Machine, nodeUuid: string): Promise<void> {
     for (const { pool } of machine.spec.data_template?.networks ?? []) {
       try {
-        await this.deps.ipam.release(pool, nodeClaimName(node.uuid, pool));
+        await this.deps.ipam.release(pool, nodeClaimName(nodeUuid, pool));
       } catch (err) {
         if (!(err instanceof ClaimNotFound) && !(err instanceof PoolNotFound)) throw err;
       }
     }
-    if (node.extra[HOST_LABELS.lastCluster] !== machine.spec.cluster) {
-      // Never undeployed by this machine (it failed before deploying, or an operator took the host back).
-      await this.deps.locks.withLock(node.id, node.uuid, async () => {
-        const fresh = await this.deps.nodes.getById(node.id);
-        await this.deps.nodes.update(node.id, { extra: reuseLabels(machine, fresh.extra) });
-      });
-    }
-    await this.deps.repo.remove(machine);
-    this.deps.log.info({ machine: machine.name, node_uuid: node.uuid }, 'machine deleted, host freed');
   }
 
   /** One step of a reboot remediation (see remediation.ts for what "came back" means). */
@@ -269,22 +322,27 @@ export class MachineReconciler {
         await this.deps.repo.updateStatus(machine, { remediation: null, ready: true });
         this.deps.log.info({ machine: machine.name, attempts: remediation.attempts }, 'remediation: host came back');
         return;
-      case 'reboot':
-        try {
-          await this.deps.requests.setPower(node, 'rebooting', null);
-        } catch (err) {
-          if (isTransient(err)) return;
-          if (!(err instanceof AnvilError)) throw err;
-          // A reboot the host refuses outright (cleaning, disable_power_off) cannot remediate it.
-          await this.deps.repo.updateStatus(machine, { remediation: null });
-          await this.fail(machine, 'RemediationFailed', `the host refused the reboot: ${err.message}`);
-          return;
-        }
-        await this.deps.repo.updateStatus(machine, {
+      case 'reboot': {
+        // Recorded first: a conductor that dies right after asking must not ask again without counting.
+        const asked = await this.deps.repo.updateStatus(machine, {
           ready: false,
           remediation: { ...remediation, attempts: remediation.attempts + 1, started_at: new Date().toISOString() },
         });
+        try {
+          await this.deps.requests.setPower(node, 'rebooting', null);
+        } catch (err) {
+          if (isTransient(err)) {
+            // Not asked after all: the next pass asks again, as the same attempt.
+            await this.deps.repo.updateStatus(asked, { remediation });
+            return;
+          }
+          if (!(err instanceof AnvilError)) throw err;
+          // A reboot the host refuses outright (cleaning, disable_power_off) cannot remediate it.
+          await this.deps.repo.updateStatus(asked, { remediation: null });
+          await this.fail(machine, 'RemediationFailed', `the host refused the reboot: ${err.message}`);
+        }
         return;
+      }
       case 'give up':
         await this.deps.locks.withLock(node.id, node.uuid, async () => {
           const fresh = await this.deps.nodes.getById(node.id);
@@ -301,6 +359,13 @@ export class MachineReconciler {
     const node = await this.deps.nodes.findByUuid(machine.node_uuid);
     if (node === null) return null;
     return node.instance_uuid === machine.uuid || (orFreed && node.instance_uuid === null) ? node : null;
+  }
+
+  /** Says why the machine cannot go on until an operator fixes its host; the phase stays. */
+  private async stuck(machine: Machine, message: string): Promise<void> {
+    if (machine.failure_reason === 'HostStuck' && machine.failure_message === message) return;
+    await this.deps.repo.updateStatus(machine, { failure_reason: 'HostStuck', failure_message: message });
+    this.deps.log.warn({ machine: machine.name, message }, 'machine waits for its host');
   }
 
   private async fail(machine: Machine, reason: string, message: string): Promise<void> {
@@ -322,6 +387,56 @@ function reuseLabels(machine: Machine, extra: JsonObject): JsonObject {
   if (role !== null) labelled[HOST_LABELS.lastRole] = role;
   else delete labelled[HOST_LABELS.lastRole];
   return labelled;
+}
+
+/**
+ * The deploy interface the machine needs on the host, checked against the
+ * host's hardware type as the node API checks a PATCH: `custom-agent` for a
+ * custom deploy (refused with the reason when the type has none), `direct`
+ * for an image when the type offers it (fake-hardware deploys with `fake`).
+ * The interface the host had is kept in its extra, to be restored when the
+ * machine gives it back.
+ */
+function deployInterfaceFor(spec: MachineSpec, node: Node): Partial<Pick<Node, 'deploy_interface' | 'extra'>> {
+  const offered = findHardwareType(node.driver)?.interfaces.deploy ?? [];
+  const wanted = spec.custom_deploy !== null ? CUSTOM_DEPLOY : 'direct';
+  if (node.deploy_interface === wanted) return {};
+  if (!offered.includes(wanted)) {
+    if (wanted === 'direct') return {};
+    throw new InvalidParameterValue(
+      `The host ${node.uuid} (hardware type ${node.driver}) has no ${CUSTOM_DEPLOY} deploy interface for a custom deploy. Valid values are: ${offered.join(', ')}.`,
+    );
+  }
+  const kept = typeof node.extra[HOST_LABELS.deployInterface] === 'string';
+  return {
+    deploy_interface: wanted,
+    extra: kept ? node.extra : { ...node.extra, [HOST_LABELS.deployInterface]: node.deploy_interface },
+  };
+}
+
+/** The deploy interface the host had before a machine changed it, when its type still offers it. */
+function restoredDeployInterface(node: Node): Partial<Pick<Node, 'deploy_interface'>> {
+  const before = node.extra[HOST_LABELS.deployInterface];
+  if (typeof before !== 'string' || before === node.deploy_interface) return {};
+  return (findHardwareType(node.driver)?.interfaces.deploy ?? []).includes(before) ? { deploy_interface: before } : {};
+}
+
+function withoutDeployInterfaceMark(extra: JsonObject): JsonObject {
+  const out = { ...extra };
+  delete out[HOST_LABELS.deployInterface];
+  return out;
+}
+
+/** Why an operator holds the host: taken out of the pool, or in maintenance. */
+function hostHeld(node: Node): string {
+  if (node.maintenance)
+    return `the host is in maintenance${node.maintenance_reason ? `: ${node.maintenance_reason}` : ''}`;
+  return `the host is ${node.provision_state}; an operator must make it available`;
+}
+
+/** Whether the host's last provision state change (to `error`) came after `since`. */
+function failedSince(node: Node, since: string): boolean {
+  return node.provision_updated_at !== null && Date.parse(node.provision_updated_at) >= Date.parse(since);
 }
 
 /** A refusal that passes: the node locked for a moment (409), or no free conductor worker (503). */

@@ -62,6 +62,9 @@ const HOSTS = rowCodec<HostCandidate>('nodes', {
   traits: col.jsonStringList,
 });
 
+/** Free hosts one claim weighs: enough to spread and reuse, bounded on a large fleet. */
+const FREE_HOST_LIMIT = 1000;
+
 /** Thrown inside a claim's transaction to undo it. */
 class ClaimUndone extends Error {}
 /** Thrown inside a claim's transaction: the host is another machine's. */
@@ -153,10 +156,20 @@ export class MachineRepository {
     return listPage(this.knex, MACHINES, query, q, MachineNotFound);
   }
 
-  /** Machines the reconciler has something to do for, oldest first: on their way, leaving, or being remediated. */
-  async listUnsettled(limit: number): Promise<Machine[]> {
-    return MACHINES.fromRows(
+  /**
+   * Machines the reconciler has something to do for (on their way, leaving,
+   * or being remediated), by id after `afterId`, so that a sweep resumes
+   * where the last one stopped. Paused machines are skipped; `scannedTo` is
+   * the last id looked at (paused or not), null when there was none, and
+   * `more` whether rows may follow it.
+   */
+  async listUnsettled(
+    afterId: number,
+    limit: number,
+  ): Promise<{ machines: Machine[]; scannedTo: number | null; more: boolean }> {
+    const rows = MACHINES.fromRows(
       await this.knex('machines')
+        .where('id', '>', afterId)
         .where((w) => {
           w.whereIn('phase', ['pending', 'provisioning', 'deprovisioning'])
             .orWhere('deleting', true)
@@ -165,6 +178,11 @@ export class MachineRepository {
         .orderBy('id')
         .limit(limit),
     );
+    return {
+      machines: rows.filter((m) => !m.spec.paused),
+      scannedTo: rows.at(-1)?.id ?? null,
+      more: rows.length === limit,
+    };
   }
 
   /** WRITE: the provider's spec (a PATCH). */
@@ -203,7 +221,11 @@ export class MachineRepository {
     return this.getById(machine.id);
   }
 
-  /** Free hosts (available, powered, out of maintenance, unclaimed) of the class and with the traits; labels are the caller's to weigh. */
+  /**
+   * Free hosts (available, powered, out of maintenance, unclaimed) of the
+   * class and with the traits, at most `FREE_HOST_LIMIT` of them (as an
+   * allocation's candidates); labels are the caller's to weigh.
+   */
   async freeHosts(want: { resourceClass: string | null; traits: readonly string[] }): Promise<HostCandidate[]> {
     const query = this.knex('nodes').select('id', 'uuid', 'name', 'extra', 'traits');
     whereFree(query);
@@ -212,7 +234,7 @@ export class MachineRepository {
     for (const trait of want.traits) {
       query.whereRaw(`traits like ? escape '\\'`, [`%"${trait.replaceAll('_', '\\_')}"%`]);
     }
-    return HOSTS.fromRows(await query.orderBy('id'));
+    return HOSTS.fromRows(await query.orderBy('id').limit(FREE_HOST_LIMIT));
   }
 
   /**
@@ -258,17 +280,6 @@ export class MachineRepository {
       if (err instanceof HostTaken) return 'taken';
       throw err;
     }
-  }
-
-  /** WRITE: the machine lets its host go (the host is back in `available`): the node's instance_uuid is cleared with it. */
-  async releaseHost(machine: Machine): Promise<Machine> {
-    await this.knex.transaction(async (trx) => {
-      const held = await this.heldNodeIds(trx, machine);
-      await trx('nodes').where({ instance_uuid: machine.uuid }).update({ instance_uuid: null });
-      await trx('machines').where({ id: machine.id }).update({ node_uuid: null, updated_at: now() });
-      await this.recordMachine(trx, 'updated', await this.read(trx, machine.id), held);
-    });
-    return this.getById(machine.id);
   }
 
   /** WRITE: the machine is gone; a host still pointing at it is freed in the same transaction. */

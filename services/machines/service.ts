@@ -3,20 +3,14 @@ import { PoolNotFound, type IpamService } from '../../ipam/index.js';
 import type { SortDir } from '../db/index.js';
 import { Conflict, InvalidParameterValue, InvalidState } from '../errors.js';
 import { isUuidLike, normalizeUuid } from '../nodes/index.js';
-import { MachineNotFound, MachineSpecConflict } from './errors.js';
+import { MachineBeingDeleted, MachineNotFound, MachineSpecConflict } from './errors.js';
 import type { Machine, MachineSpec } from './model.js';
 import type { MachineFilter, MachineRepository, MachineSortKey } from './repository.js';
-import { sameSpec, type MachineCreate } from './spec.js';
+import { sameSpec, type MachineCreate, type RemediationRequest } from './spec.js';
 
 /** Where a machine the API wrote is handed to be reconciled at once: this process's conductor, when it runs one. */
 export interface MachineHandOff {
   kick(machine: Machine): void;
-}
-
-export interface RemediationRequest {
-  strategy: 'reboot';
-  retry_limit: number;
-  timeout: number;
 }
 
 /**
@@ -52,7 +46,7 @@ export class MachineService {
     const spec: MachineSpec = input.spec;
     const existing = await this.repo.find('name', input.name);
     if (existing) {
-      if (existing.deleting) throw new MachineSpecConflict(existing.name, 'is being deleted');
+      if (existing.deleting) throw new MachineBeingDeleted(existing.name);
       return { machine: this.same(existing, spec), created: false };
     }
     for (const { pool } of spec.data_template?.networks ?? []) {

@@ -126,3 +126,14 @@ function canonical(value: unknown): string {
       : v,
   );
 }
+
+/** A remediation request: power-cycle the host up to `retry_limit` times, waiting `timeout` seconds for each. */
+export const remediateSchema = z
+  .object({
+    strategy: z.literal('reboot', { error: 'The only remediation strategy is reboot' }),
+    retry_limit: z.number().int().min(1).max(10).default(1),
+    timeout: z.number().int().min(1).max(86_400).default(300),
+  })
+  .strict();
+
+export type RemediationRequest = z.output<typeof remediateSchema>;

@@ -28,6 +28,8 @@ export interface MachineWorkerDeps {
  */
 export class MachineWorker {
   private readonly running = new Map<number, Promise<void>>();
+  /** The id the next sweep starts after. */
+  private resumeAfter = 0;
 
   constructor(private readonly deps: MachineWorkerDeps) {}
 
@@ -36,12 +38,37 @@ export class MachineWorker {
     this.start(machine, async () => this.deps.owns(machine.uuid));
   }
 
+  /**
+   * Starts passes for the unsettled machines this conductor owns, up to its
+   * capacity, resuming after the last machine the previous sweep looked at
+   * and wrapping around once: machines waiting long (pending without a
+   * host) never keep the others behind them from their turn.
+   */
   async sweep(): Promise<void> {
-    for (const machine of await this.deps.repo.listUnsettled(SWEEP_LIMIT)) {
-      if (!this.hasCapacity()) return;
-      if (this.running.has(machine.id) || !(await this.deps.owns(machine.uuid))) continue;
-      this.start(machine, async () => true);
+    const start = this.resumeAfter;
+    let after = start;
+    let wrapped = false;
+    for (;;) {
+      const page = await this.deps.repo.listUnsettled(after, SWEEP_LIMIT);
+      for (const machine of page.machines) {
+        if (wrapped && machine.id > start) break;
+        if (!this.hasCapacity()) {
+          this.resumeAfter = after;
+          return;
+        }
+        after = machine.id;
+        if (this.running.has(machine.id) || !(await this.deps.owns(machine.uuid))) continue;
+        this.start(machine, async () => true);
+      }
+      if (page.more && page.scannedTo !== null && !(wrapped && page.scannedTo >= start)) {
+        after = page.scannedTo;
+        continue;
+      }
+      if (wrapped || start === 0) break;
+      wrapped = true;
+      after = 0;
     }
+    this.resumeAfter = 0;
   }
 
   /** Waits for the passes under way, e.g. before closing the database. */

@@ -110,6 +110,9 @@ describeOnEngines('Cluster API machines (/v1/anvil/machines)', (svc) => {
     const listed = await svc().request('GET', '/v1/anvil/machines?limit=1');
     expect(listed.body.machines).toHaveLength(1);
     expect(listed.body.next).toContain('marker=');
+    // Every list item masks the bootstrap data too.
+    const all = (await svc().request('GET', '/v1/anvil/machines?limit=100')).body.machines as Body[];
+    expect(all.map((m) => m.spec.user_data)).toEqual(all.map(() => '******'));
     expect((await svc().request('GET', '/v1/anvil/machines?cluster=c1&phase=provisioned')).body.machines).toHaveLength(
       1,
     );
@@ -191,6 +194,14 @@ describeOnEngines('Cluster API machines (/v1/anvil/machines)', (svc) => {
     ]);
     expect(refused.status).toBe(400);
     expect(faultOf(refused)).toContain('/spec/paused');
+
+    // Paused, a deleted machine stays on its way out: the same create is a conflict, not the old machine.
+    const leaving = machine('paused-del', { host_selector: { match_labels: { rack: 'none' } }, paused: true });
+    expect((await svc().request('POST', '/v1/anvil/machines', leaving)).status).toBe(201);
+    expect((await svc().request('DELETE', '/v1/anvil/machines/paused-del')).status).toBe(202);
+    const recreated = await svc().request('POST', '/v1/anvil/machines', leaving);
+    expect(recreated.status, recreated.text).toBe(409);
+    expect(faultOf(recreated)).toBe('Machine paused-del is being deleted; create it again once it is gone.');
   });
 
   it('with node_reuse, gives a scaled-up machine the host its cluster and role held last', async () => {

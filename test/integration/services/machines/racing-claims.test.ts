@@ -98,7 +98,7 @@ for (const engine of ENGINES) {
       // Both providers try every machine at once: each machine is raced by two claimers.
       await Promise.all(machines.flatMap((m) => reconcilers.map((r) => r.reconcile(m))));
       // A machine that lost every race is tried again, as the next sweep would.
-      for (const m of await seed.listUnsettled(100)) {
+      for (const m of (await seed.listUnsettled(0, 100)).machines) {
         if (m.phase === 'pending') await reconcilers[0]!.reconcile(m);
       }
 
