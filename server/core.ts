@@ -136,6 +136,7 @@ export async function openCore(
     pxeMacs: async (node) => (await ports.listForNode(node.id)).filter((p) => p.pxe_enabled).map((p) => p.address),
     options: {
       powerTimeoutSeconds: config.conductor.powerTimeoutSeconds,
+      biosApplyTimeoutSeconds: config.conductor.biosApplyTimeoutSeconds,
       automatedClean: config.conductor.automatedClean,
       addPorts: config.conductor.inspectAddPorts,
     },

@@ -38,6 +38,8 @@ const MEDIA_STATES: readonly ProvisionState[] = ['inspecting', 'cleaning', 'depl
 export interface BmcRuntimeOptions {
   /** Default wait for a power change to show, when the request names none. */
   powerTimeoutSeconds: number;
+  /** How long BIOS settings staged by a step may take to apply after its reboot. */
+  biosApplyTimeoutSeconds: number;
   /** Whether automated cleaning is on for nodes that leave `automated_clean` unset. */
   automatedClean: boolean;
   addPorts: AddPorts;
@@ -88,6 +90,7 @@ export class BmcRuntime implements HardwareRuntime {
       history: deps.history,
       firmware: deps.firmware,
       bios: deps.bios,
+      outOfBand: { biosApplyTimeoutMs: deps.options.biosApplyTimeoutSeconds * 1000 },
       prerequisites: new StepPrerequisites({
         bootFilesDir: deps.bootFilesDir,
         headTimeoutMs: BOOT_FILE_CHECK_TIMEOUT_MS,

@@ -11,6 +11,7 @@ import {
   runOutOfBandStep,
   StepFailure,
   type FlowContext,
+  type OutOfBandLimits,
   type ReservedStep,
   type SequenceHooks,
   type StepTask,
@@ -22,6 +23,7 @@ export interface FlowMachineryDeps {
   history: NodeHistory;
   firmware: FirmwareCache;
   bios: BiosSettingsCache;
+  outOfBand: OutOfBandLimits;
   prerequisites: StepPrerequisites;
   /** Agent ISOs built for nodes that boot from an ISO and name none. */
   agentIsos: AgentIsoSource;
@@ -97,7 +99,7 @@ export class FlowMachinery implements FlowContext {
   sequenceHooks(task: StepTask, driver: BmcDriver): Pick<SequenceHooks, 'runOutOfBand' | 'power' | 'note'> {
     return {
       runOutOfBand: async (step) => {
-        const changes = await runOutOfBandStep(step, driver, task.node);
+        const changes = await runOutOfBandStep(step, driver, task.node, this.deps.outOfBand);
         if (step.interface === 'firmware') await this.refreshFirmware(task.node, driver);
         // BIOS settings apply with a reboot, which ends a running agent too.
         if (step.interface !== 'bios') return changes;

@@ -315,6 +315,13 @@ export const settings = {
       default: 60,
       help: "Seconds a power change may take to show on the BMC (Ironic's power_state_change_timeout)",
     }),
+    biosApplyTimeoutSeconds: new Setting({
+      env: 'ANVIL_BIOS_APPLY_TIMEOUT',
+      yaml: 'conductor.bios_apply_timeout',
+      schema: seconds(7200),
+      default: 900,
+      help: 'Seconds BIOS settings staged by a step may take to show as current after the reboot that applies them (POST)',
+    }),
     automatedClean: new Setting({
       env: 'ANVIL_AUTOMATED_CLEAN',
       yaml: 'conductor.automated_clean',

@@ -8,7 +8,7 @@ export {
   type StepFlow,
 } from './catalog.js';
 export { findStep, MAX_WAIT_STEP_SECONDS, userStepsProblem } from './validate.js';
-export { runOutOfBandStep } from './out-of-band.js';
+export { runOutOfBandStep, type OutOfBandLimits } from './out-of-band.js';
 export {
   CLEAN_KEYS,
   DEPLOY_KEYS,

@@ -6,7 +6,14 @@ import {
   type BmcDriver,
 } from '../../bmc-drivers/index.js';
 import type { JsonObject, Node, NodeChanges } from '../nodes/index.js';
+import { awaitBiosApplied } from './bios-applied.js';
 import { StepFailure } from './step-failure.js';
+
+/** What out-of-band steps are bounded by. */
+export interface OutOfBandLimits {
+  /** How long staged BIOS settings may take to show as current after the reboot that applies them. */
+  biosApplyTimeoutMs: number;
+}
 
 /**
  * Runs a step the BMC carries out (no agent): BIOS settings through the
@@ -14,7 +21,12 @@ import { StepFailure } from './step-failure.js';
  * the update service, RAID volumes through the storage service, each
  * followed to its end. Returns what the step changes on the node.
  */
-export async function runOutOfBandStep(step: JsonObject, driver: BmcDriver, node: Node): Promise<NodeChanges> {
+export async function runOutOfBandStep(
+  step: JsonObject,
+  driver: BmcDriver,
+  node: Node,
+  limits: OutOfBandLimits,
+): Promise<NodeChanges> {
   const name = `${String(step.interface)}.${String(step.step)}`;
   const args = (step.args ?? {}) as JsonObject;
   switch (name) {
@@ -24,9 +36,11 @@ export async function runOutOfBandStep(step: JsonObject, driver: BmcDriver, node
         throw new StepFailure('bios.apply_configuration needs args.settings: a list of {name, value}.');
       const attributes: BiosAttributes = {};
       for (const s of settings as JsonObject[]) attributes[String(s.name)] = s.value as BiosAttributes[string];
-      await requireInterface(driver, 'bios').applySettings(attributes);
+      const bios = requireInterface(driver, 'bios');
+      await bios.applySettings(attributes);
       // BIOS settings apply at the next boot.
       await driver.power.setPowerState('rebooting');
+      await awaitBiosApplied(bios, attributes, node.uuid, limits.biosApplyTimeoutMs);
       return {};
     }
     case 'firmware.update': {
