@@ -82,6 +82,7 @@ export async function startConductorRole(core: Core): Promise<ConductorRole> {
       ports: core.ports,
       inventory: core.inventory,
       failureDomainLabel: config.machines.failureDomainLabel,
+      provisioningLimit: config.machines.provisioningLimit,
       log,
     }),
     owns: async (uuid) => (await core.placement.ownerOfAny(uuid)) === c.name,

@@ -592,6 +592,13 @@ export const settings = {
       default: 'failure_domain',
       help: "The host label (a string key of the node's `extra`) whose value is the host's failure domain; a Cluster API machine's `failure_domain` must equal it",
     }),
+    provisioningLimit: new Setting({
+      env: 'ANVIL_MACHINES_PROVISIONING_LIMIT',
+      yaml: 'machines.provisioning_limit',
+      schema: count(100_000),
+      default: 20,
+      help: "Machines' hosts deployed or undeployed at once (baremetal-operator's PROVISIONING_LIMIT); the others wait for a slot",
+    }),
   },
   agent: {
     heartbeatTimeoutSeconds: new Setting({

@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import { isActionable, type JsonObject, type Node, type NodeLocks, type NodeRepository } from '../nodes/index.js';
 import { chooseHosts, HOST_LABELS } from './host-choice.js';
 import type { Machine, MachineSpec } from './model.js';
+import { ProvisioningSlots } from './provisioning-slots.js';
 import { remediationStep } from './remediation.js';
 import {
   configDriveFor,
@@ -36,10 +37,14 @@ export interface ReconcilerDeps {
   inventory: { get(nodeId: number, nodeUuid: string): Promise<StoredInventory> };
   /** The host label whose value is the host's failure domain (ANVIL_FAILURE_DOMAIN_LABEL). */
   failureDomainLabel: string;
+  /** Machines' hosts deployed or undeployed at once (ANVIL_MACHINES_PROVISIONING_LIMIT). */
+  provisioningLimit: number;
   log: Logger;
 }
 
 const DEPLOY_FAILED = 'deploy failed';
+/** The reason a machine shows while the provisioning limit holds it back. */
+const WAITING_FOR_SLOT = 'WaitingForSlot';
 const CUSTOM_DEPLOY = 'custom-agent';
 /** Where a host is no longer the machine's to undeploy: back in the pool, or taken out of it by an operator. */
 const RETURNED_STATES: readonly string[] = ['available', 'manageable', 'enroll'];
@@ -68,7 +73,11 @@ const OUT_OF_POOL_STATES: readonly string[] = ['manageable', 'enroll'];
  * A paused machine is left alone whatever it asks.
  */
 export class MachineReconciler {
-  constructor(private readonly deps: ReconcilerDeps) {}
+  private readonly slots: ProvisioningSlots;
+
+  constructor(private readonly deps: ReconcilerDeps) {
+    this.slots = new ProvisioningSlots(deps.provisioningLimit, () => deps.repo.hostsAtWork());
+  }
 
   async reconcile(machine: Machine): Promise<void> {
     if (machine.spec.paused) return;
@@ -167,12 +176,18 @@ export class MachineReconciler {
       );
       const networkData = await networkDataFor(this.deps.ipam, node, await this.deps.ports.listForNode(node.id));
       const steps = customDeployStep(spec);
-      await this.deps.requests.provision(await this.deps.nodes.getById(node.id), {
-        verb: 'deploy',
-        target: 'active',
-        configdrive: configDriveFor(spec, machine, node, networkData),
-        ...(steps.length > 0 ? { deploySteps: steps } : {}),
+      const started = await this.slots.take(async () => {
+        await this.deps.requests.provision(await this.deps.nodes.getById(node.id), {
+          verb: 'deploy',
+          target: 'active',
+          configdrive: configDriveFor(spec, machine, node, networkData),
+          ...(steps.length > 0 ? { deploySteps: steps } : {}),
+        });
       });
+      if (!started) return this.waitForSlot(machine);
+      if (machine.failure_reason === WAITING_FOR_SLOT) {
+        await this.deps.repo.updateStatus(machine, { failure_reason: null, failure_message: null });
+      }
       this.deps.log.info({ machine: machine.name, node_uuid: node.uuid }, 'machine deploy requested');
     } catch (err) {
       if (isTransient(err)) return;
@@ -258,7 +273,13 @@ export class MachineReconciler {
           extra: reuseLabels(machine, fresh.extra),
         });
       });
-      await this.deps.requests.provision(await this.deps.nodes.getById(node.id), { verb: 'delete', target: 'deleted' });
+      const started = await this.slots.take(async () => {
+        await this.deps.requests.provision(await this.deps.nodes.getById(node.id), {
+          verb: 'delete',
+          target: 'deleted',
+        });
+      });
+      if (!started) return this.waitForSlot(machine);
       this.deps.log.info({ machine: machine.name, node_uuid: node.uuid }, 'machine undeploy requested');
     } catch (err) {
       if (isTransient(err)) return;
@@ -359,6 +380,15 @@ export class MachineReconciler {
     const node = await this.deps.nodes.findByUuid(machine.node_uuid);
     if (node === null) return null;
     return node.instance_uuid === machine.uuid || (orFreed && node.instance_uuid === null) ? node : null;
+  }
+
+  /** Says the machine waits for a provisioning slot (once: the message does not change while it waits). */
+  private async waitForSlot(machine: Machine): Promise<void> {
+    if (machine.failure_reason === WAITING_FOR_SLOT) return;
+    await this.deps.repo.updateStatus(machine, {
+      failure_reason: WAITING_FOR_SLOT,
+      failure_message: `waiting for a provisioning slot: ${this.deps.provisioningLimit} machines' hosts are being deployed or undeployed (ANVIL_MACHINES_PROVISIONING_LIMIT)`,
+    });
   }
 
   /** Says why the machine cannot go on until an operator fixes its host; the phase stays. */

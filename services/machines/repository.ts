@@ -62,6 +62,9 @@ const HOSTS = rowCodec<HostCandidate>('nodes', {
   traits: col.jsonStringList,
 });
 
+/** Where a host is booting the agent for a machine: deploying it, or undeploying and cleaning it. */
+const HOST_WORK_STATES = ['deploying', 'wait call-back', 'deleting', 'cleaning', 'clean wait'];
+
 /** Free hosts one claim weighs: enough to spread and reuse, bounded on a large fleet. */
 const FREE_HOST_LIMIT = 1000;
 
@@ -235,6 +238,16 @@ export class MachineRepository {
       query.whereRaw(`traits like ? escape '\\'`, [`%"${trait.replaceAll('_', '\\_')}"%`]);
     }
     return HOSTS.fromRows(await query.orderBy('id').limit(FREE_HOST_LIMIT));
+  }
+
+  /** How many machines' hosts are being deployed or undeployed now (the provisioning limit's count). */
+  async hostsAtWork(): Promise<number> {
+    const row: unknown = await this.knex('machines')
+      .join('nodes', 'nodes.uuid', 'machines.node_uuid')
+      .whereIn('nodes.provision_state', HOST_WORK_STATES)
+      .count({ n: '*' })
+      .first();
+    return col.isRecord(row) ? Number(row.n) : 0;
   }
 
   /**

@@ -92,6 +92,7 @@ for (const engine of ENGINES) {
           ports: new PortRepository(knex),
           inventory: new InventoryStore(knex),
           failureDomainLabel: 'failure_domain',
+          provisioningLimit: 1000,
           log,
         });
       });

@@ -65,6 +65,7 @@ for (const engine of ENGINES) {
     let ipam: IpamService;
     let requests: RecordedRequests;
     let reconciler: MachineReconciler;
+    let deps: ConstructorParameters<typeof MachineReconciler>[0];
 
     beforeAll(async () => {
       tdb = await createTestDatabase(engine);
@@ -74,7 +75,7 @@ for (const engine of ENGINES) {
       repo = new MachineRepository(db.knex);
       ipam = new IpamService(db.knex);
       requests = new RecordedRequests();
-      reconciler = new MachineReconciler({
+      deps = {
         repo,
         nodes,
         locks: new NodeLocks({
@@ -88,8 +89,10 @@ for (const engine of ENGINES) {
         ports: new PortRepository(db.knex),
         inventory: new InventoryStore(db.knex),
         failureDomainLabel: 'failure_domain',
+        provisioningLimit: 1000,
         log: createLogger('silent'),
-      });
+      };
+      reconciler = new MachineReconciler(deps);
     });
     afterAll(async () => {
       await db?.close();
@@ -284,6 +287,36 @@ for (const engine of ENGINES) {
       await worker.drain();
       expect(await reached()).toEqual(waiting.map((m) => m.id));
       expect((await repo.getById(paused.id)).failure_message).toBeNull();
+    });
+    it('deploys at most provisioningLimit machines at once; the others wait for a slot, with the reason, and go on when one frees', async () => {
+      // Requests that move the host as the conductor's intake does: to deploying, or undeploying.
+      const moving: NodeRequests = {
+        async provision(node, req) {
+          await nodes.update(node.id, { provision_state: req.verb === 'deploy' ? 'deploying' : 'deleting' });
+        },
+        async setPower() {},
+      };
+      const limited = new MachineReconciler({ ...deps, requests: moving, provisioningLimit: 2 });
+      const hosts = await Promise.all([0, 1, 2].map(() => host('slots')));
+      const machines = await Promise.all(hosts.map((h) => holding('slots', h)));
+      // All three passes at once: the count and the request are one step at a time here, so only two start.
+      await Promise.all(machines.map((m) => limited.reconcile(m)));
+      const states = await Promise.all(hosts.map(async (h) => (await nodes.getById(h.id)).provision_state));
+      expect(states.filter((s) => s === 'deploying')).toHaveLength(2);
+      const waiting = machines[states.indexOf('available')]!;
+      const held = await repo.getById(waiting.id);
+      expect(held).toMatchObject({ phase: 'provisioning', failure_reason: 'WaitingForSlot' });
+      expect(held.failure_message).toContain('ANVIL_MACHINES_PROVISIONING_LIMIT');
+
+      // Another pass while both slots are taken changes nothing (no status rewrite, no feed record).
+      await limited.reconcile(held);
+      expect((await repo.getById(waiting.id)).updated_at).toBe(held.updated_at);
+
+      // One host finishes its deploy: the waiting machine takes the slot and its reason goes.
+      await nodes.update(hosts[states.indexOf('deploying')]!.id, { provision_state: 'active' });
+      await limited.reconcile(held);
+      expect((await nodes.getById(hosts[states.indexOf('available')]!.id)).provision_state).toBe('deploying');
+      expect(await repo.getById(waiting.id)).toMatchObject({ failure_reason: null, failure_message: null });
     });
   });
 }
