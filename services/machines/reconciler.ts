@@ -157,6 +157,7 @@ export class MachineReconciler {
    */
   private async startDeploy(machine: Machine, node: Node): Promise<void> {
     const { spec } = machine;
+    if (!(await this.slots.mayBeFree())) return this.waitForSlot(machine);
     try {
       const stillOurs = await this.deps.locks.withLock(node.id, node.uuid, async () => {
         const current = await this.deps.repo.find('uuid', machine.uuid);
@@ -265,6 +266,7 @@ export class MachineReconciler {
         );
         return;
       }
+      if (!(await this.slots.mayBeFree())) return this.waitForSlot(machine);
       await this.deps.locks.withLock(node.id, node.uuid, async () => {
         const fresh = await this.deps.nodes.getById(node.id);
         await this.deps.nodes.update(node.id, {

@@ -312,7 +312,8 @@ for (const engine of ENGINES) {
       await limited.reconcile(held);
       expect((await repo.getById(waiting.id)).updated_at).toBe(held.updated_at);
 
-      // One host finishes its deploy: the waiting machine takes the slot and its reason goes.
+      // One host finishes its deploy: once the full count is no longer believed (a second), the waiting machine takes the slot and its reason goes.
+      await new Promise((resolve) => setTimeout(resolve, 1100));
       await nodes.update(hosts[states.indexOf('deploying')]!.id, { provision_state: 'active' });
       await limited.reconcile(held);
       expect((await nodes.getById(hosts[states.indexOf('available')]!.id)).provision_state).toBe('deploying');
