@@ -2,7 +2,12 @@ import { AllocationRepository, AllocationWorker, Allocator } from '../services/a
 import { Intake, PeriodicTasks, ConductorService, Worker } from '../services/conductor/index.js';
 import { pruneChanges } from '../services/feed/index.js';
 import { NodeHardware, type HardwareCalls } from '../services/hardware/index.js';
-import { MachineReconciler, MachineRepository, MachineWorker } from '../services/machines/index.js';
+import {
+  MachineReconciler,
+  MachineRepository,
+  MachineWorker,
+  ProvisioningSlots,
+} from '../services/machines/index.js';
 import { NodeLocks } from '../services/nodes/index.js';
 import { startRpcServer } from '../services/rpc/index.js';
 import type { Core } from './core.js';
@@ -63,6 +68,7 @@ export async function startConductorRole(core: Core): Promise<ConductorRole> {
     metrics: core.metrics,
   });
   const machineRepo = new MachineRepository(core.db.knex);
+  const slots = new ProvisioningSlots(config.machines.provisioningLimit, () => machineRepo.hostsAtWork());
   const machines = new MachineWorker({
     repo: machineRepo,
     reconciler: new MachineReconciler({
@@ -82,9 +88,10 @@ export async function startConductorRole(core: Core): Promise<ConductorRole> {
       ports: core.ports,
       inventory: core.inventory,
       failureDomainLabel: config.machines.failureDomainLabel,
-      provisioningLimit: config.machines.provisioningLimit,
+      slots,
       log,
     }),
+    slots,
     owns: async (uuid) => (await core.placement.ownerOfAny(uuid)) === c.name,
     capacity: c.workers,
     log,

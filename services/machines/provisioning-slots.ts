@@ -1,6 +1,9 @@
 /** How long a count that found the slots full is believed. */
 const RECOUNT_MS = 1000;
 
+/** The reason a machine shows while the provisioning limit holds it back. */
+export const WAITING_FOR_SLOT = 'WaitingForSlot';
+
 /**
  * Baremetal-operator's PROVISIONING_LIMIT for machines: at most `limit`
  * machines' hosts boot the agent at once (deploying, or undeploying and
@@ -19,7 +22,7 @@ export class ProvisioningSlots {
   private fullAt = Number.NEGATIVE_INFINITY;
 
   constructor(
-    private readonly limit: number,
+    readonly limit: number,
     private readonly atWork: () => Promise<number>,
     private readonly now: () => number = Date.now,
   ) {}
@@ -33,6 +36,13 @@ export class ProvisioningSlots {
   async mayBeFree(): Promise<boolean> {
     if (this.now() - this.fullAt < RECOUNT_MS) return false;
     return this.free();
+  }
+
+  /** How many slots are free now (a sweep starts that many waiting machines, not all of them). */
+  async freeCount(): Promise<number> {
+    const free = this.limit - (await this.atWork());
+    this.fullAt = free > 0 ? Number.NEGATIVE_INFINITY : this.now();
+    return Math.max(0, free);
   }
 
   /** Runs `start` (which must leave the host counted as at work) if a slot is free; answers whether it ran. */

@@ -7,7 +7,7 @@ import type { Logger } from '../logger.js';
 import { isActionable, type JsonObject, type Node, type NodeLocks, type NodeRepository } from '../nodes/index.js';
 import { chooseHosts, HOST_LABELS } from './host-choice.js';
 import type { Machine, MachineSpec } from './model.js';
-import { ProvisioningSlots } from './provisioning-slots.js';
+import { WAITING_FOR_SLOT, type ProvisioningSlots } from './provisioning-slots.js';
 import { remediationStep } from './remediation.js';
 import {
   configDriveFor,
@@ -37,14 +37,12 @@ export interface ReconcilerDeps {
   inventory: { get(nodeId: number, nodeUuid: string): Promise<StoredInventory> };
   /** The host label whose value is the host's failure domain (ANVIL_FAILURE_DOMAIN_LABEL). */
   failureDomainLabel: string;
-  /** Machines' hosts deployed or undeployed at once (ANVIL_MACHINES_PROVISIONING_LIMIT). */
-  provisioningLimit: number;
+  /** Machines' hosts deployed or undeployed at once (ANVIL_MACHINES_PROVISIONING_LIMIT), shared with the worker. */
+  slots: ProvisioningSlots;
   log: Logger;
 }
 
 const DEPLOY_FAILED = 'deploy failed';
-/** The reason a machine shows while the provisioning limit holds it back. */
-const WAITING_FOR_SLOT = 'WaitingForSlot';
 const CUSTOM_DEPLOY = 'custom-agent';
 /** Where a host is no longer the machine's to undeploy: back in the pool, or taken out of it by an operator. */
 const RETURNED_STATES: readonly string[] = ['available', 'manageable', 'enroll'];
@@ -76,7 +74,7 @@ export class MachineReconciler {
   private readonly slots: ProvisioningSlots;
 
   constructor(private readonly deps: ReconcilerDeps) {
-    this.slots = new ProvisioningSlots(deps.provisioningLimit, () => deps.repo.hostsAtWork());
+    this.slots = deps.slots;
   }
 
   async reconcile(machine: Machine): Promise<void> {
@@ -389,7 +387,7 @@ export class MachineReconciler {
     if (machine.failure_reason === WAITING_FOR_SLOT) return;
     await this.deps.repo.updateStatus(machine, {
       failure_reason: WAITING_FOR_SLOT,
-      failure_message: `waiting for a provisioning slot: ${this.deps.provisioningLimit} machines' hosts are being deployed or undeployed (ANVIL_MACHINES_PROVISIONING_LIMIT)`,
+      failure_message: `waiting for a provisioning slot: ${this.slots.limit} machines' hosts are being deployed or undeployed (ANVIL_MACHINES_PROVISIONING_LIMIT)`,
     });
   }
 

@@ -1,5 +1,6 @@
 import type { Logger } from '../logger.js';
 import type { Machine } from './model.js';
+import { WAITING_FOR_SLOT, type ProvisioningSlots } from './provisioning-slots.js';
 import type { MachineReconciler } from './reconciler.js';
 import type { MachineRepository } from './repository.js';
 
@@ -15,6 +16,8 @@ export interface MachineWorkerDeps {
   owns: (machineUuid: string) => Promise<boolean>;
   /** Machines reconciled at once. */
   capacity: number;
+  /** The provisioning limit the reconciler keeps: a sweep starts only as many waiting machines as there are free slots. */
+  slots: Pick<ProvisioningSlots, 'freeCount'>;
   log: Logger;
 }
 
@@ -48,6 +51,8 @@ export class MachineWorker {
     const start = this.resumeAfter;
     let after = start;
     let wrapped = false;
+    // A thousand machines waiting for a slot would otherwise each take a pass every sweep, to be told to wait.
+    let slotsFree = await this.deps.slots.freeCount();
     for (;;) {
       const page = await this.deps.repo.listUnsettled(after, SWEEP_LIMIT);
       for (const machine of page.machines) {
@@ -58,6 +63,10 @@ export class MachineWorker {
         }
         after = machine.id;
         if (this.running.has(machine.id) || !(await this.deps.owns(machine.uuid))) continue;
+        if (machine.failure_reason === WAITING_FOR_SLOT && !machine.deleting) {
+          if (slotsFree === 0) continue;
+          slotsFree -= 1;
+        }
         this.start(machine, async () => true);
       }
       if (page.more && page.scannedTo !== null && !(wrapped && page.scannedTo >= start)) {

@@ -3,7 +3,12 @@ import { IpamService } from '../../../../ipam/index.js';
 import { migrateToLatest, openDatabase, type Database } from '../../../../services/db/index.js';
 import { InventoryStore } from '../../../../services/inspect/index.js';
 import { createLogger } from '../../../../services/logger.js';
-import { MachineReconciler, MachineRepository, type Machine } from '../../../../services/machines/index.js';
+import {
+  MachineReconciler,
+  MachineRepository,
+  ProvisioningSlots,
+  type Machine,
+} from '../../../../services/machines/index.js';
 import { NodeLocks, NodeRepository } from '../../../../services/nodes/index.js';
 import { NodeHistory } from '../../../../services/events/index.js';
 import { Metrics } from '../../../../services/metrics.js';
@@ -92,7 +97,7 @@ for (const engine of ENGINES) {
           ports: new PortRepository(knex),
           inventory: new InventoryStore(knex),
           failureDomainLabel: 'failure_domain',
-          provisioningLimit: 1000,
+          slots: new ProvisioningSlots(1000, async () => 0),
           log,
         });
       });

@@ -10,6 +10,7 @@ import {
   MachineReconciler,
   MachineRepository,
   MachineWorker,
+  ProvisioningSlots,
   type Machine,
   type NodeRequests,
 } from '../../../../services/machines/index.js';
@@ -89,7 +90,7 @@ for (const engine of ENGINES) {
         ports: new PortRepository(db.knex),
         inventory: new InventoryStore(db.knex),
         failureDomainLabel: 'failure_domain',
-        provisioningLimit: 1000,
+        slots: new ProvisioningSlots(1000, async () => 0),
         log: createLogger('silent'),
       };
       reconciler = new MachineReconciler(deps);
@@ -271,6 +272,7 @@ for (const engine of ENGINES) {
         reconciler,
         owns: async (uuid) => [paused, ...waiting].some((m) => m.uuid === uuid),
         capacity: 2,
+        slots: new ProvisioningSlots(1000, async () => 0),
         log: createLogger('silent'),
       });
       const reached = async () => {
@@ -288,6 +290,26 @@ for (const engine of ENGINES) {
       expect(await reached()).toEqual(waiting.map((m) => m.id));
       expect((await repo.getById(paused.id)).failure_message).toBeNull();
     });
+
+    it('starts only as many machines waiting for a slot as there are free slots in a sweep', async () => {
+      const held: Machine[] = [];
+      for (let i = 0; i < 4; i++) {
+        const m = await holding('sweep-slots', await host('sweep-slots'));
+        held.push(await repo.updateStatus(m, { failure_reason: 'WaitingForSlot', failure_message: 'waiting' }));
+      }
+      const passed: string[] = [];
+      const worker = new MachineWorker({
+        repo,
+        reconciler: { reconcile: async (m: Machine) => void passed.push(m.uuid) } as unknown as MachineReconciler,
+        owns: async (uuid) => held.some((m) => m.uuid === uuid),
+        capacity: 10,
+        slots: new ProvisioningSlots(1, async () => 0),
+        log: createLogger('silent'),
+      });
+      await worker.sweep();
+      await worker.drain();
+      expect(passed).toEqual([held[0]!.uuid]);
+    });
     it('deploys at most provisioningLimit machines at once; the others wait for a slot, with the reason, and go on when one frees', async () => {
       // Requests that move the host as the conductor's intake does: to deploying, or undeploying.
       const moving: NodeRequests = {
@@ -296,7 +318,13 @@ for (const engine of ENGINES) {
         },
         async setPower() {},
       };
-      const limited = new MachineReconciler({ ...deps, requests: moving, provisioningLimit: 2 });
+      // Two slots beyond whatever hosts earlier tests left at work in this database.
+      const limit = (await repo.hostsAtWork()) + 2;
+      const limited = new MachineReconciler({
+        ...deps,
+        requests: moving,
+        slots: new ProvisioningSlots(limit, () => repo.hostsAtWork()),
+      });
       const hosts = await Promise.all([0, 1, 2].map(() => host('slots')));
       const machines = await Promise.all(hosts.map((h) => holding('slots', h)));
       // All three passes at once: the count and the request are one step at a time here, so only two start.
