@@ -2,12 +2,7 @@ import { AllocationRepository, AllocationWorker, Allocator } from '../services/a
 import { Intake, PeriodicTasks, ConductorService, Worker } from '../services/conductor/index.js';
 import { pruneChanges } from '../services/feed/index.js';
 import { NodeHardware, type HardwareCalls } from '../services/hardware/index.js';
-import {
-  MachineReconciler,
-  MachineRepository,
-  MachineWorker,
-  ProvisioningSlots,
-} from '../services/machines/index.js';
+import { MachineReconciler, MachineRepository, MachineWorker, ProvisioningSlots } from '../services/machines/index.js';
 import { NodeLocks } from '../services/nodes/index.js';
 import { startRpcServer } from '../services/rpc/index.js';
 import type { Core } from './core.js';
