@@ -3,7 +3,14 @@ import { col, listPage, rowCodec, uniqueViolationError, type PageRequest } from 
 import { Conflict } from '../errors.js';
 import { ChangeRecorder, nodeChanges } from '../feed/index.js';
 import { MachineNotFound } from './errors.js';
-import { MACHINE_PHASES, type Machine, type MachinePhase, type MachineSpec, type Remediation } from './model.js';
+import {
+  MACHINE_PHASES,
+  providerIdOf,
+  type Machine,
+  type MachinePhase,
+  type MachineSpec,
+  type Remediation,
+} from './model.js';
 
 export interface MachineFilter {
   cluster?: string;
@@ -342,6 +349,7 @@ function machineView(m: Machine): { uuid: string } & Record<string, unknown> {
     deleting: m.deleting,
     paused: m.spec.paused === true,
     node_uuid: m.node_uuid,
+    provider_id: m.node_uuid === null ? null : providerIdOf(m.node_uuid),
     ready: m.ready,
     addresses: m.addresses,
     failure_reason: m.failure_reason,
