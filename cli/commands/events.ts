@@ -45,7 +45,7 @@ export function eventsCommand(): Command {
   return withExamples(
     new Command('events')
       .description(
-        'the change feed: every change to nodes, allocations and IPAM claims, in commit order, each with its cursor',
+        'the change feed: every change to nodes, allocations, IPAM claims and machines, in commit order, each with its cursor',
       )
       .option(
         '--since <cursor>',
