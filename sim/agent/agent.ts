@@ -1,11 +1,13 @@
 // The fake ramdisk agent of one booted host, speaking IPA's protocol: it
 // opens its command port, posts its inventory when booted to inspect, looks
 // itself up until Anvil knows it (404 is "not yet"), then heartbeats at a
-// jittered fraction of heartbeat_timeout and runs the commands Anvil sends.
+// jittered fraction of heartbeat_timeout, and at once when an asynchronous
+// command ends (IPA's force_heartbeat), and runs the commands Anvil sends.
 // It lives from boot to power-off; nothing of it remains afterwards.
 import type { Dispatcher } from 'undici';
 import type { FaultBook, RandomSource } from '../faults/index.js';
 import type { BootStep, SimHost } from '../host/index.js';
+import type { AgentNode } from './boot-mode.js';
 import { CommandLog, type RunningCommand } from './commands.js';
 import type { HostDisk } from './disk.js';
 import { commandHandlers, type CommandHandler } from './handlers.js';
@@ -27,6 +29,12 @@ export interface AgentTiming {
    * U(0.3, 0.6) × heartbeat_timeout, so tests need not wait minutes.
    */
   heartbeatIntervalMs: number | null;
+  /**
+   * IPA's min_heartbeat_interval: a heartbeat forced by the end of a command
+   * goes no sooner than this after the previous one, and a failed heartbeat
+   * is retried U(1, 2) × this later (at heartbeatIntervalMs when that is set).
+   */
+  minHeartbeatIntervalMs: number;
   httpTimeoutMs: number;
   /** An image download with no byte for this long fails. */
   imageStallTimeoutMs: number;
@@ -39,6 +47,7 @@ export const DEFAULT_AGENT_TIMING: AgentTiming = {
   lookupMaxMs: 5_000,
   lookupTimeoutMs: 300_000,
   heartbeatIntervalMs: null,
+  minHeartbeatIntervalMs: 5_000,
   httpTimeoutMs: 10_000,
   imageStallTimeoutMs: 30_000,
   inspectionAttempts: 5,
@@ -78,14 +87,25 @@ export class SimAgent implements AgentEndpoint {
   private listener: AgentListener | null = null;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private lookup: LookupAnswer | null = null;
+  /** IPA's cached node: the lookup's, replaced by the one each step command carries. */
+  private node: AgentNode | null = null;
+  private api: IpaApi | null = null;
   private heartbeats = 0;
   private heartbeatFailing = false;
+  private heartbeatInFlight = false;
+  /** When the last heartbeat attempt ended, and how long after it the next regular one is due. */
+  private lastHeartbeatAt = 0;
+  private nextHeartbeatMs = 0;
+  /** Forced heartbeats asked for, and how many of those a heartbeat Anvil accepted has covered. */
+  private forcesAsked = 0;
+  private forcesServed = 0;
   private readonly handlers: ReadonlyMap<string, CommandHandler>;
 
   constructor(private readonly options: SimAgentOptions) {
     this.handlers = commandHandlers({
       host: options.host,
       disk: options.disk,
+      node: () => this.node,
       checkAlive: () => this.checkAlive(),
       leaveForRescue: () =>
         this.halt('rescued', 'rescue finalized: API closed and heartbeats stopped; the rescue environment runs on'),
@@ -135,15 +155,20 @@ export class SimAgent implements AgentEndpoint {
   execute(name: string, params: Record<string, unknown>): { command: RunningCommand; sync: boolean } | null {
     const handler = this.handlers.get(name);
     if (handler === undefined) return null;
+    // IPA's cache_node: a step command brings the node as the conductor sees it now (hints, boot mode).
+    if (typeof params.node === 'object' && params.node !== null && !Array.isArray(params.node))
+      this.node = params.node as AgentNode;
     const command = this.commands.start(name, params, handler.run, this.abort.signal);
     void command.done.then(() => {
       if (this.abort.signal.aborted) return;
+      // IPA's AsyncCommandResult ends, success or failure, by forcing a heartbeat: Anvil learns at once.
+      if (!handler.sync) this.forceHeartbeat();
       const step = stepName(params);
       this.record(
         'command',
         step === null ? name : `${name}(${step})`,
         command.status === 'SUCCEEDED' ? 'ok' : 'failed',
-        command.error?.message ?? command.status,
+        command.error?.details ?? command.status,
       );
     });
     return { command, sync: handler.sync };
@@ -162,9 +187,12 @@ export class SimAgent implements AgentEndpoint {
     const answer = await this.lookUp(api, nodeUuid);
     if (answer === null) return;
     this.lookup = answer;
+    this.node = answer.node;
     if (answer.agentToken !== null) this.options.host.recordAgentToken(answer.agentToken);
     this.agentState = 'heartbeating';
-    await this.heartbeat(api);
+    this.api = api;
+    // The first heartbeat goes at once, as IPA's heartbeater starts with one.
+    await this.heartbeat();
   }
 
   /** IPA's inspection: the inventory goes to the callback; its answer may name the node. */
@@ -233,39 +261,75 @@ export class SimAgent implements AgentEndpoint {
     return null;
   }
 
-  private async heartbeat(api: IpaApi): Promise<void> {
+  /** IPA's force_heartbeat: the next heartbeat goes now, or once the minimum gap after the last one has passed. */
+  private forceHeartbeat(): void {
+    this.forcesAsked += 1;
+    if (this.api !== null && !this.heartbeatInFlight) this.scheduleHeartbeat();
+  }
+
+  private scheduleHeartbeat(): void {
+    clearTimeout(this.heartbeatTimer);
+    if (this.abort.signal.aborted) return;
+    const forced = this.forcesAsked > this.forcesServed;
+    const regular = this.lastHeartbeatAt + this.nextHeartbeatMs;
+    const due = forced ? Math.min(regular, this.lastHeartbeatAt + this.options.timing.minHeartbeatIntervalMs) : regular;
+    this.heartbeatTimer = setTimeout(
+      () => {
+        this.heartbeat().catch((err: unknown) => this.failed(err));
+      },
+      Math.max(0, due - Date.now()),
+    );
+  }
+
+  private async heartbeat(): Promise<void> {
+    const api = this.api as IpaApi;
     const lookup = this.lookup as LookupAnswer;
     const callbackUrl = this.callbackUrl as string;
     this.checkAlive();
-    const answer = await api.heartbeat(
-      lookup.nodeUuid,
-      {
-        callback_url: callbackUrl,
-        agent_token: lookup.agentToken,
-        agent_version: AGENT_VERSION,
-        // 'start' while the agent introduces itself, 'end' once Anvil has taken a heartbeat.
-        agent_status: this.heartbeats === 0 ? 'start' : 'end',
-        agent_verify_ca: false,
-      },
-      this.abort.signal,
-    );
+    // A command that ends while this heartbeat is out is not covered by it: Anvil may have looked before the end.
+    const covering = this.forcesAsked;
+    this.heartbeatInFlight = true;
+    let answer: Awaited<ReturnType<IpaApi['heartbeat']>>;
+    try {
+      answer = await api.heartbeat(
+        lookup.nodeUuid,
+        {
+          callback_url: callbackUrl,
+          agent_token: lookup.agentToken,
+          agent_version: AGENT_VERSION,
+          // 'start' while the agent introduces itself, 'end' once Anvil has taken a heartbeat.
+          agent_status: this.heartbeats === 0 ? 'start' : 'end',
+          agent_verify_ca: false,
+        },
+        this.abort.signal,
+      );
+    } finally {
+      this.heartbeatInFlight = false;
+    }
+    this.lastHeartbeatAt = Date.now();
     const source = `${this.options.params.apiUrl ?? ''}/v1/heartbeat/${lookup.nodeUuid}`;
-    const accepted = !('failure' in answer) && answer.status >= 200 && answer.status < 300;
-    const interval = this.heartbeatInterval(lookup.heartbeatTimeoutS);
-    if (accepted) {
+    const status = 'failure' in answer ? null : answer.status;
+    if (status !== null && status >= 200 && status < 300) {
       this.heartbeats += 1;
+      this.forcesServed = covering;
+      this.nextHeartbeatMs = this.heartbeatInterval(lookup.heartbeatTimeoutS);
       // Only changes are recorded: the first beat, and a recovery after failures, not every beat.
       if (this.heartbeats === 1 || this.heartbeatFailing)
-        this.record('heartbeat', source, 'ok', `accepted (HTTP ${answer.status}); next in ~${Math.round(interval)} ms`);
+        this.record(
+          'heartbeat',
+          source,
+          'ok',
+          `accepted (HTTP ${status}); next in ~${Math.round(this.nextHeartbeatMs)} ms`,
+        );
       this.heartbeatFailing = false;
-    } else if (!this.heartbeatFailing) {
-      this.heartbeatFailing = true;
-      this.record('heartbeat', source, 'failed', 'failure' in answer ? answer.failure : `HTTP ${answer.status}`);
+    } else {
+      this.nextHeartbeatMs = this.retryInterval();
+      if (!this.heartbeatFailing) {
+        this.heartbeatFailing = true;
+        this.record('heartbeat', source, 'failed', 'failure' in answer ? answer.failure : `HTTP ${status}`);
+      }
     }
-    if (this.abort.signal.aborted) return;
-    this.heartbeatTimer = setTimeout(() => {
-      this.heartbeat(api).catch((err: unknown) => this.failed(err));
-    }, interval);
+    this.scheduleHeartbeat();
   }
 
   /** Work that ended by an error: silent when the agent was stopped or crashed, recorded otherwise. */
@@ -284,6 +348,13 @@ export class SimAgent implements AgentEndpoint {
     const random = this.options.random();
     // IPA: a jittered fraction (0.3 to 0.6) of the timeout, so agents restarted together spread out.
     return fixed !== null ? fixed * (0.5 + 0.5 * random) : timeoutS * 1000 * (0.3 + 0.3 * random);
+  }
+
+  /** After a refused or lost heartbeat: IPA's U(1, 2) × min_heartbeat_interval. */
+  private retryInterval(): number {
+    const { heartbeatIntervalMs: fixed, minHeartbeatIntervalMs } = this.options.timing;
+    const random = this.options.random();
+    return fixed !== null ? fixed * (0.5 + 0.5 * random) : minHeartbeatIntervalMs * (1 + random);
   }
 
   private backoff(attempt: number): number {

@@ -111,9 +111,10 @@ export class CommandLog {
 
 function errorBody(err: unknown): CommandErrorBody {
   if (err instanceof AgentCommandError)
-    return { type: err.type, code: 500, message: err.message, details: err.message };
-  const message = err instanceof Error ? err.message : String(err);
-  return { type: 'CommandExecutionError', code: 500, message, details: message };
+    return { type: err.type, code: err.code, message: err.summary, details: err.details };
+  // IPA wraps whatever is not one of its own errors this way.
+  const details = err instanceof Error ? err.message : String(err);
+  return { type: 'CommandExecutionError', code: 500, message: 'Command execution failed', details };
 }
 
 /** The token never echoes back in a command's params, as secrets never leave (DESIGN.md decision 10). */

@@ -1,21 +1,28 @@
-// A simulated host's first disk, as files in a directory of its own: a
-// sparse file holding what the agent wrote (runs of zeros stay holes, as
-// qemu-img and IPA's sparse writes leave them), and the config drive ISO
-// beside it, where a real config drive is a partition at the disk's end.
+// A simulated host's disks, as files in a directory of its own: one sparse
+// file per block device the agent wrote to, named for the device (sda.img,
+// nvme0n1.img), holding what was written (runs of zeros stay holes, as
+// qemu-img and IPA's sparse writes leave them); and the config drive ISO
+// beside them, where a real config drive is a partition at the end of the
+// root disk. A device never written to has no file: it reads as zeros.
 import { createHash, type Hash } from 'node:crypto';
-import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 
 /** erase_devices_metadata wipes partition tables and filesystem signatures, all within the first MiB. */
 export const METADATA_BYTES = 1024 * 1024;
 
+const IMAGE_SUFFIX = '.img';
+
 export class HostDisk {
-  readonly imagePath: string;
   readonly configDrivePath: string;
 
   constructor(readonly dir: string) {
-    this.imagePath = join(dir, 'disk0.img');
     this.configDrivePath = join(dir, 'config-drive.iso');
+  }
+
+  /** The file standing for block device `device` (`/dev/sda`). */
+  imagePathOf(device: string): string {
+    return join(this.dir, `${basename(device)}${IMAGE_SUFFIX}`);
   }
 
   /**
@@ -23,11 +30,12 @@ export class HostDisk {
    * disk only at commit, so a download that fails (bad checksum, lost
    * connection) leaves the disk as it was.
    */
-  async beginWrite(): Promise<DiskWrite> {
+  async beginWrite(device: string): Promise<DiskWrite> {
     await mkdir(this.dir, { recursive: true });
-    const partial = `${this.imagePath}.partial`;
+    const path = this.imagePathOf(device);
+    const partial = `${path}.partial`;
     const handle = await open(partial, 'w');
-    return new DiskWrite(handle, partial, this.imagePath);
+    return new DiskWrite(handle, partial, path);
   }
 
   async keepConfigDrive(iso: Buffer): Promise<void> {
@@ -57,40 +65,45 @@ export class HostDisk {
     }
   }
 
-  /** Zeroes the whole disk, keeping its length: a file of one hole. */
+  /** Zeroes every written device, keeping its length: a file of one hole. */
   async eraseAll(): Promise<void> {
-    const size = await this.imageSize();
-    if (size === 0) return;
-    const handle = await open(this.imagePath, 'w');
-    try {
-      await handle.truncate(size);
-    } finally {
-      await handle.close();
+    for (const path of await this.writtenDevices()) {
+      const size = (await stat(path)).size;
+      const handle = await open(path, 'w');
+      try {
+        await handle.truncate(size);
+      } finally {
+        await handle.close();
+      }
     }
   }
 
-  /** Zeroes the first MiB (or the whole image when shorter), keeping the file's length. Returns the bytes zeroed. */
+  /**
+   * Zeroes the first MiB of every written device (all of a shorter one),
+   * keeping its length. Returns the bytes zeroed.
+   */
   async eraseMetadata(): Promise<number> {
-    const size = await this.imageSize();
-    const length = Math.min(size, METADATA_BYTES);
-    if (length === 0) return 0;
-    const handle = await open(this.imagePath, 'r+');
-    try {
-      await handle.write(Buffer.alloc(length), 0, length, 0);
-    } finally {
-      await handle.close();
+    let zeroed = 0;
+    for (const path of await this.writtenDevices()) {
+      const length = Math.min((await stat(path)).size, METADATA_BYTES);
+      if (length === 0) continue;
+      const handle = await open(path, 'r+');
+      try {
+        await handle.write(Buffer.alloc(length), 0, length, 0);
+      } finally {
+        await handle.close();
+      }
+      zeroed += length;
     }
-    return length;
+    return zeroed;
   }
 
-  private imageSize(): Promise<number> {
-    return stat(this.imagePath).then(
-      (s) => s.size,
-      (err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT') return 0;
-        throw err;
-      },
-    );
+  private async writtenDevices(): Promise<string[]> {
+    const names = await readdir(this.dir).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return [];
+      throw err;
+    });
+    return names.filter((n) => n.endsWith(IMAGE_SUFFIX)).map((n) => join(this.dir, n));
   }
 }
 

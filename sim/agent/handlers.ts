@@ -1,16 +1,21 @@
 // What each IPA command does on a simulated host. Names are IPA's
 // `extension.method`; params are what Ironic's agent client sends.
-import type { SimHost } from '../host/index.js';
+import type { BootMode, SimHost } from '../host/index.js';
+import { blockDevices } from './block-devices.js';
+import { nodeBootMode, type AgentNode } from './boot-mode.js';
 import { AgentCommandError } from './command-error.js';
 import type { CommandOutcome, CommandRun } from './commands.js';
 import { configDriveIso, readConfigDrive } from './config-drive.js';
 import type { HostDisk } from './disk.js';
 import { writeImage, type ImageInfo } from './image-write.js';
+import { rootDevice } from './root-device.js';
 import { CLEAN_STEPS, DEPLOY_STEPS, HARDWARE_MANAGER, HARDWARE_MANAGER_VERSION } from './steps.js';
 
 export interface HandlerContext {
   host: SimHost;
   disk: HostDisk;
+  /** The node as the agent last heard of it (IPA's cached node): the lookup's, then each step command's. */
+  node: () => AgentNode | null;
   /** Throws when the agent has died; long work calls it between pieces. A plain function, handed on as it is. */
   checkAlive: () => void;
   /** IPA after finalize_rescue: the agent closes its API and stops heartbeating; the ramdisk runs on. */
@@ -68,7 +73,7 @@ export function commandHandlers(ctx: HandlerContext): ReadonlyMap<string, Comman
       'standby.power_off',
       { sync: false, run: async () => ({ result: null, afterReport: () => ctx.host.powerAction('ForceOff') }) },
     ],
-    ['image.install_bootloader', { sync: false, run: async () => done(null) }],
+    ['image.install_bootloader', { sync: false, run: async (params) => done(installBootloader(ctx, params)) }],
     ['rescue.finalize_rescue', { sync: true, run: async (params) => finalizeRescue(ctx, params) }],
   ]);
 }
@@ -123,6 +128,7 @@ async function deployStep(
       if (typeof args.url !== 'string' || typeof args.sha256 !== 'string')
         throw new AgentCommandError('InvalidCommandParamsError', 'install_os needs args url and sha256');
       const info: ImageInfo = {
+        id: args.url,
         urls: [args.url],
         os_hash_algo: 'sha256',
         os_hash_value: args.sha256,
@@ -172,6 +178,11 @@ async function forgetInstalledOs(ctx: HandlerContext): Promise<void> {
   ctx.host.setDisk(null);
 }
 
+/**
+ * IPA's prepare_image for a whole-disk image: the root device by the node's
+ * hints, the image streamed onto it and verified, then the config drive;
+ * the image carries its own bootloader, for the boot mode the node asks.
+ */
 async function writeImageFrom(
   ctx: HandlerContext,
   info: unknown,
@@ -181,7 +192,9 @@ async function writeImageFrom(
   if (typeof info !== 'object' || info === null)
     throw new AgentCommandError('InvalidCommandParamsError', 'image_info is missing');
   const imageInfo = info as ImageInfo;
-  const written = await writeImage(ctx.disk, imageInfo, {
+  const node = ctx.node();
+  const device = rootDevice(blockDevices(ctx.host), rootDeviceHints(node));
+  const written = await writeImage(ctx.disk, device.name, imageInfo, {
     stallTimeoutMs: ctx.imageStallTimeoutMs,
     signal,
     checkAlive: ctx.checkAlive,
@@ -189,15 +202,9 @@ async function writeImageFrom(
   let configDrivePath: string | null = null;
   let driveNote = 'no config drive';
   if (typeof configdrive === 'string' && configdrive !== '') {
-    let iso: Buffer;
-    try {
-      iso = await configDriveIso(configdrive, { timeoutMs: ctx.httpTimeoutMs, signal });
-    } catch (err) {
-      throw new AgentCommandError(
-        'DeploymentError',
-        `Could not write the config drive: ${err instanceof Error ? err.message : String(err)}`,
-      );
-    }
+    const nodeUuid =
+      typeof node?.uuid === 'string' ? node.uuid : typeof imageInfo.node_uuid === 'string' ? imageInfo.node_uuid : '';
+    const iso = await configDriveIso(configdrive, { nodeUuid, timeoutMs: ctx.httpTimeoutMs, signal });
     await ctx.disk.keepConfigDrive(iso);
     configDrivePath = ctx.disk.configDrivePath;
     // IPA copies the ISO without reading it; an unreadable one is noted, not refused.
@@ -209,21 +216,56 @@ async function writeImageFrom(
   } else {
     await ctx.disk.dropConfigDrive();
   }
+  const bootMode = nodeBootMode(node, ramdiskBootMode(ctx.host));
   ctx.host.setDisk({
-    path: ctx.disk.imagePath,
+    path: ctx.disk.imagePathOf(device.name),
     imageUrl: written.url,
     bytes: written.bytes,
     sha256: written.sha256,
     writtenAt: new Date().toISOString(),
     configDrivePath,
+    device: device.name,
+    bootMode,
   });
   ctx.host.recordBootStep({
     kind: 'disk',
     source: written.url,
     outcome: 'ok',
-    detail: `${written.bytes} bytes, ${written.checksum.algo} verified, sha256 ${written.sha256}; ${driveNote}`,
+    detail: `${written.bytes} bytes to ${device.name}, ${written.checksum.algo} verified, sha256 ${written.sha256}; ${bootMode} bootloader; ${driveNote}`,
   });
-  return `image (${typeof imageInfo.id === 'string' ? imageInfo.id : written.url}) written to device ${ctx.disk.imagePath}`;
+  return `image (${String(imageInfo.id)}) written to device ${device.name}`;
+}
+
+/** IPA's order: the instance's hints, else the node's (an empty set of hints counts as none). */
+function rootDeviceHints(node: AgentNode | null): unknown {
+  const fromInstance = (node?.instance_info as { root_device?: unknown } | undefined)?.root_device;
+  const usable = (hints: unknown): boolean =>
+    typeof hints === 'object' && hints !== null && Object.keys(hints).length > 0;
+  return usable(fromInstance) ? fromInstance : (node?.properties as { root_device?: unknown } | undefined)?.root_device;
+}
+
+/** The mode the running ramdisk booted in: what IPA falls back on when the node names none. */
+function ramdiskBootMode(host: SimHost): BootMode {
+  return host.lastBoot?.mode ?? host.boot.mode;
+}
+
+/**
+ * IPA's install_bootloader: the bootloader on the disk written last is
+ * installed again for `target_boot_mode` (IPA's default, bios, when absent).
+ */
+function installBootloader(ctx: HandlerContext, params: Record<string, unknown>): null {
+  const disk = ctx.host.disk;
+  if (disk === null)
+    throw new AgentCommandError('CommandExecutionError', 'No image was written: there is no root partition to boot');
+  const bootMode: BootMode = params.target_boot_mode === 'uefi' ? 'uefi' : 'legacy';
+  ctx.host.setDisk({ ...disk, bootMode });
+  ctx.host.recordBootStep({
+    kind: 'disk',
+    source: disk.device,
+    outcome: 'ok',
+    detail: `${bootMode} bootloader installed`,
+  });
+  return null;
 }
 
 function partitionUuids(ctx: HandlerContext): Record<string, string> {

@@ -5,17 +5,13 @@
 // qcow2 conversion), so the disk file's checksum is the image's.
 import { createHash } from 'node:crypto';
 import { bodyReader, describeFailure } from './http-fetch.js';
-import { expectedChecksum, type ExpectedChecksum } from './checksum.js';
+import { expectedChecksum, type ExpectedChecksum, type ImageChecksumFields } from './checksum.js';
 import { AgentCommandError } from './command-error.js';
 import type { HostDisk } from './disk.js';
 
-export interface ImageInfo {
-  id?: unknown;
-  urls?: unknown;
+export interface ImageInfo extends ImageChecksumFields {
   disk_format?: unknown;
-  checksum?: unknown;
-  os_hash_algo?: unknown;
-  os_hash_value?: unknown;
+  node_uuid?: unknown;
   configdrive?: unknown;
 }
 
@@ -34,22 +30,19 @@ export interface ImageWriteOptions {
   checkAlive: () => void;
 }
 
-export async function writeImage(disk: HostDisk, info: ImageInfo, options: ImageWriteOptions): Promise<WrittenImage> {
-  let checksum: ExpectedChecksum;
-  try {
-    checksum = expectedChecksum(info);
-  } catch (err) {
-    throw new AgentCommandError(
-      'InvalidCommandParamsError',
-      `Invalid image_info: ${err instanceof Error ? err.message : String(err)}`,
-    );
-  }
-  const urls = Array.isArray(info.urls) ? info.urls.filter((u): u is string => typeof u === 'string') : [];
-  if (urls.length === 0) throw new AgentCommandError('InvalidCommandParamsError', 'Invalid image_info: no image URLs');
-  const id = typeof info.id === 'string' ? info.id : urls[0];
+/** Writes the image to `device` (a block device's name) of the host's disks. */
+export async function writeImage(
+  disk: HostDisk,
+  device: string,
+  info: ImageInfo,
+  options: ImageWriteOptions,
+): Promise<WrittenImage> {
+  const checksum = expectedChecksum(info);
+  const urls = (info.urls as unknown[]).filter((u): u is string => typeof u === 'string');
+  const id = String(info.id);
   const failures: string[] = [];
   for (const url of urls) {
-    const outcome = await writeFrom(url, disk, checksum, options);
+    const outcome = await writeFrom(url, disk, device, id, checksum, options);
     if ('written' in outcome) return outcome.written;
     failures.push(outcome.failure);
   }
@@ -59,6 +52,8 @@ export async function writeImage(disk: HostDisk, info: ImageInfo, options: Image
 async function writeFrom(
   url: string,
   disk: HostDisk,
+  device: string,
+  id: string,
   checksum: ExpectedChecksum,
   options: ImageWriteOptions,
 ): Promise<{ written: WrittenImage } | { failure: string }> {
@@ -80,7 +75,7 @@ async function writeFrom(
     await response.body?.cancel();
     return { failure: `${url}: HTTP ${response.status}` };
   }
-  const write = await disk.beginWrite();
+  const write = await disk.beginWrite(device);
   const hash = createHash(checksum.algo);
   const reader = bodyReader(response.body);
   try {
@@ -108,9 +103,10 @@ async function writeFrom(
   const actual = hash.digest('hex');
   if (actual !== checksum.value) {
     await write.abandon();
+    // IPA streams a raw image straight to the disk, so the location it names is the device.
     throw new AgentCommandError(
       'ImageChecksumError',
-      `The ${checksum.algo} checksum calculated for the downloaded image (${actual}) does not match the expected checksum (${checksum.value}) for image ${url}`,
+      `Image failed to verify against checksum. location: ${device}; image ID: ${id}; image checksum: ${checksum.value}; verification checksum: ${actual}`,
     );
   }
   const bytes = write.bytes;

@@ -1,78 +1,15 @@
 // The hardware inventory IPA collects in-band (its `inventory` object:
 // interfaces, cpu, disks, memory, system_vendor, bmc_address, boot), built
 // from the SimHost model so inspection finds what the Redfish face reports.
-// Its disks are the block devices the OS sees behind the RAID controllers:
-// each built volume as one disk, its member drives hidden, the drives in
-// no volume as they are. Pure.
-import { createHash } from 'node:crypto';
-import { CONTROLLER_MODEL, controllerOf, protocolOf, type SimHost } from '../host/index.js';
+// Its disks are the block devices the OS sees (block-devices.ts). Pure.
+import type { SimHost } from '../host/index.js';
+import { blockDevices } from './block-devices.js';
 
 export interface InventoryContext {
   /** Where this host's BMC answers, as IPA reads it with ipmitool. */
   bmcAddress: string;
   /** The MAC the host booted from. */
   bootMac: string | null;
-}
-
-/** A block device as IPA reports it. */
-interface InventoryDisk {
-  name: string;
-  model: string;
-  size: number;
-  rotational: boolean;
-  wwn: null;
-  serial: string;
-  vendor: string;
-  wwn_with_extension: null;
-  wwn_vendor_extension: null;
-  hctl: null;
-  by_path: null;
-}
-
-/** `a`..`z`, `aa`..: the kernel's sd names. */
-function sdName(index: number): string {
-  const letters = index < 26 ? '' : String.fromCharCode(96 + Math.floor(index / 26));
-  return `/dev/sd${letters}${String.fromCharCode(97 + (index % 26))}`;
-}
-
-/**
- * Controller by controller, its volumes then its free drives, named as the
- * kernel names them: NVMe drives as NVMe namespaces, every other drive and
- * every volume (a SCSI disk the controller presents) as sdX.
- */
-function blockDevices(host: SimHost): InventoryDisk[] {
-  const volumes = host.storage.volumes;
-  const members = new Set(volumes.flatMap((v) => v.driveIds));
-  const disks = host.disks;
-  const controllers = [...new Set(disks.map(controllerOf))];
-  let sd = 0;
-  let nvme = 0;
-  const plain = { wwn: null, wwn_with_extension: null, wwn_vendor_extension: null, hctl: null, by_path: null };
-  return controllers.flatMap((controller) => [
-    ...volumes
-      .filter((v) => v.controller === controller)
-      .map((volume) => ({
-        name: sdName(sd++),
-        model: CONTROLLER_MODEL,
-        size: volume.capacityBytes,
-        rotational: disks.some((d) => volume.driveIds.includes(d.id) && d.type === 'HDD'),
-        // A virtual drive's serial is its controller-given identity, not a member drive's.
-        serial: createHash('sha256').update(`${host.uuid}/${controller}/${volume.id}`).digest('hex').slice(0, 32),
-        vendor: 'SimRAID',
-        ...plain,
-      })),
-    ...disks
-      .filter((d) => controllerOf(d) === controller && !members.has(d.id))
-      .map((disk) => ({
-        name: protocolOf(disk) === 'NVMe' ? `/dev/nvme${nvme++}n1` : sdName(sd++),
-        model: disk.model,
-        size: disk.sizeBytes,
-        rotational: disk.type === 'HDD',
-        serial: disk.serial,
-        vendor: 'SimDisk',
-        ...plain,
-      })),
-  ]);
 }
 
 export function buildInventory(host: SimHost, context: InventoryContext) {

@@ -8,6 +8,8 @@ const API_VERSION = '1.84';
 
 export interface LookupAnswer {
   nodeUuid: string;
+  /** The node as lookup shows it (uuid, properties, instance_info, driver_internal_info); IPA caches it. */
+  node: Record<string, unknown>;
   agentToken: string | null;
   /** Seconds, as the conductor wants heartbeats within. */
   heartbeatTimeoutS: number;
@@ -43,17 +45,20 @@ export class IpaApi {
     if ('failure' in response) return { kind: 'not-yet', detail: response.failure };
     if (response.status !== 200) return { kind: 'not-yet', detail: `HTTP ${response.status}` };
     const body = response.body as {
-      node?: { uuid?: unknown };
+      node?: Record<string, unknown> & { uuid?: unknown };
       config?: { agent_token?: unknown; heartbeat_timeout?: unknown };
     } | null;
-    const uuid = body?.node?.uuid;
-    if (typeof uuid !== 'string') return { kind: 'not-yet', detail: 'lookup answer without node.uuid' };
+    const node = body?.node;
+    const uuid = node?.uuid;
+    if (node === undefined || typeof uuid !== 'string')
+      return { kind: 'not-yet', detail: 'lookup answer without node.uuid' };
     const token = body?.config?.agent_token;
     const timeout = body?.config?.heartbeat_timeout;
     return {
       kind: 'found',
       answer: {
         nodeUuid: uuid,
+        node,
         agentToken: typeof token === 'string' ? token : null,
         heartbeatTimeoutS: typeof timeout === 'number' && timeout > 0 ? timeout : DEFAULT_HEARTBEAT_TIMEOUT_S,
       },

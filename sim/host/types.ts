@@ -183,6 +183,14 @@ export interface DiskContents {
   writtenAt: string;
   /** Where the config drive ISO is kept, when the deploy brought one. */
   configDrivePath: string | null;
+  /** The block device the agent wrote to, by its kernel name (`/dev/sda`), as root device hints chose it. */
+  device: string;
+  /**
+   * The firmware mode the installed bootloader starts in (an EFI system
+   * partition for `uefi`, a boot sector for `legacy`): the machine boots the
+   * disk only in that mode.
+   */
+  bootMode: BootMode;
 }
 
 export interface CommandRecord {

@@ -45,8 +45,12 @@ export interface RigOptions {
   env?: Record<string, string>;
   /** Bytes of the image to deploy. */
   imageBytes?: number;
-  /** The agents' heartbeat interval; default HEARTBEAT_MS. */
-  heartbeatMs?: number;
+  /** The agents' heartbeat interval; default HEARTBEAT_MS; null for IPA's own (from lookup's heartbeat_timeout). */
+  heartbeatMs?: number | null;
+  /** IPA's min_heartbeat_interval for the agents' forced heartbeats; the sim's default when absent. */
+  minHeartbeatMs?: number;
+  /** Each host's disks and controllers; the sim's default when absent. */
+  storage?: FleetOptions['storage'];
   /** Kernel parameters a virtual-media boot uses when the ISO's grub.cfg names no ipa-api-url. */
   mediaKernelParams?: (svc: TestService) => string[];
   /** Each host's CPU architecture, by index; default x86_64. */
@@ -86,14 +90,20 @@ export async function startProvisionRig(options: RigOptions): Promise<ProvisionR
   let sim: SimFleet;
   try {
     sim = await startSimFleet({
-      fleet: createFleet({ count: options.hosts, seed: options.seed, cpuArch: options.cpuArch }),
+      fleet: createFleet({
+        count: options.hosts,
+        seed: options.seed,
+        cpuArch: options.cpuArch,
+        ...(options.storage ? { storage: options.storage } : {}),
+      }),
       redfishPort: 0,
       ipmiBasePort: 0,
       boot: {
         httpUrl: svc.bootUrl,
         tftpServer: { host: '127.0.0.1', port: tftpPort },
         agent: {
-          heartbeatIntervalMs: options.heartbeatMs ?? HEARTBEAT_MS,
+          heartbeatIntervalMs: options.heartbeatMs === undefined ? HEARTBEAT_MS : options.heartbeatMs,
+          ...(options.minHeartbeatMs === undefined ? {} : { minHeartbeatIntervalMs: options.minHeartbeatMs }),
           lookupInitialMs: 50,
           lookupMaxMs: 500,
           imageStallTimeoutMs: 5_000,

@@ -93,7 +93,7 @@ export class HostBoot {
           return this.startAgent(ctx, run, outcome.args, outcome.kernelUrl, outcome.address);
         if (outcome.kind === 'poweroff') return this.host.powerAction('ForceOff');
         if (outcome.kind === 'reboot') return this.host.powerAction('ForceRestart');
-        await bootInstalledOs(ctx, this.deps.disk);
+        await bootInstalledOs(ctx, this.deps.disk, boot.mode);
         return;
       }
       case 'cd': {
@@ -104,7 +104,7 @@ export class HostBoot {
         } else {
           ctx.record('media', 'virtual media', 'failed', 'no media inserted');
         }
-        await bootInstalledOs(ctx, this.deps.disk);
+        await bootInstalledOs(ctx, this.deps.disk, boot.mode);
         return;
       }
       case 'uefi-http': {
@@ -116,11 +116,11 @@ export class HostBoot {
         } else {
           ctx.record('uefi-http', 'HttpBootUri', 'failed', 'no HTTP boot URI set');
         }
-        await bootInstalledOs(ctx, this.deps.disk);
+        await bootInstalledOs(ctx, this.deps.disk, boot.mode);
         return;
       }
       case 'hdd':
-        await bootInstalledOs(ctx, this.deps.disk);
+        await bootInstalledOs(ctx, this.deps.disk, boot.mode);
         return;
       case 'bios-setup':
         // The machine sits in its setup screen until someone resets it.

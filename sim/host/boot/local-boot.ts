@@ -1,15 +1,30 @@
-// Booting from the local disk: if the agent wrote an image there, the host
-// "runs its OS", which reads the config drive beside it the way cloud-init
-// does and keeps what it found (hostname, addresses, keys, user data) for
-// the control API. A disk with no image is "no bootable device".
+// Booting from the local disk: if the agent wrote an image there with a
+// bootloader for the mode the firmware boots in, the host "runs its OS",
+// which reads the config drive beside it the way cloud-init does and keeps
+// what it found (hostname, addresses, keys, user data) for the control API.
+// A disk with no image, or whose bootloader is for the other mode (a UEFI
+// firmware finds no EFI system partition on a BIOS-only disk, and the
+// other way round), is "no bootable device".
 import { readConfigDrive, type ConfigDriveView, type HostDisk } from '../../agent/index.js';
+import type { BootMode } from '../types.js';
 import type { BootContext } from './boot-context.js';
 
-export async function bootInstalledOs(ctx: BootContext, disk: HostDisk): Promise<boolean> {
+const MODE_NAMES: Readonly<Record<BootMode, string>> = { uefi: 'UEFI', legacy: 'legacy BIOS' };
+
+export async function bootInstalledOs(ctx: BootContext, disk: HostDisk, mode: BootMode): Promise<boolean> {
   const { host } = ctx;
   const contents = host.disk;
   if (contents === null) {
-    ctx.record('os', disk.imagePath, 'failed', 'no bootable device: the disk holds no operating system');
+    ctx.record('os', disk.dir, 'failed', 'no bootable device: the disk holds no operating system');
+    return false;
+  }
+  if (contents.bootMode !== mode) {
+    ctx.record(
+      'os',
+      contents.path,
+      'failed',
+      `no bootable device: the firmware boots in ${MODE_NAMES[mode]} mode, but the bootloader on ${contents.device} is for ${MODE_NAMES[contents.bootMode]}`,
+    );
     return false;
   }
   let view: ConfigDriveView | null = null;

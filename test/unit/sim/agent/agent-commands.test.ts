@@ -17,6 +17,7 @@ import {
   DEFAULT_AGENT_TIMING,
 } from '../../../../sim/agent/index.js';
 import { FaultBook, seededRandom } from '../../../../sim/faults/index.js';
+import { blockDevices } from '../../../../sim/agent/block-devices.js';
 import { SimHost, hostSpec } from '../../../../sim/host/index.js';
 import { eventually } from '../support/eventually.js';
 import { startFakeAnvil, type FakeAnvil } from '../support/fake-anvil.js';
@@ -99,7 +100,11 @@ async function command(
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-function writeImageStep(imageInfo: Record<string, unknown>, configdrive?: string): Record<string, unknown> {
+function writeImageStep(
+  imageInfo: Record<string, unknown>,
+  configdrive?: string,
+  node: Record<string, unknown> = { uuid: NODE },
+): Record<string, unknown> {
   return {
     step: {
       step: 'write_image',
@@ -110,7 +115,7 @@ function writeImageStep(imageInfo: Record<string, unknown>, configdrive?: string
         ...(configdrive ? { configdrive } : {}),
       },
     },
-    node: { uuid: NODE },
+    node,
     ports: [],
   };
 }
@@ -201,12 +206,12 @@ describe('fake agent commands', () => {
     const before = host.disk;
     const answer = await command('deploy.execute_deploy_step', writeImageStep({ checksum: 'f'.repeat(64) }));
     expect(answer.body.command_status).toBe('FAILED');
-    expect(answer.body.command_error).toMatchObject({ type: 'ImageChecksumError' });
-    expect((answer.body.command_error as { message: string }).message).toMatch(
-      new RegExp(
-        `sha256 checksum calculated for the downloaded image \\(${digest('sha256')}\\) does not match the expected checksum \\(f{64}\\)`,
-      ),
-    );
+    expect(answer.body.command_error).toEqual({
+      type: 'ImageChecksumError',
+      code: 500,
+      message: 'Error verifying image checksum',
+      details: `Image failed to verify against checksum. location: ${before?.device}; image ID: img-1; image checksum: ${'f'.repeat(64)}; verification checksum: ${digest('sha256')}`,
+    });
     expect(host.disk).toEqual(before);
   });
 
@@ -219,18 +224,34 @@ describe('fake agent commands', () => {
     ];
     const answer = await command('deploy.execute_deploy_step', step);
     expect(answer.body.command_status).toBe('FAILED');
-    const error = answer.body.command_error as { type: string; message: string };
+    const error = answer.body.command_error as { type: string; details: string };
     expect(error.type).toBe('ImageDownloadError');
-    expect(error.message).toMatch(
+    expect(error.details).toMatch(
       new RegExp(
         `Download of image img-1 failed: http://127\\.0\\.0\\.1:${closed}/nowhere\\.raw: .*ECONNREFUSED.*; .*missing\\.raw: HTTP 404`,
       ),
     );
   });
 
-  it('refuses image_info with no usable checksum', async () => {
-    const answer = await command('deploy.execute_deploy_step', writeImageStep({ checksum: 'not-a-digest' }));
-    expect(answer.body.command_error).toMatchObject({ type: 'InvalidCommandParamsError' });
+  it("refuses image_info with no usable checksum, in IPA's words", async () => {
+    const odd = await command('deploy.execute_deploy_step', writeImageStep({ checksum: 'abc123' }));
+    expect(odd.body.command_error).toMatchObject({
+      type: 'RESTError',
+      details:
+        'Unable to proceed with image img-1 as the checksum indicator has been used but the algorithm could not be identified. Error: Unable to identify checksum algorithm used, and a value is not specified in the os_hash_algo setting.',
+    });
+    const none = await command('deploy.execute_deploy_step', writeImageStep({}));
+    expect(none.body.command_error).toMatchObject({
+      type: 'InvalidCommandParamsError',
+      details:
+        "Image checksum is not available, either the 'checksum' field or the 'os_hash_algo' and 'os_hash_value' fields pair must be set for image verification.",
+    });
+    // An algorithm the agent cannot compute falls back to the legacy checksum, as IPA's does.
+    const fallback = await command(
+      'deploy.execute_deploy_step',
+      writeImageStep({ os_hash_algo: 'sha3_1024', os_hash_value: 'ab', checksum: digest('md5') }),
+    );
+    expect(fallback.body.command_status).toBe('SUCCEEDED');
   });
 
   it('keeps the config drive (gzip+base64) beside the disk and reads its meta and network data', async () => {
@@ -269,6 +290,84 @@ describe('fake agent commands', () => {
     expect(written?.detail).toMatch(/config drive for web-1\.example\.org \(192\.0\.2\.10\)/);
   });
 
+  it('writes to the disk the root device hints name, and fails as IPA does when none matches', async () => {
+    const devices = blockDevices(host);
+    const target = devices.at(-1)!;
+    const hinted = await command(
+      'deploy.execute_deploy_step',
+      writeImageStep({ checksum: digest('sha256') }, undefined, {
+        uuid: NODE,
+        properties: { root_device: { name: '/dev/nowhere' } },
+        // The instance's hints win over the node's.
+        instance_info: {
+          root_device: { serial: target.serial.toLowerCase(), size: `>= ${Math.floor(target.size / 2 ** 30) - 1}` },
+        },
+      }),
+    );
+    expect(hinted.body.command_status, JSON.stringify(hinted.body.command_error)).toBe('SUCCEEDED');
+    expect(host.disk).toMatchObject({ device: target.name, path: join(dir, host.name, `${target.name.slice(5)}.img`) });
+
+    const before = host.disk;
+    const unmatched = await command(
+      'deploy.execute_deploy_step',
+      writeImageStep({ checksum: digest('sha256') }, undefined, {
+        uuid: NODE,
+        properties: { root_device: { name: '/dev/sdz', rotational: false } },
+      }),
+    );
+    expect(unmatched.body).toMatchObject({
+      command_status: 'FAILED',
+      command_error: {
+        type: 'DeviceNotFound',
+        code: 404,
+        message: 'Error finding the disk or partition device to deploy the image onto',
+        details:
+          "No suitable device was found for deployment using these hints {'name': '/dev/sdz', 'rotational': False}",
+      },
+    });
+    expect(host.disk).toEqual(before);
+  });
+
+  it('installs the bootloader for the boot mode the node asks, else the one the ramdisk booted in', async () => {
+    const write = (node: Record<string, unknown>) =>
+      command(
+        'deploy.execute_deploy_step',
+        writeImageStep({ checksum: digest('sha256') }, undefined, { uuid: NODE, ...node }),
+      );
+    await write({ properties: { capabilities: 'cpu_vt:true,boot_mode:bios' } });
+    expect(host.disk?.bootMode).toBe('legacy');
+    await write({
+      properties: { capabilities: 'boot_mode:bios' },
+      instance_info: { capabilities: { boot_mode: 'uefi' } },
+    });
+    expect(host.disk?.bootMode).toBe('uefi');
+    await write({ instance_info: { deploy_boot_mode: 'bios', capabilities: { secure_boot: 'true' } } });
+    expect(host.disk?.bootMode).toBe('uefi');
+    await write({});
+    expect(host.disk?.bootMode).toBe(host.lastBoot?.mode);
+    const reinstalled = await command('image.install_bootloader', { root_uuid: null, target_boot_mode: 'bios' });
+    expect(reinstalled.body.command_status).toBe('SUCCEEDED');
+    expect(host.disk?.bootMode).toBe('legacy');
+  });
+
+  it('fails write_image on a config drive that is not gzip+base64, after writing the image, as IPA does', async () => {
+    const answer = await command(
+      'deploy.execute_deploy_step',
+      writeImageStep(
+        { checksum: digest('sha256') },
+        buildIso({ 'openstack/latest/meta_data.json': '{}' }).toString('base64'),
+      ),
+    );
+    expect(answer.body).toMatchObject({
+      command_status: 'FAILED',
+      command_error: {
+        type: 'DeploymentError',
+        message: 'Deploy step failed',
+        details: `Encountered error while decompressing and writing config drive for node ${NODE}. Error: Not a gzipped file (b'\\x00\\x00')`,
+      },
+    });
+  });
+
   it('runs a command with wait=false and reports it on GET /v1/commands', async () => {
     const started = await command(
       'deploy.execute_deploy_step',
@@ -301,13 +400,15 @@ describe('fake agent commands', () => {
   });
 
   it('erases the disk metadata: the first MiB is zero, and no OS is left to boot', async () => {
+    const written = host.disk?.path ?? '';
+    expect(written).toMatch(/\.img$/);
     const answer = await command('clean.execute_clean_step', {
       step: { step: 'erase_devices_metadata', interface: 'deploy', priority: 99 },
       node: { uuid: NODE },
       ports: [],
     });
     expect(answer.body.command_status).toBe('SUCCEEDED');
-    const file = await readFile(join(dir, host.name, 'disk0.img'));
+    const file = await readFile(written);
     expect(file.length).toBe(image.length);
     expect(file.subarray(0, METADATA_BYTES).every((b) => b === 0)).toBe(true);
     expect(file.subarray(image.length - 17).toString()).toBe('tail of the image');

@@ -66,12 +66,49 @@ describe('config drive', () => {
     expect(await readConfigDrive(buildIso(FILES))).toEqual(EXPECTED);
   });
 
-  it('decodes gzip+base64, plain base64, and a URL to gzip+base64 to the same ISO', async () => {
+  it('decodes gzip+base64, line-wrapped or not, given or downloaded, to the same ISO', async () => {
     const iso = buildIso(FILES);
-    expect(await configDriveIso(gzipSync(iso).toString('base64'))).toEqual(iso);
-    expect(await configDriveIso(iso.toString('base64'))).toEqual(iso);
+    const node = { nodeUuid: 'u-1' };
+    expect(await configDriveIso(gzipSync(iso).toString('base64'), node)).toEqual(iso);
+    // Line-wrapped base64 (what `base64` prints) decodes as IPA's b64decode takes it.
+    const wrapped = gzipSync(iso)
+      .toString('base64')
+      .replace(/(.{76})/g, '$1\n');
+    expect(await configDriveIso(wrapped, node)).toEqual(iso);
     anvil.files.set('/configdrive/node-1', Buffer.from(gzipSync(iso).toString('base64')));
-    expect(await configDriveIso(`${anvil.url}/configdrive/node-1`)).toEqual(iso);
+    expect(await configDriveIso(`${anvil.url}/configdrive/node-1`, node)).toEqual(iso);
+  });
+
+  it("fails a config drive that is not gzip+base64 with IPA's DeploymentError words", async () => {
+    const iso = buildIso(FILES);
+    const node = { nodeUuid: 'u-1' };
+    // base64 of the bare ISO: IPA decodes it, then gzip refuses the first two bytes.
+    await expect(configDriveIso(iso.toString('base64'), node)).rejects.toMatchObject({
+      type: 'DeploymentError',
+      details:
+        "Encountered error while decompressing and writing config drive for node u-1. Error: Not a gzipped file (b'\\x00\\x00')",
+    });
+    await expect(configDriveIso('bm90IGd6aXA=', node)).rejects.toMatchObject({
+      details:
+        "Encountered error while decompressing and writing config drive for node u-1. Error: Not a gzipped file (b'no')",
+    });
+    await expect(configDriveIso('abcde', node)).rejects.toMatchObject({
+      type: 'DeploymentError',
+      details:
+        'Config drive for node u-1 is not base64 encoded or the content is malformed. Error: Invalid base64-encoded string: number of data characters (5) cannot be 1 more than a multiple of 4.',
+    });
+    await expect(configDriveIso('abc', node)).rejects.toMatchObject({
+      details: 'Config drive for node u-1 is not base64 encoded or the content is malformed. Error: Incorrect padding.',
+    });
+    const truncated = gzipSync(iso).subarray(0, 100).toString('base64');
+    await expect(configDriveIso(truncated, node)).rejects.toMatchObject({
+      details: expect.stringMatching(
+        /^Encountered error while decompressing and writing config drive for node u-1\. Error: /,
+      ),
+    });
+    await expect(configDriveIso(`${anvil.url}/configdrive/none`, node)).rejects.toMatchObject({
+      details: `Can't download the configdrive content for node u-1 from '${anvil.url}/configdrive/none'. Got status code 404`,
+    });
   });
 
   it('refuses what is not an ISO', async () => {

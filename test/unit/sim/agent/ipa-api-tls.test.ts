@@ -49,7 +49,7 @@ describe('the agent’s calls to an https API', () => {
       const signal = new AbortController().signal;
       expect(await api.lookup(['52:54:00:00:00:01'], null, signal)).toEqual({
         kind: 'found',
-        answer: { nodeUuid: NODE, agentToken: 'tok-tls', heartbeatTimeoutS: 60 },
+        answer: { nodeUuid: NODE, node: { uuid: NODE }, agentToken: 'tok-tls', heartbeatTimeoutS: 60 },
       });
       const beat = await api.heartbeat(
         NODE,

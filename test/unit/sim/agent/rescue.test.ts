@@ -83,7 +83,7 @@ describe('the fake agent finalizing a rescue', () => {
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({
       command_status: 'FAILED',
-      command_error: { type: 'InvalidCommandParamsError', message: 'rescue_password is missing or empty' },
+      command_error: { type: 'InvalidCommandParamsError', details: 'rescue_password is missing or empty' },
     });
     expect(host.snapshot().rescue).toBeNull();
     const beats = anvil.heartbeats.length;

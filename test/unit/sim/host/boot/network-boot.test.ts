@@ -201,7 +201,12 @@ describe('network boot', () => {
         step: 'write_image',
         interface: 'deploy',
         args: {
-          image_info: { urls: [`${anvil.url}/images/os.raw`], os_hash_algo: 'sha256', os_hash_value: sha256 },
+          image_info: {
+            id: 'os-1',
+            urls: [`${anvil.url}/images/os.raw`],
+            os_hash_algo: 'sha256',
+            os_hash_value: sha256,
+          },
           configdrive: gzipSync(iso).toString('base64'),
         },
       },
