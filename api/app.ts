@@ -4,8 +4,9 @@ import { pinoHttp } from 'pino-http';
 import { accessControl } from './auth.js';
 import type { ApiContext } from './context.js';
 import { errorHandler, sendError } from './errors.js';
+import { jsonBody } from './json-body.js';
 import { microversionMiddleware } from './microversion.js';
-import { checkPolicyCovers, POLICY } from './policy.js';
+import { checkPolicyCovers, POLICY, type Policy } from './policy.js';
 import { allocationRoutes, nodeAllocationRoutes } from './routes/allocations.js';
 import { chassisRoutes } from './routes/chassis.js';
 import { conductorRoutes } from './routes/conductors.js';
@@ -29,8 +30,6 @@ import { nodePortRoutes, portgroupPortRoutes, portRoutes } from './routes/ports.
 import { rootDocument, v1Routes } from './routes/root.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { nodeVolumeRoutes, volumeRoutes } from './routes/volume.js';
-
-export const MAX_BODY_BYTES = 1024 * 1024;
 
 export function createApp(ctx: ApiContext): Express {
   const app = express();
@@ -61,7 +60,7 @@ export function createApp(ctx: ApiContext): Express {
   app.use(unversioned);
   // Before the body is read: a caller without the right credentials costs no parsing.
   app.use(accessControl(ctx.access));
-  app.use(express.json({ limit: MAX_BODY_BYTES, type: ['application/json', 'application/*+json'] }));
+  app.use(jsonBody());
 
   app.get('/', (req, res) => {
     res.json(rootDocument(req));
@@ -106,9 +105,7 @@ export function createApp(ctx: ApiContext): Express {
   v1.use('/anvil/events', eventRoutes(ctx));
   app.use('/v1', v1);
 
-  app.use((req: Request, res: Response) => {
-    sendError(res, 404, `The resource could not be found: ${req.method} ${req.path}`);
-  });
+  app.use(unmatched(ctx.access.policy));
   app.use(errorHandler(ctx.log));
   checkPolicyCovers(app, POLICY);
   return app;
@@ -134,6 +131,24 @@ function unversioned(req: Request, _res: Response, next: NextFunction): void {
   const resource = /^\/([^/?]+)/.exec(req.url)?.[1]?.toLowerCase();
   if (resource !== undefined && V1_RESOURCES.has(resource)) req.url = `/v1${req.url}`;
   next();
+}
+
+/**
+ * A request no route took: 405 with `Allow` when the path is served with
+ * other methods (`PUT /v1/nodes`), as Ironic answers; 404 otherwise. Express
+ * answers HEAD wherever it answers GET, so `Allow` says so too.
+ */
+function unmatched(policy: Policy) {
+  return (req: Request, res: Response) => {
+    const methods: string[] = policy.methodsFor(req.path);
+    const allowed = methods.flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m]));
+    if (allowed.length > 0 && !allowed.includes(req.method)) {
+      res.setHeader('Allow', allowed.join(', '));
+      sendError(res, 405, `The method ${req.method} is not allowed for ${req.path}; it allows ${allowed.join(', ')}.`);
+      return;
+    }
+    sendError(res, 404, `The resource could not be found: ${req.method} ${req.path}`);
+  };
 }
 
 /** The matched route's pattern (`/v1/nodes/:node`), or `unmatched`; express types `req.route` as any. */

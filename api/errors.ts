@@ -40,6 +40,8 @@ interface BodyParserError {
   status?: number;
   message?: string;
   limit?: number;
+  /** Set by http-errors, which the body parser raises its errors with: true for a client's mistake. */
+  expose?: boolean;
 }
 
 /** The one place where errors become HTTP responses. */
@@ -64,6 +66,12 @@ export function errorHandler(log: Logger) {
     }
     if (parser.type === 'encoding.unsupported' || parser.type === 'charset.unsupported') {
       sendError(res, 415, parser.message ?? 'Unsupported request encoding.');
+      return;
+    }
+    // Any other refusal of the body parser keeps its status: a body that is not the gzip it says it is,
+    // a body shorter than its Content-Length, a request aborted while it was read.
+    if (parser.expose === true && parser.status !== undefined && parser.status >= 400 && parser.status < 500) {
+      sendError(res, parser.status, `The request body could not be read: ${parser.message ?? 'unknown reason'}.`);
       return;
     }
     log.error({ err, req_id: req.id }, 'unhandled error');

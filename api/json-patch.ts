@@ -2,6 +2,7 @@ import fastJsonPatch from 'fast-json-patch';
 import { z } from 'zod';
 import { InvalidParameterValue, PatchError } from '../services/errors.js';
 import { hasSensitive, isSensitiveKey, maskSecrets } from '../services/secrets/index.js';
+import { checkJsonDepth } from './json-body.js';
 import type { Minor } from './microversion.js';
 import { requireFieldVersion, type FieldVersions } from './serializers/fields.js';
 import { parseInput } from './validation.js';
@@ -96,6 +97,8 @@ export function applyPatch<S extends z.ZodType>(
       throw new PatchError(`Couldn't apply patch: ${op.op} ${op.path}: ${describe(err)}`);
     }
   });
+  // Each patch is bounded by the body's depth, but patches one under another are not: the result is.
+  checkJsonDepth(patched, `The patched ${rules.what}`);
   return validated(patched, rules);
 }
 

@@ -16,20 +16,29 @@ declare module 'express-serve-static-core' {
   }
 }
 
+/** A version a request asks for, and the header it was asked in (named in an error about it). */
+export interface RequestedVersion {
+  header: 'OpenStack-API-Version' | 'X-OpenStack-Ironic-API-Version';
+  version: string;
+}
+
 /**
  * The version a request asks for: `OpenStack-API-Version: baremetal 1.N` is
  * preferred, then the legacy `X-OpenStack-Ironic-API-Version`. No header means
  * the minimum, as in Ironic; `latest` means the maximum.
  */
-export function requestedVersion(headers: Request['headers']): string | null {
+export function requestedVersion(headers: Request['headers']): RequestedVersion | null {
   const modern = headerValue(headers['openstack-api-version']);
   if (modern !== null) {
     for (const part of modern.split(',')) {
       const [service, version] = part.trim().split(/\s+/);
-      if (service?.toLowerCase() === 'baremetal' && version !== undefined) return version;
+      if (service?.toLowerCase() === 'baremetal' && version !== undefined) {
+        return { header: 'OpenStack-API-Version', version };
+      }
     }
   }
-  return headerValue(headers['x-openstack-ironic-api-version']);
+  const legacy = headerValue(headers['x-openstack-ironic-api-version']);
+  return legacy === null ? null : { header: 'X-OpenStack-Ironic-API-Version', version: legacy };
 }
 
 function headerValue(value: string | string[] | undefined): string | null {
@@ -37,12 +46,12 @@ function headerValue(value: string | string[] | undefined): string | null {
   return Array.isArray(value) ? (value[0] ?? null) : value;
 }
 
-export function negotiate(requested: string | null): Minor {
+export function negotiate(requested: RequestedVersion | null): Minor {
   if (requested === null) return MIN_MINOR;
-  const text = requested.trim();
+  const text = requested.version.trim();
   if (text.toLowerCase() === 'latest') return MAX_MINOR;
   const m = /^(\d+)\.(\d+)$/.exec(text);
-  if (!m) throw new NotAcceptable(`Invalid value for X-OpenStack-Ironic-API-Version header: ${text}`);
+  if (!m) throw new NotAcceptable(`Invalid value for ${requested.header} header: ${text}`);
   const minor = Number(m[2]);
   if (m[1] !== '1' || minor < MIN_MINOR || minor > MAX_MINOR) {
     throw new NotAcceptable(

@@ -203,11 +203,16 @@ export class Policy {
   /** The access a request needs; null for a path no route serves (it is then authenticated, and answered 404). */
   accessFor(method: string, path: string): Access | null {
     const wanted = method === 'HEAD' ? 'GET' : method;
-    const normalized = path.length > 1 ? path.replace(/\/+$/, '') : path;
-    const found = this.matchers.find((m) => m.rule.method === wanted && m.matches(normalized))?.rule;
+    const found = this.matchers.find((m) => m.rule.method === wanted && m.matches(normalize(path)))?.rule;
     if (found === undefined) return null;
     if (found.path === '/metrics' && !this.options.metricsPublic) return 'reader';
     return found.access;
+  }
+
+  /** The methods some route serves `path` with, in the table's order; none for a path no route serves. */
+  methodsFor(path: string): Method[] {
+    const methods = this.matchers.filter((m) => m.matches(normalize(path))).map((m) => m.rule.method);
+    return [...new Set(methods)];
   }
 }
 
@@ -250,6 +255,7 @@ function isRoute(value: unknown): value is { path: string; methods: Record<strin
   return typeof value === 'object' && value !== null && 'path' in value && 'methods' in value;
 }
 
+/** A path as the table writes it: no trailing slash but for the root. */
 function normalize(path: string): string {
   return path.length > 1 ? path.replace(/\/+$/, '') : path;
 }

@@ -1,13 +1,14 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { createApp, FailureThrottle, Policy, POLICY, type AccessControl } from '../api/index.js';
+import type { SecureContextOptions } from 'node:tls';
+import { answerClientError, createApp, FailureThrottle, Policy, POLICY, type AccessControl } from '../api/index.js';
 import { Authenticator, HtpasswdError, HtpasswdFile, TokenStore } from '../services/auth/index.js';
 import { RamdiskService } from '../services/agent/index.js';
 import { AllocationRepository, AllocationService } from '../services/allocations/index.js';
 import { ChassisRepository, ChassisService } from '../services/chassis/index.js';
 import { Intake } from '../services/conductor/index.js';
-import { checkApiExposure, ConfigError, type AnvilConfig } from '../services/config/index.js';
+import { checkApiExposure, ConfigError, settings, type AnvilConfig } from '../services/config/index.js';
 import type { Logger } from '../services/logger.js';
 import { redactUrl } from '../services/db/index.js';
 import { DeployTemplateRepository, DeployTemplateService } from '../services/deploy-templates/index.js';
@@ -22,7 +23,8 @@ import { VolumeConnectorRepository, VolumeService, VolumeTargetRepository } from
 import { ConductorRpcClient } from '../services/rpc/index.js';
 import type { ConductorRole } from './conductor-role.js';
 import type { Core } from './core.js';
-import { loadTls, reloadTlsOnChange } from './tls.js';
+import { checkPortFree, listenFailure, type ListenSetting } from './ports.js';
+import { loadTls, reloadTlsOnChange, type TlsFiles } from './tls.js';
 
 export interface ApiRole {
   /** The API's base URL as it listens. */
@@ -31,14 +33,50 @@ export interface ApiRole {
   close(): Promise<void>;
 }
 
+/** What the API is started with that can be checked before anything else starts: its files and its port. */
+export interface ApiPreparation {
+  tls: { files: TlsFiles; options: SecureContextOptions } | null;
+  /** How callers are authenticated; basic authentication with its htpasswd file read. */
+  auth: { mode: 'none' } | { mode: 'token' } | { mode: 'basic'; htpasswd: HtpasswdFile };
+}
+
+/**
+ * Checks everything about the API's configuration that needs no database:
+ * that it is not exposed without authentication, that its certificate, key
+ * and htpasswd file read, and that its port is free. Nothing is started or
+ * written, so a refusal leaves no trace.
+ */
+export async function prepareApiRole(config: AnvilConfig, log: Logger): Promise<ApiPreparation> {
+  checkApiExposure(config);
+  const files =
+    config.tls.cert !== null && config.tls.key !== null ? { cert: config.tls.cert, key: config.tls.key } : null;
+  const tls = files === null ? null : { files, options: loadTls(files) };
+  const auth: ApiPreparation['auth'] =
+    config.auth === 'basic' ? { mode: 'basic', htpasswd: readHtpasswd(config, log) } : { mode: config.auth };
+  await checkPortFree(apiListen(config));
+  return { tls, auth };
+}
+
+function apiListen(config: AnvilConfig): ListenSetting {
+  return {
+    host: config.api.host,
+    port: config.api.port,
+    hostVariable: settings.api.host.spec.env,
+    portVariable: settings.api.port.spec.env,
+  };
+}
+
 /**
  * The HTTP API: the services it calls and the app over them. `conductor` is
  * the conductor of this process, when it runs one: accepted work starts there
  * at once, and hardware calls for the nodes it owns are made in place.
  */
-export async function startApiRole(core: Core, conductor: ConductorRole | null): Promise<ApiRole> {
+export async function startApiRole(
+  core: Core,
+  conductor: ConductorRole | null,
+  prepared: ApiPreparation,
+): Promise<ApiRole> {
   const { config, log } = core;
-  checkApiExposure(config);
   const locks = new NodeLocks({
     nodes: core.nodes,
     holder: `${config.conductor.name}:api`,
@@ -58,7 +96,7 @@ export async function startApiRole(core: Core, conductor: ConductorRole | null):
   });
   const tokens = new TokenStore(core.db.knex);
   const access: AccessControl = {
-    authenticator: authenticatorFor(config, tokens, log),
+    authenticator: authenticatorFor(config, prepared.auth, tokens),
     policy: new Policy(POLICY, { metricsPublic: config.access.metricsPublic }),
     throttle: new FailureThrottle(LOGIN_THROTTLE),
     metrics: core.metrics,
@@ -122,9 +160,9 @@ export async function startApiRole(core: Core, conductor: ConductorRole | null):
       addPorts: config.conductor.inspectAddPorts === 'all',
     }),
   });
-  const tls =
-    config.tls.cert !== null && config.tls.key !== null ? { cert: config.tls.cert, key: config.tls.key } : null;
-  const server: Server = tls === null ? createHttpServer(app) : createHttpsServer(loadTls(tls), app);
+  const { tls } = prepared;
+  const server: Server = tls === null ? createHttpServer(app) : createHttpsServer(tls.options, app);
+  server.on('clientError', answerClientError);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -135,12 +173,13 @@ export async function startApiRole(core: Core, conductor: ConductorRole | null):
     });
   } catch (err) {
     await feed.close();
-    throw err;
+    // Taken since it was checked (another process started meanwhile).
+    throw listenFailure(err, apiListen(config));
   }
   const stopReloading =
     tls === null
       ? () => {}
-      : reloadTlsOnChange(tls, (options) => (server as HttpsServer).setSecureContext(options), log);
+      : reloadTlsOnChange(tls.files, (options) => (server as HttpsServer).setSecureContext(options), log);
   const { port } = server.address() as AddressInfo;
   const host = config.api.host.includes(':') ? `[${config.api.host}]` : config.api.host;
   const url = `${tls === null ? 'http' : 'https'}://${host}:${port}`;
@@ -164,35 +203,36 @@ const RPC_TIMEOUT_MARGIN_MS = 10_000;
 /** Failed logins: five free within five minutes, then each try from that source waits longer, up to 5 s. */
 const LOGIN_THROTTLE = { freeFailures: 5, windowSeconds: 300, maxDelayMs: 5000 };
 
-function authenticatorFor(config: AnvilConfig, tokens: TokenStore, log: Logger): Authenticator {
-  switch (config.auth) {
+function authenticatorFor(config: AnvilConfig, auth: ApiPreparation['auth'], tokens: TokenStore): Authenticator {
+  switch (auth.mode) {
     case 'none':
       return new Authenticator({ mode: 'none' });
     case 'token':
       return new Authenticator({ mode: 'token', tokens });
-    case 'basic': {
-      const file = config.access.htpasswd;
-      if (file === null)
-        throw new ConfigError('invalid configuration ANVIL_HTPASSWD: ANVIL_AUTH=basic needs the htpasswd file');
-      let htpasswd: HtpasswdFile;
-      try {
-        htpasswd = new HtpasswdFile(file, {
-          onSkipped: (path, skipped) =>
-            log.error(
-              { file: path, line: skipped.line, user: skipped.user },
-              `htpasswd line SKIPPED: ${skipped.why}; the other users are served`,
-            ),
-        });
-      } catch (err) {
-        if (err instanceof HtpasswdError) throw new ConfigError(err.message);
-        throw err;
-      }
+    case 'basic':
       return new Authenticator({
         mode: 'basic',
-        htpasswd,
+        htpasswd: auth.htpasswd,
         roles: config.access.roles,
         defaultRole: config.access.defaultRole,
       });
-    }
+  }
+}
+
+function readHtpasswd(config: AnvilConfig, log: Logger): HtpasswdFile {
+  const file = config.access.htpasswd;
+  if (file === null)
+    throw new ConfigError('invalid configuration ANVIL_HTPASSWD: ANVIL_AUTH=basic needs the htpasswd file');
+  try {
+    return new HtpasswdFile(file, {
+      onSkipped: (path, skipped) =>
+        log.error(
+          { file: path, line: skipped.line, user: skipped.user },
+          `htpasswd line SKIPPED: ${skipped.why}; the other users are served`,
+        ),
+    });
+  } catch (err) {
+    if (err instanceof HtpasswdError) throw new ConfigError(err.message);
+    throw err;
   }
 }

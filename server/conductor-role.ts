@@ -5,7 +5,9 @@ import { NodeHardware, type HardwareCalls } from '../services/hardware/index.js'
 import { MachineReconciler, MachineRepository, MachineWorker, ProvisioningSlots } from '../services/machines/index.js';
 import { NodeLocks } from '../services/nodes/index.js';
 import { startRpcServer } from '../services/rpc/index.js';
+import { settings, type AnvilConfig } from '../services/config/index.js';
 import type { Core } from './core.js';
+import { checkPortFree, listenFailure, type ListenSetting } from './ports.js';
 
 /** The hash ring key of the change feed's retention, which one conductor runs. */
 const FEED_RETENTION_KEY = 'anvil:change-feed-retention';
@@ -20,6 +22,20 @@ export interface ConductorRole {
   /** Takes the machines this process's API writes, when this conductor owns them. */
   machines: MachineWorker;
   stop(): Promise<void>;
+}
+
+/** Checks, before anything starts, that the RPC server's port is free. */
+export async function prepareConductorRole(config: AnvilConfig): Promise<void> {
+  await checkPortFree(rpcListen(config));
+}
+
+function rpcListen(config: AnvilConfig): ListenSetting {
+  return {
+    host: config.conductor.rpcHost,
+    port: config.conductor.rpcPort,
+    hostVariable: settings.conductor.rpcHost.spec.env,
+    portVariable: settings.conductor.rpcPort.spec.env,
+  };
 }
 
 /**
@@ -38,7 +54,9 @@ export async function startConductorRole(core: Core): Promise<ConductorRole> {
   const rpc = await startRpcServer(
     { hardware, nodes: core.nodes, secret: core.rpcSecret, log },
     { host: c.rpcHost, port: c.rpcPort, advertiseHost: c.rpcAdvertiseHost },
-  );
+  ).catch((err: unknown) => {
+    throw listenFailure(err, rpcListen(config));
+  });
   const worker = new Worker({
     name: c.name,
     nodes: core.nodes,

@@ -11,8 +11,8 @@ import {
   type HardwareRuntime,
 } from '../services/conductor/index.js';
 import { BiosSettingsCache, BiosSettingsRepository } from '../services/bios/index.js';
-import type { AnvilConfig } from '../services/config/index.js';
-import { migrateToLatest, openDatabase, type Database } from '../services/db/index.js';
+import { ConfigError, settings, type AnvilConfig } from '../services/config/index.js';
+import { migrateToLatest, openDatabase, redactUrl, type Database } from '../services/db/index.js';
 import { configDriveEncoder } from '../services/deploy/index.js';
 import { NodeHistory } from '../services/events/index.js';
 import { ChangeRecorder, recordClaimChanges } from '../services/feed/index.js';
@@ -25,7 +25,7 @@ import { Metrics } from '../services/metrics.js';
 import { NodeRepository, type Node } from '../services/nodes/index.js';
 import { PortRepository } from '../services/ports/index.js';
 import { RPC_SECRET_PURPOSE } from '../services/rpc/index.js';
-import { SecretBox } from '../services/secrets/index.js';
+import { SecretBox, SecretKeyError } from '../services/secrets/index.js';
 import { AgentIsoPublisher, BootFileFetcher, findGrubMkrescue } from '../services/vmedia/index.js';
 
 /** How long a process trusts its list of live conductors before reading it again. */
@@ -74,13 +74,16 @@ export async function openCore(
   log: Logger,
   { servesBootFiles }: { servesBootFiles: boolean },
 ): Promise<Core> {
-  const secrets = SecretBox.load(config.secretKey, config.dataDir);
+  // A key given in the environment is checked before anything is written; a key file is
+  // created only once the database answers, so a start refused for want of one leaves none behind.
+  let secrets = config.secretKey === null ? null : loadSecrets(config);
   const db = openDatabase(config.database.url);
   try {
     await migrateToLatest(db.knex);
+    secrets ??= loadSecrets(config);
   } catch (err) {
     await db.close();
-    throw err;
+    throw databaseFailure(err, config);
   }
   const nodes = new NodeRepository(db.knex, secrets);
   const ports = new PortRepository(db.knex);
@@ -170,4 +173,44 @@ export async function openCore(
       await db.close();
     },
   };
+}
+
+/** Errors of a database that cannot be reached or opened, by code: pg's, Node's and SQLite's. */
+const UNUSABLE_DATABASE = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  '28000', // invalid authorization
+  '28P01', // wrong password
+  '3D000', // no such database
+  'SQLITE_CANTOPEN',
+  'SQLITE_NOTADB',
+  'SQLITE_READONLY',
+]);
+
+function loadSecrets(config: AnvilConfig): SecretBox {
+  try {
+    return SecretBox.load(config.secretKey, config.dataDir);
+  } catch (err) {
+    // Its message names where the key came from: ANVIL_SECRET_KEY, or the key file.
+    if (err instanceof SecretKeyError) throw new ConfigError(err.message);
+    throw err;
+  }
+}
+
+/**
+ * A database that cannot be reached or opened, as one line naming the
+ * setting; any other error as it is. A server that accepts the connection
+ * and never answers shows as knex's timeout on a connection.
+ */
+function databaseFailure(err: unknown, config: AnvilConfig): unknown {
+  const code = (err as { code?: unknown }).code;
+  const unusable =
+    (typeof code === 'string' && UNUSABLE_DATABASE.has(code)) || (err as Error).name === 'KnexTimeoutError';
+  if (!unusable) return err;
+  return new ConfigError(
+    `cannot use the database of ${settings.database.url.spec.env} (${redactUrl(config.database.url)}): ${(err as Error).message}`,
+  );
 }

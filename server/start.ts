@@ -2,10 +2,10 @@ import type { Server } from 'node:http';
 import type { BootServices } from '../services/boot/index.js';
 import type { AnvilConfig } from '../services/config/index.js';
 import { createLogger, type Logger } from '../services/logger.js';
-import { startApiRole, type ApiRole } from './api-role.js';
-import { startConductorRole, type ConductorRole } from './conductor-role.js';
+import { prepareApiRole, startApiRole, type ApiRole } from './api-role.js';
+import { prepareConductorRole, startConductorRole, type ConductorRole } from './conductor-role.js';
 import { openCore } from './core.js';
-import { startPxeRole } from './pxe-role.js';
+import { preparePxeRole, startPxeRole } from './pxe-role.js';
 
 /** What this process runs: everything (the default), or only the HTTP API, a conductor, or the network boot services. */
 export type Role = 'all' | 'api' | 'conductor' | 'pxe';
@@ -37,6 +37,10 @@ export async function startService(
   { role = 'all', log = createLogger(config.logLevel) }: { role?: Role; log?: Logger } = {},
 ): Promise<RunningService> {
   const runs = RUNS[role];
+  // What can be refused is refused before the database, the data directory or a port is touched.
+  const apiPrepared = runs.api ? await prepareApiRole(config, log) : null;
+  if (runs.conductor) await prepareConductorRole(config);
+  if (runs.pxe) await preparePxeRole(config, runs.api);
   const core = await openCore(config, log, { servesBootFiles: runs.pxe });
   let conductor: ConductorRole | null = null;
   let api: ApiRole | null = null;
@@ -49,7 +53,7 @@ export async function startService(
   };
   try {
     if (runs.conductor) conductor = await startConductorRole(core);
-    if (runs.api) api = await startApiRole(core, conductor);
+    if (apiPrepared !== null) api = await startApiRole(core, conductor, apiPrepared);
     if (runs.pxe) boot = await startPxeRole(core, api?.url ?? null);
   } catch (err) {
     await stop();

@@ -5,7 +5,8 @@ import { AnvilError, InvalidParameterValue } from '../../services/errors.js';
 import type { ApiContext } from '../context.js';
 import { FailureThrottle, sourceOf, type FailureThrottleOptions } from '../failure-throttle.js';
 import { requireEndpointMinor } from '../microversion.js';
-import { jsonObject, parseInput, queryString } from '../validation.js';
+import { parseInput, queryString } from '../validation.js';
+import { inspectionDataSchema } from './inspection-data.js';
 
 const heartbeatSchema = z
   .object({
@@ -96,7 +97,7 @@ export function ramdiskRoutes(ctx: ApiContext): Router {
       req,
       async () => {
         requireEndpointMinor(req, 84);
-        const data = parseInput(jsonObject, req.body, 'inspection data');
+        const data = parseInput(inspectionDataSchema, req.body, 'inspection data');
         return ctx.ramdisk.continueInspection(data, uuidParam(queryString(req.query.node_uuid)));
       },
       () => true,

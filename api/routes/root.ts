@@ -1,5 +1,4 @@
 import { Router, type Request } from 'express';
-import { sendError } from '../errors.js';
 import { MAX_VERSION, MIN_VERSION } from '../microversion.js';
 import { baseUrl } from '../serializers/links.js';
 
@@ -53,9 +52,6 @@ export function v1Routes(): Router {
       ...(req.apiMinor >= 96 ? { inspection_rules: link(req, 'inspection_rules') } : {}),
       version: versionDoc(req),
     });
-  });
-  router.all('/', (_req, res) => {
-    sendError(res.setHeader('Allow', 'GET, HEAD'), 405, 'The method is not allowed on /v1/: only GET and HEAD are.');
   });
   return router;
 }

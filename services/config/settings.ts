@@ -87,6 +87,15 @@ const agentImageByArch = z
   })
   .pipe(z.record(z.string(), agentImage));
 
+/** The two databases Anvil runs on; the value is never shown in the error, as it may hold a password. */
+const databaseUrl = z
+  .string()
+  .min(1)
+  .refine(
+    (url) => /^sqlite:./.test(url) || (/^postgres(ql)?:\/\//.test(url) && URL.canParse(url)),
+    'must be sqlite:<file> or postgres://user@host:5432/db',
+  );
+
 // Settings other defaults are derived from.
 const apiHost = new Setting({
   env: 'ANVIL_API_HOST',
@@ -137,7 +146,7 @@ export const settings = {
     url: new Setting({
       env: 'ANVIL_DATABASE_URL',
       yaml: 'database_url',
-      schema: z.string().min(1),
+      schema: databaseUrl,
       default: new InWords(
         '`sqlite:$ANVIL_DATA_DIR/anvil.db`',
         (get) => `sqlite:${path.join(get(dataDir), 'anvil.db')}`,

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import knex, { type Knex } from 'knex';
 
@@ -23,7 +23,7 @@ export function openDatabase(url: string): Database {
 
 function openSqlite(file: string): Database {
   if (file === '') throw new DatabaseUrlError('sqlite: URL needs a file name, e.g. sqlite:./var/anvil.db');
-  if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  if (file !== ':memory:') createPrivately(file);
   const db = knex({
     client: 'better-sqlite3',
     connection: { filename: file },
@@ -43,6 +43,21 @@ function openSqlite(file: string): Database {
     },
   });
   return { knex: db, engine: 'sqlite', close: () => db.destroy() };
+}
+
+/**
+ * Creates the database file readable by its owner only, as the secret key
+ * is: it holds every node's sealed BMC credentials and everything else.
+ * SQLite gives its -wal and -shm files the database file's permissions. A
+ * file that exists is left as its owner set it.
+ */
+function createPrivately(file: string): void {
+  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  try {
+    closeSync(openSync(file, 'wx', 0o600));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
 }
 
 function openPostgres(url: string): Database {

@@ -84,6 +84,7 @@ describe('configuration', () => {
       heartbeatTimeoutSeconds: 60,
       sweepIntervalSeconds: 2,
       powerTimeoutSeconds: 60,
+      biosApplyTimeoutSeconds: 900,
       automatedClean: true,
       inspectAddPorts: 'all',
       powerSyncIntervalSeconds: 120,
@@ -179,7 +180,7 @@ describe('configuration', () => {
     expect(() => checkApiExposure(loadConfig({ ANVIL_API_HOST: '0.0.0.0' }))).toThrow(
       'refused while the API listens on 0.0.0.0',
     );
-    for (const host of ['127.0.0.1', '127.0.0.2', 'localhost', '::1']) {
+    for (const host of ['127.0.0.1', '127.0.0.2', 'localhost', '::1', '::ffff:127.0.0.1']) {
       expect(() => checkApiExposure(loadConfig({ ANVIL_API_HOST: host }))).not.toThrow();
     }
   });
