@@ -184,9 +184,7 @@ export class MachineReconciler {
         });
       });
       if (!started) return this.waitForSlot(machine);
-      if (machine.failure_reason === WAITING_FOR_SLOT) {
-        await this.deps.repo.updateStatus(machine, { failure_reason: null, failure_message: null });
-      }
+      await this.slotTaken(machine);
       this.deps.log.info({ machine: machine.name, node_uuid: node.uuid }, 'machine deploy requested');
     } catch (err) {
       if (isTransient(err)) return;
@@ -280,6 +278,7 @@ export class MachineReconciler {
         });
       });
       if (!started) return this.waitForSlot(machine);
+      await this.slotTaken(machine);
       this.deps.log.info({ machine: machine.name, node_uuid: node.uuid }, 'machine undeploy requested');
     } catch (err) {
       if (isTransient(err)) return;
@@ -389,6 +388,12 @@ export class MachineReconciler {
       failure_reason: WAITING_FOR_SLOT,
       failure_message: `waiting for a provisioning slot: ${this.slots.limit} machines' hosts are being deployed or undeployed (ANVIL_MACHINES_PROVISIONING_LIMIT)`,
     });
+  }
+
+  /** Drops the wait's reason once the machine's host got its slot. */
+  private async slotTaken(machine: Machine): Promise<void> {
+    if (machine.failure_reason !== WAITING_FOR_SLOT) return;
+    await this.deps.repo.updateStatus(machine, { failure_reason: null, failure_message: null });
   }
 
   /** Says why the machine cannot go on until an operator fixes its host; the phase stays. */

@@ -346,6 +346,20 @@ for (const engine of ENGINES) {
       await limited.reconcile(held);
       expect((await nodes.getById(hosts[states.indexOf('available')]!.id)).provision_state).toBe('deploying');
       expect(await repo.getById(waiting.id)).toMatchObject({ failure_reason: null, failure_message: null });
+
+      // Undeploying takes a slot too: a delete waits while both are taken, and goes on (its reason gone) when one frees.
+      const done = machines[states.indexOf('deploying')]!;
+      await repo.markDeleting(done.id);
+      await limited.reconcile(await repo.getById(done.id));
+      expect(await repo.getById(done.id)).toMatchObject({ phase: 'deprovisioning', failure_reason: 'WaitingForSlot' });
+      for (const h of hosts) {
+        if ((await nodes.getById(h.id)).provision_state === 'deploying')
+          await nodes.update(h.id, { provision_state: 'active' });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      await limited.reconcile(await repo.getById(done.id));
+      expect((await nodes.getById(hosts[states.indexOf('deploying')]!.id)).provision_state).toBe('deleting');
+      expect(await repo.getById(done.id)).toMatchObject({ failure_reason: null, failure_message: null });
     });
   });
 }
