@@ -23,6 +23,8 @@ export function eventRoutes(ctx: ApiContext): Router {
     const limit = parseLimit(req, maxLimit);
     const waitSeconds = parseWait(req, maxWaitSeconds);
     const page = await ctx.feed.poll(since, limit, waitSeconds * 1000, abortedOnClose(res));
+    // Answered because the process is stopping: the connection goes too, instead of idling until the server gives up on it.
+    if (page.feedClosed) res.set('Connection', 'close');
     res.json(eventsPage(req, page, limit));
   });
 
@@ -32,7 +34,8 @@ export function eventRoutes(ctx: ApiContext): Router {
     const limit = parseLimit(req, maxLimit);
     // Refused cursors are answered as errors before the stream starts.
     const cursor = await ctx.feed.start(since);
-    const closed = abortedOnClose(res);
+    const clientGone = abortedOnClose(res);
+    const stream = ctx.feed.follow(cursor, limit, heartbeatSeconds * 1000, clientGone);
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache',
@@ -40,25 +43,42 @@ export function eventRoutes(ctx: ApiContext): Router {
       Connection: 'close',
       'X-Accel-Buffering': 'no',
     });
+    // A client that stops reading holds the stream here until it reads again, goes, or the feed closes.
     const send = async (text: string) => {
-      if (!res.write(text)) await once(res, 'drain', { signal: closed });
+      if (!res.write(text)) await once(res, 'drain', { signal: stream.stopped });
     };
     try {
       await send(`: following from cursor ${cursor}\n\n`);
-      for await (const page of ctx.feed.follow(cursor, limit, heartbeatSeconds * 1000, closed)) {
+      for await (const page of stream) {
         await send(page.changes.length === 0 ? ': heartbeat\n\n' : page.changes.map(sseEvent).join(''));
       }
     } catch (err) {
-      if (err instanceof CursorExpired) await send(sseError(410, err.message)).catch(() => undefined);
-      else if (!closed.aborted) {
+      // The last words are written without waiting: the stream ends after them either way.
+      if (err instanceof CursorExpired) res.write(sseError(410, err.message));
+      else if (!stream.stopped.aborted) {
         ctx.log.error({ err, req_id: req.id }, 'event stream failed');
-        await send(sseError(500, 'The event stream failed; reconnect with Last-Event-ID.')).catch(() => undefined);
+        res.write(sseError(500, 'The event stream failed; reconnect with Last-Event-ID.'));
       }
     }
-    res.end();
+    endStream(res);
   });
 
   return router;
+}
+
+/** How long an ended stream may take to reach its client before the connection is cut. */
+const STREAM_FLUSH_GRACE_MS = 1000;
+
+/**
+ * Ends a stream. A client that reads nothing would hold its connection (and
+ * a server shutting down, which waits for every connection) as long as it
+ * likes: what it has not taken within the grace time is dropped with it.
+ */
+function endStream(res: Response): void {
+  if (res.closed) return;
+  res.end();
+  const cut = setTimeout(() => res.destroy(), STREAM_FLUSH_GRACE_MS);
+  res.once('close', () => clearTimeout(cut));
 }
 
 /** Aborts when the client goes away (or the response is done). */

@@ -1,12 +1,19 @@
 import type { Knex } from 'knex';
-import { col, insertRecord, listPage, rowCodec, uniqueViolationError, type PageRequest } from '../db/index.js';
+import {
+  col,
+  deleteReturning,
+  insertRecord,
+  listPage,
+  rowCodec,
+  uniqueViolationError,
+  type PageRequest,
+} from '../db/index.js';
 import { AllocationNotFound, Conflict, InstanceAssociated, NodeAssociated } from '../errors.js';
 import {
   ALLOCATION_FEED_COLUMNS,
   allocationChange,
   allocationRowChange,
   ChangeRecorder,
-  deleteReturning,
   NODE_FEED_COLUMNS,
   nodeChange,
   nodeChanges,
@@ -242,14 +249,18 @@ export class AllocationRepository {
     });
   }
 
-  /** Deletes the allocation and frees its node, in one transaction. */
+  /**
+   * Deletes the allocation and frees its node, in one transaction. The
+   * allocation's row is locked before the node's, as a node's delete locks
+   * them: the other order deadlocks with it on PostgreSQL.
+   */
   async delete(allocation: Allocation): Promise<void> {
     await this.knex.transaction(async (trx) => {
+      const [row] = await deleteReturning(trx, 'allocations', { id: allocation.id }, ALLOCATION_FEED_COLUMNS);
       const freed: unknown[] = await trx('nodes')
         .where({ allocation_uuid: allocation.uuid })
         .update({ allocation_uuid: null, instance_uuid: null })
         .returning([...NODE_FEED_COLUMNS]);
-      const [row] = await deleteReturning(trx, 'allocations', { id: allocation.id }, ALLOCATION_FEED_COLUMNS);
       await this.changes.record(trx, [
         ...freed.map((node) => nodeChange('updated', node)),
         ...(row === undefined ? [] : [allocationRowChange('deleted', row, allocation.node_uuid)]),

@@ -2,8 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import type { Logger } from '../logger.js';
 import { CursorExpired } from './errors.js';
+import { linkSignals, type LinkedSignal } from './linked-signal.js';
 import { ChangeListener } from './listener.js';
-import type { ChangePage, Since } from './model.js';
+import type { ChangePage, FeedFollow, PollAnswer, Since } from './model.js';
 import { ChangeRecorder } from './recorder.js';
 import { ChangeStore } from './store.js';
 import { Wakeups } from './wakeups.js';
@@ -14,6 +15,8 @@ export interface ChangeFeedOptions {
   listenUrl: string | null;
   /** How often waiting followers look for commits of other processes when no notification can tell them. */
   pollIntervalMs: number;
+  /** How often the LISTEN connection is checked, and how long it has to answer (LIVENESS_CHECK by default). */
+  listenerLiveness?: { intervalMs: number; timeoutMs: number };
   log: Logger;
 }
 
@@ -44,6 +47,7 @@ export class ChangeFeed {
             onConnected: () => void this.catchUp(),
             onLost: () => this.pollWhileWaiting(),
             log: options.log,
+            liveness: options.listenerLiveness,
           });
     this.listener?.start();
   }
@@ -69,8 +73,36 @@ export class ChangeFeed {
    * for one to commit and answers as soon as it does (an empty page when none
    * came, `signal` aborted, or the feed closed).
    */
-  async poll(since: Since, limit: number, waitMs: number, signal: AbortSignal): Promise<ChangePage> {
-    const stop = AbortSignal.any([signal, this.closing.signal]);
+  async poll(since: Since, limit: number, waitMs: number, signal: AbortSignal): Promise<PollAnswer> {
+    const stop = this.untilClosed(signal);
+    try {
+      const page = await this.pollUntil(since, limit, waitMs, stop.signal);
+      return { ...page, feedClosed: this.closing.signal.aborted };
+    } finally {
+      stop.release();
+    }
+  }
+
+  /**
+   * The feed after `cursor` for as long as `signal` lets it run: each page
+   * of changes as they commit, and an empty page after `idleMs` without any
+   * (a stream's heartbeat). Ends when `signal` aborts or the feed closes;
+   * its `stopped` signal says so to a follower busy elsewhere (writing to a
+   * client that does not read).
+   */
+  follow(cursor: number, limit: number, idleMs: number, signal: AbortSignal): FeedFollow {
+    const stop = this.untilClosed(signal);
+    return Object.assign(this.pages(cursor, limit, idleMs, stop), { stopped: stop.signal });
+  }
+
+  /** Ends every wait and stream (they answer what they have), and stops listening. */
+  async close(): Promise<void> {
+    this.closing.abort();
+    this.stopLocal();
+    await this.listener?.close();
+  }
+
+  private async pollUntil(since: Since, limit: number, waitMs: number, stop: AbortSignal): Promise<ChangePage> {
     const deadline = Date.now() + waitMs;
     let cursor = await this.start(since);
     for (;;) {
@@ -92,32 +124,32 @@ export class ChangeFeed {
     }
   }
 
-  /**
-   * The feed after `cursor` for as long as `signal` lets it run: each page
-   * of changes as they commit, and an empty page after `idleMs` without any
-   * (a stream's heartbeat). Ends when `signal` aborts or the feed closes.
-   */
-  async *follow(cursor: number, limit: number, idleMs: number, signal: AbortSignal): AsyncGenerator<ChangePage> {
-    const stop = AbortSignal.any([signal, this.closing.signal]);
+  private async *pages(cursor: number, limit: number, idleMs: number, stop: LinkedSignal): AsyncGenerator<ChangePage> {
     // A function, not the flag itself: the compiler cannot see the signal abort during an await.
-    const stopped = () => stop.aborted;
-    while (!stopped()) {
-      const seen = this.wakeups.newestKnown;
-      const page = await this.read(cursor, limit);
-      if (page.changes.length > 0) {
-        cursor = page.cursor;
-        yield page;
-      } else if (!(await this.waitPast(Math.max(cursor, seen), idleMs, stop)) && !stopped()) {
-        yield page;
+    const stopped = () => stop.signal.aborted;
+    try {
+      while (!stopped()) {
+        const seen = this.wakeups.newestKnown;
+        const page = await this.read(cursor, limit);
+        if (page.changes.length > 0) {
+          cursor = page.cursor;
+          yield page;
+        } else if (!(await this.waitPast(Math.max(cursor, seen), idleMs, stop.signal)) && !stopped()) {
+          yield page;
+        }
       }
+    } finally {
+      stop.release();
     }
   }
 
-  /** Ends every wait and stream (they answer what they have), and stops listening. */
-  async close(): Promise<void> {
-    this.closing.abort();
-    this.stopLocal();
-    await this.listener?.close();
+  /**
+   * A signal that aborts with `signal` or when the feed closes. Released
+   * when the wait or follow it serves ends; until then (or until either
+   * source aborts) each source holds one listener for it.
+   */
+  private untilClosed(signal: AbortSignal): LinkedSignal {
+    return linkSignals([signal, this.closing.signal]);
   }
 
   private async check(cursor: number, found: boolean): Promise<void> {

@@ -1,9 +1,8 @@
 export { recordClaimChanges } from './claim-changes.js';
 export { formatCursor, parseSince } from './cursor.js';
-export { deleteReturning } from './delete-returning.js';
 export { CursorExpired, InvalidCursor } from './errors.js';
 export { ChangeFeed } from './feed.js';
-export { type Change, type ChangeKind, type ChangePage } from './model.js';
+export { type Change, type ChangeKind, type ChangePage, type FeedFollow, type PollAnswer } from './model.js';
 export { ChangeRecorder } from './recorder.js';
 export { pruneChanges } from './retention.js';
 export {

@@ -34,5 +34,19 @@ export interface ChangePage {
   cursor: number;
 }
 
+/** A long poll's answer: its page, and whether the wait ended because the feed closed (the process is stopping). */
+export interface PollAnswer extends ChangePage {
+  feedClosed: boolean;
+}
+
+/**
+ * A follow of the feed: its pages as they commit, and the signal that stops
+ * it (the follower's own, or the feed closing), for a follower that is busy
+ * elsewhere when the feed closes.
+ */
+export interface FeedFollow extends AsyncGenerator<ChangePage> {
+  readonly stopped: AbortSignal;
+}
+
 /** Where a reader starts: after a cursor, at the oldest record kept, or at the newest (only what comes next). */
 export type Since = number | 'oldest' | 'now';

@@ -1,12 +1,20 @@
 import type { Knex } from 'knex';
-import { col } from '../db/index.js';
+import { col, isPostgres } from '../db/index.js';
 import { cursorColumn } from './cursor.js';
-import { isPostgres } from './engine.js';
 import type { ChangeData, NewChange } from './model.js';
 import { isSameView } from './same-view.js';
 
 /** The PostgreSQL channel a commit of changes is announced on; its payload is the newest cursor committed. */
 export const CHANGES_CHANNEL = 'anvil_changes';
+
+/**
+ * Rows per insert statement. knex writes a multi-row insert on SQLite as one
+ * compound SELECT, which SQLite caps at 500 terms; PostgreSQL caps a
+ * statement's parameters at 65,535. A transaction that changes many objects
+ * (a fleet-wide update) inserts in chunks: the ids still come in order, and
+ * the advisory lock still covers them all.
+ */
+const INSERT_CHUNK_ROWS = 200;
 
 /** The advisory lock that orders feed writers on PostgreSQL (any constant all Anvil processes share). */
 const FEED_WRITERS_LOCK = 0x616e76696c; // "anvil"
@@ -71,8 +79,13 @@ export class ChangeRecorder {
       });
     }
     if (rows.length === 0) return;
-    const inserted: unknown = await trx('changes').insert(rows).returning('id');
-    const newest = Math.max(...insertedIds(inserted));
+    let newest = 0;
+    for (let start = 0; start < rows.length; start += INSERT_CHUNK_ROWS) {
+      const inserted: unknown = await trx('changes')
+        .insert(rows.slice(start, start + INSERT_CHUNK_ROWS))
+        .returning('id');
+      for (const id of insertedIds(inserted)) newest = Math.max(newest, id);
+    }
     // Delivered at commit, to every process listening (this one included), never for a rollback.
     if (this.postgres) await trx.raw('select pg_notify(?, ?)', [CHANGES_CHANNEL, String(newest)]);
     trx.executionPromise.then(

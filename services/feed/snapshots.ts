@@ -5,8 +5,9 @@ import type { ChangeAction, NewChange } from './model.js';
 /**
  * What the feed shows of each kind of object. A node's view is the fields a
  * controller follows it by (provision and power state, maintenance, fault,
- * errors, who holds it); a write that changes none of them is not a change
- * the feed records. Adding a field here is all it takes to carry it. States
+ * errors, who holds it, and the labels it selects nodes on: `extra` and
+ * `traits`); a write that changes none of them is not a change the feed
+ * records. Adding a field here is all it takes to carry it. States
  * are read as the text stored: the repositories check them on their way in.
  */
 type NodeView = {
@@ -23,6 +24,8 @@ type NodeView = {
   instance_uuid: string | null;
   allocation_uuid: string | null;
   resource_class: string | null;
+  extra: Record<string, unknown>;
+  traits: string[];
   updated_at: string | null;
 };
 
@@ -40,6 +43,8 @@ const NODE_COLUMNS: Columns<NodeView> = {
   instance_uuid: col.nullable(col.text),
   allocation_uuid: col.nullable(col.text),
   resource_class: col.nullable(col.text),
+  extra: col.jsonObject,
+  traits: col.jsonStringList,
   updated_at: col.nullable(col.timestamp),
 };
 const NODE_VIEW = rowCodec('nodes', NODE_COLUMNS);

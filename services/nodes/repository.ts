@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { POWER_STATES, TARGET_POWER_STATES } from '../../contract/index.js';
 import {
   col,
+  deleteReturning,
   insertRecord,
   isForeignKeyViolation,
   listPage,
@@ -23,7 +24,6 @@ import {
   ALLOCATION_FEED_COLUMNS,
   allocationRowChange,
   ChangeRecorder,
-  deleteReturning,
   NODE_FEED_COLUMNS,
   nodeChange,
   touchesNodeFeed,

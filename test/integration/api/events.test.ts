@@ -3,7 +3,10 @@
 // resumption, bad input, 410 after pruning, a clean shutdown with followers
 // connected, and a follower that rebuilds every node and allocation from the
 // feed alone while fake-hardware nodes go through their provision states.
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../../services/db/index.js';
+import { ChangeRecorder } from '../../../services/feed/index.js';
 import { postgresAvailable, ENGINES } from '../../support/engines.js';
 import {
   describeOnEngines,
@@ -244,6 +247,43 @@ for (const engine of ENGINES) {
       let frame = await stream.next();
       while (frame !== null) frame = await stream.next();
     });
+
+    it('closes within seconds while a stream client reads nothing and a long poll waits', async () => {
+      const svc = await startTestService(engine, FEED_ENV);
+      // Megabytes of feed, far more than socket buffers hold: the stream stalls on a client that does not read.
+      const db = openDatabase(svc.db.url);
+      const padding = 'x'.repeat(40_000);
+      await db.knex.transaction((trx) =>
+        ChangeRecorder.of(db.knex).record(
+          trx,
+          Array.from({ length: 200 }, () => ({
+            kind: 'machine' as const,
+            action: 'created' as const,
+            data: { uuid: crypto.randomUUID(), padding },
+          })),
+        ),
+      );
+      await db.close();
+      const { hostname, port } = new URL(svc.url);
+      const silent = net.connect(Number(port), hostname);
+      silent.on('error', () => undefined);
+      await new Promise((resolve) => silent.once('connect', resolve));
+      silent.write(`GET /v1/anvil/events/stream HTTP/1.1\r\nHost: ${hostname}\r\n\r\n`);
+      const polling = svc.request('GET', `/v1/anvil/events?since=now&wait=${FOREVER_SECONDS}`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      try {
+        const started = Date.now();
+        const closed = await Promise.race([
+          svc.close().then(() => 'closed'),
+          new Promise((resolve) => setTimeout(resolve, 10_000, 'still open')),
+        ]);
+        expect(closed).toBe('closed');
+        expect(Date.now() - started).toBeLessThan(3000);
+        expect((await polling).body.events).toEqual([]);
+      } finally {
+        silent.destroy();
+      }
+    });
   });
 }
 
@@ -262,6 +302,8 @@ const NODE_FIELDS = [
   'instance_uuid',
   'allocation_uuid',
   'resource_class',
+  'extra',
+  'traits',
 ] as const;
 const ALLOCATION_FIELDS = ['uuid', 'name', 'state', 'node_uuid', 'resource_class', 'traits', 'owner', 'last_error'];
 

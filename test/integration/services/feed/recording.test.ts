@@ -179,6 +179,43 @@ for (const engine of ENGINES) {
       }
     });
 
+    it("records a node's extra and traits, and a change of either alone", async () => {
+      const node = await nodes.create(nodeFixture({ extra: { rack: 'r1' }, traits: ['CUSTOM_GPU'] }));
+      await nodes.update(node.id, { extra: { rack: 'r2' } });
+      await nodes.update(node.id, { traits: ['CUSTOM_GPU', 'CUSTOM_NVME'] });
+      await nodes.update(node.id, { extra: { rack: 'r2' }, traits: ['CUSTOM_GPU', 'CUSTOM_NVME'] });
+      const changes = await recorded();
+      expect(summary(changes)).toEqual([
+        line('node', 'created', node.uuid),
+        line('node', 'updated', node.uuid),
+        line('node', 'updated', node.uuid),
+      ]);
+      expect(changes.map((c) => [c.data.extra, c.data.traits])).toEqual([
+        [{ rack: 'r1' }, ['CUSTOM_GPU']],
+        [{ rack: 'r2' }, ['CUSTOM_GPU']],
+        [{ rack: 'r2' }, ['CUSTOM_GPU', 'CUSTOM_NVME']],
+      ]);
+    });
+
+    it('records thousands of changes made in one transaction, in order, and wakes followers once for them', async () => {
+      const uuids = Array.from({ length: 2000 }, () => crypto.randomUUID());
+      const since = await feed.start('now');
+      const waiting = feed.poll(since, 1, 60_000, new AbortController().signal);
+      await db.knex.transaction((trx) =>
+        ChangeRecorder.of(db.knex).record(
+          trx,
+          uuids.map((uuid) => ({ kind: 'machine', action: 'created', data: { uuid } })),
+        ),
+      );
+      expect((await waiting).changes.map((c) => c.data.uuid)).toEqual([uuids[0]]);
+      const changes: Change[] = [];
+      while (changes.length < uuids.length) changes.push(...(await recorded()));
+      expect(changes.map((c) => c.data.uuid)).toEqual(uuids);
+      const cursors = changes.map((c) => c.cursor);
+      expect(cursors.every((c, i) => i === 0 || c > cursors[i - 1]!)).toBe(true);
+      expect(await recorded()).toEqual([]);
+    });
+
     it('records nothing for a write that fails: the change and the write go together', async () => {
       const taken = await nodes.create(nodeFixture({ name: 'feed-taken' }));
       await recorded();

@@ -12,5 +12,15 @@ describe('isSameView', () => {
     expect(isSameView(view, { ...view, provision_state: 'deploying' })).toBe(false);
     expect(isSameView(view, { ...view, traits: ['A', 'B'] })).toBe(false);
     expect(isSameView(view, { ...view, last_error: null })).toBe(false);
+    expect(isSameView(view, { ...view, traits: ['A'], extra: {} })).toBe(false);
+    expect(isSameView({ ...view, extra: { rack: 'r1' } }, { ...view, extra: { rack: 'r2' } })).toBe(false);
+    expect(isSameView({ ...view, extra: { rack: 'r1' } }, { ...view, extra: { rack: 'r1', row: null } })).toBe(false);
+  });
+
+  it("holds a node's extra equal whatever the order of its keys, at any depth", () => {
+    const extra = { rack: 'r1', labels: { zone: 'a', tier: 'gpu' }, ports: [1, 2] };
+    const reordered = { ports: [1, 2], labels: { tier: 'gpu', zone: 'a' }, rack: 'r1' };
+    expect(isSameView({ ...view, extra }, { ...view, extra: reordered })).toBe(true);
+    expect(isSameView({ ...view, extra }, { ...view, extra: { ...reordered, ports: [2, 1] } })).toBe(false);
   });
 });
