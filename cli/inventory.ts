@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { LABEL_KEY, LABEL_KEY_RULE } from '../contract/index.js';
 import { BadBmcAddress, enrollmentFromBmc } from './bmc-address.js';
 import { InvalidInput, UsageError } from './errors.js';
 import { readCsvInventory } from './inventory-csv.js';
@@ -201,8 +202,9 @@ function checkNode(
 /**
  * A host's labels (`labels:` mapping, over the defaults' one): string
  * key/values that land in the node's `extra`, where a Cluster API machine's
- * host_selector and `--selector` find them. A label may not contradict an
- * `extra` key of the same name.
+ * host_selector and `--selector` find them. A key is one a selector can name
+ * (the API's own rule), and a label may not contradict an `extra` key of
+ * the same name.
  */
 function checkLabels(
   own: unknown,
@@ -218,7 +220,8 @@ function checkLabels(
   const merged = { ...(isObject(fromDefaults) ? fromDefaults : {}), ...(isObject(own) ? own : {}) };
   const labels: Record<string, string> = {};
   for (const [key, value] of Object.entries(merged)) {
-    if (typeof value !== 'string') at('labels', `${label}label "${key}" must be a string (quote it)`, [key]);
+    if (!LABEL_KEY.test(key)) at('labels', `${label}label "${key}": ${LABEL_KEY_RULE}`, [key]);
+    else if (typeof value !== 'string') at('labels', `${label}label "${key}" must be a string (quote it)`, [key]);
     else if (extra[key] !== undefined && extra[key] !== value)
       at('labels', `${label}label "${key}" contradicts extra.${key}`, [key]);
     else labels[key] = value;

@@ -60,6 +60,20 @@ interface CreateFlags {
   wait?: boolean | number;
 }
 
+/** The API's bounds for a reboot remediation (its remediate body): refused here before any request is sent. */
+const RETRY_LIMIT = { min: 1, max: 10 };
+const TIMEOUT_SECONDS = { min: 1, max: 86_400 };
+
+/** An option taking a whole number from `min` to `max`: "3abc", "1.5" and "-1" are refused, as --concurrency's are. */
+function integerFrom({ min, max }: { min: number; max: number }): (text: string) => number {
+  return (text) => {
+    const n = Number(text);
+    if (!/^\d+$/.test(text) || n < min || n > max)
+      throw new InvalidArgumentError(`expected an integer from ${min} to ${max}.`);
+    return n;
+  };
+}
+
 /** Repeatable `--selector key=value`: host labels, kept as strings (a label's value is a string). */
 function collectLabel(text: string, previous: Record<string, string> = {}): Record<string, string> {
   const eq = text.indexOf('=');
@@ -152,8 +166,13 @@ export function machineCommand(): Command {
       new Command('remediate')
         .description("power-cycle a machine's host until it comes back; after the limit the host is marked unhealthy")
         .argument('<machine>', 'machine name or uuid')
-        .option('--retry-limit <n>', 'reboots to try', (v) => Number.parseInt(v, 10), 1)
-        .option('--timeout <seconds>', 'seconds each reboot has to come back', (v) => Number.parseInt(v, 10), 300)
+        .option('--retry-limit <n>', 'reboots to try (1 to 10)', integerFrom(RETRY_LIMIT), 1)
+        .option(
+          '--timeout <seconds>',
+          'seconds each reboot has to come back (up to a day)',
+          integerFrom(TIMEOUT_SECONDS),
+          300,
+        )
         .action(async (ident: string, flags: { retryLimit: number; timeout: number }, cmd: Command) => {
           const ctx = contextOf(cmd);
           const body = { strategy: 'reboot', retry_limit: flags.retryLimit, timeout: flags.timeout };

@@ -1,5 +1,6 @@
 import {
   InvalidParameterValue,
+  InvalidState,
   InvalidStateRequested,
   NodeInMaintenance,
   NoFreeConductorWorker,
@@ -38,6 +39,12 @@ export interface ProvisionRequest {
   /** Clean (1.70) or service (1.108) without booting the ramdisk: every step must be out-of-band. */
   disableRamdisk?: boolean;
   rescuePassword?: string;
+  /**
+   * Only while the node's instance_uuid is this one, checked under the lock
+   * the request takes: a machine deploys the host it claimed, never one
+   * given to another instance since it last looked.
+   */
+  instanceUuid?: string;
 }
 
 const ABORT_MESSAGES: Record<string, string> = {
@@ -106,6 +113,11 @@ export class Intake implements AgentCheckIn {
         }
         // Under the lock: a node protected while this request was on its way is not torn down.
         if (fresh.protected && (req.verb === 'delete' || req.verb === 'rebuild')) throw new NodeProtected(fresh.uuid);
+        if (req.instanceUuid !== undefined && fresh.instance_uuid !== req.instanceUuid) {
+          throw new InvalidState(
+            `Node ${fresh.uuid} is no longer associated with instance ${req.instanceUuid}; the ${req.target} action is not carried out.`,
+          );
+        }
         const refusal = this.deps.runtimes.get(fresh.driver)?.refusal?.(fresh, req) ?? null;
         if (refusal !== null) throw refusal;
         return startChanges(fresh, req);

@@ -1,3 +1,4 @@
+export { LABEL_KEY, LABEL_KEY_RULE } from '../../contract/index.js';
 export {
   expressionProblem,
   labelsOf,

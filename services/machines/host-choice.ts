@@ -1,3 +1,4 @@
+import { findHardwareType } from '../drivers/index.js';
 import { labelsOf, matchesSelector } from '../labels/index.js';
 import type { MachineSpec } from './model.js';
 import type { HostCandidate } from './repository.js';
@@ -14,6 +15,14 @@ export const HOST_LABELS = {
   deployInterface: 'anvil.deploy_interface',
 } as const;
 
+/** The deploy interface that runs a custom deploy's agent step (Metal3's customDeploy). */
+export const CUSTOM_DEPLOY_INTERFACE = 'custom-agent';
+
+/** Whether a host's hardware type offers the deploy interface a custom deploy needs. */
+function offersCustomDeploy(host: Pick<HostCandidate, 'driver'>): boolean {
+  return (findHardwareType(host.driver)?.interfaces.deploy ?? []).includes(CUSTOM_DEPLOY_INTERFACE);
+}
+
 export interface HostChoice {
   /** Hosts to try, best first. */
   ordered: HostCandidate[];
@@ -23,7 +32,9 @@ export interface HostChoice {
 
 /**
  * The hosts a machine may take, best first: those its selector and failure
- * domain accept and that are not marked unhealthy. With node_reuse, the hosts
+ * domain accept, that are not marked unhealthy and, for a custom deploy,
+ * whose hardware type can run it (a host claimed only to be refused would
+ * fail the machine while a fitting one may be free). With node_reuse, the hosts
  * this cluster's machines of the same role held last come first; the rest
  * are shuffled so that racing machines do not all try the same host. Pure.
  */
@@ -39,14 +50,17 @@ export function chooseHosts(
     spec.failure_domain === null
       ? selected
       : selected.filter((h) => labelsOf(h.extra)[failureDomainLabel] === spec.failure_domain);
-  if (inDomain.length === 0) {
+  const deployable = spec.custom_deploy === null ? inDomain : inDomain.filter(offersCustomDeploy);
+  if (deployable.length === 0) {
     const reason =
-      selected.length > 0
-        ? `no host in failure domain ${spec.failure_domain ?? ''}`
-        : 'no available host matches the selector';
+      inDomain.length > 0
+        ? `no available host matching the selector has the ${CUSTOM_DEPLOY_INTERFACE} deploy interface a custom deploy needs`
+        : selected.length > 0
+          ? `no host in failure domain ${spec.failure_domain ?? ''}`
+          : 'no available host matches the selector';
     return { ordered: [], reason };
   }
-  const ordered = shuffle(inDomain, random);
+  const ordered = shuffle(deployable, random);
   if (spec.node_reuse) {
     const reused = (h: HostCandidate) => {
       const labels = labelsOf(h.extra);

@@ -5,7 +5,7 @@ import type { StoredInventory } from '../inspect/index.js';
 import { claimAddressesForNode, networkDataFor, nodeAddresses, nodeClaimName } from '../ipam/index.js';
 import type { Logger } from '../logger.js';
 import { isActionable, type JsonObject, type Node, type NodeLocks, type NodeRepository } from '../nodes/index.js';
-import { chooseHosts, HOST_LABELS } from './host-choice.js';
+import { chooseHosts, CUSTOM_DEPLOY_INTERFACE, HOST_LABELS } from './host-choice.js';
 import type { Machine, MachineSpec } from './model.js';
 import { WAITING_FOR_SLOT, type ProvisioningSlots } from './provisioning-slots.js';
 import { remediationStep } from './remediation.js';
@@ -20,9 +20,16 @@ import type { MachineRepository } from './repository.js';
 
 /** How the reconciler asks for node work: through the conductors' Intake, never by writing states. */
 export interface NodeRequests {
+  /** `instanceUuid`: carried out only while the node's instance_uuid is this one, checked under the lock the request takes. */
   provision(
     node: Node,
-    req: { verb: 'deploy' | 'delete' | 'abort'; target: string; configdrive?: JsonObject; deploySteps?: JsonObject[] },
+    req: {
+      verb: 'deploy' | 'delete' | 'abort';
+      target: string;
+      configdrive?: JsonObject;
+      deploySteps?: JsonObject[];
+      instanceUuid?: string;
+    },
   ): Promise<void>;
   setPower(node: Node, target: 'rebooting', timeoutSeconds: number | null): Promise<void>;
 }
@@ -43,7 +50,8 @@ export interface ReconcilerDeps {
 }
 
 const DEPLOY_FAILED = 'deploy failed';
-const CUSTOM_DEPLOY = 'custom-agent';
+/** Why a machine waits for an operator to fix its host; dropped once the host moves on. */
+const HOST_STUCK = 'HostStuck';
 /** Where a host is no longer the machine's to undeploy: back in the pool, or taken out of it by an operator. */
 const RETURNED_STATES: readonly string[] = ['available', 'manageable', 'enroll'];
 /** Where a claimed host waits for an operator before the machine can deploy on it. */
@@ -66,7 +74,7 @@ const OUT_OF_POOL_STATES: readonly string[] = ['manageable', 'enroll'];
  * pool, in maintenance) is not retried blindly: the machine records
  * `HostStuck` with what the host says, and goes on by itself once an
  * operator has fixed the host (it is `available` again, or `active` for a
- * machine still provisioning).
+ * machine still provisioning); the reason goes as soon as the host moves on.
  *
  * A paused machine is left alone whatever it asks.
  */
@@ -140,6 +148,8 @@ export class MachineReconciler {
         // deploying, wait call-back...: the conductor is at work, unless an operator holds the host.
         if (OUT_OF_POOL_STATES.includes(node.provision_state) || node.maintenance) {
           await this.stuck(machine, hostHeld(node));
+        } else {
+          await this.hostMovedOn(machine);
         }
     }
   }
@@ -149,9 +159,12 @@ export class MachineReconciler {
    * deploy interface, addresses) and asks its conductor to deploy with the
    * machine's config drive. Under the node lock the machine and host are
    * read again: a machine being deleted, or a host given back meanwhile (by
-   * another conductor while the ring changes), is not deployed. A refusal
-   * the host will not outgrow fails the machine; a lock held for a moment is
-   * tried again by the next pass.
+   * another conductor while the ring changes), is not deployed. The deploy
+   * request itself holds only while the host is still the machine's, checked
+   * under the lock it takes once this one is released: a host a user or an
+   * allocation took in between is left alone, and the next pass finds the
+   * machine's host lost. A refusal the host will not outgrow fails the
+   * machine; a lock held for a moment is tried again by the next pass.
    */
   private async startDeploy(machine: Machine, node: Node): Promise<void> {
     const { spec } = machine;
@@ -181,10 +194,11 @@ export class MachineReconciler {
           target: 'active',
           configdrive: configDriveFor(spec, machine, node, networkData),
           ...(steps.length > 0 ? { deploySteps: steps } : {}),
+          instanceUuid: machine.uuid,
         });
       });
       if (!started) return this.waitForSlot(machine);
-      await this.slotTaken(machine);
+      await this.hostMovedOn(machine);
       this.deps.log.info({ machine: machine.name, node_uuid: node.uuid }, 'machine deploy requested');
     } catch (err) {
       if (isTransient(err)) return;
@@ -255,7 +269,7 @@ export class MachineReconciler {
       }
       if (!isActionable(node.provision_state, 'delete')) {
         // Mid-step (deploying, deleting, cleaning): the next pass looks again. A failure no request leaves is the operator's.
-        if (!node.provision_state.endsWith('failed')) return;
+        if (!node.provision_state.endsWith('failed')) return this.hostMovedOn(machine);
         await this.stuck(
           machine,
           `the host is in ${node.provision_state}: ${node.last_error ?? 'an operator must return it'}`,
@@ -278,7 +292,7 @@ export class MachineReconciler {
         });
       });
       if (!started) return this.waitForSlot(machine);
-      await this.slotTaken(machine);
+      await this.hostMovedOn(machine);
       this.deps.log.info({ machine: machine.name, node_uuid: node.uuid }, 'machine undeploy requested');
     } catch (err) {
       if (isTransient(err)) return;
@@ -390,16 +404,20 @@ export class MachineReconciler {
     });
   }
 
-  /** Drops the wait's reason once the machine's host got its slot. */
-  private async slotTaken(machine: Machine): Promise<void> {
-    if (machine.failure_reason !== WAITING_FOR_SLOT) return;
+  /**
+   * Drops a wait's reason once the host is at work for the machine: it got
+   * its slot, or an operator fixed it (a stale HostStuck would tell a
+   * provider to look at a host that is fine).
+   */
+  private async hostMovedOn(machine: Machine): Promise<void> {
+    if (machine.failure_reason !== WAITING_FOR_SLOT && machine.failure_reason !== HOST_STUCK) return;
     await this.deps.repo.updateStatus(machine, { failure_reason: null, failure_message: null });
   }
 
   /** Says why the machine cannot go on until an operator fixes its host; the phase stays. */
   private async stuck(machine: Machine, message: string): Promise<void> {
-    if (machine.failure_reason === 'HostStuck' && machine.failure_message === message) return;
-    await this.deps.repo.updateStatus(machine, { failure_reason: 'HostStuck', failure_message: message });
+    if (machine.failure_reason === HOST_STUCK && machine.failure_message === message) return;
+    await this.deps.repo.updateStatus(machine, { failure_reason: HOST_STUCK, failure_message: message });
     this.deps.log.warn({ machine: machine.name, message }, 'machine waits for its host');
   }
 
@@ -434,12 +452,13 @@ function reuseLabels(machine: Machine, extra: JsonObject): JsonObject {
  */
 function deployInterfaceFor(spec: MachineSpec, node: Node): Partial<Pick<Node, 'deploy_interface' | 'extra'>> {
   const offered = findHardwareType(node.driver)?.interfaces.deploy ?? [];
-  const wanted = spec.custom_deploy !== null ? CUSTOM_DEPLOY : 'direct';
+  const wanted = spec.custom_deploy !== null ? CUSTOM_DEPLOY_INTERFACE : 'direct';
   if (node.deploy_interface === wanted) return {};
   if (!offered.includes(wanted)) {
     if (wanted === 'direct') return {};
+    // chooseHosts picks only hosts that offer it: this one changed since it was chosen.
     throw new InvalidParameterValue(
-      `The host ${node.uuid} (hardware type ${node.driver}) has no ${CUSTOM_DEPLOY} deploy interface for a custom deploy. Valid values are: ${offered.join(', ')}.`,
+      `The host ${node.uuid} (hardware type ${node.driver}) has no ${CUSTOM_DEPLOY_INTERFACE} deploy interface for a custom deploy. Valid values are: ${offered.join(', ')}.`,
     );
   }
   const kept = typeof node.extra[HOST_LABELS.deployInterface] === 'string';

@@ -27,11 +27,12 @@ export type MachineStatus = Partial<
 
 type NewMachine = Pick<Machine, 'uuid' | 'name' | 'spec' | 'created_at'>;
 
-/** A free host as the reconciler weighs it: its labels and traits live in these. */
+/** A free host as the reconciler weighs it: its labels and traits live in these, its deploy interfaces come with its driver. */
 export interface HostCandidate {
   id: number;
   uuid: string;
   name: string | null;
+  driver: string;
   extra: Record<string, unknown>;
   traits: string[];
 }
@@ -65,6 +66,7 @@ const HOSTS = rowCodec<HostCandidate>('nodes', {
   id: col.integer,
   uuid: col.text,
   name: col.nullable(col.text),
+  driver: col.text,
   extra: col.jsonObject,
   traits: col.jsonStringList,
 });
@@ -237,7 +239,7 @@ export class MachineRepository {
    * allocation's candidates); labels are the caller's to weigh.
    */
   async freeHosts(want: { resourceClass: string | null; traits: readonly string[] }): Promise<HostCandidate[]> {
-    const query = this.knex('nodes').select('id', 'uuid', 'name', 'extra', 'traits');
+    const query = this.knex('nodes').select('id', 'uuid', 'name', 'driver', 'extra', 'traits');
     whereFree(query);
     if (want.resourceClass !== null) query.where('resource_class', want.resourceClass);
     // Traits are a JSON list of [A-Z0-9_] names: a quoted name matches one element once `_` is escaped for LIKE.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SELECTOR_OPERATORS, expressionProblem } from '../labels/index.js';
+import { LABEL_KEY, LABEL_KEY_RULE, SELECTOR_OPERATORS, expressionProblem } from '../labels/index.js';
 import { CHECKSUM_TYPES, CLEANING_MODES, type MachineSpec } from './model.js';
 
 /**
@@ -8,10 +8,9 @@ import { CHECKSUM_TYPES, CLEANING_MODES, type MachineSpec } from './model.js';
  * `.`, starting and ending with a letter or digit.
  */
 const MACHINE_NAME = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/;
-const LABEL_KEY = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,252}$/;
 const TRAIT = /^(CUSTOM_[A-Z0-9_]+|[A-Z][A-Z0-9_]*)$/;
 
-const labelKey = z.string().regex(LABEL_KEY, 'A label key holds letters, digits and ._/- (at most 253)');
+const labelKey = z.string().regex(LABEL_KEY, LABEL_KEY_RULE);
 const text = (max: number) => z.string().min(1).max(max);
 
 const expression = z
@@ -33,7 +32,15 @@ const expression = z
 
 const hostSelector = z
   .object({
-    match_labels: z.record(labelKey, z.string().max(255)).default({}),
+    match_labels: z
+      .record(z.string(), z.string().max(255))
+      .superRefine((labels, ctx) => {
+        // Checked here rather than as the record's key schema, whose refusal says only "Invalid key in record".
+        for (const key of Object.keys(labels)) {
+          if (!LABEL_KEY.test(key)) ctx.addIssue({ code: 'custom', message: LABEL_KEY_RULE, path: [key] });
+        }
+      })
+      .default({}),
     match_expressions: z.array(expression).max(32).default([]),
     traits: z.array(z.string().regex(TRAIT, 'A trait is upper case: CUSTOM_GPU, HW_CPU_X86_VMX')).max(50).default([]),
     resource_class: text(80).nullable().default(null),

@@ -118,7 +118,11 @@ describe('Cluster API machines on network-booting sim hosts', () => {
 
     // Deleting worker-0 undeploys and cleans its host, releases its address, and the waiting machine takes the host.
     const freedHost = provisioned[2]!.status.node_uuid as string;
-    const freedIp = provisioned[2]!.status.addresses.find((a: Body) => a.address.startsWith('127.152.0.')).address;
+    const machNet = async () =>
+      (await svc.request('GET', `/v1/ipam/addresses?pool=mach-net&limit=100`)).body.addresses as Body[];
+    const [oldClaim] = (await machNet()).filter((a) => a.owner === `node:${freedHost}`);
+    const freedIp = oldClaim!.address as string;
+    expect(provisioned[2]!.status.addresses).toContainEqual({ type: 'InternalIP', address: freedIp });
     expect((await svc.request('DELETE', '/v1/anvil/machines/worker-0')).status).toBe(202);
     const fulfilled = await inPhase(svc, waiting.name, 'provisioned', 90_000);
     expect(fulfilled.status.node_uuid).toBe(freedHost);
@@ -126,9 +130,15 @@ describe('Cluster API machines on network-booting sim hosts', () => {
     const node = (await svc.request('GET', `/v1/nodes/${freedHost}`)).body;
     expect(node.instance_uuid).toBe(fulfilled.uuid);
     expect(node.extra['anvil.last_cluster']).toBe('prod');
-    const claimed = await svc.request('GET', `/v1/ipam/addresses?owner=node:${freedHost}&pool=mach-net`);
-    expect(claimed.body.addresses.map((a: Body) => a.address)).toHaveLength(1);
-    expect(typeof freedIp).toBe('string');
+    // worker-0's claim was released: the host holds one address, under a claim made for the fulfilled machine.
+    const held = await machNet();
+    expect(held.map((a) => a.claim_uuid)).not.toContain(oldClaim!.claim_uuid);
+    const [newClaim, ...more] = held.filter((a) => a.owner === `node:${freedHost}`);
+    expect(more).toEqual([]);
+    // The lowest free address, so the one worker-0 gave back; the fulfilled machine and its OS see it.
+    expect(newClaim!.address).toBe(freedIp);
+    expect(fulfilled.status.addresses).toContainEqual({ type: 'InternalIP', address: freedIp });
+    expect((await osRunning(rig, hostOf(fulfilled).name)).os?.addresses.map((a) => a.address)).toContain(freedIp);
   });
 
   it('reboots a host whose BMC hangs up to the limit, then marks it unhealthy and fails its machine', async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IpamService } from '../../../../ipam/index.js';
+import { Intake, type Placement } from '../../../../services/conductor/index.js';
 import { migrateToLatest, openDatabase, type Database } from '../../../../services/db/index.js';
 import { NodeProtected } from '../../../../services/errors.js';
 import { NodeHistory } from '../../../../services/events/index.js';
@@ -175,6 +176,56 @@ for (const engine of ENGINES) {
       expect(asked(node)).toEqual([]);
     });
 
+    it('claims for a custom deploy only a host whose hardware type has custom-agent; with none, waits pending with the reason', async () => {
+      const custom = { image: null, custom_deploy: { method: 'install', args: {} } };
+      const fake = await host('custom-choice');
+      const m = await newMachine('custom-choice', custom);
+      await reconciler.reconcile(m);
+      const waiting = await repo.getById(m.id);
+      expect(waiting).toMatchObject({ phase: 'pending', node_uuid: null, failure_reason: 'NoHost' });
+      expect(waiting.failure_message).toContain('custom-agent deploy interface');
+      expect((await nodes.getById(fake.id)).instance_uuid).toBeNull();
+
+      const ipmi = await host('custom-choice', { driver: 'ipmi' });
+      await reconciler.reconcile(waiting);
+      const claimed = await repo.getById(m.id);
+      expect(claimed).toMatchObject({ phase: 'provisioning', node_uuid: ipmi.uuid, failure_reason: null });
+    });
+
+    it('does not deploy a host given to another instance between its check and its deploy request', async () => {
+      const node = await host('taken');
+      const m = await holding('taken', node);
+      const history = new NodeHistory(db.knex, 'test');
+      const intake = new Intake({
+        nodes,
+        locks: new NodeLocks({ nodes, holder: 'test:intake', history, metrics: new Metrics(nodes) }),
+        placement: { ownerOf: async () => 'test-conductor' } as unknown as Placement,
+        history,
+        runtimes: new Map([['fake-hardware', {}]]),
+        local: null,
+      });
+      const other = crypto.randomUUID();
+      const late = new MachineReconciler({
+        ...deps,
+        requests: {
+          // Right before the request takes the lock, a user frees the host and another instance takes it.
+          async provision(n, req) {
+            await nodes.update(n.id, { instance_uuid: other });
+            await intake.provision(n, req);
+          },
+          async setPower() {},
+        },
+      });
+      await late.reconcile(m);
+      expect(await nodes.getById(node.id)).toMatchObject({
+        provision_state: 'available',
+        instance_uuid: other,
+        reservation: null,
+      });
+      await late.reconcile(await repo.getById(m.id));
+      expect(await repo.getById(m.id)).toMatchObject({ phase: 'failed', failure_reason: 'HostLost' });
+    });
+
     it('does not deploy a host for a machine another conductor has since marked for deletion', async () => {
       const node = await host('race');
       const m = await holding('race', node);
@@ -184,7 +235,7 @@ for (const engine of ENGINES) {
       expect(asked(node)).toEqual([]);
     });
 
-    it('stops asking for an undeploy that failed, and says why', async () => {
+    it('stops asking for an undeploy that failed, says why, and drops the reason once an operator undeploys again', async () => {
       const node = await host('undeploy');
       const m = await holding('undeploy', node, {}, { provision_state: 'active' });
       await reconciler.reconcile(await repo.markDeleting(m.id));
@@ -203,13 +254,23 @@ for (const engine of ENGINES) {
       expect(stuck.failure_reason).toBe('HostStuck');
       expect(stuck.failure_message).toBe('the undeploy failed: erase failed: disk busy');
 
-      // The operator fixed the host: the machine goes on by itself.
+      // The operator undeploys the host again: while it cleans, the machine no longer says it is stuck.
+      await nodes.update(node.id, { provision_state: 'cleaning', provision_updated_at: new Date().toISOString() });
+      await reconciler.reconcile(await repo.getById(m.id));
+      expect(await repo.getById(m.id)).toMatchObject({
+        phase: 'deprovisioning',
+        failure_reason: null,
+        failure_message: null,
+      });
+      expect(asked(node)).toEqual(['delete']);
+
+      // The host is back in the pool: the machine goes on by itself.
       await nodes.update(node.id, { provision_state: 'available', instance_uuid: null });
       await reconciler.reconcile(await repo.getById(m.id));
       expect(await repo.find('uuid', m.uuid)).toBeNull();
     });
 
-    it('records HostStuck when the undeploy is refused, and when the claimed host was taken out of the pool', async () => {
+    it('records HostStuck when the undeploy is refused or the claimed host was taken out of the pool, and drops it once the operator fixes the host', async () => {
       const node = await host('protected');
       const m = await holding('protected', node, {}, { provision_state: 'active', protected: true });
       requests.refuse = new NodeProtected(node.uuid);
@@ -221,6 +282,10 @@ for (const engine of ENGINES) {
       const refused = await repo.getById(m.id);
       expect(refused.failure_reason).toBe('HostStuck');
       expect(refused.failure_message).toContain('the host refused the undeploy');
+      await nodes.update(node.id, { protected: false });
+      await reconciler.reconcile(refused);
+      expect(asked(node)).toEqual(['delete', 'delete']);
+      expect(await repo.getById(m.id)).toMatchObject({ failure_reason: null, failure_message: null });
 
       const held = await host('manageable');
       const waiting = await holding('manageable', held);
@@ -230,6 +295,10 @@ for (const engine of ENGINES) {
       expect(after.phase).toBe('provisioning');
       expect(after.failure_reason).toBe('HostStuck');
       expect(after.failure_message).toBe('the host is manageable; an operator must make it available');
+      await nodes.update(held.id, { provision_state: 'available' });
+      await reconciler.reconcile(after);
+      expect(asked(held)).toEqual(['deploy']);
+      expect(await repo.getById(waiting.id)).toMatchObject({ failure_reason: null, failure_message: null });
     });
 
     it('releases the addresses claimed in its host name even when the host now has another owner', async () => {

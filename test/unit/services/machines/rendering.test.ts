@@ -1,8 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { renderNetworkData } from '../../../../services/network-data/index.js';
-import { chooseHosts, HOST_LABELS } from '../../../../services/machines/host-choice.js';
-import type { MachineSpec } from '../../../../services/machines/model.js';
-import { cameBack, remediationStep } from '../../../../services/machines/remediation.js';
 import {
   configDriveFor,
   customDeployStep,
@@ -10,33 +7,7 @@ import {
   inventoryAddresses,
   machineAddresses,
 } from '../../../../services/machines/rendering.js';
-import type { HostCandidate } from '../../../../services/machines/repository.js';
-
-function spec(overrides: Partial<MachineSpec> = {}): MachineSpec {
-  return {
-    cluster: 'c1',
-    consumer: null,
-    role: 'worker',
-    host_selector: { match_labels: {}, match_expressions: [], traits: [], resource_class: null },
-    failure_domain: null,
-    image: { url: 'http://i/os.img', checksum: 'abc', checksum_type: 'sha256', disk_format: 'raw' },
-    custom_deploy: null,
-    user_data: '#cloud-config\n',
-    data_template: { networks: [{ pool: 'v4' }], meta_data: { rack: 'r1', hostname: 'not-this' } },
-    automated_cleaning_mode: 'metadata',
-    node_reuse: false,
-    paused: false,
-    ...overrides,
-  };
-}
-
-const host = (n: number, extra: Record<string, unknown>): HostCandidate => ({
-  id: n,
-  uuid: `uuid-${n}`,
-  name: `h${n}`,
-  extra,
-  traits: [],
-});
+import { machineSpec as spec } from './machine-spec.js';
 
 describe('what a machine writes on its host', () => {
   it('maps the checksum type onto Ironic image fields and drops the last image', () => {
@@ -98,85 +69,5 @@ describe('what a machine writes on its host', () => {
       { type: 'InternalDNS', address: 'w-0' },
     ]);
     expect(inventoryAddresses(null)).toEqual([]);
-  });
-});
-
-describe('choosing a host', () => {
-  const free = [
-    host(1, { rack: 'r1', failure_domain: 'a' }),
-    host(2, { rack: 'r1', failure_domain: 'b' }),
-    host(3, { rack: 'r2', failure_domain: 'a', [HOST_LABELS.unhealthy]: 'true' }),
-    host(4, { rack: 'r1', failure_domain: 'a', [HOST_LABELS.lastCluster]: 'c1', [HOST_LABELS.lastRole]: 'worker' }),
-  ];
-
-  it('keeps the hosts of the selector and failure domain, never an unhealthy one', () => {
-    const s = spec({
-      host_selector: { match_labels: { rack: 'r1' }, match_expressions: [], traits: [], resource_class: null },
-      failure_domain: 'a',
-    });
-    expect(
-      chooseHosts(s, free, 'failure_domain')
-        .ordered.map((h) => h.id)
-        .sort(),
-    ).toEqual([1, 4]);
-    expect(chooseHosts(spec({ failure_domain: 'a' }), free, 'failure_domain').ordered.map((h) => h.id)).not.toContain(
-      3,
-    );
-  });
-
-  it('says why none fits: the selector, or the failure domain', () => {
-    const noRack = spec({
-      host_selector: { match_labels: { rack: 'r9' }, match_expressions: [], traits: [], resource_class: null },
-    });
-    expect(chooseHosts(noRack, free, 'failure_domain').reason).toBe('no available host matches the selector');
-    expect(chooseHosts(spec({ failure_domain: 'z' }), free, 'failure_domain').reason).toBe(
-      'no host in failure domain z',
-    );
-  });
-
-  it('with node_reuse, puts the host this cluster and role held last first', () => {
-    for (let i = 0; i < 10; i++) {
-      expect(chooseHosts(spec({ node_reuse: true }), free, 'failure_domain').ordered[0]!.id).toBe(4);
-    }
-  });
-
-  it('reads the failure domain from the configured label', () => {
-    const zoned = [host(7, { zone: 'east' }), host(8, { zone: 'west' })];
-    expect(chooseHosts(spec({ failure_domain: 'west' }), zoned, 'zone').ordered.map((h) => h.id)).toEqual([8]);
-  });
-});
-
-describe('reboot remediation', () => {
-  const up = {
-    power_state: 'power on' as const,
-    target_power_state: null,
-    last_error: null,
-    fault: null,
-    health: 'OK' as const,
-    reservation: null,
-  };
-  const r = {
-    strategy: 'reboot' as const,
-    retry_limit: 2,
-    timeout: 60,
-    attempts: 1,
-    started_at: '2026-01-01T00:00:00Z',
-  };
-  const at = (s: number) => Date.parse('2026-01-01T00:00:00Z') + s * 1000;
-
-  it('reboots first, waits while the reboot runs, and is done when the host is up and healthy', () => {
-    expect(remediationStep({ ...r, attempts: 0, started_at: null }, up, at(0))).toEqual({ kind: 'reboot' });
-    expect(remediationStep(r, { ...up, target_power_state: 'rebooting' }, at(10))).toEqual({ kind: 'wait' });
-    expect(remediationStep(r, up, at(10))).toEqual({ kind: 'recovered' });
-    expect(cameBack({ ...up, health: 'Critical' })).toBe(false);
-    expect(cameBack({ ...up, fault: 'power failure' })).toBe(false);
-  });
-
-  it('reboots again after a failed or timed-out attempt, and gives up at the limit', () => {
-    const failed = { ...up, last_error: 'BMC did not answer' };
-    expect(remediationStep(r, failed, at(5))).toEqual({ kind: 'reboot' });
-    expect(remediationStep(r, { ...up, target_power_state: 'rebooting' }, at(61))).toEqual({ kind: 'reboot' });
-    const last = remediationStep({ ...r, attempts: 2 }, failed, at(5));
-    expect(last).toEqual({ kind: 'give up', why: 'the host did not come back after 2 reboot(s): BMC did not answer' });
   });
 });
