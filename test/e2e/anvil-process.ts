@@ -11,6 +11,14 @@ const KEEP_LINES = 200;
 
 export type ServeRole = 'all' | 'api' | 'conductor';
 
+/** Every role `anvil serve` runs, the network boot services' own included. */
+export type AnyServeRole = ServeRole | 'pxe';
+
+/** What each part of a process logs once it is up: `all` starts the boot services last, `pxe` only them. */
+export const CONDUCTOR_UP = 'conductor started';
+export const API_UP = 'anvil API listening';
+export const BOOT_UP = 'network boot services listening';
+
 export interface AnvilProcess {
   readonly name: string;
   readonly pid: number;
@@ -36,6 +44,28 @@ export async function startAnvilProcess(
   env: Record<string, string>,
   readyMs = 30_000,
 ): Promise<AnvilProcess> {
+  return launchAnvilProcess(name, role, env, { readyMessage: role === 'conductor' ? CONDUCTOR_UP : API_UP, readyMs });
+}
+
+export interface LaunchOptions {
+  /** The log message (`msg`) after which the process counts as up. */
+  readyMessage: string;
+  readyMs?: number;
+  /** Sees every line the process writes, beyond the last ones `lines` keeps. */
+  onLine?: (line: string) => void;
+}
+
+/**
+ * `startAnvilProcess` for any role, up once it logged `readyMessage`: a
+ * process that runs the boot services too is of use to hosts only once
+ * they listen, which is after its API.
+ */
+export async function launchAnvilProcess(
+  name: string,
+  role: AnyServeRole,
+  env: Record<string, string>,
+  { readyMessage, readyMs = 30_000, onLine }: LaunchOptions,
+): Promise<AnvilProcess> {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('ANVIL_')));
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--role', role], {
     cwd: path.dirname(path.dirname(CLI)),
@@ -45,11 +75,13 @@ export async function startAnvilProcess(
   const lines: string[] = [];
   const warnings: string[] = [];
   const keep = (line: string) => {
+    onLine?.(line);
     lines.push(line);
     if (lines.length > KEEP_LINES) lines.shift();
   };
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const ready = new Promise<string | null>((resolve, reject) => {
+  let url: string | null = null;
+  const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`${name} did not start within ${readyMs} ms:\n${lines.join('\n')}`)),
       readyMs,
@@ -67,20 +99,16 @@ export async function startAnvilProcess(
         return;
       }
       if ((entry.level ?? 0) >= 40 && entry.msg) warnings.push(entry.msg);
-      if (role === 'conductor' && entry.msg === 'conductor started') {
+      if (entry.msg === API_UP && entry.url) url = entry.url;
+      if (entry.msg === readyMessage && (readyMessage !== API_UP || url !== null)) {
         clearTimeout(timer);
-        resolve(null);
-      }
-      if (role !== 'conductor' && entry.msg === 'anvil API listening' && entry.url) {
-        clearTimeout(timer);
-        resolve(entry.url);
+        resolve();
       }
     });
     createInterface({ input: child.stderr! }).on('line', keep);
   });
-  let url: string | null;
   try {
-    url = await ready;
+    await ready;
   } catch (err) {
     child.kill('SIGKILL');
     throw err;
