@@ -24,6 +24,30 @@ export interface ConductorRole {
   stop(): Promise<void>;
 }
 
+/**
+ * What a process of this conductor's name held for its parts when it was
+ * killed (a BMC call over RPC, a machine's or a power sync's lock) is
+ * released before this one starts any of them, as Ironic clears a
+ * conductor's reservations when it starts: nothing of the dead process runs
+ * any more, and no other conductor frees the locks of a name that is alive
+ * again. The `<name>` locks themselves stay: the worker resumes that work.
+ * The API's own (`<name>:api`) only when this process runs the API too: a
+ * separate API process may share the host name and be very much alive.
+ */
+async function releasePredecessorLocks(core: Core, withApi: boolean): Promise<void> {
+  const name = core.config.conductor.name;
+  const parts = ['rpc', 'machines', 'sync', ...(withApi ? ['api'] : [])];
+  const freed = await core.nodes.releaseHeldBy(parts.map((part) => `${name}:${part}`));
+  for (const node of freed) {
+    await core.history.record(node.id, {
+      severity: 'WARNING',
+      event_type: 'lock',
+      event: `Lock of ${node.reservation ?? ''} released: the process that held it is gone and ${name} is starting again`,
+    });
+  }
+  if (freed.length > 0) core.log.warn({ nodes: freed.length }, 'released the locks a killed process of this name held');
+}
+
 /** Checks, before anything starts, that the RPC server's port is free. */
 export async function prepareConductorRole(config: AnvilConfig): Promise<void> {
   await checkPortFree(rpcListen(config));
@@ -43,9 +67,13 @@ function rpcListen(config: AnvilConfig): ListenSetting {
  * over the nodes it owns, and the RPC server where API processes send their
  * hardware calls for those nodes.
  */
-export async function startConductorRole(core: Core): Promise<ConductorRole> {
+export async function startConductorRole(
+  core: Core,
+  { withApi }: { withApi: boolean } = { withApi: false },
+): Promise<ConductorRole> {
   const { config, log } = core;
   const c = config.conductor;
+  await releasePredecessorLocks(core, withApi);
   const hardware = new NodeHardware({
     nodes: core.nodes,
     locks: new NodeLocks({ nodes: core.nodes, holder: `${c.name}:rpc`, history: core.history, metrics: core.metrics }),

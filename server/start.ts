@@ -52,7 +52,7 @@ export async function startService(
     await core.close();
   };
   try {
-    if (runs.conductor) conductor = await startConductorRole(core);
+    if (runs.conductor) conductor = await startConductorRole(core, { withApi: runs.api });
     if (apiPrepared !== null) api = await startApiRole(core, conductor, apiPrepared);
     if (runs.pxe) boot = await startPxeRole(core, api?.url ?? null);
   } catch (err) {
