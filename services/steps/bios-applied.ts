@@ -7,7 +7,8 @@ const POLL_MS = 1000;
 /**
  * Waits, after the reboot that applies them, until the firmware runs with
  * the settings staged for it: none of them still pending and each current
- * value the one asked for (compared as text: a BMC may type `"4"` as 4).
+ * value the one asked for (compared as text, case aside: Ironic's clients
+ * send `"4"` and `"False"`, which the BMC stores typed as 4 and false).
  * A real host applies them during POST, minutes after the reset was
  * accepted; reading back sooner would cache the old values. Fails as
  * Ironic's redfish BIOS check does when the time runs out.
@@ -22,7 +23,7 @@ export async function awaitBiosApplied(
   for (;;) {
     const [current, pending] = await Promise.all([bios.getAttributes(), bios.getPendingAttributes()]);
     const unapplied = Object.keys(wanted).filter(
-      (name) => Object.hasOwn(pending, name) || String(current[name]) !== String(wanted[name]),
+      (name) => Object.hasOwn(pending, name) || asText(current[name]) !== asText(wanted[name]),
     );
     if (unapplied.length === 0) return;
     if (Date.now() + POLL_MS > deadline) {
@@ -34,4 +35,8 @@ export async function awaitBiosApplied(
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
+}
+
+function asText(value: unknown): string {
+  return String(value).toLowerCase();
 }

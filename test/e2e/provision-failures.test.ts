@@ -141,9 +141,10 @@ describe('a deploy that fails', () => {
     await setImage(rig.svc, target.uuid, { url: rig.image.url, sha256: wrong });
     await requestDeploy(rig.svc, target.uuid, 'bad-sum');
     const error = await deployFailed(target.uuid);
+    // IPA's ImageChecksumError, as the agent reports it.
     expect(error).toBe(
-      `Deploy step deploy.write_image failed on node ${target.uuid}: The sha256 checksum calculated for the downloaded image (${rig.image.sha256}) ` +
-        `does not match the expected checksum (${wrong}) for image ${rig.image.url}`,
+      `Deploy step deploy.write_image failed on node ${target.uuid}: Image failed to verify against checksum. ` +
+        `location: /dev/sda; image ID: ${target.uuid}; image checksum: ${wrong}; verification checksum: ${rig.image.sha256}`,
     );
     // The agent refused the bytes: nothing was left on the disk.
     expect((await simHost(rig.sim, target.host.name)).disk).toBeNull();

@@ -185,6 +185,20 @@ describeOnEngines('request bodies: every refusal of the body parser is a 4xx in 
     },
   );
 
+  it('takes a DELETE that python-ironicclient labels application/octet-stream, with no body', async () => {
+    const created = await svc().request('POST', '/v1/nodes', { driver: 'fake-hardware' }, V);
+    expect(created.status, created.text).toBe(201);
+    const res = await fetch(`${svc().url}/v1/nodes/${created.body.uuid as string}`, {
+      method: 'DELETE',
+      headers: {
+        'X-OpenStack-Ironic-API-Version': V,
+        'Content-Type': 'application/octet-stream',
+        'Content-Length': '0',
+      },
+    });
+    expect(res.status, await res.text()).toBe(204);
+  });
+
   it('reads a body sent without a Content-Type as JSON, as Ironic does', async () => {
     const res = await fetch(`${svc().url}/v1/nodes`, {
       method: 'POST',

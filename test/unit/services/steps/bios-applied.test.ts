@@ -24,8 +24,8 @@ function slowBios(current: BiosAttributes, pending: BiosAttributes, applyOnRead:
 
 describe('awaitBiosApplied', () => {
   it('returns at once when the reboot already applied the settings, comparing values as text', async () => {
-    const { bios, reads } = slowBios({ ProcTurboMode: 'Enabled', NumCores: 4 }, {}, 1);
-    await awaitBiosApplied(bios, { ProcTurboMode: 'Enabled', NumCores: '4' }, 'n1', 5_000);
+    const { bios, reads } = slowBios({ ProcTurboMode: 'Enabled', NumCores: 4, SerialConsole: false }, {}, 1);
+    await awaitBiosApplied(bios, { ProcTurboMode: 'Enabled', NumCores: '4', SerialConsole: 'False' }, 'n1', 5_000);
     expect(reads()).toBe(1);
   });
 
