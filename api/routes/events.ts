@@ -8,7 +8,7 @@ import { queryString } from '../validation.js';
 
 /**
  * Anvil's change feed (`/v1/anvil/events`): every change to nodes,
- * allocations and IPAM claims in commit order, each with a cursor. A long
+ * allocations, IPAM claims and machines in commit order, each with a cursor. A long
  * poll (`wait`) and a Server-Sent Events stream of the same records.
  * `since` omitted reads from the oldest record kept, `since=now` only what
  * commits next; a cursor the feed no longer holds answers 410 Gone.
