@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/service.js';
 import { FeedConsumer, type FeedObject } from './feed-consumer.js';
 import { createPool, enrollForDeploy, osRunning, startProvisionRig, type ProvisionRig } from './provision-rig.js';
+import { machineBody } from './machine-body.js';
 import { drive } from './sim-nodes.js';
 
 type Body = Record<string, any>;
@@ -65,19 +66,7 @@ afterAll(async () => {
 });
 
 function machine(name: string, spec: Body = {}): Body {
-  return {
-    name,
-    spec: {
-      cluster: 'prod',
-      role: 'worker',
-      host_selector: { match_labels: { rack: 'r1' } },
-      image: { url: rig.image.url, checksum: rig.image.sha256, checksum_type: 'sha256', disk_format: 'raw' },
-      user_data: `#cloud-config\nhostname: ${name}\n`,
-      data_template: { networks: [{ pool: MACHINE_POOL }], meta_data: { cluster: 'prod' } },
-      automated_cleaning_mode: 'metadata',
-      ...spec,
-    },
-  };
+  return machineBody(name, rig.image, MACHINE_POOL, spec);
 }
 
 async function create(body: Body): Promise<void> {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresAvailable } from '../support/engines.js';
 import { createPool, enrollForDeploy, osRunning } from './provision-rig.js';
 import { startProcessProvisionRig, type ProcessProvisionRig, type ProcessSpec } from './process-provision-rig.js';
+import { machineBody } from './machine-body.js';
 import { drive } from './sim-nodes.js';
 
 type Body = Record<string, any>;
@@ -182,23 +183,7 @@ class MachineFleet {
   }
 
   body(name: string): Body {
-    return {
-      name,
-      spec: {
-        cluster: 'prod',
-        role: 'worker',
-        host_selector: { match_labels: { rack: 'r1' } },
-        image: {
-          url: this.rig.image.url,
-          checksum: this.rig.image.sha256,
-          checksum_type: 'sha256',
-          disk_format: 'raw',
-        },
-        user_data: `#cloud-config\nhostname: ${name}\n`,
-        data_template: { networks: [{ pool: MACHINE_POOL }], meta_data: { cluster: 'prod' } },
-        automated_cleaning_mode: 'metadata',
-      },
-    };
+    return machineBody(name, this.rig.image, MACHINE_POOL);
   }
 
   async create(name: string): Promise<void> {

@@ -6,6 +6,7 @@
 // whose BMC hangs is rebooted up to the limit, then marked unhealthy.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, type TestService } from '../support/service.js';
+import { machineBody } from './machine-body.js';
 import { drive, setHostFaults } from './sim-nodes.js';
 import { createPool, enrollForDeploy, osRunning, startProvisionRig, type ProvisionRig } from './provision-rig.js';
 
@@ -38,19 +39,7 @@ afterAll(async () => {
 });
 
 function machine(name: string, spec: Body = {}): Body {
-  return {
-    name,
-    spec: {
-      cluster: 'prod',
-      role: 'worker',
-      host_selector: { match_labels: { rack: 'r1' } },
-      image: { url: rig.image.url, checksum: rig.image.sha256, checksum_type: 'sha256', disk_format: 'raw' },
-      user_data: `#cloud-config\nhostname: ${name}\n`,
-      data_template: { networks: [{ pool: 'mach-net' }], meta_data: { cluster: 'prod' } },
-      automated_cleaning_mode: 'metadata',
-      ...spec,
-    },
-  };
+  return machineBody(name, rig.image, 'mach-net', spec);
 }
 
 async function create(svc: TestService, body: Body): Promise<void> {
