@@ -29,7 +29,9 @@ import { nodePortgroupRoutes, portgroupRoutes } from './routes/portgroups.js';
 import { nodePortRoutes, portgroupPortRoutes, portRoutes } from './routes/ports.js';
 import { rootDocument, v1Routes } from './routes/root.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { builtUiDir, uiRoutes } from './routes/ui.js';
 import { nodeVolumeRoutes, volumeRoutes } from './routes/volume.js';
+import { whoamiRoutes } from './routes/whoami.js';
 
 export function createApp(ctx: ApiContext): Express {
   const app = express();
@@ -103,7 +105,9 @@ export function createApp(ctx: ApiContext): Express {
   v1.use('/anvil/tokens', tokenRoutes(ctx));
   v1.use('/anvil/machines', machineRoutes(ctx));
   v1.use('/anvil/events', eventRoutes(ctx));
+  v1.use('/anvil/whoami', whoamiRoutes(ctx));
   app.use('/v1', v1);
+  app.use(uiRoutes(ctx.config.api.uiDir ?? builtUiDir()));
 
   app.use(unmatched(ctx.access.policy));
   app.use(errorHandler(ctx.log));

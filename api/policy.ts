@@ -32,6 +32,9 @@ export const POLICY: readonly PolicyRule[] = [
   rule('GET', '/healthz', 'public'),
   rule('GET', '/metrics', 'public'),
   rule('GET', '/v1', 'public'),
+  // The web dashboard's files: the login page is one of them; its data comes from the API with the user's credentials.
+  rule('GET', '/ui', 'public'),
+  rule('GET', '/ui/*asset', 'public'),
   // The ramdisk agent's endpoints: public, guarded by the agent token.
   rule('GET', '/v1/lookup', 'public'),
   rule('POST', '/v1/heartbeat/:node', 'public'),
@@ -170,6 +173,7 @@ export const POLICY: readonly PolicyRule[] = [
   operate('DELETE', '/v1/anvil/machines/:machine'),
   operate('POST', '/v1/anvil/machines/:machine/remediate'),
 
+  read('/v1/anvil/whoami'),
   read('/v1/anvil/events'),
   read('/v1/anvil/events/stream'),
 

@@ -172,9 +172,9 @@ export function ipamRoutes(ctx: ApiContext): Router {
   return router;
 }
 
-function addressFilter(req: Request): { pool?: string; claim?: string; owner?: string } {
-  const filter: { pool?: string; claim?: string; owner?: string } = {};
-  for (const key of ['pool', 'claim', 'owner'] as const) {
+function addressFilter(req: Request): { pool?: string; claim?: string; owner?: string; address?: string } {
+  const filter: { pool?: string; claim?: string; owner?: string; address?: string } = {};
+  for (const key of ['pool', 'claim', 'owner', 'address'] as const) {
     const value = queryString(req.query[key]);
     if (value !== undefined) filter[key] = value;
   }

@@ -67,6 +67,8 @@ rm -rf "$stage"
 mkdir -p "$stage/app"
 cd "$repo"
 npx tsc -p tsconfig.json --outDir "$stage/app/dist"
+# The dashboard, served at /ui/ from dist/ui beside the compiled API.
+node ui/build.mjs --out "$stage/app/dist/ui"
 cp package.json package-lock.json "$stage/app/"
 cp -a node_modules "$stage/app/"
 (cd "$stage/app" && npm prune --omit=dev --offline --no-audit --no-fund --loglevel=error)

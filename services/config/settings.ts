@@ -141,6 +141,13 @@ export const settings = {
       default: 1000,
       help: 'Largest page a list answers',
     }),
+    uiDir: new Setting({
+      env: 'ANVIL_UI_DIR',
+      yaml: 'api.ui_dir',
+      schema: z.string().min(1).nullable(),
+      default: new InWords('`dist/ui` in the install', () => null),
+      help: 'Folder of the built web dashboard served at `/ui/` (`npm run build` writes it)',
+    }),
   },
   database: {
     url: new Setting({

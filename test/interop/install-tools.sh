@@ -42,6 +42,8 @@ packages=(
   systemd                # systemd-analyze verify, systemd-sysusers, systemd-tmpfiles on packaging/ (never started)
   golang-go              # builds test/interop/gophercloud/bmo-flow offline (GOPATH mode)
   golang-github-gophercloud-gophercloud-dev  # gophercloud, the Go client BMO drives Ironic with
+  chromium               # headless browser for the dashboard's tests (ui-dashboard.test.ts)
+  fonts-dejavu-core      # a font for the dashboard's screenshots
 )
 
 missing=()

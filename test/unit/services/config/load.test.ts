@@ -13,7 +13,7 @@ function tempFile(text: string): string {
 describe('configuration', () => {
   it('defaults to loopback:6385 and an SQLite file in ./var', () => {
     const c = loadConfig({});
-    expect(c.api).toEqual({ host: '127.0.0.1', port: 6385, maxLimit: 1000 });
+    expect(c.api).toEqual({ host: '127.0.0.1', port: 6385, maxLimit: 1000, uiDir: null });
     expect(c.dataDir).toBe(path.resolve('./var'));
     expect(c.database.url).toBe(`sqlite:${path.resolve('./var/anvil.db')}`);
     expect(c.auth).toBe('none');
