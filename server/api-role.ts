@@ -158,6 +158,7 @@ export async function startApiRole(
       inventory: core.inventory,
       heartbeatTimeoutSeconds: config.agent.heartbeatTimeoutSeconds,
       addPorts: config.conductor.inspectAddPorts === 'all',
+      history: core.history,
     }),
   });
   const { tls } = prepared;

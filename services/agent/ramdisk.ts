@@ -11,6 +11,7 @@ import {
 import type { PortRepository } from '../ports/index.js';
 import { standardPluginData, type InventoryStore } from '../inspect/index.js';
 import { MASK, maskSecrets } from '../secrets/index.js';
+import type { NodeHistory } from '../events/index.js';
 import type { AgentCheckIn } from './check-in.js';
 import { AGENT_STATES, LOOKUP_STATES } from './session.js';
 
@@ -52,6 +53,8 @@ export interface RamdiskDeps {
   inventory: InventoryStore;
   heartbeatTimeoutSeconds: number;
   addPorts: boolean;
+  /** Where the agent's lookup and first call back of each boot are told, on the node's timeline. */
+  history: Pick<NodeHistory, 'record'>;
 }
 
 /**
@@ -91,6 +94,12 @@ export class RamdiskService {
         issued.token = randomBytes(32).toString('base64url');
         return { driver_internal_info: { ...fresh.driver_internal_info, agent_secret_token: issued.token } };
       });
+      if (issued.token !== null)
+        await this.deps.history.record(node.id, {
+          severity: 'INFO',
+          event_type: 'agent',
+          event: `Agent looked the node up (${addresses.join(', ') || `uuid ${nodeUuid ?? ''}`}) and was given its token`,
+        });
     }
     return {
       answer: {
@@ -133,8 +142,11 @@ export class RamdiskService {
     };
     const node = await this.deps.nodeService.get(ident);
     accept(node);
+    // Only the first call back of a boot is told (decided under the lock): later heartbeats repeat it every few seconds.
+    const callBack = { first: false };
     await this.deps.checkIn.agentCheckedIn(node, HEARTBEAT_RESUMES, (fresh) => {
       accept(fresh);
+      callBack.first = typeof fresh.driver_internal_info.agent_url !== 'string';
       return {
         driver_internal_info: {
           ...fresh.driver_internal_info,
@@ -144,6 +156,12 @@ export class RamdiskService {
         },
       };
     });
+    if (callBack.first)
+      await this.deps.history.record(node.id, {
+        severity: 'INFO',
+        event_type: 'agent',
+        event: `Agent${beat.agent_version === undefined ? '' : ` ${beat.agent_version}`} called back from ${beat.callback_url}`,
+      });
   }
 
   /** In-band inspection data: stored as the node's inventory, then inspection moves on. */

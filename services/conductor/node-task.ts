@@ -50,7 +50,22 @@ export function createNodeTask(initial: Node, nodes: NodeRepository, history: No
       });
     },
     async update(changes: NodeChanges) {
+      const started = startedStep(node, changes);
       node = await nodes.update(node.id, changes);
+      if (started !== null) await history.record(node.id, { severity: 'INFO', event_type: 'provisioning', event: started });
     },
   };
+}
+
+const STEP_FIELDS = { clean_step: 'Clean', deploy_step: 'Deploy', service_step: 'Service' } as const;
+
+/** "Deploy step deploy.write_image started" when `changes` moves a sequence to a new step; null otherwise. */
+function startedStep(node: Node, changes: NodeChanges): string | null {
+  for (const [field, kind] of Object.entries(STEP_FIELDS) as [keyof typeof STEP_FIELDS, string][]) {
+    const step = changes[field];
+    if (step === undefined || typeof step.step !== 'string') continue;
+    if (JSON.stringify(step) === JSON.stringify(node[field])) continue;
+    return `${kind} step ${String(step.interface)}.${step.step} started`;
+  }
+  return null;
 }

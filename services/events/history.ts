@@ -8,9 +8,20 @@ const SEVERITIES = ['INFO', 'WARNING', 'ERROR'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 /**
  * What an entry is about: a state transition, a power change, a lock
- * conflict, a BMC error, a network boot step, a change in the health the BMC reports...
+ * conflict, a BMC error, a network boot step, the ramdisk agent (its lookup,
+ * its first call back, each step handed to it), a change in the health the BMC reports...
  */
-const EVENT_TYPES = ['provisioning', 'power', 'lock', 'maintenance', 'bmc', 'boot', 'console', 'monitoring'] as const;
+const EVENT_TYPES = [
+  'provisioning',
+  'power',
+  'lock',
+  'maintenance',
+  'bmc',
+  'boot',
+  'agent',
+  'console',
+  'monitoring',
+] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export interface HistoryEntry {

@@ -75,8 +75,17 @@ describe('a Redfish host provisioned through the REST API with the agent', () =>
       }),
     ]);
 
-    // What Anvil's boot services served this node, in its history.
-    const boots = (await detailedHistory(svc, uuid)).filter((e) => e.event_type === 'boot').map((e) => e.event);
+    // What Anvil's boot services served this node, and what its agent did, in its history (the dashboard's timeline).
+    const history = await detailedHistory(svc, uuid);
+    const boots = history.filter((e) => e.event_type === 'boot').map((e) => e.event);
+    const agent = history.filter((e) => e.event_type === 'agent').map((e) => e.event);
+    expect(agent.some((e) => e.startsWith('Agent looked the node up (') && e.includes(host.macs[0]!))).toBe(true);
+    expect(
+      agent.some((e) => /^Agent.* called back from http:\/\//.test(e)),
+      agent.join('\n'),
+    ).toBe(true);
+    const steps = history.map((e) => e.event).filter((e) => / step \S+ started$/.test(e));
+    expect(steps, steps.join('\n')).toContain('Deploy step deploy.write_image started');
     expect(
       boots.some((e) => e.startsWith(`tftp to ${host.macs[0]}`)),
       boots.join('\n'),

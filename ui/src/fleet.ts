@@ -21,6 +21,7 @@ export interface NodeRow {
   traits: string[];
   conductor: string | null;
   provision_updated_at: string | null;
+  created_at: string;
   updated_at: string | null;
 }
 
@@ -42,6 +43,7 @@ export const NODE_FIELDS = [
   'traits',
   'conductor',
   'provision_updated_at',
+  'created_at',
   'updated_at',
 ] as const;
 

@@ -8,7 +8,8 @@ setInterval(() => {
 
 export function relative(iso: string, at: number): string {
   const seconds = Math.round((at - Date.parse(iso)) / 1000);
-  const ago = seconds >= 0;
+  // A few seconds either way is the two clocks (the server's and the browser's) disagreeing, not the future.
+  const ago = seconds >= -45;
   const s = Math.abs(seconds);
   const text =
     s < 45
@@ -34,7 +35,7 @@ export function Time({ iso }: { iso: string | null | undefined }) {
     .replace(/\.\d+Z$/, ' UTC');
   return (
     <time dateTime={iso} title={absolute}>
-      {relative(iso, now.value)}
+      {relative(iso, Math.max(now.value, Date.now()))}
       <span class="absolute"> ({absolute})</span>
     </time>
   );

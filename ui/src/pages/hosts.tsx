@@ -231,7 +231,7 @@ export function HostsPage({ fleet, session }: { fleet: Fleet; session: Session }
                     </td>
                     <td class="col-driver">{n.driver}</td>
                     <td class="col-updated">
-                      <Time iso={n.provision_updated_at ?? n.updated_at} />
+                      <Time iso={n.provision_updated_at ?? n.created_at} />
                     </td>
                     <td class="col-error" title={n.last_error ?? undefined}>
                       {n.last_error}
@@ -272,7 +272,7 @@ function comparator(key: SortKey): (a: NodeRow, b: NodeRow) => number {
       case 'driver':
         return n.driver;
       case 'updated':
-        return n.provision_updated_at ?? n.updated_at ?? '';
+        return n.provision_updated_at ?? n.created_at;
     }
   };
   const collator = new Intl.Collator(undefined, { numeric: true });

@@ -68,7 +68,7 @@ export function OverviewPage({ fleet, session }: { fleet: Fleet; session: Sessio
             {counts.failed.slice(0, 20).map((n) => (
               <li data-testid="failed-host">
                 <a href={href('hosts', n.uuid)}>{n.name ?? n.uuid}</a> <ProvisionState state={n.provision_state} />{' '}
-                <Time iso={n.provision_updated_at ?? n.updated_at} />
+                <Time iso={n.provision_updated_at ?? n.updated_at ?? n.created_at} />
                 <p class="last-error">{n.last_error ?? 'No error was recorded.'}</p>
               </li>
             ))}
