@@ -87,14 +87,16 @@ export class ApiClient {
     return this.request<T>('GET', path, undefined, signal);
   }
 
-  /** Every page of a list that answers `{<key>: [...], next?: url}`. */
-  async all<T>(path: string, key: string, signal?: AbortSignal): Promise<T[]> {
+  /** Every page of a list that answers `{<key>: [...], next?: url}`; `onPage` sees each page as it comes. */
+  async all<T>(path: string, key: string, signal?: AbortSignal, onPage?: (entries: T[]) => void): Promise<T[]> {
     const out: T[] = [];
     let next: string | undefined = path;
     // Bounded: a list of a million entries in pages of 1,000 is a thousand pages.
     for (let pages = 0; next !== undefined && pages < 1000; pages++) {
       const page: Record<string, unknown> = await this.get<Record<string, unknown>>(next, signal);
-      out.push(...((page[key] as T[] | undefined) ?? []));
+      const entries = (page[key] as T[] | undefined) ?? [];
+      out.push(...entries);
+      onPage?.(entries);
       next = typeof page.next === 'string' ? relative(page.next) : undefined;
     }
     return out;

@@ -57,7 +57,10 @@ const NODE_LIST = `/v1/nodes?limit=1000&fields=${NODE_FIELDS.join(',')}`;
  */
 export class Fleet {
   readonly nodes = signal<ReadonlyMap<string, NodeRow>>(new Map());
+  /** The first page is in: the pages can draw. */
   readonly loaded = signal(false);
+  /** Every page is in: counts are whole. */
+  readonly complete = signal(false);
   readonly error = signal<string | null>(null);
   /** Bumped by every machine or IPAM change, for the pages that show those. */
   readonly machinesVersion = signal(0);
@@ -91,9 +94,17 @@ export class Fleet {
   /** Reads every node afresh; answers the feed cursor to follow from. */
   async reload(): Promise<string> {
     const head = await this.client.get<{ cursor: string }>('/v1/anvil/events?since=now&limit=1');
-    const rows = await this.client.all<NodeRow>(NODE_LIST, 'nodes');
-    this.nodes.value = new Map(rows.map((row) => [row.uuid, row]));
+    this.complete.value = false;
+    // Drawn page by page: the first thousand hosts show while the rest are read.
+    const rows = new Map<string, NodeRow>();
+    await this.client.all<NodeRow>(NODE_LIST, 'nodes', undefined, (page) => {
+      for (const row of page) rows.set(row.uuid, row);
+      this.nodes.value = new Map(rows);
+      this.loaded.value = true;
+    });
+    this.nodes.value = rows;
     this.loaded.value = true;
+    this.complete.value = true;
     this.error.value = null;
     this.machinesVersion.value++;
     this.poolsVersion.value++;

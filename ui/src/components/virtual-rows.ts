@@ -1,51 +1,45 @@
-import { useLayoutEffect, useReducer, useRef, useState } from 'preact/hooks';
-import {
-  Virtualizer,
-  elementScroll,
-  observeElementOffset,
-  observeElementRect,
-  type VirtualItem,
-} from '@tanstack/virtual-core';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 
 export interface VirtualRows {
   /** The scrolling element: give it a fixed height. */
   scrollRef: { current: HTMLDivElement | null };
-  items: VirtualItem[];
+  /** The indexes of the rows to draw: those in view and a few either side. */
+  first: number;
+  last: number;
   /** Blank space above and below the rows drawn, so the scroll bar spans every row. */
   before: number;
   after: number;
-  scrollToIndex(index: number): void;
 }
+
+/** Rows drawn beyond each edge of the view, so a quick scroll shows no gap. */
+const OVERSCAN = 12;
 
 /**
  * Only the rows in view (and a few around them) are drawn, whatever the
- * count: a table of 10,000 hosts costs what one of 50 does. Rows have a
- * fixed height, which keeps the arithmetic exact.
+ * count: a table of 10,000 hosts costs what one of 50 does. Rows have one
+ * fixed height, so which rows are in view is arithmetic on the scroll
+ * position; a windowing library (TanStack Virtual: 35 KB, more than the rest
+ * of the dashboard's libraries together) pays for measuring rows of varying
+ * height, which this table does not have.
  */
-export function useVirtualRows(count: number, rowHeight: number): VirtualRows {
+export function useVirtualRows(count: number, rowHeight: number, headerHeight: number): VirtualRows {
   const scrollRef = useRef<HTMLDivElement | null>(null);
-  const [, redraw] = useReducer((n: number) => n + 1, 0);
-  const [virtualizer] = useState(
-    () =>
-      new Virtualizer<HTMLDivElement, HTMLElement>({
-        count,
-        getScrollElement: () => scrollRef.current,
-        estimateSize: () => rowHeight,
-        overscan: 12,
-        observeElementRect,
-        observeElementOffset,
-        scrollToFn: elementScroll,
-        onChange: () => redraw(0),
-      }),
-  );
-  useLayoutEffect(() => virtualizer._didMount(), [virtualizer]);
+  const [view, setView] = useState({ top: 0, height: 800 });
   useLayoutEffect(() => {
-    virtualizer.setOptions({ ...virtualizer.options, count });
-    virtualizer._willUpdate();
-  });
-  const items = virtualizer.getVirtualItems();
-  const total = virtualizer.getTotalSize();
-  const before = items[0]?.start ?? 0;
-  const after = items.length === 0 ? 0 : total - items[items.length - 1]!.end;
-  return { scrollRef, items, before, after, scrollToIndex: (i) => virtualizer.scrollToIndex(i) };
+    const element = scrollRef.current;
+    if (element === null) return undefined;
+    const measure = () => setView({ top: element.scrollTop, height: element.clientHeight });
+    measure();
+    element.addEventListener('scroll', measure, { passive: true });
+    const resized = new ResizeObserver(measure);
+    resized.observe(element);
+    return () => {
+      element.removeEventListener('scroll', measure);
+      resized.disconnect();
+    };
+  }, [count > 0]);
+  const top = Math.max(0, view.top - headerHeight);
+  const first = Math.max(0, Math.floor(top / rowHeight) - OVERSCAN);
+  const last = Math.min(count, Math.ceil((top + view.height) / rowHeight) + OVERSCAN);
+  return { scrollRef, first, last, before: first * rowHeight, after: (count - last) * rowHeight };
 }

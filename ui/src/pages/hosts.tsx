@@ -11,6 +11,7 @@ import { useApi } from '../use-api';
 import { hostMatcher, labelMatches, type HostFilters } from './host-filters';
 
 const ROW_HEIGHT = 38;
+const HEADER_HEIGHT = 34;
 
 type SortKey = 'name' | 'provision_state' | 'power_state' | 'driver' | 'updated';
 const COLUMNS: { key: SortKey; label: string }[] = [
@@ -50,7 +51,7 @@ export function HostsPage({ fleet, session }: { fleet: Fleet; session: Session }
   }, [nodes, filters, found.data, sort]);
   const drivers = useMemo(() => [...new Set([...nodes.values()].map((n) => n.driver))].sort(), [nodes]);
   const states = useMemo(() => [...new Set([...nodes.values()].map((n) => n.provision_state))].sort(), [nodes]);
-  const rows = useVirtualRows(matching.length, ROW_HEIGHT);
+  const rows = useVirtualRows(matching.length, ROW_HEIGHT, HEADER_HEIGHT);
   const selectedRows = useMemo(() => matching.filter((n) => selected.has(n.uuid)), [matching, selected]);
   const allSelected = matching.length > 0 && selectedRows.length === matching.length;
   const operator = canOperate(session);
@@ -140,6 +141,7 @@ export function HostsPage({ fleet, session }: { fleet: Fleet; session: Session }
         <span data-testid="host-count">
           {matching.length} {matching.length === 1 ? 'host' : 'hosts'}
           {matching.length !== nodes.size && ` of ${nodes.size}`}
+          {!fleet.complete.value && ' (reading the rest…)'}
         </span>
         {operator && selectedRows.length > 0 && <span> · {selectedRows.length} selected</span>}
         {operator && (
@@ -195,14 +197,14 @@ export function HostsPage({ fleet, session }: { fleet: Fleet; session: Session }
             </thead>
             <tbody>
               {rows.before > 0 && <tr aria-hidden="true" style={{ height: `${rows.before}px` }} />}
-              {rows.items.map((item) => {
-                const n = matching[item.index]!;
+              {matching.slice(rows.first, rows.last).map((n, i) => {
+                const index = rows.first + i;
                 return (
                   <tr
                     key={n.uuid}
                     data-testid="host-row"
                     data-uuid={n.uuid}
-                    aria-rowindex={item.index + 2}
+                    aria-rowindex={index + 2}
                     aria-selected={operator ? selected.has(n.uuid) : undefined}
                     style={{ height: `${ROW_HEIGHT}px` }}
                   >

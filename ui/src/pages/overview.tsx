@@ -34,6 +34,7 @@ export function OverviewPage({ fleet, session }: { fleet: Fleet; session: Sessio
       <section aria-labelledby="by-state" class="card">
         <h2 id="by-state">
           Hosts <span data-testid="count-total">{counts.total}</span>
+          {!fleet.complete.value && <span class="muted"> (reading the rest…)</span>}
         </h2>
         {counts.total === 0 ? (
           <p class="empty">No hosts are enrolled yet. Enroll one with `anvil node create` or `POST /v1/nodes`.</p>
