@@ -1,5 +1,5 @@
-import type { ApiClient } from './api';
-import type { NodeRow } from './fleet';
+import type { ApiClient } from './api.js';
+import type { NodeRow } from './fleet.js';
 
 export type ActionId =
   | 'manage'

@@ -1,14 +1,14 @@
 import { useEffect, useMemo } from 'preact/hooks';
-import { Fleet } from './fleet';
-import { LiveStatus } from './components/live-status';
-import { HostPage } from './pages/host';
-import { HostsPage } from './pages/hosts';
-import { LoginPage } from './pages/login';
-import { MachinePage, MachinesPage } from './pages/machines';
-import { OverviewPage } from './pages/overview';
-import { PoolPage, PoolsPage } from './pages/pools';
-import { href, route } from './router';
-import { authMode, resume, session, signOut, type Session } from './session';
+import { Fleet } from './fleet.js';
+import { LiveStatus } from './components/live-status.js';
+import { HostPage } from './pages/host.js';
+import { HostsPage } from './pages/hosts.js';
+import { LoginPage } from './pages/login.js';
+import { MachinePage, MachinesPage } from './pages/machines.js';
+import { OverviewPage } from './pages/overview.js';
+import { PoolPage, PoolsPage } from './pages/pools.js';
+import { href, route } from './router.js';
+import { authMode, resume, session, signOut, type Session } from './session.js';
 import { signal } from '@preact/signals';
 
 const startError = signal<string | null>(null);

@@ -1,5 +1,5 @@
 import { signal } from '@preact/signals';
-import { ApiError, errorMessageOf, type ApiClient } from './api';
+import { ApiError, errorMessageOf, type ApiClient } from './api.js';
 
 export type ChangeKind = 'node' | 'allocation' | 'ipam_claim' | 'machine';
 

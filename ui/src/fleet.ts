@@ -1,6 +1,6 @@
 import { signal } from '@preact/signals';
-import type { ApiClient } from './api';
-import { FeedFollower, type Change } from './feed';
+import type { ApiClient } from './api.js';
+import { FeedFollower, type Change } from './feed.js';
 
 /** What the dashboard shows of a node: Ironic's fields, as `GET /v1/nodes?fields=` reads them. */
 export interface NodeRow {

@@ -1,5 +1,5 @@
 import { signal } from '@preact/signals';
-import { ApiClient, ApiError, type Credentials } from './api';
+import { ApiClient, ApiError, type Credentials } from './api.js';
 
 export type Role = 'reader' | 'operator' | 'admin';
 export type AuthMode = 'none' | 'basic' | 'token';

@@ -1,8 +1,8 @@
 import { useState } from 'preact/hooks';
-import { performBulk, type BulkOutcome, type DeployImage, type NodeAction } from '../actions';
-import type { NodeRow } from '../fleet';
-import type { Session } from '../session';
-import { Dialog } from './dialog';
+import { performBulk, type BulkOutcome, type DeployImage, type NodeAction } from '../actions.js';
+import type { NodeRow } from '../fleet.js';
+import type { Session } from '../session.js';
+import { Dialog } from './dialog.js';
 
 const plural = (n: number) => `${n} ${n === 1 ? 'host' : 'hosts'}`;
 

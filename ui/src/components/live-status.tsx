@@ -1,4 +1,4 @@
-import type { FeedStatus } from '../feed';
+import type { FeedStatus } from '../feed.js';
 
 const TEXT: Record<FeedStatus, string> = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…' };
 

@@ -1,5 +1,5 @@
-import { powerKey } from '../components/state';
-import type { NodeRow } from '../fleet';
+import { powerKey } from '../components/state.js';
+import type { NodeRow } from '../fleet.js';
 
 export interface HostFilters {
   search: string;

@@ -1,7 +1,7 @@
-import { ApiError, type ApiClient } from '../api';
-import type { Session } from '../session';
-import { Time } from '../time';
-import { useApi } from '../use-api';
+import { ApiError, type ApiClient } from '../api.js';
+import type { Session } from '../session.js';
+import { Time } from '../time.js';
+import { useApi } from '../use-api.js';
 
 /** IPA's inventory, as inspection stored it (the fields the dashboard shows). */
 interface Inventory {

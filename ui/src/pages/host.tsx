@@ -1,13 +1,13 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ACTIONS, type BulkOutcome, type NodeAction } from '../actions';
-import { ActionDialog, ActionOutcome } from '../components/action-dialog';
-import { powerKey, ProvisionState, stateTone } from '../components/state';
-import type { Fleet, NodeRow } from '../fleet';
-import { href } from '../router';
-import { canOperate, type Session } from '../session';
-import { Time } from '../time';
-import { useApi } from '../use-api';
-import { HostHardware } from './host-hardware';
+import { ACTIONS, type BulkOutcome, type NodeAction } from '../actions.js';
+import { ActionDialog, ActionOutcome } from '../components/action-dialog.js';
+import { powerKey, ProvisionState, stateTone } from '../components/state.js';
+import type { Fleet, NodeRow } from '../fleet.js';
+import { href } from '../router.js';
+import { canOperate, type Session } from '../session.js';
+import { Time } from '../time.js';
+import { useApi } from '../use-api.js';
+import { HostHardware } from './host-hardware.js';
 
 interface HistoryEntry {
   uuid: string;

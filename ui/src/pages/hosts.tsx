@@ -1,14 +1,14 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { ACTIONS, type BulkOutcome, type NodeAction } from '../actions';
-import { ActionDialog, ActionOutcome } from '../components/action-dialog';
-import { powerKey, ProvisionState } from '../components/state';
-import { useVirtualRows } from '../components/virtual-rows';
-import type { Fleet, NodeRow } from '../fleet';
-import { href, replaceQuery, route } from '../router';
-import { canOperate, type Session } from '../session';
-import { Time } from '../time';
-import { useApi } from '../use-api';
-import { hostMatcher, labelMatches, type HostFilters } from './host-filters';
+import { ACTIONS, type BulkOutcome, type NodeAction } from '../actions.js';
+import { ActionDialog, ActionOutcome } from '../components/action-dialog.js';
+import { powerKey, ProvisionState } from '../components/state.js';
+import { useVirtualRows } from '../components/virtual-rows.js';
+import type { Fleet, NodeRow } from '../fleet.js';
+import { href, replaceQuery, route } from '../router.js';
+import { canOperate, type Session } from '../session.js';
+import { Time } from '../time.js';
+import { useApi } from '../use-api.js';
+import { hostMatcher, labelMatches, type HostFilters } from './host-filters.js';
 
 const ROW_HEIGHT = 38;
 const HEADER_HEIGHT = 34;

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
-import { ApiError } from '../api';
-import { signIn, type AuthMode } from '../session';
+import { ApiError } from '../api.js';
+import { signIn, type AuthMode } from '../session.js';
 
 /** Sign-in with what the API asks for: a user and password (basic) or a token (token mode). */
 export function LoginPage({ mode }: { mode: AuthMode }) {

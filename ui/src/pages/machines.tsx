@@ -1,8 +1,8 @@
-import type { Fleet } from '../fleet';
-import { href } from '../router';
-import type { Session } from '../session';
-import { Time } from '../time';
-import { useApi } from '../use-api';
+import type { Fleet } from '../fleet.js';
+import { href } from '../router.js';
+import type { Session } from '../session.js';
+import { Time } from '../time.js';
+import { useApi } from '../use-api.js';
 
 /** A Cluster API machine as `/v1/anvil/machines` answers it. */
 interface Machine {

@@ -1,11 +1,11 @@
 import { useMemo } from 'preact/hooks';
-import type { Fleet, NodeRow } from '../fleet';
-import { isFailed, powerKey, ProvisionState, testKey } from '../components/state';
-import { PoolUsageBar, usePools } from './pools';
-import { href } from '../router';
-import type { Session } from '../session';
-import { Time } from '../time';
-import { useApi } from '../use-api';
+import type { Fleet, NodeRow } from '../fleet.js';
+import { isFailed, powerKey, ProvisionState, testKey } from '../components/state.js';
+import { PoolUsageBar, usePools } from './pools.js';
+import { href } from '../router.js';
+import type { Session } from '../session.js';
+import { Time } from '../time.js';
+import { useApi } from '../use-api.js';
 
 interface Conductor {
   hostname: string;

@@ -1,8 +1,8 @@
-import type { Fleet } from '../fleet';
-import { href } from '../router';
-import type { Session } from '../session';
-import { Time } from '../time';
-import { useApi } from '../use-api';
+import type { Fleet } from '../fleet.js';
+import { href } from '../router.js';
+import type { Session } from '../session.js';
+import { Time } from '../time.js';
+import { useApi } from '../use-api.js';
 
 /** An IPAM pool with its usage (`GET /v1/ipam/pools/{name}`); sizes past 2^53 come as strings. */
 export interface Pool {
