@@ -26,8 +26,11 @@ export function relative(iso: string, at: number): string {
   return ago ? `${text} ago` : `in ${text}`;
 }
 
-/** A time shown relative ("5 minutes ago") with the absolute time (UTC) beside it on hover and for screen readers. */
-export function Time({ iso }: { iso: string | null | undefined }) {
+/**
+ * A time shown relative ("5 minutes ago") with the absolute time (UTC): on
+ * hover and for screen readers, or written out beside it where there is room (`full`).
+ */
+export function Time({ iso, full = false }: { iso: string | null | undefined; full?: boolean }) {
   if (!iso) return <span class="muted">never</span>;
   const absolute = new Date(iso)
     .toISOString()
@@ -36,7 +39,7 @@ export function Time({ iso }: { iso: string | null | undefined }) {
   return (
     <time dateTime={iso} title={absolute}>
       {relative(iso, Math.max(now.value, Date.now()))}
-      <span class="absolute"> ({absolute})</span>
+      <span class={full ? 'muted' : 'absolute'}> ({absolute})</span>
     </time>
   );
 }

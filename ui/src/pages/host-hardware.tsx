@@ -48,6 +48,7 @@ export function HostHardware({ uuid, session, refresh }: { uuid: string; session
     (s) => client.get<{ addresses: Address[] }>(`/v1/anvil/nodes/${uuid}/addresses`, s),
     [uuid, refresh],
   );
+  const networkData = useApi((s) => client.get<unknown>(`/v1/anvil/nodes/${uuid}/network_data`, s), [uuid, refresh]);
   const ports = useApi(
     (s) => client.get<{ ports: { address: string; pxe_enabled: boolean }[] }>(`/v1/nodes/${uuid}/ports?detail=True`, s),
     [uuid],
@@ -167,6 +168,12 @@ export function HostHardware({ uuid, session, refresh }: { uuid: string; session
             </li>
           ))}
         </ul>
+        {networkData.data !== null && (
+          <details>
+            <summary>Network data (what the host's config drive carries)</summary>
+            <pre>{JSON.stringify(networkData.data, null, 2)}</pre>
+          </details>
+        )}
         <h3>Ports</h3>
         <ul>
           {(ports.data?.ports ?? []).map((p) => (

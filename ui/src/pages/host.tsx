@@ -116,8 +116,8 @@ function Fields({ node: n }: { node: NodeDetail }) {
     ['Instance', n.instance_uuid ?? '—'],
     ['Labels', labels.length === 0 ? '—' : labels.map(([k, v]) => <span class="tag">{`${k}=${String(v)}`}</span>)],
     ['Traits', n.traits.length === 0 ? '—' : n.traits.map((t) => <span class="tag">{t}</span>)],
-    ['State changed', <Time iso={n.provision_updated_at} />],
-    ['Created', <Time iso={typeof n.created_at === 'string' ? n.created_at : null} />],
+    ['State changed', <Time iso={n.provision_updated_at} full />],
+    ['Created', <Time iso={n.created_at} full />],
   ];
   const more = ['driver_info', 'properties', 'instance_info', 'driver_internal_info'] as const;
   return (
@@ -148,7 +148,7 @@ function Timeline({ entries }: { entries: HistoryEntry[] }) {
     <ol class="timeline" data-testid="timeline">
       {newest.map((e) => (
         <li data-testid="timeline-entry" class={`sev-${e.severity.toLowerCase()}`}>
-          <span class={`kind kind-${e.event_type}`}>{e.event_type}</span> <Time iso={e.created_at} />
+          <span class={`kind kind-${e.event_type}`}>{e.event_type}</span> <Time iso={e.created_at} full />
           <p>{e.event}</p>
           {(e.user !== null || e.conductor !== null) && (
             <p class="muted">
