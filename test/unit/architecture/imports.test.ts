@@ -20,6 +20,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   sim: [],
   contract: [],
   cli: ['contract'],
+  // The dashboard runs in a browser: it reaches Anvil over HTTP only.
+  ui: [],
 };
 
 /** `anvil serve` starts the server in its process and `token create --bootstrap` writes its database: they load them (lazily). */
@@ -37,7 +39,7 @@ function sourceFiles(dir: string): string[] {
   return readdirSync(path.join(ROOT, dir)).flatMap((name) => {
     const rel = path.join(dir, name);
     if (statSync(path.join(ROOT, rel)).isDirectory()) return sourceFiles(rel);
-    return name.endsWith('.ts') ? [rel] : [];
+    return name.endsWith('.ts') || name.endsWith('.tsx') ? [rel] : [];
   });
 }
 
