@@ -62,6 +62,8 @@ export interface IpmiSimStats {
   dropped: Record<IpmiSimDropReason, number>;
   /** Sessions that completed RAKP 3. */
   sessionsOpened: number;
+  /** RAKP 1 messages: each one a console's attempt to log in (a retransmission counts again). */
+  loginAttempts: number;
 }
 
 type Outcome = { reply: Buffer | undefined } | { drop: IpmiSimDropReason };
@@ -74,12 +76,13 @@ export class IpmiSimServer {
     answered: 0,
     dropped: { fault: 0, malformed: 0, 'unknown-session': 0, integrity: 0, replay: 0, unsupported: 0, internal: 0 },
     sessionsOpened: 0,
+    loginAttempts: 0,
   };
   faults: IpmiSimFaults;
   private readonly sessions: SessionTable;
   private readonly suites: readonly SimCipherSuite[];
   private readonly bootParameters = new Map<number, Buffer>();
-  private readonly userKey: Buffer;
+  private userKey: Buffer;
   private readonly username: Buffer;
   private readonly guid: Buffer;
   private readonly random: () => number;
@@ -115,6 +118,16 @@ export class IpmiSimServer {
 
   get activeSessions(): number {
     return this.sessions.size;
+  }
+
+  /**
+   * Changes the user's password, as `ipmitool user set password` or a BMC's
+   * web page does: the sessions opened with the old one end with it.
+   */
+  setPassword(password: string): void {
+    if (Buffer.byteLength(password) > 20) throw new Error('IPMI sim: passwords are at most 20 bytes');
+    this.userKey = kuid(password);
+    this.sessions.clear();
   }
 
   /** Forgets every session, as a BMC reset does. */
@@ -234,6 +247,7 @@ export class IpmiSimServer {
       case PAYLOAD.openSessionRequest:
         return reply(PAYLOAD.openSessionResponse, openSession(packet.payload, remote, this.handshakeContext()));
       case PAYLOAD.rakp1:
+        this.stats.loginAttempts++;
         return reply(PAYLOAD.rakp2, rakp1(packet.payload, this.handshakeContext()));
       case PAYLOAD.rakp3: {
         const rakp4 = rakp3(packet.payload, this.handshakeContext());

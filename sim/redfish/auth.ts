@@ -49,6 +49,7 @@ export function authenticate(ctx: SimContext) {
         next();
         return;
       }
+      ctx.refusedLogins++;
     }
     throw unauthorized(res);
   };

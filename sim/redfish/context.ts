@@ -14,6 +14,8 @@ export interface SimContext {
   /** false when the service offers no SessionService (basic auth only). */
   sessionsEnabled: boolean;
   credentials: { username: string; password: string };
+  /** Logins and basic-auth requests refused for credentials that did not match, so a test sees a client retrying a dead password. */
+  refusedLogins: number;
   random: RandomSource;
   clock: Clock;
   firmwareUpdateMs: number;

@@ -138,6 +138,7 @@ export async function startRedfishSim(options: RedfishSimOptions): Promise<Redfi
     sessions,
     sessionsEnabled: options.sessions ?? true,
     credentials: options.credentials ?? { username: 'admin', password: 'password' },
+    refusedLogins: 0,
     random: options.random ?? Math.random,
     clock,
     firmwareUpdateMs: options.firmwareUpdateMs ?? 2000,

@@ -3,13 +3,16 @@ import { bodyObject, collection, link, ROOT, sendResource, type SimContext } fro
 import { RedfishFault } from '../errors.js';
 
 // The BMC's user accounts: the one account the service was started with,
-// read-only, with the standard Redfish roles. Accounts are configured when
-// the simulator starts, so a change over Redfish is refused, not faked.
+// with the standard Redfish roles. Its password can be changed (a credential
+// rotation), which ends every session as BMCs do; the rest is configured
+// when the simulator starts, so other changes over Redfish are refused, not faked.
 
 const SERVICE = `${ROOT}/AccountService`;
 const ACCOUNTS = `${SERVICE}/Accounts`;
 const ROLES = `${SERVICE}/Roles`;
 const ACCOUNT_ID = '1';
+const MIN_PASSWORD = 8;
+const MAX_PASSWORD = 64;
 
 /** The roles DSP8011 defines, with the privileges each is given. */
 const ROLE_PRIVILEGES: Record<string, string[]> = {
@@ -57,8 +60,8 @@ export function accountServiceRoutes(ctx: SimContext): Router {
       Id: 'AccountService',
       Name: 'Account Service',
       ServiceEnabled: true,
-      MinPasswordLength: 8,
-      MaxPasswordLength: 64,
+      MinPasswordLength: MIN_PASSWORD,
+      MaxPasswordLength: MAX_PASSWORD,
       AuthFailureLoggingThreshold: 3,
       AccountLockoutThreshold: 0,
       Accounts: link(ACCOUNTS),
@@ -74,16 +77,29 @@ export function accountServiceRoutes(ctx: SimContext): Router {
       throw new RedfishFault(404, 'ResourceNotFound', 'The requested account was not found.');
     sendResource(res, accountBody(ctx));
   });
-  router.patch(`${ACCOUNTS}/:id`, (req) => {
+  router.patch(`${ACCOUNTS}/:id`, (req, res) => {
     if (req.params.id !== ACCOUNT_ID)
       throw new RedfishFault(404, 'ResourceNotFound', 'The requested account was not found.');
-    const keys = Object.keys(bodyObject(req));
-    throw new RedfishFault(
-      400,
-      'PropertyNotWritable',
-      `The account is configured when the simulator starts; ${keys.length > 0 ? keys.join(', ') : 'nothing'} cannot be changed over Redfish.`,
-      keys.map((k) => `#/${k}`),
-    );
+    const body = bodyObject(req);
+    const others = Object.keys(body).filter((k) => k !== 'Password');
+    if (others.length > 0 || !('Password' in body))
+      throw new RedfishFault(
+        400,
+        'PropertyNotWritable',
+        `Only the account's Password can be changed; ${others.length > 0 ? others.join(', ') : 'nothing'} cannot be changed over Redfish.`,
+        others.map((k) => `#/${k}`),
+      );
+    const password = body.Password;
+    if (typeof password !== 'string' || password.length < MIN_PASSWORD || password.length > MAX_PASSWORD)
+      throw new RedfishFault(
+        400,
+        'PropertyValueFormatError',
+        `The Password must be a string of ${MIN_PASSWORD} to ${MAX_PASSWORD} characters.`,
+        ['#/Password'],
+      );
+    ctx.credentials.password = password;
+    ctx.sessions.expireAll();
+    sendResource(res, accountBody(ctx));
   });
   router.get(ROLES, (_req, res) => {
     sendResource(

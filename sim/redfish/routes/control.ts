@@ -76,6 +76,11 @@ export function controlRoutes(ctx: SimContext): Router {
     res.json({ faults: ctx.faults.fleet() });
   });
 
+  // How many logins the Redfish face refused: a client stuck retrying a rotated password shows here.
+  router.get(`${CONTROL_ROOT}/auth`, (_req, res) => {
+    res.json({ refused_logins: ctx.refusedLogins });
+  });
+
   // Drops every Redfish session, as a BMC reboot does, to exercise re-login.
   router.delete(`${CONTROL_ROOT}/sessions`, (_req, res) => {
     res.json({ expired: ctx.sessions.expireAll() });

@@ -53,6 +53,7 @@ export function sessionServiceRoutes(ctx: SimContext): Router {
       }
     }
     if (decideAuthRefused(ctx.faults.forHost(null)) || !credentialsMatch(ctx, body.UserName, body.Password)) {
+      ctx.refusedLogins++;
       throw new RedfishFault(401, 'NoValidSession', 'The credentials supplied were not accepted.');
     }
     const session = ctx.sessions.create(String(body.UserName));

@@ -37,14 +37,43 @@ describe('Redfish sim AccountService', () => {
     expect((await redfish(sim, 'GET', '/redfish/v1/AccountService/Roles/constructor')).status).toBe(404);
   });
 
-  it('refuses a password change with PropertyNotWritable and keeps the old password working', async () => {
-    const patch = await redfish(sim, 'PATCH', '/redfish/v1/AccountService/Accounts/1', { Password: 'n3w-secret!' });
-    expect(patch.status).toBe(400);
+  it('refuses changes to anything but the password, and passwords outside 8 to 64 characters', async () => {
+    const name = await redfish(sim, 'PATCH', '/redfish/v1/AccountService/Accounts/1', { UserName: 'root' });
+    expect(name.status).toBe(400);
     const info = (
-      patch.json.error as { '@Message.ExtendedInfo': Array<{ MessageId: string; RelatedProperties: string[] }> }
+      name.json.error as { '@Message.ExtendedInfo': Array<{ MessageId: string; RelatedProperties: string[] }> }
     )['@Message.ExtendedInfo'][0]!;
     expect(info.MessageId).toMatch(/\.PropertyNotWritable$/);
-    expect(info.RelatedProperties).toEqual(['#/Password']);
+    expect(info.RelatedProperties).toEqual(['#/UserName']);
+    for (const Password of ['short', 'x'.repeat(65), 12345678, null]) {
+      const res = await redfish(sim, 'PATCH', '/redfish/v1/AccountService/Accounts/1', { Password });
+      expect(res.status, String(Password)).toBe(400);
+    }
     expect((await redfish(sim, 'GET', '/redfish/v1/AccountService/Accounts/1')).status).toBe(200);
+  });
+
+  it('changes the password (a credential rotation): the old one and every session end with it, and refusals are counted', async () => {
+    const login = await fetch(`${sim.url}/redfish/v1/SessionService/Sessions`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ UserName: 'admin', Password: 'password' }),
+    });
+    const token = login.headers.get('x-auth-token')!;
+    expect(login.status).toBe(201);
+    const patch = await redfish(sim, 'PATCH', '/redfish/v1/AccountService/Accounts/1', { Password: 'n3w-secret!' });
+    expect(patch.status).toBe(200);
+    expect(patch.json.Password).toBeNull();
+
+    const refused = async () =>
+      ((await (await fetch(`${sim.url}/sim/v1/auth`)).json()) as { refused_logins: number }).refused_logins;
+    const before = await refused();
+    expect((await redfish(sim, 'GET', '/redfish/v1/Systems')).status).toBe(401);
+    const bySession = await fetch(`${sim.url}/redfish/v1/Systems`, { headers: { 'X-Auth-Token': token } });
+    expect(bySession.status).toBe(401);
+    expect(await refused()).toBe(before + 1);
+    const fresh = await fetch(`${sim.url}/redfish/v1/Systems`, {
+      headers: { Authorization: `Basic ${Buffer.from('admin:n3w-secret!').toString('base64')}` },
+    });
+    expect(fresh.status).toBe(200);
   });
 });
