@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { IpamError, type IpamErrorReason } from '../ipam/index.js';
+import { databaseUnavailable } from '../services/db/index.js';
 import { AnvilError, type ErrorKind } from '../services/errors.js';
 import type { Logger } from '../services/logger.js';
 
@@ -72,6 +73,12 @@ export function errorHandler(log: Logger) {
     // a body shorter than its Content-Length, a request aborted while it was read.
     if (parser.expose === true && parser.status !== undefined && parser.status >= 400 && parser.status < 500) {
       sendError(res, parser.status, `The request body could not be read: ${parser.message ?? 'unknown reason'}.`);
+      return;
+    }
+    const unavailable = databaseUnavailable(err);
+    if (unavailable !== null) {
+      log.warn({ err, req_id: req.id }, 'database unavailable');
+      sendError(res, 503, unavailable);
       return;
     }
     log.error({ err, req_id: req.id }, 'unhandled error');

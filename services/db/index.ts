@@ -7,3 +7,4 @@ export * as col from './columns.js';
 export { insertRecord, rowCodec, type Columns, type RowCodec } from './row-codec.js';
 export { isPostgres } from './engine.js';
 export { deleteReturning } from './delete-returning.js';
+export { databaseUnavailable } from './unavailable.js';
