@@ -56,7 +56,11 @@ export async function errorMessageOf(response: Response): Promise<string> {
 }
 
 export class ApiClient {
-  constructor(readonly credentials: Credentials) {}
+  /** `base`: where the API is; the page's own origin (a path alone) in the browser. */
+  constructor(
+    readonly credentials: Credentials,
+    readonly base = '',
+  ) {}
 
   headers(extra: Record<string, string> = {}): Record<string, string> {
     return { 'OpenStack-API-Version': `baremetal ${MICROVERSION}`, ...authorizationOf(this.credentials), ...extra };
@@ -65,7 +69,7 @@ export class ApiClient {
   async request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
     let response: Response;
     try {
-      response = await fetch(path, {
+      response = await fetch(`${this.base}${path}`, {
         method,
         headers: this.headers(body === undefined ? {} : { 'Content-Type': 'application/json' }),
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -103,8 +107,8 @@ export class ApiClient {
   }
 }
 
-/** A `next` link as a path on this origin (the API may name itself by another host than the browser does). */
+/** A `next` link as a path (the API may name itself by another host than the client reaches it by). */
 function relative(link: string): string {
-  const url = new URL(link, window.location.href);
+  const url = new URL(link, 'http://anvil.invalid');
   return `${url.pathname}${url.search}`;
 }

@@ -73,7 +73,7 @@ export class FeedFollower {
   }
 
   private async follow(): Promise<void> {
-    const url = `/v1/anvil/events/stream?since=${encodeURIComponent(this.cursor)}`;
+    const url = `${this.client.base}/v1/anvil/events/stream?since=${encodeURIComponent(this.cursor)}`;
     const response = await fetch(url, { headers: this.client.headers(), signal: this.stop.signal });
     if (!response.ok || response.body === null) throw new ApiError(response.status, await errorMessageOf(response));
     this.status.value = 'live';
@@ -98,7 +98,7 @@ export class FeedFollower {
         changes.push(change);
       }
       if (changes.length > 0) {
-        this.recent.value = [...changes.reverse(), ...this.recent.value].slice(0, RECENT);
+        this.recent.value = [...changes].reverse().concat(this.recent.value).slice(0, RECENT);
         this.onChanges(changes);
       }
     }
