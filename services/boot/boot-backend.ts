@@ -1,11 +1,15 @@
 import { IpamError, type IpamService } from '../../ipam/index.js';
 import type { BootBackend, BootHost, ServedEvent } from '../../pxe/index.js';
+import { outlastOutage } from '../db/index.js';
 import type { NodeHistory } from '../events/index.js';
 import { nodeAddresses } from '../ipam/index.js';
 import { normalizeMac, type Node, type NodeRepository } from '../nodes/index.js';
 import type { PortRepository } from '../ports/index.js';
 import type { AgentImageDefaults } from './agent-images.js';
 import { bootActionFor } from './boot-action.js';
+
+/** How long a boot lookup waits for the database to come back before the boot is refused. */
+const OUTAGE_WAIT_MS = 15_000;
 
 export interface NodeBootBackendDeps {
   nodes: NodeRepository;
@@ -26,7 +30,20 @@ export interface NodeBootBackendDeps {
 export class NodeBootBackend implements BootBackend {
   constructor(private readonly deps: NodeBootBackendDeps) {}
 
-  async getByMac(mac: string): Promise<BootHost | null> {
+  /**
+   * A host's firmware asks once and, refused, boots whatever comes next (its
+   * disk): a lookup waits out a short database outage (a PostgreSQL restart)
+   * rather than fail the boot and leave its node waiting for a call back.
+   */
+  getByMac(mac: string): Promise<BootHost | null> {
+    return outlastOutage(() => this.lookUpMac(mac), OUTAGE_WAIT_MS);
+  }
+
+  getByIp(address: string): Promise<BootHost | null> {
+    return outlastOutage(() => this.lookUpIp(address), OUTAGE_WAIT_MS);
+  }
+
+  private async lookUpMac(mac: string): Promise<BootHost | null> {
     const normalized = normalizeMac(mac);
     if (normalized === null) return null;
     const port = await this.deps.ports.findByAddress(normalized);
@@ -34,7 +51,7 @@ export class NodeBootBackend implements BootBackend {
     return this.hostOf(await this.deps.nodes.getById(port.node_id), normalized);
   }
 
-  async getByIp(address: string): Promise<BootHost | null> {
+  private async lookUpIp(address: string): Promise<BootHost | null> {
     let owner: string | null;
     try {
       owner =

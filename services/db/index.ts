@@ -8,3 +8,4 @@ export { insertRecord, rowCodec, type Columns, type RowCodec } from './row-codec
 export { isPostgres } from './engine.js';
 export { deleteReturning } from './delete-returning.js';
 export { databaseUnavailable } from './unavailable.js';
+export { outlastOutage } from './outlast.js';

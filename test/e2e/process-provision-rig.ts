@@ -40,6 +40,8 @@ export interface ProcessRigOptions {
   processes: readonly ProcessSpec[];
   /** ANVIL_* settings every process gets beyond the rig's own. */
   env?: Record<string, string>;
+  /** A database the test made (a throwaway cluster's) instead of a new one on the machine's server. */
+  database?: TestDatabase;
 }
 
 export interface ProcessProvisionRig extends ProvisionRig {
@@ -125,7 +127,7 @@ export async function startProcessProvisionRig(options: ProcessRigOptions): Prom
   const runs = (roles: readonly AnyServeRole[]) => options.processes.some((p) => roles.includes(p.role));
   if (!runs(['all', 'api']) || !runs(['all', 'pxe']))
     throw new Error('the rig needs a process that runs the API and one that runs the boot services');
-  const db: TestDatabase = await createTestDatabase(options.engine);
+  const db: TestDatabase = options.database ?? (await createTestDatabase(options.engine));
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'anvil-procs-'));
   const { api: apiPort, http: httpPort, tftp: tftpPort } = await freePorts();
   const url = `http://127.0.0.1:${apiPort}`;
