@@ -2,6 +2,8 @@
  * GET /v1/nodes/detail latency with 1,000 nodes, on SQLite and on PostgreSQL,
  * in one run (plus the list that baremetal-operator's HasCapacity sends and a
  * single-node GET). Usage: npx tsx bench/api-list-latency.ts [nodes] [rounds]
+ * With ANVIL_BENCH_PROFILE=DIR, the timed requests on SQLite are also CPU-profiled
+ * (DIR/<request>.cpuprofile) and where their time goes is printed.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -10,9 +12,12 @@ import { startService } from '../server/index.js';
 import { loadConfig } from '../services/config/index.js';
 import { createLogger } from '../services/logger.js';
 import { createTestDatabase, postgresAvailable, type EngineName } from '../test/support/engines.js';
+import { profiled, summarize } from './cpu-profile.js';
 
 const NODES = Number(process.argv[2] ?? 1000);
 const ROUNDS = Number(process.argv[3] ?? 30);
+const PROFILE_DIR = process.env.ANVIL_BENCH_PROFILE;
+const profiles: string[] = [];
 const HEADERS = { 'X-OpenStack-Ironic-API-Version': '1.89', 'Content-Type': 'application/json' };
 
 function percentile(sorted: number[], p: number): number {
@@ -64,7 +69,14 @@ async function measure(engine: EngineName) {
     for (const [label, url] of Object.entries(targets)) {
       for (let i = 0; i < 3; i++) await time(url); // warm-up
       const samples: number[] = [];
-      for (let i = 0; i < ROUNDS; i++) samples.push(await time(url));
+      const run = async () => {
+        for (let i = 0; i < ROUNDS; i++) samples.push(await time(url));
+      };
+      if (PROFILE_DIR !== undefined && engine === 'sqlite') {
+        const file = path.join(PROFILE_DIR, `${label.replace(/[^a-z0-9]+/gi, '_')}.cpuprofile`);
+        const { profile } = await profiled(file, run);
+        profiles.push(`### ${label} (${engine}, ${ROUNDS} requests)\n\n${summarize(profile)}\n`);
+      } else await run();
       samples.sort((a, b) => a - b);
       results[label] = {
         p50: percentile(samples, 50),
@@ -93,6 +105,8 @@ for (const label of Object.keys(all.sqlite!)) {
     console.log(`| ${label} | ${engine} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.mean.toFixed(1)} |`);
   }
 }
+if (profiles.length > 0)
+  console.log(`\nWhere the time goes (self time of the sampled stacks):\n\n${profiles.join('\n')}`);
 if (all.postgres) {
   const ratio = all.postgres['GET /v1/nodes/detail']!.p50 / all.sqlite!['GET /v1/nodes/detail']!.p50;
   console.log(`\nPostgreSQL / SQLite p50 ratio for /v1/nodes/detail: ${ratio.toFixed(2)}`);
