@@ -69,7 +69,12 @@ async function admit(
     // A request without credentials is a client asking for the challenge, not an attack.
     if (err.reason !== 'missing') access.throttle.failed(source);
     const challenge = access.authenticator.challenge();
-    if (challenge !== null) res.setHeader('WWW-Authenticate', challenge);
+    // A browser answers a Basic challenge to a script's request with its own login box (and, headless,
+    // leaves the request hanging): a page's script (X-Requested-With, as the dashboard sends) gets none,
+    // and reads the mode from X-Anvil-Auth instead to show its own login.
+    const fromScript = req.get('x-requested-with')?.toLowerCase() === 'xmlhttprequest';
+    if (challenge !== null && !fromScript) res.setHeader('WWW-Authenticate', challenge);
+    res.setHeader('X-Anvil-Auth', access.authenticator.mode);
     sendError(res, 401, err.message);
     return null;
   }

@@ -63,7 +63,13 @@ export class ApiClient {
   ) {}
 
   headers(extra: Record<string, string> = {}): Record<string, string> {
-    return { 'OpenStack-API-Version': `baremetal ${MICROVERSION}`, ...authorizationOf(this.credentials), ...extra };
+    return {
+      'OpenStack-API-Version': `baremetal ${MICROVERSION}`,
+      // A refusal then comes without a Basic challenge, which would pop up the browser's own login box.
+      'X-Requested-With': 'XMLHttpRequest',
+      ...authorizationOf(this.credentials),
+      ...extra,
+    };
   }
 
   async request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {

@@ -54,11 +54,10 @@ export async function resume(): Promise<void> {
   }
 }
 
-/** basic or token, from the WWW-Authenticate of an anonymous request. */
+/** basic or token, as the API says on refusing an anonymous request (X-Anvil-Auth). */
 async function challengedMode(): Promise<AuthMode> {
-  const response = await fetch('/v1/anvil/whoami');
-  const challenge = response.headers.get('WWW-Authenticate') ?? '';
-  return /^bearer/i.test(challenge) ? 'token' : 'basic';
+  const response = await fetch('/v1/anvil/whoami', { headers: { 'X-Requested-With': 'XMLHttpRequest' } });
+  return response.headers.get('X-Anvil-Auth') === 'token' ? 'token' : 'basic';
 }
 
 export function canOperate(s: Session): boolean {

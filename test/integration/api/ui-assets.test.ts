@@ -62,6 +62,11 @@ describe('the dashboard at /ui/, with basic authentication on', () => {
     const res = await fetch(`${svc.url}/v1/anvil/whoami`);
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toMatch(/^Basic/);
+    // A page's script gets no Basic challenge (the browser would answer it with its own login box), and the mode instead.
+    const fromScript = await fetch(`${svc.url}/v1/anvil/whoami`, { headers: { 'X-Requested-With': 'XMLHttpRequest' } });
+    expect(fromScript.status).toBe(401);
+    expect(fromScript.headers.get('www-authenticate')).toBeNull();
+    expect(fromScript.headers.get('x-anvil-auth')).toBe('basic');
   });
 
   it('tells each user who they are and what role they hold (GET /v1/anvil/whoami)', async () => {
