@@ -38,7 +38,8 @@ export function useVirtualRows(count: number, rowHeight: number, headerHeight: n
       resized.disconnect();
     };
   }, [count > 0]);
-  const top = Math.max(0, view.top - headerHeight);
+  // The list may have shrunk under a scrolled view (a search) before the browser says where it scrolled to.
+  const top = Math.min(Math.max(0, view.top - headerHeight), Math.max(0, count * rowHeight - view.height));
   const first = Math.max(0, Math.floor(top / rowHeight) - OVERSCAN);
   const last = Math.min(count, Math.ceil((top + view.height) / rowHeight) + OVERSCAN);
   return { scrollRef, first, last, before: first * rowHeight, after: (count - last) * rowHeight };
