@@ -128,6 +128,18 @@ describe.runIf(runs)('the web dashboard in Chromium', () => {
       t.startsWith(`${HOSTS} used`),
     );
 
+    // The pools and machines pages: the rig's pool with its usage; no machine yet, and that said plainly.
+    await page.goto(`${rig.svc.url}/ui/#/pools`);
+    await until(
+      'pools',
+      page.locator('[data-testid="pool-row"]'),
+      (t) => t.includes('ui') && t.includes(`${HOSTS} used`),
+    );
+    await page.goto(`${rig.svc.url}/ui/#/pools/ui`);
+    await until('claims', page.locator('.pool'), (t) => t.includes(hosts[3]!.address));
+    await page.goto(`${rig.svc.url}/ui/#/machines`);
+    await until('machines', page.locator('.machines'), (t) => t.includes('No Cluster API machine exists'));
+
     await page.goto(`${rig.svc.url}/ui/#/hosts`);
     await until('host count', page.locator('[data-testid="host-count"]'), (t) => t.startsWith(`${HOSTS} hosts`));
     expect(await page.locator('[data-testid="bulk-actions"]').count()).toBe(0);
