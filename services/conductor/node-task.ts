@@ -52,7 +52,8 @@ export function createNodeTask(initial: Node, nodes: NodeRepository, history: No
     async update(changes: NodeChanges) {
       const started = startedStep(node, changes);
       node = await nodes.update(node.id, changes);
-      if (started !== null) await history.record(node.id, { severity: 'INFO', event_type: 'provisioning', event: started });
+      if (started !== null)
+        await history.record(node.id, { severity: 'INFO', event_type: 'provisioning', event: started });
     },
   };
 }
