@@ -7,6 +7,7 @@ import { href } from '../router.js';
 import { canOperate, type Session } from '../session.js';
 import { Time } from '../time.js';
 import { useApi } from '../use-api.js';
+import { NotLoaded } from '../components/not-loaded.js';
 import { HostHardware } from './host-hardware.js';
 
 interface HistoryEntry {
@@ -37,13 +38,7 @@ export function HostPage({ uuid, fleet, session }: { uuid: string; fleet: Fleet;
   const [action, setAction] = useState<NodeAction | null>(null);
   const [outcome, setOutcome] = useState<{ label: string; outcome: BulkOutcome } | null>(null);
 
-  if (node.error !== null && node.data === null)
-    return (
-      <p class="error" role="alert">
-        {node.error} <a href={href('hosts')}>Back to the hosts</a>.
-      </p>
-    );
-  if (node.data === null) return <p class="loading">Reading the host…</p>;
+  if (node.data === null) return <NotLoaded error={node.error} what="host" list="hosts" />;
   // The feed's view is newer than the last read while a read is under way.
   const n: NodeDetail = row === undefined ? node.data : { ...node.data, ...row };
   const actions = canOperate(session) ? ACTIONS.filter((a) => a.allowed(n)) : [];

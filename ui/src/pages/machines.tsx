@@ -3,6 +3,7 @@ import { href } from '../router.js';
 import type { Session } from '../session.js';
 import { Time } from '../time.js';
 import { useApi } from '../use-api.js';
+import { NotLoaded } from '../components/not-loaded.js';
 
 /** A Cluster API machine as `/v1/anvil/machines` answers it. */
 interface Machine {
@@ -106,13 +107,7 @@ export function MachinePage({ uuid, fleet, session }: { uuid: string; fleet: Fle
     [uuid, fleet.machinesVersion.value],
   );
   const m = machine.data;
-  if (machine.error !== null && m === null)
-    return (
-      <p class="error" role="alert">
-        {machine.error} <a href={href('machines')}>Back to the machines</a>.
-      </p>
-    );
-  if (m === null) return <p class="loading">Reading the machine…</p>;
+  if (m === null) return <NotLoaded error={machine.error} what="machine" list="machines" />;
   const selector = m.spec.host_selector;
   return (
     <div class="machine">

@@ -3,6 +3,7 @@ import { href } from '../router.js';
 import type { Session } from '../session.js';
 import { Time } from '../time.js';
 import { useApi } from '../use-api.js';
+import { NotLoaded } from '../components/not-loaded.js';
 
 /** An IPAM pool with its usage (`GET /v1/ipam/pools/{name}`); sizes past 2^53 come as strings. */
 export interface Pool {
@@ -104,13 +105,7 @@ export function PoolPage({ name, fleet, session }: { name: string; fleet: Fleet;
     [name, fleet.poolsVersion.value],
   );
   const p = pool.data;
-  if (pool.error !== null && p === null)
-    return (
-      <p class="error" role="alert">
-        {pool.error} <a href={href('pools')}>Back to the pools</a>.
-      </p>
-    );
-  if (p === null) return <p class="loading">Reading the pool…</p>;
+  if (p === null) return <NotLoaded error={pool.error} what="pool" list="pools" />;
   return (
     <div class="pool">
       <p class="crumbs">
