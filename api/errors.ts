@@ -75,6 +75,11 @@ export function errorHandler(log: Logger) {
       sendError(res, parser.status, `The request body could not be read: ${parser.message ?? 'unknown reason'}.`);
       return;
     }
+    // express's router refuses a path parameter that is not valid percent-encoding with a URIError of status 400.
+    if (err instanceof URIError && parser.status === 400) {
+      sendError(res, 400, `The request path is not valid percent-encoding: ${err.message}.`);
+      return;
+    }
     const unavailable = databaseUnavailable(err);
     if (unavailable !== null) {
       log.warn({ err, req_id: req.id }, 'database unavailable');

@@ -46,6 +46,8 @@ const HEADER = '#!ipxe';
 const WORD = /^[\x21-\x7e\u00a0-\uffff]+$/;
 /** Parameters the script itself sets from the host; a caller-supplied one would contradict it. */
 const RESERVED_PARAMS = ['BOOTIF=', 'initrd='];
+/** Words iPXE reads as the end of a command wherever they stand. */
+const COMMAND_TERMINATORS = new Set(['||', '&&', ';']);
 /** The image names the kernel's `initrd=` refers to; a UEFI stub kernel looks the initrd up by this name. */
 const KERNEL_NAME = 'kernel';
 const RAMDISK_NAME = 'ramdisk';
@@ -136,6 +138,13 @@ function kernelParams(params: string[]): string[] {
         `kernelParams[${index}]`,
         'must be one word of printable characters (iPXE has no quoting)',
       );
+    // iPXE ends a command at a word that is exactly ||, && or ;, and drops the rest of the line from a word
+    // starting with #: either would run what follows as a command of its own, or lose the `|| goto wait` retry.
+    if (COMMAND_TERMINATORS.has(param) || param.startsWith('#'))
+      throw new IpxeScriptError(
+        `kernelParams[${index}]`,
+        'is an iPXE command separator (||, &&, ;) or starts a comment (#...)',
+      );
     const reserved = RESERVED_PARAMS.find((prefix) => param.startsWith(prefix));
     if (reserved)
       throw new IpxeScriptError(
@@ -164,7 +173,15 @@ function boundedInteger(field: string, value: number, min: number, max: number):
   return value;
 }
 
-/** Comment and echo text: one line, no control characters, no `${` an iPXE would expand. */
+/**
+ * Comment and echo text: one line, no control characters, no `${` an iPXE would expand, and no word iPXE
+ * would read as the end of the echo (||, &&, ;) or the start of a comment (#).
+ */
 function printable(text: string): string {
-  return text.replace(/[\x00-\x1f\x7f]+/g, ' ').replaceAll('${', '$ {');
+  return text
+    .replace(/[\x00-\x1f\x7f]+/g, ' ')
+    .replaceAll('${', '$ {')
+    .split(' ')
+    .map((word) => (COMMAND_TERMINATORS.has(word) || word.startsWith('#') ? `'${word}'` : word))
+    .join(' ');
 }
