@@ -11,7 +11,7 @@ import {
   writeIso9660,
 } from '../../../../pxe/configdrive/index.js';
 import { DR, FileFlag, FIRST_DESCRIPTOR_SECTOR, SECTOR, VD } from '../../../../pxe/configdrive/iso9660-layout.js';
-import { fuzz } from '../../../support/fuzz.js';
+import { fuzz, fuzzTimeout } from '../../../support/fuzz.js';
 
 // ISO9660 images reach Anvil from outside: a config drive string in a
 // provision request (gzip + base64 of an image), and the images a simulated
@@ -210,7 +210,7 @@ const configDriveString = fc.oneof(
   fc.constantFrom(encodeConfigDrive(VALID).replace(/(.{76})/g, '$1\n'), '====', 'H4sI', ' ', '\u00e9', BOMB),
 );
 
-describe('ISO9660 images from outside (fuzz)', () => {
+describe('ISO9660 images from outside (fuzz)', { timeout: fuzzTimeout(5_000) }, () => {
   it('reads images built from hostile directory records as files inside the image, or IsoFormatError, promptly', async () => {
     await fuzz(
       fc.property(imageSpec, (spec) => expectReadOrRefused(buildImage(spec))),

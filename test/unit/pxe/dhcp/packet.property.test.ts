@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DhcpDecodeError } from '../../../../pxe/dhcp/errors.js';
 import type { DhcpOptions } from '../../../../pxe/dhcp/options.js';
 import { decodeMessage, encodeMessage, type DhcpMessage } from '../../../../pxe/dhcp/packet.js';
+import { fuzz, fuzzTimeout } from '../../../support/fuzz.js';
 
 const ipv4 = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((o) => o.join('.'));
 const text = fc.string({
@@ -68,18 +69,18 @@ function normalise(m: DhcpMessage): DhcpMessage {
   return { ...m, options: o };
 }
 
-describe('DHCP codec properties', () => {
-  it('decodes whatever it encodes to the same message', () => {
-    fc.assert(
+describe('DHCP codec properties (fuzz)', { timeout: fuzzTimeout(5_000) }, () => {
+  it('decodes whatever it encodes to the same message', async () => {
+    await fuzz(
       fc.property(message, (m) => {
         expect(decodeMessage(encodeMessage(m))).toEqual(normalise(m));
       }),
-      { numRuns: 300 },
+      { runs: 300 },
     );
   });
 
-  it('throws nothing but DhcpDecodeError on random datagrams', () => {
-    fc.assert(
+  it('throws nothing but DhcpDecodeError on random datagrams', async () => {
+    await fuzz(
       fc.property(fc.uint8Array({ maxLength: 700 }), (b) => {
         try {
           decodeMessage(b);
@@ -87,12 +88,12 @@ describe('DHCP codec properties', () => {
           expect(error).toBeInstanceOf(DhcpDecodeError);
         }
       }),
-      { numRuns: 2000 },
+      { runs: 2000 },
     );
   });
 
-  it('throws nothing but DhcpDecodeError on valid messages truncated or with one octet changed', () => {
-    fc.assert(
+  it('throws nothing but DhcpDecodeError on valid messages truncated or with one octet changed', async () => {
+    await fuzz(
       fc.property(message, fc.nat(), fc.nat(255), fc.boolean(), (m, at, value, truncate) => {
         const wire = encodeMessage(m);
         const damaged = truncate ? wire.subarray(0, at % wire.length) : Buffer.from(wire);
@@ -103,7 +104,7 @@ describe('DHCP codec properties', () => {
           expect(error).toBeInstanceOf(DhcpDecodeError);
         }
       }),
-      { numRuns: 1000 },
+      { runs: 1000 },
     );
   });
 });

@@ -10,7 +10,7 @@ import {
   type BootMode,
   type ScriptOptions,
 } from '../../../../pxe/ipxe/index.js';
-import { fuzz } from '../../../support/fuzz.js';
+import { fuzz, fuzzTimeout } from '../../../support/fuzz.js';
 
 // Node fields end up in iPXE scripts (kernel_append_params, deploy_kernel,
 // ramdisk_kernel_arguments, names): whatever they hold, the renderer either
@@ -165,7 +165,7 @@ function rendered(render: () => string): string | null {
   }
 }
 
-describe('iPXE scripts from hostile node fields (fuzz)', () => {
+describe('iPXE scripts from hostile node fields (fuzz)', { timeout: fuzzTimeout(5_000) }, () => {
   it("a host's script is IpxeScriptError or the template's lines, whatever the fields hold", async () => {
     await fuzz(
       fc.property(mac, oddText(10), boot, bootMode, options, (address, nodeUuid, action, mode, opts) => {

@@ -246,7 +246,7 @@ function isRequest(bytes: Uint8Array): boolean {
   }
 }
 
-describe('TFTP packets from a hostile network (fuzz)', () => {
+describe('TFTP packets from a hostile network (fuzz)', { timeout: fuzzTimeout(5_000) }, () => {
   it('the parser throws nothing but TftpPacketError; what it reads, negotiation keeps within the RFCs', async () => {
     await fuzz(
       fc.property(datagram, fc.option(fc.nat(), { nil: null }), (bytes, fileSize) => {
