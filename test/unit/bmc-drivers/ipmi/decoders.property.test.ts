@@ -19,6 +19,7 @@ import { decodeDatagram, encodeSessionPacket, type SessionSecurity } from '../..
 import { decodeOpenSessionResponse, decodeRakp2, decodeRakp4 } from '../../../../bmc-drivers/ipmi/rakp.js';
 import { decodeAsfPong } from '../../../../bmc-drivers/ipmi/rmcp.js';
 import { PayloadType, decodeSessionHeader } from '../../../../bmc-drivers/ipmi/session-header.js';
+import { fuzz, fuzzTimeout } from '../../../support/fuzz.js';
 
 function onlyProtocolErrors(decode: () => unknown): void {
   try {
@@ -54,26 +55,26 @@ const decoders: [string, (bytes: Buffer) => unknown][] = [
 
 const bytes = fc.uint8Array({ maxLength: 160 }).map((a) => Buffer.from(a));
 
-describe('decoders on arbitrary bytes', () => {
-  it.each(decoders)('%s: returns or throws IpmiProtocolError', (_name, decode) => {
-    fc.assert(
+describe('decoders on arbitrary bytes', { timeout: fuzzTimeout(10_000) }, () => {
+  it.each(decoders)('%s: returns or throws IpmiProtocolError', async (_name, decode) => {
+    await fuzz(
       fc.property(bytes, (b) => onlyProtocolErrors(() => decode(b))),
-      { numRuns: 300 },
+      { runs: 300 },
     );
   });
 
-  it('datagram decoding survives RMCP-prefixed garbage', () => {
+  it('datagram decoding survives RMCP-prefixed garbage', async () => {
     const prefixed = fc
       .tuple(fc.constantFrom(0x06, 0x07), fc.constantFrom(0x00, 0x02, 0x06), bytes)
       .map(([cls, authType, rest]) => Buffer.concat([Buffer.from([0x06, 0x00, 0xff, cls, authType]), rest]));
-    fc.assert(
+    await fuzz(
       fc.property(prefixed, (b) => onlyProtocolErrors(() => decodeDatagram(b, security3))),
-      { numRuns: 500 },
+      { runs: 500 },
     );
   });
 });
 
-describe('decoders on damaged valid packets', () => {
+describe('decoders on damaged valid packets', { timeout: fuzzTimeout(10_000) }, () => {
   const valid = encodeSessionPacket(
     security3,
     {
@@ -91,8 +92,8 @@ describe('decoders on damaged valid packets', () => {
     }
   });
 
-  it('never accepts a packet with a flipped bit as session data', () => {
-    fc.assert(
+  it('never accepts a packet with a flipped bit as session data', async () => {
+    await fuzz(
       fc.property(fc.integer({ min: 4, max: valid.length - 1 }), fc.integer({ min: 0, max: 7 }), (index, bit) => {
         const damaged = Buffer.from(valid);
         damaged[index] = (damaged[index] ?? 0) ^ (1 << bit);
@@ -103,7 +104,7 @@ describe('decoders on damaged valid packets', () => {
           expect(error).toBeInstanceOf(IpmiProtocolError);
         }
       }),
-      { numRuns: 300 },
+      { runs: 300 },
     );
   });
 });

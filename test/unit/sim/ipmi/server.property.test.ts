@@ -7,6 +7,7 @@ import { IpmiClient } from '../../../../bmc-drivers/ipmi/index.js';
 import { getChassisStatus } from '../../../../bmc-drivers/ipmi/commands.js';
 import { sessionAttempt } from '../../../../bmc-drivers/ipmi/session.js';
 import { IpmiSimServer } from '../../../../sim/ipmi/index.js';
+import { fuzz, fuzzTimeout } from '../../../support/fuzz.js';
 import { CONSOLE, openInProcessSession } from './in-process-console.js';
 import { MemoryTarget } from './memory-target.js';
 
@@ -31,14 +32,14 @@ const datagrams = fc
   .tuple(header, fc.uint8Array({ maxLength: 120 }))
   .map(([head, rest]) => Buffer.concat([Buffer.from(head), Buffer.from(rest)]));
 
-describe('the sim under garbage', () => {
+describe('the sim under garbage', { timeout: fuzzTimeout(10_000) }, () => {
   it('resolves handle() for arbitrary datagrams and counts what it drops', async () => {
     const sim = newSim();
-    await fc.assert(
+    await fuzz(
       fc.asyncProperty(datagrams, async (datagram) => {
         await sim.handle(datagram, CONSOLE);
       }),
-      { numRuns: 500 },
+      { runs: 500 },
     );
     const dropped = Object.values(sim.stats.dropped).reduce((a, b) => a + b, 0);
     expect(sim.stats.received).toBeGreaterThanOrEqual(500);
@@ -50,7 +51,7 @@ describe('the sim under garbage', () => {
     const sim = newSim();
     const session = await openInProcessSession(sim, 'admin', 'pw', 17);
     const valid = sessionAttempt(session, getChassisStatus(), session.nextRqSeq(), randomBytes(16)).datagram;
-    await fc.assert(
+    await fuzz(
       // Flips start after the RMCP header: its sequence byte lies outside the integrity range (section 13.28.4).
       fc.asyncProperty(
         fc.integer({ min: 0, max: valid.length }),
@@ -61,7 +62,7 @@ describe('the sim under garbage', () => {
           expect(await sim.handle(damaged, CONSOLE)).toBeUndefined();
         },
       ),
-      { numRuns: 300 },
+      { runs: 300 },
     );
     expect(sim.stats.dropped.internal).toBe(0);
     expect(
