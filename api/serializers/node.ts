@@ -95,25 +95,72 @@ export interface NodeViewContext {
  */
 export const NODE_SECRETS = { driver_info: [], driver_internal_info: [], instance_info: ['image_url'] } as const;
 
-/** The node as Ironic shows it, secrets masked, fields limited by version and `fields`. */
-export function serializeNode(node: Node, ctx: NodeViewContext, only: readonly string[] | null = null) {
-  const { req } = ctx;
-  const instanceInfo = maskSecrets(node.instance_info);
-  for (const key of NODE_SECRETS.instance_info) if (typeof instanceInfo[key] === 'string') instanceInfo[key] = MASK;
-  const full: Record<string, unknown> = {
-    ...node,
-    provision_state: provisionStateAt(node.provision_state, ctx.minor),
-    driver_info: maskSecrets(node.driver_info),
-    driver_internal_info: maskSecrets(node.driver_internal_info),
-    instance_info: instanceInfo,
-    conductor: ctx.conductorOf(node.uuid, node.conductor_group),
-    health: nodeHealth(node),
-    links: resourceLinks(req, 'nodes', node.uuid),
-    ports: resourceLinks(req, 'nodes', node.uuid, '/ports'),
-    portgroups: resourceLinks(req, 'nodes', node.uuid, '/portgroups'),
-    states: resourceLinks(req, 'nodes', node.uuid, '/states'),
-    volume: resourceLinks(req, 'nodes', node.uuid, '/volume'),
-  };
+/** A node as a list reads it: for a `fields` list, only the columns those fields need are set (nodeColumnsFor). */
+export type ListedNode = Pick<Node, 'id' | 'uuid' | 'conductor_group'> & Partial<Node>;
+
+interface DerivedField {
+  /** The node columns the shown value is computed from. */
+  from: readonly (keyof Node)[];
+  value: (node: Node, ctx: NodeViewContext) => unknown;
+}
+
+function instanceInfoShown(node: Node): Record<string, unknown> {
+  const shown = maskSecrets(node.instance_info);
+  for (const key of NODE_SECRETS.instance_info) if (typeof shown[key] === 'string') shown[key] = MASK;
+  return shown;
+}
+
+const link = (suffix: string): DerivedField => ({
+  from: ['uuid'],
+  value: (node, ctx) => resourceLinks(ctx.req, 'nodes', node.uuid, suffix),
+});
+
+/** The fields shown other than as stored: secrets masked, states in the request's words, links. */
+const DERIVED: Readonly<Record<string, DerivedField>> = {
+  provision_state: {
+    from: ['provision_state'],
+    value: (node, ctx) => provisionStateAt(node.provision_state, ctx.minor),
+  },
+  driver_info: { from: ['driver_info'], value: (node) => maskSecrets(node.driver_info) },
+  driver_internal_info: { from: ['driver_internal_info'], value: (node) => maskSecrets(node.driver_internal_info) },
+  instance_info: { from: ['instance_info'], value: instanceInfoShown },
+  conductor: {
+    from: ['uuid', 'conductor_group'],
+    value: (node, ctx) => ctx.conductorOf(node.uuid, node.conductor_group),
+  },
+  health: { from: ['fault', 'power_state', 'health'], value: (node) => nodeHealth(node) },
+  links: link(''),
+  ports: link('/ports'),
+  portgroups: link('/portgroups'),
+  states: link('/states'),
+  volume: link('/volume'),
+};
+
+/**
+ * The columns a list must read to show `only` (with `links`, always shown),
+ * plus those every list uses: its id, uuid and conductor group.
+ */
+export function nodeColumnsFor(only: readonly string[]): (keyof Node)[] {
+  const columns = new Set<keyof Node>(['id', 'uuid', 'conductor_group']);
+  for (const field of [...only, 'links']) {
+    for (const column of DERIVED[field]?.from ?? [field as keyof Node]) columns.add(column);
+  }
+  return [...columns];
+}
+
+/**
+ * The node as Ironic shows it, secrets masked, fields limited by version and
+ * `fields`. With `only`, just those fields are built, so `node` need hold
+ * only the columns nodeColumnsFor(only) names.
+ */
+export function serializeNode(node: ListedNode, ctx: NodeViewContext, only: readonly string[] | null = null) {
+  // Every field read below is one of the columns the caller selected for `only` (or the whole node without it).
+  const whole = node as Node;
+  const wanted = only === null ? null : new Set([...only, 'links']);
+  const full: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(whole)) if (wanted === null || wanted.has(key)) full[key] = value;
+  for (const [key, derived] of Object.entries(DERIVED))
+    if (wanted === null || wanted.has(key)) full[key] = derived.value(whole, ctx);
   return project(full, NODE_FIELD_VERSIONS, ctx.minor, only);
 }
 

@@ -28,7 +28,7 @@ import {
   nodeChange,
   touchesNodeFeed,
 } from '../feed/index.js';
-import { mapSensitive, type SecretBox } from '../secrets/index.js';
+import { MASK, mapSensitive, type SecretBox } from '../secrets/index.js';
 import { HEALTH_STATES } from './health.js';
 import type { JsonObject, Node, NodeChanges } from './model.js';
 import { ALL_STATES, type ProvisionState } from './states.js';
@@ -90,6 +90,9 @@ export interface NodeListQuery extends PageRequest<NodeSortKey> {
  */
 export class NodeRepository {
   private readonly rows: RowCodec<Node>;
+  /** The same rows with their secrets masked, never opened: for lists, which only ever show them masked. */
+  private readonly masked: RowCodec<Node>;
+  private readonly columns: Columns<Node>;
   private readonly changes: ChangeRecorder;
   private readonly work: RowCodec<Pick<Node, 'id' | 'uuid' | 'conductor_group'>>;
   private readonly held: RowCodec<Pick<Node, 'id' | 'uuid' | 'reservation'>>;
@@ -99,6 +102,8 @@ export class NodeRepository {
     secrets: SecretBox,
   ) {
     this.rows = rowCodec('nodes', nodeColumns(sealedDocument(secrets)));
+    this.columns = nodeColumns(maskedDocument());
+    this.masked = rowCodec('nodes', this.columns);
     this.work = this.rows.pick('id', 'uuid', 'conductor_group');
     this.held = this.rows.pick('id', 'uuid', 'reservation');
     this.changes = ChangeRecorder.of(knex);
@@ -126,10 +131,19 @@ export class NodeRepository {
     return this.rows.fromFirst(await this.knex('nodes').where({ name }).first());
   }
 
-  async list(q: NodeListQuery): Promise<Node[]> {
-    const query = this.knex('nodes').select('*');
+  /**
+   * A page of nodes with every secret masked (`******`), as the API shows
+   * them: no secret is decrypted for a list. Never write one back. With
+   * `columns`, only those (of the ones that exist) are read and set.
+   */
+  async listMasked(q: NodeListQuery): Promise<Node[]>;
+  async listMasked<K extends keyof Node>(q: NodeListQuery, columns: readonly K[]): Promise<Pick<Node, K>[]>;
+  async listMasked(q: NodeListQuery, columns?: readonly (keyof Node)[]): Promise<Partial<Node>[]> {
+    const known = columns?.filter((column) => column in this.columns);
+    const codec = known === undefined ? this.masked : this.masked.pick(...known);
+    const query = this.knex('nodes').select(known ?? '*');
     applyFilter(query, q.filter);
-    return listPage(this.knex, this.rows, query, q, NodeNotFound);
+    return listPage(this.knex, codec, query, q, NodeNotFound);
   }
 
   /**
@@ -273,6 +287,16 @@ function sealedDocument(secrets: SecretBox): col.ColumnCodec<JsonObject> {
   return col.json('an object', col.isRecord, {
     read: (document) => mapSensitive(document, (v) => secrets.openValue(v)),
     write: (document) => mapSensitive(document, (v) => secrets.sealValue(v)),
+  });
+}
+
+/** A sealed document read for display: each sensitive value masked, not opened; it is never written. */
+function maskedDocument(): col.ColumnCodec<JsonObject> {
+  return col.json('an object', col.isRecord, {
+    read: (document) => mapSensitive(document, () => MASK),
+    write: () => {
+      throw new Error('a node read with its secrets masked is never written');
+    },
   });
 }
 

@@ -122,8 +122,11 @@ export class NodeService {
     }
   }
 
-  list(query: NodeListQuery): Promise<Node[]> {
-    return this.repo.list(query);
+  /** A page of nodes for display: secrets masked, never decrypted; with `columns`, only those read. */
+  listMasked(query: NodeListQuery): Promise<Node[]>;
+  listMasked<K extends keyof Node>(query: NodeListQuery, columns: readonly K[]): Promise<Pick<Node, K>[]>;
+  listMasked(query: NodeListQuery, columns?: readonly (keyof Node)[]): Promise<Partial<Node>[]> {
+    return columns === undefined ? this.repo.listMasked(query) : this.repo.listMasked(query, columns);
   }
 
   async create(input: NodeCreate, initialState: 'enroll' | 'available'): Promise<Node> {

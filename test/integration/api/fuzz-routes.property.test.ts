@@ -1030,14 +1030,12 @@ function setAt(target: unknown, at: (string | number)[], value: unknown): unknow
   return target;
 }
 
-const manyInterfaces = fc
-  .constantFrom(10, 4096, 4097)
-  .map((n) =>
-    Array.from({ length: n }, (_, i) => ({
-      name: `eth${i}`,
-      mac_address: `52:54:01:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}:00`,
-    })),
-  );
+const manyInterfaces = fc.constantFrom(10, 4096, 4097).map((n) =>
+  Array.from({ length: n }, (_, i) => ({
+    name: `eth${i}`,
+    mac_address: `52:54:01:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}:00`,
+  })),
+);
 
 const inspectionBody = fc
   .record({

@@ -52,6 +52,34 @@ describeOnEngines('secrets', (svc) => {
     expect(svc().logs.join('')).not.toContain(PASSWORD);
   });
 
+  it('lists nodes without decrypting their secrets: a sealed value no key opens is still listed masked', async () => {
+    await svc().request('POST', '/v1/nodes', {
+      driver: 'ipmi',
+      name: 'sealed-elsewhere',
+      driver_info: { ipmi_address: '127.0.0.1', ipmi_password: PASSWORD },
+    });
+    const db = openDatabase(svc().db.url);
+    try {
+      // As if sealed under another key: opening it would fail, so a list that opened secrets could not answer.
+      const row = await db.knex('nodes').where({ name: 'sealed-elsewhere' }).first();
+      const info = { ...JSON.parse(row.driver_info), ipmi_password: 'enc:v1:bm90LWEtc2VhbGVkLXZhbHVl' };
+      await db
+        .knex('nodes')
+        .where({ name: 'sealed-elsewhere' })
+        .update({ driver_info: JSON.stringify(info) });
+    } finally {
+      await db.close();
+    }
+    for (const path of ['/v1/nodes/detail?name=sealed-elsewhere', '/v1/nodes?fields=name,driver_info']) {
+      const res = await svc().request('GET', path);
+      expect(res.status, path).toBe(200);
+      const listed = (res.body.nodes as Array<{ name: string; driver_info: Record<string, unknown> }>).find(
+        (n) => n.name === 'sealed-elsewhere',
+      );
+      expect(listed?.driver_info, path).toEqual({ ipmi_address: '127.0.0.1', ipmi_password: '******' });
+    }
+  });
+
   it('keeps the clear secret usable inside the service: a PATCH on a sibling key preserves it', async () => {
     await svc().request('POST', '/v1/nodes', {
       driver: 'ipmi',
