@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   RedfishClient,
   RedfishError,
+  RedfishProtocolError,
   connectRedfish,
   getPowerState,
   inspectHardware,
@@ -111,6 +112,10 @@ function answer(req: http.IncomingMessage, res: http.ServerResponse): void {
     res.end('{}');
     return;
   }
+  if (path === HUGE_PATH) {
+    streamHuge(res);
+    return;
+  }
   const doc = TREE[path];
   const wrongHere = current !== null && current.path === path ? current.wrong : null;
   if (doc === undefined) {
@@ -160,6 +165,27 @@ function answer(req: http.IncomingMessage, res: http.ServerResponse): void {
   }
 }
 
+/** A resource larger than the client takes (32 MiB by default), sent as fast as the client reads it. */
+const HUGE_PATH = '/redfish/v1/Huge';
+const HUGE_BYTES = 40 * 1024 * 1024;
+
+function streamHuge(res: http.ServerResponse): void {
+  res.writeHead(200, { 'Content-Type': 'application/json' });
+  const chunk = Buffer.alloc(1024 * 1024, 0x20);
+  let sent = 0;
+  const more = (): void => {
+    while (sent < HUGE_BYTES && !res.destroyed) {
+      sent += chunk.length;
+      if (!res.write(chunk)) {
+        res.once('drain', more);
+        return;
+      }
+    }
+    if (!res.destroyed) res.end();
+  };
+  more();
+}
+
 /** Runs `call` and holds the property: it settles in time with a value or a RedfishError. */
 async function settles(call: () => Promise<unknown>): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
@@ -207,6 +233,25 @@ describe('the Redfish client against a hostile BMC (fuzz)', { timeout: fuzzTimeo
       { runs: 40 },
     );
     current = null;
+  });
+
+  it('refuses a body larger than its limit with a RedfishProtocolError', async () => {
+    const client = new RedfishClient({
+      baseUrl,
+      credentials: { username: 'admin', password: 'password' },
+      auth: 'basic',
+      timeoutMs: 10_000,
+    });
+    try {
+      const refused = await client.get(HUGE_PATH).then(
+        () => null,
+        (error: unknown) => error,
+      );
+      expect(refused).toBeInstanceOf(RedfishProtocolError);
+      expect(String(refused)).toContain('answered more than');
+    } finally {
+      await client.close();
+    }
   });
 
   it('gives up on a task monitor that answers Running forever (or lies about it) at its own deadline', async () => {
