@@ -31,7 +31,6 @@ async function start(extra: Partial<TftpServerOptions> = {}): Promise<TftpServer
   return startTftpServer({ root, host: '127.0.0.1', port: 0, observer: (e) => events.push(e), ...fast, ...extra });
 }
 
-/** The server's event about the client that used `localPort`, once it arrives (bounded wait). */
 /** The server's event for the transfer from `localPort`, among those after index `since` (an earlier transfer may have had the same port). */
 async function eventFor(localPort: number, since = 0, timeoutMs = 3000): Promise<TransferEvent> {
   const deadline = Date.now() + timeoutMs;
@@ -68,11 +67,12 @@ afterAll(async () => {
 
 describe('serving files over UDP', () => {
   it.each([512, 1468, 65464])('serves a file byte-identical at blksize %i, with tsize', async (blksize) => {
+    const since = events.length;
     const result = await tftpGet({ port: server.port, file: 'medium.bin', options: { blksize, tsize: 0 } });
     expect(result.error).toBeNull();
     expect(result.oack).toEqual({ blksize: String(blksize), tsize: String(files['medium.bin']?.length) });
     expect(result.data.equals(files['medium.bin'] as Buffer)).toBe(true);
-    const event = await eventFor(result.localPort);
+    const event = await eventFor(result.localPort, since);
     expect(event).toMatchObject({
       event: 'transfer-complete',
       file: 'medium.bin',
@@ -84,10 +84,11 @@ describe('serving files over UDP', () => {
   });
 
   it.each([4, 8])('serves a file byte-identical with windowsize %i (RFC 7440)', async (windowsize) => {
+    const since = events.length;
     const result = await tftpGet({ port: server.port, file: 'medium.bin', options: { blksize: 1468, windowsize } });
     expect(result.oack).toEqual({ blksize: '1468', windowsize: String(windowsize) });
     expect(result.data.equals(files['medium.bin'] as Buffer)).toBe(true);
-    expect(await eventFor(result.localPort)).toMatchObject({ event: 'transfer-complete', windowsize });
+    expect(await eventFor(result.localPort, since)).toMatchObject({ event: 'transfer-complete', windowsize });
   });
 
   it('answers a plain RFC 1350 request with DATA 1 from a new port (its TID), no OACK', async () => {
@@ -114,6 +115,7 @@ describe('serving files over UDP', () => {
   });
 
   it('serves 50 concurrent transfers (to 10 client addresses, within the per-client bound)', async () => {
+    const since = events.length;
     const sizes = [512, 1468, 8192, 65464];
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
@@ -131,12 +133,13 @@ describe('serving files over UDP', () => {
     const ports = new Set(results.map((r) => r.serverPort));
     expect(ports.size).toBe(50);
     for (const result of results)
-      expect(await eventFor(result.localPort)).toMatchObject({ event: 'transfer-complete' });
+      expect(await eventFor(result.localPort, since)).toMatchObject({ event: 'transfer-complete' });
   });
 });
 
 describe('loss and vanishing clients', () => {
   it('recovers a lost ACK by retransmitting the block (lock-step)', async () => {
+    const since = events.length;
     const result = await tftpGet({
       port: server.port,
       file: 'medium.bin',
@@ -144,10 +147,11 @@ describe('loss and vanishing clients', () => {
     });
     expect(result.data.equals(files['medium.bin'] as Buffer)).toBe(true);
     expect(result.outOfOrder).toBeGreaterThanOrEqual(2);
-    expect((await eventFor(result.localPort)).retransmits).toBeGreaterThanOrEqual(2);
+    expect((await eventFor(result.localPort, since)).retransmits).toBeGreaterThanOrEqual(2);
   });
 
   it('recovers a lost ACK of the OACK and a lost window ACK (windowsize 4)', async () => {
+    const since = events.length;
     const result = await tftpGet({
       port: server.port,
       file: 'medium.bin',
@@ -155,14 +159,15 @@ describe('loss and vanishing clients', () => {
       dropAck: (block, nth) => (block === 0 || block === 40) && nth === 1,
     });
     expect(result.data.equals(files['medium.bin'] as Buffer)).toBe(true);
-    expect((await eventFor(result.localPort)).retransmits).toBeGreaterThanOrEqual(2);
+    expect((await eventFor(result.localPort, since)).retransmits).toBeGreaterThanOrEqual(2);
   });
 
   it('gives up on a client that vanishes, after its bounded retransmissions', async () => {
+    const since = events.length;
     const started = Date.now();
     const result = await tftpGet({ port: server.port, file: 'medium.bin', vanishAfter: 5 });
     expect(result.vanished).toBe(true);
-    const event = await eventFor(result.localPort);
+    const event = await eventFor(result.localPort, since);
     expect(event).toMatchObject({ event: 'transfer-failed', reason: 'client-timeout', retransmits: 3, bytes: 4 * 512 });
     // 60 + 120 + 240 + 400 ms of back-off, capped at 400.
     expect(Date.now() - started).toBeGreaterThanOrEqual(800);
@@ -170,17 +175,22 @@ describe('loss and vanishing clients', () => {
   });
 
   it('ends a transfer that runs past its per-transfer timeout', async () => {
+    const since = events.length;
     const slowServer = await start({ transferTimeoutMs: 300 });
     try {
       const result = await tftpGet({ port: slowServer.port, file: 'medium.bin', ackDelayMs: 20 });
       expect(result.error).toEqual({ code: 0, message: 'transfer exceeded 300 ms' });
-      expect(await eventFor(result.localPort)).toMatchObject({ event: 'transfer-failed', reason: 'transfer-timeout' });
+      expect(await eventFor(result.localPort, since)).toMatchObject({
+        event: 'transfer-failed',
+        reason: 'transfer-timeout',
+      });
     } finally {
       await slowServer.close();
     }
   });
 
   it('stops a transfer when the client sends ERROR (here: refusing the OACK)', async () => {
+    const since = events.length;
     const socket = createSocket('udp4');
     const oack = new Promise<number>((resolve) => socket.once('message', (_msg, rinfo) => resolve(rinfo.port)));
     await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
@@ -191,7 +201,7 @@ describe('loss and vanishing clients', () => {
     );
     const tid = await oack;
     socket.send(encodePacket({ op: 'ERROR', code: 8, message: 'no thanks' }), tid, '127.0.0.1');
-    const event = await eventFor(socket.address().port);
+    const event = await eventFor(socket.address().port, since);
     socket.close();
     expect(event).toMatchObject({ event: 'transfer-failed', reason: 'client-error', retransmits: 0 });
   });
@@ -228,6 +238,7 @@ describe('refusals', () => {
   });
 
   it('answers a packet from a foreign port during a transfer with ERROR 5, and the transfer completes', async () => {
+    const since = events.length;
     const socket = createSocket('udp4');
     await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
     const firstData = new Promise<number>((resolve) => socket.once('message', (_msg, rinfo) => resolve(rinfo.port)));
@@ -244,12 +255,13 @@ describe('refusals', () => {
       message: 'Unknown transfer ID',
     });
     socket.send(encodePacket({ op: 'ACK', block: 1 }), tid, '127.0.0.1');
-    const event = await eventFor(socket.address().port);
+    const event = await eventFor(socket.address().port, since);
     socket.close();
     expect(event).toMatchObject({ event: 'transfer-complete', bytes: 11 });
   });
 
   it('answers a retransmitted RRQ with the transfer already under way, not a second one', async () => {
+    const since = events.length;
     const socket = createSocket('udp4');
     const ports = new Set<number>();
     socket.on('message', (_msg, rinfo) => ports.add(rinfo.port));
@@ -259,7 +271,7 @@ describe('refusals', () => {
     socket.send(rrq, server.port, '127.0.0.1');
     socket.send(rrq, server.port, '127.0.0.1');
     const localPort = socket.address().port;
-    const event = await eventFor(localPort);
+    const event = await eventFor(localPort, since);
     socket.close();
     expect(event).toMatchObject({ event: 'transfer-failed', reason: 'client-timeout' });
     expect(ports.size).toBe(1);
@@ -396,6 +408,7 @@ describe('virtual files, streaming and the backend', () => {
   });
 
   it('answers a resolver that throws, or a stream that fails midway, with ERROR 0 and a failed event', async () => {
+    const since = events.length;
     const broken = await start({
       resolve: (name) => {
         if (name === 'throws') throw new Error('database unavailable');
@@ -414,16 +427,24 @@ describe('virtual files, streaming and the backend', () => {
     try {
       const thrown = await tftpGet({ port: broken.port, file: 'throws' });
       expect(thrown.error).toEqual({ code: 0, message: 'Internal error' });
-      expect(await eventFor(thrown.localPort)).toMatchObject({ reason: 'internal', detail: 'database unavailable' });
+      expect(await eventFor(thrown.localPort, since)).toMatchObject({
+        reason: 'internal',
+        detail: 'database unavailable',
+      });
+      const afterThrown = events.length;
       const failed = await tftpGet({ port: broken.port, file: 'breaks' });
       expect(failed.error?.code).toBe(0);
-      expect(await eventFor(failed.localPort)).toMatchObject({ event: 'transfer-failed', reason: 'read-error' });
+      expect(await eventFor(failed.localPort, afterThrown)).toMatchObject({
+        event: 'transfer-failed',
+        reason: 'read-error',
+      });
     } finally {
       await broken.close();
     }
   });
 
   it('pulls a large source only as fast as the client acknowledges (never whole in memory)', async () => {
+    const since = events.length;
     const total = 64 * 1024 * 1024;
     let produced = 0;
     let received = 0;
@@ -448,7 +469,10 @@ describe('virtual files, streaming and the backend', () => {
         onData: (n) => (received = n),
       });
       expect(result.vanished).toBe(true);
-      expect(await eventFor(result.localPort)).toMatchObject({ event: 'transfer-failed', reason: 'client-timeout' });
+      expect(await eventFor(result.localPort, since)).toMatchObject({
+        event: 'transfer-failed',
+        reason: 'client-timeout',
+      });
       expect(produced).toBeLessThan(16 * 1024 * 1024);
       expect(maxLead).toBeLessThan(2 * 1024 * 1024);
     } finally {
