@@ -49,3 +49,9 @@ export class ChildFailed extends CliError {
   readonly exitCode = EXIT.failure;
   override readonly name = 'ChildFailed';
 }
+
+/** `anvil demo` could not go on: what it asked of Anvil or the sim did not happen. */
+export class DemoFailed extends CliError {
+  readonly exitCode = EXIT.failure;
+  override readonly name = 'DemoFailed';
+}

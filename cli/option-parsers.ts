@@ -42,3 +42,18 @@ function jsonOrString(value: string): unknown {
     return value;
   }
 }
+
+/** A TCP or UDP port to listen on: 1 to 65535 (the demo's children must know each other's ports, so not 0). */
+export function parsePort(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError('expected a port from 1 to 65535.');
+  return n;
+}
+
+/** `--hosts N`: a count of at least one. */
+export function parsePositiveInt(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 100_000)
+    throw new InvalidArgumentError('expected an integer from 1 to 100000.');
+  return n;
+}

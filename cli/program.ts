@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { allocationCommand } from './commands/allocation.js';
 import { completionCommand } from './commands/completion.js';
+import { demoCommand } from './commands/demo.js';
 import { enrollCommand } from './commands/enroll.js';
 import { eventsCommand } from './commands/events.js';
 import { fleetCommand } from './commands/fleet.js';
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
     eventsCommand(),
     fleetCommand(),
     simCommand(),
+    demoCommand(),
     tokenCommand(),
   ]) {
     program.addCommand(command);

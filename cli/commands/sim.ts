@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { ChildFailed } from '../errors.js';
 import { withExamples } from '../help-text.js';
+import { programArgs } from '../programs.js';
 
 /** anvil-sim's flags that `anvil sim` passes on, by commander's option key. */
 const FORWARDED = {
@@ -19,19 +18,6 @@ const FORWARDED = {
   bootHttp: '--boot-http',
   bootTftp: '--boot-tftp',
 } as const;
-
-/**
- * The `anvil-sim` program beside this CLI: from the sources through tsx when
- * the CLI runs from them, else the built one. Run as a child process, never
- * imported: the CLI speaks to the simulator, as to Anvil, from outside.
- */
-function simProgram(): string[] {
-  const here = fileURLToPath(import.meta.url);
-  const root = path.resolve(path.dirname(here), '..', '..');
-  // tsx resolved from here, not from the working directory, which may be anywhere.
-  if (here.endsWith('.ts')) return ['--import', import.meta.resolve('tsx'), path.join(root, 'sim', 'cli.ts')];
-  return [path.join(root, 'sim', 'cli.js')];
-}
 
 export function simCommand(): Command {
   const command = new Command('sim')
@@ -54,7 +40,7 @@ export function simCommand(): Command {
         const value = flags[key];
         if (value !== undefined) args.push(flag, value);
       }
-      process.exitCode = await runChild(process.execPath, [...simProgram(), ...args]);
+      process.exitCode = await runChild(process.execPath, [...programArgs('anvil-sim'), ...args]);
     });
   return withExamples(
     command,

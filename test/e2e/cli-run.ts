@@ -12,6 +12,8 @@ export const CLI = path.join(REPO, 'cli', 'anvil.ts');
 /** tsx as a file URL: the CLI's working directory in these tests is not the repository. */
 const TSX = import.meta.resolve('tsx');
 export const ANVIL_COMMAND = `${process.execPath} --import ${TSX} ${CLI}`;
+/** Node's arguments that run the CLI, for a wrapper program (prlimit) to start it with. */
+export const CLI_ARGV = ['--import', TSX, CLI];
 const RUN_LIMIT_MS = 60_000;
 
 export interface CliResult {
@@ -48,7 +50,7 @@ export function anvil(env: CliEnv, args: string[], extra: Record<string, string>
 }
 
 export function startAnvil(env: CliEnv, args: string[], extra: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', TSX, CLI, ...args], {
+  return spawn(process.execPath, [...CLI_ARGV, ...args], {
     cwd: env.cwd,
     env: processEnv(env, extra),
     stdio: ['ignore', 'pipe', 'pipe'],
