@@ -14,6 +14,7 @@ import { applyPatch, jsonPatchSchema } from '../json-patch.js';
 import { requireMinor } from '../microversion.js';
 import { nextLink, parsePage } from '../pagination.js';
 import { parseFields, requireFieldVersion } from '../serializers/fields.js';
+import { baseUrl } from '../serializers/links.js';
 import {
   NODE_FIELD_VERSIONS,
   NODE_LIST_FIELDS,
@@ -49,7 +50,7 @@ export interface ChassisScope {
 }
 
 async function nodeView(ctx: ApiContext, req: Request) {
-  return { req, minor: req.apiMinor, conductorOf: await ctx.placement.snapshot() };
+  return { base: baseUrl(req), minor: req.apiMinor, conductorOf: await ctx.placement.snapshot() };
 }
 
 /**

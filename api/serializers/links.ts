@@ -6,7 +6,11 @@ export function baseUrl(req: Request): string {
 }
 
 export function resourceLinks(req: Request, collection: string, id: string, suffix = '') {
-  const base = baseUrl(req);
+  return resourceLinksAt(baseUrl(req), collection, id, suffix);
+}
+
+/** resourceLinks with the base URL already read: many resources of one answer share it. */
+export function resourceLinksAt(base: string, collection: string, id: string, suffix = '') {
   return [
     { href: `${base}/v1/${collection}/${id}${suffix}`, rel: 'self' },
     { href: `${base}/${collection}/${id}${suffix}`, rel: 'bookmark' },

@@ -1,9 +1,8 @@
-import type { Request } from 'express';
 import { nodeHealth, type Node } from '../../services/nodes/index.js';
 import { MASK, maskSecrets } from '../../services/secrets/index.js';
 import type { Minor } from '../microversion.js';
 import { project, type FieldVersions } from './fields.js';
-import { resourceLinks } from './links.js';
+import { resourceLinksAt } from './links.js';
 
 /** Node fields and the version that introduced each (Ironic's api-ref). */
 export const NODE_FIELD_VERSIONS: FieldVersions = {
@@ -82,7 +81,8 @@ export const NODE_FIELD_VERSIONS: FieldVersions = {
 export const NODE_LIST_FIELDS = ['uuid', 'name', 'instance_uuid', 'power_state', 'provision_state', 'maintenance'];
 
 export interface NodeViewContext {
-  req: Request;
+  /** The request's base URL (baseUrl), read once for every link of every node. */
+  base: string;
   minor: Minor;
   /** The live conductor that owns a node on the hash ring, shown as its `conductor`. */
   conductorOf: (nodeUuid: string, group: string) => string | null;
@@ -112,7 +112,7 @@ function instanceInfoShown(node: Node): Record<string, unknown> {
 
 const link = (suffix: string): DerivedField => ({
   from: ['uuid'],
-  value: (node, ctx) => resourceLinks(ctx.req, 'nodes', node.uuid, suffix),
+  value: (node, ctx) => resourceLinksAt(ctx.base, 'nodes', node.uuid, suffix),
 });
 
 /** The fields shown other than as stored: secrets masked, states in the request's words, links. */
@@ -148,20 +148,38 @@ export function nodeColumnsFor(only: readonly string[]): (keyof Node)[] {
   return [...columns];
 }
 
+/** One field of the shown node: read from the node as it is, or derived. */
+type FieldPlan = readonly (readonly [field: string, derived: DerivedField | undefined])[];
+
+/** The whole node's fields at each version, in the api-ref's order: the same for every node of a detail list. */
+const wholePlans = new Map<Minor, FieldPlan>();
+
+function planFor(minor: Minor, only: readonly string[] | null): FieldPlan {
+  const cached = only === null ? wholePlans.get(minor) : undefined;
+  if (cached !== undefined) return cached;
+  const wanted = only === null ? null : new Set([...only, 'links']);
+  const plan = Object.entries(NODE_FIELD_VERSIONS)
+    .filter(([field, since]) => since <= minor && (wanted === null || wanted.has(field)))
+    .map(([field]) => [field, DERIVED[field]] as const);
+  if (only === null) wholePlans.set(minor, plan);
+  return plan;
+}
+
 /**
  * The node as Ironic shows it, secrets masked, fields limited by version and
  * `fields`. With `only`, just those fields are built, so `node` need hold
- * only the columns nodeColumnsFor(only) names.
+ * only the columns nodeColumnsFor(only) names. Built in one pass, straight
+ * into the answer: a detail list builds a thousand of these.
  */
 export function serializeNode(node: ListedNode, ctx: NodeViewContext, only: readonly string[] | null = null) {
   // Every field read below is one of the columns the caller selected for `only` (or the whole node without it).
-  const whole = node as Node;
-  const wanted = only === null ? null : new Set([...only, 'links']);
-  const full: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(whole)) if (wanted === null || wanted.has(key)) full[key] = value;
-  for (const [key, derived] of Object.entries(DERIVED))
-    if (wanted === null || wanted.has(key)) full[key] = derived.value(whole, ctx);
-  return project(full, NODE_FIELD_VERSIONS, ctx.minor, only);
+  const whole = node as Node & Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [field, derived] of planFor(ctx.minor, only)) {
+    const value = derived === undefined ? whole[field] : derived.value(whole, ctx);
+    if (value !== undefined) out[field] = value;
+  }
+  return out;
 }
 
 /** A provision state in the words of an older version: Ironic renamed two since 1.1. */
