@@ -1,3 +1,4 @@
+import type { NodeDetailCache } from './serializers/node-detail-cache.js';
 import type { RamdiskService } from '../services/agent/index.js';
 import type { AllocationService } from '../services/allocations/index.js';
 import type { IpamService } from '../ipam/index.js';
@@ -29,6 +30,8 @@ export interface ApiContext {
   log: Logger;
   metrics: Metrics;
   nodes: NodeService;
+  /** Each node's detail JSON under its row stamp, for detail lists. */
+  nodeDetails: NodeDetailCache;
   ports: PortService;
   portgroups: PortgroupService;
   chassis: ChassisService;

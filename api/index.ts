@@ -4,3 +4,4 @@ export { answerClientError } from './client-error.js';
 export type { ApiContext } from './context.js';
 export { FailureThrottle } from './failure-throttle.js';
 export { Policy, POLICY } from './policy.js';
+export { NodeDetailCache } from './serializers/node-detail-cache.js';

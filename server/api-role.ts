@@ -2,7 +2,15 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { SecureContextOptions } from 'node:tls';
-import { answerClientError, createApp, FailureThrottle, Policy, POLICY, type AccessControl } from '../api/index.js';
+import {
+  answerClientError,
+  createApp,
+  FailureThrottle,
+  NodeDetailCache,
+  Policy,
+  POLICY,
+  type AccessControl,
+} from '../api/index.js';
 import { Authenticator, HtpasswdError, HtpasswdFile, TokenStore } from '../services/auth/index.js';
 import { RamdiskService } from '../services/agent/index.js';
 import { AllocationRepository, AllocationService } from '../services/allocations/index.js';
@@ -117,6 +125,7 @@ export async function startApiRole(
     log,
     metrics: core.metrics,
     nodes,
+    nodeDetails: new NodeDetailCache(),
     ports,
     portgroups,
     chassis: new ChassisService(new ChassisRepository(core.db.knex)),

@@ -9,7 +9,7 @@ import { nextLink, parsePage } from '../pagination.js';
 import { CHASSIS_FIELD_VERSIONS, CHASSIS_LIST_FIELDS, serializeChassis } from '../serializers/chassis.js';
 import { parseFields } from '../serializers/fields.js';
 import { asText, jsonObject, parseBoolean, parseInput } from '../validation.js';
-import { listNodes } from './nodes.js';
+import { listNodes, sendJson } from './nodes.js';
 
 const writable = {
   description: z.string().max(255, 'Must be at most 255 characters.').nullable().optional(),
@@ -82,10 +82,10 @@ export function chassisRoutes(ctx: ApiContext): Router {
     return { chassis_uuid: chassis.uuid, path: `chassis/${chassis.uuid}/nodes` };
   };
   router.get('/:uuid/nodes', async (req, res) => {
-    res.json(await listNodes(ctx, req, false, await scope(req)));
+    sendJson(res, await listNodes(ctx, req, false, await scope(req)));
   });
   router.get('/:uuid/nodes/detail', async (req, res) => {
-    res.json(await listNodes(ctx, req, true, await scope(req)));
+    sendJson(res, await listNodes(ctx, req, true, await scope(req)));
   });
 
   return router;

@@ -19,6 +19,7 @@ import * as m017 from './migrations/017_inspection_rules.js';
 import * as m018 from './migrations/018_bios_settings.js';
 import * as m019 from './migrations/019_change_feed.js';
 import * as m020 from './migrations/020_machines.js';
+import * as m021 from './migrations/021_node_row_stamps.js';
 
 interface Migration {
   name: string;
@@ -49,6 +50,7 @@ const MIGRATIONS: Migration[] = [
   m018,
   m019,
   m020,
+  m021,
 ];
 
 const source: Knex.MigrationSource<Migration> = {

@@ -11,7 +11,13 @@ export {
   type PowerState,
   type TargetPowerState,
 } from './model.js';
-export { NODE_CHASSIS_CONSTRAINT, NODE_SORT_KEYS, NodeRepository, type NodeFilter } from './repository.js';
+export {
+  NODE_CHASSIS_CONSTRAINT,
+  NODE_SORT_KEYS,
+  NodeRepository,
+  type NodeFilter,
+  type NodeStamp,
+} from './repository.js';
 export { NodeService, PATCHABLE_FIELDS, type NodeUpdate } from './service.js';
 export {
   FAILURE_STATES,

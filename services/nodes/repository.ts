@@ -133,17 +133,35 @@ export class NodeRepository {
 
   /**
    * A page of nodes with every secret masked (`******`), as the API shows
-   * them: no secret is decrypted for a list. Never write one back. With
-   * `columns`, only those (of the ones that exist) are read and set.
+   * them: no secret is decrypted for a list. Never write one back. Only
+   * `columns` (of the ones that exist) are read and set.
    */
-  async listMasked(q: NodeListQuery): Promise<Node[]>;
-  async listMasked<K extends keyof Node>(q: NodeListQuery, columns: readonly K[]): Promise<Pick<Node, K>[]>;
-  async listMasked(q: NodeListQuery, columns?: readonly (keyof Node)[]): Promise<Partial<Node>[]> {
-    const known = columns?.filter((column) => column in this.columns);
-    const codec = known === undefined ? this.masked : this.masked.pick(...known);
-    const query = this.knex('nodes').select(known ?? '*');
+  async listMasked<K extends keyof Node>(q: NodeListQuery, columns: readonly K[]): Promise<Pick<Node, K>[]> {
+    const known = columns.filter((column) => Object.hasOwn(this.columns, column));
+    const codec = this.masked.pick(...known);
+    const query = this.knex('nodes').select(known);
     applyFilter(query, q.filter);
     return listPage(this.knex, codec, query, q, NodeNotFound);
+  }
+
+  /**
+   * A page of nodes (as listMasked pages them) as their stamps only: what a
+   * detail list needs to tell which nodes changed since it last built them.
+   * The stamp is the database's (migration 021), new on every write.
+   */
+  async listStamps(q: NodeListQuery): Promise<NodeStamp[]> {
+    const query = this.knex('nodes').select('id', 'uuid', 'conductor_group', { stamp: 'row_stamp' });
+    applyFilter(query, q.filter);
+    return listPage(this.knex, STAMPS, query, q, NodeNotFound);
+  }
+
+  /** Nodes by id with their secrets masked, as listMasked reads them, in no particular order. */
+  async getManyMasked(ids: readonly number[]): Promise<Node[]> {
+    const nodes: Node[] = [];
+    // In slices: SQLite bounds a statement's parameters.
+    for (let i = 0; i < ids.length; i += 500)
+      nodes.push(...this.masked.fromRows(await this.knex('nodes').whereIn('id', ids.slice(i, i + 500))));
+    return nodes;
   }
 
   /**
@@ -289,6 +307,34 @@ function sealedDocument(secrets: SecretBox): col.ColumnCodec<JsonObject> {
     write: (document) => mapSensitive(document, (v) => secrets.sealValue(v)),
   });
 }
+
+/** A node's identity and the stamp the database gives each version of its row. */
+export interface NodeStamp {
+  id: number;
+  uuid: string;
+  conductor_group: string;
+  /** Text: PostgreSQL's bigint arrives as text, SQLite's integer as a number. */
+  stamp: string;
+}
+
+const stampColumn: col.ColumnCodec<string> = {
+  expected: 'an integer (or its text)',
+  decode(value, column) {
+    if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
+    if (typeof value === 'string' && /^-?\d+$/.test(value)) return value;
+    throw new col.RowDecodeError(`${column}: expected ${stampColumn.expected}, got ${col.describeValue(value)}`);
+  },
+  encode: () => {
+    throw new Error('row stamps are written by the database only');
+  },
+};
+
+const STAMPS = rowCodec<NodeStamp>('nodes', {
+  id: col.generatedId,
+  uuid: col.text,
+  conductor_group: col.text,
+  stamp: stampColumn,
+});
 
 /** A sealed document read for display: each sensitive value masked, not opened; it is never written. */
 function maskedDocument(): col.ColumnCodec<JsonObject> {

@@ -13,7 +13,7 @@ import {
 import { isUuidLike, isValidLogicalName, isValidNodeName, normalizeUuid } from './identifiers.js';
 import { checkTrait } from './traits.js';
 import { INTERFACE_FIELDS, type InterfaceField, type JsonObject, type Node, type NodeChanges } from './model.js';
-import type { NodeListQuery, NodeRepository } from './repository.js';
+import type { NodeListQuery, NodeRepository, NodeStamp } from './repository.js';
 import { DELETE_ALLOWED_STATES, INTERFACE_CHANGE_STATES, PROTECTABLE_STATES, UPDATE_ALLOWED_STATES } from './states.js';
 
 /** What a client may set when it creates a node (already shape-checked by the API). */
@@ -122,11 +122,19 @@ export class NodeService {
     }
   }
 
-  /** A page of nodes for display: secrets masked, never decrypted; with `columns`, only those read. */
-  listMasked(query: NodeListQuery): Promise<Node[]>;
-  listMasked<K extends keyof Node>(query: NodeListQuery, columns: readonly K[]): Promise<Pick<Node, K>[]>;
-  listMasked(query: NodeListQuery, columns?: readonly (keyof Node)[]): Promise<Partial<Node>[]> {
-    return columns === undefined ? this.repo.listMasked(query) : this.repo.listMasked(query, columns);
+  /** A page of nodes for display, only `columns` read: secrets masked, never decrypted. */
+  listMasked<K extends keyof Node>(query: NodeListQuery, columns: readonly K[]): Promise<Pick<Node, K>[]> {
+    return this.repo.listMasked(query, columns);
+  }
+
+  /** A page of nodes as their stamps only (NodeRepository.listStamps). */
+  listStamps(query: NodeListQuery): Promise<NodeStamp[]> {
+    return this.repo.listStamps(query);
+  }
+
+  /** Nodes by id for display, secrets masked, in no particular order. */
+  getManyMasked(ids: readonly number[]): Promise<Node[]> {
+    return this.repo.getManyMasked(ids);
   }
 
   async create(input: NodeCreate, initialState: 'enroll' | 'available'): Promise<Node> {
