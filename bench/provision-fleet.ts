@@ -5,27 +5,32 @@
  * every host really network-booting against Anvil (TFTP boot file, iPXE
  * script over HTTP, a Range read of the agent kernel and ramdisk) and running
  * the fake agent (lookup, heartbeats, commands, image download with sha256
- * check). Built on test/e2e/provision-rig.ts: Anvil (API, conductor, HTTP and
- * TFTP boot servers) on SQLite, the sim fleet and this client all run in this
- * one Node process, so the CPU and RSS reported are the whole process's.
+ * check). Built on test/e2e/process-provision-rig.ts: Anvil (API, conductor,
+ * HTTP and TFTP boot servers) is an `anvil serve` process of its own, on
+ * SQLite or PostgreSQL, so its CPU seconds and peak RSS are read apart from
+ * the sim fleet and this client, which share this process.
  * A client keeps at most CONCURRENCY nodes in flight, each polled every POLL_MS.
- * Usage: npx tsx bench/provision-fleet.ts [hosts] [concurrency]
+ * Usage: npx tsx bench/provision-fleet.ts [hosts] [concurrency] [sqlite|postgres]
  */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { startProcessProvisionRig } from '../test/e2e/process-provision-rig.js';
 import {
   createPool,
   enrollForDeploy,
   settlesIn,
-  startProvisionRig,
   userDataFor,
   setImage,
   type ProvisionRig,
 } from '../test/e2e/provision-rig.js';
+import type { EngineName } from '../test/support/engines.js';
 import { inParallel, provision, simHost } from '../test/e2e/sim-nodes.js';
 import type { BootStep } from '../sim/host/index.js';
 import { percentile } from './anvil-fleet.js';
 
 const HOSTS = Number(process.argv[2] ?? 1000);
 const CONCURRENCY = Number(process.argv[3] ?? 50);
+const ENGINE = (process.argv[4] ?? 'sqlite') as EngineName;
 const POLL_MS = 250;
 const STEP_MS = 180_000;
 /** The whole run, bounded: past this the bench stops and says how far it got. */
@@ -58,10 +63,12 @@ async function main(): Promise<void> {
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }, 500);
-  const rig = await startProvisionRig({
+  const rig = await startProcessProvisionRig({
+    engine: ENGINE,
     hosts: HOSTS,
     seed: 7007,
     heartbeatMs: 1000,
+    processes: [{ name: 'anvil', role: 'all' }],
     env: {
       ANVIL_DEPLOY_CALLBACK_TIMEOUT: '180',
       ANVIL_CLEAN_CALLBACK_TIMEOUT: '180',
@@ -70,6 +77,8 @@ async function main(): Promise<void> {
       ANVIL_API_MAX_LIMIT: '10000',
     },
   });
+  const anvil = rig.processes.get('anvil')!;
+  const anvilCpu0 = cpuSecondsOf(anvil.pid);
   const phaseMs: Record<Phase, number[]> = { enroll: [], manage: [], inspect: [], provide: [], deploy: [] };
   let resent = 0;
   let done = 0;
@@ -114,6 +123,8 @@ async function main(): Promise<void> {
     const seconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpu0);
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    const anvilCpu = cpuSecondsOf(anvil.pid) - anvilCpu0;
+    const anvilPeakRss = peakRssOf(anvil.pid);
 
     // Every disk holds the image (a sample of 50 checked; the fleet check is the e2e proof's job).
     for (const name of hostNames.slice(0, 50)) {
@@ -127,8 +138,12 @@ async function main(): Promise<void> {
         `${CONCURRENCY} nodes in flight, polled every ${POLL_MS} ms; ${resent} requests answered 503/409 and re-sent`,
     );
     console.log(
-      `process (Anvil + sim fleet + client, one Node process): ${((cpu.user + cpu.system) / 1e6).toFixed(1)} CPU s ` +
-        `(user ${(cpu.user / 1e6).toFixed(1)}, system ${(cpu.system / 1e6).toFixed(1)}) over ${seconds.toFixed(1)} s wall, peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MB`,
+      `Anvil (\`anvil serve\`, its own process, ${ENGINE}): ${anvilCpu.toFixed(1)} CPU s over ${seconds.toFixed(1)} s wall, ` +
+        `${((anvilCpu / HOSTS) * 1000).toFixed(0)} CPU ms per host, peak RSS ${(anvilPeakRss / 2 ** 20).toFixed(0)} MB`,
+    );
+    console.log(
+      `sim fleet + client (this process): ${((cpu.user + cpu.system) / 1e6).toFixed(1)} CPU s ` +
+        `(user ${(cpu.user / 1e6).toFixed(1)}, system ${(cpu.system / 1e6).toFixed(1)}), peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MB`,
     );
     console.log('');
     console.log('| phase (per node: request → seen resting) | p50 ms | p95 ms | max ms |');
@@ -151,6 +166,22 @@ async function main(): Promise<void> {
     clearInterval(sampler);
     await rig.close();
   }
+}
+
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+
+/** A process's user + system CPU seconds so far, from /proc. */
+function cpuSecondsOf(pid: number): number {
+  // The fields after the command name (which may hold spaces), from field 3 on: utime and stime are 14 and 15.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/** A process's peak resident set (VmHWM), bytes. */
+function peakRssOf(pid: number): number {
+  const kb = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Number(kb) * 1024;
 }
 
 /**

@@ -42,6 +42,8 @@ export interface ProcessRigOptions {
   env?: Record<string, string>;
   /** A database the test made (a throwaway cluster's) instead of a new one on the machine's server. */
   database?: TestDatabase;
+  /** The agents' heartbeat interval; default provision-rig's HEARTBEAT_MS. */
+  heartbeatMs?: number;
 }
 
 export interface ProcessProvisionRig extends ProvisionRig {
@@ -202,7 +204,7 @@ export async function startProcessProvisionRig(options: ProcessRigOptions): Prom
         httpUrl: bootUrl,
         tftpServer: { host: '127.0.0.1', port: tftpPort },
         agent: {
-          heartbeatIntervalMs: HEARTBEAT_MS,
+          heartbeatIntervalMs: options.heartbeatMs ?? HEARTBEAT_MS,
           lookupInitialMs: 50,
           lookupMaxMs: 500,
           imageStallTimeoutMs: 5_000,
