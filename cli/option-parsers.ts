@@ -1,11 +1,23 @@
 import { InvalidArgumentError } from 'commander';
 
-/** `--concurrency N`: how many nodes a batch works on at once. */
-export function parseConcurrency(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new InvalidArgumentError('expected an integer from 1 to 1000.');
-  return n;
+/** A parser of an integer flag from `min` to `max`. */
+function integerFrom(min: number, max: number): (text: string) => number {
+  return (text) => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`expected an integer from ${min} to ${max}.`);
+    return n;
+  };
 }
+
+/** `--concurrency N`: how many nodes a batch works on at once. */
+export const parseConcurrency = integerFrom(1, 1000);
+
+/** `--hosts N`: a count of at least one. */
+export const parsePositiveInt = integerFrom(1, 100_000);
+
+/** A TCP or UDP port to listen on: not 0, since the demo's children must know each other's ports. */
+export const parsePort = integerFrom(1, 65535);
 
 /** `--wait [seconds]`: true (no value) waits as long as it takes, as `baremetal --wait` does. */
 export function parseWaitSeconds(text: string): number {
@@ -41,19 +53,4 @@ function jsonOrString(value: string): unknown {
   } catch {
     return value;
   }
-}
-
-/** A TCP or UDP port to listen on: 1 to 65535 (the demo's children must know each other's ports, so not 0). */
-export function parsePort(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError('expected a port from 1 to 65535.');
-  return n;
-}
-
-/** `--hosts N`: a count of at least one. */
-export function parsePositiveInt(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 100_000)
-    throw new InvalidArgumentError('expected an integer from 1 to 100000.');
-  return n;
 }

@@ -171,6 +171,14 @@ async function ironicOn(engine: EngineName): Promise<Server & { version: string 
   };
 }
 
+async function measureThenStop(server: Server): Promise<Figures> {
+  try {
+    return await measure(server);
+  } finally {
+    await server.stop();
+  }
+}
+
 async function main(): Promise<void> {
   ensureIronic();
   const engines: EngineName[] = (await postgresAvailable()) ? ['sqlite', 'postgres'] : ['sqlite'];
@@ -178,19 +186,8 @@ async function main(): Promise<void> {
   for (const engine of engines) {
     // One after the other, never at once: each has the machine to itself while measured.
     const ironic = await ironicOn(engine);
-    let ironicFigures: Figures;
-    try {
-      ironicFigures = await measure(ironic);
-    } finally {
-      await ironic.stop();
-    }
-    const anvil = await anvilOn(engine);
-    let anvilFigures: Figures;
-    try {
-      anvilFigures = await measure(anvil);
-    } finally {
-      await anvil.stop();
-    }
+    const ironicFigures = await measureThenStop(ironic);
+    const anvilFigures = await measureThenStop(await anvilOn(engine));
     for (const [label, ironicMs] of ironicFigures) {
       const anvilMs = anvilFigures.get(label)!;
       rows.push(
