@@ -8,6 +8,9 @@ import { programArgs } from '../programs.js';
 export interface DemoChild {
   readonly name: string;
   readonly pid: number;
+  readonly log: string;
+  /** Settles once the program has exited, whoever stopped it. */
+  readonly exited: Promise<void>;
   /** SIGTERM, then SIGKILL if it has not exited within the grace period; resolves once it has exited. */
   stop(): Promise<void>;
 }
@@ -64,7 +67,13 @@ export function startChild(spec: ChildSpec): Promise<DemoChild> {
       if (!spec.ready(line)) return;
       settled = true;
       clearTimeout(timer);
-      resolve({ name: spec.name, pid: child.pid!, stop: () => stopProcess(child, exited).then(() => closeLog(log)) });
+      resolve({
+        name: spec.name,
+        pid: child.pid!,
+        log: spec.log,
+        exited,
+        stop: () => stopProcess(child, exited).then(() => closeLog(log)),
+      });
     };
     createInterface({ input: child.stdout }).on('line', onLine);
     createInterface({ input: child.stderr }).on('line', onLine);

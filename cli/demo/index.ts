@@ -1,2 +1,1 @@
-export { runDemo, type DemoOptions } from './run.js';
-export type { DemoPorts } from './preflight.js';
+export { runDemo } from './run.js';

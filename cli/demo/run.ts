@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { UsageError } from '../errors.js';
+import { DemoFailed, UsageError } from '../errors.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { AnvilClient } from '../http-client.js';
 import { programArgs } from '../programs.js';
@@ -32,6 +32,20 @@ export async function runDemo(options: DemoOptions, out: NodeJS.WriteStream = pr
   const ws = makeWorkspace(options.parent);
   const stop = new AbortController();
   const children: DemoChild[] = [];
+  // A program that exits before the demo stops it ends the demo, with its log kept.
+  const ending: { stopping: boolean; crashed: DemoChild | null } = { stopping: false, crashed: null };
+  const watch = (child: DemoChild) => {
+    children.push(child);
+    void child.exited.then(() => {
+      if (ending.stopping || ending.crashed !== null) return;
+      ending.crashed = child;
+      stop.abort();
+    });
+  };
+  const throwIfCrashed = () => {
+    const { crashed } = ending;
+    if (crashed !== null) throw new DemoFailed(`${crashed.name} exited on its own; its log: ${crashed.log}`);
+  };
   const onSignal = () => {
     if (!stop.signal.aborted) {
       stop.abort();
@@ -49,8 +63,8 @@ export async function runDemo(options: DemoOptions, out: NodeJS.WriteStream = pr
     const apiUrl = `http://127.0.0.1:${options.ports.api}`;
     const bootUrl = `http://127.0.0.1:${options.ports.bootHttp}`;
     out.write(`Starting Anvil and ${options.hosts} simulated hosts in ${ws.root}\n`);
-    children.push(await startAnvil(ws, options.ports, stop.signal));
-    children.push(await startSim(ws, options, bootUrl, stop.signal));
+    watch(await startAnvil(ws, options.ports, stop.signal));
+    watch(await startSim(ws, options, bootUrl, stop.signal));
     const client = new AnvilClient(apiUrl);
     const hosts = await enrollFleet(client, JSON.parse(readFileSync(ws.manifest, 'utf8')), stop.signal);
     const view = createPhaseView(out);
@@ -62,6 +76,7 @@ export async function runDemo(options: DemoOptions, out: NodeJS.WriteStream = pr
       onRead: () => view.update(hosts),
     });
     view.close();
+    throwIfCrashed();
     if (stop.signal.aborted) {
       out.write('Interrupted: stopping Anvil and the simulated hosts.\n');
       return EXIT.interrupted;
@@ -71,14 +86,17 @@ export async function runDemo(options: DemoOptions, out: NodeJS.WriteStream = pr
     if (!options.exitWhenDone) {
       out.write(nextSteps(hosts[0]?.name ?? 'sim-0', apiUrl, ws));
       await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
+      throwIfCrashed();
     }
     return failed.length === 0 ? EXIT.ok : EXIT.failure;
   } catch (err) {
-    if (stop.signal.aborted) return EXIT.interrupted;
+    if (ending.crashed === null && stop.signal.aborted) return EXIT.interrupted;
     // Something failed once the programs ran: their logs are kept to read.
     keep = !(err instanceof UsageError);
+    throwIfCrashed();
     throw err;
   } finally {
+    ending.stopping = true;
     // The sim first: its agents would otherwise call a stopped API.
     for (const child of children.reverse()) await child.stop();
     process.off('SIGINT', onSignal);

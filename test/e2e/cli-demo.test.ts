@@ -118,6 +118,34 @@ describe('anvil demo', () => {
     for (const flag of ['--tftp-port', '--ipmi-base-port']) expect(await udpFree(portOf(ports, flag)), flag).toBe(true);
   }, 180_000);
 
+  it('ends when one of its programs exits on its own, stopping the other and keeping the logs', async () => {
+    const ports = await demoPorts(1);
+    const child = startAnvil(env, ['demo', '--hosts', '1', '--dir', parent, ...ports]);
+    const result = finished(child);
+    let stdout = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    const deadline = Date.now() + 90_000;
+    while (!stdout.includes('1 of 1 hosts are active') && child.exitCode === null && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    const dir = /in (\S+anvil-demo-\S+)/.exec(stdout)?.[1];
+    expect(dir, stdout).toBeDefined();
+    // The sim is the process whose command line names the demo's manifest.
+    const pgrep = spawn('pgrep', ['-f', path.join(dir!, 'sim.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const found = await finished(pgrep);
+    const pid = Number(found.stdout.trim().split('\n')[0]);
+    expect(pid, found.stdout).toBeGreaterThan(0);
+    process.kill(pid, 'SIGKILL');
+    const run = await result;
+    expect(run.code).toBe(1);
+    expect(errorLines(run)).toEqual([
+      `anvil: the demo's logs are kept in ${dir}`,
+      `anvil: anvil-sim exited on its own; its log: ${path.join(dir!, 'sim.log')}`,
+    ]);
+    expect(existsSync(path.join(dir!, 'anvil.log'))).toBe(true);
+    expect(await tcpFree(portOf(ports, '--api-port'))).toBe(true);
+    rmSync(dir!, { recursive: true, force: true });
+  }, 120_000);
+
   it('refuses a port in use with one line naming the flag to change, and starts nothing', async () => {
     const ports = await demoPorts(2);
     const squatter = createServer();
