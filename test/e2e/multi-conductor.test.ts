@@ -30,6 +30,8 @@ const RESOURCE_CLASS = 'mc-race';
 const VERSION = '1.60';
 
 /** [request target, the state the node rests in once the step is done]. */
+/** What a deploy needs to start; the agent it boots never comes, so each deploy rests in wait call-back. */
+const IMAGE = { image_source: 'http://127.0.0.1:9/images/disk.img', image_checksum: 'sha256:0000' };
 const PLAN: readonly (readonly [string, string])[] = [
   ['manage', 'manageable'],
   ['provide', 'available'],
@@ -183,12 +185,14 @@ describe.skipIf(!postgresUp)(`${CONDUCTORS.length} conductor processes and ${HOS
           deploy_kernel: 'http://127.0.0.1:9/ipa.kernel',
           deploy_ramdisk: 'http://127.0.0.1:9/ipa.initramfs',
         },
-        // What a deploy needs to start; the agent it boots never comes, so each deploy rests in wait call-back.
-        instance_info: { image_source: 'http://127.0.0.1:9/images/disk.img', image_checksum: 'sha256:0000' },
+        instance_info: IMAGE,
         resource_class: RESOURCE_CLASS,
         automated_clean: false,
       });
       expect(res.status, res.text).toBe(201);
+      // A port, as a network boot needs one: without it every deploy fails before it starts.
+      const port = await request('POST', '/v1/ports', { node_uuid: res.body.uuid, address: host.macs[0] });
+      expect(port.status, port.text).toBe(201);
       nodes.set(res.body.uuid, { uuid: res.body.uuid, step: -1, busy: false, answeredAt: 0, parked: null });
     });
     const enrollMs = Date.now() - enrolledAt;
@@ -205,6 +209,19 @@ describe.skipIf(!postgresUp)(`${CONDUCTORS.length} conductor processes and ${HOS
       t.busy = true;
       inFlight++;
       try {
+        if (target === 'active') {
+          // Tear-down clears instance_info, as in Ironic: each deploy names its image again.
+          const patch = await request(
+            'PATCH',
+            `/v1/nodes/${t.uuid}`,
+            Object.entries(IMAGE).map(([key, value]) => ({ op: 'add', path: `/instance_info/${key}`, value })),
+          );
+          if (patch.status === 409) {
+            took.conflicts++;
+            return;
+          }
+          expect(patch.status, patch.text).toBe(200);
+        }
         const res = await request('PUT', `/v1/nodes/${t.uuid}/states/provision`, { target });
         took.requests++;
         if (res.status === 202) t.step++;
@@ -282,6 +299,8 @@ describe.skipIf(!postgresUp)(`${CONDUCTORS.length} conductor processes and ${HOS
         `(${took.requests} requests, ${took.conflicts} answered 409/503); kill (${VICTIM} owned ${atKill.owned} nodes and held ${atKill.held} locks) → takeover ${took.killToTakeoverMs} ms; ` +
         `${parked.length} nodes stopped outside the plan${parked.length > 0 ? `: ${parked.map((t) => t.parked).join(' | ')}` : ''}`,
     );
+    // Only the kill may stop a node outside the plan, so only the victim's nodes can be among them.
+    expect(parked.length, parked.map((t) => t.parked).join(' | ')).toBeLessThanOrEqual(atKill.owned);
     expect(took.killToTakeoverMs).toBeLessThanOrEqual(2 * HEARTBEAT_TIMEOUT_S * 1000);
     const survivors = new Set((await listNodes()).map((n) => n.conductor));
     expect(survivors).toEqual(new Set(CONDUCTORS.filter((c) => c !== VICTIM)));
