@@ -4,8 +4,10 @@
  * sends no options): a 64 MiB file at each blksize, rounds alternating between
  * the servers, medians and their ratio; then N concurrent `curl` fetches of a
  * smaller file from each (time to finish all, failures).
- * Anvil runs in this process; `in.tftpd` is started here on a free loopback
- * port (`-L -s ROOT -a 127.0.0.1:PORT`, so root: it chroots) and killed at the end.
+ * Each server runs in a process of its own, apart from this one, which spawns
+ * the clients: Anvil's from bench/tftp-anvil-server.ts; `in.tftpd` on a free
+ * loopback port (`-L -s ROOT -a 127.0.0.1:PORT`, so root: it chroots). Both are
+ * killed at the end.
  * Usage: npx tsx bench/tftp.ts [rounds] [concurrent] [small file KiB]
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -14,7 +16,7 @@ import { createSocket } from 'node:dgram';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startTftpServer } from '../pxe/tftp/index.js';
+import { createInterface } from 'node:readline';
 
 const ROUNDS = Number(process.argv[2] ?? 5);
 const CONCURRENT = Number(process.argv[3] ?? 200);
@@ -93,6 +95,20 @@ async function startTftpd(root: string, port: number): Promise<ChildProcess> {
   throw new Error(`in.tftpd did not answer on port ${port}: ${stderr}`);
 }
 
+/** Anvil's server in its own process; resolves with its port once it listens. */
+async function startAnvil(root: string): Promise<{ port: number; child: ChildProcess }> {
+  // Every client here is 127.0.0.1: lift the per-client bound, which would refuse the bench's own concurrency.
+  const script = path.join(import.meta.dirname, 'tftp-anvil-server.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', script, root, String(CONCURRENT)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const [line] = await new Promise<string[]>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`Anvil's TFTP server exited with ${code}`)));
+    createInterface({ input: child.stdout }).once('line', (first) => resolve([first]));
+  });
+  return { port: (JSON.parse(line!) as { port: number }).port, child };
+}
+
 function stopTftpd(child: ChildProcess): void {
   if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGTERM');
 }
@@ -111,8 +127,7 @@ async function main(): Promise<void> {
   await chmod(path.join(root, BIG), 0o644);
   await chmod(path.join(root, SMALL), 0o644);
 
-  // Every client here is 127.0.0.1: lift the per-client bound, which would refuse the bench's own concurrency.
-  const anvil = await startTftpServer({ root, host: '127.0.0.1', port: 0, maxTransfersPerClient: CONCURRENT });
+  const anvil = await startAnvil(root);
   const tftpdPort = await freePort();
   const tftpd = await startTftpd(root, tftpdPort);
   const servers = [
@@ -179,7 +194,7 @@ async function main(): Promise<void> {
     }
   } finally {
     stopTftpd(tftpd);
-    await anvil.close();
+    anvil.child.kill('SIGTERM');
     await rm(work, { recursive: true, force: true });
   }
 }

@@ -1,0 +1,19 @@
+/**
+ * Anvil's TFTP server alone in a process, for bench/tftp.ts: as tftpd-hpa
+ * runs apart from the clients the bench spawns, so neither server shares
+ * its thread with them. Serves ROOT on 127.0.0.1, a free port, at most
+ * MAX transfers per client; prints the port, runs until SIGTERM.
+ * Usage: npx tsx bench/tftp-anvil-server.ts ROOT MAX
+ */
+import { startTftpServer } from '../pxe/tftp/index.js';
+
+const [root, max] = process.argv.slice(2);
+if (root === undefined || max === undefined) {
+  console.error('usage: tftp-anvil-server.ts ROOT MAX_TRANSFERS_PER_CLIENT');
+  process.exit(2);
+}
+const server = await startTftpServer({ root, host: '127.0.0.1', port: 0, maxTransfersPerClient: Number(max) });
+console.log(JSON.stringify({ port: server.port }));
+process.once('SIGTERM', () => {
+  void server.close().then(() => process.exit(0));
+});
