@@ -111,14 +111,19 @@ export async function enrollFleet(
       driver,
       driver_info: {
         ...driverInfo,
-        deploy_kernel: 'http://127.0.0.1:8080/ipa.kernel',
-        deploy_ramdisk: 'http://127.0.0.1:8080/ipa.initramfs',
+        deploy_kernel: 'http://127.0.0.1:9/ipa.kernel',
+        deploy_ramdisk: 'http://127.0.0.1:9/ipa.initramfs',
       },
       automated_clean: false,
+      // What a deploy needs to start; the agent it boots never comes, so a deploy rests in wait call-back.
+      instance_info: { image_source: 'http://127.0.0.1:9/disk.img', image_checksum: 'sha256:0000' },
     });
-    latenciesMs[i] = performance.now() - started;
     if (res.status !== 201) throw new Error(`enrolling ${host.name}: ${res.status} ${res.text}`);
     uuids[i] = res.body.uuid as string;
+    // The port a network boot needs: without it a deploy fails before it starts.
+    const port = await call(url, 'POST', '/v1/ports', { node_uuid: uuids[i], address: host.macs[0] });
+    latenciesMs[i] = performance.now() - started;
+    if (port.status !== 201) throw new Error(`the port of ${host.name}: ${port.status} ${port.text}`);
   });
   return { uuids, latenciesMs };
 }

@@ -99,7 +99,7 @@ async function startTftpd(root: string, port: number): Promise<ChildProcess> {
 async function startAnvil(root: string): Promise<{ port: number; child: ChildProcess }> {
   // Every client here is 127.0.0.1: lift the per-client bound, which would refuse the bench's own concurrency.
   const script = path.join(import.meta.dirname, 'tftp-anvil-server.ts');
-  const child = spawn(process.execPath, ['--import', 'tsx', script, root, String(CONCURRENT)], {
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), script, root, String(CONCURRENT)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const [line] = await new Promise<string[]>((resolve, reject) => {
