@@ -1,7 +1,7 @@
 import { enrollmentFromBmc } from '../bmc-address.js';
 import { runBatch } from '../batch.js';
 import { enrollNode } from '../enrollment.js';
-import { CliError, DemoFailed } from '../errors.js';
+import { ApiError, CliError, DemoFailed } from '../errors.js';
 import type { AnvilClient } from '../http-client.js';
 import { FAILED_STATES } from '../node-goals.js';
 import { nodePath, type NodeRecord } from '../node-record.js';
@@ -26,6 +26,8 @@ export interface DemoHost {
   outcome: { kind: 'active' } | { kind: 'failed'; reason: string } | null;
   /** Verbs already asked, so a node that comes back where it was is reported, not asked again forever. */
   asked: Set<Verb>;
+  /** Requests for this host answered 409 or 503 (busy), each asked again; past MAX_BUSY the host fails. */
+  busyAnswers: number;
 }
 
 type Verb = 'manage' | 'inspect' | 'provide' | 'deploy';
@@ -86,7 +88,7 @@ export async function enrollFleet(client: AnvilClient, manifest: unknown, signal
         { pools: [DEMO_POOL] },
       );
       const address = claim.addresses.find((a) => a.family === 'ipv4')?.address ?? null;
-      enrolled[index] = { name, uuid, bmc, address, node: null, outcome: null, asked: new Set() };
+      enrolled[index] = { name, uuid, bmc, address, node: null, outcome: null, asked: new Set(), busyAnswers: 0 };
       return outcome;
     },
   );
@@ -100,6 +102,8 @@ function manifestHosts(manifest: unknown): ManifestHost[] {
 }
 
 const POLL_MS = 500;
+/** About a minute of busy answers at one request per read. */
+const MAX_BUSY = 120;
 
 export interface DriveOptions {
   client: AnvilClient;
@@ -193,6 +197,11 @@ async function ask(client: AnvilClient, host: DemoHost, verb: Verb, image: Drive
       },
     });
   } catch (err) {
+    // Busy (the node locked, every conductor worker taken): asked again on the next read, as a client retries.
+    if (err instanceof ApiError && (err.status === 409 || err.status === 503) && ++host.busyAnswers <= MAX_BUSY) {
+      host.asked.delete(verb);
+      return;
+    }
     if (!(err instanceof CliError)) throw err;
     host.outcome = { kind: 'failed', reason: `${verb}: ${err.message}` };
   }

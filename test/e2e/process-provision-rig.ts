@@ -6,9 +6,9 @@
 // `svc` is a TestService over the processes' REST API, so provision-rig's
 // helpers (enrollForDeploy, createPool...) work on it unchanged.
 import { randomBytes } from 'node:crypto';
-import { createSocket } from 'node:dgram';
+import { createSocket, type Socket as DgramSocket } from 'node:dgram';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startSimFleet, type SimFleet } from '../../sim/fleet-runner.js';
@@ -62,33 +62,56 @@ function readyMessageOf(role: AnyServeRole): string {
 }
 
 /**
- * Ports free now on loopback, for processes started later to listen on (and
- * to listen on again after a restart, which port 0 would not give). All are
- * held until all are chosen, so no two are the same.
+ * Below Linux's ephemeral range (32768 and up), where no port-0 bind of
+ * another test running beside this one can land: a port the rig holds
+ * across a kill must still be free when its process starts again.
+ */
+const RIG_PORTS = { from: 20_000, to: 32_767 };
+
+function bindTcp(port: number): Promise<Server | null> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(null));
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
+}
+
+function bindUdp(port: number): Promise<DgramSocket | null> {
+  return new Promise((resolve) => {
+    const socket = createSocket('udp4');
+    socket.once('error', () => resolve(null));
+    socket.bind(port, '127.0.0.1', () => resolve(socket));
+  });
+}
+
+/** A random port of RIG_PORTS that `bind` takes now; the bound handle is kept until every port is chosen. */
+async function pickPort<T>(bind: (port: number) => Promise<T | null>, taken: Set<number>): Promise<[number, T]> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = RIG_PORTS.from + Math.floor(Math.random() * (RIG_PORTS.to - RIG_PORTS.from + 1));
+    if (taken.has(port)) continue;
+    const handle = await bind(port);
+    if (handle === null) continue;
+    taken.add(port);
+    return [port, handle];
+  }
+  throw new Error(`no free port found in ${RIG_PORTS.from}-${RIG_PORTS.to}`);
+}
+
+/**
+ * Ports free now on loopback, for processes started later (and started
+ * again after a kill, which port 0 would not give). All are held until all
+ * are chosen, so no two are the same.
  */
 async function freePorts(): Promise<{ api: number; http: number; tftp: number }> {
-  const tcp = [createServer(), createServer()];
-  const udp = createSocket('udp4');
+  const taken = new Set<number>();
+  const [api, apiServer] = await pickPort(bindTcp, taken);
+  const [http, httpServer] = await pickPort(bindTcp, taken);
+  const [tftp, tftpSocket] = await pickPort(bindUdp, taken);
   await Promise.all([
-    ...tcp.map(
-      (server) =>
-        new Promise<void>((resolve, reject) => {
-          server.once('error', reject);
-          server.listen(0, '127.0.0.1', resolve);
-        }),
-    ),
-    new Promise<void>((resolve, reject) => {
-      udp.once('error', reject);
-      udp.bind(0, '127.0.0.1', resolve);
-    }),
+    ...[apiServer, httpServer].map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+    new Promise<void>((resolve) => tftpSocket.close(resolve)),
   ]);
-  const [api, http] = tcp.map((server) => (server.address() as { port: number }).port);
-  const tftp = udp.address().port;
-  await Promise.all([
-    ...tcp.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
-    new Promise<void>((resolve) => udp.close(resolve)),
-  ]);
-  return { api: api!, http: http!, tftp };
+  return { api, http, tftp };
 }
 
 async function requestOn(

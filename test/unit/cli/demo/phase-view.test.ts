@@ -21,6 +21,7 @@ function host(name: string, node: Partial<NodeRecord> | null, outcome: DemoHost[
           } as NodeRecord),
     outcome,
     asked: new Set(),
+    busyAnswers: 0,
   };
 }
 
