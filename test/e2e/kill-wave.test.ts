@@ -51,11 +51,7 @@ describe('SIGKILLs during a 100-host deploy wave (all-in-one, SQLite)', () => {
     await rig?.close();
   });
 
-  // Skipped until the sim's agents call the API from their hosts' own addresses: all of them share
-  // 127.0.0.1, so the agent endpoints' failure throttle (api/routes/ramdisk.ts) counts the whole fleet's
-  // refusals during the kills as one source, delays every agent up to its 5 s HTTP timeout, and the
-  // wave spirals into callback timeouts (it failed this way at 033bd15 too). Real hosts have an address each.
-  it.skip(
+  it(
     'ends every host active or failed with a reason, none stuck, no BMC given two commands at once, no address leaked or doubled',
     { timeout: 600_000 },
     async () => {

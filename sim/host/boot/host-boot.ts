@@ -4,11 +4,11 @@
 // boot order does: network, virtual media or UEFI HTTP first when asked,
 // then the local disk. A power-off ends whatever was running, agent
 // included. Idle hosts hold no timer and no socket.
-import type { Dispatcher } from 'undici';
 import { agentBootParams, SimAgent, type AgentServer, type HostDisk } from '../../agent/index.js';
 import type { FaultBook, RandomSource } from '../../faults/index.js';
 import type { SimHost } from '../host.js';
 import type { BootRecord, PowerEvent } from '../types.js';
+import type { ApiDispatchers } from './api-dispatchers.js';
 import type { ResolvedBootConfig } from './boot-config.js';
 import { bootContext, BootStoppedError, type BootContext } from './boot-context.js';
 import { bootInstalledOs } from './local-boot.js';
@@ -21,8 +21,8 @@ export interface HostBootDeps {
   disk: HostDisk;
   faults: FaultBook;
   random: RandomSource;
-  /** How agents reach the API (the CA they trust); null: fetch's defaults. */
-  apiDispatcher: Dispatcher | null;
+  /** How agents reach the API: from which address, trusting which CA. */
+  apiDispatchers: ApiDispatchers;
 }
 
 interface BootRun {
@@ -164,7 +164,8 @@ export class HostBoot {
       timing: ctx.config.agent,
       address: address ?? ctx.config.agentAddress,
       bmcAddress: ctx.config.bmcAddress,
-      apiDispatcher: this.deps.apiDispatcher,
+      // The agent calls from the host's own address (DHCP's, or the lease configuration names), as TFTP did.
+      apiDispatcher: this.deps.apiDispatchers.from(address ?? ctx.config.leaseAddress(this.pxeMac())),
     });
     run.agent = agent;
     await agent.start();
