@@ -28,7 +28,7 @@ export function namedFiles(files: Readonly<Record<string, string>>): VirtualFile
     try {
       const stat = await handle.stat();
       if (!stat.isFile()) throw new Error(`configured TFTP file ${file} is not a regular file`);
-      return { stream: handle.createReadStream({ highWaterMark: 64 * 1024 }), size: stat.size };
+      return { handle, size: stat.size };
     } catch (error) {
       await handle.close();
       throw error;

@@ -140,10 +140,14 @@ export function encodePacket(packet: TftpPacket): Buffer {
 
 /** DATA for the 16-bit `block` (callers counting past 65535 pass the wrapped number or the full one). */
 export function encodeData(block: number, data: Uint8Array): Buffer {
-  const buf = Buffer.allocUnsafe(4 + data.length);
+  return Buffer.concat([dataHeader(block), data]);
+}
+
+/** A DATA packet's first four bytes: a transfer sends them and the block as one datagram of two parts. */
+export function dataHeader(block: number): Buffer {
+  const buf = Buffer.allocUnsafe(4);
   buf.writeUInt16BE(Opcode.DATA, 0);
   buf.writeUInt16BE(block & 0xffff, 2);
-  buf.set(data, 4);
   return buf;
 }
 

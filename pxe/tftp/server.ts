@@ -1,22 +1,37 @@
 /**
  * Anvil's read-only TFTP server: listens for requests, gives each one its
- * own socket and transfer, and reports what it served. Files come from a
+ * own socket and transfer (on a transfer thread, so sends use every core),
+ * and reports what it served. Files come from a
  * per-request virtual provider first (generated per-host files), then from
  * the root directory, confined to it.
  */
-import { createSocket, type Socket } from 'node:dgram';
-import { realpath, stat } from 'node:fs/promises';
+import { createSocket } from 'node:dgram';
+import { realpath, stat, type FileHandle } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { isIPv6 } from 'node:net';
 import { Readable } from 'node:stream';
 import type { BootBackend } from '../backend.js';
 import { MAX_BLKSIZE } from './options.js';
-import { decodePacket, encodePacket, ErrorCode, TftpPacketError, type TftpPacket } from './packet.js';
+import { decodePacket, encodePacket, ErrorCode, TftpPacketError, type TftpPacket, type WireOption } from './packet.js';
 import { mapRequestPath, openInRoot, TftpRefusal, type RefusalReason } from './root.js';
-import { BlockSource } from './source.js';
+import { FileBlocks } from './file-blocks.js';
+import { BlockSource, type BlockReader } from './source.js';
+import { TransferThreads, type RunningTransfer } from './transfer-threads.js';
 import { Transfer, TransferFailed, type FailureReason, type Peer } from './transfer.js';
+import { bindSocket } from './udp.js';
 
-/** A generated file: its bytes, or a stream and (when known, for `tsize`) its length. */
-export type VirtualFile = Uint8Array | { stream: Readable; size: number | null };
+/**
+ * A generated or configured file: its bytes, an open file (read by a
+ * transfer thread, and closed there), or a stream and (when known, for
+ * `tsize`) its length (read on the server's own thread).
+ */
+export type VirtualFile = Uint8Array | { handle: FileHandle; size: number } | { stream: Readable; size: number | null };
+
+/** What one transfer sends. */
+type Content =
+  | { kind: 'bytes'; bytes: Uint8Array }
+  | { kind: 'file'; handle: FileHandle; size: number }
+  | { kind: 'stream'; stream: Readable; size: number | null };
 
 /**
  * Consulted before the root for every request, with the confined relative
@@ -94,12 +109,20 @@ export interface TftpServerOptions {
    * abandons a transfer and starts another from a new port.
    */
   maxTransfersPerClient?: number;
+  /**
+   * Threads that transfers of bytes and files run on (a stream from the
+   * resolver stays on the server's own); default one per core, at most 4.
+   * 0: every transfer on the server's own thread.
+   */
+  transferThreads?: number;
 }
 
 export interface TftpServer {
   readonly host: string;
   readonly port: number;
   readonly activeTransfers: number;
+  /** Transfer threads started so far (they start as concurrent transfers need them). */
+  readonly transferThreads: number;
   /** Stops listening and ends running transfers (their clients get an ERROR). */
   close(): Promise<void>;
 }
@@ -137,6 +160,9 @@ export async function startTftpServer(options: TftpServerOptions): Promise<TftpS
   const perClient = new Map<string, number>();
   const finished = new Set<Promise<void>>();
   let closing = false;
+  const threadCount = options.transferThreads ?? Math.min(availableParallelism(), 4);
+  const threads =
+    threadCount > 0 ? new TransferThreads(threadCount, (reason, message) => new TransferFailed(reason, message)) : null;
 
   const listener = createSocket({ type });
   try {
@@ -196,11 +222,6 @@ export async function startTftpServer(options: TftpServerOptions): Promise<TftpS
   async function serve(request: Extract<TftpPacket, { op: 'RRQ' | 'WRQ' }>, peer: Peer, key: string): Promise<void> {
     const started = performance.now();
     const seconds = (): number => (performance.now() - started) / 1000;
-    // RFC 1350 §4: every transfer gets a fresh port (its TID), errors included.
-    const socket = createSocket({ type });
-    // Send failures surface in send callbacks (and count as loss); an 'error'
-    // event without a handler would throw and take the whole server down.
-    socket.on('error', () => undefined);
     let stop: (failure: TransferFailed) => void = () => undefined;
     // close() may stop the request while the file is still being opened. A
     // property rather than a `let`: the compiler does not see the closure
@@ -212,7 +233,6 @@ export async function startTftpServer(options: TftpServerOptions): Promise<TftpS
     });
     let file = request.filename;
     try {
-      await bindSocket(socket, host, 0);
       if (request.op === 'WRQ')
         throw new TftpRefusal('write-refused', ErrorCode.AccessViolation, 'TFTP server is read-only');
       // Netascii is refused rather than converted: PXE firmware and iPXE
@@ -222,17 +242,17 @@ export async function startTftpServer(options: TftpServerOptions): Promise<TftpS
       file = mapRequestPath(request.filename);
       const content = await openContent(file, peer);
       if (early.stop !== null) {
-        content.source.close();
+        await closeContent(content);
         throw early.stop;
       }
-      const transfer = new Transfer(socket, peer, content.source, content.size, settings);
-      stop = (failure) => transfer.fail(failure);
+      const transfer = start(content, request.options, peer);
+      stop = (failure) => transfer.stop(failure);
       const deadline = setTimeout(
-        () => transfer.fail(new TransferFailed('transfer-timeout', `transfer exceeded ${transferTimeoutMs} ms`)),
+        () => transfer.stop(new TransferFailed('transfer-timeout', `transfer exceeded ${transferTimeoutMs} ms`)),
         transferTimeoutMs,
       );
       try {
-        const stats = await transfer.run(request.options);
+        const stats = await transfer.done;
         observe({
           event: 'transfer-complete',
           file,
@@ -250,7 +270,7 @@ export async function startTftpServer(options: TftpServerOptions): Promise<TftpS
           client: plainAddress(peer.address),
           clientPort: peer.port,
           seconds: seconds(),
-          ...transfer.stats,
+          ...transfer.stats(),
           reason: error.reason,
           detail: error.message,
         });
@@ -259,20 +279,58 @@ export async function startTftpServer(options: TftpServerOptions): Promise<TftpS
       }
     } catch (error) {
       if (error instanceof TftpRefusal) {
-        await sendOnce(socket, encodePacket({ op: 'ERROR', code: error.code, message: error.message }), peer);
+        await sendError(peer, error.code, error.message);
         observe(failedEvent(file, peer, seconds(), error.reason, error.message));
       } else if (error instanceof TransferFailed) {
         observe(failedEvent(file, peer, seconds(), error.reason, error.message));
       } else {
-        await sendOnce(
-          socket,
-          encodePacket({ op: 'ERROR', code: ErrorCode.NotDefined, message: 'Internal error' }),
-          peer,
-        );
+        await sendError(peer, ErrorCode.NotDefined, 'Internal error');
         observe(failedEvent(file, peer, seconds(), 'internal', error instanceof Error ? error.message : String(error)));
       }
     } finally {
       active.delete(key);
+    }
+  }
+
+  /** Runs the transfer in a thread when its content can go there (bytes or a file); a stream stays here. */
+  function start(content: Content, requested: readonly WireOption[], peer: Peer): RunningTransfer {
+    if (threads !== null && content.kind !== 'stream')
+      return threads.run({
+        peer,
+        host,
+        type,
+        requested,
+        settings,
+        content: content.kind === 'bytes' ? { bytes: content.bytes } : { handle: content.handle, size: content.size },
+      });
+    // RFC 1350 §4: every transfer gets a fresh port (its TID).
+    const socket = createSocket({ type });
+    const source = blockSource(content);
+    const transfer = new Transfer(socket, peer, source, contentSize(content), settings);
+    return {
+      done: bindSocket(socket, host, 0)
+        .then(() => transfer.run(requested))
+        .finally(() => {
+          source.close();
+          socket.close();
+        }),
+      stats: () => transfer.stats,
+      stop: (failure) => transfer.fail(failure),
+    };
+  }
+
+  /** Refusals and internal errors go from a port of their own (RFC 1350 §4), sent once. */
+  async function sendError(peer: Peer, code: ErrorCode, message: string): Promise<void> {
+    const socket = createSocket({ type });
+    socket.on('error', () => undefined);
+    try {
+      await bindSocket(socket, host, 0);
+      await new Promise<void>((resolve) =>
+        socket.send(encodePacket({ op: 'ERROR', code, message }), peer.port, peer.address, () => resolve()),
+      );
+    } catch {
+      // A socket that cannot bind cannot answer: the client times out.
+    } finally {
       socket.close();
     }
   }
@@ -282,14 +340,13 @@ export async function startTftpServer(options: TftpServerOptions): Promise<TftpS
     listener.send(encodePacket({ op: 'ERROR', code: ErrorCode.NotDefined, message }), peer.port, peer.address);
   }
 
-  async function openContent(file: string, peer: Peer): Promise<{ source: BlockSource; size: number | null }> {
+  async function openContent(file: string, peer: Peer): Promise<Content> {
     const virtual = options.resolve ? await options.resolve(file, peer) : null;
-    if (virtual instanceof Uint8Array)
-      return { source: new BlockSource(Readable.from([virtual])), size: virtual.byteLength };
-    if (virtual !== null) return { source: new BlockSource(virtual.stream), size: virtual.size };
+    if (virtual instanceof Uint8Array) return { kind: 'bytes', bytes: virtual };
+    if (virtual !== null && 'handle' in virtual) return { kind: 'file', handle: virtual.handle, size: virtual.size };
+    if (virtual !== null) return { kind: 'stream', stream: virtual.stream, size: virtual.size };
     const opened = await openInRoot(rootReal, file);
-    // 64 KiB reads keep a large file streaming in fewer system calls than one per 512-byte block.
-    return { source: new BlockSource(opened.handle.createReadStream({ highWaterMark: 64 * 1024 })), size: opened.size };
+    return { kind: 'file', handle: opened.handle, size: opened.size };
   }
 
   async function record(file: string, peer: Peer): Promise<void> {
@@ -313,11 +370,15 @@ export async function startTftpServer(options: TftpServerOptions): Promise<TftpS
     get activeTransfers() {
       return active.size;
     },
+    get transferThreads() {
+      return threads?.size ?? 0;
+    },
     async close() {
       closing = true;
       await new Promise<void>((resolve) => listener.close(() => resolve()));
       for (const stop of active.values()) stop(new TransferFailed('server-closing', 'TFTP server shutting down'));
       await Promise.all(finished);
+      await threads?.close();
     },
   };
 }
@@ -333,25 +394,25 @@ async function realRoot(root: string): Promise<string> {
   }
 }
 
-function bindSocket(socket: Socket, host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind({ address: host, port }, () => {
-      socket.off('error', reject);
-      resolve();
-    });
-  });
+function blockSource(content: Content): BlockReader {
+  switch (content.kind) {
+    case 'bytes':
+      return new BlockSource(Readable.from([content.bytes]));
+    case 'file':
+      return new FileBlocks(content.handle);
+    case 'stream':
+      return new BlockSource(content.stream);
+  }
 }
 
-/** Sends a last packet before the socket closes. A socket that failed to bind cannot: the client then times out. */
-function sendOnce(socket: Socket, packet: Buffer, peer: Peer): Promise<void> {
-  return new Promise((resolve) => {
-    try {
-      socket.send(packet, peer.port, peer.address, () => resolve());
-    } catch {
-      resolve();
-    }
-  });
+function contentSize(content: Content): number | null {
+  return content.kind === 'bytes' ? content.bytes.byteLength : content.size;
+}
+
+/** Releases content a stopped request opened but will not send. */
+async function closeContent(content: Content): Promise<void> {
+  if (content.kind === 'file') await content.handle.close();
+  if (content.kind === 'stream') content.stream.destroy();
 }
 
 function failedEvent(

@@ -5,7 +5,15 @@
  */
 import type { Readable } from 'node:stream';
 
-export class BlockSource {
+/** What a transfer reads its blocks from. */
+export interface BlockReader {
+  /** The next `size` bytes; fewer only at the end (possibly none). Overlapping calls are answered in order. */
+  read(size: number): Promise<Buffer>;
+  /** Stops reading and releases what is behind it. */
+  close(): void;
+}
+
+export class BlockSource implements BlockReader {
   private readonly chunks: AsyncIterator<unknown>;
   private pending: Buffer[] = [];
   private pendingBytes = 0;

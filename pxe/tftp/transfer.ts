@@ -6,8 +6,11 @@
  */
 import type { Socket, RemoteInfo } from 'node:dgram';
 import { negotiate, type NegotiationLimits } from './options.js';
-import { decodePacket, encodeData, encodePacket, ErrorCode, TftpPacketError, type WireOption } from './packet.js';
-import type { BlockSource } from './source.js';
+import { dataHeader, decodePacket, encodePacket, ErrorCode, TftpPacketError, type WireOption } from './packet.js';
+import type { BlockReader } from './source.js';
+
+/** A datagram as the parts sent together (a DATA header and its block, sent without joining them). */
+type Datagram = readonly Buffer[];
 
 export interface TransferSettings {
   /** First retransmission delay when the client did not negotiate `timeout`. */
@@ -77,11 +80,14 @@ export class Transfer {
   constructor(
     private readonly socket: Socket,
     private readonly peer: Peer,
-    private readonly source: BlockSource,
+    private readonly source: BlockReader,
     private readonly size: number | null,
     private readonly settings: TransferSettings,
   ) {
     socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
+    // Send failures are lost packets to TFTP (the timers recover); an 'error' event without a
+    // listener would throw and take the whole server, or its thread, down.
+    socket.on('error', () => undefined);
   }
 
   /** Ends the transfer early; the running `run()` rejects with this failure. */
@@ -120,6 +126,8 @@ export class Transfer {
   }
 
   private async transfer(requested: readonly WireOption[]): Promise<void> {
+    // Stopped before it started (while its socket was bound): nothing goes out but the ERROR.
+    this.throwIfFailed();
     const negotiated = negotiate(requested, this.settings.limits, this.size);
     const { blksize, windowsize } = negotiated;
     this.stats.blksize = blksize;
@@ -127,12 +135,12 @@ export class Transfer {
     this.timeoutSeconds = negotiated.timeoutSeconds;
     if (negotiated.accepted.length > 0) {
       // RFC 2347: the client confirms the OACK with ACK 0 before DATA 1.
-      await this.exchange([encodePacket({ op: 'OACK', options: negotiated.accepted })], (block) =>
+      await this.exchange([[encodePacket({ op: 'OACK', options: negotiated.accepted })]], (block) =>
         block === 0 ? 0 : null,
       );
     }
     let acked = 0;
-    let window: Buffer[] = [];
+    let window: Datagram[] = [];
     let last: number | null = null;
     let restartedAt = -1;
     /** Blocks read while the previous window's ACK was on its way, so disk reads stay off the round trip. */
@@ -150,7 +158,7 @@ export class Transfer {
         this.throwIfFailed();
         const data = await (ahead.shift() ?? this.source.read(blksize));
         const block = acked + window.length + 1;
-        window.push(encodeData(block, data));
+        window.push([dataHeader(block), data]);
         // RFC 1350 §6: a block shorter than blksize (possibly empty) ends the file.
         if (data.length < blksize) last = block;
       }
@@ -175,7 +183,7 @@ export class Transfer {
       readAhead();
       const through = await acknowledged;
       if (through === base) continue;
-      for (const packet of window.slice(0, through - base)) this.stats.bytes += packet.length - 4;
+      for (const [, data] of window.slice(0, through - base)) this.stats.bytes += data?.length ?? 0;
       // RFC 7440 §4: after an ACK inside the window, the next window starts right after it.
       window = window.slice(through - base);
       acked = through;
@@ -184,7 +192,7 @@ export class Transfer {
   }
 
   /** Sends `packets`, then resends them with back-off until `accept` takes an ACK. */
-  private exchange(packets: Buffer[], accept: (block: number) => number | null): Promise<number> {
+  private exchange(packets: Datagram[], accept: (block: number) => number | null): Promise<number> {
     return new Promise<number>((resolve, reject) => {
       let attempt = 0;
       let timer: NodeJS.Timeout;
@@ -286,8 +294,8 @@ export class Transfer {
     if (this.failure !== null) throw this.failure;
   }
 
-  private send(packet: Buffer): void {
-    // A send error is a lost packet to TFTP: the retransmission timer covers it.
-    this.socket.send(packet, this.peer.port, this.peer.address, () => undefined);
+  private send(packet: Datagram): void {
+    // No callback: an error goes to the 'error' listener above, and each block is spared a tick.
+    this.socket.send(packet, this.peer.port, this.peer.address);
   }
 }
