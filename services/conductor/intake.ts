@@ -222,10 +222,10 @@ export class Intake implements AgentCheckIn {
         `No valid host was found. Reason: No conductor service registered which supports driver ${node.driver} for conductor group "${node.conductor_group}".`,
       );
     }
-    await this.deps.locks.acquire(node.id, node.uuid);
+    // The node as the lock's own UPDATE read it: what `decide` sees is what no one else can now change.
+    const fresh = await this.deps.locks.acquire(node.id, node.uuid);
     let handedTo: string | null = null;
     try {
-      const fresh = await this.deps.nodes.getById(node.id);
       const decision = decide(fresh);
       const { changes: decided, work } = 'work' in decision ? decision : { changes: decision, work: true };
       const changes = revokeAgentOnExit(fresh, decided);

@@ -65,11 +65,19 @@ export class ChangeRecorder {
    */
   async record(trx: Knex.Transaction, changes: readonly NewChange[]): Promise<void> {
     if (changes.length === 0) return;
-    if (this.postgres) await trx.raw('select pg_advisory_xact_lock(?)', [FEED_WRITERS_LOCK]);
+    // On PostgreSQL the lock goes with the first change's look-back, and the announcement with the
+    // last insert: a step's feed write is two round trips, not four.
+    let locked = !this.postgres;
     const now = new Date().toISOString();
     const rows: Record<string, string>[] = [];
     for (const change of changes) {
-      if (change.action === 'updated' && (await this.repeats(trx, change))) continue;
+      const lock = !locked;
+      locked = true;
+      if (change.action === 'updated') {
+        if (await this.repeats(trx, change, lock)) continue;
+      } else if (lock) {
+        await trx.raw('select pg_advisory_xact_lock(?)', [FEED_WRITERS_LOCK]);
+      }
       rows.push({
         kind: change.kind,
         action: change.action,
@@ -81,13 +89,13 @@ export class ChangeRecorder {
     if (rows.length === 0) return;
     let newest = 0;
     for (let start = 0; start < rows.length; start += INSERT_CHUNK_ROWS) {
-      const inserted: unknown = await trx('changes')
+      const insert = trx('changes')
         .insert(rows.slice(start, start + INSERT_CHUNK_ROWS))
         .returning('id');
-      for (const id of insertedIds(inserted)) newest = Math.max(newest, id);
+      const last = start + INSERT_CHUNK_ROWS >= rows.length;
+      for (const id of last && this.postgres ? await this.insertAndAnnounce(trx, insert) : insertedIds(await insert))
+        newest = Math.max(newest, id);
     }
-    // Delivered at commit, to every process listening (this one included), never for a rollback.
-    if (this.postgres) await trx.raw('select pg_notify(?, ?)', [CHANGES_CHANNEL, String(newest)]);
     trx.executionPromise.then(
       () => {
         for (const listener of this.listeners) listener(newest);
@@ -103,17 +111,44 @@ export class ChangeRecorder {
     return () => this.listeners.delete(listener);
   }
 
-  /** Whether the object's last record already shows `change`. */
-  private async repeats(trx: Knex.Transaction, change: NewChange): Promise<boolean> {
-    const last: unknown = await trx('changes')
+  /** Whether the object's last record already shows `change`; `lock`: take the writers' lock in the same statement. */
+  private async repeats(trx: Knex.Transaction, change: NewChange, lock: boolean): Promise<boolean> {
+    const lastChange = trx('changes')
       .select('action', 'data')
       .where({ kind: change.kind, object_uuid: change.data.uuid })
       .orderBy('id', 'desc')
-      .first();
+      .limit(1);
+    let last: unknown;
+    if (lock) {
+      const query = lastChange.toSQL();
+      const answer: unknown = await trx.raw(
+        `select pg_advisory_xact_lock(?) as locked, last.action, last.data from (select 1) as one left join (${query.sql}) as last on true`,
+        [FEED_WRITERS_LOCK, ...query.bindings],
+      );
+      last = (answer as { rows: unknown[] }).rows[0];
+    } else {
+      const rows: unknown[] = await lastChange;
+      last = rows[0];
+    }
     if (typeof last !== 'object' || last === null) return false;
     const { action, data } = last as { action: unknown; data: unknown };
     if (action === 'deleted' || typeof data !== 'string') return false;
     return isSameView(JSON.parse(data) as ChangeData, change.data);
+  }
+
+  /**
+   * PostgreSQL: the insert, and the announcement of its newest id, in one
+   * statement. Delivered at commit, to every process listening (this one
+   * included), never for a rollback.
+   */
+  private async insertAndAnnounce(trx: Knex.Transaction, insert: Knex.QueryBuilder): Promise<number[]> {
+    const query = insert.toSQL();
+    const answer: unknown = await trx.raw(
+      // pg_notify runs per row; PostgreSQL delivers a transaction's identical notifications once.
+      `with inserted as (${query.sql}) select id, pg_notify(?, (select max(id) from inserted)::text) from inserted`,
+      [...query.bindings, CHANGES_CHANNEL],
+    );
+    return insertedIds((answer as { rows: unknown[] }).rows);
   }
 }
 

@@ -1,6 +1,7 @@
 import { NodeLocked } from '../errors.js';
 import type { NodeHistory } from '../events/index.js';
 import type { Metrics } from '../metrics.js';
+import type { Node } from './model.js';
 import type { NodeRepository } from './repository.js';
 
 export interface NodeLocksDeps {
@@ -31,9 +32,10 @@ export class NodeLocks {
     }
   }
 
-  /** Takes the lock, or records the conflict and throws NodeLocked naming the holder. */
-  async acquire(nodeId: number, ident: string): Promise<void> {
-    if (await this.deps.nodes.reserve(nodeId, this.holder)) return;
+  /** Takes the lock and answers the node as now held, or records the conflict and throws NodeLocked naming the holder. */
+  async acquire(nodeId: number, ident: string): Promise<Node> {
+    const held = await this.deps.nodes.reserve(nodeId, this.holder);
+    if (held !== null) return held;
     const holder = (await this.deps.nodes.getById(nodeId)).reservation ?? 'another conductor';
     this.deps.metrics.lockConflicts.inc();
     await this.deps.history.record(nodeId, {

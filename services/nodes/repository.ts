@@ -165,30 +165,30 @@ export class NodeRepository {
   }
 
   /**
-   * Writes `changes` and returns the node as stored. A write of none of the
-   * fields the feed shows (driver_internal_info, timestamps...) records
-   * nothing and needs no transaction: agents' heartbeats stay one statement.
+   * Writes `changes` and returns the node as stored, read back by the write
+   * itself. A write of none of the fields the feed shows
+   * (driver_internal_info, timestamps...) records nothing and needs no
+   * transaction: agents' heartbeats stay one statement.
    */
   async update(id: number, changes: NodeChanges): Promise<Node> {
+    let row: unknown;
     try {
       if (!touchesNodeFeed(changes)) {
-        const count = await this.knex('nodes').where({ id }).update(this.rows.toRow(changes));
-        if (count === 0) throw new NodeNotFound(String(id));
+        const rows: unknown[] = await this.knex('nodes').where({ id }).update(this.rows.toRow(changes)).returning('*');
+        row = rows[0];
       } else {
-        await this.knex.transaction(async (trx) => {
-          const rows: unknown[] = await trx('nodes')
-            .where({ id })
-            .update(this.rows.toRow(changes))
-            .returning([...NODE_FEED_COLUMNS]);
-          const [row] = rows;
-          if (row === undefined) throw new NodeNotFound(String(id));
-          await this.changes.record(trx, [nodeChange('updated', row)]);
+        row = await this.knex.transaction(async (trx) => {
+          const rows: unknown[] = await trx('nodes').where({ id }).update(this.rows.toRow(changes)).returning('*');
+          const updated = rows[0];
+          if (updated === undefined) throw new NodeNotFound(String(id));
+          await this.changes.record(trx, [nodeChange('updated', updated)]);
+          return updated;
         });
       }
     } catch (err) {
       throw this.translate(err, changes);
     }
-    return this.getById(id);
+    return this.rows.fromFound(row, () => new NodeNotFound(String(id)));
   }
 
   /**
@@ -208,10 +208,14 @@ export class NodeRepository {
     });
   }
 
-  /** Takes the node's exclusive lock: true when this host now holds it. */
-  async reserve(id: number, host: string): Promise<boolean> {
-    const count = await this.knex('nodes').where({ id }).whereNull('reservation').update({ reservation: host });
-    return count === 1;
+  /** Takes the node's exclusive lock: the node as now held by `host`, or null when another holds it. */
+  async reserve(id: number, host: string): Promise<Node | null> {
+    const rows: unknown[] = await this.knex('nodes')
+      .where({ id })
+      .whereNull('reservation')
+      .update({ reservation: host })
+      .returning('*');
+    return this.rows.fromFirst(rows[0]);
   }
 
   async release(id: number, host: string): Promise<void> {

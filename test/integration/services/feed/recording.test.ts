@@ -105,7 +105,8 @@ for (const engine of ENGINES) {
     it('records nothing for writes the feed does not show: locks, driver_internal_info, a value set to itself', async () => {
       const node = await nodes.create(nodeFixture({ provision_state: 'manageable' }));
       expect(summary(await recorded())).toEqual([line('node', 'created', node.uuid)]);
-      expect(await nodes.reserve(node.id, 'conductor-a')).toBe(true);
+      expect((await nodes.reserve(node.id, 'conductor-a'))?.reservation).toBe('conductor-a');
+      expect(await nodes.reserve(node.id, 'conductor-b')).toBeNull();
       await nodes.update(node.id, { driver_internal_info: { agent_url: 'http://10.0.0.9:9999' } });
       await nodes.update(node.id, { provision_state: 'manageable', updated_at: new Date().toISOString() });
       await nodes.release(node.id, 'conductor-a');
