@@ -1,6 +1,10 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import knex, { type Knex } from 'knex';
+import { cacheStatements } from './statement-cache.js';
+
+/** Distinct statements a SQLite connection keeps prepared: Anvil's queries are a few hundred texts. */
+const SQLITE_STATEMENTS = 2000;
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -33,11 +37,15 @@ function openSqlite(file: string): Database {
       // between our own connections while WAL keeps readers of other processes free.
       min: 1,
       max: 1,
-      afterCreate(conn: { pragma(s: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+      afterCreate(
+        conn: { pragma(s: string): unknown; prepare(source: string): unknown },
+        done: (err: Error | null, conn: unknown) => void,
+      ) {
         conn.pragma('journal_mode = WAL');
         conn.pragma('foreign_keys = ON');
         conn.pragma('busy_timeout = 5000');
         conn.pragma('synchronous = NORMAL');
+        cacheStatements(conn, SQLITE_STATEMENTS);
         done(null, conn);
       },
     },

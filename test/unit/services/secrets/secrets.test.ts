@@ -51,6 +51,19 @@ describe('SecretBox', () => {
     expect(SecretBox.load('00'.repeat(32), '/tmp').open(SecretBox.fromKey(Buffer.alloc(32, 0)).seal('y'))).toBe('y');
   });
 
+  it('opens a text it opened before the same, as a value of its own each time, and still refuses one altered', () => {
+    const box = SecretBox.fromKey(Buffer.alloc(32, 1));
+    const sealed = box.sealValue({ pw: 'x' });
+    const first = box.openValue(sealed) as { pw: string };
+    first.pw = 'changed by a caller';
+    expect(box.openValue(sealed)).toEqual({ pw: 'x' });
+    // A character inside the authentication tag: six bits of it change, and the text no longer opens.
+    const at = 'enc:v1:'.length + 20;
+    const altered = sealed.slice(0, at) + (sealed[at] === 'A' ? 'B' : 'A') + sealed.slice(at + 1);
+    expect(() => box.open(altered)).toThrow(SecretKeyError);
+    expect(() => SecretBox.fromKey(Buffer.alloc(32, 2)).open(sealed)).toThrow(SecretKeyError);
+  });
+
   it('passes values that were never sealed through unchanged', () => {
     const box = SecretBox.fromKey(Buffer.alloc(32, 1));
     expect(box.openValue('plain')).toBe('plain');
