@@ -151,17 +151,24 @@ export function nodeColumnsFor(only: readonly string[]): (keyof Node)[] {
 /** One field of the shown node: read from the node as it is, or derived. */
 type FieldPlan = readonly (readonly [field: string, derived: DerivedField | undefined])[];
 
-/** The whole node's fields at each version, in the api-ref's order: the same for every node of a detail list. */
-const wholePlans = new Map<Minor, FieldPlan>();
+/**
+ * Plans by version and `fields` list: the same for every node of a list, and
+ * the same few lists come again (the whole node; the columns BMO polls).
+ * Bounded, since `fields` is the client's to choose.
+ */
+const plans = new Map<string, FieldPlan>();
+const PLANS_KEPT = 256;
 
 function planFor(minor: Minor, only: readonly string[] | null): FieldPlan {
-  const cached = only === null ? wholePlans.get(minor) : undefined;
+  const key = only === null ? String(minor) : `${minor}:${only.join(',')}`;
+  const cached = plans.get(key);
   if (cached !== undefined) return cached;
   const wanted = only === null ? null : new Set([...only, 'links']);
   const plan = Object.entries(NODE_FIELD_VERSIONS)
     .filter(([field, since]) => since <= minor && (wanted === null || wanted.has(field)))
     .map(([field]) => [field, DERIVED[field]] as const);
-  if (only === null) wholePlans.set(minor, plan);
+  if (plans.size >= PLANS_KEPT) plans.delete(plans.keys().next().value as string);
+  plans.set(key, plan);
   return plan;
 }
 
