@@ -1,5 +1,6 @@
 import type { ItemStatus } from './batch.js';
 import type { NodeRecord } from './node-record.js';
+import { RedrawnLines, type Terminal } from './redrawn-lines.js';
 
 /** What a batch tells its display as it goes. */
 export interface Progress {
@@ -58,22 +59,17 @@ class PlainLines implements Progress {
 /** Redraws at most this often: a terminal cannot show faster, and large batches would flood it. */
 const REDRAW_MS = 100;
 
-/**
- * A terminal's stream. Node leaves `rows` and `columns` unset when the
- * terminal does not tell its size, whatever @types/node says.
- */
-type Terminal = NodeJS.WritableStream & { readonly rows?: number; readonly columns?: number };
-
 class LiveTable implements Progress {
   private readonly rows = new Map<string, Row>();
-  private drawnLines = 0;
+  private readonly screen: RedrawnLines;
   private timer: NodeJS.Timeout | null = null;
   private readonly started = Date.now();
 
   constructor(
-    private readonly stream: Terminal,
+    stream: Terminal,
     private readonly items: readonly string[],
   ) {
+    this.screen = new RedrawnLines(stream);
     for (const item of items) this.rows.set(item, { state: '…', power: '', status: 'working' });
     this.draw();
   }
@@ -108,14 +104,13 @@ class LiveTable implements Progress {
 
   /** A batch taller than the terminal shows the unfinished and failed items first: the done ones need no eyes. */
   private visibleItems(): string[] {
-    const room = Math.max(1, (this.stream.rows ?? 50) - 2);
+    const room = this.screen.room(2);
     if (this.items.length <= room) return [...this.items];
     const pending = this.items.filter((i) => this.rows.get(i)!.status !== 'done');
     return [...pending, ...this.items.filter((i) => this.rows.get(i)!.status === 'done')].slice(0, room);
   }
 
   private draw(): void {
-    const width = Math.max(40, this.stream.columns ?? 100);
     const nameWidth = Math.min(24, Math.max(4, ...this.items.map((i) => i.length)));
     const done = [...this.rows.values()].filter((r) => r.status !== 'working').length;
     const seconds = Math.round((Date.now() - this.started) / 1000);
@@ -123,12 +118,9 @@ class LiveTable implements Progress {
     for (const item of this.visibleItems()) {
       const row = this.rows.get(item)!;
       const line = `${item.padEnd(nameWidth)}  ${row.state.padEnd(28)}  ${row.power.padEnd(12)}  ${row.status}`;
-      lines.push(line.length > width - 1 ? `${line.slice(0, width - 2)}…` : line);
+      lines.push(this.screen.fit(line));
     }
-    // Up to the first line drawn last time, clear to the end of the screen, draw anew.
-    const rewind = this.drawnLines > 0 ? `\x1b[${this.drawnLines}A\r\x1b[J` : '';
-    this.stream.write(`${rewind}${lines.join('\n')}\n`);
-    this.drawnLines = lines.length;
+    this.screen.draw(lines);
   }
 }
 

@@ -1,3 +1,4 @@
+import { RedrawnLines, type Terminal } from '../redrawn-lines.js';
 import type { DemoHost } from './fleet-driver.js';
 
 /** What a host is doing, in a few words: its state, and the step it is on. */
@@ -46,17 +47,15 @@ class ChangeLines implements PhaseView {
   close(): void {}
 }
 
-/** A terminal's stream; Node leaves rows and columns unset when the terminal does not tell its size. */
-type Terminal = NodeJS.WritableStream & { readonly rows?: number; readonly columns?: number };
-
 class RedrawnTable implements PhaseView {
-  private drawnLines = 0;
+  private readonly screen: RedrawnLines;
   private readonly started = Date.now();
 
-  constructor(private readonly stream: Terminal) {}
+  constructor(stream: Terminal) {
+    this.screen = new RedrawnLines(stream);
+  }
 
   update(hosts: readonly DemoHost[]): void {
-    const width = Math.max(40, this.stream.columns ?? 100);
     const active = hosts.filter((h) => h.outcome?.kind === 'active').length;
     const failed = hosts.filter((h) => h.outcome?.kind === 'failed').length;
     const seconds = Math.round((Date.now() - this.started) / 1000);
@@ -65,22 +64,21 @@ class RedrawnTable implements PhaseView {
       `${'HOST'.padEnd(10)} ${'BMC'.padEnd(8)} ${'ADDRESS'.padEnd(14)} ${'POWER'.padEnd(9)} PHASE`,
     ];
     // A fleet taller than the terminal shows the hosts still working first.
-    const room = Math.max(1, (this.stream.rows ?? 50) - lines.length - 1);
     const shown = [...hosts.filter((h) => h.outcome === null), ...hosts.filter((h) => h.outcome !== null)].slice(
       0,
-      room,
+      this.screen.room(lines.length + 1),
     );
     for (const host of shown) {
-      const line = `${host.name.padEnd(10)} ${host.bmc.padEnd(8)} ${(host.address ?? '').padEnd(14)} ${(host.node?.power_state ?? '').padEnd(9)} ${phaseOf(host)}`;
-      lines.push(line.length > width - 1 ? `${line.slice(0, width - 2)}…` : line);
+      lines.push(
+        this.screen.fit(
+          `${host.name.padEnd(10)} ${host.bmc.padEnd(8)} ${(host.address ?? '').padEnd(14)} ${(host.node?.power_state ?? '').padEnd(9)} ${phaseOf(host)}`,
+        ),
+      );
     }
-    // Up to the first line drawn last time, clear to the end of the screen, draw anew.
-    const rewind = this.drawnLines > 0 ? `\x1b[${this.drawnLines}A\r\x1b[J` : '';
-    this.stream.write(`${rewind}${lines.join('\n')}\n`);
-    this.drawnLines = lines.length;
+    this.screen.draw(lines);
   }
 
   close(): void {
-    this.drawnLines = 0;
+    this.screen.leave();
   }
 }
