@@ -8,6 +8,7 @@
  * connection, so it is shown apart from the steady ones.
  * Usage: npx tsx bench/power-sync.ts [sizes, e.g. 1000,5000] [sqlite|postgres] [workers, e.g. 8,32,128] [redfish,ipmi]
  */
+import { Agent, setGlobalDispatcher } from 'undici';
 import { startSimFleet } from '../sim/fleet-runner.js';
 import { createFleet } from '../sim/host/index.js';
 import type { EngineName } from '../test/support/engines.js';
@@ -18,6 +19,14 @@ const ENGINE = (process.argv[3] ?? 'sqlite') as EngineName;
 const WORKERS = (process.argv[4] ?? '8,32,128').split(',').map(Number);
 const PROTOCOLS = (process.argv[5] ?? 'redfish,ipmi').split(',') as Protocol[];
 const PASSES = 3;
+
+// A connection per request to anvil's API: anvil's event loop stalls for
+// seconds while it manages 5,000 nodes, and when it comes back its keep-alive
+// timer can close a kept connection a request is already waiting on ("other
+// side closed"), which killed the run in its set-up.
+setGlobalDispatcher(
+  new Agent().compose((dispatch) => (options, handler) => dispatch({ ...options, reset: true }, handler)),
+);
 const SUM = 'anvil_power_sync_pass_duration_seconds_sum';
 const COUNT = 'anvil_power_sync_pass_duration_seconds_count';
 
