@@ -5,7 +5,7 @@
  * socket. Chunks hold whole blocks, since a transfer asks for one size.
  */
 import type { FileHandle } from 'node:fs/promises';
-import type { BlockReader } from './source.js';
+import { ReadQueue, type BlockReader } from './source.js';
 
 /** About this much is read at once: 44 blocks of 1468 bytes, 4 of 65464. */
 const CHUNK_BYTES = 64 * 1024;
@@ -17,18 +17,13 @@ export class FileBlocks implements BlockReader {
   private ahead: Promise<Buffer> | null = null;
   private ended = false;
   private closed = false;
-  private queue: Promise<void> = Promise.resolve();
+  private readonly queue = new ReadQueue();
 
   constructor(private readonly handle: FileHandle) {}
 
   /** The next `size` bytes; fewer only at the end of the file. Overlapping calls are answered in order. */
   read(size: number): Promise<Buffer> {
-    const block = this.queue.then(() => this.readNow(size));
-    this.queue = block.then(
-      () => undefined,
-      () => undefined,
-    );
-    return block;
+    return this.queue.run(() => this.readNow(size));
   }
 
   close(): void {

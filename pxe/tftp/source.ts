@@ -13,12 +13,26 @@ export interface BlockReader {
   close(): void;
 }
 
+/** Runs overlapping reads one after another, in call order; each caller sees its own rejection. */
+export class ReadQueue {
+  private tail: Promise<void> = Promise.resolve();
+
+  run(read: () => Promise<Buffer>): Promise<Buffer> {
+    const result = this.tail.then(read);
+    this.tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+}
+
 export class BlockSource implements BlockReader {
   private readonly chunks: AsyncIterator<unknown>;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private ended = false;
-  private queue: Promise<void> = Promise.resolve();
+  private readonly queue = new ReadQueue();
 
   constructor(private readonly stream: Readable) {
     this.chunks = stream[Symbol.asyncIterator]();
@@ -30,13 +44,7 @@ export class BlockSource implements BlockReader {
    * ACK); they are answered in call order.
    */
   read(size: number): Promise<Buffer> {
-    const block = this.queue.then(() => this.readNow(size));
-    // The queue only orders calls; each caller sees its own rejection.
-    this.queue = block.then(
-      () => undefined,
-      () => undefined,
-    );
-    return block;
+    return this.queue.run(() => this.readNow(size));
   }
 
   private async readNow(size: number): Promise<Buffer> {
