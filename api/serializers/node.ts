@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { nodeHealth, type Node } from '../../services/nodes/index.js';
 import { MASK, maskSecrets } from '../../services/secrets/index.js';
 import type { Minor } from '../microversion.js';
@@ -156,8 +157,7 @@ type FieldPlan = readonly (readonly [field: string, derived: DerivedField | unde
  * the same few lists come again (the whole node; the columns BMO polls).
  * Bounded, since `fields` is the client's to choose.
  */
-const plans = new Map<string, FieldPlan>();
-const PLANS_KEPT = 256;
+const plans = new LRUCache<string, FieldPlan>({ max: 256 });
 
 function planFor(minor: Minor, only: readonly string[] | null): FieldPlan {
   const key = only === null ? String(minor) : `${minor}:${only.join(',')}`;
@@ -167,7 +167,6 @@ function planFor(minor: Minor, only: readonly string[] | null): FieldPlan {
   const plan = Object.entries(NODE_FIELD_VERSIONS)
     .filter(([field, since]) => since <= minor && (wanted === null || wanted.has(field)))
     .map(([field]) => [field, DERIVED[field]] as const);
-  if (plans.size >= PLANS_KEPT) plans.delete(plans.keys().next().value as string);
   plans.set(key, plan);
   return plan;
 }

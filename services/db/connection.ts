@@ -38,7 +38,7 @@ function openSqlite(file: string): Database {
       min: 1,
       max: 1,
       afterCreate(
-        conn: { pragma(s: string): unknown; prepare(source: string): unknown },
+        conn: { pragma(s: string): unknown; prepare(source: string): object },
         done: (err: Error | null, conn: unknown) => void,
       ) {
         conn.pragma('journal_mode = WAL');

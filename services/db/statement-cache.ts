@@ -6,26 +6,22 @@
  * `run` has returned, which knex's synchronous calls always have; SQLite
  * prepares it again by itself after a schema change.
  */
+import { LRUCache } from 'lru-cache';
 
-interface Preparing<S> {
+interface Preparing<S extends object> {
   prepare(source: string): S;
 }
 
 /** Caches `connection`'s prepared statements, the `capacity` most recently used. */
-export function cacheStatements<S>(connection: Preparing<S>, capacity: number): void {
+export function cacheStatements<S extends object>(connection: Preparing<S>, capacity: number): void {
   const prepare = connection.prepare.bind(connection);
-  const cache = new Map<string, S>();
+  const cache = new LRUCache<string, S>({ max: capacity });
   connection.prepare = (source: string): S => {
-    const hit = cache.get(source);
-    if (hit !== undefined) {
-      // Map keeps insertion order: moved to the end, the least recently used stays first.
-      cache.delete(source);
-      cache.set(source, hit);
-      return hit;
+    let statement = cache.get(source);
+    if (statement === undefined) {
+      statement = prepare(source);
+      cache.set(source, statement);
     }
-    const statement = prepare(source);
-    cache.set(source, statement);
-    if (cache.size > capacity) cache.delete(cache.keys().next().value as string);
     return statement;
   };
 }

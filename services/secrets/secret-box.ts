@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { LRUCache } from 'lru-cache';
 
 const PREFIX = 'enc:v1:';
 const IV_BYTES = 12;
@@ -19,7 +20,7 @@ export class SecretKeyError extends Error {
 /** AES-256-GCM for credentials at rest (DESIGN.md decision 10). */
 export class SecretBox {
   /** Sealed text → what it opens to; the same text under the same key always opens the same. */
-  private readonly opened = new Map<string, string>();
+  private readonly opened = new LRUCache<string, string>({ max: OPENED_KEPT });
 
   private constructor(private readonly key: Buffer) {}
 
@@ -54,8 +55,6 @@ export class SecretBox {
     const kept = this.opened.get(sealed);
     if (kept !== undefined) return kept;
     const plain = this.decrypt(sealed);
-    // Past the bound, the oldest goes: a fleet's steady reads stay within it.
-    if (this.opened.size >= OPENED_KEPT) this.opened.delete(this.opened.keys().next().value as string);
     this.opened.set(sealed, plain);
     return plain;
   }
