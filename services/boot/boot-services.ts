@@ -58,9 +58,18 @@ export async function startBootServices(
           firstAckTimeoutMs: Math.ceil(config.tftpFirstAckTimeoutSeconds * 1000),
           backend,
           observer: (e) => {
-            if (e.event === 'record-failed')
+            if (e.event === 'record-failed') {
               log.warn({ err: e.error, file: e.file }, 'TFTP: could not record a transfer in node history');
-            else metrics.tftpBytes.inc({ outcome: e.event === 'transfer-complete' ? 'complete' : 'failed' }, e.bytes);
+              return;
+            }
+            metrics.tftpBytes.inc({ outcome: e.event === 'transfer-complete' ? 'complete' : 'failed' }, e.bytes);
+            // A client's own failures (timeouts, refusals) are its business; a fault of ours needs an operator.
+            if (e.reason === 'internal') {
+              log.warn(
+                { file: e.file, client: e.client, detail: e.detail },
+                'TFTP: a transfer failed inside the server',
+              );
+            }
           },
         });
         started.push(tftp);

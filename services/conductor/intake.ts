@@ -224,7 +224,7 @@ export class Intake implements AgentCheckIn {
     }
     // The node as the lock's own UPDATE read it: what `decide` sees is what no one else can now change.
     const fresh = await this.deps.locks.acquire(node.id, node.uuid);
-    let handedTo: string | null = null;
+    let handedTo: Node | null = null;
     try {
       const decision = decide(fresh);
       const { changes: decided, work } = 'work' in decision ? decision : { changes: decision, work: true };
@@ -236,13 +236,13 @@ export class Intake implements AgentCheckIn {
       const owner = await this.deps.placement.ownerOf(fresh.uuid, fresh.conductor_group);
       if (owner === this.deps.local?.name && !this.deps.local.hasCapacity()) throw new NoFreeConductorWorker();
       const after = await this.deps.nodes.update(fresh.id, { ...changes, reservation: owner });
-      handedTo = owner;
+      handedTo = after;
       const entry = describe?.(fresh, after);
       if (entry) await this.deps.history.record(fresh.id, entry);
     } finally {
       if (handedTo === null) await this.deps.nodes.release(node.id, this.deps.locks.holder);
     }
-    if (handedTo === this.deps.local?.name) this.deps.local.kick(node.id);
+    if (handedTo.reservation === this.deps.local?.name) this.deps.local.kick(handedTo);
   }
 }
 

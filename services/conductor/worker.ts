@@ -2,7 +2,13 @@ import type { NodeHistory } from '../events/index.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { UnsupportedDriverExtension } from '../errors.js';
-import { type TargetPowerState, type NodeRepository, isActionable, type ProvisionState } from '../nodes/index.js';
+import {
+  type Node,
+  type TargetPowerState,
+  type NodeRepository,
+  isActionable,
+  type ProvisionState,
+} from '../nodes/index.js';
 import { CONSOLE_TARGET, consoleTargetOf, withoutConsoleTarget } from './console.js';
 import type { HardwareRuntime, NodeTask } from './hardware-runtime.js';
 import { createNodeTask } from './node-task.js';
@@ -56,22 +62,27 @@ export class Worker {
     return this.running.size < this.deps.capacity;
   }
 
-  /** Starts the work of a node whose lock was just handed to this worker; a full pool leaves it to the sweep. */
-  kick(nodeId: number): void {
-    if (!this.running.has(nodeId) && this.hasCapacity()) this.start(nodeId);
+  /**
+   * Starts the work of a node whose lock was just handed to this worker, as
+   * the handing-over UPDATE returned it; a full pool leaves it to the sweep.
+   */
+  kick(node: Node): void {
+    if (!this.running.has(node.id) && this.hasCapacity()) this.start(node);
   }
 
   /** Picks up work handed to this worker and unlocked work on nodes it owns. */
   async sweep(isMine: Ownership): Promise<void> {
     for (const node of await this.deps.nodes.listReservedBy(this.name)) {
       if (!this.hasCapacity()) return;
-      if (!this.running.has(node.id)) this.start(node.id);
+      if (!this.running.has(node.id)) this.start(node);
     }
     const pending = await this.deps.nodes.listUnlockedWork(RUNNABLE_STATES, [CONSOLE_TARGET], this.deps.capacity);
     for (const candidate of pending) {
       if (!this.hasCapacity()) return;
       if (!(await isMine(candidate.uuid, candidate.conductor_group))) continue;
-      if (await this.deps.nodes.reserve(candidate.id, this.name)) this.start(candidate.id);
+      // The reserving UPDATE returns the row it locked: the work starts from it, not from another read.
+      const reserved = await this.deps.nodes.reserve(candidate.id, this.name);
+      if (reserved) this.start(reserved);
     }
   }
 
@@ -80,15 +91,15 @@ export class Worker {
     while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
   }
 
-  private start(nodeId: number): void {
-    const work = this.run(nodeId).finally(() => this.running.delete(nodeId));
-    this.running.set(nodeId, work);
+  private start(node: Node): void {
+    const work = this.run(node).finally(() => this.running.delete(node.id));
+    this.running.set(node.id, work);
   }
 
-  private async run(nodeId: number): Promise<void> {
+  private async run(node: Node): Promise<void> {
+    const nodeId = node.id;
     try {
-      const node = await this.deps.nodes.getById(nodeId);
-      // Another conductor may have taken the node over since; its lock is not ours to release.
+      // A row read under another holder's lock is not ours to work on or release.
       if (node.reservation !== this.name) return;
       const task = createNodeTask(node, this.deps.nodes, this.deps.history, this.deps.metrics);
       const runtime = this.deps.runtimes.get(node.driver);
