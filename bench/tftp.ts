@@ -5,7 +5,8 @@
  * the servers, medians and their ratio; then N concurrent `curl` fetches of a
  * smaller file from each (time to finish all, failures).
  * Each server runs in a process of its own, apart from this one, which spawns
- * the clients: Anvil's from bench/tftp-anvil-server.ts; `in.tftpd` on a free
+ * the clients: Anvil's from bench/tftp-anvil-server.ts, on the build this
+ * bench makes first (`tsc`), as `npm start` runs it; `in.tftpd` on a free
  * loopback port (`-L -s ROOT -a 127.0.0.1:PORT`, so root: it chroots). Both are
  * killed at the end.
  * Usage: npx tsx bench/tftp.ts [rounds] [concurrent] [small file KiB]
@@ -13,10 +14,12 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
+import { createRequire } from 'node:module';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
 
 const ROUNDS = Number(process.argv[2] ?? 5);
 const CONCURRENT = Number(process.argv[3] ?? 200);
@@ -114,6 +117,13 @@ function stopTftpd(child: ChildProcess): void {
 }
 
 async function main(): Promise<void> {
+  await promisify(execFile)(
+    process.execPath,
+    [createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-p', 'tsconfig.json'],
+    {
+      cwd: path.join(import.meta.dirname, '..'),
+    },
+  );
   const work = await mkdtemp(path.join(tmpdir(), 'anvil-bench-tftp-'));
   const root = path.join(work, 'root');
   const big = randomBytes(64 * 1024 * 1024);

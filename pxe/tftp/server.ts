@@ -18,7 +18,7 @@ import { FileBlocks } from './file-blocks.js';
 import { BlockSource, type BlockReader } from './source.js';
 import { TransferThreads, type RunningTransfer } from './transfer-threads.js';
 import { Transfer, TransferFailed, type FailureReason, type Peer } from './transfer.js';
-import { bindSocket } from './udp.js';
+import { bindSocket, peerSocket } from './udp.js';
 
 /**
  * A generated or configured file: its bytes, an open file (read by a
@@ -304,7 +304,7 @@ export async function startTftpServer(options: TftpServerOptions): Promise<TftpS
         content: content.kind === 'bytes' ? { bytes: content.bytes } : { handle: content.handle, size: content.size },
       });
     // RFC 1350 §4: every transfer gets a fresh port (its TID).
-    const socket = createSocket({ type });
+    const socket = peerSocket(type);
     const source = blockSource(content);
     const transfer = new Transfer(socket, peer, source, contentSize(content), settings);
     return {

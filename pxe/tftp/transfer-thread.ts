@@ -4,14 +4,13 @@
  * `sendto`) use every core, as tftpd-hpa's process per transfer does. The
  * server keeps the listener, the limits, the file lookup and the records.
  */
-import { createSocket } from 'node:dgram';
 import { Readable } from 'node:stream';
 import { parentPort } from 'node:worker_threads';
 import { FileBlocks } from './file-blocks.js';
 import { BlockSource } from './source.js';
 import type { FromThread, ThreadJob, ToThread } from './transfer-threads.js';
 import { Transfer, TransferFailed } from './transfer.js';
-import { bindSocket } from './udp.js';
+import { bindSocket, peerSocket } from './udp.js';
 
 const port = parentPort;
 if (port === null) throw new Error('transfer-thread.ts runs as a worker thread of the TFTP server');
@@ -32,7 +31,7 @@ async function run(job: ThreadJob): Promise<void> {
           Readable.from([Buffer.from(content.bytes.buffer, content.bytes.byteOffset, content.bytes.byteLength)]),
         )
       : new FileBlocks(content.handle);
-  const socket = createSocket({ type: job.type });
+  const socket = peerSocket(job.type);
   const transfer = new Transfer(
     socket,
     job.peer,

@@ -3,6 +3,10 @@
  * §4): option acknowledgement, then DATA in windows of `windowsize` blocks
  * (RFC 7440; 1 is RFC 1350's lock-step), each window retransmitted with
  * exponential back-off until acknowledged or the retries run out.
+ *
+ * Driven by the socket's events: the ACK handler sends the next window itself,
+ * from blocks read ahead while the client was busy, so a lock-step round trip
+ * costs no promise, no new timer and no turn of the event loop.
  */
 import type { Socket, RemoteInfo } from 'node:dgram';
 import { negotiate, type NegotiationLimits } from './options.js';
@@ -62,20 +66,31 @@ export interface TransferStats {
   retransmits: number;
 }
 
-interface Waiter {
-  /** Maps a 16-bit ACK to the absolute block it acknowledges, or null to keep waiting. */
-  accept(block: number): number | null;
-  resolve(block: number): void;
-  reject(error: TransferFailed): void;
-}
+type Phase = 'negotiating' | 'sending' | 'done';
 
 export class Transfer {
   readonly stats: TransferStats = { bytes: 0, blksize: 0, windowsize: 1, retransmits: 0 };
-  private waiter: Waiter | null = null;
   private failure: TransferFailed | null = null;
   private timeoutSeconds: number | null = null;
   /** Armed when the first packet leaves, cleared by the first ACK the transfer accepts. */
   private readonly firstAck: { timer: NodeJS.Timeout | null; received: boolean } = { timer: null, received: false };
+  private outcome: { resolve: () => void; reject: (failure: TransferFailed) => void } | null = null;
+  private phase: Phase = 'negotiating';
+  /** What is out and unacknowledged: the OACK, or DATA `acked + 1` to `acked + window.length`. */
+  private window: Datagram[] = [];
+  /** True once `window` went out and until it is acknowledged (false while its blocks are still being read). */
+  private windowSent = false;
+  private acked = 0;
+  /** The block shorter than blksize that ends the file, once read. */
+  private last: number | null = null;
+  /** RFC 7440 §4: the window resent at once on an ACK of the block before it, once per window. */
+  private restartedAt = -1;
+  /** Blocks read ahead of the window, so disk reads stay off the round trip. */
+  private readonly ready: Buffer[] = [];
+  private reading = false;
+  private sourceEnded = false;
+  private retransmit: { timer: NodeJS.Timeout; ms: number } | null = null;
+  private attempt = 0;
 
   constructor(
     private readonly socket: Socket,
@@ -92,10 +107,12 @@ export class Transfer {
 
   /** Ends the transfer early; the running `run()` rejects with this failure. */
   fail(failure: TransferFailed): void {
-    if (this.failure !== null) return;
+    if (this.failure !== null || this.phase === 'done') return;
     this.failure = failure;
+    this.phase = 'done';
+    this.stopTimers();
     this.source.close();
-    this.waiter?.reject(failure);
+    this.outcome?.reject(failure);
   }
 
   /** Sends the file; resolves once the client acknowledged the last block. */
@@ -120,118 +137,153 @@ export class Transfer {
       }
       throw failure;
     } finally {
-      if (this.firstAck.timer !== null) clearTimeout(this.firstAck.timer);
+      this.stopTimers();
       this.source.close();
     }
   }
 
-  private async transfer(requested: readonly WireOption[]): Promise<void> {
+  private transfer(requested: readonly WireOption[]): Promise<void> {
     // Stopped before it started (while its socket was bound): nothing goes out but the ERROR.
-    this.throwIfFailed();
+    if (this.failure !== null) return Promise.reject(this.failure);
     const negotiated = negotiate(requested, this.settings.limits, this.size);
-    const { blksize, windowsize } = negotiated;
-    this.stats.blksize = blksize;
-    this.stats.windowsize = windowsize;
+    this.stats.blksize = negotiated.blksize;
+    this.stats.windowsize = negotiated.windowsize;
     this.timeoutSeconds = negotiated.timeoutSeconds;
+    const done = new Promise<void>((resolve, reject) => {
+      this.outcome = { resolve, reject };
+    });
+    this.readAhead();
     if (negotiated.accepted.length > 0) {
       // RFC 2347: the client confirms the OACK with ACK 0 before DATA 1.
-      await this.exchange([[encodePacket({ op: 'OACK', options: negotiated.accepted })]], (block) =>
-        block === 0 ? 0 : null,
-      );
+      this.window = [[encodePacket({ op: 'OACK', options: negotiated.accepted })]];
+      this.sendWindow();
+    } else {
+      this.phase = 'sending';
+      this.sendNextWindow();
     }
-    let acked = 0;
-    let window: Datagram[] = [];
-    let last: number | null = null;
-    let restartedAt = -1;
-    /** Blocks read while the previous window's ACK was on its way, so disk reads stay off the round trip. */
-    const ahead: Promise<Buffer>[] = [];
-    const readAhead = (): void => {
-      while (last === null && ahead.length < windowsize) {
-        const block = this.source.read(blksize);
-        // Handled when it is awaited below; this keeps an early failure from being "unhandled".
-        block.catch(() => undefined);
-        ahead.push(block);
-      }
-    };
-    for (;;) {
-      while (window.length < windowsize && last === null) {
-        this.throwIfFailed();
-        const data = await (ahead.shift() ?? this.source.read(blksize));
-        const block = acked + window.length + 1;
-        window.push([dataHeader(block), data]);
+    return done;
+  }
+
+  /** Keeps a window's worth of blocks read beyond the one in flight. */
+  private readAhead(): void {
+    if (this.reading || this.sourceEnded || this.phase === 'done') return;
+    if (this.ready.length >= this.stats.windowsize) return;
+    this.reading = true;
+    this.source.read(this.stats.blksize).then(
+      (block) => {
+        this.reading = false;
+        if (this.phase === 'done') return;
+        this.ready.push(block);
         // RFC 1350 §6: a block shorter than blksize (possibly empty) ends the file.
-        if (data.length < blksize) last = block;
+        if (block.length < this.stats.blksize) this.sourceEnded = true;
+        if (this.phase === 'sending' && !this.windowSent) this.sendNextWindow();
+        this.readAhead();
+      },
+      (error: unknown) => {
+        this.reading = false;
+        this.fail(new TransferFailed('read-error', `reading the file failed: ${String(error)}`));
+      },
+    );
+  }
+
+  /** Fills the window from the blocks read ahead and sends it once it is whole (or holds the last block). */
+  private sendNextWindow(): void {
+    const { blksize, windowsize } = this.stats;
+    while (this.window.length < windowsize && this.last === null) {
+      const data = this.ready.shift();
+      if (data === undefined) break;
+      const block = this.acked + this.window.length + 1;
+      this.window.push([dataHeader(block), data]);
+      if (data.length < blksize) this.last = block;
+    }
+    this.readAhead();
+    // A partial window would leave an RFC 7440 client waiting for the rest: the next read sends it.
+    if (this.window.length === windowsize || this.last !== null) this.sendWindow();
+  }
+
+  private sendWindow(): void {
+    this.windowSent = true;
+    this.attempt = 0;
+    for (const packet of this.window) this.send(packet);
+    this.armFirstAck();
+    this.armRetransmit();
+  }
+
+  private onAck(block: number): void {
+    if (this.phase === 'negotiating') {
+      if (block !== 0) return;
+      this.acknowledged();
+      this.window = [];
+      this.windowSent = false;
+      this.phase = 'sending';
+      this.sendNextWindow();
+      return;
+    }
+    if (this.phase !== 'sending' || !this.windowSent) return;
+    // Block numbers are 16 bits and wrap past 65535 (to 0, as tftp-hpa, atftp
+    // and curl expect), so the ACK is read relative to the window.
+    const distance = (block - this.acked) & 0xffff;
+    if (distance >= 1 && distance <= this.window.length) {
+      this.acknowledged();
+      for (let i = 0; i < distance; i++) this.stats.bytes += this.window[i]![1]!.length;
+      this.acked += distance;
+      if (this.acked === this.last) {
+        this.complete();
+        return;
       }
-      this.throwIfFailed();
-      const base = acked;
-      const sent = window.length;
-      const acknowledged = this.exchange(window, (block) => {
-        // Block numbers are 16 bits and wrap past 65535 (to 0, as tftp-hpa,
-        // atftp and curl expect), so the ACK is read relative to the window.
-        const distance = (block - base) & 0xffff;
-        if (distance >= 1 && distance <= sent) return base + distance;
-        // RFC 7440 §4: an ACK of the block before the window means the client
-        // lost its first block and dropped the rest: resend the window now,
-        // once. With lock-step (windowsize 1) a duplicate ACK is ignored: the
-        // Sorcerer's Apprentice fix of RFC 1123 §4.2.3.1.
-        if (distance === 0 && windowsize > 1 && restartedAt !== base) {
-          restartedAt = base;
-          return base;
-        }
-        return null;
-      });
-      readAhead();
-      const through = await acknowledged;
-      if (through === base) continue;
-      for (const [, data] of window.slice(0, through - base)) this.stats.bytes += data?.length ?? 0;
       // RFC 7440 §4: after an ACK inside the window, the next window starts right after it.
-      window = window.slice(through - base);
-      acked = through;
-      if (acked === last) return;
+      this.window = distance === this.window.length ? [] : this.window.slice(distance);
+      this.windowSent = false;
+      this.sendNextWindow();
+    } else if (distance === 0 && this.stats.windowsize > 1 && this.restartedAt !== this.acked) {
+      // RFC 7440 §4: an ACK of the block before the window means the client
+      // lost its first block and dropped the rest: resend the window now,
+      // once. With lock-step (windowsize 1) a duplicate ACK is ignored: the
+      // Sorcerer's Apprentice fix of RFC 1123 §4.2.3.1.
+      this.restartedAt = this.acked;
+      this.sendWindow();
     }
   }
 
-  /** Sends `packets`, then resends them with back-off until `accept` takes an ACK. */
-  private exchange(packets: Datagram[], accept: (block: number) => number | null): Promise<number> {
-    return new Promise<number>((resolve, reject) => {
-      let attempt = 0;
-      let timer: NodeJS.Timeout;
-      const sendAll = (): void => {
-        for (const packet of packets) this.send(packet);
-      };
-      const arm = (): void => {
-        timer = setTimeout(onTimeout, this.delay(attempt));
-      };
-      const settle = (): void => {
-        clearTimeout(timer);
-        this.waiter = null;
-      };
-      const onTimeout = (): void => {
-        if (attempt >= this.settings.maxRetries) {
-          settle();
-          reject(new TransferFailed('client-timeout', `no acknowledgement after ${attempt} retransmissions`));
-          return;
-        }
-        attempt += 1;
-        this.stats.retransmits += 1;
-        sendAll();
-        arm();
-      };
-      this.armFirstAck();
-      this.waiter = {
-        accept,
-        resolve: (block) => {
-          settle();
-          resolve(block);
-        },
-        reject: (error) => {
-          settle();
-          reject(error);
-        },
-      };
-      sendAll();
-      arm();
-    });
+  private acknowledged(): void {
+    if (this.firstAck.received) return;
+    this.firstAck.received = true;
+    if (this.firstAck.timer !== null) clearTimeout(this.firstAck.timer);
+  }
+
+  private complete(): void {
+    this.phase = 'done';
+    this.stopTimers();
+    this.outcome?.resolve();
+  }
+
+  /** One timer per transfer, re-armed in place while its delay stays the same (every block of a healthy transfer). */
+  private armRetransmit(): void {
+    const ms = this.delay(this.attempt);
+    if (this.retransmit?.ms === ms) {
+      this.retransmit.timer.refresh();
+      return;
+    }
+    if (this.retransmit !== null) clearTimeout(this.retransmit.timer);
+    this.retransmit = { timer: setTimeout(() => this.onRetransmitTimeout(), ms), ms };
+  }
+
+  private onRetransmitTimeout(): void {
+    if (this.phase === 'done' || !this.windowSent) return;
+    if (this.attempt >= this.settings.maxRetries) {
+      this.fail(new TransferFailed('client-timeout', `no acknowledgement after ${this.attempt} retransmissions`));
+      return;
+    }
+    this.attempt += 1;
+    this.stats.retransmits += 1;
+    for (const packet of this.window) this.send(packet);
+    this.armRetransmit();
+  }
+
+  private stopTimers(): void {
+    if (this.retransmit !== null) clearTimeout(this.retransmit.timer);
+    this.retransmit = null;
+    if (this.firstAck.timer !== null) clearTimeout(this.firstAck.timer);
   }
 
   /**
@@ -275,23 +327,9 @@ export class Transfer {
       if (error instanceof TftpPacketError) return;
       throw error;
     }
-    if (packet.op === 'ACK') {
-      const waiter = this.waiter;
-      if (waiter === null) return;
-      const block = waiter.accept(packet.block);
-      if (block === null) return;
-      if (!this.firstAck.received) {
-        this.firstAck.received = true;
-        if (this.firstAck.timer !== null) clearTimeout(this.firstAck.timer);
-      }
-      waiter.resolve(block);
-    } else if (packet.op === 'ERROR') {
+    if (packet.op === 'ACK') this.onAck(packet.block);
+    else if (packet.op === 'ERROR')
       this.fail(new TransferFailed('client-error', `client sent ERROR ${packet.code}: ${packet.message}`));
-    }
-  }
-
-  private throwIfFailed(): void {
-    if (this.failure !== null) throw this.failure;
   }
 
   private send(packet: Datagram): void {

@@ -443,6 +443,32 @@ describe('virtual files, streaming and the backend', () => {
     }
   });
 
+  it('waits for a source slower than the client: each window goes out whole, never resent for want of blocks', async () => {
+    const since = events.length;
+    const content = randomBytes(40 * 1000 + 17);
+    // 1000-byte chunks against 512-byte blocks: windows of 4 fall across chunks, which arrive 5 ms apart.
+    const trickle = Readable.from(
+      (async function* () {
+        for (let at = 0; at < content.length; at += 1000) {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          yield content.subarray(at, at + 1000);
+        }
+      })(),
+    );
+    const slow = await start({ resolve: () => ({ stream: trickle, size: content.length }), retransmitMs: 1000 });
+    try {
+      const result = await tftpGet({ port: slow.port, file: 'trickle', options: { windowsize: 4 }, retryMs: 2000 });
+      expect(result.data.equals(content)).toBe(true);
+      expect(await eventFor(result.localPort, since)).toMatchObject({
+        event: 'transfer-complete',
+        bytes: content.length,
+        retransmits: 0,
+      });
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('pulls a large source only as fast as the client acknowledges (never whole in memory)', async () => {
     const since = events.length;
     const total = 64 * 1024 * 1024;
