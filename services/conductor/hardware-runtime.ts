@@ -1,4 +1,5 @@
 import type { AnvilError } from '../errors.js';
+import type { HistoryEvent } from '../events/index.js';
 import type {
   JsonObject,
   Node,
@@ -14,8 +15,8 @@ export interface NodeTask {
   readonly node: Node;
   /** Applies `event` to the node's provision state (with `changes`) and persists it. */
   fire(event: ProvisionEvent, changes?: NodeChanges): Promise<void>;
-  /** Persists changes that are not a state transition. */
-  update(changes: NodeChanges): Promise<void>;
+  /** Persists changes that are not a state transition, and `event` in the node's history in the same commit. */
+  update(changes: NodeChanges, event?: HistoryEvent): Promise<void>;
 }
 
 /** A provision verb and the steps it asks for, as far as the hardware must judge them. */

@@ -235,10 +235,17 @@ export class Intake implements AgentCheckIn {
       }
       const owner = await this.deps.placement.ownerOf(fresh.uuid, fresh.conductor_group);
       if (owner === this.deps.local?.name && !this.deps.local.hasCapacity()) throw new NoFreeConductorWorker();
-      const after = await this.deps.nodes.update(fresh.id, { ...changes, reservation: owner });
-      handedTo = after;
-      const entry = describe?.(fresh, after);
-      if (entry) await this.deps.history.record(fresh.id, entry);
+      // The hand-over and its history entry commit together.
+      handedTo = await this.deps.nodes.update(
+        fresh.id,
+        { ...changes, reservation: owner },
+        describe === null
+          ? undefined
+          : async (trx, after) => {
+              const entry = describe(fresh, after);
+              if (entry) await this.deps.history.record(fresh.id, entry, trx);
+            },
+      );
     } finally {
       if (handedTo === null) await this.deps.nodes.release(node.id, this.deps.locks.holder);
     }

@@ -1,5 +1,5 @@
 import { revokeAgentOnExit } from '../agent/index.js';
-import type { NodeHistory } from '../events/index.js';
+import type { HistoryEvent, NodeHistory } from '../events/index.js';
 import type { Metrics } from '../metrics.js';
 import {
   type Node,
@@ -31,6 +31,7 @@ export function createNodeTask(initial: Node, nodes: NodeRepository, history: No
         extra.instance_uuid = null;
       }
       const from = node.provision_state;
+      // The transition and its history entry commit together.
       node = await nodes.update(
         node.id,
         revokeAgentOnExit(node, {
@@ -40,20 +41,36 @@ export function createNodeTask(initial: Node, nodes: NodeRepository, history: No
           target_provision_state: next.target,
           provision_updated_at: now,
         }),
+        (trx, updated) => {
+          const failed = (FAILURE_STATES as readonly string[]).includes(next.state) || event === 'fail';
+          const why = failed && updated.last_error ? `: ${updated.last_error}` : '';
+          return history.record(
+            updated.id,
+            {
+              severity: failed ? 'ERROR' : 'INFO',
+              event_type: 'provisioning',
+              event: `${from} -> ${next.state} (${event})${why}`,
+            },
+            trx,
+          );
+        },
       );
       metrics.transitions.inc({ state: next.state });
-      const failed = (FAILURE_STATES as readonly string[]).includes(next.state) || event === 'fail';
-      await history.record(node.id, {
-        severity: failed ? 'ERROR' : 'INFO',
-        event_type: 'provisioning',
-        event: `${from} -> ${next.state} (${event})${failed && node.last_error ? `: ${node.last_error}` : ''}`,
-      });
     },
-    async update(changes: NodeChanges) {
+    async update(changes: NodeChanges, event?: HistoryEvent) {
       const started = startedStep(node, changes);
-      node = await nodes.update(node.id, changes);
-      if (started !== null)
-        await history.record(node.id, { severity: 'INFO', event_type: 'provisioning', event: started });
+      const entries: HistoryEvent[] = [];
+      if (started !== null) entries.push({ severity: 'INFO', event_type: 'provisioning', event: started });
+      if (event !== undefined) entries.push(event);
+      node = await nodes.update(
+        node.id,
+        changes,
+        entries.length === 0
+          ? undefined
+          : async (trx, updated) => {
+              for (const entry of entries) await history.record(updated.id, entry, trx);
+            },
+      );
     },
   };
 }

@@ -134,16 +134,16 @@ export class Worker {
     const { power_timeout: _done, ...internal } = task.node.driver_internal_info;
     try {
       const reached = await runtime.setPower(task, target, typeof timeout === 'number' ? timeout : null);
-      await task.update({ power_state: reached, target_power_state: null, driver_internal_info: internal });
-      await this.deps.history.record(task.node.id, {
-        severity: 'INFO',
-        event_type: 'power',
-        event: `Power "${target}" done: the node is ${reached}`,
-      });
+      await task.update(
+        { power_state: reached, target_power_state: null, driver_internal_info: internal },
+        { severity: 'INFO', event_type: 'power', event: `Power "${target}" done: the node is ${reached}` },
+      );
     } catch (err) {
       const error = `Failed to change power state to "${target}": ${messageOf(err)}`;
-      await task.update({ target_power_state: null, last_error: error, driver_internal_info: internal });
-      await this.deps.history.record(task.node.id, { severity: 'ERROR', event_type: 'power', event: error });
+      await task.update(
+        { target_power_state: null, last_error: error, driver_internal_info: internal },
+        { severity: 'ERROR', event_type: 'power', event: error },
+      );
     }
   }
 
@@ -152,16 +152,16 @@ export class Worker {
     try {
       if (!runtime.setConsole) throw new UnsupportedDriverExtension(task.node.driver, 'console');
       await runtime.setConsole(task, enabled);
-      await task.update({ console_enabled: enabled, last_error: null, driver_internal_info: internal });
-      await this.deps.history.record(task.node.id, {
-        severity: 'INFO',
-        event_type: 'console',
-        event: `Console ${enabled ? 'enabled' : 'disabled'}`,
-      });
+      await task.update(
+        { console_enabled: enabled, last_error: null, driver_internal_info: internal },
+        { severity: 'INFO', event_type: 'console', event: `Console ${enabled ? 'enabled' : 'disabled'}` },
+      );
     } catch (err) {
       const error = `Error ${enabled ? 'enabling' : 'disabling'} the console on node ${task.node.uuid}. Reason: ${messageOf(err)}`;
-      await task.update({ last_error: error, driver_internal_info: internal });
-      await this.deps.history.record(task.node.id, { severity: 'ERROR', event_type: 'console', event: error });
+      await task.update(
+        { last_error: error, driver_internal_info: internal },
+        { severity: 'ERROR', event_type: 'console', event: error },
+      );
     }
   }
 

@@ -61,7 +61,8 @@ export class NodeHistory {
     private readonly conductor: string,
   ) {}
 
-  async record(nodeId: number, e: HistoryEvent): Promise<void> {
+  /** Appends an entry; `db` is the transaction of the change it records, when there is one, so both commit together. */
+  async record(nodeId: number, e: HistoryEvent, db: Knex = this.knex): Promise<void> {
     const entry: HistoryEntry = {
       uuid: randomUUID(),
       created_at: new Date().toISOString(),
@@ -69,7 +70,7 @@ export class NodeHistory {
       conductor: this.conductor,
       user: currentActor(),
     };
-    await this.knex('node_history').insert({ node_id: nodeId, ...ENTRIES.toRow(entry) });
+    await db('node_history').insert({ node_id: nodeId, ...ENTRIES.toRow(entry) });
   }
 
   async get(nodeId: number, uuid: string): Promise<HistoryEntry> {

@@ -1,2 +1,2 @@
 export { actingAs, currentActor } from './actor.js';
-export { NodeHistory, type HistoryEntry } from './history.js';
+export { NodeHistory, type HistoryEntry, type HistoryEvent } from './history.js';

@@ -166,29 +166,35 @@ export class NodeRepository {
 
   /**
    * Writes `changes` and returns the node as stored, read back by the write
-   * itself. A write of none of the fields the feed shows
-   * (driver_internal_info, timestamps...) records nothing and needs no
+   * itself. `alongside` writes what goes with the change (its history entry)
+   * in the same transaction, given the node as written: one commit, not two.
+   * A write of none of the fields the feed shows (driver_internal_info,
+   * timestamps...) with nothing alongside records nothing and needs no
    * transaction: agents' heartbeats stay one statement.
    */
-  async update(id: number, changes: NodeChanges): Promise<Node> {
-    let row: unknown;
+  async update(
+    id: number,
+    changes: NodeChanges,
+    alongside?: (trx: Knex.Transaction, node: Node) => Promise<void>,
+  ): Promise<Node> {
+    const feed = touchesNodeFeed(changes);
+    const notFound = (): NodeNotFound => new NodeNotFound(String(id));
     try {
-      if (!touchesNodeFeed(changes)) {
+      if (!feed && alongside === undefined) {
         const rows: unknown[] = await this.knex('nodes').where({ id }).update(this.rows.toRow(changes)).returning('*');
-        row = rows[0];
-      } else {
-        row = await this.knex.transaction(async (trx) => {
-          const rows: unknown[] = await trx('nodes').where({ id }).update(this.rows.toRow(changes)).returning('*');
-          const updated = rows[0];
-          if (updated === undefined) throw new NodeNotFound(String(id));
-          await this.changes.record(trx, [nodeChange('updated', updated)]);
-          return updated;
-        });
+        return this.rows.fromFound(rows[0], notFound);
       }
+      return await this.knex.transaction(async (trx) => {
+        const rows: unknown[] = await trx('nodes').where({ id }).update(this.rows.toRow(changes)).returning('*');
+        const node = this.rows.fromFound(rows[0], notFound);
+        await alongside?.(trx, node);
+        // Last: the feed's lock is held from here to the commit (ChangeRecorder).
+        if (feed) await this.changes.record(trx, [nodeChange('updated', rows[0])]);
+        return node;
+      });
     } catch (err) {
       throw this.translate(err, changes);
     }
-    return this.rows.fromFound(row, () => new NodeNotFound(String(id)));
   }
 
   /**
