@@ -7,7 +7,8 @@
  * the fake agent (lookup, heartbeats, commands, image download with sha256
  * check). Built on test/e2e/process-provision-rig.ts: Anvil (API, conductor,
  * HTTP and TFTP boot servers) is an `anvil serve` process of its own, on
- * SQLite or PostgreSQL, so its CPU seconds and peak RSS are read apart from
+ * SQLite or PostgreSQL, run from the build this bench makes first, as
+ * `npm start` runs it, so its CPU seconds and peak RSS are read apart from
  * the sim fleet and this client, which share this process.
  * A client keeps at most CONCURRENCY nodes in flight, each polled every POLL_MS.
  * Usage: npx tsx bench/provision-fleet.ts [hosts] [concurrency] [sqlite|postgres]
@@ -27,6 +28,7 @@ import type { EngineName } from '../test/support/engines.js';
 import { inParallel, provision, simHost } from '../test/e2e/sim-nodes.js';
 import type { BootStep } from '../sim/host/index.js';
 import { percentile } from './anvil-fleet.js';
+import { buildAnvil } from './build.js';
 
 const HOSTS = Number(process.argv[2] ?? 1000);
 const CONCURRENCY = Number(process.argv[3] ?? 50);
@@ -58,6 +60,7 @@ async function request(
 }
 
 async function main(): Promise<void> {
+  await buildAnvil();
   const cpu0 = process.cpuUsage();
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => {
@@ -69,6 +72,7 @@ async function main(): Promise<void> {
     seed: 7007,
     heartbeatMs: 1000,
     processes: [{ name: 'anvil', role: 'all' }],
+    fromBuild: true,
     env: {
       ANVIL_DEPLOY_CALLBACK_TIMEOUT: '180',
       ANVIL_CLEAN_CALLBACK_TIMEOUT: '180',

@@ -14,12 +14,11 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { createRequire } from 'node:module';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { promisify } from 'node:util';
+import { buildAnvil } from './build.js';
 
 const ROUNDS = Number(process.argv[2] ?? 5);
 const CONCURRENT = Number(process.argv[3] ?? 200);
@@ -117,13 +116,7 @@ function stopTftpd(child: ChildProcess): void {
 }
 
 async function main(): Promise<void> {
-  await promisify(execFile)(
-    process.execPath,
-    [createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-p', 'tsconfig.json'],
-    {
-      cwd: path.join(import.meta.dirname, '..'),
-    },
-  );
+  await buildAnvil();
   const work = await mkdtemp(path.join(tmpdir(), 'anvil-bench-tftp-'));
   const root = path.join(work, 'root');
   const big = randomBytes(64 * 1024 * 1024);

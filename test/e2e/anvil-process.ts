@@ -5,7 +5,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 
-const CLI = path.join(import.meta.dirname, '..', '..', 'cli', 'anvil.ts');
+const ROOT = path.join(import.meta.dirname, '..', '..');
+const CLI = path.join(ROOT, 'cli', 'anvil.ts');
+/** The CLI as `npm start` runs it, from `npm run build`. */
+const BUILT_CLI = path.join(ROOT, 'dist', 'cli', 'anvil.js');
 /** Lines kept per process, to show what it said last when a test fails. */
 const KEEP_LINES = 200;
 
@@ -53,6 +56,12 @@ export interface LaunchOptions {
   readyMs?: number;
   /** Sees every line the process writes, beyond the last ones `lines` keeps. */
   onLine?: (line: string) => void;
+  /**
+   * Runs the build (dist/) as `npm start` does, for benchmarks that measure
+   * the process: from source, tsx's loader and its wrappers that keep
+   * function names add to its CPU and memory. The caller builds first.
+   */
+  fromBuild?: boolean;
 }
 
 /**
@@ -64,11 +73,12 @@ export async function launchAnvilProcess(
   name: string,
   role: AnyServeRole,
   env: Record<string, string>,
-  { readyMessage, readyMs = 30_000, onLine }: LaunchOptions,
+  { readyMessage, readyMs = 30_000, onLine, fromBuild = false }: LaunchOptions,
 ): Promise<AnvilProcess> {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('ANVIL_')));
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--role', role], {
-    cwd: path.dirname(path.dirname(CLI)),
+  const program = fromBuild ? [BUILT_CLI] : ['--import', 'tsx', CLI];
+  const child: ChildProcess = spawn(process.execPath, [...program, 'serve', '--role', role], {
+    cwd: ROOT,
     env: { ...inherited, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -44,6 +44,8 @@ export interface ProcessRigOptions {
   database?: TestDatabase;
   /** The agents' heartbeat interval; default provision-rig's HEARTBEAT_MS. */
   heartbeatMs?: number;
+  /** Runs the processes from the build (`LaunchOptions.fromBuild`). */
+  fromBuild?: boolean;
 }
 
 export interface ProcessProvisionRig extends ProvisionRig {
@@ -194,7 +196,11 @@ export async function startProcessProvisionRig(options: ProcessRigOptions): Prom
       spec.name,
       spec.role,
       { ...shared, ...spec.env },
-      { readyMessage: readyMessageOf(spec.role), onLine: (line) => logs.push(`${spec.name}: ${line}`) },
+      {
+        readyMessage: readyMessageOf(spec.role),
+        onLine: (line) => logs.push(`${spec.name}: ${line}`),
+        fromBuild: options.fromBuild ?? false,
+      },
     );
     running.set(spec.name, started);
     return started;
