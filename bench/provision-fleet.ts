@@ -11,7 +11,7 @@
  * `npm start` runs it, so its CPU seconds and peak RSS are read apart from
  * the sim fleet and this client, which share this process.
  * A client keeps at most CONCURRENCY nodes in flight, each polled every POLL_MS.
- * Usage: npx tsx bench/provision-fleet.ts [hosts] [concurrency] [sqlite|postgres]
+ * Usage: npx tsx bench/provision-fleet.ts [hosts] [concurrency] [sqlite|postgres] [poll ms, default 250]
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -33,7 +33,7 @@ import { buildAnvil } from './build.js';
 const HOSTS = Number(process.argv[2] ?? 1000);
 const CONCURRENCY = Number(process.argv[3] ?? 50);
 const ENGINE = (process.argv[4] ?? 'sqlite') as EngineName;
-const POLL_MS = 250;
+const POLL_MS = Number(process.argv[5] ?? 250);
 const STEP_MS = 180_000;
 /** The whole run, bounded: past this the bench stops and says how far it got. */
 const RUN_MS = 15 * 60_000;

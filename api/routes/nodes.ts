@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import { InvalidParameterValue } from '../../services/errors.js';
+import { InvalidParameterValue, NodeNotFound } from '../../services/errors.js';
 import {
   FAULTS,
   type Node,
@@ -135,7 +135,17 @@ export function nodeRoutes(ctx: ApiContext): Router {
 
   router.get('/:ident', async (req, res) => {
     const fields = parseFields(req.query.fields, NODE_FIELD_VERSIONS, req.apiMinor);
-    res.json(serializeNode(await ctx.nodes.get(req.params.ident), await view(req), fields));
+    if (fields !== null) {
+      res.json(serializeNode(await ctx.nodes.get(req.params.ident), await view(req), fields));
+      return;
+    }
+    // The whole node is what a detail list shows of it: a node polled while its row stays put is
+    // answered from the detail cache, after a read of its stamp, not of the node.
+    const stamp = await ctx.nodes.getStamp(req.params.ident);
+    const [json] = await ctx.nodeDetails.details([stamp], await view(req), (ids) => ctx.nodes.getManyMasked(ids));
+    // Deleted between the two reads.
+    if (json === undefined) throw new NodeNotFound(req.params.ident);
+    sendJson(res, json);
   });
 
   router.patch('/:ident', async (req, res) => {

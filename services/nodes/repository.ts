@@ -131,6 +131,12 @@ export class NodeRepository {
     return this.rows.fromFirst(await this.knex('nodes').where({ name }).first());
   }
 
+  /** The stamp of the node with this uuid or name: four narrow columns, not the node. */
+  async findStamp(by: { uuid: string } | { name: string }): Promise<NodeStamp | null> {
+    const query = this.knex('nodes').select('id', 'uuid', 'conductor_group', { stamp: 'row_stamp' }).where(by);
+    return STAMPS.fromFirst(await query.first());
+  }
+
   /**
    * A page of nodes with every secret masked (`******`), as the API shows
    * them: no secret is decrypted for a list. Never write one back. Only

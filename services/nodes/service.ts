@@ -100,12 +100,17 @@ export class NodeService {
 
   /** By uuid when `ident` looks like one, else by name: 404 when absent, 400 when neither. */
   async get(ident: string): Promise<Node> {
-    let node: Node | null;
-    if (isUuidLike(ident)) node = await this.repo.findByUuid(normalizeUuid(ident));
-    else if (isValidLogicalName(ident)) node = await this.repo.findByName(ident);
-    else throw new InvalidParameterValue(`Expected a logical name or UUID but received ${ident}.`);
+    const by = identified(ident);
+    const node = 'uuid' in by ? await this.repo.findByUuid(by.uuid) : await this.repo.findByName(by.name);
     if (!node) throw new NodeNotFound(ident);
     return node;
+  }
+
+  /** The stamp of the node `get` would return (NodeRepository.findStamp), with its errors. */
+  async getStamp(ident: string): Promise<NodeStamp> {
+    const stamp = await this.repo.findStamp(identified(ident));
+    if (!stamp) throw new NodeNotFound(ident);
+    return stamp;
   }
 
   /**
@@ -416,4 +421,11 @@ function checkName(name: string): void {
       `Cannot use the name '${name}': a node name may hold only letters, digits and -._~ (at most 255), and must not be a UUID.`,
     );
   }
+}
+
+/** What a node ident names: a uuid when it looks like one, else a name; 400 when neither. */
+function identified(ident: string): { uuid: string } | { name: string } {
+  if (isUuidLike(ident)) return { uuid: normalizeUuid(ident) };
+  if (isValidLogicalName(ident)) return { name: ident };
+  throw new InvalidParameterValue(`Expected a logical name or UUID but received ${ident}.`);
 }

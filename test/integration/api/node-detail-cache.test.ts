@@ -6,7 +6,8 @@ import { describeOnEngines, type TestService } from '../../support/service.js';
 
 // A detail list builds again only the nodes whose row stamp moved (migration 021, api/serializers/
 // node-detail-cache.ts). Whoever writes a node (the API, a conductor's own statement, SQL by hand),
-// the next detail list must show what a GET of each node shows, at any version and from any host.
+// the next detail list, and the next GET of each node (answered from the same cache), must show what
+// a GET that names every field shows (read and built afresh), at any version and from any host.
 
 type Listed = Record<string, unknown> & { uuid: string };
 
@@ -17,10 +18,20 @@ async function detail(svc: TestService, version: string, host?: string): Promise
   return res.body.nodes as Listed[];
 }
 
-async function eachGot(svc: TestService, nodes: Listed[], version: string, host?: string): Promise<Listed[]> {
+/** Each node by GET: whole (`fresh` false), or with every field named, which bypasses the cache. */
+async function eachGot(
+  svc: TestService,
+  nodes: Listed[],
+  version: string,
+  host: string | undefined,
+  fresh: boolean,
+): Promise<Listed[]> {
   return Promise.all(
     nodes.map(async (node) => {
-      const res = await svc.request('GET', `/v1/nodes/${node.uuid}`, undefined, version, host ? { Host: host } : {});
+      const query = fresh ? `?fields=${Object.keys(node).join(',')}` : '';
+      const res = await svc.request('GET', `/v1/nodes/${node.uuid}${query}`, undefined, version, {
+        ...(host ? { Host: host } : {}),
+      });
       expect(res.status, res.text).toBe(200);
       return res.body as Listed;
     }),
@@ -42,6 +53,8 @@ async function create(svc: TestService, name: string, uuid?: string): Promise<st
   expect(res.status, res.text).toBe(201);
   return res.body.uuid as string;
 }
+
+const byUuid = (a: Listed, b: Listed): number => a.uuid.localeCompare(b.uuid);
 
 type Write =
   | { kind: 'patch'; node: number; value: string }
@@ -80,8 +93,8 @@ describeOnEngines('a detail list shows every write to a node, whoever made it', 
     try {
       await fc.assert(
         fc.asyncProperty(fc.array(write, { minLength: 1, maxLength: 6 }), async (writes) => {
-          // Warm: every node built and kept.
-          await detail(svc(), '1.90');
+          // Warm: every node built and kept, by a list and by GETs.
+          await eachGot(svc(), await detail(svc(), '1.90'), '1.90', undefined, false);
           for (const w of writes) {
             const uuid = uuids[w.node]!;
             if (w.kind === 'patch') {
@@ -107,8 +120,13 @@ describeOnEngines('a detail list shows every write to a node, whoever made it', 
             ['1.90', undefined],
             ['1.31', 'anvil.example:6385'],
           ] as const) {
+            // GETs first: they must not be answered from what the warm-up kept.
+            const nodes = uuids.map((uuid) => ({ uuid }));
+            const got = await eachGot(svc(), nodes, version, host, false);
+            const fresh = await eachGot(svc(), got, version, host, true);
+            expect(got).toEqual(fresh);
             const listed = await detail(svc(), version, host);
-            expect(listed).toEqual(await eachGot(svc(), listed, version, host));
+            expect([...listed].sort(byUuid)).toEqual([...fresh].sort(byUuid));
             expect(listed.map((n) => n.uuid).sort()).toEqual([...uuids].sort());
           }
         }),
