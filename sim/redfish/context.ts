@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import type { FaultBook, RandomSource } from '../faults/index.js';
 import type { Clock, Fleet, SimHost } from '../host/index.js';
+import type { BiosRegistries } from './bios-registries.js';
 import { RedfishFault } from './errors.js';
 import { etagOf } from './etag.js';
 import type { EventSubscriptions } from './events.js';
@@ -20,6 +21,7 @@ export interface SimContext {
   clock: Clock;
   firmwareUpdateMs: number;
   events: EventSubscriptions;
+  biosRegistries: BiosRegistries;
 }
 
 export const ROOT = '/redfish/v1';

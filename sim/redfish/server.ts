@@ -6,6 +6,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { FaultBook, type RandomSource } from '../faults/index.js';
 import type { Clock, Fleet } from '../host/index.js';
 import { authenticate } from './auth.js';
+import { BiosRegistries } from './bios-registries.js';
 import type { SimContext } from './context.js';
 import { RedfishFault, sendFault } from './errors.js';
 import { DEFAULT_DELIVERY, EventSubscriptions, type DeliveryOptions } from './events.js';
@@ -143,6 +144,7 @@ export async function startRedfishSim(options: RedfishSimOptions): Promise<Redfi
     clock,
     firmwareUpdateMs: options.firmwareUpdateMs ?? 2000,
     events,
+    biosRegistries: new BiosRegistries(options.fleet),
   };
   const { app, stop } = buildRedfishApp(ctx);
   const server = options.tls

@@ -3,7 +3,6 @@ import { SimHostError, type SimHost, type SimHostErrorCode } from '../../host/in
 import { bodyObject, hostOr404, link, ROOT, sendResource, systemUri, type SimContext } from '../context.js';
 import { RedfishFault, type BaseMessage } from '../errors.js';
 import { checkIfMatch, etagOf } from '../etag.js';
-import { biosRegistryId } from './registries.js';
 
 // BIOS attributes follow the Redfish settings pattern: the Bios resource shows
 // what runs now, its SettingsObject (Bios/Settings) takes PATCHes that wait
@@ -30,9 +29,9 @@ function settingsBody(host: SimHost): object {
   };
 }
 
-function biosBody(host: SimHost): object {
+function biosBody(ctx: SimContext, host: SimHost): object {
   const applied = host.biosAppliedAt;
-  const registry = biosRegistryId(host);
+  const registry = ctx.biosRegistries.idOf(host);
   return {
     '@odata.type': '#Bios.v1_2_1.Bios',
     '@odata.id': `${systemUri(host)}/Bios`,
@@ -84,7 +83,7 @@ export function biosRoutes(ctx: SimContext): Router {
   const base = `${ROOT}/Systems/:id/Bios`;
 
   router.get(base, (req, res) => {
-    sendResource(res, biosBody(hostOr404(ctx, req.params.id, 'system')));
+    sendResource(res, biosBody(ctx, hostOr404(ctx, req.params.id, 'system')));
   });
   router.get(`${base}/Settings`, (req, res) => {
     sendResource(res, settingsBody(hostOr404(ctx, req.params.id, 'system')));

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { Router } from 'express';
-import { SIM_BIOS_REGISTRY, type BiosAttributeDefinition, type SimHost } from '../../host/index.js';
+import type { BiosAttributeDefinition } from '../../host/index.js';
+import { REGISTRY_PREFIX, REGISTRY_VERSION } from '../bios-registries.js';
 import { collection, ROOT, sendResource, type SimContext } from '../context.js';
 import { RedfishFault } from '../errors.js';
 
@@ -10,43 +10,8 @@ import { RedfishFault } from '../errors.js';
 // by the name its Bios resource gives in AttributeRegistry (sushy matches it
 // against the file's Id or Registry).
 
-const NAME = 'AnvilSimBiosAttributeRegistry';
-const VERSION = { major: 1, minor: 0, errata: 0 };
-const DEFAULT_SIGNATURE = JSON.stringify(SIM_BIOS_REGISTRY);
-
-/**
- * The name of the registry a host publishes, or null for one without. Hosts
- * describing their attributes alike share one registry; the fleet's default
- * has the plain name, any other a name of its own.
- */
-export function biosRegistryId(host: SimHost): string | null {
-  const registry = host.biosRegistry;
-  return registry === null ? null : registryIdOf(registry);
-}
-
-function registryIdOf(registry: readonly BiosAttributeDefinition[]): string {
-  const signature = JSON.stringify(registry);
-  const suffix =
-    signature === DEFAULT_SIGNATURE
-      ? ''
-      : createHash('sha256').update(signature).digest('hex').slice(0, 8).toUpperCase();
-  return `${NAME}${suffix}.v${VERSION.major}_${VERSION.minor}_${VERSION.errata}`;
-}
-
-/** Every distinct registry of the fleet by its name, in host order. */
-function registries(ctx: SimContext): Map<string, BiosAttributeDefinition[]> {
-  const found = new Map<string, BiosAttributeDefinition[]>();
-  for (const host of ctx.fleet.hosts) {
-    const registry = host.biosRegistry;
-    if (registry === null) continue;
-    const id = registryIdOf(registry);
-    if (!found.has(id)) found.set(id, registry);
-  }
-  return found;
-}
-
-function registryOr404(ctx: SimContext, id: string | string[] | undefined): BiosAttributeDefinition[] {
-  const registry = typeof id === 'string' ? registries(ctx).get(id) : undefined;
+function registryOr404(ctx: SimContext, id: string | string[] | undefined): readonly BiosAttributeDefinition[] {
+  const registry = typeof id === 'string' ? ctx.biosRegistries.get(id) : undefined;
   if (!registry) throw new RedfishFault(404, 'ResourceNotFound', 'The requested registry was not found.');
   return registry;
 }
@@ -62,7 +27,7 @@ function fileBody(id: string): object {
     Name: 'BIOS Attribute Registry File',
     Description: 'The BIOS attribute registry of the simulated hosts.',
     Languages: ['en'],
-    Registry: `${NAME}.${VERSION.major}.${VERSION.minor}`,
+    Registry: REGISTRY_PREFIX,
     Location: [{ Language: 'en', Uri: registryUri(id) }],
   };
 }
@@ -93,7 +58,7 @@ function registryBody(id: string, registry: readonly BiosAttributeDefinition[]):
     Description: 'The BIOS attributes of the simulated hosts: their types, values and limits.',
     Language: 'en',
     OwningEntity: 'Anvil',
-    RegistryVersion: `${VERSION.major}.${VERSION.minor}.${VERSION.errata}`,
+    RegistryVersion: `${REGISTRY_VERSION.major}.${REGISTRY_VERSION.minor}.${REGISTRY_VERSION.errata}`,
     RegistryEntries: { Attributes: registry.map(attributeEntry) },
   };
 }
@@ -103,7 +68,7 @@ export function registryRoutes(ctx: SimContext): Router {
   const base = `${ROOT}/Registries`;
 
   router.get(base, (_req, res) => {
-    const ids = [...registries(ctx).keys()];
+    const ids = ctx.biosRegistries.ids();
     sendResource(res, collection(base, 'Registry File Collection', 'MessageRegistryFileCollection', ids.map(fileUri)));
   });
   router.get(`${base}/:registry`, (req, res) => {

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Fleet, hostSpec, SIM_BIOS_REGISTRY, SimHost } from '../../../../sim/host/index.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createFleet, Fleet, hostSpec, SIM_BIOS_REGISTRY, SimHost } from '../../../../sim/host/index.js';
 import { startRedfishSim, type RedfishSim } from '../../../../sim/redfish/index.js';
 import { members, redfish } from './sim-client.js';
 
@@ -36,18 +36,18 @@ afterAll(async () => {
 });
 
 /** The registry a system's Bios resource names, followed as sushy does: collection, file, Location. */
-async function registryOf(system: string): Promise<Record<string, unknown> | null> {
-  const bios = await redfish(sim, 'GET', `/redfish/v1/Systems/${system}/Bios`);
+async function registryOf(system: string, on: RedfishSim = sim): Promise<Record<string, unknown> | null> {
+  const bios = await redfish(on, 'GET', `/redfish/v1/Systems/${system}/Bios`);
   const name = bios.json.AttributeRegistry as string | undefined;
   if (name === undefined) return null;
-  const root = await redfish(sim, 'GET', '/redfish/v1/');
-  const collection = await redfish(sim, 'GET', (root.json.Registries as { '@odata.id': string })['@odata.id']);
+  const root = await redfish(on, 'GET', '/redfish/v1/');
+  const collection = await redfish(on, 'GET', (root.json.Registries as { '@odata.id': string })['@odata.id']);
   for (const uri of members(collection)) {
-    const file = await redfish(sim, 'GET', uri);
+    const file = await redfish(on, 'GET', uri);
     if (file.json.Id !== name) continue;
     const location = (file.json.Location as Array<{ Language: string; Uri: string }>)[0]!;
     expect(location.Language).toBe('en');
-    return (await redfish(sim, 'GET', location.Uri)).json;
+    return (await redfish(on, 'GET', location.Uri)).json;
   }
   throw new Error(`no registry file named ${name}`);
 }
@@ -104,6 +104,26 @@ describe('Redfish sim BIOS attribute registry', () => {
     expect((await redfish(sim, 'GET', '/redfish/v1/Registries/NoSuchRegistry.v1_0_0/AttributeRegistry')).status).toBe(
       404,
     );
+  });
+});
+
+describe('Redfish sim BIOS attribute registry in a large fleet', () => {
+  it("answers a client's registry look-ups without reading every host's registry on each request", async () => {
+    // A client verifying a host reads its Bios, the collection, the file and
+    // the registry; a scan of the fleet per read made verifying N hosts O(N²).
+    const large = await startRedfishSim({ fleet: createFleet({ count: 2000, seed: 7 }) });
+    const reads = vi.spyOn(SimHost.prototype, 'biosRegistry', 'get');
+    try {
+      for (const system of ['sim-0', 'sim-1999']) {
+        const registry = attributes((await registryOf(system, large))!);
+        expect(registry.get('PxeRetryCount')).toMatchObject({ LowerBound: 0, UpperBound: 10 });
+      }
+      expect(members(await redfish(large, 'GET', '/redfish/v1/Registries'))).toHaveLength(1);
+      expect(reads).not.toHaveBeenCalled();
+    } finally {
+      reads.mockRestore();
+      await large.close();
+    }
   });
 });
 
