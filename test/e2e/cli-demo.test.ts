@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { createServer, type Server } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { CLI_ARGV, cliEnv, errorLines, finished, processEnv, startAnvil, type CliEnv } from './cli-run.js';
 
 let env: CliEnv;
@@ -72,21 +72,32 @@ function portOf(args: string[], flag: string): number {
   return Number(args[args.indexOf(flag) + 1]);
 }
 
+/** The last line of what the demo says to try once its fleet is active. */
+const LAST_LINE = 'Ctrl-C stops Anvil and the simulated hosts and removes the directory.';
+
 describe('anvil demo', () => {
   it('takes a mixed Redfish and IPMI fleet to active, then Ctrl-C stops everything and removes its directory', async () => {
     const hosts = 3;
     const ports = await demoPorts(hosts);
     const child = startAnvil(env, ['demo', '--hosts', String(hosts), '--dir', parent, ...ports]);
     const result = finished(child);
+    // A failed check must not leave the demo running, its directory in the next tests' way.
+    onTestFinished(async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGINT');
+      await result;
+    });
     let stdout = '';
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
     const deadline = Date.now() + 120_000;
-    while (!stdout.includes(`${hosts} of ${hosts} hosts are active`)) {
+    // The summary and what to try next are two writes, which can arrive apart: wait for the last line.
+    const done = () => stdout.includes(`${hosts} of ${hosts} hosts are active`) && stdout.includes(LAST_LINE);
+    while (!done()) {
       if (child.exitCode !== null) break;
       if (Date.now() > deadline) break;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    if (!stdout.includes(`${hosts} of ${hosts} hosts are active`)) {
+    if (!done()) {
       child.kill('SIGINT');
       const { stderr } = await result;
       expect.fail(`the demo did not finish:\n${stdout}\n${stderr}`);
