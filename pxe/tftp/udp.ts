@@ -1,15 +1,22 @@
 /** UDP socket helpers shared by the server and its transfer threads. */
 import { createSocket, type Socket, type SocketType } from 'node:dgram';
+import { lookup } from 'node:dns';
+import { isIP } from 'node:net';
 
 /**
  * A socket for one transfer's peer, whose address is always the literal IP
- * its request came from: resolved at once, where dgram's default lookup
- * defers every send by a tick to "resolve" it.
+ * its request came from: an IP is taken as it is, where dgram's default
+ * lookup defers every send by a tick to "resolve" it. A name (the listen
+ * host the socket binds to may be one) is still looked up.
  */
 export function peerSocket(type: SocketType): Socket {
   return createSocket({
     type,
-    lookup: (address, _options, callback) => callback(null, address, type === 'udp4' ? 4 : 6),
+    lookup: (address, options, callback) => {
+      const family = isIP(address);
+      if (family === 0) lookup(address, options, callback);
+      else callback(null, address, family);
+    },
   });
 }
 

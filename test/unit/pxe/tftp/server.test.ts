@@ -443,6 +443,17 @@ describe('virtual files, streaming and the backend', () => {
     }
   });
 
+  it('serves from a listen host given by name, the transfers binding to it as the listener does', async () => {
+    const named = await start({ host: 'localhost' });
+    try {
+      const result = await tftpGet({ port: named.port, file: 'sub/nested.bin', host: '127.0.0.1' });
+      expect(result.error).toBeNull();
+      expect(result.data.equals(files['sub/nested.bin'] as Buffer)).toBe(true);
+    } finally {
+      await named.close();
+    }
+  });
+
   it('waits for a source slower than the client: each window goes out whole, never resent for want of blocks', async () => {
     const since = events.length;
     const content = randomBytes(40 * 1000 + 17);
