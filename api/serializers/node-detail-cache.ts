@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Node, NodeStamp } from '../../services/nodes/index.js';
 import { serializeNode, type NodeViewContext } from './node.js';
 
@@ -15,12 +16,14 @@ const DEFAULT_CAPACITY = 20_000;
  * database gave its row (migration 021) and what else the answer depends
  * on: the version, the base URL of the links, the owning conductor. A detail
  * list builds only the nodes whose stamp moved; most of a fleet has not
- * changed between two polls. Bounded: the oldest entries go first.
+ * changed between two polls. Bounded: the least recently used go first.
  */
 export class NodeDetailCache {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries: LRUCache<string, Entry>;
 
-  constructor(private readonly capacity = DEFAULT_CAPACITY) {}
+  constructor(capacity = DEFAULT_CAPACITY) {
+    this.entries = new LRUCache({ max: capacity });
+  }
 
   /**
    * The detail JSON of each node of the page, in its order. Nodes whose
@@ -47,16 +50,9 @@ export class NodeDetailCache {
         // A node written since its stamp was read is shown as loaded; kept under the older stamp, it is
         // never served again, since a stamp never comes back.
         json[i] = JSON.stringify(serializeNode(node, view));
-        this.remember(prefix + n.uuid, { version: versions[i]!, json: json[i] });
+        this.entries.set(prefix + n.uuid, { version: versions[i]!, json: json[i] });
       });
     }
     return json.filter((text) => text !== undefined);
-  }
-
-  private remember(key: string, entry: Entry): void {
-    // Re-inserted, so the Map's order stays oldest first.
-    this.entries.delete(key);
-    this.entries.set(key, entry);
-    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
   }
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { AuthenticationFailed } from './errors.js';
 import type { HtpasswdFile } from './htpasswd.js';
 import type { Principal, Role } from './roles.js';
@@ -39,7 +40,7 @@ const ANONYMOUS: Principal = { name: 'anonymous', role: 'admin' };
  * indexed lookup of their SHA-256, so a revoked token stops working at once.
  */
 export class Authenticator {
-  private readonly verified = new Map<string, { principal: Principal; until: number }>();
+  private readonly verified = new LRUCache<string, { principal: Principal; until: number }>({ max: CACHE_LIMIT });
   private cacheVersion = '';
 
   constructor(private readonly settings: AuthenticatorSettings) {}
@@ -91,8 +92,6 @@ export class Authenticator {
     const verdict = await s.htpasswd.verify(user, password);
     if (verdict !== 'ok') throw new AuthenticationFailed(verdict);
     const principal: Principal = { name: `user:${user}`, role: s.roles[user] ?? s.defaultRole };
-    this.verified.delete(key);
-    if (this.verified.size >= CACHE_LIMIT) this.verified.delete(this.verified.keys().next().value!);
     this.verified.set(key, { principal, until: now + (s.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS) });
     return principal;
   }

@@ -65,11 +65,7 @@ export function createNodeTask(initial: Node, nodes: NodeRepository, history: No
       node = await nodes.update(
         node.id,
         changes,
-        entries.length === 0
-          ? undefined
-          : async (trx, updated) => {
-              for (const entry of entries) await history.record(updated.id, entry, trx);
-            },
+        entries.length === 0 ? undefined : (trx, updated) => history.recordAll(updated.id, entries, trx),
       );
     },
   };

@@ -62,15 +62,19 @@ export class NodeHistory {
   ) {}
 
   /** Appends an entry; `db` is the transaction of the change it records, when there is one, so both commit together. */
-  async record(nodeId: number, e: HistoryEvent, db: Knex = this.knex): Promise<void> {
-    const entry: HistoryEntry = {
-      uuid: randomUUID(),
-      created_at: new Date().toISOString(),
-      ...e,
-      conductor: this.conductor,
-      user: currentActor(),
-    };
-    await db('node_history').insert({ node_id: nodeId, ...ENTRIES.toRow(entry) });
+  record(nodeId: number, e: HistoryEvent, db: Knex = this.knex): Promise<void> {
+    return this.recordAll(nodeId, [e], db);
+  }
+
+  /** Appends entries in their order, in one statement. */
+  async recordAll(nodeId: number, events: readonly HistoryEvent[], db: Knex = this.knex): Promise<void> {
+    if (events.length === 0) return;
+    const created_at = new Date().toISOString();
+    const user = currentActor();
+    const rows = events.map((e) =>
+      ENTRIES.toRow({ uuid: randomUUID(), created_at, ...e, conductor: this.conductor, user }),
+    );
+    await db('node_history').insert(rows.map((row) => ({ node_id: nodeId, ...row })));
   }
 
   async get(nodeId: number, uuid: string): Promise<HistoryEntry> {

@@ -150,6 +150,15 @@ export class NodeRepository {
     return listPage(this.knex, codec, query, q, NodeNotFound);
   }
 
+  /** The node with this uuid or name, masked and with only `columns`, as listMasked reads a page. */
+  async findMasked<K extends keyof Node>(
+    by: { uuid: string } | { name: string },
+    columns: readonly K[],
+  ): Promise<Pick<Node, K> | null> {
+    const known = columns.filter((column) => Object.hasOwn(this.columns, column));
+    return this.masked.pick(...known).fromFirst(await this.knex('nodes').select(known).where(by).first());
+  }
+
   /**
    * A page of nodes (as listMasked pages them) as their stamps only: what a
    * detail list needs to tell which nodes changed since it last built them.

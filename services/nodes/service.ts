@@ -106,6 +106,13 @@ export class NodeService {
     return node;
   }
 
+  /** The node `get` would return with only `columns`, its secrets masked (NodeRepository.findMasked). */
+  async getMasked<K extends keyof Node>(ident: string, columns: readonly K[]): Promise<Pick<Node, K>> {
+    const node = await this.repo.findMasked(identified(ident), columns);
+    if (!node) throw new NodeNotFound(ident);
+    return node;
+  }
+
   /** The stamp of the node `get` would return (NodeRepository.findStamp), with its errors. */
   async getStamp(ident: string): Promise<NodeStamp> {
     const stamp = await this.repo.findStamp(identified(ident));

@@ -12,6 +12,7 @@ export interface SimSession {
 /** Redfish sessions of the whole service; idle ones expire as on a BMC. */
 export class SessionStore {
   private readonly byToken = new Map<string, SimSession>();
+  private readonly byId = new Map<string, SimSession>();
   private readonly clock: Clock;
   readonly timeoutSeconds: number;
 
@@ -30,6 +31,7 @@ export class SessionStore {
       lastUsedAt: now,
     };
     this.byToken.set(session.token, session);
+    this.byId.set(session.id, session);
     return session;
   }
 
@@ -39,7 +41,7 @@ export class SessionStore {
     if (!session) return undefined;
     const now = this.clock();
     if (now - session.lastUsedAt > this.timeoutSeconds * 1000) {
-      this.byToken.delete(token);
+      this.delete(session.id);
       return undefined;
     }
     session.lastUsedAt = now;
@@ -47,28 +49,26 @@ export class SessionStore {
   }
 
   get(id: string): SimSession | undefined {
-    for (const s of this.byToken.values()) if (s.id === id) return s;
-    return undefined;
+    return this.byId.get(id);
   }
 
   list(): SimSession[] {
-    return [...this.byToken.values()];
+    return [...this.byId.values()];
   }
 
   delete(id: string): boolean {
-    for (const [token, s] of this.byToken) {
-      if (s.id === id) {
-        this.byToken.delete(token);
-        return true;
-      }
-    }
-    return false;
+    const session = this.byId.get(id);
+    if (!session) return false;
+    this.byId.delete(id);
+    this.byToken.delete(session.token);
+    return true;
   }
 
   /** Forgets every session, as a BMC reboot does; clients must log in again. */
   expireAll(): number {
-    const n = this.byToken.size;
+    const n = this.byId.size;
     this.byToken.clear();
+    this.byId.clear();
     return n;
   }
 }

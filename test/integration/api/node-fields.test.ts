@@ -4,7 +4,7 @@ import { NODE_FIELD_VERSIONS } from '../../../api/serializers/node.js';
 import { openDatabase } from '../../../services/db/index.js';
 import { describeOnEngines } from '../../support/service.js';
 
-// A `fields` list reads only the columns its fields need (nodeColumnsFor). Whatever fields are asked for,
+// A `fields` list, and a GET of one node with `fields`, reads only the columns its fields need (nodeColumnsFor). Whatever fields are asked for,
 // at whatever version, it must show exactly what the detail list shows of them: secrets masked, derived
 // fields (conductor, health, links, provision_state in older words) computed as for the whole node.
 
@@ -13,7 +13,7 @@ const FIELDS = Object.keys(NODE_FIELD_VERSIONS);
 
 type Listed = Record<string, unknown> & { uuid: string };
 
-describeOnEngines('a fields list shows what the detail list shows of those fields', (svc) => {
+describeOnEngines('a fields list or node shows what the detail list shows of those fields', (svc) => {
   it('for any set of fields at any version that has them', async () => {
     for (const [i, state] of (['enroll', 'inspect wait', 'available'] as const).entries()) {
       const created = await svc().request(
@@ -59,6 +59,15 @@ describeOnEngines('a fields list shows what the detail list shows of those field
               Object.entries(full).filter(([key]) => fields.includes(key) || key === 'links'),
             );
             expect(node).toEqual(expected);
+            // One node asked for with the same fields reads as few columns and shows the same.
+            const one = await svc().request(
+              'GET',
+              `/v1/nodes/${full.uuid}?fields=${fields.join(',')}`,
+              undefined,
+              version,
+            );
+            expect(one.status, one.text).toBe(200);
+            expect(one.body).toEqual(expected);
           }
         },
       ),

@@ -57,7 +57,7 @@ for (const engine of ENGINES) {
       expect(await history.list(other.id, 10)).toEqual([]);
     });
 
-    it('writes a power result and its history entry together, and a step starting with its own entry', async () => {
+    it('writes a power result and its history entry together, and a step starting with its own entry, before the event', async () => {
       const node = await nodes.create(nodeFixture({ provision_state: 'cleaning', target_power_state: 'power on' }));
       const task = createNodeTask(node, nodes, history, metrics);
       await task.update(
@@ -65,10 +65,16 @@ for (const engine of ENGINES) {
         { severity: 'INFO', event_type: 'power', event: 'Power "power on" done: the node is power on' },
       );
       await task.update({ clean_step: { interface: 'deploy', step: 'erase_devices', priority: 10, args: {} } });
+      await task.update(
+        { clean_step: { interface: 'raid', step: 'delete_configuration', priority: 0, args: {} } },
+        { severity: 'INFO', event_type: 'provisioning', event: 'the agent took the step' },
+      );
       expect(task.node.power_state).toBe('power on');
       expect((await history.list(node.id, 10)).map((e) => e.event)).toEqual([
         'Power "power on" done: the node is power on',
         'Clean step deploy.erase_devices started',
+        'Clean step raid.delete_configuration started',
+        'the agent took the step',
       ]);
     });
   });
