@@ -35,8 +35,8 @@ const CONCURRENCY = Number(process.argv[3] ?? 50);
 const ENGINE = (process.argv[4] ?? 'sqlite') as EngineName;
 const POLL_MS = Number(process.argv[5] ?? 250);
 const STEP_MS = 180_000;
-/** The whole run, bounded: past this the bench stops and says how far it got. */
-const RUN_MS = 15 * 60_000;
+/** The whole run, bounded: past this the bench stops and says how far it got. 15 min, 300 ms a host past 3,000. */
+const RUN_MS = Math.max(15 * 60_000, HOSTS * 300);
 const PHASES = ['enroll', 'manage', 'inspect', 'provide', 'deploy'] as const;
 type Phase = (typeof PHASES)[number];
 
@@ -109,7 +109,15 @@ async function main(): Promise<void> {
         };
         const step = async (body: Record<string, unknown>, state: string, version?: string) => {
           resent += await request(rig, target.uuid, body, version);
-          await settlesIn(rig.svc, target.uuid, state, STEP_MS, POLL_MS);
+          try {
+            await settlesIn(rig.svc, target.uuid, state, STEP_MS, POLL_MS);
+          } catch (err) {
+            // What the host last saw of its boot says where a node stuck waiting for its agent stopped.
+            const steps = (await simHost(rig.sim, host.name)).bootSteps;
+            const last = steps.filter((s) => s.boot === steps.at(-1)?.boot);
+            const seen = last.map((s) => `  ${s.at} ${s.kind} ${s.outcome} ${s.source}: ${s.detail}`).join('\n');
+            throw new Error(`${(err as Error).message}\n${host.name}'s last boot:\n${seen}`, { cause: err });
+          }
         };
         const target = await timed('enroll', () => enrollForDeploy(rig, i, 'redfish', `bench-${Math.floor(i / 240)}`));
         hostNames.push(host.name);

@@ -244,7 +244,7 @@ export class SimAgent implements AgentEndpoint {
           'lookup',
           source,
           'ok',
-          `node ${answer.nodeUuid}, heartbeat_timeout ${answer.heartbeatTimeoutS} s, ${answer.agentToken === null ? 'no agent token' : 'agent token received'} (attempt ${attempt})`,
+          `node ${answer.nodeUuid}, heartbeat_timeout ${answer.heartbeatTimeoutS} s, ${tokenSeen(answer.agentToken)} (attempt ${attempt})`,
         );
         return answer;
       }
@@ -418,4 +418,12 @@ function stepName(params: Record<string, unknown>): string | null {
 
 function hostPart(address: string): string {
   return address.includes(':') ? `[${address}]` : address;
+}
+
+/** How a lookup's token reads in the boot log. A masked one went to an earlier lookup whose answer this agent lost:
+ * as IPA warns ("likely **FATAL**"), its heartbeats will be refused. */
+function tokenSeen(token: string | null): string {
+  if (token === null) return 'no agent token';
+  if (token === '******') return 'agent token masked: an earlier lookup was given it, so heartbeats will be refused';
+  return 'agent token received';
 }

@@ -203,7 +203,10 @@ describe('a bound on running transfers per client address', () => {
 });
 
 describe('reclaiming transfers the client never acknowledged', () => {
-  /** Retransmissions at 100, 300, 700, 1500 and 3100 ms: given up after 4.7 s without the first-ACK deadline. */
+  /**
+   * Retransmissions at 100, 300, 700, 1500 and 3100 ms: given up after 4.7 s without the first-ACK deadline.
+   * The tests bound a reclaim at 4 s, short of that schedule, not near the deadline: a loaded machine fires timers late.
+   */
   const slowSchedule = { retransmitMs: 100, maxRetries: 5, maxRetransmitMs: 1600 };
 
   it('drops a transfer whose DATA 1 is never acknowledged after firstAckTimeoutMs, not its whole schedule', async () => {
@@ -211,7 +214,7 @@ describe('reclaiming transfers the client never acknowledged', () => {
       const started = Date.now();
       const silent = await silentRequest(server.port, '127.0.0.2');
       try {
-        await until(() => eventOf(events, silent.localPort) !== undefined, 'the reclaim', 2000);
+        await until(() => eventOf(events, silent.localPort) !== undefined, 'the reclaim', 4000);
         const elapsed = Date.now() - started;
         expect(eventOf(events, silent.localPort)).toMatchObject({
           event: 'transfer-failed',
@@ -221,7 +224,7 @@ describe('reclaiming transfers the client never acknowledged', () => {
           retransmits: 1,
         });
         expect(elapsed).toBeGreaterThanOrEqual(240);
-        expect(elapsed).toBeLessThan(1500);
+        expect(elapsed).toBeLessThan(4000);
         await until(() => silent.replies.at(-1)?.packet.op === 'ERROR', 'the ERROR telling the client');
         expect(silent.replies.map((r) => r.packet.op)).toEqual(['DATA', 'DATA', 'ERROR']);
         expect(silent.replies.at(-1)?.packet).toMatchObject({ code: 0 });
@@ -236,9 +239,9 @@ describe('reclaiming transfers the client never acknowledged', () => {
     await withServer({ ...slowSchedule, firstAckTimeoutMs: 250 }, async ({ server, events }) => {
       const silent = await silentRequest(server.port, '127.0.0.2', { timeout: '255', blksize: '1468', tsize: '0' });
       try {
-        await until(() => eventOf(events, silent.localPort) !== undefined, 'the reclaim', 2000);
+        await until(() => eventOf(events, silent.localPort) !== undefined, 'the reclaim', 4000);
         expect(eventOf(events, silent.localPort)).toMatchObject({ reason: 'unacknowledged', retransmits: 0 });
-        expect(eventOf(events, silent.localPort)?.seconds).toBeLessThan(1.5);
+        expect(eventOf(events, silent.localPort)?.seconds).toBeLessThan(4);
         expect(silent.replies[0]?.packet.op).toBe('OACK');
       } finally {
         silent.socket.close();
@@ -253,7 +256,7 @@ describe('reclaiming transfers the client never acknowledged', () => {
         await until(() => server.activeTransfers === 2, 'two silent transfers running');
         const refused = await tftpGet({ port: server.port, localAddress: '127.0.0.2', file: 'small.txt' });
         expect(refused.error?.message).toBe('Too many transfers from this client');
-        await until(() => server.activeTransfers === 0, 'both reclaimed', 1500);
+        await until(() => server.activeTransfers === 0, 'both reclaimed', 4000);
         const served = await tftpGet({ port: server.port, localAddress: '127.0.0.2', file: 'small.txt' });
         expect(served.error).toBeNull();
         expect(served.data.toString()).toBe('hello, pxe\n');
