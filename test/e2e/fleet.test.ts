@@ -10,7 +10,8 @@ import { drive, enrollWithPorts, inParallel, setFleetFaults, simHost } from './s
 
 const HOSTS = 100;
 const CLIENT_CONCURRENCY = 20;
-const BUDGET_MS = 60_000;
+/** Per step, per node: a bound on a hang, not a measure of speed (bench/ measures that). */
+const STEP_MS = 60_000;
 
 let sim: SimFleet;
 let svc: TestService;
@@ -30,17 +31,14 @@ afterAll(async () => {
 
 describe('a fleet of 100 Redfish and IPMI hosts', () => {
   it('goes manage → provide → deploy → deleted → available in parallel, every node available, no BMC ever sent two commands at once', async () => {
-    const started = Date.now();
     const uuids = await inParallel(sim.manifest.hosts, CLIENT_CONCURRENCY, async (host, i) => {
       const uuid = await enrollWithPorts(svc, host, i % 2 === 0 ? 'redfish' : 'ipmi');
-      await drive(svc, uuid, { target: 'manage' }, 'manageable', BUDGET_MS);
-      await drive(svc, uuid, { target: 'provide' }, 'available', BUDGET_MS);
-      await drive(svc, uuid, { target: 'active' }, 'wait call-back', BUDGET_MS);
-      await drive(svc, uuid, { target: 'deleted' }, 'available', BUDGET_MS);
+      await drive(svc, uuid, { target: 'manage' }, 'manageable', STEP_MS);
+      await drive(svc, uuid, { target: 'provide' }, 'available', STEP_MS);
+      await drive(svc, uuid, { target: 'active' }, 'wait call-back', STEP_MS);
+      await drive(svc, uuid, { target: 'deleted' }, 'available', STEP_MS);
       return uuid;
     });
-    const elapsed = Date.now() - started;
-    expect(elapsed).toBeLessThan(BUDGET_MS);
 
     const list = await svc.request(
       'GET',
