@@ -143,8 +143,7 @@ export class NodeRepository {
    * `columns` (of the ones that exist) are read and set.
    */
   async listMasked<K extends keyof Node>(q: NodeListQuery, columns: readonly K[]): Promise<Pick<Node, K>[]> {
-    const known = columns.filter((column) => Object.hasOwn(this.columns, column));
-    const codec = this.masked.pick(...known);
+    const { known, codec } = this.maskedColumns(columns);
     const query = this.knex('nodes').select(known);
     applyFilter(query, q.filter);
     return listPage(this.knex, codec, query, q, NodeNotFound);
@@ -155,8 +154,14 @@ export class NodeRepository {
     by: { uuid: string } | { name: string },
     columns: readonly K[],
   ): Promise<Pick<Node, K> | null> {
+    const { known, codec } = this.maskedColumns(columns);
+    return codec.fromFirst(await this.knex('nodes').select(known).where(by).first());
+  }
+
+  /** Of `columns`, the ones that exist, and the masked codec of just those. */
+  private maskedColumns<K extends keyof Node>(columns: readonly K[]): { known: K[]; codec: RowCodec<Pick<Node, K>> } {
     const known = columns.filter((column) => Object.hasOwn(this.columns, column));
-    return this.masked.pick(...known).fromFirst(await this.knex('nodes').select(known).where(by).first());
+    return { known, codec: this.masked.pick(...known) };
   }
 
   /**

@@ -138,7 +138,7 @@ describe('an aarch64 and an x86_64 host deployed in one run, images chosen by ar
         [tftpBase + loader, 'ok'],
       ]);
       for (const step of tftp)
-        expect(step.detail).toMatch(new RegExp(`^\\d+ bytes, blksize \\d+, sha256 ${loaderSha}$`));
+        expect(step.detail).toMatch(new RegExp(`^\\d+ bytes, blksize \\d+, windowsize 4, sha256 ${loaderSha}$`));
       const agentBoot = [
         ['kernel', files + agent.kernel, 'ok'],
         ['initrd', files + agent.ramdisk, 'ok'],

@@ -111,6 +111,15 @@ export function resolveBootConfig(config: BootConfig): ResolvedBootConfig {
   };
 }
 
+/**
+ * The TFTP window each firmware asks for (RFC 7440): EDK2's UEFI PXE asks 4
+ * (its PcdPxeTftpWindowSize), a legacy BIOS PXE ROM asks none and goes block
+ * by block.
+ */
+export function tftpWindowsize(firmware: FirmwareKind): number {
+  return firmware === 'bios' ? 1 : 4;
+}
+
 /** What the firmware of this host is, as DHCP option 93 would tell Anvil. */
 export function firmwareKind(cpu: CpuSummary, mode: BootMode): FirmwareKind {
   if (cpu.arch === 'aarch64') return 'efi-arm64';

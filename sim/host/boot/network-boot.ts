@@ -7,7 +7,7 @@ import { fetchText, rangeRead } from '../../agent/index.js';
 import { tftpRead } from './tftp-client.js';
 import { runIpxeScript, type IpxeMachine } from './ipxe-run.js';
 import { isIpxeScript, parseIpxeScript, type IpxeScript } from './ipxe-script.js';
-import { firmwareKind, type FirmwareKind } from './boot-config.js';
+import { firmwareKind, tftpWindowsize, type FirmwareKind } from './boot-config.js';
 import type { BootContext } from './boot-context.js';
 import { describeLease, pxeAsk, type DhcpClient, type DhcpLease } from './dhcp-client.js';
 
@@ -49,6 +49,7 @@ export async function networkBoot(ctx: BootContext, mac: string): Promise<Netboo
       port: config.tftpServer.port,
       file: source.file,
       blksize: config.tftp.blksize,
+      windowsize: tftpWindowsize(firmware),
       timeoutMs: config.tftp.timeoutMs,
       retries: config.tftp.retries,
       maxBytes: config.tftp.maxBytes,
@@ -59,7 +60,7 @@ export async function networkBoot(ctx: BootContext, mac: string): Promise<Netboo
       'tftp',
       tftpSource,
       'ok',
-      `${read.bytes} bytes${read.complete ? '' : ' (stopped early)'}, blksize ${read.blksize}, sha256 ${read.sha256}`,
+      `${read.bytes} bytes${read.complete ? '' : ' (stopped early)'}, blksize ${read.blksize}, windowsize ${read.windowsize}, sha256 ${read.sha256}`,
     );
   } catch (err) {
     ctx.throwIfStopped();

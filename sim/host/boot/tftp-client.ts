@@ -1,6 +1,7 @@
 // A TFTP reading client, as a NIC's PXE ROM is one: a read request with the
-// blksize option (RFC 2348) and tsize (RFC 2349), lock-step DATA/ACK
-// (RFC 1350), retransmission of the last packet on a timeout, a bounded
+// blksize option (RFC 2348), tsize (RFC 2349) and, as UEFI firmware asks,
+// windowsize (RFC 7440); DATA acknowledged block by block (RFC 1350) or
+// once a window, retransmission of the last packet on a timeout, a bounded
 // number of tries, and an early stop when the caller has read enough.
 import { createHash } from 'node:crypto';
 import { createSocket, type RemoteInfo } from 'node:dgram';
@@ -26,6 +27,12 @@ export interface TftpReadOptions {
   file: string;
   /** Asked for with the blksize option; 1468 fills an Ethernet frame. */
   blksize?: number;
+  /**
+   * Asked for with the windowsize option: blocks the server may send before
+   * an ACK. EDK2's UEFI PXE asks 4 (PcdPxeTftpWindowSize); PXE ROMs of
+   * legacy BIOS do not ask, and go block by block.
+   */
+  windowsize?: number;
   /** How long to wait for the next packet before sending the last one again. */
   timeoutMs?: number;
   /** Retransmissions in a row before giving up. */
@@ -42,6 +49,8 @@ export interface TftpReadResult {
   sha256: string;
   /** The block size in use: the server's OACK answer, or 512 without one. */
   blksize: number;
+  /** The window in use: the server's OACK answer, or 1 (lock-step). */
+  windowsize: number;
   /** The server's tsize answer, when it gave one. */
   size: number | null;
   /** false when the read stopped at maxBytes before the end of the file. */
@@ -84,6 +93,8 @@ function readOnce(options: TftpReadOptions, withOptions: boolean): Promise<TftpR
   if (withOptions) {
     requested.set('blksize', String(options.blksize ?? 1468));
     requested.set('tsize', '0');
+    if (options.windowsize !== undefined && options.windowsize > 1)
+      requested.set('windowsize', String(options.windowsize));
   }
   const socket = createSocket(isIPv6(options.host) ? 'udp6' : 'udp4');
   const hash = createHash('sha256');
@@ -91,6 +102,11 @@ function readOnce(options: TftpReadOptions, withOptions: boolean): Promise<TftpR
   return new Promise<TftpReadResult>((resolve, reject) => {
     let serverPort: number | null = null;
     let blksize = DEFAULT_BLKSIZE;
+    let windowsize = 1;
+    /** Blocks taken in order since the last ACK. */
+    let unacknowledged = 0;
+    /** An ACK of the last block in order went out for a gap or a repeat since the last new block: one per stall. */
+    let toldWhereWeAre = false;
     let size: number | null = null;
     let expected = 1;
     let bytes = 0;
@@ -120,9 +136,10 @@ function readOnce(options: TftpReadOptions, withOptions: boolean): Promise<TftpR
       socket.send(packet, port, options.host);
       arm();
     };
+    // One timer per read, re-armed in place for each packet.
     const arm = (): void => {
-      clearTimeout(timer);
-      timer = setTimeout(onTimeout, timeoutMs);
+      if (timer === undefined) timer = setTimeout(onTimeout, timeoutMs);
+      else timer.refresh();
     };
     const onTimeout = (): void => {
       misses += 1;
@@ -134,15 +151,23 @@ function readOnce(options: TftpReadOptions, withOptions: boolean): Promise<TftpR
         });
         return;
       }
-      socket.send(lastSent, lastTo, options.host);
-      arm();
+      // Mid-window, the ACK due is that of the last block taken in order (RFC 7440 §4).
+      if (unacknowledged > 0) acknowledge(expected - 1, lastTo);
+      else {
+        socket.send(lastSent, lastTo, options.host);
+        arm();
+      }
     };
     const onAbort = (): void =>
       finish({
         error: options.signal?.reason instanceof Error ? options.signal.reason : new Error('TFTP read aborted'),
       });
     const done = (complete: boolean, parting: { packet: Buffer; port: number }): void =>
-      finish({ result: { bytes, sha256: hash.digest('hex'), blksize, size, complete } }, parting);
+      finish({ result: { bytes, sha256: hash.digest('hex'), blksize, windowsize, size, complete } }, parting);
+    const acknowledge = (block: number, port: number): void => {
+      unacknowledged = 0;
+      send(encodeAck(block & 0xffff), port);
+    };
 
     const onReply = (reply: TftpReply, from: RemoteInfo): void => {
       if (reply.op === 'error') {
@@ -164,19 +189,41 @@ function readOnce(options: TftpReadOptions, withOptions: boolean): Promise<TftpR
           return;
         }
         blksize = agreed;
+        const window = Number(reply.options.get('windowsize') ?? 1);
+        const askedWindow = Number(requested.get('windowsize') ?? 1);
+        if (!Number.isInteger(window) || window < 1 || window > askedWindow) {
+          finish(
+            {
+              error: new TftpRemoteError(
+                ERR_OPTION_REFUSED,
+                `server offered windowsize ${reply.options.get('windowsize')}`,
+              ),
+            },
+            { packet: encodeError(ERR_OPTION_REFUSED, 'bad windowsize'), port: from.port },
+          );
+          return;
+        }
+        windowsize = window;
         const tsize = reply.options.get('tsize');
         size = tsize !== undefined && /^[0-9]+$/.test(tsize) ? Number(tsize) : null;
         misses = 0;
         send(encodeAck(0), from.port);
         return;
       }
-      if (reply.block === ((expected - 1) & 0xffff)) {
-        // Our ACK was lost and the server sent the block again: acknowledge it again.
-        send(encodeAck(reply.block), from.port);
+      if (reply.block !== (expected & 0xffff)) {
+        // A repeat (the server missed our ACK and sent again) or, in a window,
+        // a gap (a block lost on the way): either way the server is told the
+        // last block taken in order, once, and goes on from there (RFC 7440 §4).
+        // Lock-step answers each repeat of the block just taken, as RFC 1350 does.
+        const repeat = reply.block === ((expected - 1) & 0xffff);
+        if (windowsize === 1 ? repeat : !toldWhereWeAre) {
+          toldWhereWeAre = true;
+          acknowledge(expected - 1, from.port);
+        }
         return;
       }
-      if (reply.block !== (expected & 0xffff)) return;
       misses = 0;
+      toldWhereWeAre = false;
       const take = Math.min(reply.data.length, maxBytes - bytes);
       hash.update(reply.data.subarray(0, take));
       bytes += take;
@@ -190,11 +237,11 @@ function readOnce(options: TftpReadOptions, withOptions: boolean): Promise<TftpR
         done(true, { packet: encodeAck(reply.block), port: from.port });
         return;
       }
-      socket.send(encodeAck(reply.block), from.port, options.host);
       expected += 1;
-      lastSent = encodeAck(reply.block);
-      lastTo = from.port;
-      arm();
+      unacknowledged += 1;
+      if (unacknowledged >= windowsize) acknowledge(reply.block, from.port);
+      // Mid-window: wait for the next block; a timeout sends the ACK of the last one taken.
+      else arm();
     };
 
     socket.on('message', (packet, from) => {

@@ -1,7 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createSocket } from 'node:dgram';
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TftpRemoteError, TftpTimeoutError, tftpRead } from '../../../../../sim/host/boot/index.js';
+import { startTftpServer } from '../../../../../pxe/tftp/index.js';
 import { startTinyTftp, type TinyTftpServer } from '../../support/tftp-server.js';
 
 const bootFile = randomBytes(70_000);
@@ -36,6 +40,7 @@ describe('TFTP client', () => {
       bytes: bootFile.length,
       sha256: sha256(bootFile),
       blksize: 1468,
+      windowsize: 1,
       size: bootFile.length,
       complete: true,
     });
@@ -100,5 +105,172 @@ describe('TFTP client', () => {
     const pending = tftpRead({ ...where(), file: 'ipxe.efi', timeoutMs: 1000, signal: controller.signal });
     controller.abort(new Error('powered off'));
     await expect(pending).rejects.toThrow('powered off');
+  });
+});
+
+/** A server socket the test drives by hand: what the client sent, in order, and a way to send it anything. */
+async function scriptedServer(): Promise<{
+  socket: Socket;
+  received: Buffer[];
+  client: () => RemoteInfo;
+  next: () => Promise<Buffer>;
+}> {
+  const socket = createSocket('udp4');
+  const received: Buffer[] = [];
+  let client: RemoteInfo | null = null;
+  let waiting: ((packet: Buffer) => void) | null = null;
+  socket.on('message', (packet, from) => {
+    client = from;
+    received.push(packet);
+    waiting?.(packet);
+    waiting = null;
+  });
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
+  return {
+    socket,
+    received,
+    client: () => client!,
+    next: () => new Promise<Buffer>((resolve) => (waiting = resolve)),
+  };
+}
+
+const dataPacket = (block: number, data: Buffer): Buffer => {
+  const head = Buffer.alloc(4);
+  head.writeUInt16BE(3, 0);
+  head.writeUInt16BE(block, 2);
+  return Buffer.concat([head, data]);
+};
+const ackOf = (packet: Buffer): number | null => (packet.readUInt16BE(0) === 4 ? packet.readUInt16BE(2) : null);
+
+describe('TFTP client with a window (RFC 7440)', () => {
+  it('reads a file from Anvil in windows of the size asked', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'anvil-tftp-window-'));
+    await writeFile(path.join(root, 'ipxe.efi'), bootFile);
+    const anvil = await startTftpServer({ root, host: '127.0.0.1', port: 0 });
+    try {
+      const read = await tftpRead({ host: '127.0.0.1', port: anvil.port, file: 'ipxe.efi', windowsize: 4 });
+      expect(read).toEqual({
+        bytes: bootFile.length,
+        sha256: sha256(bootFile),
+        blksize: 1468,
+        windowsize: 4,
+        size: bootFile.length,
+        complete: true,
+      });
+    } finally {
+      await anvil.close();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('acknowledges once a window, and after a gap the last block it took in order, once', async () => {
+    const server = await scriptedServer();
+    const file = randomBytes(512 * 8 + 100);
+    const block = (n: number): Buffer => dataPacket(n, file.subarray((n - 1) * 512, n * 512));
+    const toClient = (packet: Buffer): void => server.socket.send(packet, server.client().port, '127.0.0.1');
+    try {
+      const reading = tftpRead({
+        host: '127.0.0.1',
+        port: server.socket.address().port,
+        file: 'f',
+        blksize: 512,
+        windowsize: 4,
+        timeoutMs: 2000,
+      });
+      const request = await server.next();
+      expect(request.subarray(2).toString('ascii').split('\0')).toEqual([
+        'f',
+        'octet',
+        'blksize',
+        '512',
+        'tsize',
+        '0',
+        'windowsize',
+        '4',
+        '',
+      ]);
+      let answer = server.next();
+      toClient(Buffer.from('\0\x06blksize\x00512\x00windowsize\x004\x00', 'latin1'));
+      expect(ackOf(await answer)).toBe(0);
+
+      answer = server.next();
+      for (const n of [1, 2, 3, 4]) toClient(block(n));
+      expect(ackOf(await answer)).toBe(4);
+
+      // Block 6 is lost: 5, then 7 and 8 out of order get one ACK of 5.
+      answer = server.next();
+      for (const n of [5, 7, 8]) toClient(block(n));
+      expect(ackOf(await answer)).toBe(5);
+
+      answer = server.next();
+      for (const n of [6, 7, 8, 9]) toClient(block(n));
+      expect(ackOf(await answer)).toBe(9);
+      await expect(reading).resolves.toMatchObject({ bytes: file.length, sha256: sha256(file), windowsize: 4 });
+      // RRQ, ACK 0, ACK 4, ACK 5, final ACK 9: no ACK per block, and one for the gap.
+      expect(server.received.slice(1).map(ackOf)).toEqual([0, 4, 5, 9]);
+    } finally {
+      server.socket.close();
+    }
+  });
+
+  it('sends the ACK of the last block taken when the rest of a window does not come', async () => {
+    const server = await scriptedServer();
+    const file = randomBytes(512 * 3 + 1);
+    const toClient = (packet: Buffer): void => server.socket.send(packet, server.client().port, '127.0.0.1');
+    try {
+      const reading = tftpRead({
+        host: '127.0.0.1',
+        port: server.socket.address().port,
+        file: 'f',
+        blksize: 512,
+        windowsize: 4,
+        timeoutMs: 100,
+      });
+      await server.next();
+      let answer = server.next();
+      toClient(Buffer.from('\0\x06blksize\x00512\x00windowsize\x004\x00', 'latin1'));
+      await answer;
+      answer = server.next();
+      toClient(dataPacket(1, file.subarray(0, 512)));
+      toClient(dataPacket(2, file.subarray(512, 1024)));
+      expect(ackOf(await answer)).toBe(2);
+      answer = server.next();
+      toClient(dataPacket(3, file.subarray(1024, 1536)));
+      toClient(dataPacket(4, file.subarray(1536)));
+      expect(ackOf(await answer)).toBe(4);
+      await expect(reading).resolves.toMatchObject({ bytes: file.length, sha256: sha256(file) });
+    } finally {
+      server.socket.close();
+    }
+  });
+
+  it('goes block by block when the server does not take the window', async () => {
+    const read = await tftpRead({ ...where(), file: 'ipxe.efi', windowsize: 4 });
+    expect(read).toMatchObject({ sha256: sha256(bootFile), windowsize: 1 });
+  });
+
+  it('refuses a window larger than it asked, and asks again without options (RFC 2347)', async () => {
+    const server = await scriptedServer();
+    const toClient = (packet: Buffer): void => server.socket.send(packet, server.client().port, '127.0.0.1');
+    try {
+      const reading = tftpRead({
+        host: '127.0.0.1',
+        port: server.socket.address().port,
+        file: 'f',
+        windowsize: 4,
+        timeoutMs: 2000,
+      });
+      await server.next();
+      const refusal = server.next();
+      toClient(Buffer.from('\0\x06windowsize\x0016\x00', 'latin1'));
+      const error = await refusal;
+      expect([error.readUInt16BE(0), error.readUInt16BE(2)]).toEqual([5, 8]);
+      const plain = await server.next();
+      expect(plain.subarray(2).toString('ascii').split('\0')).toEqual(['f', 'octet', '']);
+      toClient(dataPacket(1, Buffer.from('tiny')));
+      await expect(reading).resolves.toMatchObject({ bytes: 4, blksize: 512, windowsize: 1, complete: true });
+    } finally {
+      server.socket.close();
+    }
   });
 });
