@@ -24,6 +24,7 @@ const noHosts = {
   getByMac: async () => null,
   getByIp: async () => null,
   recordServed: async () => undefined,
+  recordServedTo: async () => undefined,
 };
 
 function curl(url: string): Promise<number> {

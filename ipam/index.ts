@@ -31,5 +31,5 @@ export {
   type RangeSpec,
 } from './pool.js';
 export { type ClaimChange, type ClaimChangeHook, type ListPage } from './repository.js';
-export { createIpamTables, dropIpamTables } from './schema.js';
+export { createIpamTables, dropAddressValueIndex, dropIpamTables, indexAddressesByValue } from './schema.js';
 export { IpamService, type ClaimRequest, type ClaimView, type PoolUsage, type PoolView } from './service.js';

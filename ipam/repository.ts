@@ -316,6 +316,16 @@ export class IpamRepository {
     return (await this.page(query, 'ipam_addresses', page)).map(claimFromRow);
   }
 
+  /** The owner of the claim holding `addressHex`, in whichever pool (the first such claim); null when none holds it. */
+  async ownerOfAddress(addressHex: string): Promise<string | null> {
+    const row: unknown = await this.knex('ipam_addresses')
+      .join('ipam_claims', 'ipam_claims.id', 'ipam_addresses.claim_id')
+      .where('ipam_addresses.address', addressHex)
+      .orderBy('ipam_addresses.id')
+      .first('ipam_claims.owner');
+    return RowReader.first(row, 'ipam_claims')?.nullableText('owner') ?? null;
+  }
+
   async claimsOwnedBy(owner: string): Promise<ClaimRecord[]> {
     const rows = await this.claims().where('ipam_claims.owner', owner).orderBy('ipam_claims.id');
     return RowReader.all(rows, 'ipam_claims').map(claimFromRow);

@@ -80,6 +80,21 @@ export async function createIpamTables(knex: Knex): Promise<void> {
   });
 }
 
+/**
+ * Addresses by value alone, whatever their pool: the boot services find the
+ * host behind a request's source address (a TFTP or HTTP download), which
+ * without this index read every address of every pool.
+ */
+export async function indexAddressesByValue(knex: Knex): Promise<void> {
+  await knex.schema.alterTable('ipam_addresses', (t) => t.index(['address'], ADDRESS_INDEX));
+}
+
+export async function dropAddressValueIndex(knex: Knex): Promise<void> {
+  await knex.schema.alterTable('ipam_addresses', (t) => t.dropIndex(['address'], ADDRESS_INDEX));
+}
+
+const ADDRESS_INDEX = 'ipam_addresses_address_index';
+
 export async function dropIpamTables(knex: Knex): Promise<void> {
   for (const table of IPAM_TABLES) await knex.schema.dropTableIfExists(table);
 }

@@ -245,6 +245,16 @@ export class IpamService {
     return out;
   }
 
+  /**
+   * Who holds `address` (any spelling), in whichever pool: its claim's owner,
+   * or null when no claim holds it or its claim has none. One indexed read,
+   * for the boot services, which ask on every download.
+   */
+  async ownerOf(address: string): Promise<string | null> {
+    const parsed = parseAddress(address);
+    return this.repo.ownerOfAddress(toHex(parsed.family, parsed.value));
+  }
+
   /** Releases a claim and frees its address exactly once: a second release is ClaimNotFound. */
   async release(poolIdent: string, name: string): Promise<void> {
     const view = await this.getPool(poolIdent);

@@ -43,6 +43,8 @@ export interface BootBackend {
   getByIp(address: string): Promise<BootHost | null>;
   /** Records what was served to a host (DHCP offer, TFTP file, HTTP script...), for the node's history. */
   recordServed(mac: string, what: ServedEvent): Promise<void>;
+  /** The same, for a request that carries no MAC (a download): the host is the one holding `address`. */
+  recordServedTo(address: string, what: ServedEvent): Promise<void>;
 }
 
 export interface ServedEvent {

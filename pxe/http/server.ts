@@ -315,8 +315,7 @@ class Handler {
     if (!remote) return;
     const address = remote.startsWith('::ffff:') ? remote.slice('::ffff:'.length) : remote;
     try {
-      const host = await this.options.backend.getByIp(address);
-      if (host) await this.record(host.mac, detail);
+      await this.options.backend.recordServedTo(address, { protocol: 'http', detail });
     } catch (error) {
       this.options.observer?.onError?.(error, `looking up ${address} for ${detail}`);
     }

@@ -69,10 +69,8 @@ export interface TftpServerOptions {
   /** Default 69; 0 picks a free port. */
   port?: number;
   resolve?: VirtualFileResolver;
-  /** Told about each completed transfer, by the client's MAC (`recordServed`). */
-  backend?: Pick<BootBackend, 'getByIp' | 'recordServed'>;
-  /** IP → MAC for `backend.recordServed`; defaults to `backend.getByIp`. Null: the client is not recorded. */
-  macForAddress?: (address: string) => string | null | Promise<string | null>;
+  /** Told about each completed transfer, by the client's address (`recordServedTo`). */
+  backend?: Pick<BootBackend, 'recordServedTo'>;
   /** Metrics and logs; called synchronously, it must not throw. */
   observer?: (event: TftpEvent) => void;
   /** First retransmission delay when the client does not negotiate `timeout`; default 1000. */
@@ -354,10 +352,7 @@ export async function startTftpServer(options: TftpServerOptions): Promise<TftpS
     if (backend === undefined) return;
     const client = plainAddress(peer.address);
     try {
-      const mac = options.macForAddress
-        ? await options.macForAddress(client)
-        : ((await backend.getByIp(client))?.mac ?? null);
-      if (mac !== null) await backend.recordServed(mac, { protocol: 'tftp', detail: file });
+      await backend.recordServedTo(client, { protocol: 'tftp', detail: file });
     } catch (error) {
       observe({ event: 'record-failed', file, client, error });
     }

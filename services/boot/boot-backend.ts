@@ -52,31 +52,50 @@ export class NodeBootBackend implements BootBackend {
   }
 
   private async lookUpIp(address: string): Promise<BootHost | null> {
+    const node = await this.nodeHolding(address, (uuid) => this.deps.nodes.findByUuid(uuid));
+    if (!node) return null;
+    const pxe = (await this.deps.ports.listForNode(node.id)).find((p) => p.pxe_enabled);
+    return pxe ? this.hostOf(node, pxe.address) : null;
+  }
+
+  /** The node whose IPAM claim holds `address` (read by `find`), or null when no node's does. */
+  private async nodeHolding<N>(address: string, find: (uuid: string) => Promise<N | null>): Promise<N | null> {
     let owner: string | null;
     try {
-      owner =
-        (await this.deps.ipam.listAddresses({ address }, { limit: 1, sortKey: 'id', sortDir: 'asc' }))[0]?.record
-          .owner ?? null;
+      owner = await this.deps.ipam.ownerOf(address);
     } catch (err) {
       // Not an address at all (a malformed ciaddr): no host has it.
       if (err instanceof IpamError) return null;
       throw err;
     }
     if (owner === null || !owner.startsWith('node:')) return null;
-    const node = await this.deps.nodes.findByUuid(owner.slice('node:'.length));
-    if (!node) return null;
-    const pxe = (await this.deps.ports.listForNode(node.id)).find((p) => p.pxe_enabled);
-    return pxe ? this.hostOf(node, pxe.address) : null;
+    return find(owner.slice('node:'.length));
   }
 
   async recordServed(mac: string, what: ServedEvent): Promise<void> {
     const normalized = normalizeMac(mac);
-    const port = normalized === null ? null : await this.deps.ports.findByAddress(normalized);
-    if (!port) return;
-    await this.deps.history.record(port.node_id, {
+    if (normalized === null) return;
+    const port = await this.deps.ports.findByAddress(normalized);
+    if (port) await this.record(port.node_id, normalized, what);
+  }
+
+  /**
+   * As recordServed, for a download, which carries no MAC: the node is the
+   * one holding the client's address, and the MAC its boot port's. Reads
+   * only that: it runs for every file a host fetches.
+   */
+  async recordServedTo(address: string, what: ServedEvent): Promise<void> {
+    const node = await this.nodeHolding(address, (uuid) => this.deps.nodes.findStamp({ uuid }));
+    if (!node) return;
+    const mac = await this.deps.ports.bootMacOf(node.id);
+    if (mac !== null) await this.record(node.id, mac, what);
+  }
+
+  private async record(nodeId: number, mac: string, what: ServedEvent): Promise<void> {
+    await this.deps.history.record(nodeId, {
       severity: 'INFO',
       event_type: 'boot',
-      event: `${what.protocol} to ${normalized}: ${what.detail}`,
+      event: `${what.protocol} to ${mac}: ${what.detail}`,
     });
   }
 

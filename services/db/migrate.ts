@@ -20,6 +20,7 @@ import * as m018 from './migrations/018_bios_settings.js';
 import * as m019 from './migrations/019_change_feed.js';
 import * as m020 from './migrations/020_machines.js';
 import * as m021 from './migrations/021_node_row_stamps.js';
+import * as m022 from './migrations/022_ipam_address_index.js';
 
 interface Migration {
   name: string;
@@ -51,6 +52,7 @@ const MIGRATIONS: Migration[] = [
   m019,
   m020,
   m021,
+  m022,
 ];
 
 const source: Knex.MigrationSource<Migration> = {

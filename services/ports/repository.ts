@@ -111,6 +111,15 @@ export class PortRepository {
     return PORTS.fromRows(await this.base().where('ports.node_id', nodeId).orderBy('ports.id'));
   }
 
+  /** The MAC of the node's first PXE-enabled port, the one it network-boots from; null when none is. */
+  async bootMacOf(nodeId: number): Promise<string | null> {
+    const row: { address?: unknown } | undefined = await this.knex('ports')
+      .where({ node_id: nodeId, pxe_enabled: true })
+      .orderBy('id')
+      .first('address');
+    return typeof row?.address === 'string' ? row.address : null;
+  }
+
   /**
    * Creates a port for each MAC that has none, for inspection's discovered
    * NICs; returns the MACs that are already another node's ports.

@@ -34,6 +34,10 @@ const backend: BootBackend = {
   recordServed: async (mac: string, what: ServedEvent) => {
     if (!config.quiet) say({ event: 'served', mac, ...what });
   },
+  recordServedTo: async (address: string, what: ServedEvent) => {
+    const host = byIp.get(address);
+    if (host && !config.quiet) say({ event: 'served', mac: host.mac, ...what });
+  },
 };
 
 const server = await startDhcpServer({

@@ -183,5 +183,22 @@ for (const engine of ENGINES) {
       await ipam.deletePool('gone');
       await expect(ipam.getPool('gone')).rejects.toThrow(/could not be found/);
     });
+
+    it('tells who holds an address, in any pool and any spelling, until it is released', async () => {
+      await ipam.createPool('own4', { prefix: 24, ranges: [{ start: '10.7.0.1', end: '10.7.0.9' }] });
+      await ipam.createPool('own6', { prefix: 64, ranges: [{ start: 'fd00:7::1', end: 'fd00:7::9' }] });
+      const v4 = await addressOf('own4', 'a', { owner: 'node:aaaa' });
+      const v6 = await addressOf('own6', 'b', { owner: 'node:bbbb' });
+      await addressOf('own4', 'unowned');
+      expect([v4, v6]).toEqual(['10.7.0.1', 'fd00:7::1']);
+      expect(await ipam.ownerOf(v4)).toBe('node:aaaa');
+      expect(await ipam.ownerOf('fd00:7:0:0:0:0:0:1')).toBe('node:bbbb');
+      // Held by a claim without an owner, and held by nobody.
+      expect(await ipam.ownerOf('10.7.0.2')).toBeNull();
+      expect(await ipam.ownerOf('10.7.0.9')).toBeNull();
+      await expect(ipam.ownerOf('10.7.0')).rejects.toThrow(InvalidIpamInput);
+      await ipam.release('own4', 'a');
+      expect(await ipam.ownerOf(v4)).toBeNull();
+    });
   });
 }

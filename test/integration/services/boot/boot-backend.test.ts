@@ -88,8 +88,27 @@ for (const engine of ENGINES) {
         expect(await backend.getByIp('not an address')).toBeNull();
 
         await backend.recordServed('52:54:00:00:0b:01', { protocol: 'tftp', detail: 'undionly.kpxe' });
+        // A download carries no MAC: the address finds the node and the node its boot port.
+        await backend.recordServedTo(claim!.address, { protocol: 'http', detail: '/images/disk.img' });
+        await backend.recordServedTo('203.0.113.9', { protocol: 'http', detail: '/images/nobody.img' });
+        await backend.recordServedTo('not an address', { protocol: 'tftp', detail: 'ipxe.efi' });
         const events = (await history.list(node.id, 10)).map((e) => e.event);
         expect(events).toContain('tftp to 52:54:00:00:0b:01: undionly.kpxe');
+        expect(events).toContain('http to 52:54:00:00:0b:01: /images/disk.img');
+        expect(events.filter((e) => e.includes('nobody') || e.includes('ipxe.efi'))).toEqual([]);
+      });
+
+      it('reads an address by its own index, whatever its pool (migration 022)', async () => {
+        if (engine === 'sqlite') {
+          const plan = await db.knex.raw<{ detail: string }[]>(
+            "explain query plan select claim_id from ipam_addresses where address = 'c0a80001'",
+          );
+          expect(plan.map((step) => step.detail).join('; ')).toContain('USING INDEX ipam_addresses_address_index');
+        } else {
+          // PostgreSQL's planner scans a table this small whatever its indexes: the index is asserted to exist.
+          const indexes = await db.knex('pg_indexes').where({ tablename: 'ipam_addresses' }).pluck('indexname');
+          expect(indexes).toContain('ipam_addresses_address_index');
+        }
       });
     },
   );

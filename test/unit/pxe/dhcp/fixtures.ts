@@ -65,4 +65,8 @@ export class MemoryBackend implements BootBackend {
   async recordServed(mac: string, what: ServedEvent): Promise<void> {
     this.served.push({ mac, ...what });
   }
+  async recordServedTo(address: string, what: ServedEvent): Promise<void> {
+    const host = await this.getByIp(address);
+    if (host) await this.recordServed(host.mac, what);
+  }
 }

@@ -263,6 +263,7 @@ describe('DHCP server on loopback', () => {
       getByMac: (mac) => (fail ? Promise.reject(new Error('db down')) : good.getByMac(mac)),
       getByIp: (a) => good.getByIp(a),
       recordServed: () => Promise.reject(new Error('history table locked')),
+      recordServedTo: () => Promise.reject(new Error('history table locked')),
     };
     const { client, ports, events } = await setup({ backend });
     client.send(request(KNOWN_MAC, { messageType: 'discover' }, { xid: 8 }), ports.server);

@@ -19,4 +19,9 @@ export class FakeBackend implements BootBackend {
   async recordServed(mac: string, what: ServedEvent): Promise<void> {
     this.served.push({ mac, what });
   }
+
+  async recordServedTo(address: string, what: ServedEvent): Promise<void> {
+    const host = await this.getByIp(address);
+    if (host) await this.recordServed(host.mac, what);
+  }
 }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BootBackend, BootHost, ServedEvent } from '../../../../pxe/backend.js';
+import type { BootBackend, ServedEvent } from '../../../../pxe/backend.js';
 import {
   startTftpServer,
   TftpConfigError,
@@ -518,39 +518,29 @@ describe('virtual files, streaming and the backend', () => {
     }
   });
 
-  it('records each completed transfer against the client MAC, through getByIp or a resolver', async () => {
+  it("records each completed transfer by the client's address, and nothing for a failed one", async () => {
     const served: [string, ServedEvent][] = [];
-    const host: BootHost = {
-      mac: '52:54:00:00:00:01',
-      nodeUuid: 'u',
-      hostname: null,
-      lease: null,
-      boot: { kind: 'exit' },
-    };
-    const backend: Pick<BootBackend, 'getByIp' | 'recordServed'> = {
-      getByIp: async (ip) => (ip === '127.0.0.1' ? host : null),
-      recordServed: async (mac, what) => void served.push([mac, what]),
+    const backend: Pick<BootBackend, 'recordServedTo'> = {
+      recordServedTo: async (address, what) => void served.push([address, what]),
     };
     const recording = await start({ backend });
-    const resolving = await start({ backend, macForAddress: () => '52:54:00:00:00:02' });
     try {
       await tftpGet({ port: recording.port, file: 'small.txt' });
       await tftpGet({ port: recording.port, file: 'missing.bin' });
-      await tftpGet({ port: resolving.port, file: '/sub/nested.bin' });
+      await tftpGet({ port: recording.port, file: '/sub/nested.bin' });
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(served).toEqual([
-        ['52:54:00:00:00:01', { protocol: 'tftp', detail: 'small.txt' }],
-        ['52:54:00:00:00:02', { protocol: 'tftp', detail: 'sub/nested.bin' }],
+        ['127.0.0.1', { protocol: 'tftp', detail: 'small.txt' }],
+        ['127.0.0.1', { protocol: 'tftp', detail: 'sub/nested.bin' }],
       ]);
     } finally {
       await recording.close();
-      await resolving.close();
     }
   });
 
   it('reports a backend failure as record-failed while the client still gets its file', async () => {
     const failing = await start({
-      backend: { getByIp: async () => Promise.reject(new Error('db down')), recordServed: async () => undefined },
+      backend: { recordServedTo: async () => Promise.reject(new Error('db down')) },
     });
     try {
       const result = await tftpGet({ port: failing.port, file: 'small.txt' });

@@ -15,6 +15,7 @@ const noHosts: BootBackend = {
   getByMac: () => Promise.resolve(null),
   getByIp: () => Promise.resolve(null),
   recordServed: () => Promise.resolve(),
+  recordServedTo: () => Promise.resolve(),
 };
 // The node gauge is only read on a scrape, which these tests do not do.
 const unusedNodes = { countByProvisionState: () => Promise.resolve(new Map()) } as unknown as NodeRepository;
