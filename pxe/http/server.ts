@@ -317,7 +317,7 @@ class Handler {
     try {
       await this.options.backend.recordServedTo(address, { protocol: 'http', detail });
     } catch (error) {
-      this.options.observer?.onError?.(error, `looking up ${address} for ${detail}`);
+      this.options.observer?.onError?.(error, `recording ${detail} for ${address}`);
     }
   }
 }
