@@ -4,7 +4,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TftpRemoteError, TftpTimeoutError, tftpRead } from '../../../../../sim/host/boot/index.js';
+import {
+  TftpRemoteError,
+  TftpTimeoutError,
+  tftpRead,
+  type TftpReadOptions,
+  type TftpReadResult,
+} from '../../../../../sim/host/boot/index.js';
 import { startTftpServer } from '../../../../../pxe/tftp/index.js';
 import { startTinyTftp, type TinyTftpServer } from '../../support/tftp-server.js';
 
@@ -108,12 +114,17 @@ describe('TFTP client', () => {
   });
 });
 
-/** A server socket the test drives by hand: what the client sent, in order, and a way to send it anything. */
-async function scriptedServer(): Promise<{
+/**
+ * A server socket the test drives by hand: a read of file `f` from it, what
+ * the client sent it in order, the next datagram to come, and a way to send
+ * the client anything.
+ */
+async function scriptedServer(read: Omit<TftpReadOptions, 'host' | 'port' | 'file'>): Promise<{
   socket: Socket;
+  reading: Promise<TftpReadResult>;
   received: Buffer[];
-  client: () => RemoteInfo;
   next: () => Promise<Buffer>;
+  toClient: (packet: Buffer) => void;
 }> {
   const socket = createSocket('udp4');
   const received: Buffer[] = [];
@@ -126,14 +137,20 @@ async function scriptedServer(): Promise<{
     waiting = null;
   });
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
+  const next = (): Promise<Buffer> => new Promise<Buffer>((resolve) => (waiting = resolve));
+  const request = next();
+  const reading = tftpRead({ host: '127.0.0.1', port: socket.address().port, file: 'f', ...read });
+  await request;
   return {
     socket,
+    reading,
     received,
-    client: () => client!,
-    next: () => new Promise<Buffer>((resolve) => (waiting = resolve)),
+    next,
+    toClient: (packet) => socket.send(packet, client!.port, '127.0.0.1'),
   };
 }
 
+const OACK_512_WINDOW_4 = Buffer.from('\0\x06blksize\x00512\x00windowsize\x004\x00', 'latin1');
 const dataPacket = (block: number, data: Buffer): Buffer => {
   const head = Buffer.alloc(4);
   head.writeUInt16BE(3, 0);
@@ -164,21 +181,12 @@ describe('TFTP client with a window (RFC 7440)', () => {
   });
 
   it('acknowledges once a window, and after a gap the last block it took in order, once', async () => {
-    const server = await scriptedServer();
+    const server = await scriptedServer({ blksize: 512, windowsize: 4, timeoutMs: 2000 });
+    const { toClient } = server;
     const file = randomBytes(512 * 8 + 100);
     const block = (n: number): Buffer => dataPacket(n, file.subarray((n - 1) * 512, n * 512));
-    const toClient = (packet: Buffer): void => server.socket.send(packet, server.client().port, '127.0.0.1');
     try {
-      const reading = tftpRead({
-        host: '127.0.0.1',
-        port: server.socket.address().port,
-        file: 'f',
-        blksize: 512,
-        windowsize: 4,
-        timeoutMs: 2000,
-      });
-      const request = await server.next();
-      expect(request.subarray(2).toString('ascii').split('\0')).toEqual([
+      expect(server.received[0]!.subarray(2).toString('ascii').split('\0')).toEqual([
         'f',
         'octet',
         'blksize',
@@ -190,7 +198,7 @@ describe('TFTP client with a window (RFC 7440)', () => {
         '',
       ]);
       let answer = server.next();
-      toClient(Buffer.from('\0\x06blksize\x00512\x00windowsize\x004\x00', 'latin1'));
+      toClient(OACK_512_WINDOW_4);
       expect(ackOf(await answer)).toBe(0);
 
       answer = server.next();
@@ -205,7 +213,11 @@ describe('TFTP client with a window (RFC 7440)', () => {
       answer = server.next();
       for (const n of [6, 7, 8, 9]) toClient(block(n));
       expect(ackOf(await answer)).toBe(9);
-      await expect(reading).resolves.toMatchObject({ bytes: file.length, sha256: sha256(file), windowsize: 4 });
+      await expect(server.reading).resolves.toMatchObject({
+        bytes: file.length,
+        sha256: sha256(file),
+        windowsize: 4,
+      });
       // RRQ, ACK 0, ACK 4, ACK 5, final ACK 9: no ACK per block, and one for the gap.
       expect(server.received.slice(1).map(ackOf)).toEqual([0, 4, 5, 9]);
     } finally {
@@ -214,21 +226,12 @@ describe('TFTP client with a window (RFC 7440)', () => {
   });
 
   it('sends the ACK of the last block taken when the rest of a window does not come', async () => {
-    const server = await scriptedServer();
+    const server = await scriptedServer({ blksize: 512, windowsize: 4, timeoutMs: 100 });
+    const { toClient } = server;
     const file = randomBytes(512 * 3 + 1);
-    const toClient = (packet: Buffer): void => server.socket.send(packet, server.client().port, '127.0.0.1');
     try {
-      const reading = tftpRead({
-        host: '127.0.0.1',
-        port: server.socket.address().port,
-        file: 'f',
-        blksize: 512,
-        windowsize: 4,
-        timeoutMs: 100,
-      });
-      await server.next();
       let answer = server.next();
-      toClient(Buffer.from('\0\x06blksize\x00512\x00windowsize\x004\x00', 'latin1'));
+      toClient(OACK_512_WINDOW_4);
       await answer;
       answer = server.next();
       toClient(dataPacket(1, file.subarray(0, 512)));
@@ -238,7 +241,7 @@ describe('TFTP client with a window (RFC 7440)', () => {
       toClient(dataPacket(3, file.subarray(1024, 1536)));
       toClient(dataPacket(4, file.subarray(1536)));
       expect(ackOf(await answer)).toBe(4);
-      await expect(reading).resolves.toMatchObject({ bytes: file.length, sha256: sha256(file) });
+      await expect(server.reading).resolves.toMatchObject({ bytes: file.length, sha256: sha256(file) });
     } finally {
       server.socket.close();
     }
@@ -250,17 +253,9 @@ describe('TFTP client with a window (RFC 7440)', () => {
   });
 
   it('refuses a window larger than it asked, and asks again without options (RFC 2347)', async () => {
-    const server = await scriptedServer();
-    const toClient = (packet: Buffer): void => server.socket.send(packet, server.client().port, '127.0.0.1');
+    const server = await scriptedServer({ windowsize: 4, timeoutMs: 2000 });
+    const { toClient } = server;
     try {
-      const reading = tftpRead({
-        host: '127.0.0.1',
-        port: server.socket.address().port,
-        file: 'f',
-        windowsize: 4,
-        timeoutMs: 2000,
-      });
-      await server.next();
       const refusal = server.next();
       toClient(Buffer.from('\0\x06windowsize\x0016\x00', 'latin1'));
       const error = await refusal;
@@ -268,7 +263,7 @@ describe('TFTP client with a window (RFC 7440)', () => {
       const plain = await server.next();
       expect(plain.subarray(2).toString('ascii').split('\0')).toEqual(['f', 'octet', '']);
       toClient(dataPacket(1, Buffer.from('tiny')));
-      await expect(reading).resolves.toMatchObject({ bytes: 4, blksize: 512, windowsize: 1, complete: true });
+      await expect(server.reading).resolves.toMatchObject({ bytes: 4, blksize: 512, windowsize: 1, complete: true });
     } finally {
       server.socket.close();
     }
