@@ -52,14 +52,15 @@ export class NodeBootBackend implements BootBackend {
   }
 
   private async lookUpIp(address: string): Promise<BootHost | null> {
-    const node = await this.nodeHolding(address, (uuid) => this.deps.nodes.findByUuid(uuid));
+    const uuid = await this.nodeHolding(address);
+    const node = uuid === null ? null : await this.deps.nodes.findByUuid(uuid);
     if (!node) return null;
     const pxe = (await this.deps.ports.listForNode(node.id)).find((p) => p.pxe_enabled);
     return pxe ? this.hostOf(node, pxe.address) : null;
   }
 
-  /** The node whose IPAM claim holds `address` (read by `find`), or null when no node's does. */
-  private async nodeHolding<N>(address: string, find: (uuid: string) => Promise<N | null>): Promise<N | null> {
+  /** The uuid of the node whose IPAM claim holds `address`, or null when no node's does. */
+  private async nodeHolding(address: string): Promise<string | null> {
     let owner: string | null;
     try {
       owner = await this.deps.ipam.ownerOf(address);
@@ -69,7 +70,7 @@ export class NodeBootBackend implements BootBackend {
       throw err;
     }
     if (owner === null || !owner.startsWith('node:')) return null;
-    return find(owner.slice('node:'.length));
+    return owner.slice('node:'.length);
   }
 
   async recordServed(mac: string, what: ServedEvent): Promise<void> {
@@ -85,7 +86,8 @@ export class NodeBootBackend implements BootBackend {
    * only that: it runs for every file a host fetches.
    */
   async recordServedTo(address: string, what: ServedEvent): Promise<void> {
-    const node = await this.nodeHolding(address, (uuid) => this.deps.nodes.findStamp({ uuid }));
+    const uuid = await this.nodeHolding(address);
+    const node = uuid === null ? null : await this.deps.nodes.findStamp({ uuid });
     if (!node) return;
     const mac = await this.deps.ports.bootMacOf(node.id);
     if (mac !== null) await this.record(node.id, mac, what);
