@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { setTimeout as wait } from 'node:timers/promises';
 import { Address6 } from 'ip-address';
 
@@ -14,8 +15,8 @@ export interface FailureThrottleOptions {
   maxSources?: number;
   /** The clock in ms, for tests. */
   now?: () => number;
-  /** How a delay is waited, for tests. */
-  sleep?: (ms: number) => Promise<void>;
+  /** How a delay is waited, for tests; it may end early (resolve or reject) once `signal` aborts. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 /**
@@ -41,7 +42,7 @@ export class FailureThrottle {
   /** Failures past this many no longer change the delay, so no more are kept. */
   private readonly keep: number;
   private readonly now: () => number;
-  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Failure times of each source, oldest first; the Map's order is the order of last failure, oldest first. */
   private readonly failures = new Map<string, number[]>();
 
@@ -64,13 +65,27 @@ export class FailureThrottle {
     const doublings = baseDelayMs > 0 && maxDelayMs > baseDelayMs ? Math.ceil(Math.log2(maxDelayMs / baseDelayMs)) : 0;
     this.keep = freeFailures + doublings + 1;
     this.now = options.now ?? Date.now;
-    this.sleep = options.sleep ?? ((ms) => wait(ms));
+    this.sleep = options.sleep ?? ((ms, signal) => wait(ms, undefined, { signal }));
   }
 
-  /** Resolves after the delay this source has earned by its recent failures (0 while it has fewer than freeFailures). */
-  delayFor(source: string): Promise<void> {
+  /**
+   * Resolves after the delay this source has earned by its recent failures
+   * (at once while it has fewer than freeFailures): true to go on, false
+   * when `gaveUp` aborted first (the caller's client left while it waited:
+   * its request is better not served at all).
+   */
+  async delayFor(source: string, gaveUp?: AbortSignal): Promise<boolean> {
     const ms = this.delayOf(source);
-    return ms > 0 ? this.sleep(ms) : Promise.resolve();
+    if (ms === 0) return true;
+    try {
+      await this.sleep(ms, gaveUp);
+    } catch (err) {
+      if (gaveUp?.aborted === true) return false;
+      throw err;
+    }
+    // An abort that came in with the timer is still queued as I/O: setImmediate runs after it.
+    await new Promise((resolve) => setImmediate(resolve));
+    return gaveUp?.aborted !== true;
   }
 
   private delayOf(source: string): number {
@@ -115,6 +130,25 @@ export class FailureThrottle {
       if (this.failures.size <= this.maxSources && last > now - this.windowMs) break;
       this.failures.delete(source);
     }
+  }
+}
+
+/**
+ * Waits the delay the request's source has earned; false when its client
+ * hung up first, and the request must then not be served: a lookup would
+ * hand the boot's one agent token to nobody, and the agent, asking again,
+ * would be told it was taken.
+ */
+export async function waitTurn(throttle: FailureThrottle, source: string, res: ServerResponse): Promise<boolean> {
+  const hungUp = new AbortController();
+  const onClose = (): void => {
+    if (!res.writableFinished) hungUp.abort();
+  };
+  res.once('close', onClose);
+  try {
+    return (await throttle.delayFor(source, hungUp.signal)) && !res.destroyed;
+  } finally {
+    res.off('close', onClose);
   }
 }
 

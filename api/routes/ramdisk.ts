@@ -1,9 +1,9 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { isUuidLike, normalizeUuid } from '../../services/nodes/index.js';
 import { AnvilError, InvalidParameterValue } from '../../services/errors.js';
 import type { ApiContext } from '../context.js';
-import { FailureThrottle, sourceOf, type FailureThrottleOptions } from '../failure-throttle.js';
+import { FailureThrottle, sourceOf, waitTurn, type FailureThrottleOptions } from '../failure-throttle.js';
 import { requireEndpointMinor } from '../microversion.js';
 import { parseInput, queryString } from '../validation.js';
 import { inspectionDataSchema } from './inspection-data.js';
@@ -48,10 +48,16 @@ export function ramdiskRoutes(ctx: ApiContext): Router {
    * agent (`proven`: a token issued, a heartbeat accepted, inspection data
    * taken) clears it. A lookup answered with the token masked does neither,
    * or a known MAC could be used to wipe out the failures of a scan.
+   * Null, with nothing done or sent, when the client hung up while it waited.
    */
-  async function guarded<T>(req: Request, work: () => Promise<T>, proven: (result: T) => boolean): Promise<T> {
+  async function guarded<T>(
+    req: Request,
+    res: Response,
+    work: () => Promise<T>,
+    proven: (result: T) => boolean,
+  ): Promise<{ result: T } | null> {
     const source = sourceOf(req.ip ?? req.socket.remoteAddress);
-    await throttle.delayFor(source);
+    if (!(await waitTurn(throttle, source, res))) return null;
     let result: T;
     try {
       result = await work();
@@ -60,12 +66,13 @@ export function ramdiskRoutes(ctx: ApiContext): Router {
       throw err;
     }
     if (proven(result)) throttle.succeeded(source);
-    return result;
+    return { result };
   }
 
   router.get('/lookup', async (req, res) => {
-    const { answer } = await guarded(
+    const served = await guarded(
       req,
+      res,
       async () => {
         requireEndpointMinor(req, 22);
         const addresses = (queryString(req.query.addresses) ?? '')
@@ -76,12 +83,13 @@ export function ramdiskRoutes(ctx: ApiContext): Router {
       },
       (result) => result.tokenIssued,
     );
-    res.json(answer);
+    if (served !== null) res.json(served.result.answer);
   });
 
   router.post('/heartbeat/:node', async (req, res) => {
-    await guarded(
+    const served = await guarded(
       req,
+      res,
       async () => {
         requireEndpointMinor(req, 22);
         const beat = parseInput(heartbeatSchema, req.body, 'heartbeat');
@@ -89,12 +97,13 @@ export function ramdiskRoutes(ctx: ApiContext): Router {
       },
       () => true,
     );
-    res.status(202).end();
+    if (served !== null) res.status(202).end();
   });
 
   router.post('/continue_inspection', async (req, res) => {
-    const uuid = await guarded(
+    const served = await guarded(
       req,
+      res,
       async () => {
         requireEndpointMinor(req, 84);
         const data = parseInput(inspectionDataSchema, req.body, 'inspection data');
@@ -102,7 +111,7 @@ export function ramdiskRoutes(ctx: ApiContext): Router {
       },
       () => true,
     );
-    res.status(202).json({ uuid });
+    if (served !== null) res.status(202).json({ uuid: served.result });
   });
 
   return router;

@@ -105,11 +105,11 @@ describe('SIGKILLs during a 100-host deploy wave (all-in-one, SQLite)', () => {
         await Promise.all(again.map((n) => requestDeploy(rig.svc, n.uuid as string, `retry-${n.name as string}`)));
         settled = await settle();
       }
-      expect(
-        settled
-          .filter((n) => n.provision_state !== 'active')
-          .map((n) => `${n.name as string}: ${n.last_error as string}`),
-      ).toEqual([]);
+      const notActive = settled
+        .filter((n) => n.provision_state !== 'active')
+        .map((n) => `${n.name as string}: ${n.last_error as string}`);
+      // The reasons go in the message: a CI summary keeps only a failure's first line.
+      expect(notActive, `not active after ${retries} redeploys: ${notActive.join(' | ')}`).toEqual([]);
 
       // No BMC was ever given two commands at once: Anvil holds a node's lock for each, across restarts too.
       const busiest = await Promise.all(hosts.map(async (h) => (await simHost(rig.sim, h.host.name)).maxInFlight));

@@ -237,7 +237,8 @@ export async function startProcessProvisionRig(options: ProcessRigOptions): Prom
           lookupInitialMs: 50,
           lookupMaxMs: 500,
           imageStallTimeoutMs: 5_000,
-          httpTimeoutMs: 5_000,
+          // Longer than Anvil's longest throttle wait (5 s), which a host whose last agent kept failing has earned.
+          httpTimeoutMs: 10_000,
         },
         // About a PXE ROM's patience (seconds; provision-rig's 2 s fails fast on purpose): a process
         // restarted within it serves the host that asked while it was down.

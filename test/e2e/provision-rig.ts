@@ -107,7 +107,8 @@ export async function startProvisionRig(options: RigOptions): Promise<ProvisionR
           lookupInitialMs: 50,
           lookupMaxMs: 500,
           imageStallTimeoutMs: 5_000,
-          httpTimeoutMs: 5_000,
+          // Longer than Anvil's longest throttle wait (5 s), which a host whose last agent kept failing has earned.
+          httpTimeoutMs: 10_000,
         },
         tftp: { timeoutMs: 500, retries: 3 },
         scriptSleepScale: 0.01,

@@ -57,6 +57,25 @@ function agentCall(svc: TestService, from: string, method: string, path: string,
   });
 }
 
+/** A request from `from` whose client hangs up after `ms`, before any answer; resolves once it has. */
+function hangUpAfter(svc: TestService, from: string, path: string, ms: number): Promise<void> {
+  const url = new URL(svc.url);
+  return new Promise((resolve) => {
+    const req = http.request({
+      host: url.hostname,
+      port: url.port,
+      path,
+      localAddress: from,
+      headers: { 'X-OpenStack-Ironic-API-Version': '1.84' },
+    });
+    req.on('response', () => expect.fail(`${path} was answered within ${ms} ms`));
+    req.on('error', () => undefined);
+    req.on('close', () => resolve());
+    req.end();
+    setTimeout(() => req.destroy(), ms);
+  });
+}
+
 let nextMac = 0x10;
 let nextSource = 10;
 
@@ -98,6 +117,11 @@ async function setState(svc: TestService, uuid: string, state: ProvisionState, t
   } finally {
     await db.close();
   }
+}
+
+async function historyOf(svc: TestService, uuid: string): Promise<string[]> {
+  const res = await svc.request('GET', `/v1/nodes/${uuid}/history`, undefined, '1.78');
+  return (res.body.history as { event: string }[]).map((e) => e.event);
 }
 
 async function internalInfo(svc: TestService, uuid: string): Promise<Record<string, unknown>> {
@@ -306,5 +330,30 @@ describeOnEngines('agent endpoints', (svc) => {
     const ok = await heartbeat(svc(), agent, uuid, found.body.config.agent_token as string, 'http://127.0.0.1:9301');
     expect(ok.status).toBe(202);
     for (const res of [miss, found, ok]) expect(res.ms).toBeLessThan(earned);
+  });
+
+  it('does not serve a lookup whose agent hung up while it waited: the token stays for the agent’s next lookup', async () => {
+    const { freeFailures } = AGENT_FAILURE_THROTTLE;
+    const base = AGENT_FAILURE_THROTTLE.baseDelayMs!;
+    // An agent whose address failed before (a stale agent of an earlier boot heartbeating a retired token).
+    const from = freshSource();
+    for (let i = 0; i <= freeFailures + 1; i++)
+      expect((await heartbeat(svc(), from, crypto.randomUUID(), 'stale', 'http://127.0.0.1:9')).status).toBe(404);
+    const { uuid, mac } = await nodeIn(svc(), 'wait call-back', 'active');
+    const earned = base * 4;
+
+    // Its first lookup times out on the client's side, during the wait the address has earned.
+    await hangUpAfter(svc(), from, `/v1/lookup?addresses=${mac}`, earned / 4);
+    await new Promise((r) => setTimeout(r, earned));
+    expect(await internalInfo(svc(), uuid)).not.toHaveProperty('agent_secret_token');
+    expect(await historyOf(svc(), uuid)).not.toContainEqual(expect.stringContaining('was given its token'));
+
+    // Asking again, it waits its turn and is given the token, and its heartbeat is taken.
+    const found = await lookup(svc(), from, mac);
+    expect(found.status).toBe(200);
+    expect(found.ms).toBeGreaterThanOrEqual(earned - 5);
+    const token = found.body.config.agent_token as string;
+    expect(token).toMatch(/^[\w-]{40,}$/);
+    expect((await heartbeat(svc(), from, uuid, token, 'http://127.0.0.1:9302')).status).toBe(202);
   });
 });

@@ -97,6 +97,35 @@ describe('FailureThrottle', () => {
     );
   });
 
+  it('ends a wait early when the caller gives up, and says so; a wait nobody gave up on says go on', async () => {
+    const throttle = new FailureThrottle({ freeFailures: 0, windowSeconds: 60, baseDelayMs: 5_000, maxDelayMs: 5_000 });
+    throttle.failed('s');
+    const gaveUp = new AbortController();
+    const started = performance.now();
+    const waiting = throttle.delayFor('s', gaveUp.signal);
+    setTimeout(() => gaveUp.abort(), 20);
+    expect(await waiting).toBe(false);
+    expect(performance.now() - started).toBeLessThan(2_000);
+    // Already given up: no wait at all. A source with no failures goes on even so: there was no wait to end.
+    expect(await throttle.delayFor('s', AbortSignal.abort())).toBe(false);
+    expect(await throttle.delayFor('other', AbortSignal.abort())).toBe(true);
+  });
+
+  it('counts a give-up that comes in as the wait ends: the caller is gone either way', async () => {
+    const gaveUp = new AbortController();
+    const throttle = new FailureThrottle({
+      freeFailures: 0,
+      windowSeconds: 60,
+      maxDelayMs: 100,
+      // The sleep resolves with the abort still queued behind it, as a socket's close queues behind a timer.
+      sleep: async () => {
+        setImmediate(() => gaveUp.abort());
+      },
+    });
+    throttle.failed('s');
+    expect(await throttle.delayFor('s', gaveUp.signal)).toBe(false);
+  });
+
   it('really waits with the default sleep', async () => {
     const throttle = new FailureThrottle({ freeFailures: 0, windowSeconds: 60, baseDelayMs: 50, maxDelayMs: 50 });
     throttle.failed('s');
