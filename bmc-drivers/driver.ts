@@ -33,6 +33,13 @@ export interface PowerInterface {
   /** The targets setPowerState accepts; any other is refused with UnsupportedOperation before a BMC call. */
   readonly supportedPowerStates: readonly PowerTarget[];
   getPowerState(): Promise<PowerState>;
+  /**
+   * The power state and the BMC's verdict on the machine's hardware
+   * (Ironic's get_node_health; null when it gives none Anvil can name) from
+   * one reading, as the power sync keeps both. Absent where the protocol
+   * has no such verdict (IPMI), so the caller reads the power state alone.
+   */
+  getPowerAndHealth?(): Promise<{ power: PowerState; health: HealthState | null }>;
   /** Returns once the BMC reports the state the target leads to, or throws BmcTimeout. */
   setPowerState(target: PowerTarget, options?: SetPowerOptions): Promise<void>;
 }
@@ -64,12 +71,6 @@ export interface ManagementInterface {
    * UnsupportedOperation, before any change, where the BMC does not offer it.
    */
   setHttpBootUri?(uri: string, options?: { persistent?: boolean }): Promise<void>;
-  /**
-   * The BMC's verdict on the machine's hardware (Ironic's get_node_health);
-   * null when it gives none Anvil can name. Absent where the protocol has
-   * no such reading (IPMI), so the caller skips it without a BMC call.
-   */
-  getHealth?(): Promise<HealthState | null>;
 }
 
 export interface InventoryCpu {

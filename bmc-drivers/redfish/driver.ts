@@ -18,6 +18,7 @@ import {
   type InspectInterface,
   type ManagementInterface,
   type PowerInterface,
+  type PowerState,
   type PowerTarget,
   type RaidInterface,
   type RaidOptions,
@@ -34,8 +35,8 @@ import { redfishFailure } from './failure.js';
 import { getBiosAttributes, getBiosRegistry, getPendingBiosAttributes, setBiosAttributes } from './bios.js';
 import { firmwareTargetOf, getFirmwareComponents, startFirmwareUpdate } from './firmware.js';
 import { inspectHardware } from './inspect.js';
-import { getBootDevice, getHealth, injectNmi, setBootDevice, setHttpBootUri } from './management.js';
-import { EXPECTED_POWER_STATE, getPowerState, setPowerState, waitForPower } from './power.js';
+import { getBootDevice, injectNmi, setBootDevice, setHttpBootUri } from './management.js';
+import { EXPECTED_POWER_STATE, getPowerAndHealth, getPowerState, setPowerState, waitForPower } from './power.js';
 import { builtVolumes, createVolume, deleteVolume, readStorage, volumeRequests, type VolumeChange } from './raid.js';
 import { planRaidConfiguration, selectLogicalDisks } from './raid-plan.js';
 import { connectRedfish, type RedfishSystem } from './system-path.js';
@@ -82,11 +83,11 @@ export class RedfishDriver implements BmcDriver {
     this.bmc = bmcKey(connection);
     this.power = {
       supportedPowerStates: POWER_TARGETS,
-      getPowerState: () =>
+      getPowerState: () => this.call('get_power_state', async (system) => mapped(system, await getPowerState(system))),
+      getPowerAndHealth: () =>
         this.call('get_power_state', async (system) => {
-          const state = await getPowerState(system);
-          if (state === null) throw new RedfishProtocolError(`${system.path} reports a PowerState Anvil cannot map`);
-          return state;
+          const { power, health } = await getPowerAndHealth(system);
+          return { power: mapped(system, power), health };
         }),
       setPowerState: async (target, options = {}) => {
         const checked = checkPowerTarget(this.name, POWER_TARGETS, target);
@@ -119,7 +120,6 @@ export class RedfishDriver implements BmcDriver {
       injectNmi: () => this.call('inject_nmi', (system) => injectNmi(system)),
       setHttpBootUri: (uri, options = {}) =>
         this.call('set_http_boot_uri', (system) => setHttpBootUri(system, uri, options)),
-      getHealth: () => this.call('get_node_health', (system) => getHealth(system)),
     };
     this.inspect = {
       inspectHardware: () =>
@@ -345,4 +345,10 @@ async function readCa(path: string): Promise<Buffer> {
   } catch {
     throw new InvalidDriverInfo('redfish_verify_ca', 'names a CA bundle that cannot be read');
   }
+}
+
+/** A power state Anvil has a name for; a read of any other fails as a protocol error. */
+function mapped(system: RedfishSystem, state: PowerState | null): PowerState {
+  if (state === null) throw new RedfishProtocolError(`${system.path} reports a PowerState Anvil cannot map`);
+  return state;
 }

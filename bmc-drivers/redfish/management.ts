@@ -1,6 +1,6 @@
-import type { BootDevice, BootDeviceInfo, BootMode, HealthState, SetBootDeviceOptions } from '../driver.js';
+import type { BootDevice, BootDeviceInfo, BootMode, SetBootDeviceOptions } from '../driver.js';
 import { RedfishUnsupportedError } from './errors.js';
-import { systemSchema, systemStatusSchema } from './schemas.js';
+import { systemSchema } from './schemas.js';
 import type { RedfishSystem } from './system-path.js';
 
 /** Redfish BootSourceOverrideTarget to Anvil's boot devices. */
@@ -22,19 +22,6 @@ export const BOOT_DEVICE_TO_TARGET: Readonly<Record<BootDevice, string>> = {
 
 export const BOOT_MODE_MAP: Readonly<Record<string, BootMode>> = { UEFI: 'uefi', Legacy: 'bios' };
 const BOOT_MODE_TO_REDFISH: Readonly<Record<BootMode, string>> = { uefi: 'UEFI', bios: 'Legacy' };
-
-/** Redfish's Health values, the same words as Ironic's health states; Redfish defines no others. */
-const HEALTH_STATES: readonly HealthState[] = ['OK', 'Warning', 'Critical'];
-
-/**
- * The system's Status.Health, as Ironic's get_node_health reads it; null
- * when the BMC reports none or a value Redfish does not define. Not
- * HealthRollup: a node shows the verdict Ironic would show on the same BMC.
- */
-export async function getHealth(system: RedfishSystem): Promise<HealthState | null> {
-  const health = (await system.client.getAs(system.path, systemStatusSchema)).body.Status?.Health;
-  return HEALTH_STATES.find((h) => h === health) ?? null;
-}
 
 export async function getBootDevice(system: RedfishSystem): Promise<BootDeviceInfo> {
   const boot = (await system.client.getAs(system.path, systemSchema)).body.Boot;

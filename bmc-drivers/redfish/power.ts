@@ -1,6 +1,6 @@
-import type { PowerState, PowerTarget } from '../driver.js';
+import type { HealthState, PowerState, PowerTarget } from '../driver.js';
 import { RedfishTimeoutError, RedfishUnsupportedError } from './errors.js';
-import { systemSchema } from './schemas.js';
+import { systemSchema, systemStatusSchema } from './schemas.js';
 import type { RedfishSystem } from './system-path.js';
 
 /** Redfish PowerState to Anvil's; transitional states count as where they head. */
@@ -41,6 +41,28 @@ export interface ResetWaitOptions {
 export async function getPowerState(system: RedfishSystem): Promise<PowerState | null> {
   const { body } = await system.client.getAs(system.path, systemSchema);
   return POWER_STATE_MAP[body.PowerState ?? ''] ?? null;
+}
+
+/** Redfish's Health values, the same words as Ironic's health states; Redfish defines no others. */
+const HEALTH_STATES: readonly HealthState[] = ['OK', 'Warning', 'Critical'];
+
+const systemWithStatusSchema = systemSchema.extend(systemStatusSchema.shape);
+
+/**
+ * The power state (null when unmapped) and the system's Status.Health, as
+ * Ironic's get_node_health reads it, from one read of the System: null
+ * when the BMC reports none or a value Redfish does not define. Not
+ * HealthRollup: a node shows the verdict Ironic would show on the same BMC.
+ */
+export async function getPowerAndHealth(
+  system: RedfishSystem,
+): Promise<{ power: PowerState | null; health: HealthState | null }> {
+  const { body } = await system.client.getAs(system.path, systemWithStatusSchema);
+  const health = body.Status?.Health;
+  return {
+    power: POWER_STATE_MAP[body.PowerState ?? ''] ?? null,
+    health: HEALTH_STATES.find((h) => h === health) ?? null,
+  };
 }
 
 /**

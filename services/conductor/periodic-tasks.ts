@@ -138,8 +138,9 @@ export class PeriodicTasks {
    */
   private async syncOne(listed: Node): Promise<void> {
     let actual: PowerState;
+    let health: HealthState | null | undefined;
     try {
-      actual = await this.deps.drivers.for(listed).power.getPowerState();
+      ({ power: actual, health } = await this.readPower(listed));
     } catch (err) {
       await this.locked(listed, async (fresh) => {
         if (this.stillSyncable(listed, fresh)) await this.syncFailed(fresh, err);
@@ -147,7 +148,7 @@ export class PeriodicTasks {
       return;
     }
     this.failures.delete(listed.id);
-    if (this.deps.settings.healthMonitoring) await this.cacheHealth(listed);
+    if (health !== undefined) await this.cacheHealth(listed, health);
     if (listed.power_state === actual) return;
     await this.locked(listed, async (fresh) => {
       if (this.stillSyncable(listed, fresh)) await this.correct(fresh, actual);
@@ -155,21 +156,22 @@ export class PeriodicTasks {
   }
 
   /**
+   * The node's power state; with health monitoring on, also the hardware
+   * health the BMC reports, in the same read. Undefined health: none read
+   * (monitoring off, or a BMC with no such verdict, as over IPMI).
+   */
+  private async readPower(node: Node): Promise<{ power: PowerState; health?: HealthState | null }> {
+    const { power } = this.deps.drivers.for(node);
+    if (this.deps.settings.healthMonitoring && power.getPowerAndHealth !== undefined) return power.getPowerAndHealth();
+    return { power: await power.getPowerState() };
+  }
+
+  /**
    * Keeps the health the BMC reports in the node, as Ironic's
    * node_cache_health does once a power read succeeded: a change is written
-   * and recorded in the node's history. A BMC with no such reading (IPMI) is
-   * skipped without a call; a failed read is logged and never fails the sync.
+   * and recorded in the node's history.
    */
-  private async cacheHealth(listed: Node): Promise<void> {
-    const { management } = this.deps.drivers.for(listed);
-    if (management.getHealth === undefined) return;
-    let health: HealthState | null;
-    try {
-      health = await management.getHealth();
-    } catch (err) {
-      this.deps.log.warn({ err, node_uuid: listed.uuid }, 'could not read the hardware health from the BMC');
-      return;
-    }
+  private async cacheHealth(listed: Node, health: HealthState | null): Promise<void> {
     if (health === listed.health) return;
     await this.locked(listed, async (fresh) => {
       if (fresh.health === health) return;

@@ -5,7 +5,7 @@ import { BmcDriverRegistry, type BmcDriver } from '../../../../bmc-drivers/index
 import { createFleet, type Fleet } from '../../../../sim/host/index.js';
 import { startRedfishSim, type RedfishSim } from '../../../../sim/redfish/index.js';
 
-// The management interface's hardware health (Ironic's get_node_health):
+// The hardware health (Ironic's get_node_health) read with the power state:
 // the System's Status.Health, against the Redfish sim and against BMCs that
 // report it oddly or not at all.
 
@@ -40,13 +40,17 @@ function driverAt(address: string, creds = credentials): BmcDriver {
   return driver;
 }
 
-function readHealth(driver: BmcDriver) {
-  if (driver.management.getHealth === undefined) throw new Error(`${driver.name} has no health reading`);
-  return driver.management.getHealth();
+async function readHealth(driver: BmcDriver) {
+  if (driver.power.getPowerAndHealth === undefined) throw new Error(`${driver.name} has no health reading`);
+  return (await driver.power.getPowerAndHealth()).health;
 }
+
+/** The GETs each fake BMC was sent, by its address. */
+const gets = new Map<string, string[]>();
 
 /** A BMC serving one System with the given `Status` (left out when undefined). */
 async function bmcWithStatus(status: unknown): Promise<string> {
+  const sent: string[] = [];
   const system: Record<string, unknown> = { '@odata.id': '/redfish/v1/Systems/1', Id: '1', PowerState: 'On' };
   if (status !== undefined) system.Status = status;
   const resources = new Map<string, object>([
@@ -62,6 +66,7 @@ async function bmcWithStatus(status: unknown): Promise<string> {
         res.end('{}');
         return;
       }
+      if (req.method === 'GET') sent.push(path);
       const body = req.method === 'GET' ? resources.get(path) : undefined;
       res.writeHead(body ? 200 : 404, { 'Content-Type': 'application/json' });
       res.end(body ? JSON.stringify(body) : '');
@@ -69,7 +74,9 @@ async function bmcWithStatus(status: unknown): Promise<string> {
   });
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `redfish+http://127.0.0.1:${(server.address() as AddressInfo).port}/redfish/v1/Systems/1`;
+  const address = `redfish+http://127.0.0.1:${(server.address() as AddressInfo).port}/redfish/v1/Systems/1`;
+  gets.set(address, sent);
+  return address;
 }
 
 describe('Redfish hardware health', () => {
@@ -96,8 +103,16 @@ describe('Redfish hardware health', () => {
     ['a Status that is not an object', 'Enabled'],
   ])('answers null for a system with %s, whose power still reads', async (_what, status) => {
     const driver = driverAt(await bmcWithStatus(status));
-    expect(await readHealth(driver)).toBeNull();
-    expect(await driver.power.getPowerState()).toBe('power on');
+    expect(await driver.power.getPowerAndHealth!()).toEqual({ power: 'power on', health: null });
+  });
+
+  it('reads both from one GET of the System', async () => {
+    const address = await bmcWithStatus({ State: 'Enabled', Health: 'Warning' });
+    const driver = driverAt(address);
+    await driver.power.getPowerState();
+    const before = gets.get(address)!.filter((p) => p === '/redfish/v1/Systems/1').length;
+    expect(await driver.power.getPowerAndHealth!()).toEqual({ power: 'power on', health: 'Warning' });
+    expect(gets.get(address)!.filter((p) => p === '/redfish/v1/Systems/1').length).toBe(before + 1);
   });
 
   it("reads Health, not HealthRollup, as Ironic does: the system's own verdict", async () => {
@@ -108,6 +123,6 @@ describe('Redfish hardware health', () => {
   it('offers no health reading over IPMI, so callers skip it without a BMC call', () => {
     const driver = driverAt('ipmi://127.0.0.1:9', { username: 'admin', password: 'pw' });
     expect(driver.name).toBe('ipmi');
-    expect(driver.management).not.toHaveProperty('getHealth');
+    expect(driver.power).not.toHaveProperty('getPowerAndHealth');
   });
 });
