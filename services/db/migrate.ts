@@ -21,6 +21,7 @@ import * as m019 from './migrations/019_change_feed.js';
 import * as m020 from './migrations/020_machines.js';
 import * as m021 from './migrations/021_node_row_stamps.js';
 import * as m022 from './migrations/022_ipam_address_index.js';
+import * as m023 from './migrations/023_node_pending_work_indexes.js';
 
 interface Migration {
   name: string;
@@ -53,6 +54,7 @@ const MIGRATIONS: Migration[] = [
   m020,
   m021,
   m022,
+  m023,
 ];
 
 const source: Knex.MigrationSource<Migration> = {

@@ -257,21 +257,36 @@ export class NodeRepository {
    * Unlocked nodes with work pending: a runnable provision state, a power
    * target, or one of `pendingKeys` in driver_internal_info (a console
    * change), e.g. left by a conductor that died before doing it.
+   *
+   * Each kind is found through an index of its own (the provision state's,
+   * and migration 023's partial indexes, whose conditions these are word
+   * for word), then the nodes among them that nobody holds: an OR of the
+   * three would read every unlocked node and its driver_internal_info.
    */
   async listUnlockedWork(
     states: readonly ProvisionState[],
     pendingKeys: readonly string[],
     limit: number,
   ): Promise<Pick<Node, 'id' | 'uuid' | 'conductor_group'>[]> {
+    const pending = (q: Knex.QueryBuilder): void => {
+      q.select('id').from('nodes').whereIn('provision_state', states);
+      q.unionAll((u) => {
+        u.select('id').from('nodes').whereRaw('target_power_state IS NOT NULL');
+      });
+      // The document is JSON text on both engines; a key is `"key":` in it. A literal, not a parameter:
+      // a partial index serves only a condition the planner can read.
+      for (const key of pendingKeys) {
+        const pattern = `%${JSON.stringify(key)}:%`.replaceAll("'", "''");
+        q.unionAll((u) => {
+          u.select('id').from('nodes').whereRaw(`driver_internal_info LIKE '${pattern}'`);
+        });
+      }
+    };
     return this.work.fromRows(
       await this.knex('nodes')
         .select('id', 'uuid', 'conductor_group')
         .whereNull('reservation')
-        .where((w) => {
-          w.whereIn('provision_state', states).orWhereNotNull('target_power_state');
-          // The document is JSON text on both engines; a key is `"key":` in it.
-          for (const key of pendingKeys) w.orWhere('driver_internal_info', 'like', `%${JSON.stringify(key)}:%`);
-        })
+        .whereIn('id', pending)
         .orderBy('id')
         .limit(limit),
     );
