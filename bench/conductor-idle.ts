@@ -1,20 +1,22 @@
 /**
  * An idle conductor's footprint: 5,000 manageable sim hosts (half Redfish,
- * half IPMI) on PostgreSQL, owned by one `anvil serve --role conductor`
+ * half IPMI) on PostgreSQL (or SQLite), owned by one `anvil serve --role conductor`
  * process with default settings except the stated power sync interval.
  * The fleet is enrolled and managed first by a separate `--role all`
  * process, which is then stopped, so the conductor measured has only its own
  * work: heartbeats, sweeps every 2 s, and power sync passes. Reports its RSS
  * after settling and at the end, and the CPU seconds it used over the window.
- * Usage: npx tsx bench/conductor-idle.ts [hosts] [power sync interval s] [window s]
+ * Usage: npx tsx bench/conductor-idle.ts [hosts] [power sync interval s] [window s] [postgres|sqlite]
  */
 import { startSimFleet } from '../sim/fleet-runner.js';
 import { createFleet } from '../sim/host/index.js';
+import type { EngineName } from '../test/support/engines.js';
 import { createWorkspace, drivePlan, enrollFleet, processUsage, startAnvil } from './anvil-fleet.js';
 
 const HOSTS = Number(process.argv[2] ?? 5000);
 const SYNC_INTERVAL_S = Number(process.argv[3] ?? 60);
 const WINDOW_S = Number(process.argv[4] ?? 150);
+const ENGINE = (process.argv[5] ?? 'postgres') as EngineName;
 const SETTLE_S = 20;
 
 const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
@@ -24,7 +26,7 @@ async function main(): Promise<void> {
     fleet: createFleet({ count: HOSTS, seed: 9 }),
     credentials: { username: 'admin', password: 'bench' },
   });
-  const ws = await createWorkspace('postgres');
+  const ws = await createWorkspace(ENGINE);
   try {
     const setup = await startAnvil(ws, 'setup', 'all', { ANVIL_POWER_SYNC_INTERVAL: '0' });
     try {

@@ -210,7 +210,8 @@ export class Intake implements AgentCheckIn {
    * Takes the lock (409 when busy), re-reads the node, lets `decide` check it
    * and say what changes, then writes the changes and the new lock holder in
    * one UPDATE. On any refusal the lock is released and nothing is written;
-   * when `decide` says there is no work, the changes are written and the lock released.
+   * when `decide` says there is no work, the changes are written with the
+   * lock's release, also in one UPDATE.
    */
   private async handOver(
     node: Node,
@@ -225,12 +226,17 @@ export class Intake implements AgentCheckIn {
     // The node as the lock's own UPDATE read it: what `decide` sees is what no one else can now change.
     const fresh = await this.deps.locks.acquire(node.id, node.uuid);
     let handedTo: Node | null = null;
+    let released = false;
     try {
       const decision = decide(fresh);
       const { changes: decided, work } = 'work' in decision ? decision : { changes: decision, work: true };
       const changes = revokeAgentOnExit(fresh, decided);
       if (!work) {
-        if (Object.keys(changes).length > 0) await this.deps.nodes.update(fresh.id, changes);
+        if (Object.keys(changes).length > 0) {
+          // The changes and the lock's release in one UPDATE (an agent's every heartbeat comes this way).
+          await this.deps.nodes.update(fresh.id, { ...changes, reservation: null });
+          released = true;
+        }
         return;
       }
       const owner = await this.deps.placement.ownerOf(fresh.uuid, fresh.conductor_group);
@@ -247,7 +253,7 @@ export class Intake implements AgentCheckIn {
             },
       );
     } finally {
-      if (handedTo === null) await this.deps.nodes.release(node.id, this.deps.locks.holder);
+      if (handedTo === null && !released) await this.deps.nodes.release(node.id, this.deps.locks.holder);
     }
     if (handedTo.reservation === this.deps.local?.name) this.deps.local.kick(handedTo);
   }

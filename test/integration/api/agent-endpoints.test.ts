@@ -229,6 +229,10 @@ describeOnEngines('agent endpoints', (svc) => {
     const accepted = await heartbeat(svc(), from, uuid, token, 'http://127.0.0.1:9999');
     expect(accepted.status).toBe(202);
     expect((await internalInfo(svc(), uuid)).agent_url).toBe('http://127.0.0.1:9999');
+    // Nothing to resume in inspect wait: the lock went with the write, and the next heartbeat takes it again.
+    expect((await svc().request('GET', `/v1/nodes/${uuid}`)).body.reservation).toBeNull();
+    expect((await heartbeat(svc(), from, uuid, token, 'http://127.0.0.1:9999')).status).toBe(202);
+    expect((await svc().request('GET', `/v1/nodes/${uuid}`)).body.reservation).toBeNull();
   });
 
   it('voids the token when the node leaves the agent states: after an abort, and for the next boot', async () => {
