@@ -385,7 +385,7 @@ export const settings = {
       yaml: 'conductor.enable_health_monitoring',
       schema: booleanSetting,
       default: true,
-      help: "Power sync also reads the hardware health the BMC reports (Redfish) into the node's `health`, one more BMC call per node and pass",
+      help: "Power sync also keeps the hardware health the BMC reports (Redfish) in the node's `health`, from the same read of the System as the power state",
     }),
     powerFailureRecoveryIntervalSeconds: new Setting({
       env: 'ANVIL_POWER_FAILURE_RECOVERY_INTERVAL',
