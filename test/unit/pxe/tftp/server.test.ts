@@ -131,8 +131,9 @@ describe('serving files over UDP', () => {
     results.forEach((result, i) =>
       expect(result.data.equals(files[i % 2 ? 'medium.bin' : 'exact.bin'] as Buffer)).toBe(true),
     );
-    const ports = new Set(results.map((r) => r.serverPort));
-    expect(ports.size).toBe(50);
+    // Each answered from a socket of its own, not the listening port. Not all 50 ports distinct: once a
+    // transfer ended and closed its socket, the kernel may hand its port to one that started later.
+    for (const result of results) expect(result.serverPort).not.toBe(server.port);
     for (const result of results)
       expect(await eventFor(result.localPort, since)).toMatchObject({ event: 'transfer-complete' });
   });
