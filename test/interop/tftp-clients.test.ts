@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { setTimeout as delay } from 'node:timers/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { namedFiles, startTftpServer, type TftpEvent, type TftpServer } from '../../pxe/tftp/index.js';
@@ -50,9 +51,18 @@ function observe(event: TftpEvent): void {
   if (event.event !== 'record-failed') events.push(event);
 }
 
-/** The last event about `file`, after the client has exited. */
-function lastEventFor(file: string): TransferEvent | undefined {
-  return events.filter((e) => e.file === file).at(-1);
+/**
+ * The event that ended the first transfer of `file` seen after `since`
+ * events. It may come after the client has exited: the server reads the
+ * client's last ACK after the client has gone. Waits at most 5 s.
+ */
+async function transferEnd(file: string, since: number): Promise<TransferEvent | undefined> {
+  for (let waited = 0; waited < 5_000; waited += 20) {
+    const found = events.slice(since).find((e) => e.file === file);
+    if (found !== undefined) return found;
+    await delay(20);
+  }
+  return undefined;
 }
 
 beforeAll(async () => {
@@ -101,9 +111,10 @@ describe.skipIf(!haveHpa)("tftp-hpa's tftp (RFC 1350 only: it sends no options)"
 
   it.each(['medium.bin', 'whole.bin'])('fetches %s byte-identical at 512-byte blocks', async (file) => {
     const local = `hpa-${path.basename(file)}`;
+    const since = events.length;
     expect((await hpa(file, local)).code).toBe(0);
     expect((await fetched(local)).equals(files[file] as Buffer)).toBe(true);
-    expect(lastEventFor(file)).toMatchObject({
+    expect(await transferEnd(file, since)).toMatchObject({
       event: 'transfer-complete',
       blksize: 512,
       windowsize: 1,
@@ -118,11 +129,12 @@ describe.skipIf(!haveHpa)("tftp-hpa's tftp (RFC 1350 only: it sends no options)"
 
   it.each(traversals)('is refused %j and gets no bytes', async (remote) => {
     const local = `hpa-refused-${traversals.indexOf(remote)}`;
+    const since = events.length;
     const result = await hpa(remote, local);
     // tftp-hpa 5.2 exits 0 after an ERROR, leaving an empty local file: judge by its message.
     expect(result.stdout + result.stderr).toMatch(/Error code [12]: (Access violation|File not found)/);
     expect(existsSync(path.join(out, local)) ? (await stat(path.join(out, local))).size : 0).toBe(0);
-    expect(lastEventFor(remote.startsWith('/') ? remote.slice(1) : remote)).toMatchObject({
+    expect(await transferEnd(remote.startsWith('/') ? remote.slice(1) : remote, since)).toMatchObject({
       event: 'transfer-failed',
       bytes: 0,
     });
@@ -151,18 +163,16 @@ describe.skipIf(!haveAtftp)('atftp (RFC 2348 blksize, RFC 7440 windowsize)', () 
   );
   it.each(matrix)('fetches byte-identical at blksize %i, windowsize %i', async (blksize, windowsize) => {
     const local = `atftp-${blksize}-${windowsize}`;
+    const since = events.length;
     const result = await atftp('medium.bin', local, [`blksize ${blksize}`, `windowsize ${windowsize}`, 'tsize 0']);
     expect(result.code, result.stderr).toBe(0);
     expect((await fetched(local)).equals(files['medium.bin'] as Buffer)).toBe(true);
     // The server shrinks windows to 64 KiB (RFC 7440 §3 lets it answer smaller): larger bursts overflowed atftp's socket buffer.
     const answered = Math.min(windowsize, Math.max(1, Math.floor(65536 / blksize)));
-    expect(lastEventFor('medium.bin')).toMatchObject({
-      event: 'transfer-complete',
-      blksize,
-      windowsize: answered,
-      retransmits: 0,
-      bytes: 1_500_123,
-    });
+    const end = await transferEnd('medium.bin', since);
+    expect(end).toMatchObject({ event: 'transfer-complete', blksize, windowsize: answered, bytes: 1_500_123 });
+    // A window overflowing atftp's buffer would be resent nearly every time; a client stalled by a busy machine, once or twice.
+    expect(end?.retransmits, JSON.stringify(end)).toBeLessThanOrEqual(2);
   });
 
   it('fetches a 33 MiB file across the block-number wrap with windowsize 8', async () => {
@@ -199,10 +209,15 @@ describe.skipIf(!haveCurl)('curl tftp:// (RFC 2348 blksize, RFC 2349 tsize)', ()
 
   it.each([512, 1024, 1468, 8192, 32768, 65464])('fetches byte-identical at blksize %i', async (blksize) => {
     const local = `curl-${blksize}`;
+    const since = events.length;
     const result = await curl('medium.bin', local, blksize);
     expect(result.code, result.stderr).toBe(0);
     expect((await fetched(local)).equals(files['medium.bin'] as Buffer)).toBe(true);
-    expect(lastEventFor('medium.bin')).toMatchObject({ event: 'transfer-complete', blksize, bytes: 1_500_123 });
+    expect(await transferEnd('medium.bin', since)).toMatchObject({
+      event: 'transfer-complete',
+      blksize,
+      bytes: 1_500_123,
+    });
   });
 
   it('fetches a file of whole 65464-byte blocks (empty last block)', async () => {
