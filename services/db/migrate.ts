@@ -22,6 +22,7 @@ import * as m020 from './migrations/020_machines.js';
 import * as m021 from './migrations/021_node_row_stamps.js';
 import * as m022 from './migrations/022_ipam_address_index.js';
 import * as m023 from './migrations/023_node_pending_work_indexes.js';
+import * as m024 from './migrations/024_change_view_keys.js';
 
 interface Migration {
   name: string;
@@ -55,6 +56,7 @@ const MIGRATIONS: Migration[] = [
   m021,
   m022,
   m023,
+  m024,
 ];
 
 const source: Knex.MigrationSource<Migration> = {

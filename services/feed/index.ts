@@ -2,7 +2,14 @@ export { recordClaimChanges } from './claim-changes.js';
 export { formatCursor, parseSince } from './cursor.js';
 export { CursorExpired, InvalidCursor } from './errors.js';
 export { ChangeFeed } from './feed.js';
-export { type Change, type ChangeKind, type ChangePage, type FeedFollow, type PollAnswer } from './model.js';
+export {
+  type Change,
+  type ChangeKind,
+  type ChangePage,
+  type FeedFollow,
+  type NewChange,
+  type PollAnswer,
+} from './model.js';
 export { ChangeRecorder } from './recorder.js';
 export { pruneChanges } from './retention.js';
 export {

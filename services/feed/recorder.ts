@@ -1,18 +1,18 @@
 import type { Knex } from 'knex';
 import { col, isPostgres } from '../db/index.js';
 import { cursorColumn } from './cursor.js';
-import type { ChangeData, NewChange } from './model.js';
-import { isSameView } from './same-view.js';
+import type { NewChange } from './model.js';
+import { viewKey } from './view-key.js';
 
 /** The PostgreSQL channel a commit of changes is announced on; its payload is the newest cursor committed. */
 export const CHANGES_CHANNEL = 'anvil_changes';
 
 /**
- * Rows per insert statement. knex writes a multi-row insert on SQLite as one
- * compound SELECT, which SQLite caps at 500 terms; PostgreSQL caps a
- * statement's parameters at 65,535. A transaction that changes many objects
- * (a fleet-wide update) inserts in chunks: the ids still come in order, and
- * the advisory lock still covers them all.
+ * Changes per insert statement, seven parameters each: both engines bound a
+ * statement's parameters (SQLite at 32,766, PostgreSQL at 65,535). A
+ * transaction that changes many objects (a fleet-wide update) inserts in
+ * chunks: the ids still come in order, and the advisory lock, taken by the
+ * first, still covers them all.
  */
 const INSERT_CHUNK_ROWS = 200;
 
@@ -61,41 +61,24 @@ export class ChangeRecorder {
    * Records `changes` in `trx`. Call it once per transaction, after the
    * transaction's last data write: its lock is held until the commit. An
    * update that leaves the object's view as the feed last showed it (but for
-   * `updated_at`) is left out.
+   * `updated_at`) is left out, by the insert itself: each chunk of changes
+   * is one statement, which on PostgreSQL also takes the writers' lock and
+   * announces the newest id.
    */
   async record(trx: Knex.Transaction, changes: readonly NewChange[]): Promise<void> {
     if (changes.length === 0) return;
-    // On PostgreSQL the lock goes with the first change's look-back, and the announcement with the
-    // last insert: a step's feed write is two round trips, not four.
-    let locked = !this.postgres;
     const now = new Date().toISOString();
-    const rows: Record<string, string>[] = [];
-    for (const change of changes) {
-      const lock = !locked;
-      locked = true;
-      if (change.action === 'updated') {
-        if (await this.repeats(trx, change, lock)) continue;
-      } else if (lock) {
-        await trx.raw('select pg_advisory_xact_lock(?)', [FEED_WRITERS_LOCK]);
-      }
-      rows.push({
-        kind: change.kind,
-        action: change.action,
-        object_uuid: change.data.uuid,
-        data: JSON.stringify(change.data),
-        created_at: now,
-      });
-    }
-    if (rows.length === 0) return;
     let newest = 0;
-    for (let start = 0; start < rows.length; start += INSERT_CHUNK_ROWS) {
-      const insert = trx('changes')
-        .insert(rows.slice(start, start + INSERT_CHUNK_ROWS))
-        .returning('id');
-      const last = start + INSERT_CHUNK_ROWS >= rows.length;
-      for (const id of last && this.postgres ? await this.insertAndAnnounce(trx, insert) : insertedIds(await insert))
-        newest = Math.max(newest, id);
+    let announced = false;
+    for (let start = 0; start < changes.length; start += INSERT_CHUNK_ROWS) {
+      const last = start + INSERT_CHUNK_ROWS >= changes.length;
+      const ids = await this.insertNew(trx, changes.slice(start, start + INSERT_CHUNK_ROWS), now, last);
+      for (const id of ids) newest = Math.max(newest, id);
+      announced = last && ids.length > 0;
     }
+    if (newest === 0) return;
+    // A last chunk of repeats announced nothing: the earlier chunks' newest id still needs saying.
+    if (this.postgres && !announced) await trx.raw('select pg_notify(?, ?)', [CHANGES_CHANNEL, String(newest)]);
     trx.executionPromise.then(
       () => {
         for (const listener of this.listeners) listener(newest);
@@ -111,50 +94,49 @@ export class ChangeRecorder {
     return () => this.listeners.delete(listener);
   }
 
-  /** Whether the object's last record already shows `change`; `lock`: take the writers' lock in the same statement. */
-  private async repeats(trx: Knex.Transaction, change: NewChange, lock: boolean): Promise<boolean> {
-    const lastChange = trx('changes')
-      .select('action', 'data')
-      .where({ kind: change.kind, object_uuid: change.data.uuid })
-      .orderBy('id', 'desc')
-      .limit(1);
-    let last: unknown;
-    if (lock) {
-      const query = lastChange.toSQL();
-      const answer: unknown = await trx.raw(
-        `select pg_advisory_xact_lock(?) as locked, last.action, last.data from (select 1) as one left join (${query.sql}) as last on true`,
-        [FEED_WRITERS_LOCK, ...query.bindings],
-      );
-      last = (answer as { rows: unknown[] }).rows[0];
-    } else {
-      const rows: unknown[] = await lastChange;
-      last = rows[0];
-    }
-    if (typeof last !== 'object' || last === null) return false;
-    const { action, data } = last as { action: unknown; data: unknown };
-    if (action === 'deleted' || typeof data !== 'string') return false;
-    return isSameView(JSON.parse(data) as ChangeData, change.data);
-  }
-
   /**
-   * PostgreSQL: the insert, and the announcement of its newest id, in one
-   * statement. Delivered at commit, to every process listening (this one
-   * included), never for a rollback.
+   * Inserts `changes` in their order, but for an update whose view key is
+   * that of its object's last change (a deletion aside), and answers the ids
+   * taken. On PostgreSQL the same statement takes the writers' lock before
+   * any id and, with `announce`, announces the newest id at commit to every
+   * process listening (this one included), never for a rollback; pg_notify
+   * runs per row, and PostgreSQL delivers a transaction's identical
+   * notifications once.
    */
-  private async insertAndAnnounce(trx: Knex.Transaction, insert: Knex.QueryBuilder): Promise<number[]> {
-    const query = insert.toSQL();
-    const answer: unknown = await trx.raw(
-      // pg_notify runs per row; PostgreSQL delivers a transaction's identical notifications once.
-      `with inserted as (${query.sql}) select id, pg_notify(?, (select max(id) from inserted)::text) from inserted`,
-      [...query.bindings, CHANGES_CHANNEL],
-    );
-    return insertedIds((answer as { rows: unknown[] }).rows);
+  private async insertNew(
+    trx: Knex.Transaction,
+    changes: readonly NewChange[],
+    now: string,
+    announce: boolean,
+  ): Promise<number[]> {
+    const values = changes.map(() => '(cast(? as integer), ?, ?, ?, ?, ?, ?)').join(', ');
+    const bindings = changes.flatMap((change, ord) => [
+      ord,
+      change.kind,
+      change.action,
+      change.data.uuid,
+      JSON.stringify(change.data),
+      now,
+      viewKey(change.data),
+    ]);
+    const candidates = `candidates (ord, kind, action, object_uuid, data, created_at, view_key) as (values ${values})`;
+    const fresh = `(c.action <> 'updated' or not exists (
+        select 1 from changes last
+        where last.kind = c.kind and last.object_uuid = c.object_uuid and last.action <> 'deleted'
+          and last.view_key = c.view_key
+          and last.id = (select max(id) from changes newest where newest.kind = c.kind and newest.object_uuid = c.object_uuid)))`;
+    const insert = `insert into changes (kind, action, object_uuid, data, created_at, view_key)
+      select c.kind, c.action, c.object_uuid, c.data, c.created_at, c.view_key from candidates c`;
+    const answer: unknown = this.postgres
+      ? await trx.raw(
+          `with locked as (select pg_advisory_xact_lock(?)), ${candidates},
+           inserted as (${insert}, locked where ${fresh} order by c.ord returning id)
+           select id${announce ? ', pg_notify(?, (select max(id) from inserted)::text)' : ''} from inserted`,
+          [FEED_WRITERS_LOCK, ...bindings, ...(announce ? [CHANGES_CHANNEL] : [])],
+        )
+      : await trx.raw(`with ${candidates} ${insert} where ${fresh} order by c.ord returning id`, bindings);
+    const rows: unknown = this.postgres ? (answer as { rows: unknown }).rows : answer;
+    if (!Array.isArray(rows)) throw new col.RowDecodeError('changes: the insert answered no rows');
+    return rows.map((row: unknown) => cursorColumn.decode(col.isRecord(row) ? row.id : undefined, 'changes.id'));
   }
-}
-
-/** The ids an insert answered. */
-function insertedIds(inserted: unknown): number[] {
-  if (!Array.isArray(inserted) || inserted.length === 0)
-    throw new col.RowDecodeError('changes: the insert answered no ids');
-  return inserted.map((row: unknown) => cursorColumn.decode(col.isRecord(row) ? row.id : row, 'changes.id'));
 }

@@ -115,6 +115,33 @@ for (const engine of ENGINES) {
       expect(summary(await recorded())).toEqual([line('node', 'updated', node.uuid)]);
     });
 
+    it("records an update in one statement, which itself leaves out a repeat of the object's last view", async () => {
+      const node = await nodes.create(nodeFixture());
+      await recorded();
+      const statements: string[] = [];
+      const seen = (query: { sql: string }) => statements.push(query.sql);
+      db.knex.on('query', seen);
+      try {
+        await nodes.update(node.id, { last_error: 'one statement' });
+        await nodes.update(node.id, { last_error: 'one statement', updated_at: new Date().toISOString() });
+      } finally {
+        db.knex.off('query', seen);
+      }
+      expect(statements.filter((sql) => /\bchanges\b/.test(sql))).toHaveLength(2);
+      expect(summary(await recorded())).toEqual([line('node', 'updated', node.uuid)]);
+    });
+
+    it('records the next update of an object whose last change was recorded without a view key', async () => {
+      const node = await nodes.create(nodeFixture());
+      await recorded();
+      // As a change recorded before migration 024 stands.
+      await db.knex('changes').where({ object_uuid: node.uuid }).update({ view_key: null });
+      await nodes.update(node.id, { provision_state: node.provision_state, updated_at: new Date().toISOString() });
+      expect(summary(await recorded())).toEqual([line('node', 'updated', node.uuid)]);
+      await nodes.update(node.id, { provision_state: node.provision_state, updated_at: new Date().toISOString() });
+      expect(await recorded()).toEqual([]);
+    });
+
     it('records an allocation created, given a node (with the node), failed, renamed, and deleted (freeing the node)', async () => {
       const node = await nodes.create(
         nodeFixture({ provision_state: 'available', power_state: 'power off', resource_class: 'feed' }),

@@ -6,7 +6,7 @@ import { getEventListeners } from 'node:events';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateToLatest, openDatabase, type Database } from '../../../../services/db/index.js';
-import { ChangeFeed } from '../../../../services/feed/index.js';
+import { ChangeFeed, ChangeRecorder, type NewChange } from '../../../../services/feed/index.js';
 import { LISTENER_APPLICATION_NAME } from '../../../../services/feed/listener.js';
 import { createLogger } from '../../../../services/logger.js';
 import { NodeRepository } from '../../../../services/nodes/index.js';
@@ -80,6 +80,29 @@ for (const engine of ENGINES) {
       const waiting = feed.poll(since, 100, FOREVER_MS, new AbortController().signal);
       const node = await new NodeRepository(elsewhere.knex, secrets).create(nodeFixture({ name: 'wake-remote' }));
       expect((await waiting).changes.map((c) => c.data.uuid)).toEqual([node.uuid]);
+      await feed.close();
+    });
+
+    it("wakes on another process's commit of many changes whose last ones showed nothing new", async () => {
+      // Recorded 200 to a statement: the second statement's one change repeats the object's last view, and
+      // inserts nothing, so the first statement's changes are announced on their own.
+      const repeated: NewChange = { kind: 'machine', action: 'created', data: { uuid: crypto.randomUUID() } };
+      const recorder = ChangeRecorder.of(elsewhere.knex);
+      await elsewhere.knex.transaction((trx) => recorder.record(trx, [repeated]));
+      const feed = newFeed(here.knex, {
+        listen: engine === 'postgres',
+        pollIntervalMs: engine === 'postgres' ? FOREVER_MS : 100,
+      });
+      if (engine === 'postgres') await listening(here, 1);
+      const since = await feed.start('now');
+      const waiting = feed.poll(since, 1000, FOREVER_MS, new AbortController().signal);
+      const created: NewChange[] = Array.from({ length: 200 }, () => ({
+        kind: 'machine',
+        action: 'created',
+        data: { uuid: crypto.randomUUID() },
+      }));
+      await elsewhere.knex.transaction((trx) => recorder.record(trx, [...created, { ...repeated, action: 'updated' }]));
+      expect((await waiting).changes.map((c) => c.data.uuid)).toEqual(created.map((c) => c.data.uuid));
       await feed.close();
     });
 
