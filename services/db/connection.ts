@@ -1,10 +1,13 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import knex, { type Knex } from 'knex';
+import { prepareStatements, type PgConnection } from './prepared-statements.js';
 import { cacheStatements } from './statement-cache.js';
 
 /** Distinct statements a SQLite connection keeps prepared: Anvil's queries are a few hundred texts. */
 const SQLITE_STATEMENTS = 2000;
+/** The same for a PostgreSQL connection, where each also holds memory in its server process. */
+const POSTGRES_STATEMENTS = 500;
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -69,7 +72,18 @@ function createPrivately(file: string): void {
 }
 
 function openPostgres(url: string): Database {
-  const db = knex({ client: 'pg', connection: url, pool: { min: 0, max: 10 } });
+  const db = knex({
+    client: 'pg',
+    connection: url,
+    pool: {
+      min: 0,
+      max: 10,
+      afterCreate(conn: PgConnection, done: (err: Error | null, conn: unknown) => void) {
+        prepareStatements(conn, POSTGRES_STATEMENTS);
+        done(null, conn);
+      },
+    },
+  });
   return { knex: db, engine: 'postgres', close: () => db.destroy() };
 }
 

@@ -1,3 +1,5 @@
+import { isResultTypeChanged } from './prepared-statements.js';
+
 /**
  * Whether an error is the database being unable to serve right now (its disk
  * full, its server gone or restarting, no connection to be had) rather than a
@@ -6,6 +8,8 @@
  */
 export function databaseUnavailable(err: unknown): string | null {
   if (typeof err !== 'object' || err === null) return null;
+  if (isResultTypeChanged(err))
+    return "The database's schema changed under this process's prepared statements (another Anvil process migrated it); try again.";
   const { code, name } = err as { code?: unknown; name?: unknown };
   switch (code) {
     // better-sqlite3's SqliteError codes.
