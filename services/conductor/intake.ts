@@ -241,16 +241,12 @@ export class Intake implements AgentCheckIn {
       }
       const owner = await this.deps.placement.ownerOf(fresh.uuid, fresh.conductor_group);
       if (owner === this.deps.local?.name && !this.deps.local.hasCapacity()) throw new NoFreeConductorWorker();
-      // The hand-over and its history entry commit together.
+      // The hand-over and its history entry commit together; the entry describes the node as these changes leave it.
+      const entry = describe?.(fresh, { ...fresh, ...changes }) ?? null;
       handedTo = await this.deps.nodes.update(
         fresh.id,
         { ...changes, reservation: owner },
-        describe === null
-          ? undefined
-          : async (trx, after) => {
-              const entry = describe(fresh, after);
-              if (entry) await this.deps.history.record(fresh.id, entry, trx);
-            },
+        entry === null ? undefined : this.deps.history.rowsFor([entry]),
       );
     } finally {
       if (handedTo === null && !released) await this.deps.nodes.release(node.id, this.deps.locks.holder);

@@ -31,29 +31,27 @@ export function createNodeTask(initial: Node, nodes: NodeRepository, history: No
         extra.instance_uuid = null;
       }
       const from = node.provision_state;
+      const write = revokeAgentOnExit(node, {
+        ...extra,
+        ...changes,
+        provision_state: next.state,
+        target_provision_state: next.target,
+        provision_updated_at: now,
+      });
+      const failed = (FAILURE_STATES as readonly string[]).includes(next.state) || event === 'fail';
+      const lastError = 'last_error' in write ? write.last_error : node.last_error;
+      const why = failed && lastError ? `: ${lastError}` : '';
       // The transition and its history entry commit together.
       node = await nodes.update(
         node.id,
-        revokeAgentOnExit(node, {
-          ...extra,
-          ...changes,
-          provision_state: next.state,
-          target_provision_state: next.target,
-          provision_updated_at: now,
-        }),
-        (trx, updated) => {
-          const failed = (FAILURE_STATES as readonly string[]).includes(next.state) || event === 'fail';
-          const why = failed && updated.last_error ? `: ${updated.last_error}` : '';
-          return history.record(
-            updated.id,
-            {
-              severity: failed ? 'ERROR' : 'INFO',
-              event_type: 'provisioning',
-              event: `${from} -> ${next.state} (${event})${why}`,
-            },
-            trx,
-          );
-        },
+        write,
+        history.rowsFor([
+          {
+            severity: failed ? 'ERROR' : 'INFO',
+            event_type: 'provisioning',
+            event: `${from} -> ${next.state} (${event})${why}`,
+          },
+        ]),
       );
       metrics.transitions.inc({ state: next.state });
     },
@@ -62,11 +60,7 @@ export function createNodeTask(initial: Node, nodes: NodeRepository, history: No
       const entries: HistoryEvent[] = [];
       if (started !== null) entries.push({ severity: 'INFO', event_type: 'provisioning', event: started });
       if (event !== undefined) entries.push(event);
-      node = await nodes.update(
-        node.id,
-        changes,
-        entries.length === 0 ? undefined : (trx, updated) => history.recordAll(updated.id, entries, trx),
-      );
+      node = await nodes.update(node.id, changes, entries.length === 0 ? undefined : history.rowsFor(entries));
     },
   };
 }

@@ -7,5 +7,6 @@ export * as col from './columns.js';
 export { insertRecord, rowCodec, type Columns, type RowCodec } from './row-codec.js';
 export { isPostgres } from './engine.js';
 export { deleteReturning } from './delete-returning.js';
+export { updateWithRows, type RowsAlongside } from './update-with-rows.js';
 export { databaseUnavailable } from './unavailable.js';
 export { outlastOutage } from './outlast.js';

@@ -69,12 +69,21 @@ export class NodeHistory {
   /** Appends entries in their order, in one statement. */
   async recordAll(nodeId: number, events: readonly HistoryEvent[], db: Knex = this.knex): Promise<void> {
     if (events.length === 0) return;
+    const { table, rows } = this.rowsFor(events);
+    await db(table).insert(rows.map((row) => ({ node_id: nodeId, ...row })));
+  }
+
+  /**
+   * The rows of `events` as entries, but for their node's id: for the
+   * repository to write in the statement that changes the node (NodeRepository.update).
+   */
+  rowsFor(events: readonly HistoryEvent[]): { table: string; rows: Record<string, unknown>[] } {
     const created_at = new Date().toISOString();
     const user = currentActor();
-    const rows = events.map((e) =>
-      ENTRIES.toRow({ uuid: randomUUID(), created_at, ...e, conductor: this.conductor, user }),
-    );
-    await db('node_history').insert(rows.map((row) => ({ node_id: nodeId, ...row })));
+    return {
+      table: 'node_history',
+      rows: events.map((e) => ENTRIES.toRow({ uuid: randomUUID(), created_at, ...e, conductor: this.conductor, user })),
+    };
   }
 
   async get(nodeId: number, uuid: string): Promise<HistoryEntry> {

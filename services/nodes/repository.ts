@@ -5,12 +5,15 @@ import {
   deleteReturning,
   insertRecord,
   isForeignKeyViolation,
+  isPostgres,
   listPage,
   rowCodec,
   uniqueViolationError,
   type Columns,
   type RowCodec,
   type PageRequest,
+  type RowsAlongside,
+  updateWithRows,
 } from '../db/index.js';
 import {
   ChassisNotFound,
@@ -186,28 +189,22 @@ export class NodeRepository {
 
   /**
    * Writes `changes` and returns the node as stored, read back by the write
-   * itself. `alongside` writes what goes with the change (its history entry)
-   * in the same transaction, given the node as written: one commit, not two.
-   * A write of none of the fields the feed shows (driver_internal_info,
-   * timestamps...) with nothing alongside records nothing and needs no
-   * transaction: agents' heartbeats stay one statement.
+   * itself. `alongside` is what goes with the change (its history entries),
+   * written in the same statement on PostgreSQL (updateWithRows). A write
+   * the feed shows is recorded in the same transaction; one that it does not
+   * (driver_internal_info, timestamps...) needs no transaction: agents'
+   * heartbeats, and on PostgreSQL a step started with its history entry,
+   * stay one statement.
    */
-  async update(
-    id: number,
-    changes: NodeChanges,
-    alongside?: (trx: Knex.Transaction, node: Node) => Promise<void>,
-  ): Promise<Node> {
+  async update(id: number, changes: NodeChanges, alongside?: RowsAlongside): Promise<Node> {
     const feed = touchesNodeFeed(changes);
     const notFound = (): NodeNotFound => new NodeNotFound(String(id));
     try {
-      if (!feed && alongside === undefined) {
-        const rows: unknown[] = await this.knex('nodes').where({ id }).update(this.rows.toRow(changes)).returning('*');
-        return this.rows.fromFound(rows[0], notFound);
-      }
+      if (!feed && (alongside === undefined || isPostgres(this.knex)))
+        return this.rows.fromFound((await this.write(this.knex, id, changes, alongside))[0], notFound);
       return await this.knex.transaction(async (trx) => {
-        const rows: unknown[] = await trx('nodes').where({ id }).update(this.rows.toRow(changes)).returning('*');
+        const rows = await this.write(trx, id, changes, alongside);
         const node = this.rows.fromFound(rows[0], notFound);
-        await alongside?.(trx, node);
         // Last: the feed's lock is held from here to the commit (ChangeRecorder).
         if (feed) await this.changes.record(trx, [nodeChange('updated', rows[0])]);
         return node;
@@ -215,6 +212,12 @@ export class NodeRepository {
     } catch (err) {
       throw this.translate(err, changes);
     }
+  }
+
+  private async write(db: Knex, id: number, changes: NodeChanges, alongside?: RowsAlongside): Promise<unknown[]> {
+    const values = this.rows.toRow(changes);
+    if (alongside !== undefined) return updateWithRows(db, 'nodes', id, values, alongside, 'node_id');
+    return (await db('nodes').where({ id }).update(values).returning('*')) as unknown[];
   }
 
   /**

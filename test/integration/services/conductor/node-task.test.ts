@@ -11,10 +11,18 @@ import { nodeFixture } from '../../../support/node-fixture.js';
 
 const postgresUp = await postgresAvailable();
 
-/** Writes every entry against a node that does not exist. */
+/** Gives every entry the uuid of an entry already written, which the database refuses (unique). */
 class RefusedHistory extends NodeHistory {
-  override record(nodeId: number, e: HistoryEvent, db?: Knex): Promise<void> {
-    return super.record(-nodeId, e, db);
+  constructor(
+    knex: Knex,
+    private readonly taken: string,
+  ) {
+    super(knex, 'c1');
+  }
+
+  override rowsFor(events: readonly HistoryEvent[]): ReturnType<NodeHistory['rowsFor']> {
+    const { table, rows } = super.rowsFor(events);
+    return { table, rows: rows.map((row) => ({ ...row, uuid: this.taken })) };
   }
 }
 
@@ -47,8 +55,8 @@ for (const engine of ENGINES) {
       expect((await nodes.getById(node.id)).provision_state).toBe('manageable');
       expect((await history.list(node.id, 10)).map((e) => e.event)).toEqual(['verifying -> manageable (done)']);
 
-      // An entry the database refuses (its foreign key): the transition goes back with it.
-      const broken = new RefusedHistory(db.knex, 'c1');
+      // An entry the database refuses: the transition goes back with it.
+      const broken = new RefusedHistory(db.knex, (await history.list(node.id, 10))[0]!.uuid);
       const other = await nodes.create(
         nodeFixture({ provision_state: 'verifying', target_provision_state: 'manageable' }),
       );
