@@ -27,13 +27,13 @@ export async function updateWithRows(
 ): Promise<unknown[]> {
   const update = db(table).where({ id }).update(values).returning('*');
   if (alongside.rows.length === 0) return (await update) as unknown[];
-  const columns = [...new Set(alongside.rows.flatMap((row) => Object.keys(row)))];
   if (!isPostgres(db)) {
     const rows = (await update) as unknown[];
     if (rows.length > 0) await db(alongside.table).insert(alongside.rows.map((row) => ({ ...row, [foreignKey]: id })));
     return rows;
   }
   const compiled = update.toSQL();
+  const columns = [...new Set(alongside.rows.flatMap((row) => Object.keys(row)))];
   const selects = alongside.rows
     .map(() => `select ${columns.map(() => '?').join(', ')}, updated.id from updated`)
     .join(' union all ');
