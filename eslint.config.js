@@ -5,7 +5,7 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'var/'] },
+  { ignores: ['build/', 'dist/', 'node_modules/', 'var/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -1,5 +1,6 @@
 /**
- * TFTP throughput, Anvil's server vs tftpd-hpa's `in.tftpd`, in one run with
+ * TFTP throughput, Anvil's server (on its native data path, and on its worker
+ * threads as where that was not built) vs tftpd-hpa's `in.tftpd`, in one run with
  * the same client (`curl`, which negotiates blksize; tftp-hpa's `tftp` 5.2
  * sends no options): a 64 MiB file at each blksize, rounds alternating between
  * the servers, medians and their ratio; then N concurrent `curl` fetches of a
@@ -98,12 +99,17 @@ async function startTftpd(root: string, port: number): Promise<ChildProcess> {
 }
 
 /** Anvil's server in its own process; resolves with its port once it listens. */
-async function startAnvil(root: string): Promise<{ port: number; child: ChildProcess }> {
+async function startAnvil(
+  root: string,
+  dataPath: 'native' | 'threads',
+): Promise<{ port: number; child: ChildProcess }> {
   // Every client here is 127.0.0.1: lift the per-client bound, which would refuse the bench's own concurrency.
   const script = path.join(import.meta.dirname, 'tftp-anvil-server.ts');
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), script, root, String(CONCURRENT)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', import.meta.resolve('tsx'), script, root, String(CONCURRENT), dataPath],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const [line] = await new Promise<string[]>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`Anvil's TFTP server exited with ${code}`)));
     createInterface({ input: child.stdout }).once('line', (first) => resolve([first]));
@@ -130,16 +136,19 @@ async function main(): Promise<void> {
   await chmod(path.join(root, BIG), 0o644);
   await chmod(path.join(root, SMALL), 0o644);
 
-  const anvil = await startAnvil(root);
+  const anvil = await startAnvil(root, 'native');
+  const anvilThreads = await startAnvil(root, 'threads');
   const tftpdPort = await freePort();
   const tftpd = await startTftpd(root, tftpdPort);
   const servers = [
     { name: 'anvil', port: anvil.port },
+    { name: 'anvil-threads', port: anvilThreads.port },
     { name: 'tftpd-hpa', port: tftpdPort },
   ];
   try {
     console.log(
-      `64 MiB file, ${ROUNDS} rounds, client curl; Anvil on port ${anvil.port}, in.tftpd on port ${tftpdPort}\n`,
+      `64 MiB file, ${ROUNDS} rounds, client curl; Anvil on port ${anvil.port} (native data path), ` +
+        `${anvilThreads.port} (worker threads), in.tftpd on port ${tftpdPort}\n`,
     );
     // Correctness first, untimed: each server, each blksize, byte-identical.
     for (const server of servers) {
@@ -175,9 +184,13 @@ async function main(): Promise<void> {
     }
     console.log('');
     for (const blksize of BLKSIZES) {
-      const ratio =
-        (medians.get(`tftpd-hpa/${blksize}`) ?? Number.NaN) / (medians.get(`anvil/${blksize}`) ?? Number.NaN);
-      console.log(`blksize ${blksize}: tftpd-hpa median / Anvil median = ${ratio.toFixed(2)} (above 1: Anvil faster)`);
+      for (const name of ['anvil', 'anvil-threads']) {
+        const ratio =
+          (medians.get(`tftpd-hpa/${blksize}`) ?? Number.NaN) / (medians.get(`${name}/${blksize}`) ?? Number.NaN);
+        console.log(
+          `blksize ${blksize}: tftpd-hpa median / ${name} median = ${ratio.toFixed(2)} (above 1: Anvil faster)`,
+        );
+      }
     }
 
     console.log(`\n${CONCURRENT} concurrent curl fetches of a ${SMALL_KIB} KiB file at blksize 1468:\n`);
@@ -198,6 +211,7 @@ async function main(): Promise<void> {
   } finally {
     stopTftpd(tftpd);
     anvil.child.kill('SIGTERM');
+    anvilThreads.child.kill('SIGTERM');
     await rm(work, { recursive: true, force: true });
   }
 }

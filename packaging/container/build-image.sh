@@ -72,6 +72,13 @@ node ui/build.mjs --out "$stage/app/dist/ui"
 cp package.json package-lock.json "$stage/app/"
 cp -a node_modules "$stage/app/"
 (cd "$stage/app" && npm prune --omit=dev --offline --no-audit --no-fund --loglevel=error)
+# The native TFTP data path that `npm ci` built (pxe/tftp/native-transfers.ts); without it, worker threads.
+if [ -f build/Release/anvil_tftp.node ]; then
+  mkdir -p "$stage/app/build/Release"
+  cp build/Release/anvil_tftp.node "$stage/app/build/Release/"
+else
+  echo "build-image: build/Release/anvil_tftp.node is missing: the image's TFTP transfers will run on worker threads" >&2
+fi
 # better-sqlite3 needs only its compiled addon at run time, not the SQLite sources it was built from.
 sqlite=$stage/app/node_modules/better-sqlite3
 if [ -f "$sqlite/build/Release/better_sqlite3.node" ]; then

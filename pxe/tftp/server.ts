@@ -1,7 +1,7 @@
 /**
  * Anvil's read-only TFTP server: listens for requests, gives each one its
- * own socket and transfer (on a transfer thread, so sends use every core),
- * and reports what it served. Files come from a
+ * own socket and transfer (on the native data path where it was built, else
+ * on a transfer thread, so sends use every core), and reports what it served. Files come from a
  * per-request virtual provider first (generated per-host files), then from
  * the root directory, confined to it.
  */
@@ -15,6 +15,7 @@ import { MAX_BLKSIZE } from './options.js';
 import { decodePacket, encodePacket, ErrorCode, TftpPacketError, type TftpPacket, type WireOption } from './packet.js';
 import { mapRequestPath, openInRoot, TftpRefusal, type RefusalReason } from './root.js';
 import { FileBlocks } from './file-blocks.js';
+import { loadNativeTransfers } from './native-transfers.js';
 import { BlockSource, type BlockReader } from './source.js';
 import { TransferThreads, type RunningTransfer } from './transfer-threads.js';
 import { Transfer, TransferFailed, type FailureReason, type Peer } from './transfer.js';
@@ -113,6 +114,12 @@ export interface TftpServerOptions {
    * 0: every transfer on the server's own thread.
    */
   transferThreads?: number;
+  /**
+   * Transfers of bytes and files on the native data path (a thread per
+   * transfer, in C), where `npm install` built it; default true. False: on
+   * the transfer threads, as where it was not built.
+   */
+  nativeTransfers?: boolean;
 }
 
 export interface TftpServer {
@@ -121,6 +128,8 @@ export interface TftpServer {
   readonly activeTransfers: number;
   /** Transfer threads started so far (they start as concurrent transfers need them). */
   readonly transferThreads: number;
+  /** Whether transfers of bytes and files run on the native data path. */
+  readonly nativeTransfers: boolean;
   /** Stops listening and ends running transfers (their clients get an ERROR). */
   close(): Promise<void>;
 }
@@ -159,8 +168,11 @@ export async function startTftpServer(options: TftpServerOptions): Promise<TftpS
   const finished = new Set<Promise<void>>();
   let closing = false;
   const threadCount = options.transferThreads ?? Math.min(availableParallelism(), 4);
+  const native = options.nativeTransfers === false ? null : loadNativeTransfers();
   const threads =
-    threadCount > 0 ? new TransferThreads(threadCount, (reason, message) => new TransferFailed(reason, message)) : null;
+    native === null && threadCount > 0
+      ? new TransferThreads(threadCount, (reason, message) => new TransferFailed(reason, message))
+      : null;
 
   const listener = createSocket({ type });
   try {
@@ -169,6 +181,8 @@ export async function startTftpServer(options: TftpServerOptions): Promise<TftpS
     listener.close();
     throw error;
   }
+  // The native path binds each transfer to a literal address: the one the listener resolved `host` to.
+  const boundHost = listener.address().address;
 
   listener.on('message', (msg, rinfo) => {
     let packet: TftpPacket;
@@ -290,8 +304,16 @@ export async function startTftpServer(options: TftpServerOptions): Promise<TftpS
     }
   }
 
-  /** Runs the transfer in a thread when its content can go there (bytes or a file); a stream stays here. */
+  /** Runs the transfer natively or in a thread when its content can go there (bytes or a file); a stream stays here. */
   function start(content: Content, requested: readonly WireOption[], peer: Peer): RunningTransfer {
+    if (native !== null && content.kind !== 'stream')
+      return native.run({
+        peer,
+        host: boundHost,
+        requested,
+        settings,
+        content: content.kind === 'bytes' ? { bytes: content.bytes } : { handle: content.handle, size: content.size },
+      });
     if (threads !== null && content.kind !== 'stream')
       return threads.run({
         peer,
@@ -368,6 +390,7 @@ export async function startTftpServer(options: TftpServerOptions): Promise<TftpS
     get transferThreads() {
       return threads?.size ?? 0;
     },
+    nativeTransfers: native !== null,
     async close() {
       closing = true;
       await new Promise<void>((resolve) => listener.close(() => resolve()));

@@ -73,6 +73,10 @@ export async function startBootServices(
           },
         });
         started.push(tftp);
+        if (!tftp.nativeTransfers)
+          log.warn(
+            'TFTP transfers run on worker threads: the native data path was not built (npm install needs python3, make and a C compiler)',
+          );
       } catch (err) {
         // A laptop without Debian's ipxe package, or without root for port 69, still runs the rest.
         if (!(err instanceof TftpConfigError) && (err as NodeJS.ErrnoException).code !== 'EACCES') throw err;

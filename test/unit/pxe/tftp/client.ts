@@ -5,6 +5,7 @@
  * blocks; on a gap, ACK the last block received in order).
  */
 import { createSocket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
 import { decodePacket, encodePacket, type TftpPacket, type WireOption } from '../../../../pxe/tftp/packet.js';
 
 export interface GetOptions {
@@ -48,7 +49,7 @@ export function tftpGet(options: GetOptions): Promise<GetResult> {
   const host = options.host ?? '127.0.0.1';
   const retryMs = options.retryMs ?? 200;
   const maxRetries = options.maxRetries ?? 10;
-  const socket = createSocket('udp4');
+  const socket = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
   const requested: WireOption[] = Object.entries(options.options ?? {}).map(([name, value]) => ({
     name,
     value: String(value),

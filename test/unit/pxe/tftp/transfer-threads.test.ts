@@ -28,6 +28,8 @@ async function withServer(
     host: '127.0.0.1',
     port: 0,
     transferThreads,
+    // Where the native data path was built, it would take every transfer of a file.
+    nativeTransfers: false,
     maxTransfersPerClient: 50,
     observer: (e) => events.push(e),
     // A stream from the resolver: read on the server's own thread, never moved to one.
