@@ -110,52 +110,25 @@ static void finish(transfer_t *t, int ok, const char *reason, const char *messag
   snprintf(t->message, TEXT, "%s", message);
 }
 
-/* The window: up to windowsize DATA packets, each 4 + blksize bytes long at most. */
+/*
+ * DATA packets by block number: block b (not wrapped) in slot b % capacity.
+ * The ring holds the window in flight, blocks acked + 1 to acked + count,
+ * and after it the next window's, read ahead while the client works on this
+ * one (as tftpd-hpa reads ahead), so a disk read is off the round trip.
+ */
 typedef struct {
   uint8_t *packets;
   size_t *lens;
-  uint32_t count;
+  uint32_t capacity;
   size_t slot;
-} window_t;
+  /* Blocks in flight, from acked + 1. */
+  uint32_t count;
+  /* The highest block read into the ring. */
+  uint64_t read_to;
+} ring_t;
 
-/* Reads block `block` (1-based, not wrapped) into `into`; its length, or -1 with errno set. */
-static ssize_t read_block(transfer_t *t, uint64_t block, uint8_t *into) {
-  uint64_t offset = (block - 1) * (uint64_t)t->blksize;
-  if (t->file_fd < 0) {
-    if (offset >= t->bytes_len) return 0;
-    size_t n = t->bytes_len - offset < t->blksize ? t->bytes_len - offset : t->blksize;
-    memcpy(into, t->bytes + offset, n);
-    return (ssize_t)n;
-  }
-  size_t filled = 0;
-  /* A short read is not the end of a regular file unless it reads nothing. */
-  while (filled < t->blksize) {
-    ssize_t n = pread(t->file_fd, into + filled, t->blksize - filled, (off_t)(offset + filled));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return -1;
-    if (n == 0) break;
-    filled += (size_t)n;
-  }
-  return (ssize_t)filled;
-}
-
-static void send_window(transfer_t *t, const window_t *w) {
-  if (w->count == 1) {
-    send_to(t, w->packets, w->lens[0], (struct sockaddr *)&t->peer, t->peer_len);
-    return;
-  }
-  struct mmsghdr msgs[w->count];
-  struct iovec iov[w->count];
-  memset(msgs, 0, sizeof msgs);
-  for (uint32_t i = 0; i < w->count; i++) {
-    iov[i].iov_base = w->packets + i * w->slot;
-    iov[i].iov_len = w->lens[i];
-    msgs[i].msg_hdr.msg_name = &t->peer;
-    msgs[i].msg_hdr.msg_namelen = t->peer_len;
-    msgs[i].msg_hdr.msg_iov = &iov[i];
-    msgs[i].msg_hdr.msg_iovlen = 1;
-  }
-  (void)!sendmmsg(t->sock, msgs, w->count, 0);
+static uint8_t *packet_of(const ring_t *r, uint64_t block) {
+  return r->packets + (block % r->capacity) * r->slot;
 }
 
 static int same_address(const struct sockaddr_storage *a, const struct sockaddr_storage *b) {
@@ -168,13 +141,22 @@ static int same_address(const struct sockaddr_storage *a, const struct sockaddr_
   return x->sin6_port == y->sin6_port && memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr) == 0;
 }
 
+/* Blocks of the file read ahead in one positioned read: a syscall per chunk rather than per block. */
+typedef struct {
+  uint8_t *data;
+  size_t size;
+  size_t len;
+  uint64_t offset;
+} file_chunk_t;
+
 typedef struct {
   transfer_t *t;
-  window_t w;
+  ring_t r;
+  file_chunk_t chunk;
   int negotiating;
   /* Blocks acknowledged so far (not wrapped: the wire carries its low 16 bits). */
   uint64_t acked;
-  /* The block shorter than blksize that ends the file, once read; 0 until then. */
+  /* The block shorter than blksize that ends the file, once read (ahead or not); 0 until then. */
   uint64_t last;
   /* RFC 7440 §4: the window is resent at once, once, on an ACK of the block before it. */
   int64_t restarted_at;
@@ -184,6 +166,50 @@ typedef struct {
   int64_t deadline;
   int ended;
 } loop_t;
+
+/* Reads up to `size` bytes at `offset` of the file; fewer only at its end. -1 with errno set on failure. */
+static ssize_t read_file(int fd, uint8_t *into, size_t size, uint64_t offset) {
+  size_t filled = 0;
+  /* A short read is not the end of a regular file unless it reads nothing. */
+  while (filled < size) {
+    ssize_t n = pread(fd, into + filled, size - filled, (off_t)(offset + filled));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return -1;
+    if (n == 0) break;
+    filled += (size_t)n;
+  }
+  return (ssize_t)filled;
+}
+
+/* Reads block `block` (1-based, not wrapped) into `into`; its length, or -1 with errno set. */
+static ssize_t read_block(loop_t *l, uint64_t block, uint8_t *into) {
+  transfer_t *t = l->t;
+  uint64_t offset = (block - 1) * (uint64_t)t->blksize;
+  const uint8_t *from;
+  size_t available;
+  if (t->file_fd < 0) {
+    from = t->bytes + (offset < t->bytes_len ? offset : t->bytes_len);
+    available = offset < t->bytes_len ? t->bytes_len - offset : 0;
+  } else if (l->chunk.size == 0) {
+    /* Blocks too large to gain from a chunk go straight into the packet. */
+    return read_file(t->file_fd, into, t->blksize, offset);
+  } else {
+    file_chunk_t *c = &l->chunk;
+    int inside = offset >= c->offset && offset - c->offset < c->len;
+    /* A chunk read short ended the file: nothing lies beyond it. */
+    if (!inside || (c->len == c->size && offset - c->offset + t->blksize > c->len)) {
+      ssize_t n = read_file(t->file_fd, c->data, c->size, offset);
+      if (n < 0) return -1;
+      c->offset = offset;
+      c->len = (size_t)n;
+    }
+    from = c->data + (offset - c->offset);
+    available = c->len - (offset - c->offset);
+  }
+  size_t n = available < t->blksize ? available : t->blksize;
+  memcpy(into, from, n);
+  return (ssize_t)n;
+}
 
 static int64_t delay_ms(const loop_t *l) {
   int64_t ms = l->t->base_ms;
@@ -207,37 +233,70 @@ static void sent(loop_t *l) {
   if (!l->first_received && l->first_deadline == 0) l->first_deadline = now + l->t->first_ack_ms;
 }
 
-/* Fills the window (to windowsize blocks, or to the last one) and sends it. */
-static void next_window(loop_t *l) {
-  transfer_t *t = l->t;
-  window_t *w = &l->w;
-  while (w->count < t->windowsize && l->last == 0) {
-    uint64_t block = l->acked + w->count + 1;
-    uint8_t *packet = w->packets + w->count * w->slot;
-    ssize_t n = read_block(t, block, packet + 4);
-    if (n < 0) {
-      char message[TEXT];
-      snprintf(message, TEXT, "reading the file failed: %s", strerror(errno));
-      fail(l, "read-error", message);
-      return;
-    }
+/* Reads blocks into the ring up to `upto` (or the file's end); -1 with errno set when a read fails. */
+static int read_ahead(loop_t *l, uint64_t upto) {
+  ring_t *r = &l->r;
+  while (r->read_to < upto && l->last == 0) {
+    uint64_t block = r->read_to + 1;
+    uint8_t *packet = packet_of(r, block);
+    ssize_t n = read_block(l, block, packet + 4);
+    if (n < 0) return -1;
     packet[0] = 0;
     packet[1] = OP_DATA;
     packet[2] = (uint8_t)(block >> 8);
     packet[3] = (uint8_t)block;
-    w->lens[w->count] = 4 + (size_t)n;
-    w->count++;
+    r->lens[block % r->capacity] = 4 + (size_t)n;
+    r->read_to = block;
     /* RFC 1350 §6: a block shorter than blksize (possibly empty) ends the file. */
-    if ((uint32_t)n < t->blksize) l->last = block;
+    if ((uint32_t)n < l->t->blksize) l->last = block;
   }
+  return 0;
+}
+
+static void send_window(loop_t *l) {
+  transfer_t *t = l->t;
+  const ring_t *r = &l->r;
+  if (r->count == 1) {
+    send_to(t, packet_of(r, l->acked + 1), r->lens[(l->acked + 1) % r->capacity], (struct sockaddr *)&t->peer,
+            t->peer_len);
+    return;
+  }
+  struct mmsghdr msgs[r->count];
+  struct iovec iov[r->count];
+  memset(msgs, 0, sizeof msgs);
+  for (uint32_t i = 0; i < r->count; i++) {
+    uint64_t block = l->acked + 1 + i;
+    iov[i].iov_base = packet_of(r, block);
+    iov[i].iov_len = r->lens[block % r->capacity];
+    msgs[i].msg_hdr.msg_name = &t->peer;
+    msgs[i].msg_hdr.msg_namelen = t->peer_len;
+    msgs[i].msg_hdr.msg_iov = &iov[i];
+    msgs[i].msg_hdr.msg_iovlen = 1;
+  }
+  (void)!sendmmsg(t->sock, msgs, r->count, 0);
+}
+
+/* Sends the window after `acked` (windowsize blocks, or to the last one), then reads the next one ahead. */
+static void next_window(loop_t *l) {
+  transfer_t *t = l->t;
+  ring_t *r = &l->r;
+  if (read_ahead(l, l->acked + t->windowsize) != 0) {
+    char message[TEXT];
+    snprintf(message, TEXT, "reading the file failed: %s", strerror(errno));
+    fail(l, "read-error", message);
+    return;
+  }
+  r->count = (uint32_t)(r->read_to - l->acked);
   l->attempt = 0;
-  send_window(t, w);
+  send_window(l);
   sent(l);
+  /* A failure here is met again, and reported, when the window needs the block. */
+  (void)read_ahead(l, l->acked + r->count + t->windowsize);
 }
 
 static void on_ack(loop_t *l, uint16_t block) {
   transfer_t *t = l->t;
-  window_t *w = &l->w;
+  ring_t *r = &l->r;
   if (l->negotiating) {
     if (block != 0) return;
     l->negotiating = 0;
@@ -247,9 +306,9 @@ static void on_ack(loop_t *l, uint16_t block) {
   }
   /* Block numbers wrap past 65535 (to 0, as tftp-hpa, atftp and curl expect): read relative to the window. */
   uint32_t distance = (uint16_t)(block - (uint16_t)l->acked);
-  if (distance >= 1 && distance <= w->count) {
+  if (distance >= 1 && distance <= r->count) {
     l->first_received = 1;
-    for (uint32_t i = 0; i < distance; i++) l->t->acked_bytes += w->lens[i] - 4;
+    for (uint32_t i = 1; i <= distance; i++) t->acked_bytes += r->lens[(l->acked + i) % r->capacity] - 4;
     l->acked += distance;
     if (l->acked == l->last) {
       finish(t, 1, "", "");
@@ -257,12 +316,6 @@ static void on_ack(loop_t *l, uint16_t block) {
       return;
     }
     /* RFC 7440 §4: after an ACK inside the window, the next window starts right after it. */
-    uint32_t keep = w->count - distance;
-    if (keep > 0) {
-      memmove(w->packets, w->packets + distance * w->slot, keep * w->slot);
-      memmove(w->lens, w->lens + distance, keep * sizeof *w->lens);
-    }
-    w->count = keep;
     next_window(l);
   } else if (distance == 0 && t->windowsize > 1 && l->restarted_at != (int64_t)l->acked) {
     /* The client lost the window's first block and dropped the rest. With
@@ -270,7 +323,7 @@ static void on_ack(loop_t *l, uint16_t block) {
      * RFC 1123 §4.2.3.1. */
     l->restarted_at = (int64_t)l->acked;
     l->attempt = 0;
-    send_window(t, w);
+    send_window(l);
     sent(l);
   }
 }
@@ -305,6 +358,8 @@ static void run_loop(loop_t *l) {
     l->negotiating = 1;
     send_to(t, t->oack, t->oack_len, (struct sockaddr *)&t->peer, t->peer_len);
     sent(l);
+    /* The first window is read while the client answers the OACK. */
+    (void)read_ahead(l, t->windowsize);
   } else {
     next_window(l);
   }
@@ -325,14 +380,12 @@ static void run_loop(loop_t *l) {
       return;
     }
     if (ready > 0 && (fds[0].revents & POLLIN)) {
-      /* Everything queued, before looking at the clock again. */
-      while (!l->ended) {
-        struct sockaddr_storage from;
-        socklen_t from_len = sizeof from;
-        ssize_t n = recvfrom(t->sock, datagram, sizeof datagram, MSG_DONTWAIT, (struct sockaddr *)&from, &from_len);
-        if (n < 0) break;
-        on_datagram(l, datagram, n < RECV_BYTES ? n : RECV_BYTES, &from, from_len);
-      }
+      /* One datagram per wake-up (poll answers at once while more are queued): in lock-step, a
+       * second read would only find the queue empty. */
+      struct sockaddr_storage from;
+      socklen_t from_len = sizeof from;
+      ssize_t n = recvfrom(t->sock, datagram, sizeof datagram, MSG_DONTWAIT, (struct sockaddr *)&from, &from_len);
+      if (n >= 0) on_datagram(l, datagram, n < RECV_BYTES ? n : RECV_BYTES, &from, from_len);
       /* The timers are still looked at: a stream of stray datagrams must not hold them off. */
       if (l->ended) return;
     }
@@ -353,7 +406,7 @@ static void run_loop(loop_t *l) {
       if (l->negotiating)
         send_to(t, t->oack, t->oack_len, (struct sockaddr *)&t->peer, t->peer_len);
       else
-        send_window(t, &l->w);
+        send_window(l);
       l->deadline = now + delay_ms(l);
     }
   }
@@ -362,15 +415,21 @@ static void run_loop(loop_t *l) {
 static void *transfer_thread(void *arg) {
   transfer_t *t = arg;
   loop_t l = {.t = t, .restarted_at = -1};
-  l.w.slot = 4 + (size_t)t->blksize;
-  l.w.packets = malloc(l.w.slot * t->windowsize);
-  l.w.lens = malloc(sizeof *l.w.lens * t->windowsize);
-  if (l.w.packets == NULL || l.w.lens == NULL)
+  /* The window in flight and the next one. */
+  l.r.capacity = 2 * t->windowsize;
+  l.r.slot = 4 + (size_t)t->blksize;
+  l.r.packets = malloc(l.r.slot * l.r.capacity);
+  l.r.lens = malloc(sizeof *l.r.lens * l.r.capacity);
+  /* About 64 KiB: 44 blocks of 1468 bytes; none for blocks of 32 KiB and more. */
+  l.chunk.size = t->file_fd >= 0 && t->blksize < 32768 ? (size_t)t->blksize * (65536 / t->blksize) : 0;
+  l.chunk.data = l.chunk.size > 0 ? malloc(l.chunk.size) : NULL;
+  if (l.r.packets == NULL || l.r.lens == NULL || (l.chunk.size > 0 && l.chunk.data == NULL))
     finish(t, 0, "read-error", "out of memory for the transfer's window");
   else
     run_loop(&l);
-  free(l.w.packets);
-  free(l.w.lens);
+  free(l.r.packets);
+  free(l.r.lens);
+  free(l.chunk.data);
   close(t->sock);
   /* Its descriptors go now, not when JavaScript collects the handle. */
   pthread_mutex_lock(&t->wake_lock);
