@@ -39,6 +39,7 @@
 #define TEXT 256
 #define REASON 32
 #define RECV_BYTES 4096
+#define SEND_BATCH 64
 
 typedef struct {
   atomic_int refs;
@@ -261,19 +262,24 @@ static void send_window(loop_t *l) {
             t->peer_len);
     return;
   }
-  struct mmsghdr msgs[r->count];
-  struct iovec iov[r->count];
-  memset(msgs, 0, sizeof msgs);
-  for (uint32_t i = 0; i < r->count; i++) {
-    uint64_t block = l->acked + 1 + i;
-    iov[i].iov_base = packet_of(r, block);
-    iov[i].iov_len = r->lens[block % r->capacity];
-    msgs[i].msg_hdr.msg_name = &t->peer;
-    msgs[i].msg_hdr.msg_namelen = t->peer_len;
-    msgs[i].msg_hdr.msg_iov = &iov[i];
-    msgs[i].msg_hdr.msg_iovlen = 1;
+  /* A window goes out in batches of one system call each (a window may hold thousands of small blocks). */
+  struct mmsghdr msgs[SEND_BATCH];
+  struct iovec iov[SEND_BATCH];
+  for (uint32_t sent_blocks = 0; sent_blocks < r->count;) {
+    uint32_t batch = r->count - sent_blocks < SEND_BATCH ? r->count - sent_blocks : SEND_BATCH;
+    memset(msgs, 0, sizeof msgs);
+    for (uint32_t i = 0; i < batch; i++) {
+      uint64_t block = l->acked + 1 + sent_blocks + i;
+      iov[i].iov_base = packet_of(r, block);
+      iov[i].iov_len = r->lens[block % r->capacity];
+      msgs[i].msg_hdr.msg_name = &t->peer;
+      msgs[i].msg_hdr.msg_namelen = t->peer_len;
+      msgs[i].msg_hdr.msg_iov = &iov[i];
+      msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    (void)!sendmmsg(t->sock, msgs, batch, 0);
+    sent_blocks += batch;
   }
-  (void)!sendmmsg(t->sock, msgs, r->count, 0);
 }
 
 /* Sends the window after `acked` (windowsize blocks, or to the last one), then reads the next one ahead. */

@@ -4,7 +4,12 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTftpServer, type TftpEvent, type TftpServer } from '../../../../pxe/tftp/index.js';
+import {
+  startTftpServer,
+  type TftpEvent,
+  type TftpServer,
+  type TftpServerOptions,
+} from '../../../../pxe/tftp/index.js';
 import { tftpGet } from './client.js';
 
 // What the data paths share is tested on both in server.test.ts; this is what is the native path's own.
@@ -23,6 +28,7 @@ afterAll(async () => {
 async function withServer(
   host: string,
   run: (server: TftpServer, events: TftpEvent[]) => Promise<void>,
+  extra: Partial<TftpServerOptions> = {},
 ): Promise<void> {
   const events: TftpEvent[] = [];
   const server = await startTftpServer({
@@ -30,6 +36,7 @@ async function withServer(
     host,
     port: 0,
     maxTransfersPerClient: 50,
+    ...extra,
     observer: (e) => events.push(e),
     resolve: (name) => (name === 'generated.txt' ? Buffer.from('#!ipxe\nchain http://x/y\n') : null),
   });
@@ -88,5 +95,19 @@ describe('TFTP transfers on the native data path', () => {
       await expect.poll(() => events.length).toBe(1);
       expect(events[0]).toMatchObject({ event: 'transfer-complete', client: '127.0.0.1', windowsize: 4 });
     });
+  });
+
+  it.runIf(built)('sends a window of more blocks than one system call takes, whole and in order', async () => {
+    await withServer(
+      '127.0.0.1',
+      async (server, events) => {
+        const result = await tftpGet({ port: server.port, file: 'file.bin', options: { blksize: 8, windowsize: 200 } });
+        expect(result.error).toBeNull();
+        expect(result.data.equals(file)).toBe(true);
+        await expect.poll(() => events.length).toBe(1);
+        expect(events[0]).toMatchObject({ event: 'transfer-complete', blksize: 8, windowsize: 200 });
+      },
+      { maxWindowsize: 256 },
+    );
   });
 });
