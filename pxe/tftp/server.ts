@@ -1,9 +1,10 @@
 /**
  * Anvil's read-only TFTP server: listens for requests, gives each one its
- * own socket and transfer (on the native data path where it was built, else
- * on a transfer thread, so sends use every core), and reports what it served. Files come from a
- * per-request virtual provider first (generated per-host files), then from
- * the root directory, confined to it.
+ * own socket and transfer (a thread of its own on the native data path where
+ * `npm install` built it, else one of the transfer threads, so sends use
+ * every core), and reports what it served. Files come from a per-request
+ * virtual provider first (generated per-host files), then from the root
+ * directory, confined to it.
  */
 import { createSocket } from 'node:dgram';
 import { realpath, stat, type FileHandle } from 'node:fs/promises';
@@ -109,9 +110,9 @@ export interface TftpServerOptions {
    */
   maxTransfersPerClient?: number;
   /**
-   * Threads that transfers of bytes and files run on (a stream from the
-   * resolver stays on the server's own); default one per core, at most 4.
-   * 0: every transfer on the server's own thread.
+   * Threads that transfers of bytes and files run on where the native data
+   * path does not (a stream from the resolver stays on the server's own);
+   * default one per core, at most 4. 0: every transfer on the server's own thread.
    */
   transferThreads?: number;
   /**
