@@ -13,6 +13,7 @@ import { negotiate } from './options.js';
 import { encodePacket, type WireOption } from './packet.js';
 import type { RunningTransfer } from './transfer-threads.js';
 import {
+  firstRetransmitMs,
   TransferFailed,
   type FailureReason,
   type Peer,
@@ -114,8 +115,7 @@ export class NativeTransfers {
           blksize: negotiated.blksize,
           windowsize: negotiated.windowsize,
           oack: negotiated.accepted.length > 0 ? encodePacket({ op: 'OACK', options: negotiated.accepted }) : undefined,
-          // RFC 2349: a negotiated timeout is the retransmission interval both sides use.
-          retransmitMs: negotiated.timeoutSeconds !== null ? negotiated.timeoutSeconds * 1000 : settings.retransmitMs,
+          retransmitMs: firstRetransmitMs(negotiated.timeoutSeconds, settings),
           maxRetries: settings.maxRetries,
           maxRetransmitMs: settings.maxRetransmitMs,
           firstAckTimeoutMs: settings.firstAckTimeoutMs,

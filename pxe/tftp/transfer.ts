@@ -68,10 +68,16 @@ export interface TransferStats {
 
 type Phase = 'negotiating' | 'sending' | 'done';
 
+/** RFC 2349: a negotiated `timeout` is the retransmission interval both sides use; else the server's own. */
+export function firstRetransmitMs(timeoutSeconds: number | null, settings: TransferSettings): number {
+  return timeoutSeconds !== null ? timeoutSeconds * 1000 : settings.retransmitMs;
+}
+
 export class Transfer {
   readonly stats: TransferStats = { bytes: 0, blksize: 0, windowsize: 1, retransmits: 0 };
   private failure: TransferFailed | null = null;
-  private timeoutSeconds: number | null = null;
+  /** The first retransmission delay: set as the options are negotiated, before anything is sent. */
+  private retransmitMs = 0;
   /** Armed when the first packet leaves, cleared by the first ACK the transfer accepts. */
   private readonly firstAck: { timer: NodeJS.Timeout | null; received: boolean } = { timer: null, received: false };
   private outcome: { resolve: () => void; reject: (failure: TransferFailed) => void } | null = null;
@@ -148,7 +154,7 @@ export class Transfer {
     const negotiated = negotiate(requested, this.settings.limits, this.size);
     this.stats.blksize = negotiated.blksize;
     this.stats.windowsize = negotiated.windowsize;
-    this.timeoutSeconds = negotiated.timeoutSeconds;
+    this.retransmitMs = firstRetransmitMs(negotiated.timeoutSeconds, this.settings);
     const done = new Promise<void>((resolve, reject) => {
       this.outcome = { resolve, reject };
     });
@@ -303,8 +309,7 @@ export class Transfer {
   }
 
   private delay(attempt: number): number {
-    // RFC 2349: a negotiated timeout is the retransmission interval both sides use.
-    const base = this.timeoutSeconds !== null ? this.timeoutSeconds * 1000 : this.settings.retransmitMs;
+    const base = this.retransmitMs;
     return Math.min(base * 2 ** attempt, Math.max(base, this.settings.maxRetransmitMs));
   }
 
